@@ -1,0 +1,77 @@
+# Makefile - builds bin/tnemu, the test programs, and runs the TAP suite.
+#   make            build bin/tnemu
+#   make deps       install the Debian packages tnemu needs (as root)
+#   make demo       deps + build + a 156-qubit demo on 2 MPI ranks
+#   make check      build and run every TAP test with prove
+#   make check SANITIZE=1   the same under AddressSanitizer + UBSan
+#   make bench      benchmarks (scripts/bench.sh)
+#   make install PREFIX=/usr/local
+
+PREFIX ?= /usr/local
+CC := mpicc
+OPT ?= -O2
+CFLAGS ?= $(OPT) -g
+CFLAGS += -std=c11 -Wall -Wextra -D_GNU_SOURCE -I. -Isrc -Itensor -Impi \
+          -I/usr/include/x86_64-linux-gnu/openblas-pthread
+LDLIBS := -lscalapack-openmpi -llapacke -lopenblas -lfftw3 -ljansson -lm
+ifeq ($(SANITIZE),1)
+  CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  LDFLAGS += -fsanitize=address,undefined
+  BUILD := build-san
+else
+  BUILD := build
+endif
+
+LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard tensor/*.c) $(wildcard mpi/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB := $(BUILD)/libtnemu.a
+REF_SRC := $(wildcard tests/ref/*.c)
+REF_OBJ := $(REF_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC := $(wildcard tests/unit/*.c)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TNEMU := $(BUILD)/tnemu
+
+.PHONY: all deps demo check bench install clean
+all: bin/tnemu
+
+bin/tnemu: $(TNEMU)
+	@mkdir -p bin
+	cp $(TNEMU) $@
+
+$(TNEMU): $(BUILD)/src/main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c $(wildcard src/*.h tensor/*.h mpi/*.h tests/ref/*.h tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(REF_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	sh scripts/install-deps.sh
+
+demo: deps
+	$(MAKE) all
+	sh scripts/demo.sh
+
+tests: $(TEST_BIN) $(TNEMU)
+
+check: $(TEST_BIN) $(TNEMU) bin/tnemu
+	TNEMU_BUILD=$(BUILD) prove -j2 tests/
+
+bench: all
+	sh scripts/bench.sh
+
+install: bin/tnemu
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 bin/tnemu $(DESTDIR)$(PREFIX)/bin/tnemu
+	install -m 644 docs/tnemu.1 $(DESTDIR)$(PREFIX)/share/man/man1/tnemu.1
+
+clean:
+	rm -rf build build-san bin

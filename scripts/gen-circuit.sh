@@ -1,0 +1,49 @@
+#!/bin/sh
+# gen-circuit.sh - writes benchmark and demo circuits as OpenQASM 2 on stdout.
+#
+#   gen-circuit.sh brickwork QUBITS DEPTH SEED [measure]
+#       each layer: u3 with random angles on every qubit, then cx on pairs
+#       (i, i+1), i even on even layers and odd on odd layers
+#   gen-circuit.sh ghz QUBITS
+#       h on qubit 0, then a cx chain; every qubit measured
+#   gen-circuit.sh bv QUBITS SECRET_SEED
+#       Bernstein-Vazirani on QUBITS-1 data qubits and one ancilla; measuring
+#       the data qubits gives the secret (printed as a comment line)
+set -eu
+kind=${1:-}
+case "$kind" in
+brickwork)
+    [ $# -ge 4 ] || { echo "usage: $0 brickwork QUBITS DEPTH SEED [measure]" >&2; exit 2; }
+    awk -v n="$2" -v d="$3" -v seed="$4" -v measure="${5:-}" 'BEGIN {
+        srand(seed); pi = 3.141592653589793
+        printf "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[%d];\ncreg c[%d];\n", n, n
+        for (l = 0; l < d; l++) {
+            for (q = 0; q < n; q++)
+                printf "u3(%.15f,%.15f,%.15f) q[%d];\n", pi * rand(), 2 * pi * rand(), 2 * pi * rand(), q
+            for (i = l % 2; i + 1 < n; i += 2) printf "cx q[%d],q[%d];\n", i, i + 1
+        }
+        if (measure != "") printf "measure q -> c;\n"
+    }' ;;
+ghz)
+    [ $# -ge 2 ] || { echo "usage: $0 ghz QUBITS" >&2; exit 2; }
+    awk -v n="$2" 'BEGIN {
+        printf "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[%d];\ncreg c[%d];\nh q[0];\n", n, n
+        for (i = 0; i + 1 < n; i++) printf "cx q[%d],q[%d];\n", i, i + 1
+        printf "measure q -> c;\n"
+    }' ;;
+bv)
+    [ $# -ge 3 ] || { echo "usage: $0 bv QUBITS SECRET_SEED" >&2; exit 2; }
+    awk -v n="$2" -v seed="$3" 'BEGIN {
+        srand(seed); m = n - 1
+        for (i = 0; i < m; i++) s[i] = (rand() < 0.5) ? 1 : 0
+        secret = ""; for (i = m - 1; i >= 0; i--) secret = secret s[i]
+        printf "// secret %s\nOPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[%d];\ncreg c[%d];\n", secret, n, m
+        printf "x q[%d];\nh q;\n", m
+        for (i = 0; i < m; i++) if (s[i]) printf "cx q[%d],q[%d];\n", i, m
+        for (i = 0; i < m; i++) printf "h q[%d];\n", i
+        for (i = 0; i < m; i++) printf "measure q[%d] -> c[%d];\n", i, i
+    }' ;;
+*)
+    echo "usage: $0 brickwork|ghz|bv ..." >&2
+    exit 2 ;;
+esac

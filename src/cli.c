@@ -1,0 +1,225 @@
+/* cli.c - subcommands and options of tnemu (see cli.h and `tnemu --help`). */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "circuit.h"
+#include "error.h"
+#include "info.h"
+#include "qasm.h"
+#include "result.h"
+#include "run.h"
+
+#define MAX_CHI 1048576
+#define MAX_SHOTS 1000000000L
+
+static const char *main_usage =
+    "usage: tnemu COMMAND [OPTIONS]\n"
+    "\n"
+    "commands:\n"
+    "  run CIRCUIT     emulate an OpenQASM 2 circuit with a matrix product state\n"
+    "  info CIRCUIT    qubits, gates, depth, cut profile, predicted memory and time\n"
+    "\n"
+    "  tnemu COMMAND --help   options of a command\n"
+    "  tnemu --version\n";
+
+static const char *run_usage =
+    "usage: tnemu run CIRCUIT [OPTIONS]\n"
+    "\n"
+    "  --chi N            largest bond dimension kept (0 = no limit; 0..1048576; default 0)\n"
+    "  --cutoff X         largest discarded weight per decomposition (0 <= X < 1; default 0;\n"
+    "                     singular values below 1e-14 of the largest are always dropped)\n"
+    "  --shots N          samples to draw (0..1000000000; default 1024 if the circuit measures, else 0)\n"
+    "  --seed S           random seed (0..18446744073709551615; default: from the clock, recorded)\n"
+    "  --observable STR   Pauli string to average, e.g. \"Z0 Z1\" or \"X3 Y7\" (repeatable)\n"
+    "  --amplitude BITS   amplitude of a basis state, qubit 0 rightmost (repeatable)\n"
+    "  --order SPEC       qubit-to-site order: identity (default), auto, or a file listing qubits by site\n"
+    "  --format FMT       circuit format: qasm (default: from the file name)\n"
+    "  -o FILE            write the result JSON to FILE (default: stdout)\n"
+    "  -q, --quiet        no summary on stderr\n"
+    "\n"
+    "Counts keys are the classical bits c[n-1]..c[0] (qubits q[n-1]..q[0] when the\n"
+    "circuit measures nothing). Exit status: 0 ok, 2 bad input or usage, 1 failure.\n";
+
+int cli_parse_long(const char *option, const char *value, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = value ? strtol(value, &end, 10) : 0;
+    if (!value || !*value || *end || errno || v < min || v > max)
+        return tn_fail(TN_ERR_USAGE, "option %s: '%s' is not an integer in [%ld, %ld]", option,
+                       value ? value : "(missing)", min, max);
+    *out = v;
+    return TN_OK;
+}
+
+int cli_parse_double(const char *option, const char *value, double min, double max, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = value ? strtod(value, &end) : 0;
+    if (!value || !*value || *end || errno || !isfinite(v) || v < min || v > max)
+        return tn_fail(TN_ERR_USAGE, "option %s: '%s' is not a number in [%g, %g]", option,
+                       value ? value : "(missing)", min, max);
+    *out = v;
+    return TN_OK;
+}
+
+static int parse_seed(const char *value, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = value ? strtoull(value, &end, 10) : 0;
+    if (!value || !*value || *end || errno || value[0] == '-')
+        return tn_fail(TN_ERR_USAGE, "option --seed: '%s' is not an integer in [0, 18446744073709551615]",
+                       value ? value : "(missing)");
+    *out = v;
+    return TN_OK;
+}
+
+/* Everything `tnemu run` was asked to do. */
+typedef struct {
+    run_options run;
+    const char *circuit_path, *output, *format;
+    int quiet, help, seed_given;
+    const char **list_storage;
+} run_request;
+
+/* The value of option argv[*i] (advancing *i), or a usage error. */
+static int option_value(int argc, char **argv, int *i, const char **value)
+{
+    if (*i + 1 >= argc) return tn_fail(TN_ERR_USAGE, "option %s needs a value", argv[*i]);
+    *value = argv[++*i];
+    return TN_OK;
+}
+
+static int parse_run_option(int argc, char **argv, int *i, run_request *rq)
+{
+    const char *opt = argv[*i], *v = NULL;
+    long n;
+    if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) { rq->help = 1; return TN_OK; }
+    if (strcmp(opt, "-q") == 0 || strcmp(opt, "--quiet") == 0) { rq->quiet = 1; return TN_OK; }
+    CALL(option_value(argc, argv, i, &v));
+    if (strcmp(opt, "--chi") == 0) {
+        CALL(cli_parse_long(opt, v, 0, MAX_CHI, &n));
+        rq->run.trunc.max_chi = (int)n;
+    } else if (strcmp(opt, "--cutoff") == 0) {
+        CALL(cli_parse_double(opt, v, 0, 0.999999, &rq->run.trunc.cutoff));
+    } else if (strcmp(opt, "--shots") == 0) {
+        CALL(cli_parse_long(opt, v, 0, MAX_SHOTS, &rq->run.shots));
+    } else if (strcmp(opt, "--seed") == 0) {
+        CALL(parse_seed(v, &rq->run.seed));
+        rq->seed_given = 1;
+    } else if (strcmp(opt, "--observable") == 0) {
+        rq->run.observables[rq->run.nobservables++] = v;
+    } else if (strcmp(opt, "--amplitude") == 0) {
+        rq->run.amplitudes[rq->run.namplitudes++] = v;
+    } else if (strcmp(opt, "--order") == 0) {
+        if (!*v) return tn_fail(TN_ERR_USAGE, "option --order: expected identity, auto or a file name");
+        rq->run.order = v;
+    } else if (strcmp(opt, "--format") == 0) {
+        if (strcmp(v, "qasm") != 0)
+            return tn_fail(TN_ERR_USAGE, "option --format: '%s' is not one of: qasm", v);
+        rq->format = v;
+    } else if (strcmp(opt, "-o") == 0 || strcmp(opt, "--output") == 0) {
+        if (!*v) return tn_fail(TN_ERR_USAGE, "option %s: expected a file name", opt);
+        rq->output = v;
+    } else {
+        return tn_fail(TN_ERR_USAGE, "unknown option '%s' for 'tnemu run' (see tnemu run --help)", opt);
+    }
+    return TN_OK;
+}
+
+static int parse_run_args(int argc, char **argv, run_request *rq)
+{
+    memset(rq, 0, sizeof *rq);
+    rq->run.shots = -1;
+    rq->run.order = "identity";
+    /* observables and amplitudes point into argv: at most argc of each */
+    rq->list_storage = tn_calloc(2 * (size_t)argc + 2, sizeof(char *));
+    if (!rq->list_storage) return TN_ERR_MEMORY;
+    rq->run.observables = rq->list_storage;
+    rq->run.amplitudes = rq->list_storage + argc + 1;
+    for (int i = 2; i < argc; i++) {
+        if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            CALL(parse_run_option(argc, argv, &i, rq));
+        } else if (!rq->circuit_path) {
+            rq->circuit_path = argv[i];
+        } else {
+            return tn_fail(TN_ERR_USAGE, "tnemu run takes one circuit; '%s' is a second one", argv[i]);
+        }
+    }
+    if (rq->help) return TN_OK;
+    if (!rq->circuit_path) return tn_fail(TN_ERR_USAGE, "tnemu run: no circuit given (see tnemu run --help)");
+    if (!rq->seed_given) rq->run.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+    return TN_OK;
+}
+
+/* Reads a circuit in the format given or implied by its name. */
+static int read_circuit(const char *path, const char *format, circuit **out)
+{
+    (void)format;
+    return qasm_parse_file(path, out);
+}
+
+static int command_run(int argc, char **argv)
+{
+    double t_start = run_now();
+    run_request rq;
+    int status = parse_run_args(argc, argv, &rq);
+    if (status == TN_OK && rq.help) {
+        fputs(run_usage, stdout);
+        free(rq.list_storage);
+        return TN_OK;
+    }
+    circuit *c = NULL;
+    run_result res = {0};
+    double t_parse = 0;
+    if (status == TN_OK) {
+        double t0 = run_now();
+        status = read_circuit(rq.circuit_path, rq.format, &c);
+        t_parse = run_now() - t0;
+    }
+    if (status == TN_OK) status = run_circuit(c, &rq.run, &res);
+    if (status == TN_OK) {
+        int ranks = 1;
+        MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+        result_context ctx = {argc, argv, rq.circuit_path, rq.run.seed, &rq.run, t_parse,
+                              run_now() - t_start, ranks, 1};
+        status = result_write(rq.output, c, &res, &ctx);
+        if (status == TN_OK && !rq.quiet && rq.output) result_print_summary(c, &res, &ctx);
+    }
+    run_result_free(&res);
+    circ_destroy(&c);
+    free(rq.list_storage);
+    return status;
+}
+
+int cli_main(int argc, char **argv)
+{
+    int status;
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(main_usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        puts("tnemu 0.1.0");
+        return 0;
+    }
+    if (strcmp(argv[1], "run") == 0) {
+        status = command_run(argc, argv);
+    } else if (strcmp(argv[1], "info") == 0) {
+        status = info_command(argc, argv);
+    } else {
+        status = tn_fail(TN_ERR_USAGE, "unknown command '%s' (commands: run, info; see tnemu --help)", argv[1]);
+    }
+    if (status != TN_OK) tn_print_error(status);
+    return tn_exit_status(status);
+}

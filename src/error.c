@@ -1,0 +1,103 @@
+/* error.c - the recorded error message, its trace and the exit-status mapping.
+ * See error.h. Single-threaded by design: one error is in flight at a time. */
+#include "error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TRACE_DEPTH 32
+
+static char error_message[1024];
+static struct { const char *file, *func; int line; } trace[TRACE_DEPTH];
+static int trace_len;
+
+int tn_fail(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(error_message, sizeof error_message, fmt, ap);
+    va_end(ap);
+    for (char *c = error_message; *c; c++)   /* one line, always */
+        if (*c == '\n' || *c == '\r') *c = ' ';
+    trace_len = 0;
+    return code;
+}
+
+const char *tn_last_message(void) { return error_message; }
+
+void tn_clear_error(void)
+{
+    error_message[0] = '\0';
+    trace_len = 0;
+}
+
+const char *tn_strerror(int code)
+{
+    static const char *names[TN_ERR_COUNT] = {
+        [TN_OK] = "success",
+        [TN_ERR_INPUT] = "bad input",
+        [TN_ERR_USAGE] = "bad usage",
+        [TN_ERR_IO] = "input/output error",
+        [TN_ERR_MEMORY] = "out of memory",
+        [TN_ERR_NUMERIC] = "numerical failure",
+        [TN_ERR_INTERNAL] = "internal error",
+    };
+    if (code < 0 || code >= TN_ERR_COUNT) return "unknown error";
+    return names[code];
+}
+
+int tn_exit_status(int code)
+{
+    switch (code) {
+    case TN_OK: return 0;
+    case TN_ERR_INPUT:
+    case TN_ERR_USAGE:
+    case TN_ERR_IO: return 2;
+    default: return 1;
+    }
+}
+
+void tn_trace_push(const char *file, int line, const char *func)
+{
+    if (trace_len >= TRACE_DEPTH) return;
+    trace[trace_len].file = file;
+    trace[trace_len].line = line;
+    trace[trace_len].func = func;
+    trace_len++;
+}
+
+void tn_print_error(int code)
+{
+    if (error_message[0])
+        fprintf(stderr, "tnemu: %s\n", error_message);
+    else
+        fprintf(stderr, "tnemu: %s\n", tn_strerror(code));
+    const char *want_trace = getenv("TNEMU_TRACE");
+    if (want_trace && strcmp(want_trace, "1") == 0)
+        for (int i = 0; i < trace_len; i++)
+            fprintf(stderr, "  from %s() at %s:%d\n", trace[i].func, trace[i].file,
+                    trace[i].line);
+}
+
+void *tn_malloc(size_t bytes)
+{
+    void *p = malloc(bytes ? bytes : 1);
+    if (!p) tn_fail(TN_ERR_MEMORY, "out of memory allocating %zu bytes", bytes);
+    return p;
+}
+
+void *tn_calloc(size_t count, size_t size)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (!p) tn_fail(TN_ERR_MEMORY, "out of memory allocating %zu x %zu bytes", count, size);
+    return p;
+}
+
+void *tn_realloc(void *ptr, size_t bytes)
+{
+    void *p = realloc(ptr, bytes ? bytes : 1);
+    if (!p) tn_fail(TN_ERR_MEMORY, "out of memory reallocating %zu bytes", bytes);
+    return p;
+}

@@ -1,0 +1,49 @@
+/* gates.h - the built-in gate set: names, arities, parameters and matrices.
+ *
+ * Matrix convention (used everywhere in tnemu): a k-qubit gate applied to the
+ * qubits (q[0], ..., q[k-1]) as listed in the circuit has a 2^k x 2^k matrix,
+ * row-major, whose basis index has q[0] as its MOST significant bit. So
+ * cx(control, target) is the textbook [[1,0,0,0],[0,1,0,0],[0,0,0,1],[0,0,1,0]].
+ * Gate definitions and global phases follow Qiskit's (rz(t) = diag(e^{-it/2},
+ * e^{it/2}), u1/p(l) = diag(1, e^{il}), u3 = U of OpenQASM 2 ...).
+ * Not for: parsing (qasm.c maps source names onto these ids). */
+#ifndef TN_GATES_H
+#define TN_GATES_H
+
+#include <complex.h>
+
+enum gate_id {
+    /* one qubit, no parameter */
+    GATE_ID, GATE_X, GATE_Y, GATE_Z, GATE_H, GATE_S, GATE_SDG, GATE_T, GATE_TDG,
+    GATE_SX, GATE_SXDG,
+    /* one qubit, parameters */
+    GATE_RX, GATE_RY, GATE_RZ, GATE_P, GATE_U2, GATE_U3,
+    /* two qubits */
+    GATE_CX, GATE_CY, GATE_CZ, GATE_CH, GATE_SWAP, GATE_CSX,
+    GATE_CRX, GATE_CRY, GATE_CRZ, GATE_CP, GATE_CU3, GATE_CU,
+    GATE_RXX, GATE_RYY, GATE_RZZ, GATE_RZX,
+    GATE_ISWAP, GATE_SQISWAP, GATE_ISWAPTHETA,
+    /* three qubits */
+    GATE_CCX, GATE_CSWAP,
+    /* a dense k-qubit matrix carried by the operation (adapters, DAGGER ...) */
+    GATE_UNITARY,
+    GATE_COUNT
+};
+
+typedef struct {
+    const char *name;   /* canonical lower-case name (OpenQASM 2 spelling) */
+    int nqubits;        /* 0 for GATE_UNITARY: the operation says */
+    int nparams;
+} gate_info;
+
+/* The table entry of gate g (g in [0, GATE_COUNT)). */
+const gate_info *gate_get_info(int g);
+
+/* The gate id of a canonical name, or -1 if there is none. */
+int gate_lookup(const char *name);
+
+/* Writes the 2^k x 2^k row-major matrix of built-in gate g with parameters
+ * params into m. Not for GATE_UNITARY (its matrix is in the operation). */
+void gate_matrix(int g, const double *params, double complex *m);
+
+#endif

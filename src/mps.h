@@ -1,0 +1,95 @@
+/* mps.h - the matrix-product-state engine on one process.
+ *
+ * The state of n qubits is a chain of n site tensors A[s] of shape
+ * (chi_left, 2, chi_right), kept in mixed canonical form around a movable
+ * orthogonality centre, so that every truncation is optimal in the 2-norm.
+ * Qubits map to sites through a permutation (--order); long-range gates move
+ * qubits next to each other with swaps and leave them there (the permutation
+ * is tracked, never swapped back).
+ * Every decomposition is truncated by the mps_trunc settings and adds what it
+ * discarded to the running totals (discarded weight, fidelity estimate).
+ * Bit conventions: bits[q] is the value of qubit q; a dense state vector has
+ * qubit q as bit q of its index (qubit 0 least significant, as in Qiskit).
+ * Not for: parsing, noise, MPI (mpi/ distributes chains of these). */
+#ifndef TN_MPS_H
+#define TN_MPS_H
+
+#include <complex.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "circuit.h"
+
+/* Truncation settings of every decomposition (ITensor style: one typed struct). */
+typedef struct {
+    int max_chi;       /* largest bond dimension kept; 0 means no limit */
+    double cutoff;     /* largest discarded weight (sum of dropped s^2 / total) per cut */
+} mps_trunc;
+
+typedef struct mps mps;
+
+/* Creates |0...0> on nqubits qubits. site_of_qubit[q] is the site of qubit q
+ * (NULL: identity). Returns TN_OK, TN_ERR_USAGE or TN_ERR_MEMORY. */
+int mps_create(int nqubits, const int *site_of_qubit, const mps_trunc *trunc, mps **out);
+
+/* Frees an MPS; accepts NULL and sets *m to NULL. */
+void mps_destroy(mps **m);
+
+/* A deep copy of src (the state, permutation and truncation totals). */
+int mps_copy(const mps *src, mps **out);
+
+int mps_nqubits(const mps *m);
+
+/* Applies the 2^k x 2^k row-major matrix u to the listed qubits (qubits[0] is
+ * the most significant bit of u's index). Any k >= 1, any placement. */
+int mps_apply_gate(mps *m, const double complex *u, int k, const int *qubits);
+
+/* Applies a gate operation of the circuit IR (built-in or GATE_UNITARY). */
+int mps_apply_op(mps *m, const circ_op *op);
+
+/* Projects qubit onto outcome (0 or 1) and renormalises; *prob receives the
+ * probability that outcome had. Fails with TN_ERR_NUMERIC if it was ~0. */
+int mps_project(mps *m, int qubit, int outcome, double *prob);
+
+/* Measures qubit with the uniform random number r in [0,1): outcome 1 when
+ * r < P(1). The state collapses. */
+int mps_measure(mps *m, int qubit, double r, int *outcome);
+
+/* Resets qubit to |0> (measure with r, then flip on outcome 1). */
+int mps_reset(mps *m, int qubit, double r);
+
+/* <bits|psi> for bits[q] in {0,1}. */
+int mps_amplitude(mps *m, const unsigned char *bits, double complex *amp);
+
+/* <psi|P|psi> for paulis[q] in {'I','X','Y','Z'} (one char per qubit). */
+int mps_expect_pauli(mps *m, const char *paulis, double complex *value);
+
+/* Draws nshots samples of all qubits by conditional sampling from the
+ * canonical form (no copy of the state per shot). bits[s * n + q] receives
+ * qubit q of shot s. Random numbers come from the (seed, stream) generator. */
+int mps_sample(mps *m, int nshots, uint64_t seed, uint64_t stream, unsigned char *bits);
+
+/* Writes the dense state vector (2^n entries) for n <= 30: for tests. */
+int mps_to_dense(mps *m, double complex *psi);
+
+/* The sum of discarded weights and prod(1 - discarded weight) so far. */
+double mps_discarded_weight(const mps *m);
+double mps_fidelity_estimate(const mps *m);
+
+/* Number of truncating decompositions so far. */
+size_t mps_decompositions(const mps *m);
+
+/* The n-1 bond dimensions, left to right along the chain (site order). */
+void mps_bond_dims(const mps *m, int *dims);
+
+/* The largest bond dimension now. */
+int mps_max_bond(const mps *m);
+
+/* Bytes held by the site tensors now. */
+size_t mps_bytes(const mps *m);
+
+/* The site of qubit q and the qubit on site s now (swaps move them). */
+int mps_site_of(const mps *m, int qubit);
+int mps_qubit_at(const mps *m, int site);
+
+#endif

@@ -1,0 +1,24 @@
+/* order.h - qubit-to-site orders for the MPS chain.
+ *
+ * identity: qubit q on site q. auto: a bandwidth-reducing order (reverse
+ * Cuthill-McKee) of the circuit's interaction graph, kept only if it lowers
+ * the total site distance of the two-qubit gates. FILE: the qubits listed in
+ * site order, whitespace separated ('#' starts a comment).
+ * Not for: moving qubits during a run (mps.c tracks swaps). */
+#ifndef TN_ORDER_H
+#define TN_ORDER_H
+
+#include "circuit.h"
+
+/* Fills site_of[q] for the n qubits of c from spec ("identity", "auto" or a
+ * file name). Returns TN_OK, TN_ERR_USAGE, TN_ERR_INPUT or TN_ERR_IO. */
+int order_choose(const circuit *c, const char *spec, int *site_of);
+
+/* Sum over multi-qubit gates of (max site - min site - (k - 1)): the swaps a
+ * naive router would need. */
+long order_swap_distance(const circuit *c, const int *site_of);
+
+/* For each of the n-1 cuts, the number of multi-qubit gates crossing it. */
+void order_cut_profile(const circuit *c, const int *site_of, long *crossings);
+
+#endif

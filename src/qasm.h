@@ -1,0 +1,22 @@
+/* qasm.h - the OpenQASM 2.0 front end.
+ *
+ * Reads OpenQASM 2.0 as QASMBench and Qiskit write it: qelib1 gates (built in,
+ * `include "qelib1.inc"` needs no file) plus Qiskit's extensions, custom `gate`
+ * definitions (expanded), register broadcast, measure, reset, barrier and
+ * `if(creg==N)` with integers of any width. Errors name FILE:LINE:COL.
+ * Not for: OriginIR (originir.h). */
+#ifndef TN_QASM_H
+#define TN_QASM_H
+
+#include <stddef.h>
+
+#include "circuit.h"
+
+/* Parses the file at path into a new circuit. On failure *out is NULL and the
+ * status is TN_ERR_INPUT ("path:line:col: error: ...") or TN_ERR_IO. */
+int qasm_parse_file(const char *path, circuit **out);
+
+/* Parses text (len bytes, need not be NUL-terminated); name is used in messages. */
+int qasm_parse_string(const char *text, size_t len, const char *name, circuit **out);
+
+#endif

@@ -1,0 +1,169 @@
+/* result.c - writing the result JSON and the readable summary (see result.h). */
+#include "result.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "error.h"
+
+#define TNEMU_VERSION "0.1.0"
+
+size_t result_peak_rss(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;
+    return (size_t)ru.ru_maxrss * 1024;
+}
+
+static json_t *circuit_json(const circuit *c, const result_context *ctx, int dynamic)
+{
+    circ_stats st;
+    circ_get_stats(c, &st);
+    json_t *by_width = json_object();
+    for (int k = 1; k <= CIRC_MAX_GATE_QUBITS; k++)
+        if (st.by_width[k]) {
+            char key[16];
+            snprintf(key, sizeof key, "%d", k);
+            json_object_set_new(by_width, key, json_integer((json_int_t)st.by_width[k]));
+        }
+    return json_pack("{s:s, s:i, s:i, s:o, s:i, s:I, s:I, s:I, s:b}", "file", ctx->circuit_path,
+                     "qubits", c->nqubits, "clbits", c->nclbits, "gates_by_width", by_width, "depth",
+                     st.depth, "measures", (json_int_t)st.measures, "resets", (json_int_t)st.resets,
+                     "conditionals", (json_int_t)st.conditionals, "dynamic", dynamic);
+}
+
+static json_t *counts_json(const run_result *res)
+{
+    json_t *counts = json_object();
+    for (size_t i = 0; i < res->ncounts; i++)
+        json_object_set_new(counts, res->counts[i].key, json_integer(res->counts[i].count));
+    return counts;
+}
+
+static json_t *int_array(const int *v, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++) json_array_append_new(a, json_integer(v[i]));
+    return a;
+}
+
+static json_t *build_result(const circuit *c, const run_result *res, const result_context *ctx)
+{
+    const run_options *opt = ctx->options;
+    json_t *root = json_object();
+    json_object_set_new(root, "tool", json_string("tnemu"));
+    json_object_set_new(root, "version", json_string(TNEMU_VERSION));
+    json_t *cmd = json_array();
+    for (int i = 0; i < ctx->argc; i++) json_array_append_new(cmd, json_string(ctx->argv[i]));
+    json_object_set_new(root, "command", cmd);
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)ctx->seed);
+    json_object_set_new(root, "seed", json_string(seed));
+    json_object_set_new(root, "circuit", circuit_json(c, ctx, res->dynamic));
+    json_object_set_new(root, "options", json_pack("{s:i, s:f, s:s}", "chi", opt->trunc.max_chi, "cutoff",
+                                                   opt->trunc.cutoff, "order", opt->order ? opt->order : "identity"));
+    json_object_set_new(root, "shots", json_integer(res->shots));
+    json_object_set_new(root, "counts_bit_order", json_string(res->nclbits && res->key_bits == res->nclbits
+                                                                  ? "clbits c[n-1]..c[0]"
+                                                                  : "qubits q[n-1]..q[0]"));
+    json_object_set_new(root, "counts", counts_json(res));
+    json_t *ev = json_object(), *everr = json_object();
+    for (int k = 0; k < opt->nobservables; k++) {
+        json_object_set_new(ev, opt->observables[k], json_real(res->expectation[k]));
+        json_object_set_new(everr, opt->observables[k], json_real(res->expectation_stderr[k]));
+    }
+    json_object_set_new(root, "expectation_values", ev);
+    json_object_set_new(root, "expectation_stderr", everr);
+    json_t *amps = json_object();
+    for (int k = 0; k < opt->namplitudes; k++)
+        json_object_set_new(amps, opt->amplitudes[k],
+                            json_pack("[f,f]", creal(res->amplitudes[k]), cimag(res->amplitudes[k])));
+    json_object_set_new(root, "amplitudes", amps);
+    json_object_set_new(root, "fidelity_estimate", json_real(res->fidelity_estimate));
+    json_object_set_new(root, "discarded_weight", json_real(res->discarded_weight));
+    json_object_set_new(root, "decompositions", json_integer((json_int_t)res->decompositions));
+    json_object_set_new(root, "bond_dimensions", int_array(res->bond_dims, c->nqubits - 1));
+    json_object_set_new(root, "max_bond_dimension", json_integer(res->max_bond));
+    json_object_set_new(root, "qubit_sites", int_array(res->site_of, c->nqubits));
+    json_object_set_new(root, "swap_distance", json_integer(res->swap_distance));
+    json_object_set_new(root, "timing", json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "parse", ctx->t_parse,
+                                                  "plan", res->t_plan, "gates", res->t_gates, "sample",
+                                                  res->t_sample, "observe", res->t_observe, "total", ctx->t_total));
+    json_object_set_new(root, "peak_memory_bytes", json_integer((json_int_t)result_peak_rss()));
+    json_object_set_new(root, "peak_state_bytes", json_integer((json_int_t)res->peak_state_bytes));
+    json_object_set_new(root, "mpi", json_pack("{s:i, s:i}", "ranks", ctx->ranks, "groups", ctx->groups));
+    return root;
+}
+
+/* Writes text to path through a temporary file and a rename. */
+static int write_atomically(const char *path, const char *text)
+{
+    size_t len = strlen(path) + 32;
+    char *tmp = tn_malloc(len);
+    if (!tmp) return TN_ERR_MEMORY;
+    snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        int e = errno;
+        free(tmp);
+        return tn_fail(TN_ERR_IO, "cannot write %s: %s", path, strerror(e));
+    }
+    int ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+    ok = (fflush(f) == 0) && ok;
+    ok = (fsync(fileno(f)) == 0) && ok;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        free(tmp);
+        return tn_fail(TN_ERR_IO, "cannot write %s: %s", path, strerror(e));
+    }
+    free(tmp);
+    return TN_OK;
+}
+
+int result_write(const char *path, const circuit *c, const run_result *res, const result_context *ctx)
+{
+    json_t *root = build_result(c, res, ctx);
+    if (!root) return tn_fail(TN_ERR_MEMORY, "out of memory building the result");
+    char *text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
+    json_decref(root);
+    if (!text) return tn_fail(TN_ERR_MEMORY, "out of memory writing the result");
+    int status = TN_OK;
+    if (!path || strcmp(path, "-") == 0) {
+        if (puts(text) < 0 || fflush(stdout) != 0) status = tn_fail(TN_ERR_IO, "cannot write the result to stdout");
+    } else {
+        status = write_atomically(path, text);
+    }
+    free(text);
+    return status;
+}
+
+void result_print_summary(const circuit *c, const run_result *res, const result_context *ctx)
+{
+    circ_stats st;
+    circ_get_stats(c, &st);
+    size_t gates = 0;
+    for (int k = 1; k <= CIRC_MAX_GATE_QUBITS; k++) gates += st.by_width[k];
+    fprintf(stderr, "tnemu: %s: %d qubits, %zu gates (%zu two-qubit), depth %d%s\n", ctx->circuit_path,
+            c->nqubits, gates, st.by_width[2], st.depth, res->dynamic ? ", dynamic" : "");
+    fprintf(stderr, "tnemu: chi %d, max bond %d, fidelity estimate %.6f, discarded weight %.3g\n",
+            ctx->options->trunc.max_chi, res->max_bond, res->fidelity_estimate, res->discarded_weight);
+    fprintf(stderr, "tnemu: time %.3f s (gates %.3f s, sampling %.3f s), peak memory %.1f MiB, %d rank(s)\n",
+            ctx->t_total, res->t_gates, res->t_sample, (double)result_peak_rss() / 1048576.0, ctx->ranks);
+    size_t best = 0;
+    for (size_t i = 1; i < res->ncounts; i++)
+        if (res->counts[i].count > res->counts[best].count) best = i;
+    if (res->ncounts)
+        fprintf(stderr, "tnemu: %ld shots, %zu distinct outcomes; most frequent %s%.*s (%ld)\n", res->shots,
+                res->ncounts, strlen(res->counts[best].key) > 72 ? "..." : "", 72,
+                res->counts[best].key + (strlen(res->counts[best].key) > 72 ? strlen(res->counts[best].key) - 72 : 0),
+                res->counts[best].count);
+    for (int k = 0; k < ctx->options->nobservables; k++)
+        fprintf(stderr, "tnemu: <%s> = %.10f\n", ctx->options->observables[k], res->expectation[k]);
+}

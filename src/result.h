@@ -1,0 +1,32 @@
+/* result.h - the result JSON of `tnemu run` (one object; see DESIGN.md).
+ *
+ * Written to a temporary file beside the destination and renamed, so a killed
+ * run never leaves half a result. Not for: reading results (compare.c). */
+#ifndef TN_RESULT_H
+#define TN_RESULT_H
+
+#include <stdint.h>
+
+#include "circuit.h"
+#include "run.h"
+
+typedef struct {
+    int argc;
+    char **argv;               /* the exact command line */
+    const char *circuit_path;
+    uint64_t seed;
+    const run_options *options;
+    double t_parse, t_total;
+    int ranks, groups;
+} result_context;
+
+/* Writes the result of c as JSON to path ("-" or NULL: stdout). */
+int result_write(const char *path, const circuit *c, const run_result *res, const result_context *ctx);
+
+/* Prints a short readable summary of the run to stderr. */
+void result_print_summary(const circuit *c, const run_result *res, const result_context *ctx);
+
+/* Peak resident memory of this process, in bytes. */
+size_t result_peak_rss(void);
+
+#endif

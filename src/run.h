@@ -1,0 +1,71 @@
+/* run.h - emulating one circuit: gates, mid-circuit measurement per shot,
+ * sampling, amplitudes and expectation values, on one process.
+ *
+ * A circuit whose measurements are all terminal is contracted once and then
+ * sampled (conditional sampling, no copy per shot). A dynamic circuit (a
+ * measured or reset qubit used again, or an if()) runs its deterministic
+ * prefix once and then each shot from a copy of that state, with the shot's
+ * own random stream (seed, shot index), so counts do not depend on how shots
+ * are spread over processes.
+ * Not for: option parsing (cli.c), JSON (result.c), MPI (mpi/). */
+#ifndef TN_RUN_H
+#define TN_RUN_H
+
+#include <stdint.h>
+
+#include "circuit.h"
+#include "mps.h"
+
+typedef struct {
+    mps_trunc trunc;
+    long shots;                 /* -1: 1024 if the circuit measures, else 0 */
+    uint64_t seed;
+    const char *order;          /* identity, auto or a file */
+    const char **observables;   /* "Z0 Z1" strings */
+    int nobservables;
+    const char **amplitudes;    /* bitstrings, qubit 0 rightmost */
+    int namplitudes;
+} run_options;
+
+typedef struct {
+    char *key;                  /* classical bits, c[n-1] ... c[0] */
+    long count;
+} run_count;
+
+typedef struct {
+    int nqubits, nclbits, dynamic;
+    long shots;
+    run_count *counts;          /* sorted by key */
+    size_t ncounts;
+    int key_bits;               /* width of the keys */
+    double complex *amplitudes; /* one per requested bitstring */
+    double *expectation;        /* one per observable (real part) */
+    double *expectation_stderr; /* standard error over shots (dynamic), else 0 */
+    double fidelity_estimate;   /* dynamic: mean over shots */
+    double discarded_weight;
+    size_t decompositions;
+    int *bond_dims;             /* n-1 (dynamic: max over shots) */
+    int max_bond;
+    int *site_of;               /* the initial qubit order */
+    long swap_distance;
+    double t_plan, t_gates, t_sample, t_observe;
+    size_t peak_state_bytes;
+} run_result;
+
+/* Emulates c with the options; fills res (free it with run_result_free).
+ * Returns TN_OK, TN_ERR_USAGE (bad observable, amplitude or order),
+ * TN_ERR_MEMORY or TN_ERR_NUMERIC. */
+int run_circuit(const circuit *c, const run_options *opt, run_result *res);
+
+void run_result_free(run_result *res);
+
+/* Parses an observable like "Z0 X3" into one Pauli letter per qubit. */
+int run_parse_observable(const char *spec, int nqubits, char *paulis);
+
+/* Parses a bitstring (qubit 0 rightmost) of exactly nqubits characters. */
+int run_parse_bits(const char *spec, int nqubits, unsigned char *bits);
+
+/* Seconds on a monotonic clock. */
+double run_now(void);
+
+#endif

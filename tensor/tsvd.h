@@ -1,0 +1,53 @@
+/* tsvd.h - truncated singular value decomposition of a complex matrix.
+ *
+ * M (m x n, column-major) = U S V^dagger, keeping the k largest singular values
+ * allowed by the truncation settings; what is dropped is reported as a
+ * discarded weight (sum of dropped s^2 over the sum of all s^2). The kept
+ * singular values are rescaled so that the kept part has the norm of M.
+ * Method: LAPACK zgesdd (divide and conquer); if it fails to converge, zgesvd
+ * (QR iteration). Workspace is kept in the tsvd_work between calls.
+ * Not for: distributed matrices (mpi/ has the ScaLAPACK path). */
+#ifndef TN_TSVD_H
+#define TN_TSVD_H
+
+#include <complex.h>
+
+#include "work.h"
+
+/* Singular values below this fraction of the largest are numerically zero
+ * (the matrix's numerical rank) and are always dropped; their weight is
+ * counted in the discarded weight like any other. */
+#define TSVD_RANK_RTOL 1e-14
+
+typedef struct {
+    int max_rank;      /* 0: no limit */
+    double cutoff;     /* largest discarded weight allowed (relative) */
+} tsvd_trunc;
+
+typedef struct {
+    tn_buf a, u, s, vt, work, rwork, iwork;
+    int forced_failures;   /* tests: make the next N zgesdd calls "fail" */
+    long fallbacks;        /* how often zgesvd was needed */
+} tsvd_work;
+
+typedef struct {
+    int rank;                  /* k kept */
+    double complex *u;         /* m x k, leading dimension m */
+    double *s;                 /* k values, descending, rescaled */
+    double complex *vt;        /* k x n, leading dimension ldvt */
+    int ldvt;
+    double discarded;          /* relative discarded weight */
+    double norm;               /* Frobenius norm of M */
+} tsvd_result;
+
+/* Decomposes a (m x n, column-major, leading dimension m; destroyed).
+ * The result points into w and stays valid until the next call. Returns
+ * TN_OK, TN_ERR_MEMORY or TN_ERR_NUMERIC (both LAPACK routines failed, or M
+ * is zero or not finite). */
+int tsvd_truncated(tsvd_work *w, int m, int n, double complex *a, const tsvd_trunc *trunc,
+                   tsvd_result *res);
+
+/* Frees the workspace. */
+void tsvd_work_free(tsvd_work *w);
+
+#endif

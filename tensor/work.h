@@ -1,0 +1,26 @@
+/* work.h - growable scratch buffers, so the hot path allocates nothing per gate.
+ *
+ * A tn_buf only grows; once a run has seen its largest gate, every later gate
+ * reuses the memory. Not thread-safe: one set of buffers per engine. */
+#ifndef TN_WORK_H
+#define TN_WORK_H
+
+#include <stddef.h>
+
+typedef struct {
+    void *data;
+    size_t bytes;
+} tn_buf;
+
+/* Makes buf hold at least bytes (contents are not kept). Returns TN_OK or
+ * TN_ERR_MEMORY. */
+int tn_buf_reserve(tn_buf *buf, size_t bytes);
+
+/* Frees the buffer; it can be reserved again. */
+void tn_buf_free(tn_buf *buf);
+
+/* Narrows a size to a BLAS/LAPACK int, failing with TN_ERR_MEMORY (with the
+ * size named) if it does not fit. */
+int tn_blas_int(size_t n, int *out);
+
+#endif

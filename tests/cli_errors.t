@@ -1,0 +1,64 @@
+#!/usr/bin/perl
+# cli_errors.t - every bad option or input: exit status 2, one line naming the
+# option and valid range (or FILE:LINE:COL), and no result file left behind.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Test::More;
+use Tnemu qw(run_tnemu tmpdir write_file gen_circuit);
+
+my $dir = tmpdir();
+my $good = gen_circuit('ghz4.qasm', 'ghz', 4);
+my $out = "$dir/result.json";
+
+my @cases = (
+    [ 'no command',            [],                                             qr/usage: tnemu/ ],
+    [ 'unknown command',       ['frobnicate'],                                 qr/unknown command 'frobnicate'/ ],
+    [ 'run without circuit',   ['run'],                                        qr/no circuit given/ ],
+    [ 'two circuits',          ['run', $good, $good],                          qr/takes one circuit/ ],
+    [ 'unknown option',        ['run', $good, '--frob', '1'],                  qr/unknown option '--frob'/ ],
+    [ 'option without value',  ['run', $good, '--chi'],                        qr/option --chi needs a value/ ],
+    [ 'chi not a number',      ['run', $good, '--chi', 'abc'],                 qr/option --chi: 'abc' is not an integer in \[0, 1048576\]/ ],
+    [ 'chi negative',          ['run', $good, '--chi', '-1'],                  qr/option --chi: '-1' is not an integer in \[0, 1048576\]/ ],
+    [ 'chi too large',         ['run', $good, '--chi', '99999999'],            qr/option --chi: .*\[0, 1048576\]/ ],
+    [ 'cutoff above 1',        ['run', $good, '--cutoff', '2'],                qr/option --cutoff: '2' is not a number in \[0, / ],
+    [ 'cutoff nan',            ['run', $good, '--cutoff', 'nan'],              qr/option --cutoff: 'nan'/ ],
+    [ 'shots negative',        ['run', $good, '--shots', '-5'],                qr/option --shots: '-5' is not an integer in \[0, 1000000000\]/ ],
+    [ 'shots trailing junk',   ['run', $good, '--shots', '10x'],               qr/option --shots: '10x'/ ],
+    [ 'seed negative',         ['run', $good, '--seed', '-3'],                 qr/option --seed: '-3' is not an integer in \[0, 18446744073709551615\]/ ],
+    [ 'seed overflow',         ['run', $good, '--seed', '99999999999999999999999'], qr/option --seed:/ ],
+    [ 'observable bad letter', ['run', $good, '--observable', 'Q1'],           qr/option --observable: 'Q1' is not a list of P<qubit>/ ],
+    [ 'observable bad qubit',  ['run', $good, '--observable', 'Z9'],           qr/option --observable: qubit 9 in 'Z9' is out of range \[0, 3\]/ ],
+    [ 'observable repeated',   ['run', $good, '--observable', 'Z1 X1'],        qr/qubit 1 appears twice/ ],
+    [ 'observable empty',      ['run', $good, '--observable', ' '],            qr/names no Pauli/ ],
+    [ 'amplitude too short',   ['run', $good, '--amplitude', '01'],            qr/option --amplitude: '01' has 2 bits, the circuit has 4 qubits/ ],
+    [ 'amplitude bad char',    ['run', $good, '--amplitude', '01a1'],          qr/option --amplitude: character 3 of the bitstring is 'a'/ ],
+    [ 'order bad file',        ['run', $good, '--order', "$dir/nope.txt"],     qr/option --order: '.*nope.txt' is not identity, auto or a readable file/ ],
+    [ 'order out of range',    ['run', $good, '--order', write_file("$dir/o1.txt", "0 1 2 7\n")], qr/o1.txt:1:7: error: qubit 7 is out of range for a 4-qubit circuit/ ],
+    [ 'order repeated qubit',  ['run', $good, '--order', write_file("$dir/o2.txt", "0 1\n1 2\n")], qr/o2.txt:2:1: error: qubit 1 is listed twice/ ],
+    [ 'order too short',       ['run', $good, '--order', write_file("$dir/o3.txt", "0 1 2\n")], qr/o3.txt:.*lists 3 qubits, the circuit has 4/ ],
+    [ 'order junk',            ['run', $good, '--order', write_file("$dir/o4.txt", "0 1 x 2 3\n")], qr/o4.txt:1:5: error: expected a qubit index/ ],
+    [ 'format unknown',        ['run', $good, '--format', 'quil'],             qr/option --format: 'quil' is not one of/ ],
+    [ 'missing circuit file',  ['run', "$dir/absent.qasm"],                    qr/absent.qasm/ ],
+    [ 'qasm syntax error',     ['run', write_file("$dir/bad1.qasm", "OPENQASM 2.0;\nqreg q[2];\nh q[0]\ncx q[0],q[1];\n")], qr/bad1.qasm:\d+:\d+: error: / ],
+    [ 'qasm unknown gate',     ['run', write_file("$dir/bad2.qasm", "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\nfoo q[0];\n")], qr/bad2.qasm:4:1: error: .*foo/ ],
+    [ 'qasm qubit range',      ['run', write_file("$dir/bad3.qasm", "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\nx q[5];\n")], qr/bad3.qasm:4:\d+: error: .*5/ ],
+    [ 'qasm undeclared reg',   ['run', write_file("$dir/bad4.qasm", "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg r[2];\ncreg c[2];\nmeasure q[0] -> c[0];\n")], qr/bad4.qasm:5:\d+: error: .*'?q'?/ ],
+    [ 'amplitude on dynamic',  ['run', write_file("$dir/dyn.qasm", "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[1];\ncreg c[1];\nh q[0];\nmeasure q[0] -> c[0];\nif(c==1) x q[0];\n"), '--amplitude', '0'], qr/option --amplitude: .*mid-circuit/ ],
+    [ 'info unknown option',   ['info', $good, '--frob'],                      qr/unknown option '--frob' for 'tnemu info'/ ],
+    [ 'info bad chi',          ['info', $good, '--chi', 'x'],                  qr/option --chi: 'x' is not an integer/ ],
+);
+
+for my $case (@cases) {
+    my ($name, $args, $want) = @$case;
+    unlink $out;
+    my @argv = @$args;
+    push @argv, '-o', $out if @argv && $argv[0] eq 'run';
+    my ($status, $stdout, $stderr) = run_tnemu(@argv);
+    my @lines = grep { length } split /\n/, $stderr;
+    ok($status == 2 && $stderr =~ $want && ($name eq 'no command' || @lines == 1) && !-e $out,
+       "$name: exit 2, one-line message, no result file")
+        or diag("status $status\nstderr: $stderr\nwant: $want");
+}
+done_testing();
