@@ -8,7 +8,14 @@
  * The state is kept in mixed canonical form: sites left of `center` are
  * left-isometric, sites right of it right-isometric, so the norm and every
  * truncation live in the centre tensor. See mps.h for the conventions.
- * Not for: distributing sites over ranks (mpi/), noise (src/noise*). */
+ * Distributed: inside a group of P ranks each rank owns a contiguous segment of
+ * sites (mpi/part.h). Every rank walks the same operations and takes the same
+ * decisions (centre position, swaps, windows) from replicated metadata; each
+ * step on a window of adjacent sites runs on the rank owning the window's
+ * first site, which borrows the other sites from their owners and returns
+ * them (mpi/group.h moves the data). The sequence of arithmetic is exactly the
+ * serial one, so every result is the same on any rank count.
+ * Not for: noise (src/noise*), task farming (src/run.c). */
 #include "mps.h"
 
 #include <cblas.h>
@@ -19,6 +26,8 @@
 
 #include "error.h"
 #include "gates.h"
+#include "group.h"
+#include "part.h"
 #include "rng.h"
 #include "tsvd.h"
 #include "work.h"
@@ -38,7 +47,18 @@ struct mps {
     size_t decompositions;
     tsvd_work svd;
     tn_buf block, scratch, gate, lwork;
+    tn_group *grp;             /* NULL: this process owns every site */
+    int *lo;                   /* partition: rank r owns [lo[r], lo[r+1]) */
+    int me, nranks;
+    long gates_since_balance;
+    int rebalances;
 };
+
+#define TAG_SITE 101
+#define TAG_VECTOR 102
+#define TAG_BITS 103
+#define REBALANCE_EVERY 64        /* multi-qubit gates between balance checks */
+#define REBALANCE_THRESHOLD 1.25  /* largest segment cost over the mean */
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -55,31 +75,131 @@ static int reserve_site(mps *m, int s, size_t elems)
     return TN_OK;
 }
 
+/* ---- ownership and data movement ---------------------------------------- */
+
+static int owner(const mps *m, int s) { return m->grp ? part_owner(m->lo, m->nranks, s) : 0; }
+static int is_mine(const mps *m, int s) { return owner(m, s) == m->me; }
+
+/* In a group, a failure is announced to every rank before it is returned. */
+static int failed(mps *m, int status)
+{
+    return m->grp ? group_fail(m->grp, status) : status;
+}
+
+/* Sends site s (its two bond dimensions, then the tensor) to group rank dest,
+ * and frees it here. */
+static int send_site(mps *m, int s, int dest)
+{
+    int dims[2] = {m->chi[s], m->chi[s + 1]};
+    CALL(group_send(m->grp, dest, TAG_SITE, dims, sizeof dims));
+    CALL(group_send(m->grp, dest, TAG_SITE, m->site[s], site_elems(m, s) * sizeof(double complex)));
+    free(m->site[s]);
+    m->site[s] = NULL;
+    m->site_cap[s] = 0;
+    return TN_OK;
+}
+
+/* Receives site s from group rank src. */
+static int recv_site(mps *m, int s, int src)
+{
+    int dims[2];
+    CALL(group_recv(m->grp, src, TAG_SITE, dims, sizeof dims));
+    m->chi[s] = dims[0];
+    m->chi[s + 1] = dims[1];
+    int status = reserve_site(m, s, site_elems(m, s));
+    if (status) return failed(m, status);
+    return group_recv(m->grp, src, TAG_SITE, m->site[s], site_elems(m, s) * sizeof(double complex));
+}
+
+/* Brings sites first..first+count-1 to the owner of first (the worker). */
+static int acquire_window(mps *m, int first, int count)
+{
+    if (!m->grp) return TN_OK;
+    int worker = owner(m, first);
+    for (int s = first; s < first + count; s++) {
+        int o = owner(m, s);
+        if (o == worker) continue;
+        if (m->me == o) CALL(send_site(m, s, worker));
+        else if (m->me == worker) CALL(recv_site(m, s, o));
+    }
+    return TN_OK;
+}
+
+/* Returns the borrowed sites of the window to their owners. */
+static int release_window(mps *m, int first, int count)
+{
+    if (!m->grp) return TN_OK;
+    int worker = owner(m, first);
+    for (int s = first; s < first + count; s++) {
+        int o = owner(m, s);
+        if (o == worker) continue;
+        if (m->me == worker) CALL(send_site(m, s, o));
+        else if (m->me == o) CALL(recv_site(m, s, worker));
+    }
+    return TN_OK;
+}
+
+/* Largest bond of the sites this rank holds now. */
+static int local_max_bond(const mps *m)
+{
+    int best = 1;
+    for (int s = 0; s < m->n; s++)
+        if (m->site[s]) {
+            if (m->chi[s] > best) best = m->chi[s];
+            if (m->chi[s + 1] > best) best = m->chi[s + 1];
+        }
+    return best;
+}
+
+/* ---- queries (collective over the group when distributed) -------------- */
+
 int mps_nqubits(const mps *m) { return m->n; }
-double mps_discarded_weight(const mps *m) { return m->discarded; }
-double mps_fidelity_estimate(const mps *m) { return m->fidelity; }
-size_t mps_decompositions(const mps *m) { return m->decompositions; }
 int mps_site_of(const mps *m, int qubit) { return m->site_of[qubit]; }
 int mps_qubit_at(const mps *m, int site) { return m->qubit_at[site]; }
 
+/* Combines per-rank values over the group; each decomposition happened on one rank. */
+static double group_total(const mps *m, double v, char op)
+{
+    if (!m->grp) return v;
+    group_allreduce(m->grp, &v, 1, op);
+    return v;
+}
+
+double mps_discarded_weight(const mps *m) { return group_total(m, m->discarded, '+'); }
+double mps_fidelity_estimate(const mps *m) { return group_total(m, m->fidelity, '*'); }
+size_t mps_decompositions(const mps *m) { return (size_t)group_total(m, (double)m->decompositions, '+'); }
+
 void mps_bond_dims(const mps *m, int *dims)
 {
-    for (int s = 1; s < m->n; s++) dims[s - 1] = m->chi[s];
+    if (m->n < 2) return;
+    double *d = calloc((size_t)m->n, sizeof(double));
+    if (!d) { for (int s = 1; s < m->n; s++) dims[s - 1] = m->chi[s]; return; }
+    for (int s = 1; s < m->n; s++) d[s - 1] = m->site[s] ? m->chi[s] : 0;   /* bond s: left of site s */
+    if (m->grp) group_allreduce(m->grp, d, m->n - 1, 'M');
+    for (int s = 1; s < m->n; s++) dims[s - 1] = (int)d[s - 1];
+    free(d);
 }
 
 int mps_max_bond(const mps *m)
 {
-    int best = 1;
-    for (int s = 1; s < m->n; s++)
-        if (m->chi[s] > best) best = m->chi[s];
-    return best;
+    return (int)group_total(m, local_max_bond(m), 'M');
 }
 
 size_t mps_bytes(const mps *m)
 {
     size_t total = 0;
-    for (int s = 0; s < m->n; s++) total += site_elems(m, s) * sizeof(double complex);
+    for (int s = 0; s < m->n; s++)
+        if (m->site[s]) total += site_elems(m, s) * sizeof(double complex);
     return total;
+}
+
+int mps_ranks(const mps *m) { return m->nranks; }
+int mps_rebalances(const mps *m) { return m->rebalances; }
+
+void mps_segment(const mps *m, int *lo, int *hi)
+{
+    *lo = m->grp ? m->lo[m->me] : 0;
+    *hi = m->grp ? m->lo[m->me + 1] : m->n;
 }
 
 /* ---- lifecycle ---------------------------------------------------------- */
@@ -102,7 +222,8 @@ static int check_order(int n, const int *site_of_qubit)
     return TN_OK;
 }
 
-int mps_create(int nqubits, const int *site_of_qubit, const mps_trunc *trunc, mps **out)
+/* Allocates the metadata of an n-qubit state with every site empty. */
+static int create_empty(int nqubits, const int *site_of_qubit, const mps_trunc *trunc, tn_group *grp, mps **out)
 {
     *out = NULL;
     if (nqubits < 1) return tn_fail(TN_ERR_USAGE, "a state needs at least 1 qubit (got %d)", nqubits);
@@ -112,12 +233,16 @@ int mps_create(int nqubits, const int *site_of_qubit, const mps_trunc *trunc, mp
     m->n = nqubits;
     if (trunc) m->trunc = *trunc;
     m->fidelity = 1;
+    m->grp = grp && grp->size > 1 ? grp : NULL;
+    m->me = m->grp ? grp->rank : 0;
+    m->nranks = m->grp ? grp->size : 1;
     m->site_of = tn_calloc((size_t)nqubits, sizeof(int));
     m->qubit_at = tn_calloc((size_t)nqubits, sizeof(int));
     m->chi = tn_calloc((size_t)nqubits + 1, sizeof(int));
     m->site = tn_calloc((size_t)nqubits, sizeof(double complex *));
     m->site_cap = tn_calloc((size_t)nqubits, sizeof(size_t));
-    if (!m->site_of || !m->qubit_at || !m->chi || !m->site || !m->site_cap) {
+    m->lo = tn_calloc((size_t)m->nranks + 1, sizeof(int));
+    if (!m->site_of || !m->qubit_at || !m->chi || !m->site || !m->site_cap || !m->lo) {
         mps_destroy(&m);
         return TN_ERR_MEMORY;
     }
@@ -127,14 +252,46 @@ int mps_create(int nqubits, const int *site_of_qubit, const mps_trunc *trunc, mp
         m->qubit_at[s] = q;
     }
     for (int s = 0; s <= nqubits; s++) m->chi[s] = 1;
-    for (int s = 0; s < nqubits; s++) {
-        int status = reserve_site(m, s, 2);
-        if (status) { mps_destroy(&m); return status; }
+    part_even(nqubits, m->nranks, m->lo);
+    *out = m;
+    return TN_OK;
+}
+
+/* Agrees on a status over the group (so an allocation failing on one rank
+ * fails every rank), and frees *m on failure. */
+static int agree_created(mps **m, tn_group *grp, int status)
+{
+    if (grp && grp->size > 1) {
+        double worst = status;
+        int comm = group_allreduce(grp, &worst, 1, 'M');
+        if (comm) status = comm;
+        else if (status == TN_OK && worst != TN_OK)
+            status = tn_fail((int)worst, "out of memory creating the state on another rank");
+    }
+    if (status) mps_destroy(m);
+    return status;
+}
+
+int mps_create_group(int nqubits, const int *site_of_qubit, const mps_trunc *trunc, tn_group *grp, mps **out)
+{
+    mps *m;
+    CALL(create_empty(nqubits, site_of_qubit, trunc, grp, &m));
+    int status = TN_OK;
+    for (int s = 0; s < nqubits && status == TN_OK; s++) {
+        if (!is_mine(m, s)) continue;
+        status = reserve_site(m, s, 2);
+        if (status) break;
         m->site[s][0] = 1;
         m->site[s][1] = 0;
     }
+    CALL(agree_created(&m, grp, status));
     *out = m;
     return TN_OK;
+}
+
+int mps_create(int nqubits, const int *site_of_qubit, const mps_trunc *trunc, mps **out)
+{
+    return mps_create_group(nqubits, site_of_qubit, trunc, NULL, out);
 }
 
 void mps_destroy(mps **pm)
@@ -148,6 +305,7 @@ void mps_destroy(mps **pm)
     free(m->site_of);
     free(m->qubit_at);
     free(m->chi);
+    free(m->lo);
     tsvd_work_free(&m->svd);
     tn_buf_free(&m->block);
     tn_buf_free(&m->scratch);
@@ -161,13 +319,16 @@ int mps_copy(const mps *src, mps **out)
 {
     *out = NULL;
     mps *m;
-    CALL(mps_create(src->n, src->site_of, &src->trunc, &m));
+    CALL(create_empty(src->n, src->site_of, &src->trunc, src->grp, &m));
     memcpy(m->chi, src->chi, (size_t)(src->n + 1) * sizeof(int));
-    for (int s = 0; s < src->n; s++) {
-        int status = reserve_site(m, s, site_elems(src, s));
-        if (status) { mps_destroy(&m); return status; }
-        memcpy(m->site[s], src->site[s], site_elems(src, s) * sizeof(double complex));
+    memcpy(m->lo, src->lo, (size_t)(src->nranks + 1) * sizeof(int));
+    int status = TN_OK;
+    for (int s = 0; s < src->n && status == TN_OK; s++) {
+        if (!src->site[s]) continue;
+        status = reserve_site(m, s, site_elems(src, s));
+        if (status == TN_OK) memcpy(m->site[s], src->site[s], site_elems(src, s) * sizeof(double complex));
     }
+    CALL(agree_created(&m, src->grp, status));
     m->center = src->center;
     m->discarded = src->discarded;
     m->fidelity = src->fidelity;
@@ -178,9 +339,11 @@ int mps_copy(const mps *src, mps **out)
 
 /* ---- canonical form ----------------------------------------------------- */
 
-/* Moves the centre from site c to c + 1 with a QR of the left-grouped A[c]. */
-static int shift_center_right(mps *m)
+/* Moves the centre from site c to c + 1 with a QR of the left-grouped A[c]
+ * (both sites held here). */
+static int compute_shift_right(mps *m, const void *unused)
 {
+    (void)unused;
     int c = m->center, rows = 2 * m->chi[c], cols = m->chi[c + 1];
     int k = rows < cols ? rows : cols;
     double complex *a = m->site[c];
@@ -210,9 +373,11 @@ static int shift_center_right(mps *m)
     return TN_OK;
 }
 
-/* Moves the centre from site c to c - 1 with an LQ of the right-grouped A[c]. */
-static int shift_center_left(mps *m)
+/* Moves the centre from site c to c - 1 with an LQ of the right-grouped A[c]
+ * (both sites held here). */
+static int compute_shift_left(mps *m, const void *unused)
 {
+    (void)unused;
     int c = m->center, rows = m->chi[c], cols = 2 * m->chi[c + 1];
     int k = rows < cols ? rows : cols;
     double complex *a = m->site[c];
@@ -245,12 +410,72 @@ static int shift_center_left(mps *m)
     return TN_OK;
 }
 
+/* Runs step on the window [first, first + count) on the rank owning first,
+ * with the window's sites brought there and returned afterwards. */
+static int on_window(mps *m, int first, int count, int (*step)(mps *, const void *), const void *ctx)
+{
+    CALL(acquire_window(m, first, count));
+    if (is_mine(m, first)) {
+        int status = step(m, ctx);
+        if (status) return failed(m, status);
+    }
+    return release_window(m, first, count);
+}
+
+static int shift_center_right(mps *m)
+{
+    int c = m->center;
+    CALL(on_window(m, c, 2, compute_shift_right, NULL));
+    m->center = c + 1;
+    return TN_OK;
+}
+
+static int shift_center_left(mps *m)
+{
+    int c = m->center;
+    CALL(on_window(m, c - 1, 2, compute_shift_left, NULL));
+    m->center = c - 1;
+    return TN_OK;
+}
+
 /* Moves the orthogonality centre to site target. */
 static int move_center(mps *m, int target)
 {
     while (m->center < target) CALL(shift_center_right(m));
     while (m->center > target) CALL(shift_center_left(m));
     return TN_OK;
+}
+
+/* ---- rebalancing --------------------------------------------------------- */
+
+int mps_rebalance(mps *m, double threshold)
+{
+    if (!m->grp) return TN_OK;
+    double *cost = tn_calloc((size_t)m->n, sizeof(double));
+    int *lo = tn_calloc((size_t)m->nranks + 1, sizeof(int));
+    if (!cost || !lo) { free(cost); free(lo); return failed(m, TN_ERR_MEMORY); }
+    for (int s = 0; s < m->n; s++)
+        if (m->site[s]) {
+            double l = m->chi[s], r = m->chi[s + 1];
+            cost[s] = l * r * (l + r);
+        }
+    int status = group_allreduce(m->grp, cost, m->n, '+');
+    if (status == TN_OK && part_imbalance(m->n, m->nranks, cost, m->lo) > threshold) {
+        part_balanced(m->n, m->nranks, cost, lo);
+        for (int s = 0; s < m->n && status == TN_OK; s++) {   /* one global order: no deadlock */
+            int from = part_owner(m->lo, m->nranks, s), to = part_owner(lo, m->nranks, s);
+            if (from == to) continue;
+            if (m->me == from) status = send_site(m, s, to);
+            else if (m->me == to) status = recv_site(m, s, from);
+        }
+        if (status == TN_OK) {
+            memcpy(m->lo, lo, (size_t)(m->nranks + 1) * sizeof(int));
+            m->rebalances++;
+        }
+    }
+    free(cost);
+    free(lo);
+    return status;
 }
 
 /* ---- blocks of adjacent sites ------------------------------------------- */
@@ -362,6 +587,21 @@ static int split_block_leftward(mps *m, int first, int k)
     return TN_OK;
 }
 
+/* A gate on a window of adjacent sites. */
+typedef struct {
+    int first, k, end_left;
+    const double complex *g;
+} window_update;
+
+static int compute_window_update(mps *m, const void *ctx)
+{
+    const window_update *w = ctx;
+    CALL(contract_block(m, w->first, w->k));
+    CALL(apply_to_block(m, m->chi[w->first], 1 << w->k, m->chi[w->first + w->k], w->g));
+    if (w->end_left) return split_block_leftward(m, w->first, w->k);
+    return split_block_rightward(m, w->first, w->k);
+}
+
 /* Applies g (2^k x 2^k, row-major, site first+j as bit j of its index) to
  * the k adjacent sites from first; the centre ends at the left end if
  * end_left, else at the right end. */
@@ -369,10 +609,10 @@ static int apply_adjacent(mps *m, int first, int k, const double complex *g, int
 {
     if (m->center < first) CALL(move_center(m, first));
     if (m->center > first + k - 1) CALL(move_center(m, first + k - 1));
-    CALL(contract_block(m, first, k));
-    CALL(apply_to_block(m, m->chi[first], 1 << k, m->chi[first + k], g));
-    if (end_left) return split_block_leftward(m, first, k);
-    return split_block_rightward(m, first, k);
+    window_update w = {first, k, end_left, g};
+    CALL(on_window(m, first, k, compute_window_update, &w));
+    m->center = end_left ? first : first + k - 1;
+    return TN_OK;
 }
 
 /* Swaps the qubits on sites s and s + 1 (a two-site SWAP update). */
@@ -470,8 +710,12 @@ int mps_apply_gate(mps *m, const double complex *u, int k, const int *qubits)
                 return tn_fail(TN_ERR_USAGE, "qubit %d appears twice in one gate", qubits[j]);
     }
     if (k == 1) {
-        apply_one_site(m, m->site_of[qubits[0]], u);
+        if (is_mine(m, m->site_of[qubits[0]])) apply_one_site(m, m->site_of[qubits[0]], u);
         return TN_OK;
+    }
+    if (m->grp && ++m->gates_since_balance >= REBALANCE_EVERY) {
+        m->gates_since_balance = 0;
+        CALL(mps_rebalance(m, REBALANCE_THRESHOLD));
     }
     int first, end_left = 0;
     if (k == 2) {   /* end where the centre is cheaper to move next: toward it */
@@ -515,20 +759,18 @@ static void slice_weights(const mps *m, int s, double *w0, double *w1)
     *w1 = n1;
 }
 
-int mps_project(mps *m, int qubit, int outcome, double *prob)
+/* The squared norms of the two slices of the centre site s, known on every
+ * rank of the group (the owner computes and broadcasts them). */
+static int center_weights(mps *m, int s, double *w)
 {
-    if (qubit < 0 || qubit >= m->n)
-        return tn_fail(TN_ERR_USAGE, "qubit %d is out of range for a %d-qubit state", qubit, m->n);
-    int s = m->site_of[qubit];
-    CALL(move_center(m, s));
-    double w0, w1;
-    slice_weights(m, s, &w0, &w1);
-    double p = (outcome ? w1 : w0) / (w0 + w1);
-    if (prob) *prob = p;
-    if (!(p > 0))
-        return tn_fail(TN_ERR_NUMERIC, "numerical failure: projecting qubit %d onto %d, which has probability 0",
-                       qubit, outcome);
-    double scale = 1 / sqrt(outcome ? w1 : w0);
+    if (is_mine(m, s)) slice_weights(m, s, &w[0], &w[1]);
+    if (m->grp) CALL(group_bcast(m->grp, owner(m, s), w, 2 * sizeof(double)));
+    return TN_OK;
+}
+
+/* Keeps slice outcome of site s, scaled by scale; zeroes the other. */
+static void keep_slice(mps *m, int s, int outcome, double scale)
+{
     int chil = m->chi[s], chir = m->chi[s + 1];
     double complex *a = m->site[s];
     for (int r = 0; r < chir; r++) {
@@ -538,6 +780,22 @@ int mps_project(mps *m, int qubit, int outcome, double *prob)
             drop[l] = 0;
         }
     }
+}
+
+int mps_project(mps *m, int qubit, int outcome, double *prob)
+{
+    if (qubit < 0 || qubit >= m->n)
+        return tn_fail(TN_ERR_USAGE, "qubit %d is out of range for a %d-qubit state", qubit, m->n);
+    int s = m->site_of[qubit];
+    CALL(move_center(m, s));
+    double w[2];
+    CALL(center_weights(m, s, w));
+    double p = (outcome ? w[1] : w[0]) / (w[0] + w[1]);
+    if (prob) *prob = p;
+    if (!(p > 0))
+        return tn_fail(TN_ERR_NUMERIC, "numerical failure: projecting qubit %d onto %d, which has probability 0",
+                       qubit, outcome);
+    if (is_mine(m, s)) keep_slice(m, s, outcome, 1 / sqrt(outcome ? w[1] : w[0]));
     return TN_OK;
 }
 
@@ -547,10 +805,10 @@ int mps_measure(mps *m, int qubit, double r, int *outcome)
         return tn_fail(TN_ERR_USAGE, "qubit %d is out of range for a %d-qubit state", qubit, m->n);
     int s = m->site_of[qubit];
     CALL(move_center(m, s));
-    double w0, w1;
-    slice_weights(m, s, &w0, &w1);
-    int bit = r < w1 / (w0 + w1);
-    CALL(mps_project(m, qubit, bit, NULL));
+    double w[2];
+    CALL(center_weights(m, s, w));
+    int bit = r < w[1] / (w[0] + w[1]);
+    if (is_mine(m, s)) keep_slice(m, s, bit, 1 / sqrt(bit ? w[1] : w[0]));
     *outcome = bit;
     return TN_OK;
 }
@@ -561,27 +819,48 @@ int mps_reset(mps *m, int qubit, double r)
     CALL(mps_measure(m, qubit, r, &bit));
     if (bit) {
         static const double complex x[4] = {0, 1, 1, 0};
-        apply_one_site(m, m->site_of[qubit], x);
+        if (is_mine(m, m->site_of[qubit])) apply_one_site(m, m->site_of[qubit], x);
     }
     return TN_OK;
 }
 
 /* ---- amplitudes, expectation values, dense export ---------------------- */
 
+/* Passes a buffer of elems complex numbers from the owner of site s - 1 to
+ * the owner of site s when they differ (the environment moving right). */
+static int pass_right(mps *m, int s, double complex *buf, size_t elems)
+{
+    if (!m->grp || s == 0) return TN_OK;
+    int from = owner(m, s - 1), to = owner(m, s);
+    if (from == to) return TN_OK;
+    if (m->me == from) return group_send(m->grp, to, TAG_VECTOR, buf, elems * sizeof *buf);
+    if (m->me == to) return group_recv(m->grp, from, TAG_VECTOR, buf, elems * sizeof *buf);
+    return TN_OK;
+}
+
 int mps_amplitude(mps *m, const unsigned char *bits, double complex *amp)
 {
-    int maxchi = mps_max_bond(m);
-    CALL(tn_buf_reserve(&m->scratch, 2 * (size_t)maxchi * sizeof(double complex)));
+    int maxchi = local_max_bond(m);
+    int status = tn_buf_reserve(&m->scratch, 2 * (size_t)maxchi * sizeof(double complex));
+    if (status) return failed(m, status);
     double complex *v = m->scratch.data, *w = v + maxchi;
     v[0] = 1;
     double complex one = 1, zero = 0;
     for (int s = 0; s < m->n; s++) {
+        CALL(pass_right(m, s, v, (size_t)m->chi[s]));
+        if (!is_mine(m, s)) continue;
         int b = bits[m->qubit_at[s]] ? 1 : 0, chil = m->chi[s], chir = m->chi[s + 1];
         /* w (1 x chir) = v (1 x chil) * A[:, b, :] (chil x chir, ld 2 chil) */
         tn_zgemv('T', chil, chir, one, m->site[s] + (size_t)chil * b, 2 * chil, v, 1, zero, w, 1);
         double complex *t = v; v = w; w = t;
     }
-    *amp = v[0];
+    if (m->grp) {
+        double complex result = is_mine(m, m->n - 1) ? v[0] : 0;
+        CALL(group_bcast(m->grp, owner(m, m->n - 1), &result, sizeof result));
+        *amp = result;
+    } else {
+        *amp = v[0];
+    }
     return TN_OK;
 }
 
@@ -595,6 +874,29 @@ static int pauli_matrix(char c, double complex *p)
     case 'Z': p[0] = 1; p[1] = 0; p[2] = 0; p[3] = -1; return 1;
     default: return 0;
     }
+}
+
+/* E <- A^dagger (E A with the Pauli p on the physical index): one step of
+ * the transfer-matrix contraction of <psi|P|psi> over site s. */
+static void transfer_step(mps *m, int s, const double complex *p, double complex *e, double complex *enew,
+                          double complex *t, double complex *t2)
+{
+    int chil = m->chi[s], chir = m->chi[s + 1];
+    double complex one = 1, zero = 0;
+    /* t (chil x 2chir) = e (chil x chil) * A (chil x 2 chir) */
+    cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, chil, 2 * chir, chil, &one, e, chil, m->site[s], chil,
+                &zero, t, chil);
+    for (int r = 0; r < chir; r++) {   /* t2[:, p', r] = sum_p P[p', p] t[:, p, r] */
+        const double complex *x0 = t + (size_t)chil * 2 * r, *x1 = x0 + chil;
+        double complex *y0 = t2 + (size_t)chil * 2 * r, *y1 = y0 + chil;
+        for (int l = 0; l < chil; l++) {
+            y0[l] = p[0] * x0[l] + p[1] * x1[l];
+            y1[l] = p[2] * x0[l] + p[3] * x1[l];
+        }
+    }
+    /* enew (chir x chir) = A^H (chir x 2chil) * t2 (2chil x chir) */
+    cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, chir, chir, 2 * chil, &one, m->site[s], 2 * chil, t2,
+                2 * chil, &zero, enew, chir);
 }
 
 int mps_expect_pauli(mps *m, const char *paulis, double complex *value)
@@ -611,43 +913,63 @@ int mps_expect_pauli(mps *m, const char *paulis, double complex *value)
         }
     }
     if (hi < 0) { *value = 1; return TN_OK; }
-    CALL(move_center(m, lo));
-    int maxchi = mps_max_bond(m);
+    CALL(move_center(m, lo));   /* left of lo: identity; right of hi: identity */
+    int maxchi = local_max_bond(m);
     size_t env = (size_t)maxchi * maxchi, tsz = (size_t)maxchi * 2 * maxchi;
-    CALL(tn_buf_reserve(&m->scratch, (2 * env + 2 * tsz) * sizeof(double complex)));
+    int status = tn_buf_reserve(&m->scratch, (2 * env + 2 * tsz) * sizeof(double complex));
+    if (status) return failed(m, status);
     double complex *e = m->scratch.data, *enew = e + env, *t = enew + env, *t2 = t + tsz;
-    double complex one = 1, zero = 0;
-    e[0] = 1;
+    if (is_mine(m, lo)) {   /* sites left of lo are left-isometric: the identity */
+        int chi = m->chi[lo];
+        memset(e, 0, (size_t)chi * chi * sizeof *e);
+        for (int i = 0; i < chi; i++) e[i + (size_t)chi * i] = 1;
+    }
     for (int s = lo; s <= hi; s++) {
-        int chil = m->chi[s], chir = m->chi[s + 1];
+        if (s > lo) CALL(pass_right(m, s, e, (size_t)m->chi[s] * m->chi[s]));
+        if (!is_mine(m, s)) continue;
         double complex p[4] = {1, 0, 0, 1};
         pauli_matrix(paulis[m->qubit_at[s]], p);
-        /* t (chil x 2chir) = e (chil x chil) * A (chil x 2 chir) */
-        cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, chil, 2 * chir, chil, &one, e, chil,
-                    m->site[s], chil, &zero, t, chil);
-        for (int r = 0; r < chir; r++) {   /* t2[:, p', r] = sum_p P[p', p] t[:, p, r] */
-            const double complex *x0 = t + (size_t)chil * 2 * r, *x1 = x0 + chil;
-            double complex *y0 = t2 + (size_t)chil * 2 * r, *y1 = y0 + chil;
-            for (int l = 0; l < chil; l++) {
-                y0[l] = p[0] * x0[l] + p[1] * x1[l];
-                y1[l] = p[2] * x0[l] + p[3] * x1[l];
-            }
-        }
-        /* enew (chir x chir) = A^H (chir x 2chil) * t2 (2chil x chir) */
-        cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, chir, chir, 2 * chil, &one,
-                    m->site[s], 2 * chil, t2, 2 * chil, &zero, enew, chir);
+        transfer_step(m, s, p, e, enew, t, t2);
         double complex *tmp = e; e = enew; enew = tmp;
     }
     double complex tr = 0;
-    int chi = m->chi[hi + 1];
-    for (int i = 0; i < chi; i++) tr += e[i + (size_t)chi * i];
+    if (is_mine(m, hi)) {
+        int chi = m->chi[hi + 1];
+        for (int i = 0; i < chi; i++) tr += e[i + (size_t)chi * i];
+    }
+    if (m->grp) CALL(group_bcast(m->grp, owner(m, hi), &tr, sizeof tr));
     *value = tr;
     return TN_OK;
 }
 
-int mps_to_dense(mps *m, double complex *psi)
+/* Brings every site to group rank 0 (tests and small states only). */
+static int gather_all_sites(mps *m)
 {
-    if (m->n > 30) return tn_fail(TN_ERR_USAGE, "a dense state of %d qubits is too large (at most 30)", m->n);
+    if (!m->grp) return TN_OK;
+    for (int s = 0; s < m->n; s++) {
+        int o = owner(m, s);
+        if (o == 0) continue;
+        if (m->me == o) CALL(send_site(m, s, 0));
+        else if (m->me == 0) CALL(recv_site(m, s, o));
+    }
+    return TN_OK;
+}
+
+/* Returns the sites gathered by gather_all_sites to their owners. */
+static int scatter_all_sites(mps *m)
+{
+    if (!m->grp) return TN_OK;
+    for (int s = 0; s < m->n; s++) {
+        int o = owner(m, s);
+        if (o == 0) continue;
+        if (m->me == 0) CALL(send_site(m, s, o));
+        else if (m->me == o) CALL(recv_site(m, s, 0));
+    }
+    return TN_OK;
+}
+
+static int contract_dense(mps *m, double complex *psi)
+{
     size_t full = (size_t)1 << m->n;
     double complex *cur = tn_malloc(full * sizeof *cur), *next = tn_malloc(full * sizeof *next);
     if (!cur || !next) { free(cur); free(next); return TN_ERR_MEMORY; }
@@ -671,52 +993,94 @@ int mps_to_dense(mps *m, double complex *psi)
     return TN_OK;
 }
 
+int mps_to_dense(mps *m, double complex *psi)
+{
+    if (m->n > 30) return tn_fail(TN_ERR_USAGE, "a dense state of %d qubits is too large (at most 30)", m->n);
+    CALL(gather_all_sites(m));
+    if (m->me == 0) {
+        int status = contract_dense(m, psi);
+        if (status) return failed(m, status);
+    }
+    CALL(scatter_all_sites(m));
+    if (m->grp) CALL(group_bcast(m->grp, 0, psi, ((size_t)1 << m->n) * sizeof *psi));
+    return TN_OK;
+}
+
 /* ---- sampling ----------------------------------------------------------- */
 
 #define SAMPLE_BATCH 1024   /* shots advanced together through one GEMM per site */
 
-/* Samples shots [first, first+count) of the batch into bits. */
+/* Advances the batch of count shots (first, first+1, ...) through site s:
+ * v (count x chi_l, leading dimension count) becomes count x chi_r. */
+static void sample_site(mps *m, int s, int first, int count, uint64_t seed, uint64_t stream, double complex *v,
+                        double complex *w, unsigned char *bits)
+{
+    int chil = m->chi[s], chir = m->chi[s + 1], q = m->qubit_at[s];
+    double complex one = 1, zero = 0;
+    /* w (count x 2chir) = v (count x chil) * A (chil x 2chir); column p + 2r */
+    cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, count, 2 * chir, chil, &one, v, count, m->site[s], chil,
+                &zero, w, count);
+    for (int i = 0; i < count; i++) {
+        double n0 = 0, n1 = 0;
+        for (int r = 0; r < chir; r++) {
+            double complex a0 = w[i + (size_t)count * 2 * r], a1 = w[i + (size_t)count * (2 * r + 1)];
+            n0 += creal(a0) * creal(a0) + cimag(a0) * cimag(a0);
+            n1 += creal(a1) * creal(a1) + cimag(a1) * cimag(a1);
+        }
+        double u = rng_uniform_at(seed, stream, (uint32_t)(first + i), (uint32_t)s);
+        int b = u < n1 / (n0 + n1);
+        bits[(size_t)i * m->n + q] = (unsigned char)b;
+        double scale = 1 / sqrt(b ? n1 : n0);
+        for (int r = 0; r < chir; r++) v[i + (size_t)count * r] = w[i + (size_t)count * (2 * r + b)] * scale;
+    }
+}
+
+/* Samples shots [first, first+count) into bits (rows of n). In a group the
+ * batch's left environment passes from rank to rank along the chain, so
+ * consecutive batches flow through the ranks as a pipeline. */
 static int sample_batch(mps *m, int first, int count, uint64_t seed, uint64_t stream, unsigned char *bits)
 {
-    int maxchi = mps_max_bond(m);
+    int maxchi = local_max_bond(m);
     size_t vsz = (size_t)count * maxchi, wsz = (size_t)count * 2 * maxchi;
-    CALL(tn_buf_reserve(&m->block, (vsz + wsz) * sizeof(double complex)));
-    CALL(tn_buf_reserve(&m->scratch, (size_t)count * sizeof(rng_stream)));
+    int status = tn_buf_reserve(&m->block, (vsz + wsz) * sizeof(double complex));
+    if (status) return failed(m, status);
     double complex *v = m->block.data, *w = v + vsz;
-    rng_stream *rng = m->scratch.data;
-    for (int i = 0; i < count; i++) {
-        rng_init_sub(&rng[i], seed, stream, (uint32_t)(first + i));
-        v[i] = 1;
-    }
-    double complex one = 1, zero = 0;
+    for (int i = 0; i < count; i++) v[i] = 1;
     for (int s = 0; s < m->n; s++) {
-        int chil = m->chi[s], chir = m->chi[s + 1], q = m->qubit_at[s];
-        /* w (count x 2chir) = v (count x chil) * A (chil x 2chir); column p + 2r */
-        cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, count, 2 * chir, chil, &one, v, count,
-                    m->site[s], chil, &zero, w, count);
-        for (int i = 0; i < count; i++) {
-            double n0 = 0, n1 = 0;
-            for (int r = 0; r < chir; r++) {
-                double complex a0 = w[i + (size_t)count * 2 * r], a1 = w[i + (size_t)count * (2 * r + 1)];
-                n0 += creal(a0) * creal(a0) + cimag(a0) * cimag(a0);
-                n1 += creal(a1) * creal(a1) + cimag(a1) * cimag(a1);
-            }
-            int b = rng_uniform(&rng[i]) < n1 / (n0 + n1);
-            bits[(size_t)i * m->n + q] = (unsigned char)b;
-            double scale = 1 / sqrt(b ? n1 : n0);
-            for (int r = 0; r < chir; r++) v[i + (size_t)count * r] = w[i + (size_t)count * (2 * r + b)] * scale;
-        }
+        CALL(pass_right(m, s, v, (size_t)count * m->chi[s]));
+        if (is_mine(m, s)) sample_site(m, s, first, count, seed, stream, v, w, bits);
     }
     return TN_OK;
+}
+
+/* Merges the bits each rank drew for its own sites (the others are 0) so
+ * that every rank of the group holds all of them. */
+static int merge_bits(mps *m, unsigned char *bits, size_t bytes)
+{
+    if (!m->grp) return TN_OK;
+    if (m->me != 0) {
+        CALL(group_send(m->grp, 0, TAG_BITS, bits, bytes));
+    } else {
+        unsigned char *other = tn_malloc(bytes);
+        if (!other) return failed(m, TN_ERR_MEMORY);
+        for (int r = 1; r < m->nranks; r++) {
+            int status = group_recv(m->grp, r, TAG_BITS, other, bytes);
+            if (status) { free(other); return status; }
+            for (size_t i = 0; i < bytes; i++) bits[i] |= other[i];
+        }
+        free(other);
+    }
+    return group_bcast(m->grp, 0, bits, bytes);
 }
 
 int mps_sample(mps *m, int nshots, uint64_t seed, uint64_t stream, unsigned char *bits)
 {
     if (nshots < 0) return tn_fail(TN_ERR_USAGE, "shots %d is out of range (0 or more)", nshots);
-    CALL(move_center(m, 0));
+    CALL(move_center(m, 0));   /* every site right of the centre is right-isometric */
+    memset(bits, 0, (size_t)nshots * m->n);
     for (int first = 0; first < nshots; first += SAMPLE_BATCH) {
         int count = nshots - first < SAMPLE_BATCH ? nshots - first : SAMPLE_BATCH;
         CALL(sample_batch(m, first, count, seed, stream, bits + (size_t)first * m->n));
     }
-    return TN_OK;
+    return merge_bits(m, bits, (size_t)nshots * m->n);
 }

@@ -10,7 +10,10 @@
  * discarded to the running totals (discarded weight, fidelity estimate).
  * Bit conventions: bits[q] is the value of qubit q; a dense state vector has
  * qubit q as bit q of its index (qubit 0 least significant, as in Qiskit).
- * Not for: parsing, noise, MPI (mpi/ distributes chains of these). */
+ * Distributed over a group (mps_create_group), every rank calls every function
+ * in the same order; the arithmetic is the serial one, so results do not
+ * depend on the rank count.
+ * Not for: parsing, noise. */
 #ifndef TN_MPS_H
 #define TN_MPS_H
 
@@ -19,6 +22,7 @@
 #include <stdint.h>
 
 #include "circuit.h"
+#include "group.h"
 
 /* Truncation settings of every decomposition (ITensor style: one typed struct). */
 typedef struct {
@@ -31,6 +35,22 @@ typedef struct mps mps;
 /* Creates |0...0> on nqubits qubits. site_of_qubit[q] is the site of qubit q
  * (NULL: identity). Returns TN_OK, TN_ERR_USAGE or TN_ERR_MEMORY. */
 int mps_create(int nqubits, const int *site_of_qubit, const mps_trunc *trunc, mps **out);
+
+/* Creates |0...0> distributed over the ranks of grp (NULL or one rank: on
+ * this process), each rank owning a contiguous segment of sites. Collective
+ * over the group, as is every function below that touches the state, and the
+ * getters marked "collective". */
+int mps_create_group(int nqubits, const int *site_of_qubit, const mps_trunc *trunc, tn_group *grp, mps **out);
+
+/* Moves segment boundaries between neighbours when the largest segment cost
+ * (sum of chi_l chi_r (chi_l + chi_r)) exceeds threshold times the mean.
+ * Collective. Done automatically every few dozen multi-qubit gates. */
+int mps_rebalance(mps *m, double threshold);
+
+/* Ranks holding the state, times rebalanced, and this rank's segment [lo, hi). */
+int mps_ranks(const mps *m);
+int mps_rebalances(const mps *m);
+void mps_segment(const mps *m, int *lo, int *hi);
 
 /* Frees an MPS; accepts NULL and sets *m to NULL. */
 void mps_destroy(mps **m);
@@ -72,20 +92,20 @@ int mps_sample(mps *m, int nshots, uint64_t seed, uint64_t stream, unsigned char
 /* Writes the dense state vector (2^n entries) for n <= 30: for tests. */
 int mps_to_dense(mps *m, double complex *psi);
 
-/* The sum of discarded weights and prod(1 - discarded weight) so far. */
+/* The sum of discarded weights and prod(1 - discarded weight) so far (collective). */
 double mps_discarded_weight(const mps *m);
 double mps_fidelity_estimate(const mps *m);
 
-/* Number of truncating decompositions so far. */
+/* Number of truncating decompositions so far (collective). */
 size_t mps_decompositions(const mps *m);
 
-/* The n-1 bond dimensions, left to right along the chain (site order). */
+/* The n-1 bond dimensions, left to right along the chain (site order; collective). */
 void mps_bond_dims(const mps *m, int *dims);
 
-/* The largest bond dimension now. */
+/* The largest bond dimension now (collective). */
 int mps_max_bond(const mps *m);
 
-/* Bytes held by the site tensors now. */
+/* Bytes held by the site tensors on this rank now (local). */
 size_t mps_bytes(const mps *m);
 
 /* The site of qubit q and the qubit on site s now (swaps move them). */

@@ -51,4 +51,16 @@ static inline double rng_uniform(rng_stream *r)
     return (double)(hi * 67108864u + lo) * (1.0 / 9007199254740992.0);
 }
 
+/* A uniform double in [0, 1) that depends only on (seed, stream, substream,
+ * index): the index-th number of a substream, drawn without any state, so
+ * that whichever rank holds site `index` draws the same number. */
+static inline double rng_uniform_at(uint64_t seed, uint64_t stream, uint32_t substream, uint32_t index)
+{
+    philox4x32_key_t key = {{(uint32_t)seed, (uint32_t)(seed >> 32)}};
+    philox4x32_ctr_t ctr = {{index, substream, (uint32_t)stream, (uint32_t)(stream >> 32) ^ 0x80000000u}};
+    philox4x32_ctr_t out = philox4x32(ctr, key);
+    uint64_t hi = out.v[0] >> 5, lo = out.v[1] >> 6;
+    return (double)(hi * 67108864u + lo) * (1.0 / 9007199254740992.0);
+}
+
 #endif

@@ -1,0 +1,182 @@
+/* group.c - task groups and abortable point-to-point messages (see group.h). */
+#include "group.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "run.h"
+
+#define NOTE_BYTES 1024   /* status (int) + message */
+
+int group_create(MPI_Comm world, int ngroups, tn_group **out)
+{
+    *out = NULL;
+    int wr, ws;
+    MPI_Comm_rank(world, &wr);
+    MPI_Comm_size(world, &ws);
+    if (ngroups < 1 || ngroups > ws)
+        return tn_fail(TN_ERR_USAGE, "option --groups: %d is out of range [1, %d] for %d rank%s", ngroups, ws,
+                       ws, ws > 1 ? "s" : "");
+    tn_group *g = tn_calloc(1, sizeof *g);
+    if (!g) return TN_ERR_MEMORY;
+    g->world = world;
+    g->world_rank = wr;
+    g->world_size = ws;
+    g->ngroups = ngroups;
+    g->group = (int)(((long)wr * ngroups) / ws);
+    MPI_Comm_split(world, g->group, wr, &g->comm);
+    MPI_Comm_rank(g->comm, &g->rank);
+    MPI_Comm_size(g->comm, &g->size);
+    *out = g;
+    return TN_OK;
+}
+
+void group_destroy(tn_group **g)
+{
+    if (!g || !*g) return;
+    if ((*g)->comm != MPI_COMM_NULL) MPI_Comm_free(&(*g)->comm);
+    free(*g);
+    *g = NULL;
+}
+
+int group_send(tn_group *g, int dest, int tag, const void *buf, size_t bytes)
+{
+    const char *p = buf;
+    while (bytes > 0) {   /* MPI counts are int: send in pieces of at most 1 GiB */
+        int chunk = bytes > (1u << 30) ? (1 << 30) : (int)bytes;
+        MPI_Send(p, chunk, MPI_BYTE, dest, tag, g->comm);
+        p += chunk;
+        bytes -= (size_t)chunk;
+        g->bytes_sent += (size_t)chunk;
+    }
+    return TN_OK;
+}
+
+/* Receives an abort note if one is waiting; returns its status, else TN_OK. */
+static int check_abort(tn_group *g)
+{
+    int flag;
+    MPI_Status st;
+    MPI_Iprobe(MPI_ANY_SOURCE, GROUP_TAG_ABORT, g->world, &flag, &st);
+    if (!flag) return TN_OK;
+    char note[NOTE_BYTES];
+    MPI_Recv(note, NOTE_BYTES, MPI_BYTE, st.MPI_SOURCE, GROUP_TAG_ABORT, g->world, MPI_STATUS_IGNORE);
+    int status;
+    memcpy(&status, note, sizeof status);
+    g->aborted = 1;
+    return tn_fail(status ? status : TN_ERR_INTERNAL, "%s", note + sizeof status);
+}
+
+int group_recv(tn_group *g, int src, int tag, void *buf, size_t bytes)
+{
+    char *p = buf;
+    double t0 = run_now();
+    while (bytes > 0) {
+        int chunk = bytes > (1u << 30) ? (1 << 30) : (int)bytes;
+        MPI_Request req;
+        MPI_Irecv(p, chunk, MPI_BYTE, src, tag, g->comm, &req);
+        int done = 0;
+        while (!done) {
+            MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+            if (done) break;
+            int status = check_abort(g);
+            if (status != TN_OK) {
+                MPI_Cancel(&req);
+                MPI_Wait(&req, MPI_STATUS_IGNORE);
+                g->t_wait += run_now() - t0;
+                return status;
+            }
+        }
+        p += chunk;
+        bytes -= (size_t)chunk;
+        g->bytes_received += (size_t)chunk;
+    }
+    g->t_wait += run_now() - t0;
+    return TN_OK;
+}
+
+#define TAG_BCAST 9001
+#define TAG_REDUCE 9002
+
+int group_bcast(tn_group *g, int root, void *buf, size_t bytes)
+{
+    if (g->size == 1) return TN_OK;
+    if (g->rank == root) {
+        for (int r = 0; r < g->size; r++)
+            if (r != root) CALL(group_send(g, r, TAG_BCAST, buf, bytes));
+        return TN_OK;
+    }
+    return group_recv(g, root, TAG_BCAST, buf, bytes);
+}
+
+int group_allreduce(tn_group *g, double *values, int count, char op)
+{
+    if (g->size == 1) return TN_OK;
+    size_t bytes = (size_t)count * sizeof(double);
+    if (g->rank != 0) {
+        CALL(group_send(g, 0, TAG_REDUCE, values, bytes));
+        return group_recv(g, 0, TAG_REDUCE, values, bytes);
+    }
+    double *other = tn_malloc(bytes);
+    if (!other) return group_fail(g, TN_ERR_MEMORY);
+    for (int r = 1; r < g->size; r++) {   /* in rank order: the same rounding on any run */
+        int status = group_recv(g, r, TAG_REDUCE, other, bytes);
+        if (status) { free(other); return status; }
+        for (int i = 0; i < count; i++) {
+            if (op == '+') values[i] += other[i];
+            else if (op == '*') values[i] *= other[i];
+            else if (other[i] > values[i]) values[i] = other[i];
+        }
+    }
+    free(other);
+    for (int r = 1; r < g->size; r++) CALL(group_send(g, r, TAG_REDUCE, values, bytes));
+    return TN_OK;
+}
+
+int group_fail(tn_group *g, int status)
+{
+    if (!g || g->aborted || g->world_size == 1) return status;
+    g->aborted = 1;
+    char note[NOTE_BYTES];
+    memset(note, 0, sizeof note);
+    memcpy(note, &status, sizeof status);
+    strncpy(note + sizeof status, tn_last_message(), NOTE_BYTES - sizeof status - 1);
+    for (int r = 0; r < g->world_size; r++) {
+        if (r == g->world_rank) continue;
+        MPI_Request req;   /* small notes go eagerly; never wait on a peer that may be gone */
+        MPI_Isend(note, NOTE_BYTES, MPI_BYTE, r, GROUP_TAG_ABORT, g->world, &req);
+        MPI_Request_free(&req);
+    }
+    return status;
+}
+
+int group_agree(MPI_Comm world, int status)
+{
+    int wr, ws;
+    MPI_Comm_rank(world, &wr);
+    MPI_Comm_size(world, &ws);
+    if (ws == 1) return status;
+    /* the failing rank of lowest index speaks for everyone */
+    int mine = status != TN_OK ? wr : ws, first;
+    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, world);
+    if (first == ws) return TN_OK;
+    char note[NOTE_BYTES];
+    memset(note, 0, sizeof note);
+    if (wr == first) {
+        memcpy(note, &status, sizeof status);
+        strncpy(note + sizeof status, tn_last_message(), NOTE_BYTES - sizeof status - 1);
+    }
+    MPI_Bcast(note, NOTE_BYTES, MPI_BYTE, first, world);
+    int agreed;
+    memcpy(&agreed, note, sizeof agreed);
+    tn_fail(agreed, "%s", note + sizeof agreed);
+    /* drop abort notes still in flight, so finalize finds no unmatched message */
+    int flag = 1;
+    while (flag) {
+        MPI_Status st;
+        MPI_Iprobe(MPI_ANY_SOURCE, GROUP_TAG_ABORT, world, &flag, &st);
+        if (flag) MPI_Recv(note, NOTE_BYTES, MPI_BYTE, st.MPI_SOURCE, GROUP_TAG_ABORT, world, MPI_STATUS_IGNORE);
+    }
+    return agreed;
+}

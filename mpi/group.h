@@ -1,0 +1,63 @@
+/* group.h - task groups and the abortable point-to-point layer under them.
+ *
+ * The world communicator a run is given is split into G groups of contiguous
+ * ranks; a group holds one state (its ranks own segments of the chain) and
+ * takes tasks (shots, trajectories, batch circuits) from a farm.
+ * Every wait inside a group polls for an abort note: a rank that fails sends
+ * one note (its one-line message) to every rank of the world and returns; a
+ * rank waiting on it receives the note and fails with the same message,
+ * so a failure on one rank is a clean failure on all, never a hang.
+ * Only group_agree() is a true collective, called once at the end of a
+ * command by every world rank.
+ * Not for: deciding what to compute (src/), arithmetic (tensor/). */
+#ifndef TN_GROUP_H
+#define TN_GROUP_H
+
+#include <mpi.h>
+#include <stddef.h>
+
+typedef struct {
+    MPI_Comm world;            /* the job's communicator (never MPI_COMM_WORLD inside) */
+    MPI_Comm comm;             /* this group */
+    int world_rank, world_size;
+    int rank, size;            /* within the group */
+    int group, ngroups;
+    double t_wait;             /* seconds spent waiting in receives */
+    double t_compute_mark;
+    size_t bytes_sent, bytes_received;
+    int aborted;               /* an abort note was received or sent */
+} tn_group;
+
+/* Splits world into ngroups groups of contiguous ranks (1 <= ngroups <= size).
+ * Collective over world. Returns TN_OK, TN_ERR_USAGE or TN_ERR_MEMORY. */
+int group_create(MPI_Comm world, int ngroups, tn_group **out);
+
+/* Frees the group; accepts NULL and sets *g to NULL. */
+void group_destroy(tn_group **g);
+
+/* Sends bytes to group rank dest with tag (not collective). */
+int group_send(tn_group *g, int dest, int tag, const void *buf, size_t bytes);
+
+/* Receives exactly bytes from group rank src with tag, polling for abort
+ * notes; returns the sender's failure status if one arrives. */
+int group_recv(tn_group *g, int src, int tag, void *buf, size_t bytes);
+
+/* Sends buf from group rank root to every other group rank (abortable). */
+int group_bcast(tn_group *g, int root, void *buf, size_t bytes);
+
+/* Sums (op '+'), takes the max ('M') or the product ('*') of count doubles
+ * over the group; every rank gets the result (abortable). */
+int group_allreduce(tn_group *g, double *values, int count, char op);
+
+/* Records that this rank failed with status: sends the abort note with the
+ * current error message to every world rank. Returns status. */
+int group_fail(tn_group *g, int status);
+
+/* Collective over the world: every rank passes its status; all return the
+ * first failing status (lowest world rank), and world rank 0 gets that
+ * rank's message recorded as the current error. */
+int group_agree(MPI_Comm world, int status);
+
+#define GROUP_TAG_ABORT 9999
+
+#endif

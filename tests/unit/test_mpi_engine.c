@@ -1,0 +1,155 @@
+/* test_mpi_engine.c - the distributed MPS equals the single-process one.
+ *
+ * Run under mpirun -n 1..4 (tests/mpi_engine.t). Every rank builds the same
+ * random circuits; the state distributed over all ranks (segments, borrowed
+ * windows, rebalancing) must give the same dense state, amplitudes, Pauli
+ * expectations, samples, bond dimensions and fidelity estimate as a state
+ * held on one process, untruncated and truncated. Verdicts are reduced to
+ * rank 0, which alone prints TAP. */
+#include <complex.h>
+#include <math.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "gates.h"
+#include "group.h"
+#include "mps.h"
+#include "rng.h"
+
+static int rank, tests, failures;
+
+/* Reduces a local verdict (1 = pass) over the world and prints it on rank 0. */
+static void check(int ok_local, const char *what)
+{
+    int ok_all;
+    MPI_Allreduce(&ok_local, &ok_all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    tests++;
+    if (!ok_all) failures++;
+    if (rank == 0) printf("%sok %d - %s\n", ok_all ? "" : "not ", tests, what);
+}
+
+/* A random gate on distinct random qubits: 1, 2 or 3 qubits, or a dense
+ * block of 2-3 qubits. */
+static void random_gate(rng_stream *r, int n, double complex *u, int *k, int *qubits)
+{
+    double pick = rng_uniform(r);
+    *k = pick < 0.4 ? 1 : pick < 0.85 ? 2 : 3;
+    if (*k > n) *k = n;
+    for (int j = 0; j < *k; j++) {
+        int q, dup;
+        do {
+            q = (int)(rng_uniform(r) * n);
+            dup = 0;
+            for (int i = 0; i < j; i++) dup |= qubits[i] == q;
+        } while (dup);
+        qubits[j] = q;
+    }
+    double p[4] = {rng_uniform(r) * 6.3, rng_uniform(r) * 6.3, rng_uniform(r) * 6.3, 0};
+    if (*k == 1) gate_matrix(GATE_U3, p, u);
+    else if (*k == 2) gate_matrix(rng_uniform(r) < 0.5 ? GATE_CX : GATE_RZX, p, u);
+    else gate_matrix(rng_uniform(r) < 0.5 ? GATE_CCX : GATE_CSWAP, p, u);
+}
+
+static double max_diff(const double complex *a, const double complex *b, size_t len)
+{
+    double worst = 0;
+    for (size_t i = 0; i < len; i++) worst = fmax(worst, cabs(a[i] - b[i]));
+    return worst;
+}
+
+/* Runs one random circuit on a local and a distributed state and compares. */
+static void compare_run(tn_group *g, int n, int ngates, int max_chi, uint64_t seed)
+{
+    mps_trunc tr = {max_chi, 0};
+    mps *local, *dist;
+    int order[64];
+    for (int q = 0; q < n; q++) order[q] = q % 2 ? n - 1 - q / 2 : q / 2;   /* interleaved: long-range gates */
+    int ok = mps_create(n, order, &tr, &local) == TN_OK && mps_create_group(n, order, &tr, g, &dist) == TN_OK;
+    rng_stream r;
+    rng_init(&r, seed, 0);
+    for (int i = 0; i < ngates && ok; i++) {
+        double complex u[64];
+        int k, qs[3];
+        random_gate(&r, n, u, &k, qs);
+        ok = mps_apply_gate(local, u, k, qs) == TN_OK && mps_apply_gate(dist, u, k, qs) == TN_OK;
+        if (!ok) fprintf(stderr, "# rank %d: gate %d failed: %s\n", rank, i, tn_last_message());
+    }
+    char label[160];
+    snprintf(label, sizeof label, "n=%d gates=%d chi=%d", n, ngates, max_chi);
+    char what[400];
+    snprintf(what, sizeof what, "%s: gates applied on %d ranks", label, g->size);
+    check(ok, what);
+    if (!ok) return;
+
+    size_t dim = (size_t)1 << n;
+    double complex *a = malloc(dim * sizeof *a), *b = malloc(dim * sizeof *b);
+    ok = mps_to_dense(local, a) == TN_OK && mps_to_dense(dist, b) == TN_OK;
+    snprintf(what, sizeof what, "%s: dense states agree to 1e-10", label);
+    check(ok && max_diff(a, b, dim) < 1e-10, what);
+
+    unsigned char bits[64];
+    double worst = 0;
+    for (int t = 0; t < 8; t++) {
+        for (int q = 0; q < n; q++) bits[q] = (unsigned char)(rng_uniform(&r) < 0.5);
+        double complex x, y;
+        mps_amplitude(local, bits, &x);
+        mps_amplitude(dist, bits, &y);
+        worst = fmax(worst, cabs(x - y));
+    }
+    snprintf(what, sizeof what, "%s: amplitudes agree to 1e-10", label);
+    check(worst < 1e-10, what);
+
+    worst = 0;
+    char paulis[65];
+    for (int t = 0; t < 8; t++) {
+        for (int q = 0; q < n; q++) paulis[q] = "IXYZ"[(int)(rng_uniform(&r) * 4)];
+        double complex x, y;
+        mps_expect_pauli(local, paulis, &x);
+        mps_expect_pauli(dist, paulis, &y);
+        worst = fmax(worst, cabs(x - y));
+    }
+    snprintf(what, sizeof what, "%s: Pauli expectations agree to 1e-10", label);
+    check(worst < 1e-10, what);
+
+    int shots = 3000;
+    unsigned char *sa = malloc((size_t)shots * n), *sb = malloc((size_t)shots * n);
+    ok = mps_sample(local, shots, seed, 5, sa) == TN_OK && mps_sample(dist, shots, seed, 5, sb) == TN_OK;
+    snprintf(what, sizeof what, "%s: %d samples identical", label, shots);
+    check(ok && memcmp(sa, sb, (size_t)shots * n) == 0, what);
+
+    int da[64], db[64];
+    mps_bond_dims(local, da);
+    mps_bond_dims(dist, db);
+    double fa = mps_fidelity_estimate(local), fb = mps_fidelity_estimate(dist);
+    snprintf(what, sizeof what, "%s: bond dimensions equal, fidelity estimates %.12f and %.12f agree", label, fa, fb);
+    check(memcmp(da, db, (size_t)(n - 1) * sizeof(int)) == 0 && fabs(fa - fb) < 1e-12, what);
+
+    int outcome_a, outcome_b;
+    ok = mps_measure(local, 0, 0.37, &outcome_a) == TN_OK && mps_measure(dist, 0, 0.37, &outcome_b) == TN_OK;
+    ok = ok && mps_to_dense(local, a) == TN_OK && mps_to_dense(dist, b) == TN_OK;
+    snprintf(what, sizeof what, "%s: mid-circuit measurement gives the same outcome and state", label);
+    check(ok && outcome_a == outcome_b && max_diff(a, b, dim) < 1e-10, what);
+
+    free(a); free(b); free(sa); free(sb);
+    mps_destroy(&local);
+    mps_destroy(&dist);
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    tn_group *g;
+    if (group_create(MPI_COMM_WORLD, 1, &g) != TN_OK) MPI_Abort(MPI_COMM_WORLD, 1);
+    compare_run(g, 6, 60, 0, 1);
+    compare_run(g, 10, 200, 0, 2);
+    compare_run(g, 12, 300, 8, 3);
+    compare_run(g, 14, 400, 4, 4);
+    group_destroy(&g);
+    if (rank == 0) printf("1..%d\n", tests);
+    MPI_Finalize();
+    return failures ? 1 : 0;
+}
