@@ -12,6 +12,7 @@
 
 #include "circuit.h"
 #include "error.h"
+#include "group.h"
 #include "info.h"
 #include "qasm.h"
 #include "result.h"
@@ -41,6 +42,8 @@ static const char *run_usage =
     "  --observable STR   Pauli string to average, e.g. \"Z0 Z1\" or \"X3 Y7\" (repeatable)\n"
     "  --amplitude BITS   amplitude of a basis state, qubit 0 rightmost (repeatable)\n"
     "  --order SPEC       qubit-to-site order: identity (default), auto, or a file listing qubits by site\n"
+    "  --groups G         split the MPI ranks into G groups (1..ranks; default 1 for one state,\n"
+    "                     every rank its own group when shots run one by one)\n"
     "  --format FMT       circuit format: qasm (default: from the file name)\n"
     "  -o FILE            write the result JSON to FILE (default: stdout)\n"
     "  -q, --quiet        no summary on stderr\n"
@@ -89,6 +92,7 @@ typedef struct {
     run_options run;
     const char *circuit_path, *output, *format;
     int quiet, help, seed_given;
+    long groups;                /* 0: chosen from the work */
     const char **list_storage;
 } run_request;
 
@@ -121,6 +125,10 @@ static int parse_run_option(int argc, char **argv, int *i, run_request *rq)
         rq->run.observables[rq->run.nobservables++] = v;
     } else if (strcmp(opt, "--amplitude") == 0) {
         rq->run.amplitudes[rq->run.namplitudes++] = v;
+    } else if (strcmp(opt, "--groups") == 0) {
+        int ranks = 1;
+        MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+        CALL(cli_parse_long(opt, v, 1, ranks, &rq->groups));
     } else if (strcmp(opt, "--order") == 0) {
         if (!*v) return tn_fail(TN_ERR_USAGE, "option --order: expected identity, auto or a file name");
         rq->run.order = v;
@@ -162,42 +170,136 @@ static int parse_run_args(int argc, char **argv, run_request *rq)
     return TN_OK;
 }
 
+/* Reads the whole file on world rank 0 and broadcasts it (or the failure),
+ * so every rank parses the same bytes and agrees on whether they are valid. */
+static int read_broadcast(MPI_Comm world, const char *path, char **text, size_t *len)
+{
+    int rank;
+    MPI_Comm_rank(world, &rank);
+    long long size = -1;
+    int status = TN_OK;
+    *text = NULL;
+    if (rank == 0) {
+        FILE *f = fopen(path, "rb");
+        if (!f) {
+            status = tn_fail(TN_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+        } else {
+            if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
+            rewind(f);
+            if (size < 0) status = tn_fail(TN_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+            else if (!(*text = tn_malloc((size_t)size + 1))) status = TN_ERR_MEMORY;
+            else if (fread(*text, 1, (size_t)size, f) != (size_t)size)
+                status = tn_fail(TN_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+            fclose(f);
+        }
+        if (status) size = -1;
+    }
+    MPI_Bcast(&size, 1, MPI_LONG_LONG, 0, world);
+    if (size < 0) {   /* everyone fails; rank 0 has the message */
+        free(*text);
+        *text = NULL;
+        return rank == 0 ? status : tn_fail(TN_ERR_IO, "cannot read %s", path);
+    }
+    if (rank != 0 && !(*text = tn_malloc((size_t)size + 1))) status = TN_ERR_MEMORY;
+    int worst = status;
+    MPI_Allreduce(&status, &worst, 1, MPI_INT, MPI_MAX, world);
+    if (worst) { free(*text); *text = NULL; return status ? status : tn_fail(worst, "out of memory on another rank"); }
+    for (long long done = 0; done < size;) {
+        int chunk = size - done > (1 << 30) ? (1 << 30) : (int)(size - done);
+        MPI_Bcast(*text + done, chunk, MPI_CHAR, 0, world);
+        done += chunk;
+    }
+    (*text)[size] = '\0';
+    *len = (size_t)size;
+    return TN_OK;
+}
+
 /* Reads a circuit in the format given or implied by its name. */
-static int read_circuit(const char *path, const char *format, circuit **out)
+static int read_circuit(MPI_Comm world, const char *path, const char *format, circuit **out)
 {
     (void)format;
-    return qasm_parse_file(path, out);
+    char *text;
+    size_t len = 0;
+    *out = NULL;
+    CALL(read_broadcast(world, path, &text, &len));
+    int status = qasm_parse_string(text, len, path, out);
+    free(text);
+    return status;
+}
+
+/* The number of groups: as asked, else one state on all ranks for a static
+ * circuit and one group per rank when shots run one by one. */
+static int choose_groups(const run_request *rq, const circuit *c, int ranks)
+{
+    if (rq->groups > 0) return (int)rq->groups;
+    circ_stats st;
+    circ_get_stats(c, &st);
+    return st.dynamic ? ranks : 1;
+}
+
+/* Per-rank numbers for the result: group, compute and wait seconds, bytes
+ * sent, peak resident and state memory. */
+#define RANK_STATS 6
+static void gather_rank_stats(MPI_Comm world, const tn_group *g, const run_result *res, double busy,
+                              double *all)
+{
+    double mine[RANK_STATS] = {g ? g->group : 0, busy - (g ? g->t_wait : 0), g ? g->t_wait : 0,
+                               g ? (double)g->bytes_sent : 0, (double)result_peak_rss(),
+                               (double)res->peak_state_bytes};
+    MPI_Gather(mine, RANK_STATS, MPI_DOUBLE, all, RANK_STATS, MPI_DOUBLE, 0, world);
 }
 
 static int command_run(int argc, char **argv)
 {
+    MPI_Comm world = MPI_COMM_WORLD;
+    int rank = 0, ranks = 1;
+    MPI_Comm_rank(world, &rank);
+    MPI_Comm_size(world, &ranks);
     double t_start = run_now();
     run_request rq;
     int status = parse_run_args(argc, argv, &rq);
     if (status == TN_OK && rq.help) {
-        fputs(run_usage, stdout);
+        if (rank == 0) fputs(run_usage, stdout);
         free(rq.list_storage);
         return TN_OK;
     }
+    /* options are the same on every rank, so are their errors; no seed from
+     * the clock may differ between ranks */
+    if (status == TN_OK) MPI_Bcast(&rq.run.seed, 1, MPI_UINT64_T, 0, world);
     circuit *c = NULL;
+    tn_group *g = NULL;
     run_result res = {0};
-    double t_parse = 0;
+    double t_parse = 0, t_run = 0;
     if (status == TN_OK) {
         double t0 = run_now();
-        status = read_circuit(rq.circuit_path, rq.format, &c);
+        status = read_circuit(world, rq.circuit_path, rq.format, &c);
         t_parse = run_now() - t0;
     }
-    if (status == TN_OK) status = run_circuit(c, &rq.run, &res);
+    if (status == TN_OK) status = group_create(world, choose_groups(&rq, c, ranks), &g);
     if (status == TN_OK) {
-        int ranks = 1;
-        MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+        rq.run.grp = g;
+        double t0 = run_now();
+        status = run_circuit(c, &rq.run, &res);
+        t_run = run_now() - t0;
+        if (status) group_fail(g, status);
+    }
+    status = group_agree(world, status);
+    if (status == TN_OK) status = run_collect(world, &rq.run, &res);
+    double *stats = NULL;
+    if (status == TN_OK) {
+        stats = tn_calloc((size_t)ranks * RANK_STATS, sizeof(double));
+        gather_rank_stats(world, g, &res, t_run, stats);
+    }
+    if (status == TN_OK && rank == 0) {
         result_context ctx = {argc, argv, rq.circuit_path, rq.run.seed, &rq.run, t_parse,
-                              run_now() - t_start, ranks, 1};
+                              run_now() - t_start, ranks, g->ngroups, stats, RANK_STATS};
         status = result_write(rq.output, c, &res, &ctx);
         if (status == TN_OK && !rq.quiet && rq.output) result_print_summary(c, &res, &ctx);
     }
+    free(stats);
     run_result_free(&res);
     circ_destroy(&c);
+    group_destroy(&g);
     free(rq.list_storage);
     return status;
 }
@@ -216,10 +318,14 @@ int cli_main(int argc, char **argv)
     if (strcmp(argv[1], "run") == 0) {
         status = command_run(argc, argv);
     } else if (strcmp(argv[1], "info") == 0) {
-        status = info_command(argc, argv);
+        int rank = 0;   /* info reads and prints: one rank is enough */
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+        status = rank == 0 ? info_command(argc, argv) : TN_OK;
     } else {
         status = tn_fail(TN_ERR_USAGE, "unknown command '%s' (commands: run, info; see tnemu --help)", argv[1]);
     }
-    if (status != TN_OK) tn_print_error(status);
+    int rank = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (status != TN_OK && rank == 0) tn_print_error(status);
     return tn_exit_status(status);
 }

@@ -1073,14 +1073,19 @@ static int merge_bits(mps *m, unsigned char *bits, size_t bytes)
     return group_bcast(m->grp, 0, bits, bytes);
 }
 
-int mps_sample(mps *m, int nshots, uint64_t seed, uint64_t stream, unsigned char *bits)
+int mps_sample_range(mps *m, long first_shot, int nshots, uint64_t seed, uint64_t stream, unsigned char *bits)
 {
     if (nshots < 0) return tn_fail(TN_ERR_USAGE, "shots %d is out of range (0 or more)", nshots);
     CALL(move_center(m, 0));   /* every site right of the centre is right-isometric */
     memset(bits, 0, (size_t)nshots * m->n);
-    for (int first = 0; first < nshots; first += SAMPLE_BATCH) {
-        int count = nshots - first < SAMPLE_BATCH ? nshots - first : SAMPLE_BATCH;
-        CALL(sample_batch(m, first, count, seed, stream, bits + (size_t)first * m->n));
+    for (int done = 0; done < nshots; done += SAMPLE_BATCH) {
+        int count = nshots - done < SAMPLE_BATCH ? nshots - done : SAMPLE_BATCH;
+        CALL(sample_batch(m, (int)(first_shot + done), count, seed, stream, bits + (size_t)done * m->n));
     }
     return merge_bits(m, bits, (size_t)nshots * m->n);
+}
+
+int mps_sample(mps *m, int nshots, uint64_t seed, uint64_t stream, unsigned char *bits)
+{
+    return mps_sample_range(m, 0, nshots, seed, stream, bits);
 }

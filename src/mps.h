@@ -89,6 +89,10 @@ int mps_expect_pauli(mps *m, const char *paulis, double complex *value);
  * qubit q of shot s. Random numbers come from the (seed, stream) generator. */
 int mps_sample(mps *m, int nshots, uint64_t seed, uint64_t stream, unsigned char *bits);
 
+/* The same for shots first_shot .. first_shot + nshots - 1 (shot i always
+ * draws from substream i, so ranges drawn apart equal one drawn whole). */
+int mps_sample_range(mps *m, long first_shot, int nshots, uint64_t seed, uint64_t stream, unsigned char *bits);
+
 /* Writes the dense state vector (2^n entries) for n <= 30: for tests. */
 int mps_to_dense(mps *m, double complex *psi);
 

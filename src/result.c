@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,42 @@ static json_t *int_array(const int *v, int n)
     return a;
 }
 
+/* max/min of column k of the per-rank statistics (1 when min is 0). */
+static double imbalance(const result_context *ctx, int k)
+{
+    double lo = 0, hi = 0;
+    for (int r = 0; r < ctx->ranks; r++) {
+        double v = ctx->rank_stats[(size_t)r * ctx->stats_per_rank + k];
+        if (r == 0 || v < lo) lo = v;
+        if (r == 0 || v > hi) hi = v;
+    }
+    return lo > 0 ? hi / lo : (hi > 0 ? INFINITY : 1);
+}
+
+static json_t *mpi_json(const result_context *ctx, const run_result *res)
+{
+    json_t *mpi = json_pack("{s:i, s:i, s:i}", "ranks", ctx->ranks, "groups", ctx->groups, "rebalances",
+                            res->rebalances);
+    if (!ctx->rank_stats) return mpi;
+    json_t *per = json_array();
+    for (int r = 0; r < ctx->ranks; r++) {
+        const double *v = ctx->rank_stats + (size_t)r * ctx->stats_per_rank;
+        json_array_append_new(per, json_pack("{s:i, s:i, s:f, s:f, s:I, s:I, s:I}", "rank", r, "group", (int)v[0],
+                                             "compute_seconds", v[1], "wait_seconds", v[2], "bytes_sent",
+                                             (json_int_t)v[3], "peak_memory_bytes", (json_int_t)v[4],
+                                             "peak_state_bytes", (json_int_t)v[5]));
+    }
+    json_object_set_new(mpi, "per_rank", per);
+    json_t *ratio = json_object();
+    const char *names[] = {"compute", "wait", "bytes_sent", "peak_memory"};
+    for (int k = 0; k < 4; k++) {
+        double x = imbalance(ctx, k + 1);
+        json_object_set_new(ratio, names[k], isfinite(x) ? json_real(x) : json_null());
+    }
+    json_object_set_new(mpi, "max_over_min", ratio);
+    return mpi;
+}
+
 static json_t *build_result(const circuit *c, const run_result *res, const result_context *ctx)
 {
     const run_options *opt = ctx->options;
@@ -96,7 +133,7 @@ static json_t *build_result(const circuit *c, const run_result *res, const resul
                                                   res->t_sample, "observe", res->t_observe, "total", ctx->t_total));
     json_object_set_new(root, "peak_memory_bytes", json_integer((json_int_t)result_peak_rss()));
     json_object_set_new(root, "peak_state_bytes", json_integer((json_int_t)res->peak_state_bytes));
-    json_object_set_new(root, "mpi", json_pack("{s:i, s:i}", "ranks", ctx->ranks, "groups", ctx->groups));
+    json_object_set_new(root, "mpi", mpi_json(ctx, res));
     return root;
 }
 

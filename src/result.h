@@ -18,6 +18,8 @@ typedef struct {
     const run_options *options;
     double t_parse, t_total;
     int ranks, groups;
+    const double *rank_stats;  /* per rank: group, compute s, wait s, bytes sent, peak rss, peak state */
+    int stats_per_rank;
 } result_context;
 
 /* Writes the result of c as JSON to path ("-" or NULL: stdout). */

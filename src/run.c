@@ -74,6 +74,9 @@ void run_result_free(run_result *res)
     free(res->expectation_stderr);
     free(res->bond_dims);
     free(res->site_of);
+    free(res->records);
+    free(res->expect_sum);
+    free(res->expect_sum2);
     memset(res, 0, sizeof *res);
 }
 
@@ -135,7 +138,34 @@ static void note_state(const mps *m, run_result *res)
     if (bytes > res->peak_state_bytes) res->peak_state_bytes = bytes;
 }
 
-/* Terminal measurements only: contract once, then sample every shot. */
+static int group_index(const run_options *opt) { return opt->grp ? opt->grp->group : 0; }
+static int group_count(const run_options *opt) { return opt->grp ? opt->grp->ngroups : 1; }
+
+/* Samples this group's range of shots and writes their classical bits (or
+ * qubits, when nothing is measured) into res->records. */
+static int sample_static(const circuit *c, mps *m, const run_options *opt, run_result *res)
+{
+    int n = c->nqubits, measured = has_measure(c), width = res->key_bits;
+    long g = group_index(opt), groups = group_count(opt);
+    long first = res->shots * g / groups, count = res->shots * (g + 1) / groups - first;
+    unsigned char *qbits = tn_malloc((size_t)(count ? count : 1) * n);
+    if (!qbits) return TN_ERR_MEMORY;
+    int status = mps_sample_range(m, first, (int)count, opt->seed, 0, qbits);
+    for (long s = 0; s < count && status == TN_OK && res->leader; s++) {
+        unsigned char *row = res->records + (size_t)(first + s) * width;
+        if (!measured) {
+            memcpy(row, qbits + (size_t)s * n, (size_t)n);
+            continue;
+        }
+        for (size_t i = 0; i < c->nops; i++)
+            if (c->ops[i].kind == OP_MEASURE) row[c->ops[i].clbit] = qbits[(size_t)s * n + c->ops[i].qubits[0]];
+    }
+    res->shots_here = count;
+    free(qbits);
+    return status;
+}
+
+/* Terminal measurements only: contract once, then sample. */
 static int run_static(const circuit *c, mps *m, const run_options *opt, run_result *res)
 {
     double t0 = run_now();
@@ -147,26 +177,7 @@ static int run_static(const circuit *c, mps *m, const run_options *opt, run_resu
     note_state(m, res);
     res->t_gates = run_now() - t0;
     t0 = run_now();
-    if (res->shots > 0) {
-        int n = c->nqubits, measured = has_measure(c);
-        int width = measured ? c->nclbits : n;
-        unsigned char *qbits = tn_malloc((size_t)res->shots * n);
-        unsigned char *cbits = measured ? tn_calloc((size_t)res->shots * (width ? width : 1), 1) : NULL;
-        if (!qbits || (measured && !cbits)) { free(qbits); free(cbits); return TN_ERR_MEMORY; }
-        int status = mps_sample(m, (int)res->shots, opt->seed, 0, qbits);
-        if (status == TN_OK && measured) {
-            for (size_t i = 0; i < c->nops; i++) {
-                const circ_op *op = &c->ops[i];
-                if (op->kind != OP_MEASURE) continue;
-                for (long s = 0; s < res->shots; s++)
-                    cbits[(size_t)s * width + op->clbit] = qbits[(size_t)s * n + op->qubits[0]];
-            }
-        }
-        if (status == TN_OK) status = tally_counts(measured ? cbits : qbits, res->shots, width, res);
-        free(qbits);
-        free(cbits);
-        CALL(status);
-    }
+    if (res->shots > 0) CALL(sample_static(c, m, opt, res));
     res->t_sample = run_now() - t0;
     return TN_OK;
 }
@@ -211,54 +222,58 @@ static int observe(mps *m, const run_options *opt, int n, char *paulis, double *
     return TN_OK;
 }
 
-/* A dynamic circuit: the deterministic prefix once, then every shot alone. */
+/* One shot of a dynamic circuit from the prefix state; adds its numbers to res. */
+static int run_one_shot(const circuit *c, size_t from, const mps *prefix, const run_options *opt, long shot,
+                        unsigned char *clbits, char *paulis, double *values, int *dims, run_result *res)
+{
+    int n = c->nqubits;
+    mps *m = NULL;
+    rng_stream rng;
+    rng_init_sub(&rng, opt->seed, 0, (uint32_t)shot);
+    CALL(mps_copy(prefix, &m));
+    int status = run_shot_ops(c, from, m, &rng, clbits);
+    if (status == TN_OK) status = observe(m, opt, n, paulis, values);
+    if (status == TN_OK) {
+        for (int k = 0; k < opt->nobservables; k++) {
+            res->expect_sum[k] += values[k];
+            res->expect_sum2[k] += values[k] * values[k];
+        }
+        res->fidelity_sum += mps_fidelity_estimate(m);
+        res->discarded_sum += mps_discarded_weight(m);
+        res->decompositions += mps_decompositions(m);
+        mps_bond_dims(m, dims);
+        for (int b = 0; b + 1 < n; b++)
+            if (dims[b] > res->bond_dims[b]) res->bond_dims[b] = dims[b];
+        note_state(m, res);
+        res->rebalances += mps_rebalances(m);
+    }
+    mps_destroy(&m);
+    return status;
+}
+
+/* A dynamic circuit: the deterministic prefix once, then every shot alone;
+ * shot s belongs to group s mod G. */
 static int run_dynamic(const circuit *c, mps *prefix_state, const run_options *opt, run_result *res)
 {
-    int n = c->nqubits, width = c->nclbits;
+    int n = c->nqubits, width = res->key_bits;
     size_t from = first_dynamic_op(c);
     double t0 = run_now();
     for (size_t i = 0; i < from; i++)
         if (c->ops[i].kind == OP_GATE) CALL(mps_apply_op(prefix_state, &c->ops[i]));
-    long shots = res->shots > 0 ? res->shots : 1;
-    unsigned char *records = tn_calloc((size_t)shots * (width ? width : 1), 1);
+    long shots = res->shots > 0 ? res->shots : 1, g = group_index(opt), groups = group_count(opt);
+    unsigned char *scratch = tn_calloc((size_t)width + 1, 1);
     char *paulis = tn_malloc((size_t)n + 1);
     double *values = tn_calloc((size_t)opt->nobservables + 1, sizeof(double));
-    double *sum = tn_calloc((size_t)opt->nobservables + 1, sizeof(double));
-    double *sum2 = tn_calloc((size_t)opt->nobservables + 1, sizeof(double));
     int *dims = tn_calloc((size_t)n, sizeof(int));
-    int status = (records && paulis && values && sum && sum2 && dims) ? TN_OK : TN_ERR_MEMORY;
-    double fidelity_sum = 0, discarded_sum = 0;
-    for (long s = 0; s < shots && status == TN_OK; s++) {
-        mps *m = NULL;
-        rng_stream rng;
-        rng_init_sub(&rng, opt->seed, 0, (uint32_t)s);
-        status = mps_copy(prefix_state, &m);
-        if (status == TN_OK) status = run_shot_ops(c, from, m, &rng, records + (size_t)s * width);
-        if (status == TN_OK) status = observe(m, opt, n, paulis, values);
-        if (status == TN_OK) {
-            for (int k = 0; k < opt->nobservables; k++) { sum[k] += values[k]; sum2[k] += values[k] * values[k]; }
-            fidelity_sum += mps_fidelity_estimate(m);
-            discarded_sum += mps_discarded_weight(m);
-            res->decompositions += mps_decompositions(m);
-            mps_bond_dims(m, dims);
-            for (int b = 0; b + 1 < n; b++)
-                if (dims[b] > res->bond_dims[b]) res->bond_dims[b] = dims[b];
-            note_state(m, res);
-        }
-        mps_destroy(&m);
+    int status = (scratch && paulis && values && dims) ? TN_OK : TN_ERR_MEMORY;
+    for (long s = g; s < shots && status == TN_OK; s += groups) {
+        unsigned char *clbits = res->shots > 0 ? res->records + (size_t)s * width : scratch;
+        status = run_one_shot(c, from, prefix_state, opt, s, clbits, paulis, values, dims, res);
+        res->shots_here++;
     }
+    if (!res->leader && res->records) memset(res->records, 0, (size_t)res->shots * width);
     res->t_gates = run_now() - t0;
-    if (status == TN_OK) {
-        res->fidelity_estimate = fidelity_sum / (double)shots;
-        res->discarded_weight = discarded_sum / (double)shots;
-        for (int k = 0; k < opt->nobservables; k++) {
-            double mean = sum[k] / (double)shots, var = sum2[k] / (double)shots - mean * mean;
-            res->expectation[k] = mean;
-            res->expectation_stderr[k] = shots > 1 ? sqrt(fmax(var, 0) / (double)(shots - 1)) : 0;
-        }
-        if (res->shots > 0) status = tally_counts(records, res->shots, width, res);
-    }
-    free(records); free(paulis); free(values); free(sum); free(sum2); free(dims);
+    free(scratch); free(paulis); free(values); free(dims);
     return status;
 }
 
@@ -285,13 +300,17 @@ static int validate_requests(const circuit *c, const run_options *opt, int dynam
 
 static int allocate_result(const circuit *c, const run_options *opt, run_result *res)
 {
-    int n = c->nqubits;
+    int n = c->nqubits, nobs = opt->nobservables + 1;
     res->amplitudes = tn_calloc((size_t)opt->namplitudes + 1, sizeof(double complex));
-    res->expectation = tn_calloc((size_t)opt->nobservables + 1, sizeof(double));
-    res->expectation_stderr = tn_calloc((size_t)opt->nobservables + 1, sizeof(double));
+    res->expectation = tn_calloc((size_t)nobs, sizeof(double));
+    res->expectation_stderr = tn_calloc((size_t)nobs, sizeof(double));
+    res->expect_sum = tn_calloc((size_t)nobs, sizeof(double));
+    res->expect_sum2 = tn_calloc((size_t)nobs, sizeof(double));
     res->bond_dims = tn_calloc((size_t)n, sizeof(int));
     res->site_of = tn_calloc((size_t)n, sizeof(int));
-    if (!res->amplitudes || !res->expectation || !res->expectation_stderr || !res->bond_dims || !res->site_of)
+    res->records = tn_calloc((size_t)(res->shots ? res->shots : 1) * (res->key_bits ? res->key_bits : 1), 1);
+    if (!res->amplitudes || !res->expectation || !res->expectation_stderr || !res->expect_sum ||
+        !res->expect_sum2 || !res->bond_dims || !res->site_of || !res->records)
         return TN_ERR_MEMORY;
     return TN_OK;
 }
@@ -323,13 +342,15 @@ int run_circuit(const circuit *c, const run_options *opt, run_result *res)
     res->nclbits = c->nclbits;
     res->dynamic = st.dynamic;
     res->shots = opt->shots >= 0 ? opt->shots : (has_measure(c) ? DEFAULT_SHOTS : 0);
+    res->key_bits = has_measure(c) || st.dynamic ? c->nclbits : c->nqubits;
+    res->leader = !opt->grp || opt->grp->rank == 0;
     CALL(validate_requests(c, opt, st.dynamic));
     CALL(allocate_result(c, opt, res));
     double t0 = run_now();
     CALL(order_choose(c, opt->order, res->site_of));
     res->swap_distance = order_swap_distance(c, res->site_of);
     mps *m;
-    CALL(mps_create(c->nqubits, res->site_of, &opt->trunc, &m));
+    CALL(mps_create_group(c->nqubits, res->site_of, &opt->trunc, opt->grp, &m));
     res->t_plan = run_now() - t0;
     int status;
     if (st.dynamic) {
@@ -339,14 +360,73 @@ int run_circuit(const circuit *c, const run_options *opt, run_result *res)
         double t1 = run_now();
         if (status == TN_OK) status = observe_static(c, m, opt, res);
         res->t_observe = run_now() - t1;
-        res->fidelity_estimate = mps_fidelity_estimate(m);
-        res->discarded_weight = mps_discarded_weight(m);
-        res->decompositions = mps_decompositions(m);
-        mps_bond_dims(m, res->bond_dims);
+        if (status == TN_OK) {
+            res->fidelity_estimate = mps_fidelity_estimate(m);
+            res->discarded_weight = mps_discarded_weight(m);
+            res->decompositions = mps_decompositions(m);
+            mps_bond_dims(m, res->bond_dims);
+            res->rebalances = mps_rebalances(m);
+        }
     }
-    for (int b = 0; b + 1 < c->nqubits; b++)
-        if (res->bond_dims[b] > res->max_bond) res->max_bond = res->bond_dims[b];
-    if (c->nqubits == 1) res->max_bond = 1;
     mps_destroy(&m);
     return status;
+}
+
+/* ---- gathering on world rank 0 ------------------------------------------ */
+
+int run_collect(MPI_Comm world, const run_options *opt, run_result *res)
+{
+    int rank = 0, size = 1, n = res->nqubits, nobs = opt->nobservables;
+    MPI_Comm_rank(world, &rank);
+    MPI_Comm_size(world, &size);
+    size_t record_bytes = (size_t)res->shots * res->key_bits;
+    if (size > 1) {
+        if (!res->leader) memset(res->records, 0, record_bytes);
+        /* each shot was drawn by exactly one group, whose leader filled its row */
+        for (size_t done = 0; done < record_bytes;) {
+            int chunk = record_bytes - done > (1u << 30) ? (1 << 30) : (int)(record_bytes - done);
+            MPI_Reduce(rank == 0 ? MPI_IN_PLACE : res->records + done, res->records + done, chunk, MPI_UNSIGNED_CHAR,
+                       MPI_BOR, 0, world);
+            done += (size_t)chunk;
+        }
+        if (res->dynamic) {
+            double *sums = tn_calloc(2 * (size_t)nobs + 3, sizeof(double));
+            int *dims = tn_calloc((size_t)n, sizeof(int));
+            if (!sums || !dims) { free(sums); free(dims); return TN_ERR_MEMORY; }
+            if (res->leader) {
+                for (int k = 0; k < nobs; k++) { sums[k] = res->expect_sum[k]; sums[nobs + k] = res->expect_sum2[k]; }
+                sums[2 * nobs] = res->fidelity_sum;
+                sums[2 * nobs + 1] = res->discarded_sum;
+                sums[2 * nobs + 2] = (double)res->decompositions;
+                memcpy(dims, res->bond_dims, (size_t)(n > 1 ? n - 1 : 0) * sizeof(int));
+            }
+            MPI_Reduce(rank == 0 ? MPI_IN_PLACE : sums, sums, 2 * nobs + 3, MPI_DOUBLE, MPI_SUM, 0, world);
+            MPI_Reduce(rank == 0 ? MPI_IN_PLACE : dims, dims, n > 1 ? n - 1 : 1, MPI_INT, MPI_MAX, 0, world);
+            if (rank == 0) {
+                for (int k = 0; k < nobs; k++) { res->expect_sum[k] = sums[k]; res->expect_sum2[k] = sums[nobs + k]; }
+                res->fidelity_sum = sums[2 * nobs];
+                res->discarded_sum = sums[2 * nobs + 1];
+                res->decompositions = (size_t)sums[2 * nobs + 2];
+                memcpy(res->bond_dims, dims, (size_t)(n > 1 ? n - 1 : 0) * sizeof(int));
+            }
+            free(sums);
+            free(dims);
+        }
+    }
+    if (rank != 0) return TN_OK;
+    if (res->dynamic) {
+        long shots = res->shots > 0 ? res->shots : 1;
+        res->fidelity_estimate = res->fidelity_sum / (double)shots;
+        res->discarded_weight = res->discarded_sum / (double)shots;
+        for (int k = 0; k < nobs; k++) {
+            double mean = res->expect_sum[k] / (double)shots;
+            double var = res->expect_sum2[k] / (double)shots - mean * mean;
+            res->expectation[k] = mean;
+            res->expectation_stderr[k] = shots > 1 ? sqrt(fmax(var, 0) / (double)(shots - 1)) : 0;
+        }
+    }
+    res->max_bond = 1;
+    for (int b = 0; b + 1 < n; b++)
+        if (res->bond_dims[b] > res->max_bond) res->max_bond = res->bond_dims[b];
+    return tally_counts(res->records, res->shots, res->key_bits, res);
 }

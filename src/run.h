@@ -7,13 +7,19 @@
  * prefix once and then each shot from a copy of that state, with the shot's
  * own random stream (seed, shot index), so counts do not depend on how shots
  * are spread over processes.
- * Not for: option parsing (cli.c), JSON (result.c), MPI (mpi/). */
+ * With MPI, the world's ranks form groups (mpi/group.h): a group holds one
+ * state over its ranks; the shots of a dynamic circuit (and the sample ranges
+ * of a static one) are spread over the groups. run_circuit does the local
+ * part on every rank; after the ranks have agreed that all succeeded,
+ * run_collect gathers the results on world rank 0.
+ * Not for: option parsing (cli.c), JSON (result.c). */
 #ifndef TN_RUN_H
 #define TN_RUN_H
 
 #include <stdint.h>
 
 #include "circuit.h"
+#include "group.h"
 #include "mps.h"
 
 typedef struct {
@@ -25,6 +31,7 @@ typedef struct {
     int nobservables;
     const char **amplitudes;    /* bitstrings, qubit 0 rightmost */
     int namplitudes;
+    tn_group *grp;              /* NULL: one process */
 } run_options;
 
 typedef struct {
@@ -50,12 +57,23 @@ typedef struct {
     long swap_distance;
     double t_plan, t_gates, t_sample, t_observe;
     size_t peak_state_bytes;
+    /* before run_collect: this rank's share */
+    unsigned char *records;     /* shots x key_bits, filled for this group's shots */
+    double fidelity_sum, discarded_sum;   /* dynamic: over this group's shots */
+    double *expect_sum, *expect_sum2;
+    long shots_here;
+    int leader;                 /* group rank 0: its share counts in the reductions */
+    int rebalances;
 } run_result;
 
-/* Emulates c with the options; fills res (free it with run_result_free).
- * Returns TN_OK, TN_ERR_USAGE (bad observable, amplitude or order),
- * TN_ERR_MEMORY or TN_ERR_NUMERIC. */
+/* Emulates this rank's part of c; fills res (free it with run_result_free).
+ * Collective over the group. Returns TN_OK, TN_ERR_USAGE (bad observable,
+ * amplitude or order), TN_ERR_MEMORY or TN_ERR_NUMERIC. */
 int run_circuit(const circuit *c, const run_options *opt, run_result *res);
+
+/* Gathers the ranks' parts on world rank 0 (counts, means, errors, bond
+ * dimensions). Collective over world; call only after every rank succeeded. */
+int run_collect(MPI_Comm world, const run_options *opt, run_result *res);
 
 void run_result_free(run_result *res);
 
