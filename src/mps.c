@@ -21,8 +21,10 @@
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "error.h"
 #include "gates.h"
@@ -52,6 +54,9 @@ struct mps {
     int me, nranks;
     long gates_since_balance;
     int rebalances;
+    long shifts;               /* centre moves by QR/LQ */
+    int sweep_left;            /* the direction two-qubit gates have been moving the centre */
+    double t_shift, t_contract, t_split;
 };
 
 #define TAG_SITE 101
@@ -59,6 +64,13 @@ struct mps {
 #define TAG_BITS 103
 #define REBALANCE_EVERY 64        /* multi-qubit gates between balance checks */
 #define REBALANCE_THRESHOLD 1.25  /* largest segment cost over the mean */
+
+static double run_clock(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -154,6 +166,7 @@ static int local_max_bond(const mps *m)
 /* ---- queries (collective over the group when distributed) -------------- */
 
 int mps_nqubits(const mps *m) { return m->n; }
+int mps_center(const mps *m) { return m->center; }
 int mps_site_of(const mps *m, int qubit) { return m->site_of[qubit]; }
 int mps_qubit_at(const mps *m, int site) { return m->qubit_at[site]; }
 
@@ -298,6 +311,10 @@ void mps_destroy(mps **pm)
 {
     if (!pm || !*pm) return;
     mps *m = *pm;
+    if (getenv("TNEMU_DEBUG_SVD"))
+        fprintf(stderr, "svd stats: gram used %ld rejected %ld, fallbacks %ld, centre shifts %ld; "
+                "seconds: shifts %.2f contract %.2f split %.2f\n", m->svd.gram_used, m->svd.gram_rejected,
+                m->svd.fallbacks, m->shifts, m->t_shift, m->t_contract, m->t_split);
     if (m->site)
         for (int s = 0; s < m->n; s++) free(m->site[s]);
     free(m->site);
@@ -425,7 +442,10 @@ static int on_window(mps *m, int first, int count, int (*step)(mps *, const void
 static int shift_center_right(mps *m)
 {
     int c = m->center;
+    m->shifts++;
+    double t0 = run_clock();
     CALL(on_window(m, c, 2, compute_shift_right, NULL));
+    m->t_shift += run_clock() - t0;
     m->center = c + 1;
     return TN_OK;
 }
@@ -433,7 +453,10 @@ static int shift_center_right(mps *m)
 static int shift_center_left(mps *m)
 {
     int c = m->center;
+    m->shifts++;
+    double t0 = run_clock();
     CALL(on_window(m, c - 1, 2, compute_shift_left, NULL));
+    m->t_shift += run_clock() - t0;
     m->center = c - 1;
     return TN_OK;
 }
@@ -541,16 +564,14 @@ static int split_block_rightward(mps *m, int first, int k)
     int chil = m->chi[first], chir = m->chi[first + k];
     for (int j = 0; j < k - 1; j++) {
         int s = first + j, rows = 2 * chil, cols = (1 << (k - 1 - j)) * chir;
-        tsvd_result res;
-        CALL(tsvd_truncated(&m->svd, rows, cols, m->block.data, &tt, &res));
+        tsvd_split_result res;
+        CALL(tsvd_split(&m->svd, rows, cols, m->block.data, &tt, TSVD_LEFT_ISOMETRY, &res));
         record_discard(m, res.discarded);
         int kk = res.rank;
         CALL(reserve_site(m, s, (size_t)rows * kk));
-        memcpy(m->site[s], res.u, (size_t)rows * kk * sizeof(double complex));
+        memcpy(m->site[s], res.left, (size_t)rows * kk * sizeof(double complex));
         m->chi[s + 1] = kk;
-        double complex *rest = m->block.data;      /* S V^dagger, kk x cols */
-        for (int c = 0; c < cols; c++)
-            for (int i = 0; i < kk; i++) rest[i + (size_t)kk * c] = res.s[i] * res.vt[i + (size_t)res.ldvt * c];
+        memcpy(m->block.data, res.right, (size_t)kk * cols * sizeof(double complex));
         chil = kk;
     }
     int last = first + k - 1;
@@ -567,18 +588,14 @@ static int split_block_leftward(mps *m, int first, int k)
     int chil = m->chi[first], chir = m->chi[first + k];
     for (int j = k - 1; j > 0; j--) {
         int s = first + j, rows = chil << j, cols = 2 * chir;
-        tsvd_result res;
-        CALL(tsvd_truncated(&m->svd, rows, cols, m->block.data, &tt, &res));
+        tsvd_split_result res;
+        CALL(tsvd_split(&m->svd, rows, cols, m->block.data, &tt, TSVD_RIGHT_ISOMETRY, &res));
         record_discard(m, res.discarded);
         int kk = res.rank;
         CALL(reserve_site(m, s, (size_t)kk * cols));
-        double complex *a = m->site[s];
-        for (int c = 0; c < cols; c++)
-            for (int i = 0; i < kk; i++) a[i + (size_t)kk * c] = res.vt[i + (size_t)res.ldvt * c];
+        memcpy(m->site[s], res.right, (size_t)kk * cols * sizeof(double complex));
         m->chi[s] = kk;
-        double complex *rest = m->block.data;      /* U S, rows x kk */
-        for (int c = 0; c < kk; c++)
-            for (int i = 0; i < rows; i++) rest[i + (size_t)rows * c] = res.u[i + (size_t)rows * c] * res.s[c];
+        memcpy(m->block.data, res.left, (size_t)rows * kk * sizeof(double complex));
         chir = kk;
     }
     CALL(reserve_site(m, first, (size_t)chil * 2 * chir));
@@ -596,10 +613,14 @@ typedef struct {
 static int compute_window_update(mps *m, const void *ctx)
 {
     const window_update *w = ctx;
+    double t0 = run_clock();
     CALL(contract_block(m, w->first, w->k));
     CALL(apply_to_block(m, m->chi[w->first], 1 << w->k, m->chi[w->first + w->k], w->g));
-    if (w->end_left) return split_block_leftward(m, w->first, w->k);
-    return split_block_rightward(m, w->first, w->k);
+    double t1 = run_clock();
+    m->t_contract += t1 - t0;
+    int status = w->end_left ? split_block_leftward(m, w->first, w->k) : split_block_rightward(m, w->first, w->k);
+    m->t_split += run_clock() - t1;
+    return status;
 }
 
 /* Applies g (2^k x 2^k, row-major, site first+j as bit j of its index) to
@@ -717,11 +738,14 @@ int mps_apply_gate(mps *m, const double complex *u, int k, const int *qubits)
         m->gates_since_balance = 0;
         CALL(mps_rebalance(m, REBALANCE_THRESHOLD));
     }
-    int first, end_left = 0;
-    if (k == 2) {   /* end where the centre is cheaper to move next: toward it */
-        int lo = m->site_of[qubits[0]] < m->site_of[qubits[1]] ? m->site_of[qubits[0]] : m->site_of[qubits[1]];
-        end_left = m->center <= lo;
+    int first;
+    if (k == 2) {   /* keep sweeping the way the centre came: it came from the right, go on left */
+        int a = m->site_of[qubits[0]], b = m->site_of[qubits[1]];
+        int lo = a < b ? a : b, hi = a < b ? b : a;
+        if (m->center > hi) m->sweep_left = 1;
+        else if (m->center < lo) m->sweep_left = 0;
     }
+    int end_left = k == 2 && m->sweep_left;
     CALL(gather_qubits(m, k, qubits, &first));
     size_t dim = (size_t)1 << k;
     CALL(tn_buf_reserve(&m->gate, dim * dim * sizeof(double complex)));

@@ -112,6 +112,9 @@ int mps_max_bond(const mps *m);
 /* Bytes held by the site tensors on this rank now (local). */
 size_t mps_bytes(const mps *m);
 
+/* The site of the orthogonality centre now (the same on every rank). */
+int mps_center(const mps *m);
+
 /* The site of qubit q and the qubit on site s now (swaps move them). */
 int mps_site_of(const mps *m, int qubit);
 int mps_qubit_at(const mps *m, int site);

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "order.h"
 #include "rng.h"
+#include "schedule.h"
 
 #define DEFAULT_SHOTS 1024
 
@@ -165,16 +166,27 @@ static int sample_static(const circuit *c, mps *m, const run_options *opt, run_r
     return status;
 }
 
+/* Applies the gates among ops [from, to) in the scheduler's order. */
+static int apply_gates(const circuit *c, size_t from, size_t to, mps *m, run_result *res)
+{
+    schedule *sch;
+    CALL(schedule_create(c, from, to, &sch));
+    size_t i, done = 0;
+    int status = TN_OK;
+    while (status == TN_OK && schedule_next(sch, m, &i)) {
+        status = mps_apply_op(m, &c->ops[i]);
+        if ((++done & 63) == 0) note_state(m, res);
+    }
+    schedule_destroy(&sch);
+    note_state(m, res);
+    return status;
+}
+
 /* Terminal measurements only: contract once, then sample. */
 static int run_static(const circuit *c, mps *m, const run_options *opt, run_result *res)
 {
     double t0 = run_now();
-    for (size_t i = 0; i < c->nops; i++)
-        if (c->ops[i].kind == OP_GATE) {
-            CALL(mps_apply_op(m, &c->ops[i]));
-            if ((i & 63) == 0) note_state(m, res);
-        }
-    note_state(m, res);
+    CALL(apply_gates(c, 0, c->nops, m, res));
     res->t_gates = run_now() - t0;
     t0 = run_now();
     if (res->shots > 0) CALL(sample_static(c, m, opt, res));
@@ -258,8 +270,7 @@ static int run_dynamic(const circuit *c, mps *prefix_state, const run_options *o
     int n = c->nqubits, width = res->key_bits;
     size_t from = first_dynamic_op(c);
     double t0 = run_now();
-    for (size_t i = 0; i < from; i++)
-        if (c->ops[i].kind == OP_GATE) CALL(mps_apply_op(prefix_state, &c->ops[i]));
+    CALL(apply_gates(c, 0, from, prefix_state, res));
     long shots = res->shots > 0 ? res->shots : 1, g = group_index(opt), groups = group_count(opt);
     unsigned char *scratch = tn_calloc((size_t)width + 1, 1);
     char *paulis = tn_malloc((size_t)n + 1);

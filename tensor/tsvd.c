@@ -1,6 +1,7 @@
 /* tsvd.c - truncated SVD with LAPACK: zgesdd, falling back to zgesvd (see tsvd.h). */
 #include "tsvd.h"
 
+#include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
 #include <string.h>
@@ -9,6 +10,10 @@
 
 void tsvd_work_free(tsvd_work *w)
 {
+    tn_buf_free(&w->gram);
+    tn_buf_free(&w->left);
+    tn_buf_free(&w->right);
+    tn_buf_free(&w->resid);
     tn_buf_free(&w->a);
     tn_buf_free(&w->u);
     tn_buf_free(&w->s);
@@ -129,5 +134,160 @@ int tsvd_truncated(tsvd_work *w, int m, int n, double complex *a, const tsvd_tru
     res->ldvt = r;
     res->discarded = dropped / total;
     res->norm = sqrt(total);
+    return TN_OK;
+}
+
+/* ---- splits -------------------------------------------------------------- */
+
+static double frobenius2(const double complex *a, size_t len)
+{
+    double sum = 0;
+    for (size_t i = 0; i < len; i++) sum += creal(a[i]) * creal(a[i]) + cimag(a[i]) * cimag(a[i]);
+    return sum;
+}
+
+/* a (m x n) -> its conjugate transpose in out (n x m). */
+static void conj_transpose(int m, int n, const double complex *a, double complex *out)
+{
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i < m; i++) out[j + (size_t)n * i] = conj(a[i + (size_t)m * j]);
+}
+
+/* The SVD path: L = U (isometry) and R = S V^dagger, or L = U S and R = V^dagger. */
+static int split_by_svd(tsvd_work *w, int m, int n, double complex *a, const tsvd_trunc *trunc, int side,
+                        tsvd_split_result *res)
+{
+    tsvd_result sv;
+    CALL(tsvd_truncated(w, m, n, a, trunc, &sv));
+    int k = sv.rank;
+    CALL(tn_buf_reserve(&w->left, (size_t)m * k * sizeof(double complex)));
+    CALL(tn_buf_reserve(&w->right, (size_t)k * n * sizeof(double complex)));
+    double complex *l = w->left.data, *r = w->right.data;
+    for (int c = 0; c < k; c++) {
+        double scale = side == TSVD_LEFT_ISOMETRY ? 1 : sv.s[c];
+        for (int i = 0; i < m; i++) l[i + (size_t)m * c] = sv.u[i + (size_t)m * c] * scale;
+    }
+    for (int c = 0; c < n; c++)
+        for (int i = 0; i < k; i++)
+            r[i + (size_t)k * c] = sv.vt[i + (size_t)sv.ldvt * c] * (side == TSVD_LEFT_ISOMETRY ? sv.s[i] : 1);
+    res->rank = k;
+    res->left = l;
+    res->right = r;
+    res->discarded = sv.discarded;
+    res->used_gram = 0;
+    return TN_OK;
+}
+
+/* Eigen-decomposes G = a a^dagger (m x m) into w->gram (eigenvectors, in
+ * ascending order of eigenvalue, as LAPACK returns them) and w->s. */
+static int gram_eigen(tsvd_work *w, int m, int n, const double complex *a, int *info)
+{
+    CALL(tn_buf_reserve(&w->gram, (size_t)m * m * sizeof(double complex)));
+    CALL(tn_buf_reserve(&w->s, (size_t)m * sizeof(double)));
+    double complex *g = w->gram.data;
+    cblas_zherk(CblasColMajor, CblasUpper, CblasNoTrans, m, n, 1.0, a, m, 0.0, g, m);
+    double complex qwork;
+    double qrwork;
+    lapack_int qiwork;
+    *info = LAPACKE_zheevd_work(LAPACK_COL_MAJOR, 'V', 'U', m, g, m, w->s.data, &qwork, -1, &qrwork, -1, &qiwork, -1);
+    if (*info) return TN_OK;
+    int lwork = (int)creal(qwork) + 1, lrwork = (int)qrwork + 1, liwork = qiwork + 1;
+    CALL(tn_buf_reserve(&w->work, (size_t)lwork * sizeof(double complex)));
+    CALL(tn_buf_reserve(&w->rwork, (size_t)lrwork * sizeof(double)));
+    CALL(tn_buf_reserve(&w->iwork, (size_t)liwork * sizeof(lapack_int)));
+    *info = LAPACKE_zheevd_work(LAPACK_COL_MAJOR, 'V', 'U', m, g, m, w->s.data, w->work.data, lwork, w->rwork.data,
+                                lrwork, w->iwork.data, liwork);
+    return TN_OK;
+}
+
+/* ||a - left right||_F^2 for left m x k and right k x n. */
+static int residual2(tsvd_work *w, int m, int n, int k, const double complex *a, const double complex *left,
+                     const double complex *right, double *out)
+{
+    size_t len = (size_t)m * n;
+    CALL(tn_buf_reserve(&w->resid, len * sizeof(double complex)));
+    double complex *r = w->resid.data, one = 1, minus = -1;
+    memcpy(r, a, len * sizeof *r);
+    cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, m, n, k, &minus, left, m, right, k, &one, r, m);
+    *out = frobenius2(r, len);
+    return TN_OK;
+}
+
+/* The Gram path for a left isometry: L = U_k (m x k), R = U_k^dagger a.
+ * Sets *ok to 0 when the guard rejects it (then nothing is written). */
+static int split_by_gram(tsvd_work *w, int m, int n, const double complex *a, const tsvd_trunc *trunc,
+                         tsvd_split_result *res, int *ok)
+{
+    *ok = 0;
+    int info;
+    CALL(gram_eigen(w, m, n, a, &info));
+    if (info) return TN_OK;
+    const double *lambda = w->s.data;   /* ascending */
+    double top = lambda[m - 1], total = frobenius2(a, (size_t)m * n);
+    if (!(top > 0) || !(total > 0)) return TN_OK;
+    int clear = 0;                      /* eigenvalues well above rounding */
+    while (clear < m && lambda[m - 1 - clear] > TSVD_GRAM_GUARD * top) clear++;
+    int k = m;                          /* by chi and cutoff, on the eigenvalues */
+    if (trunc->max_rank > 0 && k > trunc->max_rank) k = trunc->max_rank;
+    double tail = 0;
+    for (int i = k; i < m; i++) tail += fmax(lambda[m - 1 - i], 0);
+    while (k > 1 && trunc->cutoff > 0 && tail + fmax(lambda[m - k], 0) <= trunc->cutoff * total) {
+        k--;
+        tail += fmax(lambda[m - 1 - k], 0);
+    }
+    int needs_check = k > clear;        /* would keep unresolved directions: keep only the clear ones */
+    if (needs_check) k = clear;
+    if (k < 1) return TN_OK;
+    CALL(tn_buf_reserve(&w->left, (size_t)m * k * sizeof(double complex)));
+    CALL(tn_buf_reserve(&w->right, (size_t)k * n * sizeof(double complex)));
+    double complex *l = w->left.data, *r = w->right.data, one = 1, zero = 0;
+    for (int c = 0; c < k; c++)         /* largest first */
+        memcpy(l + (size_t)m * c, (double complex *)w->gram.data + (size_t)m * (m - 1 - c), (size_t)m * sizeof *l);
+    cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, k, n, m, &one, l, m, a, m, &zero, r, k);
+    double kept = frobenius2(r, (size_t)k * n), dropped = fmax(total - kept, 0);
+    if (needs_check) {
+        CALL(residual2(w, m, n, k, a, l, r, &dropped));
+        if (dropped > TSVD_RESIDUAL_TOL * TSVD_RESIDUAL_TOL * total) {
+            w->gram_rejected++;
+            return TN_OK;
+        }
+    }
+    double scale = sqrt(total / (total - dropped));
+    for (size_t i = 0; i < (size_t)k * n; i++) r[i] *= scale;
+    res->rank = k;
+    res->left = l;
+    res->right = r;
+    res->discarded = dropped / total;
+    res->used_gram = 1;
+    w->gram_used++;
+    *ok = 1;
+    return TN_OK;
+}
+
+int tsvd_split(tsvd_work *w, int m, int n, double complex *a, const tsvd_trunc *trunc, int side,
+               tsvd_split_result *res)
+{
+    int small = (m < n ? m : n) < TSVD_GRAM_MIN_DIM;
+    if (w->gram_disabled || small || w->forced_failures > 0) return split_by_svd(w, m, n, a, trunc, side, res);
+    int ok = 0;
+    if (side == TSVD_LEFT_ISOMETRY) {
+        CALL(split_by_gram(w, m, n, a, trunc, res, &ok));
+        if (ok) return TN_OK;
+        return split_by_svd(w, m, n, a, trunc, side, res);
+    }
+    /* a right isometry: split a^dagger with a left isometry and transpose back */
+    size_t len = (size_t)m * n;
+    CALL(tn_buf_reserve(&w->a, len * sizeof(double complex)));
+    double complex *at = w->a.data;
+    conj_transpose(m, n, a, at);
+    CALL(split_by_gram(w, n, m, at, trunc, res, &ok));
+    if (!ok) return split_by_svd(w, m, n, a, trunc, side, res);
+    int k = res->rank;   /* a^dagger = L' R' (L' n x k isometry) => a = R'^dagger L'^dagger */
+    CALL(tn_buf_reserve(&w->resid, ((size_t)m * k + (size_t)k * n) * sizeof(double complex)));
+    double complex *left = w->resid.data, *right = left + (size_t)m * k;
+    conj_transpose(k, m, res->right, left);   /* R' is k x m -> left m x k */
+    conj_transpose(n, k, res->left, right);   /* L' is n x k -> right k x n */
+    res->left = left;
+    res->right = right;
     return TN_OK;
 }

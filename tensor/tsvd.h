@@ -25,7 +25,9 @@ typedef struct {
 } tsvd_trunc;
 
 typedef struct {
-    tn_buf a, u, s, vt, work, rwork, iwork;
+    tn_buf a, u, s, vt, work, rwork, iwork, gram, left, right, resid;
+    int gram_disabled;     /* 1: always the SVD (for tests and comparisons) */
+    long gram_used, gram_rejected;
     int forced_failures;   /* tests: make the next N zgesdd calls "fail" */
     long fallbacks;        /* how often zgesvd was needed */
 } tsvd_work;
@@ -46,6 +48,36 @@ typedef struct {
  * is zero or not finite). */
 int tsvd_truncated(tsvd_work *w, int m, int n, double complex *a, const tsvd_trunc *trunc,
                    tsvd_result *res);
+
+/* Which factor of a split must be an isometry (the other carries the norm). */
+enum tsvd_side { TSVD_LEFT_ISOMETRY, TSVD_RIGHT_ISOMETRY };
+
+/* Below this dimension the split always uses the SVD (cheap and exact). */
+#define TSVD_GRAM_MIN_DIM 96
+/* Gram eigenvalues below this fraction of the largest cannot be told from
+ * rounding (eps relative to the largest); keeping any of them needs the
+ * residual check below, or the SVD. */
+#define TSVD_GRAM_GUARD 1e-11
+/* A Gram split that drops unresolved directions is accepted when the
+ * residual ||M - L R||_F is at most this fraction of ||M||_F. */
+#define TSVD_RESIDUAL_TOL 1e-12
+
+typedef struct {
+    int rank;                  /* k kept */
+    double complex *left;      /* m x k, leading dimension m */
+    double complex *right;     /* k x n, leading dimension k */
+    double discarded;          /* relative discarded weight */
+    int used_gram;             /* 1 if the Gram path was taken */
+} tsvd_split_result;
+
+/* Splits a (m x n, column-major, destroyed) as L R with k columns, truncated
+ * by the settings, one factor an isometry as side asks; the other is
+ * rescaled so that L R has the norm of a. Uses the eigendecomposition of the
+ * Gram matrix (ZHERK + ZHEEVD, several times faster than an SVD) when it can
+ * be trusted (see the guard constants above), else the SVD path. The factors
+ * point into w until the next call. */
+int tsvd_split(tsvd_work *w, int m, int n, double complex *a, const tsvd_trunc *trunc, int side,
+               tsvd_split_result *res);
 
 /* Frees the workspace. */
 void tsvd_work_free(tsvd_work *w);

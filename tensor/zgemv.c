@@ -5,9 +5,11 @@
  * zgebrd/zlabrd call ZGEMV on the trailing matrix, so zgesdd and zgesvd
  * crash with SIGSEGV on many sizes (a random 300 x 300 zgesdd does, on the
  * AMD EPYC machines we run on). Defining zgemv_ here interposes it: OpenBLAS's
- * LAPACK calls this one through the dynamic linker. It is memory-bound
- * either way; these loops stream each column once.
+ * LAPACK calls this one through the dynamic linker. Unit-stride products go
+ * to OpenBLAS's ZGEMM (an n = 1 matrix product: its kernels are correct and
+ * fast); other strides to the plain loops below.
  * Not for: anything else of BLAS; remove once the OpenBLAS we build on is fixed. */
+#include <cblas.h>
 #include <complex.h>
 #include <stddef.h>
 
@@ -53,6 +55,12 @@ void tn_zgemv(char trans, int m, int n, double complex alpha, const double compl
     if (m <= 0 || n <= 0) {
         if (leny > 0 && !(beta == 1))
             for (int k = 0; k < leny; k++) y[strided(k, leny, incy)] *= beta;
+        return;
+    }
+    if (incx == 1 && incy == 1) {   /* y = alpha op(A) x + beta y as a product with one column */
+        int rows = notrans ? m : n, inner = notrans ? n : m;
+        CBLAS_TRANSPOSE t = notrans ? CblasNoTrans : conjugate ? CblasConjTrans : CblasTrans;
+        cblas_zgemm(CblasColMajor, t, CblasNoTrans, rows, 1, inner, &alpha, a, lda, x, inner, &beta, y, rows);
         return;
     }
     for (int k = 0; k < leny; k++) {

@@ -1,0 +1,32 @@
+/* schedule.h - the order in which a run applies a circuit's gates.
+ *
+ * Gates that share no qubit commute, so any order that keeps each qubit's
+ * gates in circuit order gives the same state in exact arithmetic. The
+ * scheduler picks, among the gates whose predecessors are done, the one
+ * nearest the MPS orthogonality centre (one-qubit gates first: they cost no
+ * centre move), so a layer of gates is swept like a snake instead of moving
+ * the centre back and forth across the chain. The choice depends only on the
+ * circuit and the state's replicated metadata, so it is the same on every
+ * rank and rank count. Truncation makes the result depend on the order at
+ * the level of the discarded weight, like any order would.
+ * Not for: measurements and conditional operations (run in circuit order). */
+#ifndef TN_SCHEDULE_H
+#define TN_SCHEDULE_H
+
+#include <stddef.h>
+
+#include "circuit.h"
+#include "mps.h"
+
+typedef struct schedule schedule;
+
+/* Prepares the gates among ops [from, to) of c. Returns TN_OK or TN_ERR_MEMORY. */
+int schedule_create(const circuit *c, size_t from, size_t to, schedule **out);
+
+/* Sets *op to the index of the next gate to apply on m; returns 0 when no
+ * gate is left, 1 otherwise. */
+int schedule_next(schedule *s, const mps *m, size_t *op);
+
+void schedule_destroy(schedule **s);
+
+#endif
