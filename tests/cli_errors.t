@@ -54,7 +54,7 @@ for my $case (@cases) {
     my ($name, $args, $want) = @$case;
     unlink $out;
     my @argv = @$args;
-    push @argv, '-o', $out if @argv && $argv[0] eq 'run';
+    splice(@argv, 1, 0, '-o', $out) if @argv && $argv[0] eq 'run';
     my ($status, $stdout, $stderr) = run_tnemu(@argv);
     my @lines = grep { length } split /\n/, $stderr;
     ok($status == 2 && $stderr =~ $want && ($name eq 'no command' || @lines == 1) && !-e $out,

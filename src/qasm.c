@@ -1,0 +1,1155 @@
+/* qasm.c - the OpenQASM 2.0 front end (see qasm.h).
+ *
+ * The text is cut into tokens once (with line and column), then read by a
+ * recursive-descent parser. Custom gates keep their body as a token range
+ * and are expanded at each call with the call's parameter values and qubits.
+ * qelib1.inc is built in: its gates map onto the built-in gate table, and
+ * the few that gates.h lacks (rccx, rc3x, c3x, c3sqrtx, c4x) are built from
+ * Qiskit's definitions or as exact dense matrices. Every error is one line
+ * "FILE:LINE:COL: error: ..." and leaves no circuit behind.
+ * Not for: simulation. */
+#include "qasm.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "gates.h"
+
+#define MAX_INCLUDE_DEPTH 8
+#define MAX_GATE_DEPTH 64
+#define MAX_GATE_ARGS 64
+#define MAX_REG_SIZE 1000000
+
+/* ---- tokens -------------------------------------------------------------- */
+
+enum tok_kind { T_END, T_ID, T_REAL, T_INT, T_STRING, T_ARROW, T_EQEQ, T_PUNCT };
+
+typedef struct {
+    int kind;
+    int line, col;
+    const char *text;   /* into the source; not NUL-terminated */
+    int len;
+    double value;       /* T_REAL, T_INT */
+} token;
+
+typedef struct {
+    const char *name;   /* file name for messages */
+    char *text;         /* owned source text */
+    token *toks;
+    size_t ntoks, cap;
+} source;
+
+static int tok_is(const token *t, const char *s)
+{
+    return (t->kind == T_ID || t->kind == T_PUNCT || t->kind == T_ARROW || t->kind == T_EQEQ) &&
+           (int)strlen(s) == t->len && memcmp(t->text, s, (size_t)t->len) == 0;
+}
+
+static int push_token(source *src, token t)
+{
+    if (src->ntoks == src->cap) {
+        size_t cap = src->cap ? 2 * src->cap : 1024;
+        token *grown = tn_realloc(src->toks, cap * sizeof *grown);
+        if (!grown) return TN_ERR_MEMORY;
+        src->toks = grown;
+        src->cap = cap;
+    }
+    src->toks[src->ntoks++] = t;
+    return TN_OK;
+}
+
+static int lex_error(const source *src, int line, int col, const char *what)
+{
+    return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", src->name, line, col, what);
+}
+
+/* Reads a number at p (digits, '.', exponent); returns its length. */
+static int scan_number(const char *p, const char *end, int *is_real)
+{
+    const char *q = p;
+    *is_real = 0;
+    while (q < end && isdigit((unsigned char)*q)) q++;
+    if (q < end && *q == '.') {
+        *is_real = 1;
+        q++;
+        while (q < end && isdigit((unsigned char)*q)) q++;
+    }
+    if (q < end && (*q == 'e' || *q == 'E')) {
+        const char *r = q + 1;
+        if (r < end && (*r == '+' || *r == '-')) r++;
+        if (r < end && isdigit((unsigned char)*r)) {
+            *is_real = 1;
+            q = r;
+            while (q < end && isdigit((unsigned char)*q)) q++;
+        }
+    }
+    return (int)(q - p);
+}
+
+static int tokenize(source *src, size_t len)
+{
+    const char *p = src->text, *end = src->text + len;
+    int line = 1, col = 1;
+    while (p < end) {
+        char ch = *p;
+        if (ch == '\n') { line++; col = 1; p++; continue; }
+        if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v') { p++; col++; continue; }
+        if (ch == '/' && p + 1 < end && p[1] == '/') {
+            while (p < end && *p != '\n') p++;
+            continue;
+        }
+        if (ch == '/' && p + 1 < end && p[1] == '*') {
+            int l0 = line, c0 = col;
+            p += 2; col += 2;
+            while (p + 1 < end && !(p[0] == '*' && p[1] == '/')) {
+                if (*p == '\n') { line++; col = 1; } else col++;
+                p++;
+            }
+            if (p + 1 >= end) return lex_error(src, l0, c0, "unterminated comment");
+            p += 2; col += 2;
+            continue;
+        }
+        token t = {0};
+        t.line = line;
+        t.col = col;
+        t.text = p;
+        if (isalpha((unsigned char)ch) || ch == '_') {
+            const char *q = p;
+            while (q < end && (isalnum((unsigned char)*q) || *q == '_')) q++;
+            t.kind = T_ID;
+            t.len = (int)(q - p);
+        } else if (isdigit((unsigned char)ch) || (ch == '.' && p + 1 < end && isdigit((unsigned char)p[1]))) {
+            int is_real;
+            t.len = scan_number(p, end, &is_real);
+            t.kind = is_real ? T_REAL : T_INT;
+            char buf[64];
+            int n = t.len < 63 ? t.len : 63;
+            memcpy(buf, p, (size_t)n);
+            buf[n] = '\0';
+            t.value = strtod(buf, NULL);
+        } else if (ch == '"') {
+            const char *q = p + 1;
+            while (q < end && *q != '"' && *q != '\n') q++;
+            if (q >= end || *q != '"') return lex_error(src, line, col, "unterminated string");
+            t.kind = T_STRING;
+            t.text = p + 1;
+            t.len = (int)(q - p - 1);
+            col += (int)(q + 1 - p);
+            p = q + 1;
+            CALL(push_token(src, t));
+            continue;
+        } else if (ch == '-' && p + 1 < end && p[1] == '>') {
+            t.kind = T_ARROW;
+            t.len = 2;
+        } else if (ch == '=' && p + 1 < end && p[1] == '=') {
+            t.kind = T_EQEQ;
+            t.len = 2;
+        } else if (strchr(";,()[]{}+-*/^", ch) && ch != '\0') {
+            t.kind = T_PUNCT;
+            t.len = 1;
+        } else {
+            char what[64];
+            if (isprint((unsigned char)ch)) snprintf(what, sizeof what, "unexpected character '%c'", ch);
+            else snprintf(what, sizeof what, "unexpected byte 0x%02x", (unsigned char)ch);
+            return lex_error(src, line, col, what);
+        }
+        p += t.len;
+        col += t.len;
+        CALL(push_token(src, t));
+    }
+    token t = {0};
+    t.kind = T_END;
+    t.line = line;
+    t.col = col;
+    t.text = "";
+    return push_token(src, t);
+}
+
+/* ---- gate definitions ---------------------------------------------------- */
+
+typedef struct {
+    char name[CIRC_NAME_MAX];
+    int nparams, nargs;
+    char params[CIRC_MAX_PARAMS * 4][CIRC_NAME_MAX];
+    char args[MAX_GATE_ARGS][CIRC_NAME_MAX];
+    const source *src;
+    size_t body_first, body_end;   /* tokens of the body, without braces */
+    int opaque;
+} gate_def;
+
+typedef struct {
+    circuit *c;
+    source **sources;
+    int nsources;
+    gate_def *defs;
+    int ndefs, defs_cap;
+    int *def_hash;                 /* open addressing over defs; -1 empty */
+    int hash_cap;
+    const char *dir;               /* directory of the top-level file */
+} parser;
+
+static unsigned hash_name(const char *s, int len)
+{
+    unsigned h = 2166136261u;
+    for (int i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static int find_def(const parser *ps, const char *name, int len)
+{
+    if (!ps->hash_cap) return -1;
+    unsigned h = hash_name(name, len) & (unsigned)(ps->hash_cap - 1);
+    while (ps->def_hash[h] >= 0) {
+        const gate_def *d = &ps->defs[ps->def_hash[h]];
+        if ((int)strlen(d->name) == len && memcmp(d->name, name, (size_t)len) == 0) return ps->def_hash[h];
+        h = (h + 1) & (unsigned)(ps->hash_cap - 1);
+    }
+    return -1;
+}
+
+static int rehash(parser *ps, int cap)
+{
+    int *table = tn_malloc((size_t)cap * sizeof(int));
+    if (!table) return TN_ERR_MEMORY;
+    for (int i = 0; i < cap; i++) table[i] = -1;
+    for (int d = 0; d < ps->ndefs; d++) {
+        unsigned h = hash_name(ps->defs[d].name, (int)strlen(ps->defs[d].name)) & (unsigned)(cap - 1);
+        while (table[h] >= 0) h = (h + 1) & (unsigned)(cap - 1);
+        table[h] = d;
+    }
+    free(ps->def_hash);
+    ps->def_hash = table;
+    ps->hash_cap = cap;
+    return TN_OK;
+}
+
+/* Adds (or replaces: a later definition of a name wins) a gate definition. */
+static int add_def(parser *ps, const gate_def *def)
+{
+    int existing = find_def(ps, def->name, (int)strlen(def->name));
+    if (existing >= 0) {
+        ps->defs[existing] = *def;
+        return TN_OK;
+    }
+    if (ps->ndefs == ps->defs_cap) {
+        int cap = ps->defs_cap ? 2 * ps->defs_cap : 64;
+        gate_def *grown = tn_realloc(ps->defs, (size_t)cap * sizeof *grown);
+        if (!grown) return TN_ERR_MEMORY;
+        ps->defs = grown;
+        ps->defs_cap = cap;
+    }
+    ps->defs[ps->ndefs++] = *def;
+    if (2 * ps->ndefs > ps->hash_cap) return rehash(ps, ps->hash_cap ? 2 * ps->hash_cap : 128);
+    unsigned h = hash_name(def->name, (int)strlen(def->name)) & (unsigned)(ps->hash_cap - 1);
+    while (ps->def_hash[h] >= 0) h = (h + 1) & (unsigned)(ps->hash_cap - 1);
+    ps->def_hash[h] = ps->ndefs - 1;
+    return TN_OK;
+}
+
+/* ---- built-in gates ------------------------------------------------------ */
+
+/* The qelib1 spellings that map straight onto the gate table. */
+static const struct { const char *name; int gate, nparams; } aliases[] = {
+    {"U", GATE_U3, 3}, {"u", GATE_U3, 3}, {"u3", GATE_U3, 3}, {"CX", GATE_CX, 0}, {"u1", GATE_P, 1},
+    {"p", GATE_P, 1}, {"phase", GATE_P, 1}, {"cu1", GATE_CP, 1}, {"cp", GATE_CP, 1}, {"cphase", GATE_CP, 1},
+    {"id", GATE_ID, 0}, {"i", GATE_ID, 0}, {"u0", GATE_ID, 1}, {"cnot", GATE_CX, 0}, {"toffoli", GATE_CCX, 0},
+    {"fredkin", GATE_CSWAP, 0},
+};
+
+/* Qiskit's qelib1.inc definitions of the gates the table lacks. */
+static const char *builtin_definitions =
+    "gate rccx a,b,c { u2(0,pi) c; u1(pi/4) c; cx b,c; u1(-pi/4) c; cx a,c; u1(pi/4) c; cx b,c;"
+    " u1(-pi/4) c; u2(0,pi) c; }\n"
+    "gate rc3x a,b,c,d { u2(0,pi) d; u1(pi/4) d; cx c,d; u1(-pi/4) d; u2(0,pi) d; cx a,d; u1(pi/4) d;"
+    " cx b,d; u1(-pi/4) d; cx a,d; u1(pi/4) d; cx b,d; u1(-pi/4) d; u2(0,pi) d; u1(pi/4) d; cx c,d;"
+    " u1(-pi/4) d; u2(0,pi) d; }\n";
+
+/* Returns the gate id of a built-in name (and its parameter count), or -1. */
+static int builtin_gate(const token *t, int *nparams)
+{
+    char name[CIRC_NAME_MAX];
+    if (t->len >= CIRC_NAME_MAX) return -1;
+    memcpy(name, t->text, (size_t)t->len);
+    name[t->len] = '\0';
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+        if (strcmp(aliases[i].name, name) == 0) {
+            *nparams = aliases[i].nparams;
+            return aliases[i].gate;
+        }
+    int g = gate_lookup(name);
+    if (g < 0 || g == GATE_UNITARY) return -1;
+    *nparams = gate_get_info(g)->nparams;
+    return g;
+}
+
+/* Multi-controlled gates built as exact dense matrices: c3x, c4x, c3sqrtx. */
+static int dense_builtin(const token *t, int *nqubits)
+{
+    if (tok_is(t, "c3x") || tok_is(t, "c3sqrtx")) { *nqubits = 4; return 1; }
+    if (tok_is(t, "c4x")) { *nqubits = 5; return 1; }
+    return 0;
+}
+
+/* Fills the matrix of a controlled X or SX on the last qubit (controls all
+ * the others, qubit order as listed: first is the most significant bit). */
+static void controlled_x_matrix(int nqubits, int sqrt_x, double complex *m)
+{
+    int dim = 1 << nqubits;
+    memset(m, 0, (size_t)dim * dim * sizeof *m);
+    for (int i = 0; i < dim - 2; i++) m[i * dim + i] = 1;
+    double complex a = sqrt_x ? (1 + I) / 2 : 0, b = sqrt_x ? (1 - I) / 2 : 1;
+    m[(dim - 2) * dim + (dim - 2)] = a;
+    m[(dim - 2) * dim + (dim - 1)] = b;
+    m[(dim - 1) * dim + (dim - 2)] = b;
+    m[(dim - 1) * dim + (dim - 1)] = a;
+}
+
+/* ---- the parser proper --------------------------------------------------- */
+
+typedef struct {
+    parser *ps;
+    const source *src;
+    size_t pos, end;
+    /* inside a gate body: parameter values and qubit bindings */
+    const gate_def *def;
+    const double *param_values;
+    const int *arg_qubits;
+    int depth;
+    /* the condition and position every emitted op gets */
+    int cond_reg;
+    size_t cond_value;
+    int call_line, call_col;
+} cursor;
+
+static const token *peek(const cursor *cu) { return &cu->src->toks[cu->pos < cu->end ? cu->pos : cu->end]; }
+
+static const token *advance(cursor *cu)
+{
+    const token *t = peek(cu);
+    if (cu->pos < cu->end) cu->pos++;
+    return t;
+}
+
+static int error_at(const cursor *cu, const token *t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int error_at(const cursor *cu, const token *t, const char *fmt, ...)
+{
+    char what[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", cu->src->name, t->line, t->col, what);
+}
+
+/* A token as text for messages. */
+static const char *tok_text(const token *t, char *buf, size_t size)
+{
+    if (t->kind == T_END) return "end of file";
+    int n = t->len < (int)size - 3 ? t->len : (int)size - 3;
+    snprintf(buf, size, "'%.*s'", n, t->text);
+    return buf;
+}
+
+static int expect(cursor *cu, const char *what)
+{
+    const token *t = peek(cu);
+    if (!tok_is(t, what)) {
+        char buf[80];
+        return error_at(cu, t, "expected '%s', found %s", what, tok_text(t, buf, sizeof buf));
+    }
+    advance(cu);
+    return TN_OK;
+}
+
+static int expect_id(cursor *cu, const char *what, const token **out)
+{
+    const token *t = peek(cu);
+    if (t->kind != T_ID) {
+        char buf[80];
+        return error_at(cu, t, "expected %s, found %s", what, tok_text(t, buf, sizeof buf));
+    }
+    *out = advance(cu);
+    return TN_OK;
+}
+
+static void copy_name(const token *t, char *out)
+{
+    int n = t->len < CIRC_NAME_MAX - 1 ? t->len : CIRC_NAME_MAX - 1;
+    memcpy(out, t->text, (size_t)n);
+    out[n] = '\0';
+}
+
+/* ---- expressions ----------------------------------------------------------- */
+
+static int parse_expr(cursor *cu, double *out);
+
+static int apply_function(cursor *cu, const token *fn, double x, double *out)
+{
+    if (tok_is(fn, "sin")) *out = sin(x);
+    else if (tok_is(fn, "cos")) *out = cos(x);
+    else if (tok_is(fn, "tan")) *out = tan(x);
+    else if (tok_is(fn, "exp")) *out = exp(x);
+    else if (tok_is(fn, "ln")) *out = log(x);
+    else if (tok_is(fn, "sqrt")) *out = sqrt(x);
+    else if (tok_is(fn, "asin")) *out = asin(x);
+    else if (tok_is(fn, "acos")) *out = acos(x);
+    else if (tok_is(fn, "atan")) *out = atan(x);
+    else {
+        char buf[80];
+        return error_at(cu, fn, "unknown function %s", tok_text(fn, buf, sizeof buf));
+    }
+    return TN_OK;
+}
+
+/* The value of identifier t: pi, or a parameter of the gate being expanded. */
+static int identifier_value(cursor *cu, const token *t, double *out)
+{
+    if (tok_is(t, "pi")) { *out = M_PI; return TN_OK; }
+    if (cu->def)
+        for (int i = 0; i < cu->def->nparams; i++)
+            if ((int)strlen(cu->def->params[i]) == t->len && memcmp(cu->def->params[i], t->text, (size_t)t->len) == 0) {
+                *out = cu->param_values[i];
+                return TN_OK;
+            }
+    char buf[80];
+    return error_at(cu, t, "unknown identifier %s in an expression", tok_text(t, buf, sizeof buf));
+}
+
+static int parse_primary(cursor *cu, double *out)
+{
+    const token *t = peek(cu);
+    char buf[80];
+    if (t->kind == T_REAL || t->kind == T_INT) { advance(cu); *out = t->value; return TN_OK; }
+    if (tok_is(t, "(")) {
+        advance(cu);
+        CALL(parse_expr(cu, out));
+        return expect(cu, ")");
+    }
+    if (t->kind == T_ID) {
+        advance(cu);
+        if (tok_is(peek(cu), "(")) {
+            double x;
+            advance(cu);
+            CALL(parse_expr(cu, &x));
+            CALL(expect(cu, ")"));
+            return apply_function(cu, t, x, out);
+        }
+        return identifier_value(cu, t, out);
+    }
+    return error_at(cu, t, "expected a number, pi, a parameter or '(', found %s", tok_text(t, buf, sizeof buf));
+}
+
+/* power := primary ('^' unary)? ; unary := '-' unary | '+' unary | power */
+static int parse_unary(cursor *cu, double *out);
+
+static int parse_power(cursor *cu, double *out)
+{
+    CALL(parse_primary(cu, out));
+    if (tok_is(peek(cu), "^")) {
+        advance(cu);
+        double e;
+        CALL(parse_unary(cu, &e));
+        *out = pow(*out, e);
+    }
+    return TN_OK;
+}
+
+static int parse_unary(cursor *cu, double *out)
+{
+    if (tok_is(peek(cu), "-")) {
+        advance(cu);
+        CALL(parse_unary(cu, out));
+        *out = -*out;
+        return TN_OK;
+    }
+    if (tok_is(peek(cu), "+")) {
+        advance(cu);
+        return parse_unary(cu, out);
+    }
+    return parse_power(cu, out);
+}
+
+static int parse_term(cursor *cu, double *out)
+{
+    CALL(parse_unary(cu, out));
+    while (tok_is(peek(cu), "*") || tok_is(peek(cu), "/")) {
+        int mul = tok_is(advance(cu), "*");
+        double r;
+        CALL(parse_unary(cu, &r));
+        *out = mul ? *out * r : *out / r;
+    }
+    return TN_OK;
+}
+
+static int parse_expr(cursor *cu, double *out)
+{
+    CALL(parse_term(cu, out));
+    while (tok_is(peek(cu), "+") || tok_is(peek(cu), "-")) {
+        int add = tok_is(advance(cu), "+");
+        double r;
+        CALL(parse_term(cu, &r));
+        *out = add ? *out + r : *out - r;
+    }
+    return TN_OK;
+}
+
+/* '(' expr (',' expr)* ')' if present; counts into *n (at most max). */
+static int parse_param_list(cursor *cu, double *values, int max, int *n, const token *gate)
+{
+    *n = 0;
+    if (!tok_is(peek(cu), "(")) return TN_OK;
+    advance(cu);
+    if (tok_is(peek(cu), ")")) { advance(cu); return TN_OK; }
+    for (;;) {
+        double v;
+        const token *at = peek(cu);
+        CALL(parse_expr(cu, &v));
+        if (*n >= max) {
+            char buf[80];
+            return error_at(cu, at, "too many parameters for %s", tok_text(gate, buf, sizeof buf));
+        }
+        if (!isfinite(v)) {
+            char buf[80];
+            return error_at(cu, at, "parameter %d of %s is not finite (%g)", *n + 1, tok_text(gate, buf, sizeof buf), v);
+        }
+        values[(*n)++] = v;
+        if (tok_is(peek(cu), ",")) { advance(cu); continue; }
+        return expect(cu, ")");
+    }
+}
+
+/* ---- operands ----------------------------------------------------------------- */
+
+/* An operand: a whole register (index -1) or one element. */
+typedef struct {
+    const token *at;
+    int reg, index;      /* register index in the circuit (top level) */
+    int bound_qubit;     /* inside a gate body: the qubit bound to the argument */
+} operand;
+
+static int parse_operand(cursor *cu, int quantum, operand *op)
+{
+    const token *name;
+    CALL(expect_id(cu, quantum ? "a qubit or quantum register" : "a classical bit or register", &name));
+    op->at = name;
+    op->index = -1;
+    op->bound_qubit = -1;
+    char buf[80];
+    if (cu->def) {   /* gate body: arguments are names, never indexed */
+        for (int i = 0; i < cu->def->nargs; i++)
+            if ((int)strlen(cu->def->args[i]) == name->len && memcmp(cu->def->args[i], name->text, (size_t)name->len) == 0) {
+                op->bound_qubit = cu->arg_qubits[i];
+                if (tok_is(peek(cu), "[")) return error_at(cu, peek(cu), "gate arguments cannot be indexed");
+                return TN_OK;
+            }
+        return error_at(cu, name, "%s is not an argument of gate '%s'", tok_text(name, buf, sizeof buf), cu->def->name);
+    }
+    char nm[CIRC_NAME_MAX];
+    copy_name(name, nm);
+    op->reg = quantum ? circ_find_qreg(cu->ps->c, nm) : circ_find_creg(cu->ps->c, nm);
+    if (op->reg < 0) {
+        int other = quantum ? circ_find_creg(cu->ps->c, nm) : circ_find_qreg(cu->ps->c, nm);
+        if (other >= 0)
+            return error_at(cu, name, "'%s' is a %s register where a %s one is expected", nm,
+                            quantum ? "classical" : "quantum", quantum ? "quantum" : "classical");
+        return error_at(cu, name, "%s register '%s' is not declared", quantum ? "quantum" : "classical", nm);
+    }
+    if (!tok_is(peek(cu), "[")) return TN_OK;
+    advance(cu);
+    const token *idx = peek(cu);
+    if (idx->kind != T_INT) return error_at(cu, idx, "expected an integer index, found %s", tok_text(idx, buf, sizeof buf));
+    advance(cu);
+    const circ_reg *r = quantum ? &cu->ps->c->qregs[op->reg] : &cu->ps->c->cregs[op->reg];
+    if (idx->value >= r->size)
+        return error_at(cu, idx, "index %.0f is out of range for register %s[%d]", idx->value, r->name, r->size);
+    op->index = (int)idx->value;
+    return expect(cu, "]");
+}
+
+/* The size of the broadcast over operands (1 if none is a whole register). */
+static int broadcast_size(cursor *cu, const operand *ops, int n, int quantum_mask, int *size)
+{
+    *size = 1;
+    int seen = 0;
+    for (int i = 0; i < n; i++) {
+        if (ops[i].bound_qubit >= 0 || ops[i].index >= 0) continue;
+        int quantum = (quantum_mask >> i) & 1;
+        const circ_reg *r = quantum ? &cu->ps->c->qregs[ops[i].reg] : &cu->ps->c->cregs[ops[i].reg];
+        if (seen && r->size != *size)
+            return error_at(cu, ops[i].at, "register %s has size %d, but the others in this statement have %d",
+                            r->name, r->size, *size);
+        *size = r->size;
+        seen = 1;
+    }
+    return TN_OK;
+}
+
+/* The global index of operand op at broadcast position k. */
+static int resolve(const cursor *cu, const operand *op, int quantum, int k)
+{
+    if (op->bound_qubit >= 0) return op->bound_qubit;
+    const circ_reg *r = quantum ? &cu->ps->c->qregs[op->reg] : &cu->ps->c->cregs[op->reg];
+    return r->offset + (op->index >= 0 ? op->index : k);
+}
+
+/* ---- emitting operations ---------------------------------------------------- */
+
+static void init_op(const cursor *cu, circ_op *op, int kind)
+{
+    memset(op, 0, sizeof *op);
+    op->kind = kind;
+    op->cond_reg = cu->cond_reg;
+    op->cond_value = cu->cond_value;
+    op->line = cu->call_line;
+    op->col = cu->call_col;
+}
+
+static int check_distinct(cursor *cu, const token *at, const int *qubits, int n)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < i; j++)
+            if (qubits[i] == qubits[j]) return error_at(cu, at, "qubit %d appears twice in one gate", qubits[i]);
+    return TN_OK;
+}
+
+static int expand_custom(cursor *cu, const gate_def *def, const double *params, const int *qubits, const token *at);
+
+/* Applies gate `name` (built-in, dense or custom) to one set of qubits. */
+static int apply_gate(cursor *cu, const token *name, const double *params, int nparams, const int *qubits, int nq)
+{
+    char buf[80];
+    CALL(check_distinct(cu, name, qubits, nq));
+    int def = find_def(cu->ps, name->text, name->len);
+    if (def >= 0) {
+        const gate_def *d = &cu->ps->defs[def];
+        if (d->opaque) return error_at(cu, name, "gate '%s' is opaque: it has no definition to emulate", d->name);
+        return expand_custom(cu, d, params, qubits, name);
+    }
+    circ_op op;
+    init_op(cu, &op, OP_GATE);
+    op.nqubits = nq;
+    memcpy(op.qubits, qubits, (size_t)nq * sizeof(int));
+    int dense_n, expect_params;
+    if (dense_builtin(name, &dense_n)) {
+        double complex m[32 * 32];
+        controlled_x_matrix(dense_n, tok_is(name, "c3sqrtx"), m);
+        op.gate = GATE_UNITARY;
+        op.matrix = m;
+        return circ_append(cu->ps->c, &op);
+    }
+    int g = builtin_gate(name, &expect_params);
+    if (g < 0) return error_at(cu, name, "unknown gate %s", tok_text(name, buf, sizeof buf));
+    if (g == GATE_U2 && nparams == 2) { /* u2(phi, lambda) */ }
+    for (int i = 0; i < nparams && i < CIRC_MAX_PARAMS; i++) op.params[i] = params[i];
+    op.gate = g;
+    if (tok_is(name, "u0")) op.params[0] = 0;
+    return circ_append(cu->ps->c, &op);
+}
+
+/* Arity of a gate name: custom, dense or built-in; -1 if unknown. */
+static int gate_arity(const cursor *cu, const token *name, int *nparams)
+{
+    int def = find_def(cu->ps, name->text, name->len);
+    if (def >= 0) { *nparams = cu->ps->defs[def].nparams; return cu->ps->defs[def].nargs; }
+    int n;
+    if (dense_builtin(name, &n)) { *nparams = 0; return n; }
+    int g = builtin_gate(name, nparams);
+    if (g < 0) return -1;
+    return gate_get_info(g)->nqubits;
+}
+
+/* name (params)? operand (',' operand)* ';' */
+static int parse_gate_call(cursor *cu, const token *name)
+{
+    char buf[80];
+    int want_params, arity = gate_arity(cu, name, &want_params);
+    if (arity < 0) return error_at(cu, name, "unknown gate %s", tok_text(name, buf, sizeof buf));
+    double params[CIRC_MAX_PARAMS * 4];
+    int nparams;
+    CALL(parse_param_list(cu, params, CIRC_MAX_PARAMS * 4, &nparams, name));
+    if (nparams != want_params)
+        return error_at(cu, name, "wrong number of parameters for %s (expected %d, got %d)", tok_text(name, buf, sizeof buf),
+                        want_params, nparams);
+    operand ops[MAX_GATE_ARGS];
+    int nops = 0;
+    for (;;) {
+        if (nops >= MAX_GATE_ARGS) return error_at(cu, peek(cu), "too many operands");
+        CALL(parse_operand(cu, 1, &ops[nops]));
+        nops++;
+        if (tok_is(peek(cu), ",")) { advance(cu); continue; }
+        break;
+    }
+    CALL(expect(cu, ";"));
+    if (nops != arity)
+        return error_at(cu, name, "wrong number of qubits for %s (expected %d, got %d)", tok_text(name, buf, sizeof buf),
+                        arity, nops);
+    int size;
+    CALL(broadcast_size(cu, ops, nops, ~0, &size));
+    for (int k = 0; k < size; k++) {
+        int qubits[MAX_GATE_ARGS];
+        for (int i = 0; i < nops; i++) qubits[i] = resolve(cu, &ops[i], 1, k);
+        CALL(apply_gate(cu, name, params, nparams, qubits, nops));
+    }
+    return TN_OK;
+}
+
+static int parse_statement(cursor *cu);
+
+/* Expands a custom gate's body with its parameters and qubits bound. */
+static int expand_custom(cursor *cu, const gate_def *def, const double *params, const int *qubits, const token *at)
+{
+    if (cu->depth >= MAX_GATE_DEPTH)
+        return error_at(cu, at, "gate '%s' nests more than %d deep (a gate that calls itself?)", def->name, MAX_GATE_DEPTH);
+    if (def->nargs > CIRC_MAX_GATE_QUBITS * 8) return error_at(cu, at, "gate '%s' has too many arguments", def->name);
+    cursor inner = *cu;
+    inner.src = def->src;
+    inner.pos = def->body_first;
+    inner.end = def->body_end;
+    inner.def = def;
+    inner.param_values = params;
+    inner.arg_qubits = qubits;
+    inner.depth = cu->depth + 1;
+    while (inner.pos < inner.end) CALL(parse_statement(&inner));
+    return TN_OK;
+}
+
+/* ---- statements ---------------------------------------------------------------- */
+
+static int parse_register(cursor *cu, int quantum)
+{
+    const token *name;
+    CALL(expect_id(cu, "a register name", &name));
+    CALL(expect(cu, "["));
+    const token *size = peek(cu);
+    char buf[80];
+    if (size->kind != T_INT) return error_at(cu, size, "expected the register size, found %s", tok_text(size, buf, sizeof buf));
+    advance(cu);
+    if (size->value < 1 || size->value > MAX_REG_SIZE)
+        return error_at(cu, size, "register size %.0f is out of range [1, %d]", size->value, MAX_REG_SIZE);
+    CALL(expect(cu, "]"));
+    CALL(expect(cu, ";"));
+    char nm[CIRC_NAME_MAX];
+    copy_name(name, nm);
+    if (circ_find_qreg(cu->ps->c, nm) >= 0 || circ_find_creg(cu->ps->c, nm) >= 0)
+        return error_at(cu, name, "register '%s' is declared twice", nm);
+    return quantum ? circ_add_qreg(cu->ps->c, nm, (int)size->value, NULL)
+                   : circ_add_creg(cu->ps->c, nm, (int)size->value, NULL);
+}
+
+/* Reads a name list "a, b, c" into names (at most max). */
+static int parse_name_list(cursor *cu, char (*names)[CIRC_NAME_MAX], int max, int *n, const char *what)
+{
+    *n = 0;
+    for (;;) {
+        const token *t;
+        CALL(expect_id(cu, what, &t));
+        if (*n >= max) return error_at(cu, t, "too many %ss", what);
+        for (int i = 0; i < *n; i++)
+            if ((int)strlen(names[i]) == t->len && memcmp(names[i], t->text, (size_t)t->len) == 0)
+                return error_at(cu, t, "%s '%.*s' is declared twice", what, t->len, t->text);
+        copy_name(t, names[(*n)++]);
+        if (!tok_is(peek(cu), ",")) return TN_OK;
+        advance(cu);
+    }
+}
+
+static int parse_gate_definition(cursor *cu, int opaque)
+{
+    if (cu->def) return error_at(cu, peek(cu), "gate definitions cannot be nested");
+    gate_def d;
+    memset(&d, 0, sizeof d);
+    const token *name;
+    CALL(expect_id(cu, "a gate name", &name));
+    copy_name(name, d.name);
+    if (tok_is(peek(cu), "(")) {
+        advance(cu);
+        if (!tok_is(peek(cu), ")"))
+            CALL(parse_name_list(cu, d.params, CIRC_MAX_PARAMS * 4, &d.nparams, "parameter"));
+        CALL(expect(cu, ")"));
+    }
+    CALL(parse_name_list(cu, d.args, MAX_GATE_ARGS, &d.nargs, "qubit argument"));
+    d.src = cu->src;
+    if (opaque) {
+        d.opaque = 1;
+        CALL(expect(cu, ";"));
+        return add_def(cu->ps, &d);
+    }
+    CALL(expect(cu, "{"));
+    d.body_first = cu->pos;
+    int level = 1;
+    while (level > 0) {
+        const token *t = peek(cu);
+        if (t->kind == T_END) return error_at(cu, name, "the body of gate '%s' has no closing '}'", d.name);
+        if (tok_is(t, "{")) level++;
+        if (tok_is(t, "}")) level--;
+        advance(cu);
+    }
+    d.body_end = cu->pos - 1;
+    /* statements a body may not hold are refused at the definition */
+    for (size_t p = d.body_first; p < d.body_end; p++) {
+        const token *t = &cu->src->toks[p];
+        if (t->kind == T_ID && (tok_is(t, "measure") || tok_is(t, "reset") || tok_is(t, "if") || tok_is(t, "qreg") ||
+                                tok_is(t, "creg") || tok_is(t, "gate")))
+            return error_at(cu, t, "'%.*s' is not allowed inside a gate body", t->len, t->text);
+    }
+    return add_def(cu->ps, &d);
+}
+
+static int parse_measure(cursor *cu)
+{
+    if (cu->def) return error_at(cu, peek(cu), "measure is not allowed inside a gate body");
+    operand q, c;
+    CALL(parse_operand(cu, 1, &q));
+    if (!tok_is(peek(cu), "->")) {
+        char buf[80];
+        return error_at(cu, peek(cu), "expected '->' after the measured qubits, found %s", tok_text(peek(cu), buf, sizeof buf));
+    }
+    advance(cu);
+    CALL(parse_operand(cu, 0, &c));
+    CALL(expect(cu, ";"));
+    operand both[2] = {q, c};
+    int size;
+    CALL(broadcast_size(cu, both, 2, 1, &size));
+    if ((q.index < 0) != (c.index < 0))
+        return error_at(cu, q.at, "measure needs a register on both sides or one bit on both sides");
+    for (int k = 0; k < size; k++) {
+        circ_op op;
+        init_op(cu, &op, OP_MEASURE);
+        op.nqubits = 1;
+        op.qubits[0] = resolve(cu, &q, 1, k);
+        op.clbit = resolve(cu, &c, 0, k);
+        CALL(circ_append(cu->ps->c, &op));
+    }
+    return TN_OK;
+}
+
+/* Appends qubit q to a growing list. */
+static int push_qubit(int **list, int *n, int *cap, int q)
+{
+    if (*n == *cap) {
+        int grown_cap = *cap ? 2 * *cap : 64;
+        int *grown = tn_realloc(*list, (size_t)grown_cap * sizeof(int));
+        if (!grown) return TN_ERR_MEMORY;
+        *list = grown;
+        *cap = grown_cap;
+    }
+    (*list)[(*n)++] = q;
+    return TN_OK;
+}
+
+/* Emits the reset or barrier operations on the listed qubits. */
+static int emit_qubit_list_op(cursor *cu, int kind, const int *qubits, int nqubits)
+{
+    if (kind == OP_RESET) {
+        for (int i = 0; i < nqubits; i++) {
+            circ_op op;
+            init_op(cu, &op, OP_RESET);
+            op.nqubits = 1;
+            op.qubits[0] = qubits[i];
+            CALL(circ_append(cu->ps->c, &op));
+        }
+        return TN_OK;
+    }
+    for (int i = 0; i < nqubits; i += CIRC_MAX_GATE_QUBITS) {   /* barriers carry no semantics: in pieces */
+        circ_op op;
+        init_op(cu, &op, OP_BARRIER);
+        op.nqubits = nqubits - i < CIRC_MAX_GATE_QUBITS ? nqubits - i : CIRC_MAX_GATE_QUBITS;
+        memcpy(op.qubits, qubits + i, (size_t)op.nqubits * sizeof(int));
+        CALL(circ_append(cu->ps->c, &op));
+    }
+    return TN_OK;
+}
+
+/* reset and barrier: a list of qubits or whole registers. */
+static int parse_qubit_list_op(cursor *cu, int kind)
+{
+    if (kind == OP_RESET && cu->def) return error_at(cu, peek(cu), "reset is not allowed inside a gate body");
+    int *qubits = NULL, nqubits = 0, cap = 0, status = TN_OK;
+    for (;;) {
+        operand op;
+        status = parse_operand(cu, 1, &op);
+        if (status) break;
+        int count = (op.bound_qubit < 0 && op.index < 0) ? cu->ps->c->qregs[op.reg].size : 1;
+        for (int k = 0; k < count && status == TN_OK; k++)
+            status = push_qubit(&qubits, &nqubits, &cap, resolve(cu, &op, 1, k));
+        if (status || !tok_is(peek(cu), ",")) break;
+        advance(cu);
+    }
+    if (status == TN_OK) status = expect(cu, ";");
+    if (status == TN_OK) status = emit_qubit_list_op(cu, kind, qubits, nqubits);
+    free(qubits);
+    return status;
+}
+
+/* Parses the decimal integer token t into little-endian 64-bit words. */
+static int parse_big_integer(cursor *cu, const token *t, uint64_t *words, size_t nwords, int width)
+{
+    memset(words, 0, nwords * sizeof *words);
+    for (int i = 0; i < t->len; i++) {
+        unsigned __int128 carry = (unsigned)(t->text[i] - '0');
+        for (size_t w = 0; w < nwords; w++) {
+            unsigned __int128 v = (unsigned __int128)words[w] * 10 + carry;
+            words[w] = (uint64_t)v;
+            carry = v >> 64;
+        }
+        if (carry) return error_at(cu, t, "the value %.*s does not fit a %d-bit register", t->len, t->text, width);
+    }
+    if (width % 64) {
+        uint64_t top = words[nwords - 1] >> (width % 64);
+        if (top) return error_at(cu, t, "the value %.*s does not fit a %d-bit register", t->len, t->text, width);
+    }
+    return TN_OK;
+}
+
+static int parse_if(cursor *cu)
+{
+    if (cu->def) return error_at(cu, peek(cu), "if is not allowed inside a gate body");
+    if (cu->cond_reg >= 0) return error_at(cu, peek(cu), "if statements cannot be nested");
+    CALL(expect(cu, "("));
+    const token *name;
+    CALL(expect_id(cu, "a classical register", &name));
+    char nm[CIRC_NAME_MAX];
+    copy_name(name, nm);
+    int reg = circ_find_creg(cu->ps->c, nm);
+    if (reg < 0) return error_at(cu, name, "classical register '%s' is not declared", nm);
+    if (!tok_is(peek(cu), "==")) {
+        char buf[80];
+        return error_at(cu, peek(cu), "expected '==' in the condition, found %s", tok_text(peek(cu), buf, sizeof buf));
+    }
+    advance(cu);
+    const token *value = peek(cu);
+    if (value->kind != T_INT) {
+        char buf[80];
+        return error_at(cu, value, "expected a non-negative integer, found %s", tok_text(value, buf, sizeof buf));
+    }
+    advance(cu);
+    CALL(expect(cu, ")"));
+    int width = cu->ps->c->cregs[reg].size;
+    size_t nwords = ((size_t)width + 63) / 64;
+    uint64_t *words = tn_calloc(nwords, sizeof(uint64_t));
+    if (!words) return TN_ERR_MEMORY;
+    int status = parse_big_integer(cu, value, words, nwords, width);
+    size_t index = 0;
+    if (status == TN_OK) status = circ_add_cond_value(cu->ps->c, words, nwords, &index);
+    free(words);
+    CALL(status);
+    cursor inner = *cu;
+    inner.cond_reg = reg;
+    inner.cond_value = index;
+    const token *t = peek(cu);
+    if (!(t->kind == T_ID)) return error_at(cu, t, "expected an operation after if(...)");
+    CALL(parse_statement(&inner));
+    cu->pos = inner.pos;
+    return TN_OK;
+}
+
+static int parse_source(parser *ps, const char *path, int depth, const token *from, const cursor *outer);
+
+static int parse_include(cursor *cu, const token *kw)
+{
+    const token *file = peek(cu);
+    char buf[80];
+    if (file->kind != T_STRING) return error_at(cu, file, "expected a file name in quotes, found %s", tok_text(file, buf, sizeof buf));
+    advance(cu);
+    CALL(expect(cu, ";"));
+    if (file->len == 10 && memcmp(file->text, "qelib1.inc", 10) == 0) return TN_OK;   /* built in */
+    if (cu->def) return error_at(cu, kw, "include is not allowed inside a gate body");
+    char path[4096];
+    const char *slash = strrchr(cu->src->name, '/');
+    if (file->len > 0 && file->text[0] == '/')
+        snprintf(path, sizeof path, "%.*s", file->len, file->text);
+    else if (slash)
+        snprintf(path, sizeof path, "%.*s/%.*s", (int)(slash - cu->src->name), cu->src->name, file->len, file->text);
+    else
+        snprintf(path, sizeof path, "%.*s", file->len, file->text);
+    return parse_source(cu->ps, path, cu->depth + 1, file, cu);
+}
+
+static int parse_statement(cursor *cu)
+{
+    const token *t = advance(cu);
+    char buf[80];
+    if (!cu->def) { cu->call_line = t->line; cu->call_col = t->col; }
+    if (tok_is(t, ";")) return TN_OK;   /* empty statement */
+    if (t->kind != T_ID) return error_at(cu, t, "expected a statement, found %s", tok_text(t, buf, sizeof buf));
+    if (tok_is(t, "qreg") || tok_is(t, "creg")) {
+        if (cu->def) return error_at(cu, t, "registers cannot be declared inside a gate body");
+        return parse_register(cu, tok_is(t, "qreg"));
+    }
+    if (tok_is(t, "gate")) return parse_gate_definition(cu, 0);
+    if (tok_is(t, "opaque")) return parse_gate_definition(cu, 1);
+    if (tok_is(t, "measure")) return parse_measure(cu);
+    if (tok_is(t, "reset")) return parse_qubit_list_op(cu, OP_RESET);
+    if (tok_is(t, "barrier")) return parse_qubit_list_op(cu, OP_BARRIER);
+    if (tok_is(t, "if")) return parse_if(cu);
+    if (tok_is(t, "include")) return parse_include(cu, t);
+    if (tok_is(t, "OPENQASM")) return error_at(cu, t, "OPENQASM may only appear once, at the start of the file");
+    return parse_gate_call(cu, t);
+}
+
+/* The header "OPENQASM 2.x;". Some published files (QASMBench's sat_n11)
+ * omit it; they are read as OpenQASM 2. */
+static int parse_header(cursor *cu)
+{
+    const token *t = peek(cu);
+    char buf[80];
+    if (!tok_is(t, "OPENQASM")) return TN_OK;
+    advance(cu);
+    const token *v = peek(cu);
+    if (v->kind != T_REAL && v->kind != T_INT) return error_at(cu, v, "expected a version number, found %s", tok_text(v, buf, sizeof buf));
+    if (v->value < 2 || v->value >= 3)
+        return error_at(cu, v, "OpenQASM version %.*s is not supported (only 2.x)", v->len, v->text);
+    advance(cu);
+    return expect(cu, ";");
+}
+
+static int load_source(parser *ps, const char *path, const token *from, const cursor *outer, source **out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (outer) return error_at(outer, from, "cannot open included file %s: %s", path, strerror(errno));
+        return tn_fail(TN_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    }
+    source *src = tn_calloc(1, sizeof *src);
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    int status = src ? TN_OK : TN_ERR_MEMORY;
+    while (status == TN_OK) {
+        if (len + 65536 > cap) {
+            cap = cap ? 2 * cap : 65536;
+            char *grown = tn_realloc(text, cap + 1);
+            if (!grown) { status = TN_ERR_MEMORY; break; }
+            text = grown;
+        }
+        size_t got = fread(text + len, 1, cap - len, f);
+        len += got;
+        if (got == 0) break;
+    }
+    if (status == TN_OK && ferror(f)) status = tn_fail(TN_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+    fclose(f);
+    if (status) { free(text); free(src); return status; }
+    src->text = text;
+    src->name = strdup(path);
+    ps->sources[ps->nsources++] = src;
+    *out = src;
+    return tokenize(src, len);
+}
+
+static int parse_tokens(parser *ps, source *src, int depth, int header)
+{
+    cursor cu;
+    memset(&cu, 0, sizeof cu);
+    cu.ps = ps;
+    cu.src = src;
+    cu.end = src->ntoks - 1;   /* the T_END token */
+    cu.cond_reg = -1;
+    cu.depth = depth;
+    if (header) CALL(parse_header(&cu));
+    while (cu.pos < cu.end) CALL(parse_statement(&cu));
+    return TN_OK;
+}
+
+static int parse_source(parser *ps, const char *path, int depth, const token *from, const cursor *outer)
+{
+    if (depth > MAX_INCLUDE_DEPTH) return error_at(outer, from, "includes nest more than %d deep", MAX_INCLUDE_DEPTH);
+    if (ps->nsources >= 64) return error_at(outer, from, "too many included files");
+    source *src = NULL;
+    CALL(load_source(ps, path, from, outer, &src));
+    return parse_tokens(ps, src, depth, 0);
+}
+
+/* ---- entry points ------------------------------------------------------------- */
+
+static void free_parser(parser *ps)
+{
+    for (int i = 0; i < ps->nsources; i++) {
+        free(ps->sources[i]->text);
+        free(ps->sources[i]->toks);
+        free((char *)ps->sources[i]->name);
+        free(ps->sources[i]);
+    }
+    free(ps->sources);
+    free(ps->defs);
+    free(ps->def_hash);
+}
+
+static int add_text_source(parser *ps, const char *text, size_t len, const char *name, source **out)
+{
+    source *src = tn_calloc(1, sizeof *src);
+    if (!src) return TN_ERR_MEMORY;
+    src->text = tn_malloc(len + 1);
+    src->name = strdup(name);
+    if (!src->text || !src->name) {
+        free(src->text);
+        free((char *)src->name);
+        free(src);
+        return TN_ERR_MEMORY;
+    }
+    memcpy(src->text, text, len);
+    src->text[len] = '\0';
+    ps->sources[ps->nsources++] = src;
+    *out = src;
+    return tokenize(src, len);
+}
+
+static int parse_all(parser *ps, const char *text, size_t len, const char *name)
+{
+    ps->sources = tn_calloc(66, sizeof(source *));
+    if (!ps->sources) return TN_ERR_MEMORY;
+    source *lib, *main_src;
+    CALL(add_text_source(ps, builtin_definitions, strlen(builtin_definitions), "<qelib1>", &lib));
+    CALL(parse_tokens(ps, lib, 0, 0));
+    CALL(add_text_source(ps, text, len, name, &main_src));
+    return parse_tokens(ps, main_src, 0, 1);
+}
+
+int qasm_parse_string(const char *text, size_t len, const char *name, circuit **out)
+{
+    *out = NULL;
+    parser ps;
+    memset(&ps, 0, sizeof ps);
+    int status = circ_create(name, &ps.c);
+    if (status == TN_OK) status = parse_all(&ps, text, len, name);
+    if (status == TN_OK && ps.c->nqubits == 0)
+        status = tn_fail(TN_ERR_INPUT, "%s:1:1: error: the circuit declares no qubits (no qreg)", name);
+    free_parser(&ps);
+    if (status != TN_OK) {
+        circ_destroy(&ps.c);
+        return status;
+    }
+    *out = ps.c;
+    return TN_OK;
+}
+
+int qasm_parse_file(const char *path, circuit **out)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return tn_fail(TN_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    int status = TN_OK;
+    for (;;) {
+        if (len + 65536 > cap) {
+            cap = cap ? 2 * cap : 65536;
+            char *grown = tn_realloc(text, cap);
+            if (!grown) { status = TN_ERR_MEMORY; break; }
+            text = grown;
+        }
+        size_t got = fread(text + len, 1, cap - len, f);
+        len += got;
+        if (got == 0) break;
+    }
+    if (status == TN_OK && ferror(f)) status = tn_fail(TN_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+    fclose(f);
+    if (status == TN_OK) status = qasm_parse_string(text ? text : "", len, path, out);
+    free(text);
+    return status;
+}
