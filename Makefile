@@ -11,7 +11,7 @@ PREFIX ?= /usr/local
 CC := mpicc
 OPT ?= -O2
 CFLAGS ?= $(OPT) -g
-CFLAGS += -std=c11 -Wall -Wextra -D_GNU_SOURCE -I. -Isrc -Itensor -Impi \
+CFLAGS += -std=c11 -Wall -Wextra -D_GNU_SOURCE -I. -Isrc -Itensor -Impi -Itests/ref -Itests/unit \
           -I/usr/include/x86_64-linux-gnu/openblas-pthread
 LDLIBS := -lscalapack-openmpi -llapacke -lopenblas -lfftw3 -ljansson -lm
 ifeq ($(SANITIZE),1)
