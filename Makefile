@@ -32,6 +32,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TNEMU := $(BUILD)/tnemu
 
 .PHONY: all deps demo check bench install clean
+.SECONDARY:
 all: bin/tnemu
 
 bin/tnemu: $(TNEMU)

