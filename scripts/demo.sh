@@ -14,8 +14,8 @@ sh scripts/gen-circuit.sh ghz 156 > "$work/ghz156.qasm"
 $launch bin/tnemu run "$work/ghz156.qasm" --shots 1000 --seed 7 \
     --observable "Z0 Z155" --observable "X0" -o "$work/ghz.json"
 echo
-echo "== 2. Random brickwork circuit, 156 qubits, depth 12, bond dimension capped at 64"
-sh scripts/gen-circuit.sh brickwork 156 12 2026 measure > "$work/brick156.qasm"
+echo "== 2. Random brickwork circuit, 156 qubits, depth 16, bond dimension capped at 64 (truncated)"
+sh scripts/gen-circuit.sh brickwork 156 16 2026 measure > "$work/brick156.qasm"
 $launch bin/tnemu run "$work/brick156.qasm" --chi 64 --shots 1000 --seed 7 \
     --observable "Z0" --observable "Z77 Z78" -o "$work/brick.json"
 echo
