@@ -40,19 +40,6 @@ void group_destroy(tn_group **g)
     *g = NULL;
 }
 
-int group_send(tn_group *g, int dest, int tag, const void *buf, size_t bytes)
-{
-    const char *p = buf;
-    while (bytes > 0) {   /* MPI counts are int: send in pieces of at most 1 GiB */
-        int chunk = bytes > (1u << 30) ? (1 << 30) : (int)bytes;
-        MPI_Send(p, chunk, MPI_BYTE, dest, tag, g->comm);
-        p += chunk;
-        bytes -= (size_t)chunk;
-        g->bytes_sent += (size_t)chunk;
-    }
-    return TN_OK;
-}
-
 /* Receives an abort note if one is waiting; returns its status, else TN_OK. */
 static int check_abort(tn_group *g)
 {
@@ -68,6 +55,42 @@ static int check_abort(tn_group *g)
     return tn_fail(status ? status : TN_ERR_INTERNAL, "%s", note + sizeof status);
 }
 
+/* Waits for req, polling for abort notes; on one, the request is cancelled
+ * and the note's status returned. */
+static int wait_abortable(tn_group *g, MPI_Request *req)
+{
+    int done = 0;
+    while (!done) {
+        MPI_Test(req, &done, MPI_STATUS_IGNORE);
+        if (done) break;
+        int status = check_abort(g);
+        if (status != TN_OK) {
+            MPI_Cancel(req);
+            MPI_Request_free(req);
+            return status;
+        }
+    }
+    return TN_OK;
+}
+
+int group_send(tn_group *g, int dest, int tag, const void *buf, size_t bytes)
+{
+    const char *p = buf;
+    double t0 = run_now();
+    while (bytes > 0) {   /* MPI counts are int: send in pieces of at most 1 GiB */
+        int chunk = bytes > (1u << 30) ? (1 << 30) : (int)bytes;
+        MPI_Request req;   /* a peer that failed never receives: the wait must be abortable too */
+        MPI_Isend(p, chunk, MPI_BYTE, dest, tag, g->comm, &req);
+        int status = wait_abortable(g, &req);
+        if (status) { g->t_wait += run_now() - t0; return status; }
+        p += chunk;
+        bytes -= (size_t)chunk;
+        g->bytes_sent += (size_t)chunk;
+    }
+    g->t_wait += run_now() - t0;
+    return TN_OK;
+}
+
 int group_recv(tn_group *g, int src, int tag, void *buf, size_t bytes)
 {
     char *p = buf;
@@ -76,18 +99,8 @@ int group_recv(tn_group *g, int src, int tag, void *buf, size_t bytes)
         int chunk = bytes > (1u << 30) ? (1 << 30) : (int)bytes;
         MPI_Request req;
         MPI_Irecv(p, chunk, MPI_BYTE, src, tag, g->comm, &req);
-        int done = 0;
-        while (!done) {
-            MPI_Test(&req, &done, MPI_STATUS_IGNORE);
-            if (done) break;
-            int status = check_abort(g);
-            if (status != TN_OK) {
-                MPI_Cancel(&req);
-                MPI_Wait(&req, MPI_STATUS_IGNORE);
-                g->t_wait += run_now() - t0;
-                return status;
-            }
-        }
+        int status = wait_abortable(g, &req);
+        if (status) { g->t_wait += run_now() - t0; return status; }
         p += chunk;
         bytes -= (size_t)chunk;
         g->bytes_received += (size_t)chunk;

@@ -9,6 +9,10 @@
 #   gen-circuit.sh bv QUBITS SECRET_SEED
 #       Bernstein-Vazirani on QUBITS-1 data qubits and one ancilla; measuring
 #       the data qubits gives the secret (printed as a comment line)
+#   gen-circuit.sh kicked-ising CONF.json STEPS [THETA PHI]
+#       on an IBM backend's coupling map: each step is rx(THETA) on every
+#       qubit, then rzz(PHI) on every coupler, couplers grouped in colour
+#       classes (no qubit twice in a class); every qubit measured
 set -eu
 kind=${1:-}
 case "$kind" in
@@ -43,7 +47,32 @@ bv)
         for (i = 0; i < m; i++) printf "h q[%d];\n", i
         for (i = 0; i < m; i++) printf "measure q[%d] -> c[%d];\n", i, i
     }' ;;
+kicked-ising)
+    [ $# -ge 3 ] || { echo "usage: $0 kicked-ising CONF.json STEPS [THETA PHI]" >&2; exit 2; }
+    perl -MJSON::PP -e '
+        my ($conf, $steps, $theta, $phi) = @ARGV;
+        open(my $fh, "<", $conf) or die "$conf: $!"; local $/; my $c = decode_json(<$fh>);
+        my $n = $c->{n_qubits}; my %seen; my @edges;
+        for my $e (@{ $c->{coupling_map} }) {
+            my ($a, $b) = sort { $a <=> $b } @$e; next if $seen{"$a,$b"}++; push @edges, [$a, $b];
+        }
+        my @classes;   # greedy edge colouring
+        EDGE: for my $e (@edges) {
+            for my $cl (@classes) {
+                next if grep { $_->[0] == $e->[0] || $_->[1] == $e->[0] || $_->[0] == $e->[1] || $_->[1] == $e->[1] } @$cl;
+                push @$cl, $e; next EDGE;
+            }
+            push @classes, [$e];
+        }
+        print "// kicked Ising on $conf: ", scalar(@edges), " couplers in ", scalar(@classes), " colour classes\n";
+        print "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[$n];\ncreg c[$n];\n";
+        for (1 .. $steps) {
+            print "rx($theta) q[$_];\n" for 0 .. $n - 1;
+            for my $cl (@classes) { print "rzz($phi) q[$_->[0]],q[$_->[1]];\n" for @$cl; }
+        }
+        print "measure q -> c;\n";
+    ' "$2" "$3" "${4:-0.7853981633974483}" "${5:--1.5707963267948966}" ;;
 *)
-    echo "usage: $0 brickwork|ghz|bv ..." >&2
+    echo "usage: $0 brickwork|ghz|bv|kicked-ising ..." >&2
     exit 2 ;;
 esac

@@ -101,3 +101,15 @@ void *tn_realloc(void *ptr, size_t bytes)
     if (!p) tn_fail(TN_ERR_MEMORY, "out of memory reallocating %zu bytes", bytes);
     return p;
 }
+
+int tn_inject(const char *point, int world_rank)
+{
+    const char *spec = getenv("TNEMU_INJECT");
+    if (!spec) return 0;
+    char want[96];
+    snprintf(want, sizeof want, "%s@%d", point, world_rank);
+    size_t len = strlen(want);
+    for (const char *p = spec; (p = strstr(p, want)); p += len)
+        if ((p == spec || p[-1] == ',') && (p[len] == '\0' || p[len] == ',')) return 1;
+    return 0;
+}

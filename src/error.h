@@ -67,6 +67,11 @@ void tn_print_error(int code);
     } while (0)
 #endif
 
+/* Test hook: whether the environment variable TNEMU_INJECT names the failure
+ * point on this world rank ("alloc@1", "gate@0", several separated by
+ * commas). Used by the tests to provoke failures that input cannot. */
+int tn_inject(const char *point, int world_rank);
+
 /* malloc/calloc that record TN_ERR_MEMORY with the size on failure. */
 void *tn_malloc(size_t bytes);
 void *tn_calloc(size_t count, size_t size);

@@ -1,4 +1,6 @@
-/* main.c - the tnemu program: MPI start-up and shut-down around cli_main(). */
+/* main.c - the tnemu program: MPI start-up and shut-down around cli_main().
+ * Every rank has agreed on the status before it gets here (group_agree), so
+ * all of them leave through MPI_Finalize with the same exit status. */
 #include <mpi.h>
 
 #include "cli.h"
@@ -7,11 +9,6 @@ int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
     int status = cli_main(argc, argv);
-    if (status != 0) {
-        int size = 1;
-        MPI_Comm_size(MPI_COMM_WORLD, &size);
-        if (size > 1) MPI_Abort(MPI_COMM_WORLD, status);
-    }
     MPI_Finalize();
     return status;
 }

@@ -270,16 +270,17 @@ static int create_empty(int nqubits, const int *site_of_qubit, const mps_trunc *
     return TN_OK;
 }
 
-/* Agrees on a status over the group (so an allocation failing on one rank
- * fails every rank), and frees *m on failure. */
+/* Agrees on a status over the group, so that an allocation failing on one
+ * rank fails every rank with that rank's message; frees *m on failure. */
 static int agree_created(mps **m, tn_group *grp, int status)
 {
     if (grp && grp->size > 1) {
-        double worst = status;
-        int comm = group_allreduce(grp, &worst, 1, 'M');
-        if (comm) status = comm;
-        else if (status == TN_OK && worst != TN_OK)
-            status = tn_fail((int)worst, "out of memory creating the state on another rank");
+        if (status != TN_OK) {
+            group_fail(grp, status);   /* the others are waiting below: the note reaches them */
+        } else {
+            double worst = 0;
+            status = group_allreduce(grp, &worst, 1, 'M');
+        }
     }
     if (status) mps_destroy(m);
     return status;
@@ -290,6 +291,9 @@ int mps_create_group(int nqubits, const int *site_of_qubit, const mps_trunc *tru
     mps *m;
     CALL(create_empty(nqubits, site_of_qubit, trunc, grp, &m));
     int status = TN_OK;
+    if (tn_inject("alloc", grp ? grp->world_rank : 0))
+        status = tn_fail(TN_ERR_MEMORY, "out of memory: allocation failure injected on rank %d (TNEMU_INJECT)",
+                         grp ? grp->world_rank : 0);
     for (int s = 0; s < nqubits && status == TN_OK; s++) {
         if (!is_mine(m, s)) continue;
         status = reserve_site(m, s, 2);

@@ -167,15 +167,18 @@ static int sample_static(const circuit *c, mps *m, const run_options *opt, run_r
 }
 
 /* Applies the gates among ops [from, to) in the scheduler's order. */
-static int apply_gates(const circuit *c, size_t from, size_t to, mps *m, run_result *res)
+static int apply_gates(const circuit *c, size_t from, size_t to, mps *m, const run_options *opt, run_result *res)
 {
     schedule *sch;
     CALL(schedule_create(c, from, to, &sch));
     size_t i, done = 0;
-    int status = TN_OK;
+    int status = TN_OK, rank = opt->grp ? opt->grp->world_rank : 0;
     while (status == TN_OK && schedule_next(sch, m, &i)) {
         status = mps_apply_op(m, &c->ops[i]);
         if ((++done & 63) == 0) note_state(m, res);
+        if (status == TN_OK && done == (to - from) / 2 && tn_inject("gate", rank))
+            status = tn_fail(TN_ERR_NUMERIC, "numerical failure injected on rank %d halfway through the gates "
+                             "(TNEMU_INJECT)", rank);
     }
     schedule_destroy(&sch);
     note_state(m, res);
@@ -186,7 +189,7 @@ static int apply_gates(const circuit *c, size_t from, size_t to, mps *m, run_res
 static int run_static(const circuit *c, mps *m, const run_options *opt, run_result *res)
 {
     double t0 = run_now();
-    CALL(apply_gates(c, 0, c->nops, m, res));
+    CALL(apply_gates(c, 0, c->nops, m, opt, res));
     res->t_gates = run_now() - t0;
     t0 = run_now();
     if (res->shots > 0) CALL(sample_static(c, m, opt, res));
@@ -270,7 +273,7 @@ static int run_dynamic(const circuit *c, mps *prefix_state, const run_options *o
     int n = c->nqubits, width = res->key_bits;
     size_t from = first_dynamic_op(c);
     double t0 = run_now();
-    CALL(apply_gates(c, 0, from, prefix_state, res));
+    CALL(apply_gates(c, 0, from, prefix_state, opt, res));
     long shots = res->shots > 0 ? res->shots : 1, g = group_index(opt), groups = group_count(opt);
     unsigned char *scratch = tn_calloc((size_t)width + 1, 1);
     char *paulis = tn_malloc((size_t)n + 1);
