@@ -66,7 +66,10 @@ tests: $(TEST_BIN) $(TNEMU)
 check: $(TEST_BIN) $(TNEMU) bin/tnemu
 	TNEMU_BUILD=$(BUILD) prove -j2 tests/
 
-bench: all
+$(BUILD)/bench-eigh: $(BUILD)/scripts/bench-eigh.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+bench: all $(BUILD)/bench-eigh
 	sh scripts/bench.sh
 
 install: bin/tnemu

@@ -20,6 +20,11 @@
 
 #define MAX_CHI 1048576
 #define MAX_SHOTS 1000000000L
+/* Below this many rows LAPACK on one rank beat pzheevd on the group grid in
+ * our measurements (BENCHMARKS.md, "ScaLAPACK threshold"). */
+#define DEFAULT_SCALAPACK_MIN 4096
+#define TN_STR_(x) #x
+#define TN_STR(x) TN_STR_(x)
 
 static const char *main_usage =
     "usage: tnemu COMMAND [OPTIONS]\n"
@@ -42,6 +47,8 @@ static const char *run_usage =
     "  --observable STR   Pauli string to average, e.g. \"Z0 Z1\" or \"X3 Y7\" (repeatable)\n"
     "  --amplitude BITS   amplitude of a basis state, qubit 0 rightmost (repeatable)\n"
     "  --order SPEC       qubit-to-site order: identity (default), auto, or a file listing qubits by site\n"
+    "  --scalapack-min N  decompositions with at least N rows run on a ScaLAPACK grid over the\n"
+    "                     group's ranks (0 = never; 0..1048576; default " TN_STR(DEFAULT_SCALAPACK_MIN) ")\n"
     "  --groups G         split the MPI ranks into G groups (1..ranks; default 1 for one state,\n"
     "                     every rank its own group when shots run one by one)\n"
     "  --format FMT       circuit format: qasm (default: from the file name)\n"
@@ -125,6 +132,9 @@ static int parse_run_option(int argc, char **argv, int *i, run_request *rq)
         rq->run.observables[rq->run.nobservables++] = v;
     } else if (strcmp(opt, "--amplitude") == 0) {
         rq->run.amplitudes[rq->run.namplitudes++] = v;
+    } else if (strcmp(opt, "--scalapack-min") == 0) {
+        CALL(cli_parse_long(opt, v, 0, MAX_CHI, &n));
+        rq->run.scalapack_min = (int)n;
     } else if (strcmp(opt, "--groups") == 0) {
         int ranks = 1;
         MPI_Comm_size(MPI_COMM_WORLD, &ranks);
@@ -149,6 +159,7 @@ static int parse_run_args(int argc, char **argv, run_request *rq)
 {
     memset(rq, 0, sizeof *rq);
     rq->run.shots = -1;
+    rq->run.scalapack_min = DEFAULT_SCALAPACK_MIN;
     rq->run.order = "identity";
     /* observables and amplitudes point into argv: at most argc of each */
     rq->list_storage = tn_calloc(2 * (size_t)argc + 2, sizeof(char *));
@@ -249,6 +260,23 @@ static void gather_rank_stats(MPI_Comm world, const tn_group *g, const run_resul
     MPI_Gather(mine, RANK_STATS, MPI_DOUBLE, all, RANK_STATS, MPI_DOUBLE, 0, world);
 }
 
+void openblas_set_num_threads(int num_threads);
+
+/* BLAS threads matched to cores per rank: the node's cores shared among the
+ * ranks on it, unless the user set OPENBLAS_NUM_THREADS. */
+static void match_blas_threads(MPI_Comm world)
+{
+    if (getenv("OPENBLAS_NUM_THREADS") || getenv("OMP_NUM_THREADS")) return;
+    MPI_Comm node;
+    MPI_Comm_split_type(world, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+    int on_node = 1;
+    MPI_Comm_size(node, &on_node);
+    MPI_Comm_free(&node);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int threads = cores > 0 ? (int)(cores / on_node) : 1;
+    openblas_set_num_threads(threads > 0 ? threads : 1);
+}
+
 static int command_run(int argc, char **argv)
 {
     MPI_Comm world = MPI_COMM_WORLD;
@@ -257,6 +285,7 @@ static int command_run(int argc, char **argv)
     MPI_Comm_size(world, &ranks);
     double t_start = run_now();
     run_request rq;
+    match_blas_threads(world);
     int status = parse_run_args(argc, argv, &rq);
     if (status == TN_OK && rq.help) {
         if (rank == 0) fputs(run_usage, stdout);

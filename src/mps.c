@@ -30,6 +30,7 @@
 #include "gates.h"
 #include "group.h"
 #include "part.h"
+#include "scalapack.h"
 #include "rng.h"
 #include "tsvd.h"
 #include "work.h"
@@ -54,6 +55,8 @@ struct mps {
     int me, nranks;
     long gates_since_balance;
     int rebalances;
+    tn_scalapack *scal;        /* not owned; NULL: every decomposition on one rank */
+    int scal_min;
     long shifts;               /* centre moves by QR/LQ */
     int sweep_left;            /* the direction two-qubit gates have been moving the centre */
     double t_shift, t_contract, t_split;
@@ -350,6 +353,7 @@ int mps_copy(const mps *src, mps **out)
         if (status == TN_OK) memcpy(m->site[s], src->site[s], site_elems(src, s) * sizeof(double complex));
     }
     CALL(agree_created(&m, src->grp, status));
+    mps_use_scalapack(m, src->scal, src->scal_min);
     m->center = src->center;
     m->discarded = src->discarded;
     m->fidelity = src->fidelity;
@@ -439,8 +443,27 @@ static int on_window(mps *m, int first, int count, int (*step)(mps *, const void
     if (is_mine(m, first)) {
         int status = step(m, ctx);
         if (status) return failed(m, status);
+        if (m->scal) CALL(scal_step_done(m->scal));
+    } else if (m->scal) {   /* join the step's distributed eigensolves */
+        int status = scal_serve(m->scal, owner(m, first));
+        if (status) return failed(m, status);
     }
     return release_window(m, first, count);
+}
+
+static int eigh_on_grid(void *ctx, int rows, double complex *g, double *w)
+{
+    return scal_eigh_root(ctx, rows, g, w);
+}
+
+void mps_use_scalapack(mps *m, tn_scalapack *scal, int min_rows)
+{
+    int possible = m->trunc.max_chi <= 0 || 2 * m->trunc.max_chi >= min_rows;
+    m->scal = m->grp && scal && min_rows > 0 && possible ? scal : NULL;
+    m->scal_min = min_rows;
+    m->svd.eigh = m->scal ? eigh_on_grid : NULL;
+    m->svd.eigh_ctx = m->scal;
+    m->svd.eigh_min = min_rows;
 }
 
 static int shift_center_right(mps *m)

@@ -47,6 +47,12 @@ int mps_create_group(int nqubits, const int *site_of_qubit, const mps_trunc *tru
  * Collective. Done automatically every few dozen multi-qubit gates. */
 int mps_rebalance(mps *m, double threshold);
 
+/* Spreads every Gram eigensolve of at least min_rows rows over the group's
+ * process grid (mpi/scalapack.h); 0 or NULL: all on the rank holding the
+ * window. Collective in effect: every rank of the group must say the same. */
+struct tn_scalapack;
+void mps_use_scalapack(mps *m, struct tn_scalapack *scal, int min_rows);
+
 /* Ranks holding the state, times rebalanced, and this rank's segment [lo, hi). */
 int mps_ranks(const mps *m);
 int mps_rebalances(const mps *m);

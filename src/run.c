@@ -11,6 +11,7 @@
 #include "error.h"
 #include "order.h"
 #include "rng.h"
+#include "scalapack.h"
 #include "schedule.h"
 
 #define DEFAULT_SHOTS 1024
@@ -365,6 +366,12 @@ int run_circuit(const circuit *c, const run_options *opt, run_result *res)
     res->swap_distance = order_swap_distance(c, res->site_of);
     mps *m;
     CALL(mps_create_group(c->nqubits, res->site_of, &opt->trunc, opt->grp, &m));
+    tn_scalapack *scal = NULL;
+    if (opt->grp && opt->grp->size > 1 && opt->scalapack_min > 0) {
+        int status = scal_create(opt->grp, &scal);
+        if (status) { mps_destroy(&m); return status; }
+        mps_use_scalapack(m, scal, opt->scalapack_min);
+    }
     res->t_plan = run_now() - t0;
     int status;
     if (st.dynamic) {
@@ -382,7 +389,9 @@ int run_circuit(const circuit *c, const run_options *opt, run_result *res)
             res->rebalances = mps_rebalances(m);
         }
     }
+    res->scalapack_solves = scal ? scal_solves(scal) : 0;
     mps_destroy(&m);
+    scal_destroy(&scal);
     return status;
 }
 

@@ -32,6 +32,7 @@ typedef struct {
     const char **amplitudes;    /* bitstrings, qubit 0 rightmost */
     int namplitudes;
     tn_group *grp;              /* NULL: one process */
+    int scalapack_min;          /* Gram eigensolves of at least this many rows on the group grid; 0: never */
 } run_options;
 
 typedef struct {
@@ -64,6 +65,7 @@ typedef struct {
     long shots_here;
     int leader;                 /* group rank 0: its share counts in the reductions */
     int rebalances;
+    long scalapack_solves;      /* eigensolves this rank joined on the group grid */
 } run_result;
 
 /* Emulates this rank's part of c; fills res (free it with run_result_free).

@@ -186,6 +186,10 @@ static int gram_eigen(tsvd_work *w, int m, int n, const double complex *a, int *
     CALL(tn_buf_reserve(&w->s, (size_t)m * sizeof(double)));
     double complex *g = w->gram.data;
     cblas_zherk(CblasColMajor, CblasUpper, CblasNoTrans, m, n, 1.0, a, m, 0.0, g, m);
+    if (w->eigh && m >= w->eigh_min) {
+        *info = w->eigh(w->eigh_ctx, m, g, w->s.data) != TN_OK;
+        return TN_OK;
+    }
     double complex qwork;
     double qrwork;
     lapack_int qiwork;

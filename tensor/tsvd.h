@@ -27,6 +27,12 @@ typedef struct {
 typedef struct {
     tn_buf a, u, s, vt, work, rwork, iwork, gram, left, right, resid;
     int gram_disabled;     /* 1: always the SVD (for tests and comparisons) */
+    /* a replacement Hermitian eigensolver (same contract as zheevd: vectors
+     * in place, eigenvalues ascending) for Gram matrices of at least
+     * eigh_min rows: the distributed one of mpi/scalapack.h */
+    int (*eigh)(void *ctx, int m, double complex *g, double *w);
+    void *eigh_ctx;
+    int eigh_min;
     long gram_used, gram_rejected;
     int forced_failures;   /* tests: make the next N zgesdd calls "fail" */
     long fallbacks;        /* how often zgesvd was needed */
