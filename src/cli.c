@@ -22,7 +22,7 @@
 #define MAX_SHOTS 1000000000L
 /* Below this many rows LAPACK on one rank beat pzheevd on the group grid in
  * our measurements (BENCHMARKS.md, "ScaLAPACK threshold"). */
-#define DEFAULT_SCALAPACK_MIN 4096
+#define DEFAULT_SCALAPACK_MIN 1024
 #define TN_STR_(x) #x
 #define TN_STR(x) TN_STR_(x)
 

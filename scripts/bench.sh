@@ -1,0 +1,33 @@
+#!/bin/sh
+# bench.sh - make bench: the machine, the 100-qubit brickwork of issue 2 at
+# several bond dimensions (wall time, phases, peak memory, fidelity estimate),
+# and the eigensolver timings behind the --scalapack-min default.
+# Writes bench-results.json in the build folder; BENCHMARKS.md records numbers.
+set -eu
+cd "$(dirname "$0")/.."
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+BUILD=${TNEMU_BUILD:-build}
+CHIS=${BENCH_CHIS:-64 256}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem/ {print $2}') GiB"
+sh scripts/gen-circuit.sh brickwork 100 20 1 measure > "$work/bw100.qasm"
+out="$BUILD/bench-results.json"
+echo "[" > "$out"
+sep=""
+for chi in $CHIS; do
+    /usr/bin/time -f "%e %M" -o "$work/time" bin/tnemu run "$work/bw100.qasm" --chi "$chi" --shots 1000 --seed 1 -q -o "$work/r.json"
+    read -r wall rss < "$work/time"
+    perl -MJSON::PP -e '
+        my ($f, $chi, $wall, $rss) = @ARGV; local $/; open(my $fh, "<", $f) or die; my $r = decode_json(<$fh>);
+        printf "brickwork 100q depth 20 chi %4d: wall %7.2f s, gates %7.2f s, sampling %6.2f s, peak %6.0f MiB, fidelity %.6f\n",
+            $chi, $wall, $r->{timing}{gates}, $r->{timing}{sample}, $rss / 1024, $r->{fidelity_estimate};
+    ' "$work/r.json" "$chi" "$wall" "$rss"
+    printf '%s{"circuit": "brickwork100_d20", "chi": %s, "wall_seconds": %s, "peak_rss_kib": %s, "result": %s}\n' \
+        "$sep" "$chi" "$wall" "$rss" "$(cat "$work/r.json")" >> "$out"
+    sep=","
+done
+echo "]" >> "$out"
+echo "eigensolver of a Gram split: LAPACK on one rank vs ScaLAPACK on 2 ranks (median of 3)"
+mpirun -n 2 --oversubscribe -x OPENBLAS_NUM_THREADS=1 "$BUILD/bench-eigh" 512 1024 2048
+echo "results: $out"
