@@ -19,7 +19,6 @@
 #include "mps.h"
 
 #include <cblas.h>
-#include <lapacke.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +31,7 @@
 #include "part.h"
 #include "scalapack.h"
 #include "rng.h"
+#include "qr.h"
 #include "tsvd.h"
 #include "work.h"
 #include "zgemv.h"
@@ -370,27 +370,15 @@ static int compute_shift_right(mps *m, const void *unused)
 {
     (void)unused;
     int c = m->center, rows = 2 * m->chi[c], cols = m->chi[c + 1];
-    int k = rows < cols ? rows : cols;
-    double complex *a = m->site[c];
-    CALL(tn_buf_reserve(&m->scratch, ((size_t)k * cols + (size_t)cols) * sizeof(double complex)));
-    double complex *r = m->scratch.data, *tau = r + (size_t)k * cols;
-    double complex query;
-    int info = LAPACKE_zgeqrf_work(LAPACK_COL_MAJOR, rows, cols, a, rows, tau, &query, -1);
-    int lw = (int)creal(query) + 1;
-    info |= LAPACKE_zungqr_work(LAPACK_COL_MAJOR, rows, k, k, a, rows, tau, &query, -1);
-    if ((int)creal(query) + 1 > lw) lw = (int)creal(query) + 1;
-    CALL(tn_buf_reserve(&m->lwork, (size_t)lw * sizeof(double complex)));
-    info |= LAPACKE_zgeqrf_work(LAPACK_COL_MAJOR, rows, cols, a, rows, tau, m->lwork.data, lw);
-    for (int j = 0; j < cols; j++)        /* R is the upper k x cols triangle */
-        for (int i = 0; i < k; i++) r[i + (size_t)k * j] = i <= j ? a[i + (size_t)rows * j] : 0;
-    info |= LAPACKE_zungqr_work(LAPACK_COL_MAJOR, rows, k, k, a, rows, tau, m->lwork.data, lw);
-    if (info) return tn_fail(TN_ERR_NUMERIC, "numerical failure: QR of site %d (info %d)", c, info);
+    int k = rows < cols ? rows : cols, right = 2 * m->chi[c + 2];
+    CALL(tn_buf_reserve(&m->scratch, (size_t)k * cols * sizeof(double complex)));
+    double complex *r = m->scratch.data;
+    CALL(tn_qr(&m->lwork, rows, cols, m->site[c], r));
     /* A[c+1] <- R A[c+1] */
-    int right = 2 * m->chi[c + 2];
     CALL(tn_buf_reserve(&m->block, (size_t)k * right * sizeof(double complex)));
     double complex one = 1, zero = 0;
-    cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, k, right, cols, &one, r, k,
-                m->site[c + 1], cols, &zero, m->block.data, k);
+    cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, k, right, cols, &one, r, k, m->site[c + 1], cols, &zero,
+                m->block.data, k);
     CALL(reserve_site(m, c + 1, (size_t)k * right));
     memcpy(m->site[c + 1], m->block.data, (size_t)k * right * sizeof(double complex));
     m->chi[c + 1] = k;
@@ -404,30 +392,15 @@ static int compute_shift_left(mps *m, const void *unused)
 {
     (void)unused;
     int c = m->center, rows = m->chi[c], cols = 2 * m->chi[c + 1];
-    int k = rows < cols ? rows : cols;
-    double complex *a = m->site[c];
-    CALL(tn_buf_reserve(&m->scratch, ((size_t)rows * k + (size_t)rows) * sizeof(double complex)));
-    double complex *l = m->scratch.data, *tau = l + (size_t)rows * k;
-    double complex query;
-    int info = LAPACKE_zgelqf_work(LAPACK_COL_MAJOR, rows, cols, a, rows, tau, &query, -1);
-    int lw = (int)creal(query) + 1;
-    info |= LAPACKE_zunglq_work(LAPACK_COL_MAJOR, k, cols, k, a, rows, tau, &query, -1);
-    if ((int)creal(query) + 1 > lw) lw = (int)creal(query) + 1;
-    CALL(tn_buf_reserve(&m->lwork, (size_t)lw * sizeof(double complex)));
-    info |= LAPACKE_zgelqf_work(LAPACK_COL_MAJOR, rows, cols, a, rows, tau, m->lwork.data, lw);
-    for (int j = 0; j < k; j++)           /* L is the lower rows x k triangle */
-        for (int i = 0; i < rows; i++) l[i + (size_t)rows * j] = i >= j ? a[i + (size_t)rows * j] : 0;
-    info |= LAPACKE_zunglq_work(LAPACK_COL_MAJOR, k, cols, k, a, rows, tau, m->lwork.data, lw);
-    if (info) return tn_fail(TN_ERR_NUMERIC, "numerical failure: LQ of site %d (info %d)", c, info);
-    if (k != rows)                        /* compact Q from leading dimension rows to k */
-        for (int j = 0; j < cols; j++)
-            memmove(a + (size_t)k * j, a + (size_t)rows * j, (size_t)k * sizeof *a);
+    int k = rows < cols ? rows : cols, left = 2 * m->chi[c - 1];
+    CALL(tn_buf_reserve(&m->scratch, (size_t)rows * k * sizeof(double complex)));
+    double complex *l = m->scratch.data;
+    CALL(tn_lq(&m->lwork, rows, cols, m->site[c], l));
     /* A[c-1] <- A[c-1] L */
-    int left = 2 * m->chi[c - 1];
     CALL(tn_buf_reserve(&m->block, (size_t)left * k * sizeof(double complex)));
     double complex one = 1, zero = 0;
-    cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, left, k, rows, &one, m->site[c - 1],
-                left, l, rows, &zero, m->block.data, left);
+    cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, left, k, rows, &one, m->site[c - 1], left, l, rows, &zero,
+                m->block.data, left);
     CALL(reserve_site(m, c - 1, (size_t)left * k));
     memcpy(m->site[c - 1], m->block.data, (size_t)left * k * sizeof(double complex));
     m->chi[c] = k;

@@ -11,6 +11,7 @@
 #include "gates.h"
 #include "mps.h"
 #include "rng.h"
+#include "chisq.h"
 #include "statevec.h"
 #include "tap.h"
 
@@ -153,27 +154,13 @@ static void check_sampling(int n, uint64_t seed)
     mps_create(n, NULL, &tr, &m);
     for (int i = 0; i < 6 * n; i++) random_step(&r, n, m, &ref);
     int shots = 20000;
-    size_t dim = (size_t)1 << n;
     unsigned char *bits = malloc((size_t)shots * n);
-    long *counts = calloc(dim, sizeof(long));
     int status = mps_sample(m, shots, seed, 3, bits);
-    for (int s = 0; s < shots; s++) {
-        size_t idx = 0;
-        for (int q = 0; q < n; q++) idx |= (size_t)bits[(size_t)s * n + q] << q;
-        counts[idx]++;
-    }
-    double chi2 = 0, rest_e = 0;
-    long rest_o = 0;
-    int bins = 0;
-    for (size_t i = 0; i < dim; i++) {
-        double e = shots * creal(ref.amp[i] * conj(ref.amp[i]));
-        if (e >= 5) { chi2 += (counts[i] - e) * (counts[i] - e) / e; bins++; }
-        else { rest_e += e; rest_o += counts[i]; }
-    }
-    if (rest_e >= 5) { chi2 += (rest_o - rest_e) * (rest_o - rest_e) / rest_e; bins++; }
-    /* p > 1e-4: chi2 below dof + 4.8 sqrt(2 dof) (normal approximation, generous for small dof) */
-    double dof = bins - 1, bound = dof + 4.8 * sqrt(2 * dof) + 10;
-    if (!ok(status == TN_OK && chi2 < bound, "n=%d: %d samples pass chi-square (%.1f < %.1f, %d bins)", n, shots,
+    chisq_result cs;
+    int pass = chisq_check(&ref, bits, shots, &cs);
+    double chi2 = cs.chi2, bound = cs.bound;
+    int bins = cs.bins;
+    if (!ok(status == TN_OK && pass, "n=%d: %d samples pass chi-square (%.1f < %.1f, %d bins)", n, shots,
             chi2, bound, bins))
         diag("%s", tn_last_message());
     unsigned char *again = malloc((size_t)shots * n);
@@ -181,7 +168,6 @@ static void check_sampling(int n, uint64_t seed)
     ok(memcmp(bits, again, (size_t)shots * n) == 0, "n=%d: the same seed and stream give the same samples", n);
     free(again);
     free(bits);
-    free(counts);
     mps_destroy(&m);
     sv_free(&ref);
 }

@@ -15,6 +15,7 @@
 #include "mps.h"
 #include "qasm.h"
 #include "rng.h"
+#include "chisq.h"
 #include "statevec.h"
 #include "tap.h"
 
@@ -90,28 +91,14 @@ static void check_sampling(const char *name, const circuit *c)
     for (size_t i = 0; i < c->nops; i++)
         if (c->ops[i].kind == OP_GATE) { sv_apply_op(&ref, &c->ops[i]); mps_apply_op(m, &c->ops[i]); }
     int shots = 4000;
-    size_t dim = (size_t)1 << n;
     unsigned char *bits = malloc((size_t)shots * n);
-    long *counts = calloc(dim, sizeof(long));
     mps_sample(m, shots, 5, 0, bits);
-    for (int s = 0; s < shots; s++) {
-        size_t idx = 0;
-        for (int q = 0; q < n; q++) idx |= (size_t)bits[(size_t)s * n + q] << q;
-        counts[idx]++;
-    }
-    double chi2 = 0, rest_e = 0;
-    long rest_o = 0;
-    int bins = 0;
-    for (size_t i = 0; i < dim; i++) {
-        double e = shots * creal(ref.amp[i] * conj(ref.amp[i]));
-        if (e >= 5) { chi2 += (counts[i] - e) * (counts[i] - e) / e; bins++; }
-        else { rest_e += e; rest_o += counts[i]; }
-    }
-    if (rest_e >= 5) { chi2 += (rest_o - rest_e) * (rest_o - rest_e) / rest_e; bins++; }
-    double dof = bins > 1 ? bins - 1 : 1, bound = dof + 4.8 * sqrt(2 * dof) + 10;
-    ok(chi2 < bound, "%s: %d samples pass chi-square (%.1f < %.1f, %d bins)", name, shots, chi2, bound, bins);
+    chisq_result cs;
+    int pass = chisq_check(&ref, bits, shots, &cs);
+    double chi2 = cs.chi2, bound = cs.bound;
+    int bins = cs.bins;
+    ok(pass, "%s: %d samples pass chi-square (%.1f < %.1f, %d bins)", name, shots, chi2, bound, bins);
     free(bits);
-    free(counts);
     mps_destroy(&m);
     sv_free(&ref);
 }
