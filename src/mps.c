@@ -816,9 +816,9 @@ int mps_project(mps *m, int qubit, int outcome, double *prob)
     CALL(center_weights(m, s, w));
     double p = (outcome ? w[1] : w[0]) / (w[0] + w[1]);
     if (prob) *prob = p;
-    if (!(p > 0))
-        return tn_fail(TN_ERR_NUMERIC, "numerical failure: projecting qubit %d onto %d, which has probability 0",
-                       qubit, outcome);
+    if (!(p > MPS_PROJECT_MIN_PROB))
+        return tn_fail(TN_ERR_NUMERIC, "numerical failure: projecting qubit %d onto %d, which has probability %.3g "
+                       "(at most %g is rounding noise)", qubit, outcome, p, MPS_PROJECT_MIN_PROB);
     if (is_mine(m, s)) keep_slice(m, s, outcome, 1 / sqrt(outcome ? w[1] : w[0]));
     return TN_OK;
 }

@@ -73,8 +73,13 @@ int mps_apply_gate(mps *m, const double complex *u, int k, const int *qubits);
 /* Applies a gate operation of the circuit IR (built-in or GATE_UNITARY). */
 int mps_apply_op(mps *m, const circ_op *op);
 
+/* Conditional probabilities at or below this are rounding noise: an outcome
+ * of exact probability 0 computes as ~1e-32 (amplitude errors of ~1e-16). */
+#define MPS_PROJECT_MIN_PROB 1e-24
+
 /* Projects qubit onto outcome (0 or 1) and renormalises; *prob receives the
- * probability that outcome had. Fails with TN_ERR_NUMERIC if it was ~0. */
+ * probability that outcome had. Fails with TN_ERR_NUMERIC if it was at most
+ * MPS_PROJECT_MIN_PROB (the state would be made of rounding noise). */
 int mps_project(mps *m, int qubit, int outcome, double *prob);
 
 /* Measures qubit with the uniform random number r in [0,1): outcome 1 when
