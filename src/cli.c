@@ -52,6 +52,17 @@ static const char *run_usage =
     "  --groups G         split the MPI ranks into G groups (1..ranks; default 1 for one state,\n"
     "                     every rank its own group when shots run one by one)\n"
     "  --format FMT       circuit format: qasm (default: from the file name)\n"
+    "noise:\n"
+    "  --noise FILE       noise model: IBM props_*.json (or conf_*.json beside it), Origin chip\n"
+    "                     config, or tnemu's noise JSON (docs/noise-format.md); format detected\n"
+    "  --noise-format F   ibm, origin or tnemu (instead of detecting it)\n"
+    "  --noise-scale L    multiply every error rate by L (0..1000; default 1; 0 = noiseless exactly)\n"
+    "  --trajectories T   quantum trajectories, shots spread over them (1..100000000;\n"
+    "                     default min(shots, 100); a dynamic circuit runs one per shot)\n"
+    "  --dephasing-1f A,ALPHA  1/f^ALPHA frequency noise of RMS A Hz on every qubit, applied as\n"
+    "                     Z rotations along the schedule (A >= 0, 0 < ALPHA <= 3)\n"
+    "  --allow-faulty     run gates and qubits the calibration marks unusable\n"
+    "  --allow-uncalibrated  run gates the calibration lacks without noise\n"
     "  -o FILE            write the result JSON to FILE (default: stdout)\n"
     "  -q, --quiet        no summary on stderr\n"
     "\n"
@@ -100,6 +111,8 @@ typedef struct {
     const char *circuit_path, *output, *format;
     int quiet, help, seed_given;
     long groups;                /* 0: chosen from the work */
+    const char *noise_path, *noise_format;
+    double noise_scale;
     const char **list_storage;
 } run_request;
 
@@ -111,12 +124,32 @@ static int option_value(int argc, char **argv, int *i, const char **value)
     return TN_OK;
 }
 
+/* --dephasing-1f A,ALPHA */
+static int parse_dephasing(const char *v, noisy_options *no)
+{
+    char *end;
+    double a = strtod(v, &end), alpha = -1;
+    if (end != v && *end == ',') {
+        const char *b = end + 1;
+        alpha = strtod(b, &end);
+        if (end == b || *end) alpha = -1;
+    }
+    if (!(a >= 0 && a <= 1e12) || !(alpha > 0 && alpha <= 3))
+        return tn_fail(TN_ERR_USAGE, "option --dephasing-1f: '%s' is not AMPLITUDE,ALPHA with 0 <= AMPLITUDE "
+                       "<= 1e12 (Hz) and 0 < ALPHA <= 3", v);
+    no->dephasing_amp = a;
+    no->dephasing_alpha = alpha;
+    return TN_OK;
+}
+
 static int parse_run_option(int argc, char **argv, int *i, run_request *rq)
 {
     const char *opt = argv[*i], *v = NULL;
     long n;
     if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) { rq->help = 1; return TN_OK; }
     if (strcmp(opt, "-q") == 0 || strcmp(opt, "--quiet") == 0) { rq->quiet = 1; return TN_OK; }
+    if (strcmp(opt, "--allow-faulty") == 0) { rq->run.noisy.allow_faulty = 1; return TN_OK; }
+    if (strcmp(opt, "--allow-uncalibrated") == 0) { rq->run.noisy.allow_uncalibrated = 1; return TN_OK; }
     CALL(option_value(argc, argv, i, &v));
     if (strcmp(opt, "--chi") == 0) {
         CALL(cli_parse_long(opt, v, 0, MAX_CHI, &n));
@@ -146,6 +179,19 @@ static int parse_run_option(int argc, char **argv, int *i, run_request *rq)
         if (strcmp(v, "qasm") != 0)
             return tn_fail(TN_ERR_USAGE, "option --format: '%s' is not one of: qasm", v);
         rq->format = v;
+    } else if (strcmp(opt, "--noise") == 0) {
+        if (!*v) return tn_fail(TN_ERR_USAGE, "option --noise: expected a file name");
+        rq->noise_path = v;
+    } else if (strcmp(opt, "--noise-format") == 0) {
+        if (strcmp(v, "ibm") && strcmp(v, "origin") && strcmp(v, "tnemu"))
+            return tn_fail(TN_ERR_USAGE, "option --noise-format: '%s' is not one of: ibm, origin, tnemu", v);
+        rq->noise_format = v;
+    } else if (strcmp(opt, "--noise-scale") == 0) {
+        CALL(cli_parse_double(opt, v, 0, 1000, &rq->noise_scale));
+    } else if (strcmp(opt, "--trajectories") == 0) {
+        CALL(cli_parse_long(opt, v, 1, 100000000, &rq->run.trajectories));
+    } else if (strcmp(opt, "--dephasing-1f") == 0) {
+        CALL(parse_dephasing(v, &rq->run.noisy));
     } else if (strcmp(opt, "-o") == 0 || strcmp(opt, "--output") == 0) {
         if (!*v) return tn_fail(TN_ERR_USAGE, "option %s: expected a file name", opt);
         rq->output = v;
@@ -161,6 +207,7 @@ static int parse_run_args(int argc, char **argv, run_request *rq)
     rq->run.shots = -1;
     rq->run.scalapack_min = DEFAULT_SCALAPACK_MIN;
     rq->run.order = "identity";
+    rq->noise_scale = 1;
     /* observables and amplitudes point into argv: at most argc of each */
     rq->list_storage = tn_calloc(2 * (size_t)argc + 2, sizeof(char *));
     if (!rq->list_storage) return TN_ERR_MEMORY;
@@ -177,6 +224,10 @@ static int parse_run_args(int argc, char **argv, run_request *rq)
     }
     if (rq->help) return TN_OK;
     if (!rq->circuit_path) return tn_fail(TN_ERR_USAGE, "tnemu run: no circuit given (see tnemu run --help)");
+    if (!rq->noise_path && (rq->noise_format || rq->run.trajectories || rq->run.noisy.dephasing_amp > 0 ||
+                            rq->run.noisy.allow_faulty || rq->run.noisy.allow_uncalibrated))
+        return tn_fail(TN_ERR_USAGE, "options --noise-format, --trajectories, --dephasing-1f and --allow-* need "
+                       "--noise FILE");
     if (!rq->seed_given) rq->run.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
     return TN_OK;
 }
@@ -245,6 +296,12 @@ static int choose_groups(const run_request *rq, const circuit *c, int ranks)
     if (rq->groups > 0) return (int)rq->groups;
     circ_stats st;
     circ_get_stats(c, &st);
+    if (rq->run.noise && rq->run.noise->scale > 0) {   /* trajectories are independent tasks */
+        long shots = rq->run.shots >= 0 ? rq->run.shots : 1024;
+        long tasks = st.dynamic ? shots : rq->run.trajectories > 0 ? rq->run.trajectories
+                                                                   : run_default_trajectories(shots);
+        return tasks < ranks ? (tasks > 0 ? (int)tasks : 1) : ranks;
+    }
     return st.dynamic ? ranks : 1;
 }
 
@@ -304,6 +361,12 @@ static int command_run(int argc, char **argv)
         status = read_circuit(world, rq.circuit_path, rq.format, &c);
         t_parse = run_now() - t0;
     }
+    noise_model *noise = NULL;
+    if (status == TN_OK && rq.noise_path) {
+        status = noise_load(rq.noise_path, rq.noise_format, rq.noise_scale, &noise);
+        status = group_agree(world, status);   /* every rank read the file: agree before any collective */
+        rq.run.noise = noise;
+    }
     if (status == TN_OK) status = group_create(world, choose_groups(&rq, c, ranks), &g);
     if (status == TN_OK) {
         rq.run.grp = g;
@@ -327,6 +390,7 @@ static int command_run(int argc, char **argv)
     }
     free(stats);
     run_result_free(&res);
+    noise_destroy(&noise);
     circ_destroy(&c);
     group_destroy(&g);
     free(rq.list_storage);

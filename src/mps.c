@@ -676,7 +676,7 @@ static int compare_int(const void *a, const void *b)
  * their relative order; returns the first site of the window in *first. */
 static int gather_qubits(mps *m, int k, const int *qubits, int *first)
 {
-    int sites[CIRC_MAX_GATE_QUBITS], offs[CIRC_MAX_GATE_QUBITS];
+    int sites[CIRC_MAX_GATE_QUBITS], offs[CIRC_MAX_GATE_QUBITS] = {0};
     for (int j = 0; j < k; j++) sites[j] = m->site_of[qubits[j]];
     qsort(sites, (size_t)k, sizeof(int), compare_int);
     for (int j = 0; j < k; j++) offs[j] = sites[j] - j;
@@ -1112,4 +1112,97 @@ int mps_sample_range(mps *m, long first_shot, int nshots, uint64_t seed, uint64_
 int mps_sample(mps *m, int nshots, uint64_t seed, uint64_t stream, unsigned char *bits)
 {
     return mps_sample_range(m, 0, nshots, seed, stream, bits);
+}
+
+/* ---- Kraus operators (trajectories) ------------------------------------- */
+
+/* The reduced density matrix (D x D, row-major) of the middle index of a
+ * (chil, D, chir) tensor holding the orthogonality centre. */
+static void block_density(const double complex *b, int chil, int dim, int chir, double complex *rho)
+{
+    for (int x = 0; x < dim; x++)
+        for (int y = x; y < dim; y++) {
+            double complex s = 0;
+            for (int r = 0; r < chir; r++) {
+                const double complex *px = b + (size_t)chil * (x + (size_t)dim * r);
+                const double complex *py = b + (size_t)chil * (y + (size_t)dim * r);
+                for (int l = 0; l < chil; l++) s += px[l] * conj(py[l]);
+            }
+            rho[x * dim + y] = s;
+            rho[y * dim + x] = conj(s);
+        }
+}
+
+/* Picks operator i with probability tr(K_i rho K_i^dagger) / total using r;
+ * returns its index and weight in *weight. */
+static int choose_kraus(int nops, const double complex *ops, int dim, const double complex *rho, double r,
+                        double *weight)
+{
+    double w[64] = {0}, total = 0;
+    int count = nops < 64 ? nops : 64;
+    for (int i = 0; i < count; i++) {
+        const double complex *k = ops + (size_t)i * dim * dim;
+        double s = 0;   /* tr(K rho K^dagger) = sum_{a,x,y} K[a,x] rho[x,y] conj(K[a,y]) */
+        for (int a = 0; a < dim; a++)
+            for (int x = 0; x < dim; x++)
+                for (int y = 0; y < dim; y++) s += creal(k[a * dim + x] * rho[x * dim + y] * conj(k[a * dim + y]));
+        w[i] = s > 0 ? s : 0;
+        total += w[i];
+    }
+    double target = r * total, acc = 0;
+    int pick = count - 1;
+    for (int i = 0; i < count; i++) {
+        acc += w[i];
+        if (target < acc) { pick = i; break; }
+    }
+    while (pick > 0 && w[pick] == 0) pick--;   /* never an operator of weight 0 */
+    *weight = w[pick] / total;
+    return pick;
+}
+
+typedef struct {
+    int first, k, nops;
+    const double complex *ops;   /* in block order */
+    double r;
+    int chosen;
+} kraus_update;
+
+static int compute_kraus_update(mps *m, const void *ctx)
+{
+    kraus_update *ku = (kraus_update *)ctx;
+    int chil = m->chi[ku->first], chir = m->chi[ku->first + ku->k], dim = 1 << ku->k;
+    CALL(contract_block(m, ku->first, ku->k));
+    double complex rho[64], g[64];
+    double p;
+    block_density(m->block.data, chil, dim, chir, rho);
+    ku->chosen = choose_kraus(ku->nops, ku->ops, dim, rho, ku->r, &p);
+    if (!(p > MPS_PROJECT_MIN_PROB))
+        return tn_fail(TN_ERR_NUMERIC, "numerical failure: every Kraus operator has probability 0 on this state");
+    for (int e = 0; e < dim * dim; e++) g[e] = ku->ops[(size_t)ku->chosen * dim * dim + e] / sqrt(p);
+    CALL(apply_to_block(m, chil, dim, chir, g));
+    return split_block_rightward(m, ku->first, ku->k);
+}
+
+int mps_apply_kraus(mps *m, int nops, const double complex *ops, int k, const int *qubits, double r, int *chosen)
+{
+    if (k < 1 || k > 3 || k > m->n || nops < 1 || nops > 64)
+        return tn_fail(TN_ERR_USAGE, "a Kraus set of %d operators on %d qubits is out of range "
+                       "(1 to 64 operators on 1 to 3 qubits)", nops, k);
+    for (int j = 0; j < k; j++)
+        if (qubits[j] < 0 || qubits[j] >= m->n)
+            return tn_fail(TN_ERR_USAGE, "qubit %d is out of range for a %d-qubit state", qubits[j], m->n);
+    int first = m->site_of[qubits[0]];
+    if (k > 1) CALL(gather_qubits(m, k, qubits, &first));
+    size_t dim = (size_t)1 << k, dd = dim * dim;
+    CALL(tn_buf_reserve(&m->gate, (size_t)nops * dd * sizeof(double complex)));
+    double complex *block_ops = m->gate.data;
+    for (int i = 0; i < nops; i++) permute_gate(m, first, k, qubits, ops + i * dd, block_ops + i * dd);
+    if (m->center < first) CALL(move_center(m, first));
+    if (m->center > first + k - 1) CALL(move_center(m, first + k - 1));
+    kraus_update ku = {first, k, nops, block_ops, r, 0};
+    CALL(on_window(m, first, k, compute_kraus_update, &ku));
+    m->center = first + k - 1;
+    if (m->grp) CALL(group_bcast(m->grp, owner(m, first), &ku.chosen, sizeof ku.chosen));
+    *chosen = ku.chosen;
+    return TN_OK;
 }

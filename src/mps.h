@@ -73,6 +73,13 @@ int mps_apply_gate(mps *m, const double complex *u, int k, const int *qubits);
 /* Applies a gate operation of the circuit IR (built-in or GATE_UNITARY). */
 int mps_apply_op(mps *m, const circ_op *op);
 
+/* Applies one operator of the Kraus set ops (nops matrices of 2^k x 2^k, gate
+ * convention) to the listed qubits: operator i with probability
+ * p_i = ||K_i psi||^2, chosen by the uniform number r in [0,1), then
+ * renormalised (the quantum-trajectory unravelling of a channel). *chosen
+ * receives i on every rank. Collective. */
+int mps_apply_kraus(mps *m, int nops, const double complex *ops, int k, const int *qubits, double r, int *chosen);
+
 /* Conditional probabilities at or below this are rounding noise: an outcome
  * of exact probability 0 computes as ~1e-32 (amplitude errors of ~1e-16). */
 #define MPS_PROJECT_MIN_PROB 1e-24

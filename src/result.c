@@ -21,6 +21,25 @@ size_t result_peak_rss(void)
     return (size_t)ru.ru_maxrss * 1024;
 }
 
+/* What noise was applied, and the standard errors it brings. */
+static json_t *noise_json(const run_result *res, const run_options *opt)
+{
+    const noise_model *m = opt->noise;
+    json_t *se = json_object();
+    for (size_t i = 0; i < res->ncounts && res->count_stderr; i++)
+        json_object_set_new(se, res->counts[i].key, json_real(res->count_stderr[i]));
+    json_t *o = json_pack("{s:s, s:s, s:f, s:I, s:f, s:f, s:I, s:I, s:i, s:b, s:o}", "model", m->source, "format",
+                          m->format, "scale", m->scale, "trajectories", (json_int_t)res->trajectories,
+                          "model_fidelity", res->model_fidelity, "schedule_seconds", res->schedule_seconds,
+                          "channels_per_trajectory", (json_int_t)res->channels_per_trajectory, "uncalibrated_gates",
+                          (json_int_t)res->uncalibrated_gates, "t2_clipped_qubits", m->t2_clipped, "idle_noise",
+                          m->idle, "count_stderr", se);
+    if (opt->noisy.dephasing_amp > 0)
+        json_object_set_new(o, "dephasing_1f", json_pack("{s:f, s:f}", "rms_hz", opt->noisy.dephasing_amp * sqrt(m->scale),
+                                                         "alpha", opt->noisy.dephasing_alpha));
+    return o;
+}
+
 static json_t *circuit_json(const circuit *c, const result_context *ctx, int dynamic)
 {
     circ_stats st;
@@ -122,6 +141,7 @@ static json_t *build_result(const circuit *c, const run_result *res, const resul
         json_object_set_new(amps, opt->amplitudes[k],
                             json_pack("[f,f]", creal(res->amplitudes[k]), cimag(res->amplitudes[k])));
     json_object_set_new(root, "amplitudes", amps);
+    if (res->noisy) json_object_set_new(root, "noise", noise_json(res, opt));
     json_object_set_new(root, "fidelity_estimate", json_real(res->fidelity_estimate));
     json_object_set_new(root, "discarded_weight", json_real(res->discarded_weight));
     json_object_set_new(root, "decompositions", json_integer((json_int_t)res->decompositions));
@@ -192,6 +212,11 @@ void result_print_summary(const circuit *c, const run_result *res, const result_
             c->nqubits, gates, st.by_width[2], st.depth, res->dynamic ? ", dynamic" : "");
     fprintf(stderr, "tnemu: chi %d, max bond %d, fidelity estimate %.6f, discarded weight %.3g\n",
             ctx->options->trunc.max_chi, res->max_bond, res->fidelity_estimate, res->discarded_weight);
+    if (res->noisy)
+        fprintf(stderr, "tnemu: noise %s (%s, scale %g): %ld trajectories, %ld channels each, schedule %.3g us, "
+                "model fidelity %.4g\n", ctx->options->noise->source, ctx->options->noise->format,
+                ctx->options->noise->scale, res->trajectories, res->channels_per_trajectory,
+                res->schedule_seconds * 1e6, res->model_fidelity);
     fprintf(stderr, "tnemu: time %.3f s (gates %.3f s, sampling %.3f s), peak memory %.1f MiB, %d rank(s)\n",
             ctx->t_total, res->t_gates, res->t_sample, (double)result_peak_rss() / 1048576.0, ctx->ranks);
     size_t best = 0;

@@ -15,6 +15,7 @@
 #include "schedule.h"
 
 #define DEFAULT_SHOTS 1024
+#define DEFAULT_TRAJECTORIES 100
 
 double run_now(void)
 {
@@ -79,6 +80,7 @@ void run_result_free(run_result *res)
     free(res->records);
     free(res->expect_sum);
     free(res->expect_sum2);
+    free(res->count_stderr);
     memset(res, 0, sizeof *res);
 }
 
@@ -292,6 +294,154 @@ static int run_dynamic(const circuit *c, mps *prefix_state, const run_options *o
     return status;
 }
 
+
+/* ---- trajectories -------------------------------------------------------- */
+
+long run_default_trajectories(long shots)
+{
+    return shots > 0 && shots < DEFAULT_TRAJECTORIES ? shots : DEFAULT_TRAJECTORIES;
+}
+
+/* First shot of trajectory t when shots are spread over T trajectories. */
+static long traj_first_shot(long shots, long t, long T) { return shots * t / T; }
+
+/* The qubit each key bit reads (-1: never measured). */
+static int *bit_sources(const circuit *c, int width)
+{
+    int *src = tn_malloc((size_t)(width ? width : 1) * sizeof(int));
+    if (!src) return NULL;
+    int measured = has_measure(c);
+    for (int j = 0; j < width; j++) src[j] = measured ? -1 : j;
+    for (size_t i = 0; i < c->nops && measured; i++)
+        if (c->ops[i].kind == OP_MEASURE) src[c->ops[i].clbit] = c->ops[i].qubits[0];
+    return src;
+}
+
+/* Adds one averaged state's numbers (expectations, truncation) to res. */
+static int add_state_numbers(mps *m, const run_options *opt, int n, char *paulis, double *values, int *dims,
+                             run_result *res)
+{
+    CALL(observe(m, opt, n, paulis, values));
+    for (int k = 0; k < opt->nobservables; k++) {
+        res->expect_sum[k] += values[k];
+        res->expect_sum2[k] += values[k] * values[k];
+    }
+    double f = mps_fidelity_estimate(m);
+    res->fidelity_sum += f;
+    res->fidelity_sum2 += f * f;
+    res->discarded_sum += mps_discarded_weight(m);
+    res->decompositions += mps_decompositions(m);
+    mps_bond_dims(m, dims);
+    for (int b = 0; b + 1 < n; b++)
+        if (dims[b] > res->bond_dims[b]) res->bond_dims[b] = dims[b];
+    note_state(m, res);
+    res->rebalances += mps_rebalances(m);
+    return TN_OK;
+}
+
+/* Every gate of a static circuit with its noise, in the scheduler's order. */
+static int run_noisy_gates(const circuit *c, const noisy_plan *plan, mps *m, const run_options *opt, long t)
+{
+    schedule *sch;
+    CALL(schedule_create(c, 0, c->nops, &sch));
+    size_t i;
+    int status = TN_OK;
+    while (status == TN_OK && schedule_next(sch, m, &i)) {
+        status = noisy_apply(plan, m, i, 1, opt->seed, t);
+        if (status == TN_OK) status = mps_apply_op(m, &c->ops[i]);
+        if (status == TN_OK) status = noisy_apply(plan, m, i, 0, opt->seed, t);
+    }
+    schedule_destroy(&sch);
+    if (status == TN_OK) status = noisy_finish(plan, m, opt->seed, t);
+    return status;
+}
+
+/* One shot of a dynamic circuit with noise, in circuit order: the shot is its trajectory. */
+static int run_noisy_shot_ops(const circuit *c, const noisy_plan *plan, mps *m, const run_options *opt, long shot,
+                              unsigned char *clbits, const int *src)
+{
+    rng_stream rng;
+    rng_init_sub(&rng, opt->seed, 0, (uint32_t)shot);
+    for (size_t i = 0; i < c->nops; i++) {
+        const circ_op *op = &c->ops[i];
+        if (op->cond_reg >= 0 && !circ_cond_holds(c, op->cond_reg, op->cond_value, clbits)) continue;
+        CALL(noisy_apply(plan, m, i, 1, opt->seed, shot));
+        int bit;
+        switch (op->kind) {
+        case OP_GATE: CALL(mps_apply_op(m, op)); break;
+        case OP_MEASURE: {
+            CALL(mps_measure(m, op->qubits[0], rng_uniform(&rng), &bit));
+            unsigned char b = (unsigned char)bit;
+            int q = op->qubits[0];
+            noisy_readout(plan, &b, 1, &q, opt->seed, shot * 4096 + op->clbit);   /* the record errs, not the state */
+            clbits[op->clbit] = b;
+            break;
+        }
+        case OP_RESET: CALL(mps_reset(m, op->qubits[0], rng_uniform(&rng))); break;
+        default: break;
+        }
+        CALL(noisy_apply(plan, m, i, 0, opt->seed, shot));
+    }
+    (void)src;
+    return noisy_finish(plan, m, opt->seed, shot);
+}
+
+/* Samples trajectory t's shots from m into res->records, with readout error. */
+static int sample_trajectory(const circuit *c, const noisy_plan *plan, mps *m, const run_options *opt, long t,
+                             const int *src, run_result *res)
+{
+    int n = c->nqubits, width = res->key_bits;
+    long first = traj_first_shot(res->shots, t, res->trajectories);
+    long count = traj_first_shot(res->shots, t + 1, res->trajectories) - first;
+    if (count <= 0) return TN_OK;
+    unsigned char *qbits = tn_malloc((size_t)count * n);
+    if (!qbits) return TN_ERR_MEMORY;
+    int status = mps_sample_range(m, first, (int)count, opt->seed, 0, qbits);
+    for (long s = 0; s < count && status == TN_OK && res->leader; s++) {
+        unsigned char *row = res->records + (size_t)(first + s) * width;
+        for (int j = 0; j < width; j++) row[j] = src[j] >= 0 ? qbits[(size_t)s * n + src[j]] : 0;
+        noisy_readout(plan, row, width, src, opt->seed, first + s);
+    }
+    res->shots_here += count;
+    free(qbits);
+    return status;
+}
+
+/* A noisy run: trajectory t on group t mod G, from a copy of |0...0>. */
+static int run_noisy(const circuit *c, mps *initial, noisy_plan *plan, const run_options *opt, run_result *res)
+{
+    int n = c->nqubits, width = res->key_bits;
+    long g = group_index(opt), groups = group_count(opt);
+    long T = res->dynamic ? (res->shots > 0 ? res->shots : 1) : res->trajectories;
+    char *paulis = tn_malloc((size_t)n + 1);
+    double *values = tn_calloc((size_t)opt->nobservables + 1, sizeof(double));
+    int *dims = tn_calloc((size_t)n, sizeof(int)), *src = bit_sources(c, width);
+    unsigned char *scratch = tn_calloc((size_t)width + 1, 1);
+    int status = (paulis && values && dims && src && scratch) ? TN_OK : TN_ERR_MEMORY;
+    double t0 = run_now();
+    for (long t = g; t < T && status == TN_OK; t += groups) {
+        mps *m = NULL;
+        status = noisy_begin(plan, opt->seed, t);
+        if (status == TN_OK) status = mps_copy(initial, &m);
+        if (status == TN_OK && res->dynamic) {
+            unsigned char *clbits = res->shots > 0 ? res->records + (size_t)t * width : scratch;
+            memset(clbits, 0, (size_t)width);
+            status = run_noisy_shot_ops(c, plan, m, opt, t, clbits, src);
+            res->shots_here++;
+        } else if (status == TN_OK) {
+            status = run_noisy_gates(c, plan, m, opt, t);
+            if (status == TN_OK && res->shots > 0) status = sample_trajectory(c, plan, m, opt, t, src, res);
+        }
+        if (status == TN_OK) status = add_state_numbers(m, opt, n, paulis, values, dims, res);
+        mps_destroy(&m);
+    }
+    if (!res->leader && res->records) memset(res->records, 0, (size_t)res->shots * width);
+    res->t_gates = run_now() - t0;
+    res->samples = T;
+    free(paulis); free(values); free(dims); free(src); free(scratch);
+    return status;
+}
+
 /* ---- entry -------------------------------------------------------------- */
 
 /* Checks observables and bitstrings before any work, so bad input fails fast. */
@@ -360,21 +510,38 @@ int run_circuit(const circuit *c, const run_options *opt, run_result *res)
     res->key_bits = has_measure(c) || st.dynamic ? c->nclbits : c->nqubits;
     res->leader = !opt->grp || opt->grp->rank == 0;
     CALL(validate_requests(c, opt, st.dynamic));
+    if (opt->noise && opt->noise->scale > 0 && opt->namplitudes)
+        return tn_fail(TN_ERR_USAGE, "option --amplitude: a noisy run is a mixture of trajectories with no single "
+                       "final state; use --observable, or --noise-scale 0");
     CALL(allocate_result(c, opt, res));
     double t0 = run_now();
     CALL(order_choose(c, opt->order, res->site_of));
     res->swap_distance = order_swap_distance(c, res->site_of);
+    noisy_plan *plan = NULL;
+    if (opt->noise && opt->noise->scale > 0) {
+        CALL(noisy_plan_create(opt->noise, c, &opt->noisy, &plan));
+        res->noisy = 1;
+        res->trajectories = st.dynamic ? (res->shots > 0 ? res->shots : 1)
+                                       : (opt->trajectories > 0 ? opt->trajectories : run_default_trajectories(res->shots));
+        res->model_fidelity = noisy_model_fidelity(plan);
+        res->schedule_seconds = noisy_duration(plan);
+        res->channels_per_trajectory = noisy_channel_count(plan);
+        res->uncalibrated_gates = noisy_uncalibrated(plan);
+    }
     mps *m;
-    CALL(mps_create_group(c->nqubits, res->site_of, &opt->trunc, opt->grp, &m));
+    int created = mps_create_group(c->nqubits, res->site_of, &opt->trunc, opt->grp, &m);
+    if (created != TN_OK) { noisy_plan_destroy(&plan); return created; }
     tn_scalapack *scal = NULL;
     if (opt->grp && opt->grp->size > 1 && opt->scalapack_min > 0) {
         int status = scal_create(opt->grp, &scal);
-        if (status) { mps_destroy(&m); return status; }
+        if (status) { mps_destroy(&m); noisy_plan_destroy(&plan); return status; }
         mps_use_scalapack(m, scal, opt->scalapack_min);
     }
     res->t_plan = run_now() - t0;
     int status;
-    if (st.dynamic) {
+    if (plan) {
+        status = run_noisy(c, m, plan, opt, res);
+    } else if (st.dynamic) {
         status = run_dynamic(c, m, opt, res);
     } else {
         status = run_static(c, m, opt, res);
@@ -392,7 +559,70 @@ int run_circuit(const circuit *c, const run_options *opt, run_result *res)
     res->scalapack_solves = scal ? scal_solves(scal) : 0;
     mps_destroy(&m);
     scal_destroy(&scal);
+    noisy_plan_destroy(&plan);
     return status;
+}
+
+/* ---- standard errors of counts over trajectories ------------------------- */
+
+typedef struct {
+    const char *key;
+    long traj;
+} keyed_shot;
+
+static int compare_keyed(const void *a, const void *b)
+{
+    const keyed_shot *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->traj > y->traj) - (x->traj < y->traj);
+}
+
+/* The standard error of each count, treating trajectories as clusters of
+ * shots: se(N_k)^2 = T/(T-1) sum_t (c_tk - p_k n_t)^2 with c_tk the count of
+ * outcome k in trajectory t, n_t its shots and p_k = N_k / N. */
+static int count_errors(run_result *res)
+{
+    long shots = res->shots, T = res->trajectories;
+    int width = res->key_bits;
+    res->count_stderr = tn_calloc(res->ncounts + 1, sizeof(double));
+    keyed_shot *ks = tn_calloc((size_t)(shots ? shots : 1), sizeof *ks);
+    char *keys = tn_malloc((size_t)(shots ? shots : 1) * (width + 1));
+    if (!res->count_stderr || !ks || !keys) { free(ks); free(keys); return TN_ERR_MEMORY; }
+    double sum_n2 = 0;
+    for (long t = 0; t < T; t++) {
+        double n_t = (double)(traj_first_shot(shots, t + 1, T) - traj_first_shot(shots, t, T));
+        sum_n2 += n_t * n_t;
+    }
+    for (long t = 0, s = 0; t < T; t++)
+        for (; s < traj_first_shot(shots, t + 1, T); s++) {
+            char *k = keys + (size_t)s * (width + 1);
+            for (int j = 0; j < width; j++) k[width - 1 - j] = (char)('0' + res->records[(size_t)s * width + j]);
+            k[width] = '\0';
+            ks[s].key = k;
+            ks[s].traj = t;
+        }
+    qsort(ks, (size_t)shots, sizeof *ks, compare_keyed);
+    size_t entry = 0;
+    for (long s = 0; s < shots;) {
+        long e = s;
+        double sum_c2 = 0, sum_cn = 0;
+        while (e < shots && strcmp(ks[e].key, ks[s].key) == 0) {
+            long f = e, t = ks[e].traj;
+            while (f < shots && ks[f].traj == t && strcmp(ks[f].key, ks[s].key) == 0) f++;
+            double c = (double)(f - e), n_t = (double)(traj_first_shot(shots, t + 1, T) - traj_first_shot(shots, t, T));
+            sum_c2 += c * c;
+            sum_cn += c * n_t;
+            e = f;
+        }
+        double p = (double)(e - s) / (double)shots;
+        double ss = sum_c2 - 2 * p * sum_cn + p * p * sum_n2;
+        while (entry < res->ncounts && strcmp(res->counts[entry].key, ks[s].key) != 0) entry++;
+        if (entry < res->ncounts) res->count_stderr[entry] = T > 1 ? sqrt(fmax(ss, 0) * T / (T - 1)) : 0;
+        s = e;
+    }
+    free(ks);
+    free(keys);
+    return TN_OK;
 }
 
 /* ---- gathering on world rank 0 ------------------------------------------ */
@@ -412,8 +642,8 @@ int run_collect(MPI_Comm world, const run_options *opt, run_result *res)
                        MPI_BOR, 0, world);
             done += (size_t)chunk;
         }
-        if (res->dynamic) {
-            double *sums = tn_calloc(2 * (size_t)nobs + 3, sizeof(double));
+        if (res->dynamic || res->noisy) {
+            double *sums = tn_calloc(2 * (size_t)nobs + 4, sizeof(double));
             int *dims = tn_calloc((size_t)n, sizeof(int));
             if (!sums || !dims) { free(sums); free(dims); return TN_ERR_MEMORY; }
             if (res->leader) {
@@ -421,15 +651,17 @@ int run_collect(MPI_Comm world, const run_options *opt, run_result *res)
                 sums[2 * nobs] = res->fidelity_sum;
                 sums[2 * nobs + 1] = res->discarded_sum;
                 sums[2 * nobs + 2] = (double)res->decompositions;
+                sums[2 * nobs + 3] = res->fidelity_sum2;
                 memcpy(dims, res->bond_dims, (size_t)(n > 1 ? n - 1 : 0) * sizeof(int));
             }
-            MPI_Reduce(rank == 0 ? MPI_IN_PLACE : sums, sums, 2 * nobs + 3, MPI_DOUBLE, MPI_SUM, 0, world);
+            MPI_Reduce(rank == 0 ? MPI_IN_PLACE : sums, sums, 2 * nobs + 4, MPI_DOUBLE, MPI_SUM, 0, world);
             MPI_Reduce(rank == 0 ? MPI_IN_PLACE : dims, dims, n > 1 ? n - 1 : 1, MPI_INT, MPI_MAX, 0, world);
             if (rank == 0) {
                 for (int k = 0; k < nobs; k++) { res->expect_sum[k] = sums[k]; res->expect_sum2[k] = sums[nobs + k]; }
                 res->fidelity_sum = sums[2 * nobs];
                 res->discarded_sum = sums[2 * nobs + 1];
                 res->decompositions = (size_t)sums[2 * nobs + 2];
+                res->fidelity_sum2 = sums[2 * nobs + 3];
                 memcpy(res->bond_dims, dims, (size_t)(n > 1 ? n - 1 : 0) * sizeof(int));
             }
             free(sums);
@@ -437,8 +669,8 @@ int run_collect(MPI_Comm world, const run_options *opt, run_result *res)
         }
     }
     if (rank != 0) return TN_OK;
-    if (res->dynamic) {
-        long shots = res->shots > 0 ? res->shots : 1;
+    if (res->dynamic || res->noisy) {
+        long shots = res->noisy ? res->samples : res->shots > 0 ? res->shots : 1;
         res->fidelity_estimate = res->fidelity_sum / (double)shots;
         res->discarded_weight = res->discarded_sum / (double)shots;
         for (int k = 0; k < nobs; k++) {
@@ -451,5 +683,6 @@ int run_collect(MPI_Comm world, const run_options *opt, run_result *res)
     res->max_bond = 1;
     for (int b = 0; b + 1 < n; b++)
         if (res->bond_dims[b] > res->max_bond) res->max_bond = res->bond_dims[b];
-    return tally_counts(res->records, res->shots, res->key_bits, res);
+    CALL(tally_counts(res->records, res->shots, res->key_bits, res));
+    return res->noisy ? count_errors(res) : TN_OK;
 }

@@ -21,6 +21,8 @@
 #include "circuit.h"
 #include "group.h"
 #include "mps.h"
+#include "noise.h"
+#include "noisy.h"
 
 typedef struct {
     mps_trunc trunc;
@@ -33,6 +35,9 @@ typedef struct {
     int namplitudes;
     tn_group *grp;              /* NULL: one process */
     int scalapack_min;          /* Gram eigensolves of at least this many rows on the group grid; 0: never */
+    const noise_model *noise;   /* NULL (or scale 0): noiseless */
+    noisy_options noisy;
+    long trajectories;          /* static noisy circuits; <= 0: the default */
 } run_options;
 
 typedef struct {
@@ -66,12 +71,23 @@ typedef struct {
     int leader;                 /* group rank 0: its share counts in the reductions */
     int rebalances;
     long scalapack_solves;      /* eigensolves this rank joined on the group grid */
+    /* noise (noisy runs only) */
+    int noisy;
+    long trajectories;          /* trajectories averaged (dynamic: one per shot) */
+    long samples;               /* states averaged in expect_sum: shots (dynamic) or trajectories */
+    double *count_stderr;       /* per counts entry: standard error of the count (trajectory clusters) */
+    double model_fidelity, schedule_seconds;
+    long channels_per_trajectory, uncalibrated_gates;
+    double fidelity_sum2;
 } run_result;
 
 /* Emulates this rank's part of c; fills res (free it with run_result_free).
  * Collective over the group. Returns TN_OK, TN_ERR_USAGE (bad observable,
  * amplitude or order), TN_ERR_MEMORY or TN_ERR_NUMERIC. */
 int run_circuit(const circuit *c, const run_options *opt, run_result *res);
+
+/* The default number of trajectories of a noisy static run with `shots` shots. */
+long run_default_trajectories(long shots);
 
 /* Gathers the ranks' parts on world rank 0 (counts, means, errors, bond
  * dimensions). Collective over world; call only after every rank succeeded. */

@@ -1,0 +1,120 @@
+/* noise.h - noise models: which channels follow which gate, how long gates
+ * take, how qubits relax while they wait, and how readout errs.
+ *
+ * Sources (format detected from the JSON, or named with --noise-format):
+ *  - ibm:    IBM backend properties (props_*.json; a conf_*.json beside it is
+ *            read for the qubit count). Per calibrated gate and qubits, the
+ *            convention of Qiskit Aer's NoiseModel.from_backend: thermal
+ *            relaxation over the gate length on each qubit (T1, T2; T2 clipped
+ *            to 2 T1), preceded by a depolarizing channel whose parameter makes
+ *            the composite's average gate infidelity equal the reported
+ *            gate_error (never negative; at most the physical maximum).
+ *            Readout from prob_meas1_prep0 / prob_meas0_prep1, else
+ *            readout_error. A gate_error of 1 marks a gate unusable.
+ *  - origin: Origin Quantum chip configurations (chip_config_*.json with
+ *            QubitParams / AdjMatrix, or cloud_chip_config_*.json with adjJSON
+ *            / gateJSON): T1, T2, single-qubit fidelity for every one-qubit
+ *            gate, the pair's CZ fidelity for every two-qubit gate on a
+ *            coupler, readout from the fidelity matrix or P00/P11, the same
+ *            construction as ibm with error = 1 - fidelity. Diagonal
+ *            one-qubit gates (rz, p, z, s, t ...) are virtual: no error, no
+ *            time. Qubits outside AvailableQubits are unusable.
+ *  - tnemu:  tnemu's own JSON (docs/noise-format.md).
+ * A rule matches an operation by gate name and qubits; the most specific wins:
+ * (name, qubits) > (name, any qubits) > (any gate, qubits) > (any, any).
+ * The noise scale lambda multiplies every error rate: probabilities scale by
+ * lambda, relaxation rates 1/T1 and 1/T2 by lambda, readout errors by lambda.
+ * Not for: applying noise (noisy.h), parsing circuits. */
+#ifndef TN_NOISE_H
+#define TN_NOISE_H
+
+#include "channel.h"
+#include "circuit.h"
+
+/* One channel after a gate: on every qubit of the gate (one-qubit channel,
+ * each = 1) or on the gate's qubits at positions pos[0..k-1]. */
+typedef struct {
+    channel ch;
+    int each;
+    int pos[CHANNEL_MAX_QUBITS];
+} noise_apply;
+
+typedef struct {
+    char gate[CIRC_NAME_MAX];          /* "" matches any gate */
+    int nqubits;                       /* 0 matches any qubits */
+    int qubits[CIRC_MAX_GATE_QUBITS];
+    int symmetric;                     /* the qubits match in either order */
+    double duration;                   /* seconds; < 0: not given */
+    double gate_error;                 /* the reported error, or -1 */
+    int faulty;                        /* marked unusable by the calibration */
+    noise_apply *apply;
+    int napply;
+    char where[96];                    /* the entry, for messages */
+} noise_rule;
+
+typedef struct {
+    double t1, t2;                     /* seconds; 0: no relaxation while idle */
+    double p1_given0, p0_given1;       /* readout confusion */
+    int faulty;
+} noise_qubit;
+
+typedef struct {
+    char source[256];
+    char format[16];                   /* ibm, origin, tnemu */
+    int nqubits;                       /* qubits described; 0: any */
+    noise_qubit *qubit;                /* nqubits of them (or qubit_cap) */
+    int qubit_cap;
+    noise_rule *rules;
+    size_t nrules, rules_cap;
+    double scale;                      /* the noise scale applied */
+    int idle;                          /* relax qubits while they wait */
+    double duration_1q, duration_2q;   /* seconds, for gates no rule times */
+    double measure_duration;
+    int t2_clipped;                    /* qubits whose T2 > 2 T1 was clipped to 2 T1 */
+    int strict;                        /* a gate without a rule is an error (calibrations) */
+    noise_qubit default_qubit;         /* for qubits past qubit_cap (tnemu format) */
+    int has_default_qubit;
+} noise_model;
+
+/* The parameters of qubit q (the default for qubits the model does not list). */
+const noise_qubit *noise_qubit_params(const noise_model *m, int q);
+
+/* Reads a noise model; format is "ibm", "origin", "tnemu" or NULL to detect.
+ * scale >= 0 is the noise scale. Returns TN_OK, TN_ERR_IO, TN_ERR_INPUT (the
+ * file and the offending entry named) or TN_ERR_MEMORY. */
+int noise_load(const char *path, const char *format, double scale, noise_model **out);
+
+/* Frees a model; accepts NULL; sets *m to NULL. */
+void noise_destroy(noise_model **m);
+
+/* The rule for a gate operation, or NULL if none matches. */
+const noise_rule *noise_lookup(const noise_model *m, const circ_op *op);
+
+/* The name rules use for a gate operation ("cx", "unitary" ...). */
+const char *noise_gate_name(const circ_op *op);
+
+/* The duration of op in seconds under m (rule, else the defaults). */
+double noise_duration(const noise_model *m, const circ_op *op, const noise_rule *rule);
+
+/* Builds the rule of a calibrated gate the way ibm and origin do: thermal
+ * relaxation on each of the k qubits over `length` seconds, after a
+ * depolarizing channel making the average gate infidelity `error`.
+ * *depol receives the depolarizing parameter. */
+int noise_calibrated_rule(noise_model *m, const char *gate, int k, const int *qubits, double error, double length,
+                          const char *where, double *depol);
+
+/* Appends an empty rule (for loaders). */
+int noise_add_rule(noise_model *m, noise_rule **rule);
+
+/* Adds a channel to a rule (for loaders); takes ownership of ch. */
+int noise_add_channel(noise_rule *r, channel *ch, int each, const int *pos);
+
+/* Makes room for qubits 0..n-1 (for loaders). */
+int noise_reserve_qubits(noise_model *m, int n);
+
+/* Loaders behind noise_load, on a parsed JSON document (json_t *). */
+int noise_load_ibm(noise_model *m, void *props, const char *path);
+int noise_load_origin(noise_model *m, void *root, const char *path);
+int noise_load_tnemu(noise_model *m, void *root, const char *path);
+
+#endif

@@ -1,0 +1,63 @@
+/* noisy.h - quantum trajectories of a circuit under a noise model.
+ *
+ * Plan once (FFTW style), run many times. The plan schedules the circuit as
+ * soon as possible with the model's gate durations (a barrier aligns its
+ * qubits; terminal measurements happen together at the end), and lists for
+ * every operation the noise before it (thermal relaxation of each of its
+ * qubits for the time the qubit waited, when the model has T1/T2 and idle
+ * noise on; 1/f dephasing kicks) and after it (the channels of the matching
+ * rule). At the end every qubit relaxes until the last operation finishes.
+ * A trajectory draws every channel's outcome from a counter-based stream
+ * named by (seed, trajectory, operation, slot), so it does not depend on the
+ * order gates are applied in, nor on ranks or groups.
+ * Not for: loading models (noise.h), sampling or statistics (run.c). */
+#ifndef TN_NOISY_H
+#define TN_NOISY_H
+
+#include <stdint.h>
+
+#include "circuit.h"
+#include "mps.h"
+#include "noise.h"
+
+typedef struct {
+    int allow_faulty;          /* run gates and qubits the calibration marks unusable */
+    int allow_uncalibrated;    /* run gates without calibration without noise */
+    double dephasing_amp;      /* RMS frequency offset of 1/f dephasing, Hz; 0: none */
+    double dephasing_alpha;    /* its spectral exponent */
+} noisy_options;
+
+typedef struct noisy_plan noisy_plan;
+
+/* Plans the noisy execution of c. Fails with TN_ERR_INPUT naming the first
+ * qubit the model lacks, unusable gate or qubit (unless allowed), or gate
+ * without calibration (strict models, unless allowed). */
+int noisy_plan_create(const noise_model *model, const circuit *c, const noisy_options *opt, noisy_plan **out);
+
+void noisy_plan_destroy(noisy_plan **p);
+
+/* Applies the noise before (pre = 1) or after operation i of trajectory
+ * traj on m. Collective over m's group. */
+int noisy_apply(const noisy_plan *p, mps *m, size_t i, int pre, uint64_t seed, long traj);
+
+/* The relaxation (and dephasing) of every qubit until the end of the schedule. */
+int noisy_finish(const noisy_plan *p, mps *m, uint64_t seed, long traj);
+
+/* Prepares trajectory traj (draws its 1/f dephasing series). */
+int noisy_begin(noisy_plan *p, uint64_t seed, long traj);
+
+/* Flips measured bits with the readout confusion of their qubits: bit j of
+ * the record came from qubit qubit_of_bit[j] (-1: not measured); the flips
+ * are drawn from (seed, shot, j). */
+void noisy_readout(const noisy_plan *p, unsigned char *record, int width, const int *qubit_of_bit, uint64_t seed,
+                   long shot);
+
+/* Facts for the result: the schedule's length (s), the fidelity the model
+ * implies (product of every channel's process fidelity), the number of
+ * channels per trajectory, and gates run without calibration. */
+double noisy_duration(const noisy_plan *p);
+double noisy_model_fidelity(const noisy_plan *p);
+long noisy_channel_count(const noisy_plan *p);
+long noisy_uncalibrated(const noisy_plan *p);
+
+#endif
