@@ -137,6 +137,16 @@ int noise_calibrated_rule(noise_model *m, const char *gate, int k, const int *qu
     return status;
 }
 
+double noise_scale_readout(noise_model *m, double p)
+{
+    double scaled = p * m->scale;
+    if (scaled > 0.5 && scaled > p) {
+        m->readout_clipped++;
+        return p > 0.5 ? p : 0.5;
+    }
+    return scaled;
+}
+
 const char *noise_gate_name(const circ_op *op)
 {
     if (op->gate == GATE_UNITARY) return "unitary";

@@ -71,6 +71,7 @@ typedef struct {
     double duration_1q, duration_2q;   /* seconds, for gates no rule times */
     double measure_duration;
     int t2_clipped;                    /* qubits whose T2 > 2 T1 was clipped to 2 T1 */
+    int readout_clipped;               /* scaled readout errors clipped to 1/2 (no information) */
     int strict;                        /* a gate without a rule is an error (calibrations) */
     noise_qubit default_qubit;         /* for qubits past qubit_cap (tnemu format) */
     int has_default_qubit;
@@ -105,6 +106,10 @@ int noise_calibrated_rule(noise_model *m, const char *gate, int k, const int *qu
 
 /* Appends an empty rule (for loaders). */
 int noise_add_rule(noise_model *m, noise_rule **rule);
+
+/* A calibrated readout error p times the noise scale, clipped to 1/2 (a
+ * reading that carries no information) and counted when clipped. */
+double noise_scale_readout(noise_model *m, double p);
 
 /* Adds a channel to a rule (for loaders); takes ownership of ch. */
 int noise_add_channel(noise_rule *r, channel *ch, int each, const int *pos);

@@ -80,11 +80,8 @@ static int read_qubit(noise_model *m, json_t *list, int q, const char *path)
     }
     if (!(f10 && f01) && f_ro) p10 = p01 = ro;   /* symmetric when only readout_error is given */
     nq->faulty = (f_ro && ro >= 1) || (f10 && p10 >= 1) || (f01 && p01 >= 1);
-    double s = m->scale;
-    nq->p1_given0 = p10 * s;
-    nq->p0_given1 = p01 * s;
-    if (nq->p1_given0 > 1 || nq->p0_given1 > 1)
-        return tn_fail(TN_ERR_INPUT, "%s: %s: readout error times noise scale %g exceeds 1", path, entry, s);
+    nq->p1_given0 = noise_scale_readout(m, p10);
+    nq->p0_given1 = noise_scale_readout(m, p01);
     return TN_OK;
 }
 

@@ -56,10 +56,8 @@ static int set_readout(noise_model *m, int q, double p00, double p11, const char
 {
     CALL(check_fidelity(path, entry, "readout fidelity P00", p00));
     CALL(check_fidelity(path, entry, "readout fidelity P11", p11));
-    m->qubit[q].p1_given0 = (1 - p00) * m->scale;
-    m->qubit[q].p0_given1 = (1 - p11) * m->scale;
-    if (m->qubit[q].p1_given0 > 1 || m->qubit[q].p0_given1 > 1)
-        return tn_fail(TN_ERR_INPUT, "%s: %s: readout error times noise scale %g exceeds 1", path, entry, m->scale);
+    m->qubit[q].p1_given0 = noise_scale_readout(m, 1 - p00);
+    m->qubit[q].p0_given1 = noise_scale_readout(m, 1 - p11);
     return TN_OK;
 }
 

@@ -406,6 +406,11 @@ void noisy_readout(const noisy_plan *p, unsigned char *record, int width, const 
     }
 }
 
+double noisy_phase(const noisy_plan *p, int q, double t)
+{
+    return p->series && q >= 0 && q < p->n ? phase_at(p, q, t) : 0;
+}
+
 double noisy_duration(const noisy_plan *p) { return p->t_end; }
 double noisy_model_fidelity(const noisy_plan *p) { return p->fidelity; }
 long noisy_uncalibrated(const noisy_plan *p) { return p->uncalibrated; }

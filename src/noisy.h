@@ -52,6 +52,10 @@ int noisy_begin(noisy_plan *p, uint64_t seed, long traj);
 void noisy_readout(const noisy_plan *p, unsigned char *record, int width, const int *qubit_of_bit, uint64_t seed,
                    long shot);
 
+/* The 1/f phase qubit q has accumulated by time t in the current trajectory
+ * (radians; 0 without dephasing): for tests and diagnostics. */
+double noisy_phase(const noisy_plan *p, int q, double t);
+
 /* Facts for the result: the schedule's length (s), the fidelity the model
  * implies (product of every channel's process fidelity), the number of
  * channels per trajectory, and gates run without calibration. */

@@ -34,6 +34,7 @@ static json_t *noise_json(const run_result *res, const run_options *opt)
                           "channels_per_trajectory", (json_int_t)res->channels_per_trajectory, "uncalibrated_gates",
                           (json_int_t)res->uncalibrated_gates, "t2_clipped_qubits", m->t2_clipped, "idle_noise",
                           m->idle, "count_stderr", se);
+    json_object_set_new(o, "readout_clipped", json_integer(m->readout_clipped));
     if (opt->noisy.dephasing_amp > 0)
         json_object_set_new(o, "dephasing_1f", json_pack("{s:f, s:f}", "rms_hz", opt->noisy.dephasing_amp * sqrt(m->scale),
                                                          "alpha", opt->noisy.dephasing_alpha));
