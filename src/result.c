@@ -215,7 +215,7 @@ void result_print_summary(const circuit *c, const run_result *res, const result_
             ctx->options->trunc.max_chi, res->max_bond, res->fidelity_estimate, res->discarded_weight);
     if (res->noisy)
         fprintf(stderr, "tnemu: noise %s (%s, scale %g): %ld trajectories, %ld channels each, schedule %.3g us, "
-                "model fidelity %.4g\n", ctx->options->noise->source, ctx->options->noise->format,
+                "model fidelity %.4e\n", ctx->options->noise->source, ctx->options->noise->format,
                 ctx->options->noise->scale, res->trajectories, res->channels_per_trajectory,
                 res->schedule_seconds * 1e6, res->model_fidelity);
     fprintf(stderr, "tnemu: time %.3f s (gates %.3f s, sampling %.3f s), peak memory %.1f MiB, %d rank(s)\n",

@@ -59,6 +59,8 @@ sub compare_ranks {
             ok($s == 0 && $r, "$label: runs") or do { diag($e); next };
             ok(max_diff($ref->{expectation_values}, $r->{expectation_values}) < 1e-10, "$label: expectation values agree to 1e-10");
             ok(max_diff($ref->{amplitudes}, $r->{amplitudes}) < 1e-10, "$label: amplitudes agree to 1e-10");
+            ok(max_diff($ref->{noise}{count_stderr} // {}, $r->{noise}{count_stderr} // {}) < 1e-9,
+               "$label: count standard errors agree") if $ref->{noise};
             is_deeply($r->{counts}, $ref->{counts}, "$label: counts identical");
             ok(abs($r->{fidelity_estimate} - $ref->{fidelity_estimate}) < 1e-10, "$label: fidelity estimate agrees");
             is($r->{mpi}{ranks}, $p, "$label: result reports $p ranks");
@@ -74,6 +76,13 @@ my $brick = gen_circuit('brick24.qasm', 'brickwork', 24, 8, 3, 'measure');
 compare_ranks('brickwork24 chi 16', $brick, [0], '--chi', 16, '--shots', 500, '--seed', 5, '--observable', 'Z3 Z4',
               '--observable', 'Y0 X23', '--amplitude', '0' x 24, '--order', 'auto');
 
+# noisy: trajectories spread over groups give the same numbers on any rank and group count
+my $noise = Tnemu::write_file("$dir/noise.json", '{"format":"tnemu-noise","t1":5e-5,"t2":4e-5,"readout":[0.02,0.04],'
+    . '"gates":[{"channels":[{"type":"depolarizing","p":0.01}]},'
+    . '{"gate":"cx","channels":[{"type":"amplitude_damping","gamma":0.02}]}]}');
+compare_ranks('brickwork24 noisy, 12 trajectories', $brick, [0, 1, 2], '--chi', 16, '--shots', 240, '--seed', 11,
+              '--noise', $noise, '--trajectories', 12, '--observable', 'Z3 Z4', '--observable', 'X0');
+
 my $data = shared_data();
 SKIP: {
     skip 'shared data absent (../shared/data)', 1 unless $data;
@@ -87,6 +96,11 @@ SKIP: {
     my $ki = gen_circuit('kicked_ising_fez.qasm', 'kicked-ising', $fez, 2);
     compare_ranks('fez kicked Ising 156 qubits chi 24', $ki, [0], '--chi', 24, '--shots', 300, '--seed', 9,
                   '--observable', 'Z0 Z1', '--observable', 'X77', '--amplitude', '0' x 156);
+    compare_ranks('ipea_n2 (dynamic) noisy', "$data/qasmbench/small/ipea_n2/ipea_n2.qasm", [0, 1], '--shots', 200,
+                  '--seed', 12, '--noise', $noise, '--observable', 'Z1');
+    compare_ranks('fez kicked Ising 156 qubits chi 8, fez noise, 4 trajectories', $ki, [0], '--chi', 8, '--shots', 100,
+                  '--seed', 13, '--noise', "$data/ibm-backends/fez/props_fez.json", '--allow-faulty',
+                  '--trajectories', 4, '--observable', 'Z0 Z1');
 }
 
 # failures injected on one rank
