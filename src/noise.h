@@ -71,6 +71,7 @@ typedef struct {
     double duration_1q, duration_2q;   /* seconds, for gates no rule times */
     double measure_duration;
     int t2_clipped;                    /* qubits whose T2 > 2 T1 was clipped to 2 T1 */
+    int times_missing;                 /* qubits without T1/T2 (0 in the file): no relaxation */
     int readout_clipped;               /* scaled readout errors clipped to 1/2 (no information) */
     int strict;                        /* a gate without a rule is an error (calibrations) */
     noise_qubit default_qubit;         /* for qubits past qubit_cap (tnemu format) */

@@ -44,8 +44,12 @@ static int check_fidelity(const char *path, const char *entry, const char *what,
 
 static int set_times(noise_model *m, int q, double t1_us, double t2_us, const char *path, const char *entry)
 {
-    if (!(t1_us > 0) || !(t2_us > 0))
-        return tn_fail(TN_ERR_INPUT, "%s: %s: T1 %g us and T2 %g us must be positive", path, entry, t1_us, t2_us);
+    if (!(t1_us >= 0) || !(t2_us >= 0))
+        return tn_fail(TN_ERR_INPUT, "%s: %s: T1 %g us and T2 %g us must not be negative", path, entry, t1_us, t2_us);
+    if (t1_us == 0 || t2_us == 0) {   /* not measured that day: no relaxation for this qubit, counted */
+        m->times_missing++;
+        return TN_OK;
+    }
     if (t2_us > 2 * t1_us) { t2_us = 2 * t1_us; m->t2_clipped++; }
     m->qubit[q].t1 = t1_us * 1e-6;
     m->qubit[q].t2 = t2_us * 1e-6;
@@ -131,7 +135,8 @@ static int read_cloud_config(noise_model *m, json_t *root, const char *path, dou
         if (!parse_qubit_key(key, m->nqubits, &q))
             return tn_fail(TN_ERR_INPUT, "%s: %s: not a qubit in [0, %d]", path, entry, m->nqubits - 1);
         double t1, t2, f1, p00, p11;
-        json_t *rf = json_object_get(v, "readFidelity");
+        json_t *rf = json_object_get(v, "readFidelity"), *af = json_object_get(v, "averageFidelity");
+        if (json_is_string(af) && !*json_string_value(af)) continue;   /* listed but not calibrated: unusable */
         if (!loose_number(json_object_get(v, "T1"), &t1) || !loose_number(json_object_get(v, "T2"), &t2) ||
             !loose_number(json_object_get(v, "averageFidelity"), &f1) || !json_is_string(rf) ||
             sscanf(json_string_value(rf), "%lf/%lf", &p00, &p11) != 2)

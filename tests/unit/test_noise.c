@@ -654,6 +654,46 @@ static void check_dephasing(void)
     circ_destroy(&c);
 }
 
+/* Origin chip configurations: values land where the format says. */
+static void check_origin(void)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/origin/wukong72/chip_config_2026-03-08.json", shared_root());
+    FILE *f = fopen(path, "r");
+    if (!f) { skip("shared data absent (%s): Origin model not checked", path); return; }
+    fclose(f);
+    noise_model *m = NULL;
+    if (!ok(noise_load(path, NULL, 1, &m) == TN_OK, "origin chip_config loads")) { diag("%s", tn_last_message()); return; }
+    circ_op op;
+    memset(&op, 0, sizeof op);
+    op.kind = OP_GATE; op.gate = GATE_CZ; op.nqubits = 2; op.qubits[0] = 1; op.qubits[1] = 0;
+    const noise_rule *r = noise_lookup(m, &op);
+    ok(m->nqubits == 72 && r && fabs(r->gate_error - (1 - 0.9812)) < 1e-12 && fabs(r->duration - 40e-9) < 1e-15 &&
+       fabs(1 - rule_average_fidelity(r, 2) - r->gate_error) < 1e-9,
+       "origin: cz on (1,0) gets the coupler's CZ error 1 - 0.9812 over 40 ns, matched exactly");
+    op.gate = GATE_RZ; op.nqubits = 1; op.qubits[0] = 0;
+    r = noise_lookup(m, &op);
+    ok(r && r->napply == 0 && r->duration == 0, "origin: rz is a free frame change");
+    op.gate = GATE_SX;
+    r = noise_lookup(m, &op);
+    ok(r && fabs(r->gate_error - (1 - 0.9979)) < 1e-12, "origin: sx on qubit 0 gets 1 - SingleGateFidelity");
+    const noise_qubit *q0 = noise_qubit_params(m, 0);
+    ok(fabs(q0->t1 - 11.374e-6) < 1e-15 && fabs(q0->p1_given0 - 0.09) < 1e-12 && fabs(q0->p0_given1 - 0.183) < 1e-12,
+       "origin: qubit 0 T1 and readout confusion from FidelityMat");
+    ok(noise_qubit_params(m, 5)->faulty && !noise_qubit_params(m, 4)->faulty,
+       "origin: qubit 5 (not in AvailableQubits) is unusable, qubit 4 is not");
+    noise_destroy(&m);
+    snprintf(path, sizeof path, "%s/origin/wukong72/cloud_chip_config_2026-03-08.json", shared_root());
+    if (!ok(noise_load(path, NULL, 1, &m) == TN_OK, "origin cloud_chip_config loads")) { diag("%s", tn_last_message()); return; }
+    op.gate = GATE_CZ; op.nqubits = 2; op.qubits[0] = 7; op.qubits[1] = 1;
+    r = noise_lookup(m, &op);
+    const noise_qubit *q44 = noise_qubit_params(m, 44);
+    ok(r && fabs(r->gate_error - (1 - 0.9755)) < 1e-12 && fabs(q44->p1_given0 - (1 - 0.9742)) < 1e-12 &&
+       fabs(q44->p0_given1 - (1 - 0.9442)) < 1e-12 && fabs(q44->t2 - 1.81e-6) < 1e-15,
+       "origin cloud: CZ(1,7) fidelity, qubit 44 readout P00/P11 and T2");
+    noise_destroy(&m);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -673,6 +713,7 @@ int main(int argc, char **argv)
         skip("shared data absent (%s): IBM model not checked", props);
         skip("shared data absent (%s): IBM trajectories not checked", props);
     }
+    check_origin();
     check_bad_input(props);
     check_dephasing();
     circ_destroy(&c);
