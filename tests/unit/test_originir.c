@@ -242,7 +242,7 @@ static int ref_exec(const ref_prog *prog, int lo, int hi, sv_state *s, int dagge
         if (!strcmp(n, "QINIT") || !strcmp(n, "CREG") || !strcmp(n, "BARRIER")) continue;
         if (!strcmp(n, "DAGGER") || !strcmp(n, "CONTROL")) {
             int end = ref_block_end(prog, i), more[32], nmore = nc;
-            memcpy(more, controls, (size_t)nc * sizeof(int));
+            if (nc) memcpy(more, controls, (size_t)nc * sizeof(int));
             if (!strcmp(n, "CONTROL"))
                 for (int k = 0; k < it->nq && nmore < 32; k++) more[nmore++] = it->qubits[k];
             if (ref_exec(prog, i + 1, end - 1, s, dagger ^ !strcmp(n, "DAGGER"), more, nmore)) return -1;
