@@ -14,6 +14,7 @@
 #include "error.h"
 #include "group.h"
 #include "info.h"
+#include "originir.h"
 #include "qasm.h"
 #include "result.h"
 #include "run.h"
@@ -30,7 +31,7 @@ static const char *main_usage =
     "usage: tnemu COMMAND [OPTIONS]\n"
     "\n"
     "commands:\n"
-    "  run CIRCUIT     emulate an OpenQASM 2 circuit with a matrix product state\n"
+    "  run CIRCUIT     emulate an OpenQASM 2 or OriginIR circuit with a matrix product state\n"
     "  info CIRCUIT    qubits, gates, depth, cut profile, predicted memory and time\n"
     "\n"
     "  tnemu COMMAND --help   options of a command\n"
@@ -51,7 +52,8 @@ static const char *run_usage =
     "                     group's ranks (0 = never; 0..1048576; default " TN_STR(DEFAULT_SCALAPACK_MIN) ")\n"
     "  --groups G         split the MPI ranks into G groups (1..ranks; default 1 for one state,\n"
     "                     every rank its own group when shots run one by one)\n"
-    "  --format FMT       circuit format: qasm (default: from the file name)\n"
+    "  --format FMT       circuit format: qasm or originir (default: originir for names ending\n"
+    "                     in .ir or .originir, else qasm)\n"
     "noise:\n"
     "  --noise FILE       noise model: IBM props_*.json (or conf_*.json beside it), Origin chip\n"
     "                     config, or tnemu's noise JSON (docs/noise-format.md); format detected\n"
@@ -176,8 +178,8 @@ static int parse_run_option(int argc, char **argv, int *i, run_request *rq)
         if (!*v) return tn_fail(TN_ERR_USAGE, "option --order: expected identity, auto or a file name");
         rq->run.order = v;
     } else if (strcmp(opt, "--format") == 0) {
-        if (strcmp(v, "qasm") != 0)
-            return tn_fail(TN_ERR_USAGE, "option --format: '%s' is not one of: qasm", v);
+        if (strcmp(v, "qasm") != 0 && strcmp(v, "originir") != 0)
+            return tn_fail(TN_ERR_USAGE, "option --format: '%s' is not one of: qasm, originir", v);
         rq->format = v;
     } else if (strcmp(opt, "--noise") == 0) {
         if (!*v) return tn_fail(TN_ERR_USAGE, "option --noise: expected a file name");
@@ -279,12 +281,12 @@ static int read_broadcast(MPI_Comm world, const char *path, char **text, size_t 
 /* Reads a circuit in the format given or implied by its name. */
 static int read_circuit(MPI_Comm world, const char *path, const char *format, circuit **out)
 {
-    (void)format;
     char *text;
     size_t len = 0;
     *out = NULL;
     CALL(read_broadcast(world, path, &text, &len));
-    int status = qasm_parse_string(text, len, path, out);
+    int status = originir_wants(path, format) ? originir_parse_string(text, len, path, out)
+                                              : qasm_parse_string(text, len, path, out);
     free(text);
     return status;
 }

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "error.h"
 #include "order.h"
+#include "originir.h"
 #include "qasm.h"
 
 #define INFO_EFFECTIVE_GFLOPS 20.0   /* LAPACK zgesdd on 2 cores, measured order of magnitude */
@@ -116,7 +117,7 @@ int info_command(int argc, char **argv)
     }
     if (!path) return tn_fail(TN_ERR_USAGE, "tnemu info: no circuit given (see tnemu info --help)");
     circuit *c;
-    CALL(qasm_parse_file(path, &c));
+    CALL(originir_wants(path, NULL) ? originir_parse_file(path, &c) : qasm_parse_file(path, &c));
     int *site_of = tn_malloc((size_t)c->nqubits * sizeof(int) + 1);
     int status = site_of ? order_choose(c, order, site_of) : TN_ERR_MEMORY;
     if (status == TN_OK) print_info(path, c, order, site_of, max_chi);
