@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "circuit.h"
+#include "compare.h"
 #include "error.h"
 #include "group.h"
 #include "info.h"
@@ -33,6 +34,8 @@ static const char *main_usage =
     "commands:\n"
     "  run CIRCUIT     emulate an OpenQASM 2 or OriginIR circuit with a matrix product state\n"
     "  info CIRCUIT    qubits, gates, depth, cut profile, predicted memory and time\n"
+    "  compare EMULATED.json HARDWARE.json\n"
+    "                  distances between hardware counts and an emulation, with a verdict\n"
     "\n"
     "  tnemu COMMAND --help   options of a command\n"
     "  tnemu --version\n";
@@ -47,6 +50,8 @@ static const char *run_usage =
     "  --seed S           random seed (0..18446744073709551615; default: from the clock, recorded)\n"
     "  --observable STR   Pauli string to average, e.g. \"Z0 Z1\" or \"X3 Y7\" (repeatable)\n"
     "  --amplitude BITS   amplitude of a basis state, qubit 0 rightmost (repeatable)\n"
+    "  --probabilities    also write the exact outcome distribution of the counts' bits (at most 24;\n"
+    "                     noisy runs: the mean over trajectories, with readout error)\n"
     "  --order SPEC       qubit-to-site order: identity (default), auto, or a file listing qubits by site\n"
     "  --scalapack-min N  decompositions with at least N rows run on a ScaLAPACK grid over the\n"
     "                     group's ranks (0 = never; 0..1048576; default " TN_STR(DEFAULT_SCALAPACK_MIN) ")\n"
@@ -151,6 +156,7 @@ static int parse_run_option(int argc, char **argv, int *i, run_request *rq)
     if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) { rq->help = 1; return TN_OK; }
     if (strcmp(opt, "-q") == 0 || strcmp(opt, "--quiet") == 0) { rq->quiet = 1; return TN_OK; }
     if (strcmp(opt, "--allow-faulty") == 0) { rq->run.noisy.allow_faulty = 1; return TN_OK; }
+    if (strcmp(opt, "--probabilities") == 0) { rq->run.probabilities = 1; return TN_OK; }
     if (strcmp(opt, "--allow-uncalibrated") == 0) { rq->run.noisy.allow_uncalibrated = 1; return TN_OK; }
     CALL(option_value(argc, argv, i, &v));
     if (strcmp(opt, "--chi") == 0) {
@@ -416,8 +422,12 @@ int cli_main(int argc, char **argv)
         int rank = 0;   /* info reads and prints: one rank is enough */
         MPI_Comm_rank(MPI_COMM_WORLD, &rank);
         status = rank == 0 ? info_command(argc, argv) : TN_OK;
+    } else if (strcmp(argv[1], "compare") == 0) {
+        int rank = 0;   /* a few distributions: one rank */
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+        status = rank == 0 ? compare_command(argc, argv) : TN_OK;
     } else {
-        status = tn_fail(TN_ERR_USAGE, "unknown command '%s' (commands: run, info; see tnemu --help)", argv[1]);
+        status = tn_fail(TN_ERR_USAGE, "unknown command '%s' (commands: run, info, compare; see tnemu --help)", argv[1]);
     }
     int rank = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);

@@ -1114,6 +1114,117 @@ int mps_sample(mps *m, int nshots, uint64_t seed, uint64_t stream, unsigned char
     return mps_sample_range(m, 0, nshots, seed, stream, bits);
 }
 
+/* ---- outcome probabilities ---------------------------------------------- */
+
+/* The exhaustive walk of mps_outcome_probs: the left environment E (chi x chi)
+ * of a partial assignment is kept per measured level, and the unmeasured
+ * sites between two measured ones are summed over both outcomes. */
+typedef struct {
+    mps *m;
+    const int *bit_at;          /* per site: index of its measured qubit, or -1 */
+    int last;                   /* the last measured site */
+    double complex **level;     /* level[d]: E before the d-th measured site */
+    double complex *tmp, *a, *b;
+    double *probs;
+} probs_walk;
+
+/* E' (chir x chir) = sum over p in outcomes of A_p^H E A_p for site s. */
+static void env_step(const mps *m, int s, const double complex *e, int p_lo, int p_hi, double complex *tmp,
+                     double complex *out)
+{
+    int chil = m->chi[s], chir = m->chi[s + 1];
+    double complex one = 1, zero = 0;
+    for (int p = p_lo; p <= p_hi; p++) {
+        const double complex *ap = m->site[s] + (size_t)chil * p;   /* chil x chir, leading dimension 2 chil */
+        cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, chil, chir, chil, &one, e, chil, ap, 2 * chil,
+                    &zero, tmp, chil);
+        cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, chir, chir, chil, &one, ap, 2 * chil, tmp, chil,
+                    p == p_lo ? &zero : &one, out, chir);
+    }
+}
+
+static double env_trace(const double complex *e, int chi)
+{
+    double tr = 0;
+    for (int i = 0; i < chi; i++) tr += creal(e[i + (size_t)chi * i]);
+    return tr;
+}
+
+/* Branches on the measured site s (depth d), whose environment is level[d]. */
+static void probs_branch(probs_walk *w, int s, int d, size_t mask)
+{
+    mps *m = w->m;
+    int j = w->bit_at[s];
+    for (int p = 0; p <= 1; p++) {
+        env_step(m, s, w->level[d], p, p, w->tmp, w->a);
+        int t = s + 1;
+        double complex *cur = w->a, *other = w->b;
+        if (s == w->last) {
+            w->probs[mask | (size_t)p << j] = env_trace(cur, m->chi[t]);
+            continue;
+        }
+        if (env_trace(cur, m->chi[t]) < 1e-300) continue;   /* an impossible prefix: all its outcomes are 0 */
+        for (; w->bit_at[t] < 0; t++) {
+            env_step(m, t, cur, 0, 1, w->tmp, other);
+            double complex *x = cur; cur = other; other = x;
+        }
+        memcpy(w->level[d + 1], cur, (size_t)m->chi[t] * m->chi[t] * sizeof *cur);
+        probs_branch(w, t, d + 1, mask | (size_t)p << j);
+    }
+}
+
+/* The walk on one process, over the whole chain (centre at site 0). */
+static int outcome_probs_local(mps *m, int k, const int *qubits, double *probs)
+{
+    int n = m->n, maxchi = 1, first = -1, last = -1;
+    for (int s = 0; s <= n; s++) if (m->chi[s] > maxchi) maxchi = m->chi[s];
+    int *bit_at = tn_malloc((size_t)n * sizeof(int));
+    double complex **level = tn_calloc((size_t)k + 1, sizeof *level);
+    size_t sq = (size_t)maxchi * maxchi;
+    double complex *work = tn_malloc(((size_t)k + 4) * sq * sizeof *work);
+    if (!bit_at || !level || !work) { free(bit_at); free(level); free(work); return TN_ERR_MEMORY; }
+    for (int s = 0; s < n; s++) bit_at[s] = -1;
+    for (int j = 0; j < k; j++) bit_at[m->site_of[qubits[j]]] = j;
+    for (int s = 0; s < n; s++)
+        if (bit_at[s] >= 0) { if (first < 0) first = s; last = s; }
+    for (int d = 0; d <= k; d++) level[d] = work + (size_t)d * sq;
+    probs_walk w = {m, bit_at, last, level, work + (size_t)(k + 1) * sq, work + (size_t)(k + 2) * sq,
+                    work + (size_t)(k + 3) * sq, probs};
+    memset(probs, 0, ((size_t)1 << k) * sizeof *probs);
+    if (k == 0) {
+        probs[0] = 1;
+    } else {
+        double complex *cur = w.a, *other = w.b;
+        cur[0] = 1;
+        for (int s = 0; s < first; s++) {
+            env_step(m, s, cur, 0, 1, w.tmp, other);
+            double complex *x = cur; cur = other; other = x;
+        }
+        memcpy(level[0], cur, (size_t)m->chi[first] * m->chi[first] * sizeof *cur);
+        probs_branch(&w, first, 0, 0);
+    }
+    free(bit_at);
+    free(level);
+    free(work);
+    return TN_OK;
+}
+
+int mps_outcome_probs(mps *m, int k, const int *qubits, double *probs)
+{
+    if (k < 0 || k > MPS_MAX_OUTCOME_QUBITS)
+        return tn_fail(TN_ERR_USAGE, "outcome probabilities of %d qubits: at most %d", k, MPS_MAX_OUTCOME_QUBITS);
+    for (int j = 0; j < k; j++)
+        if (qubits[j] < 0 || qubits[j] >= m->n) return tn_fail(TN_ERR_USAGE, "qubit %d is out of range", qubits[j]);
+    CALL(move_center(m, 0));   /* every other site right-isometric: the right environment is the identity */
+    CALL(gather_all_sites(m));
+    int status = TN_OK;
+    if (m->me == 0) status = outcome_probs_local(m, k, qubits, probs);
+    if (status) return failed(m, status);
+    CALL(scatter_all_sites(m));
+    if (m->grp) CALL(group_bcast(m->grp, 0, probs, ((size_t)1 << k) * sizeof *probs));
+    return TN_OK;
+}
+
 /* ---- Kraus operators (trajectories) ------------------------------------- */
 
 /* The reduced density matrix (D x D, row-major) of the middle index of a

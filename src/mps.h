@@ -111,6 +111,15 @@ int mps_sample(mps *m, int nshots, uint64_t seed, uint64_t stream, unsigned char
  * draws from substream i, so ranges drawn apart equal one drawn whole). */
 int mps_sample_range(mps *m, long first_shot, int nshots, uint64_t seed, uint64_t stream, unsigned char *bits);
 
+/* The Born probabilities of every outcome of the k distinct qubits
+ * qubits[0..k-1] (k <= MPS_MAX_OUTCOME_QUBITS), marginal over the others:
+ * probs[b] with bit j of b the outcome of qubits[j]. Exact (no sampling): a
+ * walk over the outcome tree with left environments, pruning impossible
+ * prefixes; about 2^k n chi^3 operations at worst. The state is gathered on
+ * group rank 0 for the walk; every rank receives probs. Collective. */
+#define MPS_MAX_OUTCOME_QUBITS 24
+int mps_outcome_probs(mps *m, int k, const int *qubits, double *probs);
+
 /* Writes the dense state vector (2^n entries) for n <= 30: for tests. */
 int mps_to_dense(mps *m, double complex *psi);
 

@@ -406,6 +406,25 @@ void noisy_readout(const noisy_plan *p, unsigned char *record, int width, const 
     }
 }
 
+void noisy_readout_probs(const noisy_plan *p, double *probs, int width, const int *qubit_of_bit)
+{
+    size_t size = (size_t)1 << width;
+    for (int j = 0; j < width; j++) {
+        int q = qubit_of_bit[j];
+        if (q < 0) continue;
+        const noise_qubit *nq = noise_qubit_params(p->model, q);
+        double e10 = nq->p1_given0, e01 = nq->p0_given1;   /* read 1 from 0, read 0 from 1 */
+        if (e10 <= 0 && e01 <= 0) continue;
+        size_t bit = (size_t)1 << j;
+        for (size_t i = 0; i < size; i++) {
+            if (i & bit) continue;
+            double p0 = probs[i], p1 = probs[i | bit];
+            probs[i] = (1 - e10) * p0 + e01 * p1;
+            probs[i | bit] = e10 * p0 + (1 - e01) * p1;
+        }
+    }
+}
+
 double noisy_phase(const noisy_plan *p, int q, double t)
 {
     return p->series && q >= 0 && q < p->n ? phase_at(p, q, t) : 0;

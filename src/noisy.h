@@ -52,6 +52,10 @@ int noisy_begin(noisy_plan *p, uint64_t seed, long traj);
 void noisy_readout(const noisy_plan *p, unsigned char *record, int width, const int *qubit_of_bit, uint64_t seed,
                    long shot);
 
+/* Applies the same readout confusion to a distribution over width bits
+ * (index bit j = bit j), exactly: the mean of what noisy_readout draws. */
+void noisy_readout_probs(const noisy_plan *p, double *probs, int width, const int *qubit_of_bit);
+
 /* The 1/f phase qubit q has accumulated by time t in the current trajectory
  * (radians; 0 without dephasing): for tests and diagnostics. */
 double noisy_phase(const noisy_plan *p, int q, double t);

@@ -59,6 +59,21 @@ static json_t *circuit_json(const circuit *c, const result_context *ctx, int dyn
                      "conditionals", (json_int_t)st.conditionals, "dynamic", dynamic);
 }
 
+/* The outcome distribution, keyed like counts; entries below 1e-16 left out. */
+static json_t *probs_json(const run_result *res)
+{
+    json_t *o = json_object();
+    char *key = tn_malloc((size_t)res->key_bits + 1);
+    for (size_t i = 0; key && i < res->nprobs; i++) {
+        if (!(res->probs[i] > 1e-16)) continue;
+        for (int j = 0; j < res->key_bits; j++) key[res->key_bits - 1 - j] = (char)('0' + (i >> j & 1));
+        key[res->key_bits] = '\0';
+        json_object_set_new(o, key, json_real(res->probs[i]));
+    }
+    free(key);
+    return o;
+}
+
 static json_t *counts_json(const run_result *res)
 {
     json_t *counts = json_object();
@@ -131,6 +146,7 @@ static json_t *build_result(const circuit *c, const run_result *res, const resul
                                                                   ? "clbits c[n-1]..c[0]"
                                                                   : "qubits q[n-1]..q[0]"));
     json_object_set_new(root, "counts", counts_json(res));
+    if (res->probs) json_object_set_new(root, "probabilities", probs_json(res));
     json_t *ev = json_object(), *everr = json_object();
     for (int k = 0; k < opt->nobservables; k++) {
         json_object_set_new(ev, opt->observables[k], json_real(res->expectation[k]));
@@ -160,8 +176,7 @@ static json_t *build_result(const circuit *c, const run_result *res, const resul
     return root;
 }
 
-/* Writes text to path through a temporary file and a rename. */
-static int write_atomically(const char *path, const char *text)
+int result_write_text(const char *path, const char *text)
 {
     size_t len = strlen(path) + 32;
     char *tmp = tn_malloc(len);
@@ -198,7 +213,7 @@ int result_write(const char *path, const circuit *c, const run_result *res, cons
     if (!path || strcmp(path, "-") == 0) {
         if (puts(text) < 0 || fflush(stdout) != 0) status = tn_fail(TN_ERR_IO, "cannot write the result to stdout");
     } else {
-        status = write_atomically(path, text);
+        status = result_write_text(path, text);
     }
     free(text);
     return status;

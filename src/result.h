@@ -25,6 +25,10 @@ typedef struct {
 /* Writes the result of c as JSON to path ("-" or NULL: stdout). */
 int result_write(const char *path, const circuit *c, const run_result *res, const result_context *ctx);
 
+/* Writes text plus a newline to path through a temporary file beside it and
+ * a rename, so a reader never sees half of it. */
+int result_write_text(const char *path, const char *text);
+
 /* Prints a short readable summary of the run to stderr. */
 void result_print_summary(const circuit *c, const run_result *res, const result_context *ctx);
 

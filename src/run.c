@@ -81,6 +81,7 @@ void run_result_free(run_result *res)
     free(res->expect_sum);
     free(res->expect_sum2);
     free(res->count_stderr);
+    free(res->probs);
     memset(res, 0, sizeof *res);
 }
 
@@ -189,6 +190,56 @@ static int apply_gates(const circuit *c, size_t from, size_t to, mps *m, const r
 }
 
 /* Terminal measurements only: contract once, then sample. */
+/* The qubit each key bit comes from (-1: a bit never measured). */
+static int *bit_sources(const circuit *c, int width)
+{
+    int *src = tn_malloc((size_t)(width ? width : 1) * sizeof(int));
+    if (!src) return NULL;
+    int measured = has_measure(c);
+    for (int j = 0; j < width; j++) src[j] = measured ? -1 : j;
+    for (size_t i = 0; i < c->nops && measured; i++)
+        if (c->ops[i].kind == OP_MEASURE) src[c->ops[i].clbit] = c->ops[i].qubits[0];
+    return src;
+}
+
+/* ---- outcome probabilities (--probabilities) --------------------------- */
+
+/* Adds the Born distribution of m over the key bits (bit j measured from
+ * qubit src[j], or always 0 when src[j] < 0) times weight to res->probs. */
+static int add_outcome_probs(mps *m, const int *src, int width, double weight, run_result *res)
+{
+    int *qubits = tn_malloc((size_t)(width ? width : 1) * sizeof(int));
+    int *slot = tn_malloc((size_t)(width ? width : 1) * sizeof(int));
+    if (!qubits || !slot) { free(qubits); free(slot); return TN_ERR_MEMORY; }
+    int k = 0;
+    for (int j = 0; j < width; j++) {   /* distinct qubits; two bits may read the same qubit */
+        slot[j] = -1;
+        if (src[j] < 0) continue;
+        for (int i = 0; i < k && slot[j] < 0; i++) if (qubits[i] == src[j]) slot[j] = i;
+        if (slot[j] < 0) { qubits[k] = src[j]; slot[j] = k++; }
+    }
+    double *p = tn_malloc(((size_t)1 << k) * sizeof *p);
+    int status = p ? mps_outcome_probs(m, k, qubits, p) : TN_ERR_MEMORY;
+    for (size_t b = 0; status == TN_OK && b < ((size_t)1 << k); b++) {
+        size_t key = 0;
+        for (int j = 0; j < width; j++) if (slot[j] >= 0 && (b >> slot[j] & 1)) key |= (size_t)1 << j;
+        res->probs[key] += weight * p[b];
+    }
+    free(p);
+    free(qubits);
+    free(slot);
+    return status;
+}
+
+static int static_outcome_probs(const circuit *c, mps *m, const run_options *opt, run_result *res)
+{
+    if (!opt->probabilities) return TN_OK;
+    int *src = bit_sources(c, res->key_bits);
+    int status = src ? add_outcome_probs(m, src, res->key_bits, 1.0, res) : TN_ERR_MEMORY;
+    free(src);
+    return status;
+}
+
 static int run_static(const circuit *c, mps *m, const run_options *opt, run_result *res)
 {
     double t0 = run_now();
@@ -196,6 +247,7 @@ static int run_static(const circuit *c, mps *m, const run_options *opt, run_resu
     res->t_gates = run_now() - t0;
     t0 = run_now();
     if (res->shots > 0) CALL(sample_static(c, m, opt, res));
+    CALL(static_outcome_probs(c, m, opt, res));
     res->t_sample = run_now() - t0;
     return TN_OK;
 }
@@ -306,16 +358,6 @@ long run_default_trajectories(long shots)
 static long traj_first_shot(long shots, long t, long T) { return shots * t / T; }
 
 /* The qubit each key bit reads (-1: never measured). */
-static int *bit_sources(const circuit *c, int width)
-{
-    int *src = tn_malloc((size_t)(width ? width : 1) * sizeof(int));
-    if (!src) return NULL;
-    int measured = has_measure(c);
-    for (int j = 0; j < width; j++) src[j] = measured ? -1 : j;
-    for (size_t i = 0; i < c->nops && measured; i++)
-        if (c->ops[i].kind == OP_MEASURE) src[c->ops[i].clbit] = c->ops[i].qubits[0];
-    return src;
-}
 
 /* Adds one averaged state's numbers (expectations, truncation) to res. */
 static int add_state_numbers(mps *m, const run_options *opt, int n, char *paulis, double *values, int *dims,
@@ -431,11 +473,13 @@ static int run_noisy(const circuit *c, mps *initial, noisy_plan *plan, const run
         } else if (status == TN_OK) {
             status = run_noisy_gates(c, plan, m, opt, t);
             if (status == TN_OK && res->shots > 0) status = sample_trajectory(c, plan, m, opt, t, src, res);
+            if (status == TN_OK && opt->probabilities) status = add_outcome_probs(m, src, width, 1.0, res);
         }
         if (status == TN_OK) status = add_state_numbers(m, opt, n, paulis, values, dims, res);
         mps_destroy(&m);
     }
     if (!res->leader && res->records) memset(res->records, 0, (size_t)res->shots * width);
+    if (status == TN_OK && res->probs) noisy_readout_probs(plan, res->probs, width, src);
     res->t_gates = run_now() - t0;
     res->samples = T;
     free(paulis); free(values); free(dims); free(src); free(scratch);
@@ -455,6 +499,12 @@ static int validate_requests(const circuit *c, const run_options *opt, int dynam
         status = run_parse_observable(opt->observables[k], n, paulis);
     for (int k = 0; k < opt->namplitudes && status == TN_OK; k++)
         status = run_parse_bits(opt->amplitudes[k], n, bits);
+    if (status == TN_OK && opt->probabilities && dynamic)
+        status = tn_fail(TN_ERR_USAGE, "option --probabilities: %s has mid-circuit measurement, reset or if(); "
+                         "its outcome distribution is only sampled (use the counts)", c->source);
+    if (status == TN_OK && opt->probabilities && (has_measure(c) ? c->nclbits : n) > MPS_MAX_OUTCOME_QUBITS)
+        status = tn_fail(TN_ERR_USAGE, "option --probabilities: %d outcome bits; at most %d",
+                         has_measure(c) ? c->nclbits : n, MPS_MAX_OUTCOME_QUBITS);
     if (status == TN_OK && dynamic && opt->namplitudes)
         status = tn_fail(TN_ERR_USAGE, "option --amplitude: %s has mid-circuit measurement, reset or if(); "
                          "its final state differs per shot, so amplitudes are not defined", c->source);
@@ -474,6 +524,11 @@ static int allocate_result(const circuit *c, const run_options *opt, run_result 
     res->bond_dims = tn_calloc((size_t)n, sizeof(int));
     res->site_of = tn_calloc((size_t)n, sizeof(int));
     res->records = tn_calloc((size_t)(res->shots ? res->shots : 1) * (res->key_bits ? res->key_bits : 1), 1);
+    if (opt->probabilities) {
+        res->nprobs = (size_t)1 << res->key_bits;
+        res->probs = tn_calloc(res->nprobs, sizeof(double));
+        if (!res->probs) return TN_ERR_MEMORY;
+    }
     if (!res->amplitudes || !res->expectation || !res->expectation_stderr || !res->expect_sum ||
         !res->expect_sum2 || !res->bond_dims || !res->site_of || !res->records)
         return TN_ERR_MEMORY;
@@ -627,6 +682,20 @@ static int count_errors(run_result *res)
 
 /* ---- gathering on world rank 0 ------------------------------------------ */
 
+/* Sums the groups' trajectory distributions on rank 0 and takes the mean. */
+static int collect_probs(MPI_Comm world, int rank, run_result *res)
+{
+    if (!res->leader) memset(res->probs, 0, res->nprobs * sizeof(double));
+    for (size_t done = 0; done < res->nprobs;) {
+        int chunk = res->nprobs - done > (1u << 28) ? (1 << 28) : (int)(res->nprobs - done);
+        MPI_Reduce(rank == 0 ? MPI_IN_PLACE : res->probs + done, res->probs + done, chunk, MPI_DOUBLE, MPI_SUM, 0,
+                   world);
+        done += (size_t)chunk;
+    }
+    for (size_t i = 0; i < res->nprobs && rank == 0; i++) res->probs[i] /= (double)res->samples;
+    return TN_OK;
+}
+
 int run_collect(MPI_Comm world, const run_options *opt, run_result *res)
 {
     int rank = 0, size = 1, n = res->nqubits, nobs = opt->nobservables;
@@ -668,6 +737,7 @@ int run_collect(MPI_Comm world, const run_options *opt, run_result *res)
             free(dims);
         }
     }
+    if (res->probs && res->noisy) CALL(collect_probs(world, rank, res));
     if (rank != 0) return TN_OK;
     if (res->dynamic || res->noisy) {
         long shots = res->noisy ? res->samples : res->shots > 0 ? res->shots : 1;

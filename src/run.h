@@ -38,6 +38,7 @@ typedef struct {
     const noise_model *noise;   /* NULL (or scale 0): noiseless */
     noisy_options noisy;
     long trajectories;          /* static noisy circuits; <= 0: the default */
+    int probabilities;          /* record the exact outcome distribution of the measured bits */
 } run_options;
 
 typedef struct {
@@ -79,6 +80,11 @@ typedef struct {
     double model_fidelity, schedule_seconds;
     long channels_per_trajectory, uncalibrated_gates;
     double fidelity_sum2;
+    /* --probabilities: the outcome distribution over the key bits (index: bit
+     * j of the key is bit j of the index); noisy runs: this rank's sum over
+     * trajectories before run_collect, the mean with readout error after */
+    double *probs;
+    size_t nprobs;              /* 2^key_bits, or 0 when not asked */
 } run_result;
 
 /* Emulates this rank's part of c; fills res (free it with run_result_free).
