@@ -6,6 +6,8 @@
  *      random qubit order: dense state, amplitudes, Pauli expectations, norm;
  *  (b) projections, measurements and resets: probabilities and states;
  *  (c) sampling: chi-square against the exact probabilities;
+ *  (e) mps_outcome_probs: exact marginal distributions of random subsets of
+ *      qubits (in random order) against the reference's |psi|^2 summed;
  *  (d) truncation to chi 4: bond dimensions, bookkeeping, and the true
  *      fidelity against the estimate (see check_truncation for the bounds).
  * Not for: the distributed engine (test_mpi_engine.c). */
@@ -338,6 +340,50 @@ static void check_sampling(int n, uint64_t seed, int scramble)
     sv_free(&ref);
 }
 
+/* (e) Marginal outcome distributions of k random qubits. */
+static void check_outcome_probs(int n, uint64_t seed)
+{
+    rng_stream r;
+    rng_init(&r, seed, 4);
+    int order[MAX_N], qubits[MAX_N];
+    qubit_order(&r, n, 1, order);
+    mps_trunc tr = {0, 0};
+    mps *m = NULL;
+    sv_state ref;
+    sv_init(&ref, n);
+    int status = mps_create(n, order, &tr, &m);
+    for (int i = 0; i < 8 * n && status == TN_OK; i++) status = random_step(&r, n, m, &ref);
+    size_t dim = (size_t)1 << n;
+    double *full = malloc(dim * sizeof *full), *want = malloc(dim * sizeof *want), *got = malloc(dim * sizeof *got);
+    sv_probabilities(&ref, full);
+    const int sizes[] = {0, 1, 2, 3, n / 2 + 1, n};
+    for (int t = 0; t < 6 && status == TN_OK; t++) {
+        int k = sizes[t];
+        random_qubits(&r, n, k, qubits);
+        memset(want, 0, dim * sizeof *want);
+        for (size_t x = 0; x < dim; x++) {
+            size_t b = 0;
+            for (int j = 0; j < k; j++) b |= (x >> qubits[j] & 1) << j;
+            want[b] += full[x];
+        }
+        status = mps_outcome_probs(m, k, qubits, got);
+        double worst = 0, total = 0;
+        for (size_t b = 0; b < ((size_t)1 << k) && status == TN_OK; b++) {
+            worst = fmax(worst, fabs(got[b] - want[b]));
+            total += got[b];
+        }
+        if (!ok(status == TN_OK && worst < TOL && fabs(total - 1) < TOL,
+                "n=%d: outcome probabilities of %d random qubits equal the reference's marginals", n, k))
+            diag("status %d (%s), largest difference %.3g, sum %.15f", status, tn_last_message(), worst, total);
+    }
+    int too_many[MPS_MAX_OUTCOME_QUBITS + 1] = {0};
+    ok(mps_outcome_probs(m, MPS_MAX_OUTCOME_QUBITS + 1, too_many, got) == TN_ERR_USAGE,
+       "n=%d: more than %d outcome qubits is refused", n, MPS_MAX_OUTCOME_QUBITS);
+    free(full); free(want); free(got);
+    mps_destroy(&m);
+    sv_free(&ref);
+}
+
 /* A rigorous lower bound on the Fubini-Study angle between the exact and the
  * truncated state after one operation that made `count` decompositions whose
  * (1 - discarded weight) multiply to `product`. Each truncation of the
@@ -434,6 +480,9 @@ int main(void)
     check_sampling(6, 7, 0);
     check_sampling(8, 8, 1);
     check_sampling(10, 9, 1);
+    check_outcome_probs(5, 11);
+    check_outcome_probs(9, 12);
+    check_outcome_probs(12, 13);
     check_truncation(99, 30);
     check_truncation(98, 60);
     check_truncation(97, 120);

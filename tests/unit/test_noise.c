@@ -184,6 +184,7 @@ static int run_noisy(const circuit *c, const noise_model *m, long T, const char 
     o.nobservables = nobs;
     o.noise = m;
     o.trajectories = T;
+    o.probabilities = 1;   /* the exact per-trajectory distributions, averaged: checked in compare() */
     int status = run_circuit(c, &o, res);
     if (status == TN_OK) status = run_collect(MPI_COMM_WORLD, &o, res);
     return status;
@@ -226,6 +227,14 @@ static void compare(const char *label, const circuit *c, const run_result *res, 
         double floor_se = sqrt(fmax(exact * (1 - exact), 1e-12) / res->shots);
         double z = fabs(got - exact) / fmax(se, floor_se);
         if (z > worst) { worst = z; snprintf(what, sizeof what, "P(%s) %.4f vs %.4f", res->counts[i].key, got, exact); }
+    }
+    /* --probabilities: the mean of exact distributions varies less than the
+     * counts do, so the counts' error bounds it */
+    for (size_t x = 0; res->probs && x < res->nprobs; x++) {
+        double exact = dm_prob(d, x), got = res->probs[x];
+        double se = sqrt(fmax(exact * (1 - exact), 1e-12) / (double)res->trajectories);
+        double z = fabs(got - exact) < 1e-12 ? 0 : fabs(got - exact) / se;
+        if (z > worst) { worst = z; snprintf(what, sizeof what, "probability of %zu: %.4f vs %.4f", x, got, exact); }
     }
     worst_ok = worst <= SIGMAS;
     ok(worst_ok, "%s: trajectory means within %.0f standard errors of the density matrix (worst %.2f: %s)", label,
@@ -335,6 +344,9 @@ static void check_readout(void)
         }
         ok(res.ncounts == 4 && worst <= SIGMAS, "readout: asymmetric confusion exact in expectation (worst %.2f sigma)",
            worst);
+        double perr = 0;
+        for (int x = 0; x < 4; x++) perr = fmax(perr, res.probs ? fabs(res.probs[x] - exact[x]) : 1);
+        ok(perr < 1e-12, "readout: --probabilities applies the confusion exactly (largest difference %.3g)", perr);
     }
     run_result_free(&res);
     noise_destroy(&m);
