@@ -76,6 +76,8 @@ install: bin/tnemu
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 bin/tnemu $(DESTDIR)$(PREFIX)/bin/tnemu
 	install -m 644 docs/tnemu.1 $(DESTDIR)$(PREFIX)/share/man/man1/tnemu.1
+	install -d $(DESTDIR)$(PREFIX)/share/tnemu
+	install -m 755 scripts/compare-plot.py $(DESTDIR)$(PREFIX)/share/tnemu/compare-plot.py
 
 clean:
 	rm -rf build build-san bin

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "adapters.h"
 #include "circuit.h"
 #include "compare.h"
 #include "error.h"
@@ -34,6 +35,8 @@ static const char *main_usage =
     "commands:\n"
     "  run CIRCUIT     emulate an OpenQASM 2 or OriginIR circuit with a matrix product state\n"
     "  info CIRCUIT    qubits, gates, depth, cut profile, predicted memory and time\n"
+    "  adapters SPEC.json\n"
+    "                  Cayley unitary adapter blocks on a device, emulated as one batch\n"
     "  compare EMULATED.json HARDWARE.json\n"
     "                  distances between hardware counts and an emulation, with a verdict\n"
     "\n"
@@ -422,12 +425,14 @@ int cli_main(int argc, char **argv)
         int rank = 0;   /* info reads and prints: one rank is enough */
         MPI_Comm_rank(MPI_COMM_WORLD, &rank);
         status = rank == 0 ? info_command(argc, argv) : TN_OK;
+    } else if (strcmp(argv[1], "adapters") == 0) {
+        status = adapters_command(argc, argv);
     } else if (strcmp(argv[1], "compare") == 0) {
         int rank = 0;   /* a few distributions: one rank */
         MPI_Comm_rank(MPI_COMM_WORLD, &rank);
         status = rank == 0 ? compare_command(argc, argv) : TN_OK;
     } else {
-        status = tn_fail(TN_ERR_USAGE, "unknown command '%s' (commands: run, info, compare; see tnemu --help)", argv[1]);
+        status = tn_fail(TN_ERR_USAGE, "unknown command '%s' (commands: run, info, adapters, compare; see tnemu --help)", argv[1]);
     }
     int rank = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);

@@ -570,7 +570,8 @@ int run_circuit(const circuit *c, const run_options *opt, run_result *res)
                        "final state; use --observable, or --noise-scale 0");
     CALL(allocate_result(c, opt, res));
     double t0 = run_now();
-    CALL(order_choose(c, opt->order, res->site_of));
+    if (opt->site_of) memcpy(res->site_of, opt->site_of, (size_t)c->nqubits * sizeof(int));
+    else CALL(order_choose(c, opt->order, res->site_of));
     res->swap_distance = order_swap_distance(c, res->site_of);
     noisy_plan *plan = NULL;
     if (opt->noise && opt->noise->scale > 0) {

@@ -39,6 +39,7 @@ typedef struct {
     noisy_options noisy;
     long trajectories;          /* static noisy circuits; <= 0: the default */
     int probabilities;          /* record the exact outcome distribution of the measured bits */
+    const int *site_of;         /* a qubit-to-site order chosen by the caller (NULL: from `order`) */
 } run_options;
 
 typedef struct {

@@ -1,0 +1,648 @@
+/* adapters.c - `tnemu adapters SPEC.json`: Cayley unitary adapters (CUA,
+ * arXiv:2605.05914) as blocks of k qubits on a device, emulated as one batch
+ * of circuits farmed over MPI groups (docs/adapters.md has the spec format).
+ *
+ * Each input vector is cut into d = 2^k long pieces; piece j is amplitude
+ * encoded (its norm kept classically) and multiplied by the block's unitary
+ * U_j = (I - c K_j)(I + c K_j)^-1 (c = 1/2 by default). Encoding and U merge
+ * into the preparation of the state U_j x / |x| (blocks.h), placed on a
+ * disjoint connected k-qubit set of the device; as many pieces as there are
+ * blocks go into one circuit. Each output piece is read back as
+ * sqrt(counts / shots) |x| with the signs (phases) of the exact U_j x, as in
+ * the paper, and compared with U_j x.
+ * Not for: the compilation itself (blocks.c), running one circuit (run.c). */
+#include "adapters.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <lapacke.h>
+#include <math.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "blocks.h"
+#include "cli.h"
+#include "error.h"
+#include "group.h"
+#include "noise.h"
+#include "originir.h"
+#include "qasm.h"
+#include "result.h"
+#include "rng.h"
+#include "run.h"
+
+#define DEFAULT_SHOTS 8192
+#define SPEC_STREAM 0x53504543ull   /* random generators and inputs of a spec */
+
+static const char *adapters_usage =
+    "usage: tnemu adapters SPEC.json [OPTIONS]\n"
+    "\n"
+    "  --groups G         MPI groups the circuits are farmed over (1..ranks; default: ranks,\n"
+    "                     at most one per circuit)\n"
+    "  --emit DIR         also write every circuit as OpenQASM 2 (IBM, line, grid) or OriginIR\n"
+    "                     (Origin) to DIR/circuit-N.qasm|.ir, ready for hardware\n"
+    "  --shots N          override the spec's shots (1..1000000000)\n"
+    "  --noise-scale L    override the spec's noise scale (0..1000)\n"
+    "  -o FILE            write the result JSON to FILE (default: stdout)\n"
+    "  -q, --quiet        no summary on stderr\n"
+    "\n"
+    "The spec format is in docs/adapters.md; examples in examples/adapters/.\n";
+
+typedef struct {
+    /* from the spec */
+    char *path;
+    device_graph dev;
+    int emit_originir;          /* device from Origin: OriginIR, else OpenQASM 2 */
+    int k, d;
+    int complex_generators;
+    double cayley_c;
+    int ngen;                   /* generators given (1: shared by every block) */
+    double complex *gens;       /* ngen x d x d skew-Hermitian K */
+    int ninputs, pieces;        /* pieces per input */
+    double *inputs;             /* ninputs x (pieces d) */
+    long shots;
+    uint64_t seed;
+    char *noise_path;
+    double noise_scale;
+    long trajectories;
+    /* derived */
+    double complex *unitaries;  /* ngen x d x d */
+    int nblocks;                /* blocks per circuit */
+    int *blocks;                /* nblocks x k device qubits */
+} adapter_spec;
+
+/* ---- linear algebra ------------------------------------------------------ */
+
+/* U = (I - c K)(I + c K)^-1 (d x d, row-major). The two factors commute, so
+ * the order does not matter; U is unitary for any skew-Hermitian K. */
+static int cayley(int d, const double complex *k, double c, double complex *u)
+{
+    size_t dd = (size_t)d * d;
+    lapack_complex_double *a = malloc(dd * sizeof *a), *b = malloc(dd * sizeof *b);
+    lapack_int *piv = malloc((size_t)d * sizeof *piv);
+    int status = a && b && piv ? TN_OK : TN_ERR_MEMORY;
+    for (int i = 0; i < d && status == TN_OK; i++)
+        for (int j = 0; j < d; j++) {
+            double complex delta = i == j;
+            a[(size_t)j * d + i] = delta + c * k[(size_t)i * d + j];   /* (I + cK)^T: solve X (I + cK) = B */
+            b[(size_t)j * d + i] = delta - c * k[(size_t)i * d + j];
+        }
+    /* X (I + cK) = (I - cK)  <=>  (I + cK)^T X^T = (I - cK)^T */
+    if (status == TN_OK && LAPACKE_zgesv(LAPACK_ROW_MAJOR, d, d, a, d, piv, b, d) != 0)
+        status = tn_fail(TN_ERR_NUMERIC, "the Cayley transform is singular (I + cK not invertible)");
+    for (int i = 0; i < d && status == TN_OK; i++)
+        for (int j = 0; j < d; j++) u[(size_t)i * d + j] = b[(size_t)j * d + i];
+    free(a); free(b); free(piv);
+    return status;
+}
+
+static void mat_vec(int d, const double complex *u, const double *x, double complex *y)
+{
+    for (int i = 0; i < d; i++) {
+        y[i] = 0;
+        for (int j = 0; j < d; j++) y[i] += u[(size_t)i * d + j] * x[j];
+    }
+}
+
+/* ---- the spec --------------------------------------------------------------- */
+
+static int spec_fail(const adapter_spec *s, const char *what)
+{
+    return tn_fail(TN_ERR_INPUT, "%s: %s", s->path, what);
+}
+
+static int get_number(const adapter_spec *s, json_t *v, const char *name, double lo, double hi, double *out)
+{
+    char msg[200];
+    if (!json_is_number(v) || !isfinite(json_number_value(v)) || json_number_value(v) < lo ||
+        json_number_value(v) > hi) {
+        snprintf(msg, sizeof msg, "\"%s\" must be a number in [%g, %g]", name, lo, hi);
+        return spec_fail(s, msg);
+    }
+    *out = json_number_value(v);
+    return TN_OK;
+}
+
+static int read_device(adapter_spec *s, json_t *dev)
+{
+    const char *kind = json_string_value(json_object_get(dev, "kind"));
+    if (!kind) return spec_fail(s, "\"device\" needs \"kind\": ibm, origin, line or grid");
+    double v1, v2;
+    if (strcmp(kind, "line") == 0) {
+        CALL(get_number(s, json_object_get(dev, "qubits"), "device.qubits", 1, 100000, &v1));
+        return device_line((int)v1, &s->dev);
+    }
+    if (strcmp(kind, "grid") == 0) {
+        CALL(get_number(s, json_object_get(dev, "rows"), "device.rows", 1, 1000, &v1));
+        CALL(get_number(s, json_object_get(dev, "cols"), "device.cols", 1, 1000, &v2));
+        return device_grid((int)v1, (int)v2, &s->dev);
+    }
+    if (strcmp(kind, "ibm") != 0 && strcmp(kind, "origin") != 0)
+        return spec_fail(s, "\"device.kind\" must be one of: ibm, origin, line, grid");
+    const char *file = json_string_value(json_object_get(dev, "file"));
+    if (!file) return spec_fail(s, "\"device.file\" names the IBM conf_*.json or Origin grid topology");
+    s->emit_originir = strcmp(kind, "origin") == 0;
+    return device_read(file, &s->dev);
+}
+
+/* Fills the d x d skew-Hermitian K from its numbers: the d(d-1)/2 entries
+ * above the diagonal (real), or those as (re, im) pairs followed by the d
+ * imaginary diagonal entries (complex). */
+static int generator_from(const adapter_spec *s, json_t *arr, double complex *k)
+{
+    int d = s->d, upper = d * (d - 1) / 2, need = s->complex_generators ? 2 * upper + d : upper;
+    char msg[200];
+    if (!json_is_array(arr) || (int)json_array_size(arr) != need) {
+        snprintf(msg, sizeof msg, "a %s generator of a %d-qubit block has %d numbers",
+                 s->complex_generators ? "complex" : "real", s->k, need);
+        return spec_fail(s, msg);
+    }
+    double val[4096];
+    for (int i = 0; i < need; i++) CALL(get_number(s, json_array_get(arr, (size_t)i), "generators[][]", -1e6, 1e6, &val[i]));
+    memset(k, 0, (size_t)d * d * sizeof *k);
+    int at = 0;
+    for (int i = 0; i < d; i++)
+        for (int j = i + 1; j < d; j++) {
+            double complex z = s->complex_generators ? val[2 * at] + I * val[2 * at + 1] : val[at];
+            k[i * d + j] = z;
+            k[j * d + i] = -conj(z);
+            at++;
+        }
+    for (int i = 0; i < d && s->complex_generators; i++) k[i * d + i] = I * val[2 * upper + i];
+    return TN_OK;
+}
+
+static int read_generators(adapter_spec *s, json_t *g)
+{
+    size_t dd = (size_t)s->d * s->d;
+    if (json_is_object(g)) {   /* {"random": SEED, "scale": X}: entries uniform in [-X, X] */
+        double seed, scale = 1;
+        CALL(get_number(s, json_object_get(g, "random"), "generators.random", 0, 9e15, &seed));
+        if (json_object_get(g, "scale")) CALL(get_number(s, json_object_get(g, "scale"), "generators.scale", 0, 1e6, &scale));
+        s->ngen = s->pieces;
+        if (!(s->gens = tn_calloc((size_t)s->ngen * dd, sizeof *s->gens))) return TN_ERR_MEMORY;
+        rng_stream r;
+        rng_init(&r, (uint64_t)seed, SPEC_STREAM);
+        for (int b = 0; b < s->ngen; b++) {
+            double complex *k = s->gens + (size_t)b * dd;
+            for (int i = 0; i < s->d; i++)
+                for (int j = i + 1; j < s->d; j++) {
+                    double re = scale * (2 * rng_uniform(&r) - 1), im = s->complex_generators ? scale * (2 * rng_uniform(&r) - 1) : 0;
+                    k[i * s->d + j] = re + I * im;
+                    k[j * s->d + i] = -(re - I * im);
+                }
+            for (int i = 0; i < s->d && s->complex_generators; i++) k[i * s->d + i] = I * scale * (2 * rng_uniform(&r) - 1);
+        }
+        return TN_OK;
+    }
+    if (!json_is_array(g) || json_array_size(g) == 0)
+        return spec_fail(s, "\"generators\" is a list of generators (one shared, or one per piece) or {\"random\": SEED}");
+    s->ngen = (int)json_array_size(g);
+    if (s->ngen != 1 && s->ngen != s->pieces) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "%d generators for %d pieces per input: give 1 or %d", s->ngen, s->pieces, s->pieces);
+        return spec_fail(s, msg);
+    }
+    if (!(s->gens = tn_calloc((size_t)s->ngen * dd, sizeof *s->gens))) return TN_ERR_MEMORY;
+    for (int b = 0; b < s->ngen; b++) CALL(generator_from(s, json_array_get(g, (size_t)b), s->gens + (size_t)b * dd));
+    return TN_OK;
+}
+
+static int read_inputs(adapter_spec *s, json_t *in)
+{
+    if (json_is_object(in)) {   /* {"random": SEED, "count": N, "pieces": P} */
+        double seed, count, pieces;
+        CALL(get_number(s, json_object_get(in, "random"), "inputs.random", 0, 9e15, &seed));
+        CALL(get_number(s, json_object_get(in, "count"), "inputs.count", 1, 1e6, &count));
+        CALL(get_number(s, json_object_get(in, "pieces"), "inputs.pieces", 1, 1e6, &pieces));
+        s->ninputs = (int)count;
+        s->pieces = (int)pieces;
+        size_t len = (size_t)s->pieces * s->d;
+        if (!(s->inputs = tn_malloc((size_t)s->ninputs * len * sizeof(double)))) return TN_ERR_MEMORY;
+        rng_stream r;
+        rng_init(&r, (uint64_t)seed, SPEC_STREAM + 1);
+        for (size_t i = 0; i < (size_t)s->ninputs * len; i++) s->inputs[i] = 2 * rng_uniform(&r) - 1;
+        return TN_OK;
+    }
+    if (!json_is_array(in) || json_array_size(in) == 0)
+        return spec_fail(s, "\"inputs\" is a list of vectors or {\"random\": SEED, \"count\": N, \"pieces\": P}");
+    s->ninputs = (int)json_array_size(in);
+    size_t len = json_array_size(json_array_get(in, 0));
+    char msg[200];
+    if (len == 0 || len % (size_t)s->d) {
+        snprintf(msg, sizeof msg, "inputs[0] has %zu numbers, not a multiple of 2^k = %d", len, s->d);
+        return spec_fail(s, msg);
+    }
+    s->pieces = (int)(len / (size_t)s->d);
+    if (!(s->inputs = tn_malloc((size_t)s->ninputs * len * sizeof(double)))) return TN_ERR_MEMORY;
+    for (int n = 0; n < s->ninputs; n++) {
+        json_t *v = json_array_get(in, (size_t)n);
+        if (!json_is_array(v) || json_array_size(v) != len) {
+            snprintf(msg, sizeof msg, "inputs[%d] is not a list of %zu numbers like inputs[0]", n, len);
+            return spec_fail(s, msg);
+        }
+        for (size_t i = 0; i < len; i++)
+            CALL(get_number(s, json_array_get(v, i), "inputs[][]", -1e12, 1e12, &s->inputs[(size_t)n * len + i]));
+    }
+    return TN_OK;
+}
+
+static void spec_free(adapter_spec *s)
+{
+    device_free(&s->dev);
+    free(s->path); free(s->gens); free(s->inputs); free(s->noise_path); free(s->unitaries); free(s->blocks);
+    memset(s, 0, sizeof *s);
+}
+
+static int spec_read(const char *path, adapter_spec *s)
+{
+    memset(s, 0, sizeof *s);
+    if (!(s->path = strdup(path))) return TN_ERR_MEMORY;
+    json_error_t err;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+    if (!root) {
+        FILE *f = fopen(path, "rb");
+        if (!f) return tn_fail(TN_ERR_IO, "cannot read '%s'", path);
+        fclose(f);
+        return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", path, err.line, err.column, err.text);
+    }
+    int status = TN_OK;
+    double v;
+    s->cayley_c = 0.5;
+    s->shots = DEFAULT_SHOTS;
+    s->noise_scale = 1;
+    s->seed = 1;
+    if (!json_is_object(root)) status = spec_fail(s, "the spec is a JSON object (docs/adapters.md)");
+    if (status == TN_OK) status = read_device(s, json_object_get(root, "device"));
+    if (status == TN_OK) status = get_number(s, json_object_get(root, "block_qubits"), "block_qubits", 1, 5, &v);
+    if (status == TN_OK) { s->k = (int)v; s->d = 1 << s->k; }
+    const char *kind = json_string_value(json_object_get(root, "generator_type"));
+    if (status == TN_OK && kind && strcmp(kind, "real") && strcmp(kind, "complex"))
+        status = spec_fail(s, "\"generator_type\" must be real or complex");
+    s->complex_generators = kind && strcmp(kind, "complex") == 0;
+    if (status == TN_OK && json_object_get(root, "cayley_c"))
+        status = get_number(s, json_object_get(root, "cayley_c"), "cayley_c", 1e-6, 1e6, &s->cayley_c);
+    if (status == TN_OK) status = read_inputs(s, json_object_get(root, "inputs"));
+    if (status == TN_OK) status = read_generators(s, json_object_get(root, "generators"));
+    if (status == TN_OK && json_object_get(root, "shots") &&
+        (status = get_number(s, json_object_get(root, "shots"), "shots", 1, 1e9, &v)) == TN_OK)
+        s->shots = (long)v;
+    if (status == TN_OK && json_object_get(root, "seed") &&
+        (status = get_number(s, json_object_get(root, "seed"), "seed", 0, 9e15, &v)) == TN_OK)
+        s->seed = (uint64_t)v;
+    json_t *noise = json_object_get(root, "noise");
+    if (status == TN_OK && noise && !json_is_null(noise) && !json_is_false(noise)) {
+        if (!json_is_string(noise)) status = spec_fail(s, "\"noise\" is a calibration file name, or null/false");
+        else if (!(s->noise_path = strdup(json_string_value(noise)))) status = TN_ERR_MEMORY;
+    }
+    if (status == TN_OK && json_object_get(root, "noise_scale"))
+        status = get_number(s, json_object_get(root, "noise_scale"), "noise_scale", 0, 1000, &s->noise_scale);
+    if (status == TN_OK && json_object_get(root, "trajectories") &&
+        (status = get_number(s, json_object_get(root, "trajectories"), "trajectories", 1, 1e8, &v)) == TN_OK)
+        s->trajectories = (long)v;
+    json_decref(root);
+    return status;
+}
+
+/* ---- circuits ---------------------------------------------------------------- */
+
+/* The state U_j x / |x| of piece j of input n, and the exact U_j x. */
+static void piece_state(const adapter_spec *s, int n, int j, double complex *v, double complex *exact, double *norm)
+{
+    const double *x = s->inputs + ((size_t)n * s->pieces + j) * s->d;
+    const double complex *u = s->unitaries + (size_t)(s->ngen == 1 ? 0 : j) * s->d * s->d;
+    mat_vec(s->d, u, x, exact);
+    double nn = 0;
+    for (int i = 0; i < s->d; i++) nn += x[i] * x[i];
+    *norm = sqrt(nn);
+    for (int i = 0; i < s->d; i++) v[i] = *norm > 0 ? exact[i] / *norm : (i == 0);
+}
+
+static long total_pieces(const adapter_spec *s) { return (long)s->ninputs * s->pieces; }
+static long circuit_count(const adapter_spec *s) { return (total_pieces(s) + s->nblocks - 1) / s->nblocks; }
+
+/* The text of circuit t: pieces t*B .. on blocks 0.., measured into c[b*k + j]. */
+static int circuit_text(const adapter_spec *s, long t, text_buf *b, int *two_qubit_gates)
+{
+    long first = t * s->nblocks, last = first + s->nblocks;
+    if (last > total_pieces(s)) last = total_pieces(s);
+    int used = (int)(last - first), nbits = used * s->k;
+    int maxops = blocks_max_ops(s->k);
+    native_op *ops = tn_malloc((size_t)maxops * sizeof *ops);
+    double complex v[1 << BLOCKS_MAX_K], exact[1 << BLOCKS_MAX_K];
+    if (!ops) return TN_ERR_MEMORY;
+    int status = s->emit_originir ? text_printf(b, "QINIT %d\nCREG %d\n", s->dev.nqubits, nbits)
+                                  : text_printf(b, "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[%d];\ncreg c[%d];\n",
+                                                s->dev.nqubits, nbits);
+    *two_qubit_gates = 0;
+    for (long p = first; p < last && status == TN_OK; p++) {
+        double norm;
+        piece_state(s, (int)(p / s->pieces), (int)(p % s->pieces), v, exact, &norm);
+        int nops = blocks_state_prep(s->k, v, ops);
+        if (nops < 0) { status = tn_fail(TN_ERR_NUMERIC, "the state preparation of piece %ld failed", p); break; }
+        for (int i = 0; i < nops; i++) *two_qubit_gates += ops[i].cz;
+        const int *qubits = s->blocks + (size_t)(p - first) * s->k;
+        status = s->emit_originir ? blocks_emit_originir(b, ops, nops, qubits) : blocks_emit_qasm(b, ops, nops, qubits);
+    }
+    for (int slot = 0; slot < used && status == TN_OK; slot++)
+        for (int j = 0; j < s->k && status == TN_OK; j++) {
+            int q = s->blocks[(size_t)slot * s->k + j], bit = slot * s->k + j;
+            status = s->emit_originir ? text_printf(b, "MEASURE q[%d],c[%d]\n", q, bit)
+                                      : text_printf(b, "measure q[%d] -> c[%d];\n", q, bit);
+        }
+    free(ops);
+    return status;
+}
+
+/* Block qubits on consecutive sites (block by block), the rest after them,
+ * so that a block's gates never reach beyond its own sites. */
+static void block_order(const adapter_spec *s, int *site_of)
+{
+    int n = s->dev.nqubits, next = 0;
+    for (int q = 0; q < n; q++) site_of[q] = -1;
+    for (int i = 0; i < s->nblocks * s->k; i++) site_of[s->blocks[i]] = next++;
+    for (int q = 0; q < n; q++) if (site_of[q] < 0) site_of[q] = next++;
+}
+
+/* ---- running ------------------------------------------------------------------ */
+
+/* Per circuit, sent from its group's leader to world rank 0: per block slot
+ * the d outcome frequencies, then max bond, fidelity estimate, seconds. */
+static size_t task_doubles(const adapter_spec *s) { return (size_t)s->nblocks * s->d + 4; }
+
+static void block_frequencies(const adapter_spec *s, const run_result *res, double *out)
+{
+    memset(out, 0, (size_t)s->nblocks * s->d * sizeof *out);
+    int width = res->key_bits;
+    for (size_t e = 0; e < res->ncounts; e++) {
+        const char *key = res->counts[e].key;
+        for (int slot = 0; slot < width / s->k; slot++) {
+            int idx = 0;
+            for (int j = 0; j < s->k; j++) idx |= (key[width - 1 - (slot * s->k + j)] == '1') << j;
+            out[(size_t)slot * s->d + idx] += (double)res->counts[e].count / (double)res->shots;
+        }
+    }
+}
+
+/* Runs circuit t on this group (collective over g->comm); the leader fills out. */
+static int run_task(const adapter_spec *s, long t, tn_group *g, const noise_model *noise, const int *site_of,
+                    double *out)
+{
+    text_buf b = {0};
+    int cz = 0;
+    int status = circuit_text(s, t, &b, &cz);
+    circuit *c = NULL;
+    char name[64];
+    snprintf(name, sizeof name, "circuit-%ld.%s", t, s->emit_originir ? "ir" : "qasm");
+    if (status == TN_OK)
+        status = s->emit_originir ? originir_parse_string(b.text, b.len, name, &c) : qasm_parse_string(b.text, b.len, name, &c);
+    free(b.text);
+    tn_group *one = NULL;
+    if (status == TN_OK) status = group_create(g->comm, 1, &one);
+    run_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.shots = s->shots;
+    opt.seed = s->seed + (uint64_t)t;   /* each circuit its own streams, whichever group runs it */
+    opt.order = "identity";
+    opt.site_of = site_of;
+    opt.grp = one;
+    opt.scalapack_min = 0;
+    opt.noise = noise;
+    opt.trajectories = s->trajectories;
+    run_result res = {0};
+    double t0 = MPI_Wtime();
+    if (status == TN_OK) status = run_circuit(c, &opt, &res);
+    if (status == TN_OK) status = run_collect(g->comm, &opt, &res);
+    if (status == TN_OK && g->rank == 0) {
+        block_frequencies(s, &res, out);
+        size_t at = (size_t)s->nblocks * s->d;
+        out[at] = res.max_bond;
+        out[at + 1] = res.fidelity_estimate;
+        out[at + 2] = MPI_Wtime() - t0;
+        out[at + 3] = cz;
+    }
+    run_result_free(&res);
+    group_destroy(&one);
+    circ_destroy(&c);
+    return status;
+}
+
+/* Circuit t runs on group t mod G; world rank 0 gathers every circuit's numbers. */
+static int farm(const adapter_spec *s, MPI_Comm world, int ngroups, const noise_model *noise, double *all)
+{
+    int rank, size;
+    MPI_Comm_rank(world, &rank);
+    MPI_Comm_size(world, &size);
+    tn_group *g = NULL;
+    int *site_of = tn_malloc((size_t)s->dev.nqubits * sizeof(int));
+    int status = site_of ? group_create(world, ngroups, &g) : TN_ERR_MEMORY;
+    if (site_of) block_order(s, site_of);
+    long T = circuit_count(s);
+    size_t per = task_doubles(s);
+    for (long t = g ? g->group : 0; t < T && status == TN_OK; t += ngroups)
+        status = run_task(s, t, g, noise, site_of, all + (size_t)t * per);
+    status = group_agree(world, status);
+    if (status == TN_OK) {   /* leaders hold their tasks' rows, others zeros: a sum gathers them */
+        if (!(g->rank == 0)) memset(all, 0, (size_t)T * per * sizeof *all);
+        else
+            for (long t = 0; t < T; t++)
+                if (t % ngroups != g->group) memset(all + (size_t)t * per, 0, per * sizeof *all);
+        MPI_Reduce(rank == 0 ? MPI_IN_PLACE : all, all, (int)((size_t)T * per), MPI_DOUBLE, MPI_SUM, 0, world);
+    }
+    group_destroy(&g);
+    free(site_of);
+    return status;
+}
+
+/* ---- output ------------------------------------------------------------------- */
+
+static json_t *result_json(const adapter_spec *s, const double *all, int ranks, int ngroups, double seconds,
+                           const noise_model *noise)
+{
+    json_t *root = json_object(), *inputs = json_array(), *blocks = json_array();
+    size_t per = task_doubles(s);
+    double complex v[1 << BLOCKS_MAX_K], exact[1 << BLOCKS_MAX_K];
+    double err_sum = 0;
+    long cz_total = 0;
+    int max_bond = 1;
+    for (long t = 0; t < circuit_count(s); t++) {
+        const double *row = all + (size_t)t * per + (size_t)s->nblocks * s->d;
+        if ((int)row[0] > max_bond) max_bond = (int)row[0];
+        cz_total += (long)row[3];
+    }
+    for (int b = 0; b < s->nblocks; b++) {
+        json_t *q = json_array();
+        for (int j = 0; j < s->k; j++) json_array_append_new(q, json_integer(s->blocks[(size_t)b * s->k + j]));
+        json_array_append_new(blocks, q);
+    }
+    for (int n = 0; n < s->ninputs; n++) {
+        json_t *out = json_array(), *errs = json_array();
+        double in_err = 0;
+        for (int j = 0; j < s->pieces; j++) {
+            long p = (long)n * s->pieces + j, t = p / s->nblocks;
+            int slot = (int)(p % s->nblocks);
+            const double *freq = all + (size_t)t * per + (size_t)slot * s->d;
+            double norm, diff = 0, ref = 0;
+            piece_state(s, n, j, v, exact, &norm);
+            for (int i = 0; i < s->d; i++) {
+                double mag = sqrt(fmax(freq[i], 0)) * norm, ex = cabs(exact[i]);
+                double complex est = ex > 0 ? mag * exact[i] / ex : mag;   /* the sign (phase) of the exact U x */
+                diff += creal((est - exact[i]) * conj(est - exact[i]));
+                ref += ex * ex;
+                if (s->complex_generators) json_array_append_new(out, json_pack("[f,f]", creal(est), cimag(est)));
+                else json_array_append_new(out, json_real(creal(est)));
+            }
+            double rel = ref > 0 ? sqrt(diff / ref) : sqrt(diff);
+            json_array_append_new(errs, json_real(rel));
+            in_err += rel;
+        }
+        err_sum += in_err;
+        json_array_append_new(inputs, json_pack("{s:o, s:o, s:f}", "output", out, "block_relative_errors", errs,
+                                                "mean_relative_error", in_err / s->pieces));
+    }
+    json_object_set_new(root, "tool", json_string("tnemu adapters"));
+    json_object_set_new(root, "spec", json_string(s->path));
+    json_object_set_new(root, "device", json_pack("{s:s, s:i, s:i}", "name", s->dev.name, "qubits", s->dev.nqubits,
+                                                  "couplers", s->dev.nedges));
+    json_object_set_new(root, "block_qubits", json_integer(s->k));
+    json_object_set_new(root, "cayley", json_pack("{s:s, s:f}", "form", "U = (I - cK)(I + cK)^-1", "c", s->cayley_c));
+    json_object_set_new(root, "blocks_per_circuit", json_integer(s->nblocks));
+    json_object_set_new(root, "block_qubit_sets", blocks);
+    json_object_set_new(root, "circuits", json_integer(circuit_count(s)));
+    json_object_set_new(root, "pieces", json_integer(total_pieces(s)));
+    json_object_set_new(root, "shots_per_circuit", json_integer(s->shots));
+    json_object_set_new(root, "two_qubit_gates", json_integer(cz_total));
+    json_object_set_new(root, "two_qubit_gates_per_block", json_real((double)cz_total / (double)total_pieces(s)));
+    json_object_set_new(root, "max_bond_dimension", json_integer(max_bond));
+    json_object_set_new(root, "noise", noise ? json_pack("{s:s, s:f}", "model", noise->source, "scale", noise->scale)
+                                             : json_null());
+    json_object_set_new(root, "mean_relative_error", json_real(err_sum / (double)total_pieces(s)));
+    json_object_set_new(root, "inputs", inputs);
+    json_object_set_new(root, "mpi", json_pack("{s:i, s:i}", "ranks", ranks, "groups", ngroups));
+    json_object_set_new(root, "timing", json_pack("{s:f}", "total", seconds));
+    return root;
+}
+
+static int emit_circuits(const adapter_spec *s, const char *dir)
+{
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return tn_fail(TN_ERR_IO, "option --emit: cannot create directory %s: %s", dir, strerror(errno));
+    for (long t = 0; t < circuit_count(s); t++) {
+        text_buf b = {0};
+        int cz;
+        char path[4096];
+        int status = circuit_text(s, t, &b, &cz);
+        snprintf(path, sizeof path, "%s/circuit-%ld.%s", dir, t, s->emit_originir ? "ir" : "qasm");
+        if (status == TN_OK) {
+            if (b.len && b.text[b.len - 1] == '\n') b.text[b.len - 1] = '\0';   /* result_write_text adds it */
+            status = result_write_text(path, b.text);
+        }
+        free(b.text);
+        CALL(status);
+    }
+    return TN_OK;
+}
+
+/* ---- command ------------------------------------------------------------------- */
+
+typedef struct {
+    const char *spec, *output, *emit;
+    long groups, shots;
+    double noise_scale;
+    int quiet, help;
+} adapters_request;
+
+static int parse_adapters_args(int argc, char **argv, adapters_request *rq, int ranks)
+{
+    memset(rq, 0, sizeof *rq);
+    rq->shots = -1;
+    rq->noise_scale = -1;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { rq->help = 1; return TN_OK; }
+        if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) { rq->quiet = 1; continue; }
+        if (a[0] != '-' || !a[1]) {
+            if (rq->spec) return tn_fail(TN_ERR_USAGE, "tnemu adapters takes one spec; '%s' is a second one", a);
+            rq->spec = a;
+            continue;
+        }
+        if (i + 1 >= argc) return tn_fail(TN_ERR_USAGE, "option %s needs a value", a);
+        const char *v = argv[++i];
+        if (strcmp(a, "--groups") == 0) CALL(cli_parse_long(a, v, 1, ranks, &rq->groups));
+        else if (strcmp(a, "--shots") == 0) CALL(cli_parse_long(a, v, 1, 1000000000L, &rq->shots));
+        else if (strcmp(a, "--noise-scale") == 0) CALL(cli_parse_double(a, v, 0, 1000, &rq->noise_scale));
+        else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) rq->output = v;
+        else if (strcmp(a, "--emit") == 0) rq->emit = v;
+        else return tn_fail(TN_ERR_USAGE, "unknown option '%s' for 'tnemu adapters' (see tnemu adapters --help)", a);
+        if (!*v) return tn_fail(TN_ERR_USAGE, "option %s: expected a value", a);
+    }
+    if (!rq->help && !rq->spec) return tn_fail(TN_ERR_USAGE, "tnemu adapters: no spec given (see tnemu adapters --help)");
+    return TN_OK;
+}
+
+/* Reads the spec, the noise model and places the blocks (every rank alike). */
+static int prepare(adapter_spec *s, const adapters_request *rq, noise_model **noise)
+{
+    CALL(spec_read(rq->spec, s));
+    if (rq->shots > 0) s->shots = rq->shots;
+    if (rq->noise_scale >= 0) s->noise_scale = rq->noise_scale;
+    if (s->noise_path) CALL(noise_load(s->noise_path, NULL, s->noise_scale, noise));
+    size_t dd = (size_t)s->d * s->d;
+    if (!(s->unitaries = tn_malloc((size_t)s->ngen * dd * sizeof *s->unitaries))) return TN_ERR_MEMORY;
+    for (int b = 0; b < s->ngen; b++) CALL(cayley(s->d, s->gens + (size_t)b * dd, s->cayley_c, s->unitaries + (size_t)b * dd));
+    if (!(s->blocks = tn_malloc(((size_t)s->dev.nqubits + 1) * sizeof(int)))) return TN_ERR_MEMORY;
+    s->nblocks = blocks_place(&s->dev, s->k, *noise && (*noise)->scale > 0 ? *noise : NULL, s->blocks);
+    if (s->nblocks == 0)
+        return tn_fail(TN_ERR_INPUT, "%s: the device %s has no connected %d-qubit set of usable qubits", s->path,
+                       s->dev.name, s->k);
+    return TN_OK;
+}
+
+int adapters_command(int argc, char **argv)
+{
+    MPI_Comm world = MPI_COMM_WORLD;
+    int rank, ranks;
+    MPI_Comm_rank(world, &rank);
+    MPI_Comm_size(world, &ranks);
+    double t0 = MPI_Wtime();
+    adapters_request rq;
+    int status = parse_adapters_args(argc, argv, &rq, ranks);
+    if (status == TN_OK && rq.help) { if (rank == 0) fputs(adapters_usage, stdout); return TN_OK; }
+    adapter_spec s;
+    memset(&s, 0, sizeof s);
+    noise_model *noise = NULL;
+    if (status == TN_OK) status = prepare(&s, &rq, &noise);
+    status = group_agree(world, status);   /* every rank read the same files */
+    double *all = NULL;
+    int ngroups = 1;
+    if (status == TN_OK) {
+        long T = circuit_count(&s);
+        ngroups = rq.groups > 0 ? (int)rq.groups : (int)(T < ranks ? T : ranks);
+        all = tn_calloc((size_t)T * task_doubles(&s), sizeof *all);
+        status = group_agree(world, all ? TN_OK : TN_ERR_MEMORY);
+    }
+    if (status == TN_OK && rq.emit && rank == 0) status = emit_circuits(&s, rq.emit);
+    status = group_agree(world, status);
+    if (status == TN_OK) status = farm(&s, world, ngroups, noise && noise->scale > 0 ? noise : NULL, all);
+    if (status == TN_OK && rank == 0) {
+        json_t *root = result_json(&s, all, ranks, ngroups, MPI_Wtime() - t0, noise && noise->scale > 0 ? noise : NULL);
+        char *text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
+        status = !text ? TN_ERR_MEMORY : rq.output ? result_write_text(rq.output, text)
+                                                 : (puts(text) < 0 ? tn_fail(TN_ERR_IO, "cannot write the result") : TN_OK);
+        if (status == TN_OK && !rq.quiet)
+            fprintf(stderr, "tnemu adapters: %s, %d-qubit blocks, %d per circuit, %ld circuits x %ld shots, "
+                    "%.2f CZ per block, max bond %d, mean relative error %.4g, %.2f s\n", s.dev.name, s.k, s.nblocks,
+                    circuit_count(&s), s.shots, json_real_value(json_object_get(root, "two_qubit_gates_per_block")),
+                    (int)json_integer_value(json_object_get(root, "max_bond_dimension")),
+                    json_real_value(json_object_get(root, "mean_relative_error")), MPI_Wtime() - t0);
+        free(text);
+        json_decref(root);
+    }
+    free(all);
+    noise_destroy(&noise);
+    spec_free(&s);
+    return status;
+}

@@ -1,0 +1,11 @@
+/* adapters.h - `tnemu adapters SPEC.json`: Cayley unitary adapter blocks on
+ * a device, emulated as a batch of circuits farmed over MPI groups (see
+ * adapters.c and docs/adapters.md).
+ * Not for: block placement and compilation (blocks.h). */
+#ifndef TN_ADAPTERS_H
+#define TN_ADAPTERS_H
+
+/* Runs `tnemu adapters ARGS...`; collective over MPI_COMM_WORLD; returns a tn_status. */
+int adapters_command(int argc, char **argv);
+
+#endif

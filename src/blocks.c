@@ -1,0 +1,420 @@
+/* blocks.c - device graphs, block placement, block state preparation in
+ * native gates, and its emission as OpenQASM 2 or OriginIR (blocks.h). */
+#include "blocks.h"
+
+#include <jansson.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "circuit.h"
+#include "error.h"
+#include "gates.h"
+
+/* ---- device graphs ------------------------------------------------------- */
+
+static int add_edge(device_graph *g, int a, int b)
+{
+    if (a == b) return TN_OK;
+    if (a > b) { int t = a; a = b; b = t; }
+    for (int e = 0; e < g->nedges; e++)
+        if (g->edges[e][0] == a && g->edges[e][1] == b) return TN_OK;
+    int (*grown)[2] = realloc(g->edges, (size_t)(g->nedges + 1) * sizeof *grown);
+    if (!grown) return TN_ERR_MEMORY;
+    g->edges = grown;
+    g->edges[g->nedges][0] = a;
+    g->edges[g->nedges][1] = b;
+    g->nedges++;
+    return TN_OK;
+}
+
+static int read_edge_list(device_graph *g, json_t *list, const char *path, const char *what)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(list, i, e) {
+        json_t *a = json_array_get(e, 0), *b = json_array_get(e, 1);
+        if (!json_is_integer(a) || !json_is_integer(b) || json_integer_value(a) < 0 ||
+            json_integer_value(b) < 0 || json_integer_value(a) >= g->nqubits || json_integer_value(b) >= g->nqubits)
+            return tn_fail(TN_ERR_INPUT, "%s: %s[%zu] is not a pair of qubits in [0, %d)", path, what, i, g->nqubits);
+        CALL(add_edge(g, (int)json_integer_value(a), (int)json_integer_value(b)));
+    }
+    return TN_OK;
+}
+
+int device_read(const char *path, device_graph *g)
+{
+    memset(g, 0, sizeof *g);
+    json_error_t err;
+    json_t *root = json_load_file(path, 0, &err);
+    if (!root) {
+        FILE *f = fopen(path, "rb");
+        if (!f) return tn_fail(TN_ERR_IO, "cannot read device file '%s'", path);
+        fclose(f);
+        return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", path, err.line, err.column, err.text);
+    }
+    json_t *cm = json_object_get(root, "coupling_map"), *grid = json_object_get(root, "full_grid_edges_126");
+    json_t *n = json_object_get(root, "n_qubits");
+    int status = TN_OK;
+    if (!json_is_integer(n) || json_integer_value(n) < 1 || json_integer_value(n) > 100000)
+        status = tn_fail(TN_ERR_INPUT, "%s: no \"n_qubits\" (an IBM conf_*.json or Origin's grid topology)", path);
+    else if (!json_is_array(cm) && !json_is_array(grid))
+        status = tn_fail(TN_ERR_INPUT, "%s: no \"coupling_map\" (IBM) or \"full_grid_edges_126\" (Origin)", path);
+    if (status == TN_OK) {
+        g->nqubits = (int)json_integer_value(n);
+        const char *name = json_string_value(json_object_get(root, "backend_name"));
+        snprintf(g->name, sizeof g->name, "%s", name ? name : json_is_array(grid) ? "wukong72-grid" : "device");
+        status = read_edge_list(g, json_is_array(cm) ? cm : grid, path, json_is_array(cm) ? "coupling_map"
+                                                                                          : "full_grid_edges_126");
+    }
+    json_decref(root);
+    if (status) device_free(g);
+    return status;
+}
+
+int device_line(int n, device_graph *g)
+{
+    memset(g, 0, sizeof *g);
+    g->nqubits = n;
+    snprintf(g->name, sizeof g->name, "line-%d", n);
+    for (int q = 0; q + 1 < n; q++) CALL(add_edge(g, q, q + 1));
+    return TN_OK;
+}
+
+int device_grid(int rows, int cols, device_graph *g)
+{
+    memset(g, 0, sizeof *g);
+    g->nqubits = rows * cols;
+    snprintf(g->name, sizeof g->name, "grid-%dx%d", rows, cols);
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) {
+            if (c + 1 < cols) CALL(add_edge(g, r * cols + c, r * cols + c + 1));
+            if (r + 1 < rows) CALL(add_edge(g, r * cols + c, (r + 1) * cols + c));
+        }
+    return TN_OK;
+}
+
+void device_free(device_graph *g)
+{
+    free(g->edges);
+    memset(g, 0, sizeof *g);
+}
+
+/* ---- placement ------------------------------------------------------------ */
+
+static int qubit_usable(const noise_model *noise, int q)
+{
+    if (!noise) return 1;
+    if (noise->nqubits > 0 && q >= noise->nqubits) return 0;
+    return !noise_qubit_params(noise, q)->faulty;
+}
+
+/* A coupler is usable when the calibration has a working CZ on it. */
+static int coupler_usable(const noise_model *noise, int a, int b)
+{
+    if (!noise) return 1;
+    circ_op op;
+    memset(&op, 0, sizeof op);
+    op.kind = OP_GATE;
+    op.gate = GATE_CZ;
+    op.nqubits = 2;
+    op.qubits[0] = a;
+    op.qubits[1] = b;
+    op.cond_reg = -1;
+    const noise_rule *r = noise_lookup(noise, &op);
+    return noise->strict ? r && !r->faulty : !(r && r->faulty);
+}
+
+/* Number of free usable neighbours of q. */
+static int free_degree(int q, const int *adj_start, const int *adj, const unsigned char *taken)
+{
+    int d = 0;
+    for (int e = adj_start[q]; e < adj_start[q + 1]; e++) d += !taken[adj[e]];
+    return d;
+}
+
+int blocks_place(const device_graph *g, int k, const noise_model *noise, int *blocks)
+{
+    int n = g->nqubits, count = 0;
+    int *deg = calloc((size_t)n + 1, sizeof(int)), *start = calloc((size_t)n + 2, sizeof(int));
+    int *adj = calloc((size_t)2 * g->nedges + 1, sizeof(int)), *member = calloc((size_t)k + 1, sizeof(int));
+    unsigned char *taken = calloc((size_t)n + 1, 1), *dead = calloc((size_t)n + 1, 1);
+    if (!deg || !start || !adj || !member || !taken || !dead) goto out;
+    for (int q = 0; q < n; q++) taken[q] = !qubit_usable(noise, q);
+    for (int e = 0; e < g->nedges; e++) {
+        int a = g->edges[e][0], b = g->edges[e][1];
+        if (!taken[a] && !taken[b] && coupler_usable(noise, a, b)) { deg[a]++; deg[b]++; }
+    }
+    for (int q = 0; q < n; q++) start[q + 1] = start[q] + deg[q];
+    memset(deg, 0, (size_t)n * sizeof(int));
+    for (int e = 0; e < g->nedges; e++) {
+        int a = g->edges[e][0], b = g->edges[e][1];
+        if (taken[a] || taken[b] || !coupler_usable(noise, a, b)) continue;
+        adj[start[a] + deg[a]++] = b;
+        adj[start[b] + deg[b]++] = a;
+    }
+    for (;;) {
+        /* seed: the free qubit with the fewest free neighbours (corners first) */
+        int seed = -1, best = 1 << 30;
+        for (int q = 0; q < n; q++) {
+            if (taken[q] || dead[q]) continue;
+            int d = free_degree(q, start, adj, taken);
+            if ((k == 1 || d > 0) && d < best) { best = d; seed = q; }
+        }
+        if (seed < 0) break;
+        int size = 1;
+        member[0] = seed;
+        taken[seed] = 1;
+        while (size < k) {   /* grow by the frontier qubit with the fewest free neighbours */
+            int pick = -1, pick_deg = 1 << 30;
+            for (int i = 0; i < size; i++)
+                for (int e = start[member[i]]; e < start[member[i] + 1]; e++) {
+                    int q = adj[e];
+                    if (taken[q]) continue;
+                    int d = free_degree(q, start, adj, taken);
+                    if (d < pick_deg) { pick_deg = d; pick = q; }
+                }
+            if (pick < 0) break;
+            member[size++] = pick;
+            taken[pick] = 1;
+        }
+        if (size < k) {   /* no room here: free the qubits, never seed from this one again */
+            for (int i = 0; i < size; i++) taken[member[i]] = 0;
+            dead[seed] = 1;
+            continue;
+        }
+        memcpy(blocks + (size_t)count * k, member, (size_t)k * sizeof(int));
+        count++;
+    }
+out:
+    free(deg); free(start); free(adj); free(member); free(taken); free(dead);
+    return count;
+}
+
+/* ---- compilation ------------------------------------------------------------ */
+
+typedef struct {
+    int k;
+    double complex pend[BLOCKS_MAX_K][4];   /* one-qubit gates not yet emitted (row-major 2x2) */
+    native_op *ops;
+    int nops;
+} builder;
+
+static void mat_mul2(const double complex *a, const double complex *b, double complex *out)
+{
+    double complex r[4] = {a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3], a[2] * b[0] + a[3] * b[2],
+                           a[2] * b[1] + a[3] * b[3]};
+    memcpy(out, r, sizeof r);
+}
+
+static void apply1(builder *b, int q, const double complex *m) { mat_mul2(m, b->pend[q], b->pend[q]); }
+
+/* U3 angles of a 2x2 unitary (up to a global phase). */
+static void u3_angles(const double complex *u, double *theta, double *phi, double *lambda)
+{
+    double c = cabs(u[0]), s = cabs(u[2]);
+    *theta = 2 * atan2(s, c);
+    if (s < 1e-14) {              /* diagonal: a phase on |1> */
+        *phi = 0;
+        *lambda = carg(u[3]) - carg(u[0]);
+    } else if (c < 1e-14) {       /* anti-diagonal */
+        *phi = 0;
+        *lambda = carg(-u[1]) - carg(u[2]);
+    } else {
+        double alpha = carg(u[0]);
+        *phi = carg(u[2]) - alpha;
+        *lambda = carg(-u[1]) - alpha;
+    }
+}
+
+static void flush(builder *b, int q)
+{
+    double complex *u = b->pend[q];
+    int identity = cabs(u[1]) < 1e-14 && cabs(u[2]) < 1e-14 && cabs(u[3] - u[0]) < 1e-14;
+    if (!identity) {
+        native_op *op = &b->ops[b->nops++];
+        memset(op, 0, sizeof *op);
+        op->q0 = q;
+        u3_angles(u, &op->theta, &op->phi, &op->lambda);
+    }
+    u[0] = 1; u[1] = 0; u[2] = 0; u[3] = 1;
+}
+
+static void emit_cz(builder *b, int a, int c)
+{
+    flush(b, a);
+    flush(b, c);
+    native_op *op = &b->ops[b->nops++];
+    memset(op, 0, sizeof *op);
+    op->cz = 1;
+    op->q0 = a;
+    op->q1 = c;
+}
+
+static const double complex H2[4] = {M_SQRT1_2, M_SQRT1_2, M_SQRT1_2, -M_SQRT1_2};
+
+static void emit_cnot(builder *b, int control, int target)
+{
+    apply1(b, target, H2);
+    emit_cz(b, control, target);
+    apply1(b, target, H2);
+}
+
+static void rotation(char axis, double angle, double complex *m)
+{
+    double c = cos(angle / 2), s = sin(angle / 2);
+    if (axis == 'y') { m[0] = c; m[1] = -s; m[2] = s; m[3] = c; }
+    else { m[0] = cexp(-I * angle / 2); m[1] = 0; m[2] = 0; m[3] = cexp(I * angle / 2); }
+}
+
+static unsigned gray(unsigned i) { return i ^ (i >> 1); }
+
+/* The rotation R_axis(theta[p]) on target, for every pattern p of the m
+ * controls (bit j of p = control ctrl[j]): 2^m rotations and 2^m CNOTs in
+ * Gray-code order, angles phi = M^-1 theta with M_jp = (-1)^(j . gray(p)). */
+static void multiplexed(builder *b, char axis, int target, const int *ctrl, int m, const double *theta)
+{
+    unsigned count = 1u << m;
+    for (unsigned i = 0; i < count; i++) {
+        double phi = 0;
+        for (unsigned j = 0; j < count; j++) phi += (__builtin_popcount(j & gray(i)) & 1) ? -theta[j] : theta[j];
+        phi /= count;
+        double complex r[4];
+        rotation(axis, phi, r);
+        apply1(b, target, r);
+        if (m == 0) continue;
+        unsigned bit = i == count - 1 ? (unsigned)m - 1 : (unsigned)__builtin_ctz(gray(i) ^ gray(i + 1));
+        emit_cnot(b, ctrl[bit], target);
+    }
+}
+
+/* Mottonen et al.: magnitudes by RY multiplexors from the top qubit down,
+ * then the phases as a diagonal by RZ multiplexors from qubit 0 up. */
+static void prep_mottonen(builder *b, const double complex *v)
+{
+    int k = b->k;
+    unsigned d = 1u << k;
+    double theta[1 << BLOCKS_MAX_K], omega[1 << BLOCKS_MAX_K];
+    int ctrl[BLOCKS_MAX_K];
+    for (int t = k - 1; t >= 0; t--) {
+        int m = k - 1 - t;
+        for (int j = 0; j < m; j++) ctrl[j] = t + 1 + j;
+        for (unsigned p = 0; p < (1u << m); p++) {
+            double n0 = 0, n1 = 0;
+            for (unsigned i = 0; i < d; i++) {
+                if ((i >> (t + 1)) != p) continue;
+                double w = creal(v[i] * conj(v[i]));
+                if (i >> t & 1) n1 += w; else n0 += w;
+            }
+            theta[p] = 2 * atan2(sqrt(n1), sqrt(n0));
+        }
+        multiplexed(b, 'y', t, ctrl, m, theta);
+    }
+    for (unsigned i = 0; i < d; i++) omega[i] = cabs(v[i]) > 0 ? carg(v[i]) : 0;
+    for (int t = 0; t < k; t++) {   /* omega holds the phases of qubits t..k-1 */
+        int m = k - 1 - t;
+        for (int j = 0; j < m; j++) ctrl[j] = t + 1 + j;
+        for (unsigned p = 0; p < (1u << m); p++) {
+            theta[p] = omega[2 * p + 1] - omega[2 * p];
+            omega[p] = (omega[2 * p] + omega[2 * p + 1]) / 2;
+        }
+        multiplexed(b, 'z', t, ctrl, m, theta);
+    }
+}
+
+/* k = 2 by the Schmidt decomposition M = A diag(s) V^H of the 2x2 matrix
+ * M[b1][b0] = v[b0 + 2 b1]: RY on q1, one CNOT q1 -> q0, then A on q1 and
+ * (V^H)^T on q0. */
+static int prep_schmidt(builder *b, const double complex *v)
+{
+    lapack_complex_double mat[4] = {v[0], v[1], v[2], v[3]}, a[4], vh[4];
+    double s[2], superb[1];
+    if (LAPACKE_zgesvd(LAPACK_ROW_MAJOR, 'A', 'A', 2, 2, mat, 2, s, a, 2, vh, 2, superb) != 0) return -1;
+    double complex ry[4], at[4] = {a[0], a[1], a[2], a[3]}, w[4] = {vh[0], vh[2], vh[1], vh[3]};
+    rotation('y', 2 * atan2(s[1], s[0]), ry);
+    apply1(b, 1, ry);
+    if (s[1] > 1e-15 * s[0]) emit_cnot(b, 1, 0);
+    apply1(b, 1, at);
+    apply1(b, 0, w);
+    return 0;
+}
+
+int blocks_max_ops(int k)
+{
+    if (k < 1 || k > BLOCKS_MAX_K) return 0;
+    return 2 * (1 << k) * 3 + k + 8;   /* 2^k rotations per stage -> at most 3 ops each, plus final U3s */
+}
+
+int blocks_state_prep(int k, const double complex *v, native_op *ops)
+{
+    if (k < 1 || k > BLOCKS_MAX_K) return -1;
+    builder b;
+    memset(&b, 0, sizeof b);
+    b.k = k;
+    b.ops = ops;
+    for (int q = 0; q < k; q++) { b.pend[q][0] = 1; b.pend[q][3] = 1; }
+    if (k == 1) {
+        double complex u[4] = {v[0], -conj(v[1]), v[1], conj(v[0])};
+        apply1(&b, 0, u);
+    } else if (k == 2) {
+        if (prep_schmidt(&b, v) != 0) return -1;
+    } else {
+        prep_mottonen(&b, v);
+    }
+    for (int q = 0; q < k; q++) flush(&b, q);
+    return b.nops;
+}
+
+/* ---- emission ------------------------------------------------------------- */
+
+int text_printf(text_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int need = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (need < 0) return TN_ERR_INTERNAL;
+    if (b->len + (size_t)need + 1 > b->cap) {
+        size_t cap = (b->cap ? 2 * b->cap : 4096) + (size_t)need;
+        char *grown = realloc(b->text, cap);
+        if (!grown) return TN_ERR_MEMORY;
+        b->text = grown;
+        b->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->text + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)need;
+    return TN_OK;
+}
+
+/* IBM: U3(theta, phi, lambda) = RZ(phi + pi) SX RZ(theta + pi) SX RZ(lambda)
+ * up to a global phase (time order: rz(lambda) first); a diagonal U3 is one RZ. */
+int blocks_emit_qasm(text_buf *b, const native_op *ops, int nops, const int *qubits)
+{
+    for (int i = 0; i < nops; i++) {
+        const native_op *o = &ops[i];
+        if (o->cz) { CALL(text_printf(b, "cz q[%d],q[%d];\n", qubits[o->q0], qubits[o->q1])); continue; }
+        int q = qubits[o->q0];
+        if (fabs(o->theta) < 1e-14) {
+            CALL(text_printf(b, "rz(%.17g) q[%d];\n", o->phi + o->lambda, q));
+            continue;
+        }
+        CALL(text_printf(b, "rz(%.17g) q[%d];\nsx q[%d];\nrz(%.17g) q[%d];\nsx q[%d];\nrz(%.17g) q[%d];\n", o->lambda,
+                         q, q, o->theta + M_PI, q, q, o->phi + M_PI, q));
+    }
+    return TN_OK;
+}
+
+int blocks_emit_originir(text_buf *b, const native_op *ops, int nops, const int *qubits)
+{
+    for (int i = 0; i < nops; i++) {
+        const native_op *o = &ops[i];
+        if (o->cz) CALL(text_printf(b, "CZ q[%d],q[%d]\n", qubits[o->q0], qubits[o->q1]));
+        else CALL(text_printf(b, "U3 q[%d],(%.17g,%.17g,%.17g)\n", qubits[o->q0], o->theta, o->phi, o->lambda));
+    }
+    return TN_OK;
+}

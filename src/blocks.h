@@ -1,0 +1,71 @@
+/* blocks.h - adapter blocks on a device: the coupling graph, disjoint
+ * connected k-qubit blocks on it, and the compilation of a block's state
+ * (amplitude encoding followed by the adapter's unitary, merged into one
+ * state preparation) into native gates: one-qubit U3 and CZ.
+ *
+ * Compilation: k = 2 by the Schmidt decomposition (one CZ, the fewest any
+ * entangled two-qubit state needs); k >= 3 by uniformly controlled RY then
+ * RZ rotations (Mottonen et al., quant-ph/0407010) with Gray-code CNOT
+ * ladders, 2^(k+1) - 2k - 2 ... (see blocks_state_prep) CZ; runs of one-qubit
+ * gates are merged into one U3. Emission writes OpenQASM 2 with IBM's native
+ * set (rz, sx, x, cz) or OriginIR (U3, CZ).
+ * Not for: running circuits (run.c), the adapter spec (adapters.c). */
+#ifndef TN_BLOCKS_H
+#define TN_BLOCKS_H
+
+#include <complex.h>
+#include <stddef.h>
+
+#include "noise.h"
+
+typedef struct {
+    int nqubits;
+    int nedges;
+    int (*edges)[2];           /* undirected, each once (a < b) */
+    char name[64];
+} device_graph;
+
+/* Reads a coupling graph: an IBM conf_*.json ("coupling_map"), Origin's grid
+ * topology JSON ("full_grid_edges_126"/"n_qubits"), or builds a line of n or
+ * a rows x cols grid (kind "line" / "grid"). Returns TN_OK, TN_ERR_IO,
+ * TN_ERR_INPUT or TN_ERR_MEMORY. */
+int device_read(const char *path, device_graph *g);
+int device_line(int n, device_graph *g);
+int device_grid(int rows, int cols, device_graph *g);
+void device_free(device_graph *g);
+
+/* Chooses disjoint connected k-qubit blocks (as many as it can, greedily from
+ * the least connected qubits) avoiding qubits and couplers the noise model
+ * marks unusable or lacks (noise may be NULL). blocks: at least
+ * nqubits/k * k ints; qubit j of block b is blocks[b*k + j]. Returns the
+ * number of blocks. */
+int blocks_place(const device_graph *g, int k, const noise_model *noise, int *blocks);
+
+/* One native operation of a compiled block: U3(theta, phi, lambda) on q0, or
+ * CZ on (q0, q1) (block-local qubit indices). */
+typedef struct {
+    int cz;
+    int q0, q1;
+    double theta, phi, lambda;
+} native_op;
+
+/* Compiles the preparation of the k-qubit state v (2^k amplitudes, bit j of
+ * the index = block qubit j, normalised) from |0...0> into ops (at most
+ * blocks_max_ops(k)); returns the number of operations, or -1 when k is out
+ * of range (1..BLOCKS_MAX_K). */
+#define BLOCKS_MAX_K 6
+int blocks_max_ops(int k);
+int blocks_state_prep(int k, const double complex *v, native_op *ops);
+
+/* Appends ops on the device qubits qubits[] to text as OpenQASM 2 in IBM's
+ * native gates (rz, sx, x, cz) or as OriginIR (U3, CZ). Returns TN_OK or
+ * TN_ERR_MEMORY. */
+typedef struct {
+    char *text;
+    size_t len, cap;
+} text_buf;
+int text_printf(text_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int blocks_emit_qasm(text_buf *b, const native_op *ops, int nops, const int *qubits);
+int blocks_emit_originir(text_buf *b, const native_op *ops, int nops, const int *qubits);
+
+#endif
