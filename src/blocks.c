@@ -136,6 +136,64 @@ static int free_degree(int q, const int *adj_start, const int *adj, const unsign
     return d;
 }
 
+/* Kuhn's augmenting path from left qubit u; match[] pairs both ways. */
+static int augment(int u, const int *start, const int *adj, int *match, unsigned char *seen)
+{
+    for (int e = start[u]; e < start[u + 1]; e++) {
+        int w = adj[e];
+        if (seen[w]) continue;
+        seen[w] = 1;
+        if (match[w] < 0 || augment(match[w], start, adj, match, seen)) {
+            match[w] = u;
+            match[u] = w;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* k = 2 on a bipartite coupling graph (heavy-hex and square grids are): a
+ * maximum matching by augmenting paths. Returns -1 if the graph is not
+ * bipartite (the greedy placement is used then). */
+static int place_pairs(int n, const int *start, const int *adj, const unsigned char *usable, int *blocks)
+{
+    int *color = malloc((size_t)n * sizeof(int)), *queue = malloc((size_t)n * sizeof(int));
+    int *match = malloc((size_t)n * sizeof(int));
+    unsigned char *seen = malloc((size_t)n + 1);
+    int count = -1;
+    if (!color || !queue || !match || !seen) goto out;
+    for (int q = 0; q < n; q++) { color[q] = -1; match[q] = -1; }
+    for (int s = 0; s < n; s++) {   /* two-colour every component */
+        if (color[s] >= 0 || !usable[s]) continue;
+        int head = 0, tail = 0;
+        color[s] = 0;
+        queue[tail++] = s;
+        while (head < tail) {
+            int u = queue[head++];
+            for (int e = start[u]; e < start[u + 1]; e++) {
+                int w = adj[e];
+                if (color[w] < 0) { color[w] = 1 - color[u]; queue[tail++] = w; }
+                else if (color[w] == color[u]) goto out;   /* an odd cycle */
+            }
+        }
+    }
+    for (int u = 0; u < n; u++) {
+        if (!usable[u] || color[u] != 0) continue;
+        memset(seen, 0, (size_t)n);
+        augment(u, start, adj, match, seen);
+    }
+    count = 0;
+    for (int u = 0; u < n; u++)
+        if (usable[u] && color[u] == 0 && match[u] >= 0) {
+            blocks[2 * count] = u;
+            blocks[2 * count + 1] = match[u];
+            count++;
+        }
+out:
+    free(color); free(queue); free(match); free(seen);
+    return count;
+}
+
 int blocks_place(const device_graph *g, int k, const noise_model *noise, int *blocks)
 {
     int n = g->nqubits, count = 0;
@@ -155,6 +213,13 @@ int blocks_place(const device_graph *g, int k, const noise_model *noise, int *bl
         if (taken[a] || taken[b] || !coupler_usable(noise, a, b)) continue;
         adj[start[a] + deg[a]++] = b;
         adj[start[b] + deg[b]++] = a;
+    }
+    if (k == 2) {
+        unsigned char *usable = calloc((size_t)n + 1, 1);
+        for (int q = 0; usable && q < n; q++) usable[q] = !taken[q];
+        int pairs = usable ? place_pairs(n, start, adj, usable, blocks) : -1;
+        free(usable);
+        if (pairs >= 0) { count = pairs; goto out; }
     }
     for (;;) {
         /* seed: the free qubit with the fewest free neighbours (corners first) */
