@@ -1,0 +1,162 @@
+#!/usr/bin/perl
+# adapters.t - `tnemu adapters` end to end: outputs against U x computed here
+# (Gauss-Jordan in Perl, 10^6 shots, signs), a 156-qubit circuit of 78 blocks
+# (bond dimension, each block equal to the block emulated alone), the same
+# output on 1 and 2 ranks and any group count, device specs from the shared
+# calibrations with noise, and malformed specs.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Test::More;
+use JSON::PP;
+use List::Util qw(max sum);
+use Tnemu qw(tnemu run_tnemu read_json shared_data tmpdir write_file);
+
+my $dir = tmpdir();
+my $json = JSON::PP->new->canonical;
+
+# U = (I - K/2)(I + K/2)^-1 for a real skew-symmetric K, by Gauss-Jordan.
+sub cayley {
+    my ($k) = @_;
+    my $d = @$k;
+    my @a = map { my $i = $_; [ (map { ($i == $_) + 0.5 * $k->[$i][$_] } 0 .. $d - 1), (map { $i == $_ ? 1 : 0 } 0 .. $d - 1) ] } 0 .. $d - 1;
+    for my $c (0 .. $d - 1) {
+        my ($p) = sort { abs($a[$b][$c]) <=> abs($a[$a][$c]) } $c .. $d - 1;
+        @a[$c, $p] = @a[$p, $c];
+        my $piv = $a[$c][$c];
+        $_ /= $piv for @{ $a[$c] };
+        for my $r (0 .. $d - 1) {
+            next if $r == $c;
+            my $f = $a[$r][$c];
+            $a[$r][$_] -= $f * $a[$c][$_] for 0 .. 2 * $d - 1;
+        }
+    }
+    return [ map { my $i = $_; [ map { my $j = $_; sum(map { (($i == $_) - 0.5 * $k->[$i][$_]) * $a[$_][$d + $j] } 0 .. $d - 1) } 0 .. $d - 1 ] } 0 .. $d - 1 ];
+}
+
+# ---- 10^6 shots against U x --------------------------------------------------
+my @gen = (0.3, -0.7, 0.2, 1.1, -0.4, 0.9);   # K[0][1], K[0][2], K[0][3], K[1][2], K[1][3], K[2][3]
+my @k = map { [ (0) x 4 ] } 0 .. 3;
+my $at = 0;
+for my $i (0 .. 3) { for my $j ($i + 1 .. 3) { $k[$i][$j] = $gen[$at]; $k[$j][$i] = -$gen[$at]; $at++ } }
+my $u = cayley(\@k);
+my @x = (0.5, -1.2, 0.8, 0.3, -0.6, 0.1, 0.9, -0.4);   # two pieces
+my $spec = write_file("$dir/exact.json", $json->encode({
+    device => { kind => 'line', qubits => 4 }, block_qubits => 2, generators => [ \@gen ],
+    inputs => [ \@x ], shots => 1000000, seed => 5 }));
+my ($status, undef, $err) = run_tnemu('adapters', $spec, '-o', "$dir/exact.out.json", '-q');
+ok($status == 0, 'adapters runs a 2-block line spec') or diag($err);
+my $r = read_json("$dir/exact.out.json");
+my $worst = 0;
+my $signs = 1;
+for my $p (0 .. 1) {
+    my @xp = @x[4 * $p .. 4 * $p + 3];
+    my $norm = sqrt(sum(map { $_ * $_ } @xp));
+    for my $i (0 .. 3) {
+        my $y = sum(map { $u->[$i][$_] * $xp[$_] } 0 .. 3);
+        my $got = $r->{inputs}[0]{output}[4 * $p + $i];
+        my $sd = $norm / (2 * sqrt(1e6));        # sd of sqrt(p-hat) |x|
+        $worst = max($worst, abs($got - $y) / $sd);
+        $signs &&= ($got <=> 0) == ($y <=> 0) || abs($y) < 1e-3;
+    }
+}
+ok($worst < 5, sprintf('10^6 shots reproduce U x (Cayley computed here) within shot noise (worst %.2f sd)', $worst));
+ok($signs, 'the signs restored from the exact U x are right');
+is($r->{two_qubit_gates_per_block}, 1, 'encoding + U merged into one preparation: 1 CZ per 2-qubit block');
+ok($r->{mean_relative_error} < 0.01, "mean relative error $r->{mean_relative_error} at 10^6 shots");
+
+# ---- 156 qubits, 78 blocks -----------------------------------------------------
+my @big = map { sin(0.37 * $_ + 0.1) } 0 .. 78 * 4 - 1;
+my $bigspec = write_file("$dir/big.json", $json->encode({
+    device => { kind => 'line', qubits => 156 }, block_qubits => 2, generators => [ \@gen ],
+    inputs => [ \@big ], shots => 2000 }));
+($status, undef, $err) = run_tnemu('adapters', $bigspec, '-o', "$dir/big.out.json", '--emit', "$dir/big", '-q');
+ok($status == 0, '78 pieces on a 156-qubit line') or diag($err);
+$r = read_json("$dir/big.out.json");
+is($r->{blocks_per_circuit}, 78, '78 two-qubit blocks in one circuit');
+ok($r->{max_bond_dimension} <= 4, "the bond dimension never exceeds 4 (largest $r->{max_bond_dimension})");
+ok(-s "$dir/big/circuit-0.qasm", '--emit writes the OpenQASM circuit');
+# each block alone: the distribution of two bits is fixed by <Za>, <Zb>, <Za Zb>
+my @probe = (0, 13, 40, 77);
+my @obs = map { my $b = $_; ("Z" . 2 * $b, "Z" . (2 * $b + 1), "Z" . 2 * $b . " Z" . (2 * $b + 1)) } @probe;
+($status, undef, $err) = run_tnemu('run', "$dir/big/circuit-0.qasm", '--shots', '0', (map { ('--observable', $_) } @obs),
+                                   '-o', "$dir/big.run.json", '-q');
+my $bigrun = read_json("$dir/big.run.json");
+my $same = $status == 0;
+for my $b (@probe) {
+    my $one = write_file("$dir/one$b.json", $json->encode({
+        device => { kind => 'line', qubits => 2 }, block_qubits => 2, generators => [ \@gen ],
+        inputs => [ [ @big[4 * $b .. 4 * $b + 3] ] ], shots => 10 }));
+    run_tnemu('adapters', $one, '--emit', "$dir/one$b", '-o', "$dir/one$b.out.json", '-q');
+    my ($s2) = run_tnemu('run', "$dir/one$b/circuit-0.qasm", '--shots', '0', '--observable', 'Z0', '--observable', 'Z1',
+                         '--observable', 'Z0 Z1', '-o', "$dir/one$b.run.json", '-q');
+    my $small = read_json("$dir/one$b.run.json");
+    my ($a, $c) = (2 * $b, 2 * $b + 1);
+    $same &&= $s2 == 0 && abs($small->{expectation_values}{Z0} - $bigrun->{expectation_values}{"Z$a"}) < 1e-12
+        && abs($small->{expectation_values}{Z1} - $bigrun->{expectation_values}{"Z$c"}) < 1e-12
+        && abs($small->{expectation_values}{'Z0 Z1'} - $bigrun->{expectation_values}{"Z$a Z$c"}) < 1e-12;
+}
+ok($same, 'blocks 0, 13, 40, 77 of the 156-qubit circuit equal each block emulated alone (<Z>, <ZZ> to 1e-12)');
+
+# ---- ranks and groups ------------------------------------------------------------
+my $farm = write_file("$dir/farm.json", $json->encode({
+    device => { kind => 'grid', rows => 2, cols => 3 }, block_qubits => 2, generators => { random => 3 },
+    inputs => { random => 4, count => 5, pieces => 3 }, shots => 3000, seed => 9 }));
+($status, undef, $err) = run_tnemu('adapters', $farm, '-o', "$dir/farm1.json", '-q');
+ok($status == 0, 'a 5-circuit batch on one process') or diag($err);
+my $mpirun = 'OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe';
+my $bin = tnemu();
+for my $case ([2, 2], [3, 1], [3, 3]) {
+    my ($np, $g) = @$case;
+    system("$mpirun -n $np $bin adapters $farm --groups $g -q -o $dir/farm-$np-$g.json >/dev/null 2>&1");
+    my $other = -e "$dir/farm-$np-$g.json" ? read_json("$dir/farm-$np-$g.json") : {};
+    my $one = read_json("$dir/farm1.json");
+    is_deeply($other->{inputs}, $one->{inputs}, "$np ranks, $g groups: the same outputs as one process");
+}
+
+# ---- devices from the shared calibrations -----------------------------------------
+SKIP: {
+    my $data = shared_data();
+    skip 'shared data absent (../shared/data)', 3 unless $data;
+    my $fez = write_file("$dir/fez.json", $json->encode({
+        device => { kind => 'ibm', file => "$data/ibm-backends/fez/conf_fez.json" }, block_qubits => 2,
+        generators => { random => 1 }, inputs => { random => 2, count => 1, pieces => 64 }, shots => 4000,
+        noise => "$data/ibm-backends/fez/props_fez.json", trajectories => 20 }));
+    ($status, undef, $err) = run_tnemu('adapters', $fez, '-o', "$dir/fez.out.json", '-q', '--emit', "$dir/fez");
+    ok($status == 0, 'fez with its calibration') or diag($err);
+    my $noisy = read_json("$dir/fez.out.json");
+    ($status) = run_tnemu('adapters', $fez, '--noise-scale', '0', '-o', "$dir/fez0.out.json", '-q');
+    my $clean = read_json("$dir/fez0.out.json");
+    ok($noisy->{blocks_per_circuit} >= 50 && $clean->{blocks_per_circuit} == 64,
+       "fez: $clean->{blocks_per_circuit} blocks (the maximum matching of heavy-hex), $noisy->{blocks_per_circuit} on working couplers");
+    ok($noisy->{mean_relative_error} > $clean->{mean_relative_error},
+       sprintf('noise raises the error (%.4f noisy vs %.4f noiseless)', $noisy->{mean_relative_error}, $clean->{mean_relative_error}));
+}
+
+# ---- malformed specs ---------------------------------------------------------------
+my @bad = (
+    [ 'JSON syntax',        "{\n\"device\": ,}",                                                   qr/:2:\d+: error:/ ],
+    [ 'no device kind',     '{"device": {}}',                                                      qr/"device" needs "kind"/ ],
+    [ 'unknown device',     '{"device": {"kind": "torus"}}',                                       qr/"device.kind" must be one of: ibm, origin, line, grid/ ],
+    [ 'block size',         '{"device": {"kind": "line", "qubits": 4}, "block_qubits": 9}',        qr/"block_qubits" must be a number in \[1, 5\]/ ],
+    [ 'input length',       '{"device": {"kind": "line", "qubits": 4}, "block_qubits": 2, "inputs": [[1,2,3]]}', qr/inputs\[0\] has 3 numbers, not a multiple of 2\^k = 4/ ],
+    [ 'generator length',   '{"device": {"kind": "line", "qubits": 4}, "block_qubits": 2, "inputs": [[1,2,3,4]], "generators": [[1,2]]}', qr/a real generator of a 2-qubit block has 6 numbers/ ],
+    [ 'generator count',    '{"device": {"kind": "line", "qubits": 4}, "block_qubits": 2, "inputs": [[1,2,3,4,5,6,7,8,1,2,3,4]], "generators": [[1,2,3,4,5,6],[1,2,3,4,5,6]]}', qr/2 generators for 3 pieces per input: give 1 or 3/ ],
+    [ 'ragged inputs',      '{"device": {"kind": "line", "qubits": 4}, "block_qubits": 2, "inputs": [[1,2,3,4],[1,2]]}', qr/inputs\[1\] is not a list of 4 numbers/ ],
+    [ 'shots range',        '{"device": {"kind": "line", "qubits": 4}, "block_qubits": 2, "inputs": [[1,2,3,4]], "generators": [[1,2,3,4,5,6]], "shots": 0}', qr/"shots" must be a number in \[1, 1e\+09\]/ ],
+    [ 'no room',            '{"device": {"kind": "line", "qubits": 2}, "block_qubits": 3, "inputs": [[1,2,3,4,5,6,7,8]], "generators": {"random": 1}}', qr/no connected 3-qubit set/ ],
+    [ 'device file absent', '{"device": {"kind": "ibm", "file": "/nonexistent/conf.json"}}',       qr/cannot read device file/ ],
+);
+for my $case (@bad) {
+    my ($name, $text, $want) = @$case;
+    my $f = write_file("$dir/bad.json", $text);
+    unlink "$dir/bad.out.json";
+    my ($s, undef, $e) = run_tnemu('adapters', $f, '-o', "$dir/bad.out.json");
+    my @lines = grep { length } split /\n/, $e;
+    ok($s == 2 && @lines == 1 && $e =~ $want && !-e "$dir/bad.out.json", "bad spec: $name: exit 2, one line")
+        or diag("status $s\nstderr: $e\nwant: $want");
+}
+my ($s, undef, $e) = run_tnemu('adapters', $spec, '--groups', '5');
+ok($s == 2 && $e =~ /option --groups: '5' is not an integer in \[1, 1\]/, 'bad option: --groups beyond the ranks');
+done_testing();
