@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "adapters.h"
+#include "batch.h"
 #include "circuit.h"
 #include "compare.h"
 #include "error.h"
@@ -37,6 +38,8 @@ static const char *main_usage =
     "  info CIRCUIT    qubits, gates, depth, cut profile, predicted memory and time\n"
     "  adapters SPEC.json\n"
     "                  Cayley unitary adapter blocks on a device, emulated as one batch\n"
+    "  batch MANIFEST.json\n"
+    "                  many circuits with their own run options, farmed over MPI groups\n"
     "  compare EMULATED.json HARDWARE.json\n"
     "                  distances between hardware counts and an emulation, with a verdict\n"
     "\n"
@@ -115,16 +118,7 @@ static int parse_seed(const char *value, uint64_t *out)
     return TN_OK;
 }
 
-/* Everything `tnemu run` was asked to do. */
-typedef struct {
-    run_options run;
-    const char *circuit_path, *output, *format;
-    int quiet, help, seed_given;
-    long groups;                /* 0: chosen from the work */
-    const char *noise_path, *noise_format;
-    double noise_scale;
-    const char **list_storage;
-} run_request;
+
 
 /* The value of option argv[*i] (advancing *i), or a usage error. */
 static int option_value(int argc, char **argv, int *i, const char **value)
@@ -212,7 +206,7 @@ static int parse_run_option(int argc, char **argv, int *i, run_request *rq)
     return TN_OK;
 }
 
-static int parse_run_args(int argc, char **argv, run_request *rq)
+int cli_parse_run_args(int argc, char **argv, run_request *rq)
 {
     memset(rq, 0, sizeof *rq);
     rq->run.shots = -1;
@@ -288,7 +282,7 @@ static int read_broadcast(MPI_Comm world, const char *path, char **text, size_t 
 }
 
 /* Reads a circuit in the format given or implied by its name. */
-static int read_circuit(MPI_Comm world, const char *path, const char *format, circuit **out)
+int cli_read_circuit(MPI_Comm world, const char *path, const char *format, circuit **out)
 {
     char *text;
     size_t len = 0;
@@ -302,7 +296,7 @@ static int read_circuit(MPI_Comm world, const char *path, const char *format, ci
 
 /* The number of groups: as asked, else one state on all ranks for a static
  * circuit and one group per rank when shots run one by one. */
-static int choose_groups(const run_request *rq, const circuit *c, int ranks)
+int cli_choose_groups(const run_request *rq, const circuit *c, int ranks)
 {
     if (rq->groups > 0) return (int)rq->groups;
     circ_stats st;
@@ -354,7 +348,7 @@ static int command_run(int argc, char **argv)
     double t_start = run_now();
     run_request rq;
     match_blas_threads(world);
-    int status = parse_run_args(argc, argv, &rq);
+    int status = cli_parse_run_args(argc, argv, &rq);
     if (status == TN_OK && rq.help) {
         if (rank == 0) fputs(run_usage, stdout);
         free(rq.list_storage);
@@ -369,7 +363,7 @@ static int command_run(int argc, char **argv)
     double t_parse = 0, t_run = 0;
     if (status == TN_OK) {
         double t0 = run_now();
-        status = read_circuit(world, rq.circuit_path, rq.format, &c);
+        status = cli_read_circuit(world, rq.circuit_path, rq.format, &c);
         t_parse = run_now() - t0;
     }
     noise_model *noise = NULL;
@@ -378,7 +372,7 @@ static int command_run(int argc, char **argv)
         status = group_agree(world, status);   /* every rank read the file: agree before any collective */
         rq.run.noise = noise;
     }
-    if (status == TN_OK) status = group_create(world, choose_groups(&rq, c, ranks), &g);
+    if (status == TN_OK) status = group_create(world, cli_choose_groups(&rq, c, ranks), &g);
     if (status == TN_OK) {
         rq.run.grp = g;
         double t0 = run_now();
@@ -425,6 +419,8 @@ int cli_main(int argc, char **argv)
         int rank = 0;   /* info reads and prints: one rank is enough */
         MPI_Comm_rank(MPI_COMM_WORLD, &rank);
         status = rank == 0 ? info_command(argc, argv) : TN_OK;
+    } else if (strcmp(argv[1], "batch") == 0) {
+        status = batch_command(argc, argv);
     } else if (strcmp(argv[1], "adapters") == 0) {
         status = adapters_command(argc, argv);
     } else if (strcmp(argv[1], "compare") == 0) {
@@ -432,7 +428,7 @@ int cli_main(int argc, char **argv)
         MPI_Comm_rank(MPI_COMM_WORLD, &rank);
         status = rank == 0 ? compare_command(argc, argv) : TN_OK;
     } else {
-        status = tn_fail(TN_ERR_USAGE, "unknown command '%s' (commands: run, info, adapters, compare; see tnemu --help)", argv[1]);
+        status = tn_fail(TN_ERR_USAGE, "unknown command '%s' (commands: run, info, batch, adapters, compare; see tnemu --help)", argv[1]);
     }
     int rank = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);

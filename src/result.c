@@ -126,7 +126,7 @@ static json_t *mpi_json(const result_context *ctx, const run_result *res)
     return mpi;
 }
 
-static json_t *build_result(const circuit *c, const run_result *res, const result_context *ctx)
+json_t *result_build(const circuit *c, const run_result *res, const result_context *ctx)
 {
     const run_options *opt = ctx->options;
     json_t *root = json_object();
@@ -204,7 +204,7 @@ int result_write_text(const char *path, const char *text)
 
 int result_write(const char *path, const circuit *c, const run_result *res, const result_context *ctx)
 {
-    json_t *root = build_result(c, res, ctx);
+    json_t *root = result_build(c, res, ctx);
     if (!root) return tn_fail(TN_ERR_MEMORY, "out of memory building the result");
     char *text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
     json_decref(root);

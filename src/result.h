@@ -22,6 +22,10 @@ typedef struct {
     int stats_per_rank;
 } result_context;
 
+/* The result of c as a JSON object (the caller owns it); NULL when out of memory. */
+#include <jansson.h>
+json_t *result_build(const circuit *c, const run_result *res, const result_context *ctx);
+
 /* Writes the result of c as JSON to path ("-" or NULL: stdout). */
 int result_write(const char *path, const circuit *c, const run_result *res, const result_context *ctx);
 

@@ -1,0 +1,393 @@
+/* batch.c - `tnemu batch MANIFEST.json`: many circuits, each with its own
+ * `tnemu run` options, farmed dynamically over MPI groups; one result per
+ * task as JSON lines, in task order, whatever the rank and group counts.
+ *
+ * Manifest (docs/batch.md):
+ *   {"seed": 1, "defaults": ["--chi", "64"],
+ *    "tasks": [{"circuit": "a.qasm", "args": ["--shots", "100"]},
+ *              {"name": "bell", "qasm": "OPENQASM 2.0; ...", "args": [...]},
+ *              {"originir": "QINIT 2\n..."}]}
+ * A task's options are exactly `tnemu run`'s (same parser, same checks),
+ * after the defaults; its seed is seed + task index unless it sets one, so a
+ * task's result does not depend on which group ran it. Circuit files are
+ * relative to the manifest's folder.
+ * Farming: the leader of each group takes the next task index from a counter
+ * on world rank 0 (MPI_Fetch_and_op) and tells its group; results are
+ * gathered on world rank 0 at the end and written in task order. A task
+ * whose circuit or options are bad gets an "error" line and the batch goes
+ * on; the exit status is then 2.
+ * Not for: running one circuit (run.c), parsing options (cli.c). */
+#include "batch.h"
+
+#include <jansson.h>
+#include <libgen.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "error.h"
+#include "group.h"
+#include "noise.h"
+#include "originir.h"
+#include "qasm.h"
+#include "result.h"
+#include "run.h"
+
+static const char *batch_usage =
+    "usage: tnemu batch MANIFEST.json [OPTIONS]\n"
+    "\n"
+    "  --groups G         MPI groups the tasks are farmed over (1..ranks; default: one per rank,\n"
+    "                     at most one per task)\n"
+    "  -o FILE            write the results, one JSON line per task in task order (default: stdout)\n"
+    "  -q, --quiet        no summary on stderr\n"
+    "\n"
+    "Manifest: {\"seed\": S, \"defaults\": [run options], \"tasks\": [{\"circuit\": FILE | \"qasm\": TEXT |\n"
+    "\"originir\": TEXT, \"name\": NAME, \"args\": [run options]}, ...]} (docs/batch.md).\n";
+
+typedef struct {
+    char *path, *dir;
+    json_t *root;
+    json_t *tasks, *defaults;
+    unsigned long long seed;
+    long ntasks;
+} manifest;
+
+static int manifest_fail(const manifest *m, const char *what, long task)
+{
+    if (task >= 0) return tn_fail(TN_ERR_INPUT, "%s: tasks[%ld]: %s", m->path, task, what);
+    return tn_fail(TN_ERR_INPUT, "%s: %s", m->path, what);
+}
+
+static int string_list(const manifest *m, json_t *list, const char *what, long task)
+{
+    if (!list) return TN_OK;
+    char msg[160];
+    snprintf(msg, sizeof msg, "\"%s\" must be a list of strings (tnemu run options)", what);
+    if (!json_is_array(list)) return manifest_fail(m, msg, task);
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) if (!json_is_string(v)) return manifest_fail(m, msg, task);
+    return TN_OK;
+}
+
+static int manifest_read(const char *path, manifest *m)
+{
+    memset(m, 0, sizeof *m);
+    m->seed = 1;
+    if (!(m->path = strdup(path)) || !(m->dir = strdup(path))) return TN_ERR_MEMORY;
+    char *d = dirname(m->dir);
+    memmove(m->dir, d, strlen(d) + 1);
+    json_error_t err;
+    m->root = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+    if (!m->root) {
+        FILE *f = fopen(path, "rb");
+        if (!f) return tn_fail(TN_ERR_IO, "cannot read '%s'", path);
+        fclose(f);
+        return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", path, err.line, err.column, err.text);
+    }
+    m->tasks = json_object_get(m->root, "tasks");
+    m->defaults = json_object_get(m->root, "defaults");
+    json_t *seed = json_object_get(m->root, "seed");
+    if (!json_is_object(m->root)) return manifest_fail(m, "the manifest is a JSON object (docs/batch.md)", -1);
+    if (!json_is_array(m->tasks) || json_array_size(m->tasks) == 0)
+        return manifest_fail(m, "\"tasks\" must be a non-empty list", -1);
+    if (seed && (!json_is_integer(seed) || json_integer_value(seed) < 0))
+        return manifest_fail(m, "\"seed\" must be an integer >= 0", -1);
+    if (seed) m->seed = (unsigned long long)json_integer_value(seed);
+    CALL(string_list(m, m->defaults, "defaults", -1));
+    m->ntasks = (long)json_array_size(m->tasks);
+    for (long t = 0; t < m->ntasks; t++) {
+        json_t *task = json_array_get(m->tasks, (size_t)t);
+        if (!json_is_object(task)) return manifest_fail(m, "a task is an object", t);
+        int sources = !!json_object_get(task, "circuit") + !!json_object_get(task, "qasm") +
+                      !!json_object_get(task, "originir");
+        if (sources != 1) return manifest_fail(m, "give exactly one of \"circuit\", \"qasm\", \"originir\"", t);
+        json_t *src = json_object_get(task, "circuit");
+        if (!src) src = json_object_get(task, "qasm");
+        if (!src) src = json_object_get(task, "originir");
+        if (!json_is_string(src)) return manifest_fail(m, "the circuit is a string", t);
+        CALL(string_list(m, json_object_get(task, "args"), "args", t));
+    }
+    return TN_OK;
+}
+
+static void manifest_free(manifest *m)
+{
+    json_decref(m->root);
+    free(m->path);
+    free(m->dir);
+    memset(m, 0, sizeof *m);
+}
+
+/* ---- one task ---------------------------------------------------------------- */
+
+/* argv for `tnemu run CIRCUIT --seed S DEFAULTS... ARGS...`; strings point
+ * into the manifest or into storage. */
+static char **task_argv(const manifest *m, long t, const char *circuit, char *seed_text, int *argc)
+{
+    json_t *task = json_array_get(m->tasks, (size_t)t), *args = json_object_get(task, "args");
+    size_t n = 5 + json_array_size(m->defaults) + json_array_size(args);
+    char **argv = tn_calloc(n + 1, sizeof *argv);
+    if (!argv) return NULL;
+    int k = 0;
+    argv[k++] = "tnemu";
+    argv[k++] = "run";
+    argv[k++] = (char *)circuit;
+    argv[k++] = "--seed";
+    snprintf(seed_text, 32, "%llu", m->seed + (unsigned long long)t);
+    argv[k++] = seed_text;
+    for (size_t i = 0; i < json_array_size(m->defaults); i++) argv[k++] = (char *)json_string_value(json_array_get(m->defaults, i));
+    for (size_t i = 0; i < json_array_size(args); i++) argv[k++] = (char *)json_string_value(json_array_get(args, i));
+    *argc = k;
+    return argv;
+}
+
+/* The task's circuit: a file (relative to the manifest) read over the group,
+ * or inline text parsed on every rank. */
+static int task_circuit(const manifest *m, long t, tn_group *g, const char *format, char *name, size_t size,
+                        circuit **c)
+{
+    json_t *task = json_array_get(m->tasks, (size_t)t);
+    json_t *file = json_object_get(task, "circuit"), *qasm = json_object_get(task, "qasm");
+    json_t *ir = json_object_get(task, "originir");
+    if (file) {
+        const char *f = json_string_value(file);
+        if (f[0] == '/') snprintf(name, size, "%s", f);
+        else snprintf(name, size, "%s/%s", m->dir, f);
+        return cli_read_circuit(g->comm, name, format, c);
+    }
+    const char *text = json_string_value(qasm ? qasm : ir);
+    snprintf(name, size, "%s:tasks[%ld]", m->path, t);
+    return qasm ? qasm_parse_string(text, strlen(text), name, c) : originir_parse_string(text, strlen(text), name, c);
+}
+
+/* Runs task t on this group (collective over g->comm). The leader returns
+ * the task's JSON line in *line (a result, or an error entry). Returns a
+ * status only for failures that are not the task's input. */
+static int run_task(const manifest *m, long t, tn_group *g, char **line)
+{
+    char seed_text[32], name[4096];
+    json_t *task = json_array_get(m->tasks, (size_t)t);
+    const char *label = json_string_value(json_object_get(task, "name"));
+    const char *src = json_string_value(json_object_get(task, "circuit"));
+    int argc = 0;
+    char **argv = task_argv(m, t, src ? src : "inline", seed_text, &argc);
+    if (!argv) return TN_ERR_MEMORY;
+    run_request rq;
+    circuit *c = NULL;
+    noise_model *noise = NULL;
+    tn_group *one = NULL;
+    run_result res = {0};
+    double t0 = MPI_Wtime();
+    int status = cli_parse_run_args(argc, argv, &rq);
+    if (status == TN_OK && (rq.output || rq.groups || rq.help))
+        status = tn_fail(TN_ERR_USAGE, "options -o, --groups and --help belong to tnemu batch, not to a task");
+    if (status == TN_OK) status = task_circuit(m, t, g, rq.format, name, sizeof name, &c);
+    if (status == TN_OK && rq.noise_path) status = noise_load(rq.noise_path, rq.noise_format, rq.noise_scale, &noise);
+    status = group_agree(g->comm, status);   /* files read per rank: agree first */
+    rq.run.noise = noise;
+    if (status == TN_OK) status = group_create(g->comm, 1, &one);
+    if (status == TN_OK) {
+        rq.run.grp = one;
+        status = run_circuit(c, &rq.run, &res);
+        if (status) group_fail(one, status);
+    }
+    status = group_agree(g->comm, status);
+    if (status == TN_OK) status = run_collect(g->comm, &rq.run, &res);
+    json_t *root = NULL;
+    if (g->rank == 0) {
+        if (status == TN_OK) {
+            result_context ctx = {argc, argv, name, rq.run.seed, &rq.run, 0, MPI_Wtime() - t0, g->size, 1, NULL, 0};
+            root = result_build(c, &res, &ctx);
+        } else {
+            root = json_pack("{s:s}", "error", tn_last_message());
+        }
+        json_t *entry = json_pack("{s:I}", "task", (json_int_t)t);   /* task and name first */
+        if (entry && label) json_object_set_new(entry, "name", json_string(label));
+        if (entry && root && json_object_update(entry, root) == 0)
+            *line = json_dumps(entry, JSON_COMPACT | JSON_REAL_PRECISION(17) | JSON_PRESERVE_ORDER);
+        json_decref(entry);
+        json_decref(root);
+        if (!*line) status = TN_ERR_MEMORY;
+    }
+    int fatal = status == TN_ERR_MEMORY || status == TN_ERR_INTERNAL;
+    run_result_free(&res);
+    group_destroy(&one);
+    noise_destroy(&noise);
+    circ_destroy(&c);
+    free(rq.list_storage);
+    free(argv);
+    return fatal ? status : TN_OK;
+}
+
+/* ---- the farm ------------------------------------------------------------------- */
+
+/* The next task index from the counter on world rank 0, for this group. */
+static long next_task(MPI_Win win, tn_group *g)
+{
+    long next = 0, one = 1;
+    if (g->rank == 0) {
+        MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, win);
+        MPI_Fetch_and_op(&one, &next, MPI_LONG, 0, 0, MPI_SUM, win);
+        MPI_Win_unlock(0, win);
+    }
+    MPI_Bcast(&next, 1, MPI_LONG, 0, g->comm);
+    return next;
+}
+
+/* Gathers every leader's (task, line) pairs on world rank 0 into lines[]. */
+static int gather_lines(MPI_Comm world, const manifest *m, tn_group *g, char **lines)
+{
+    int rank, size;
+    MPI_Comm_rank(world, &rank);
+    MPI_Comm_size(world, &size);
+    /* pack: for each task done here, 8-byte index, 8-byte length, text */
+    size_t bytes = 0;
+    for (long t = 0; t < m->ntasks && g->rank == 0; t++) if (lines[t]) bytes += 16 + strlen(lines[t]);
+    char *pack = tn_malloc(bytes + 1), *at = pack;
+    if (!pack) return TN_ERR_MEMORY;
+    for (long t = 0; t < m->ntasks && g->rank == 0; t++) {
+        if (!lines[t]) continue;
+        long long idx = t, len = (long long)strlen(lines[t]);
+        memcpy(at, &idx, 8); memcpy(at + 8, &len, 8); memcpy(at + 16, lines[t], (size_t)len);
+        at += 16 + len;
+        if (rank != 0) { free(lines[t]); lines[t] = NULL; }
+    }
+    long long mine = (long long)bytes, *all = rank == 0 ? tn_calloc((size_t)size, sizeof *all) : NULL;
+    MPI_Gather(&mine, 1, MPI_LONG_LONG, all, 1, MPI_LONG_LONG, 0, world);
+    int status = TN_OK;
+    if (rank == 0) {
+        for (int r = 1; r < size && status == TN_OK; r++) {
+            if (!all[r]) continue;
+            char *buf = tn_malloc((size_t)all[r]);
+            if (!buf) { status = TN_ERR_MEMORY; break; }
+            MPI_Recv(buf, (int)all[r], MPI_CHAR, r, 77, world, MPI_STATUS_IGNORE);
+            for (char *p = buf; p < buf + all[r];) {
+                long long idx, len;
+                memcpy(&idx, p, 8); memcpy(&len, p + 8, 8);
+                if (!(lines[idx] = tn_malloc((size_t)len + 1))) { status = TN_ERR_MEMORY; break; }
+                memcpy(lines[idx], p + 16, (size_t)len);
+                lines[idx][len] = '\0';
+                p += 16 + len;
+            }
+            free(buf);
+        }
+    } else if (bytes) {
+        MPI_Send(pack, (int)bytes, MPI_CHAR, 0, 77, world);
+    }
+    free(all);
+    free(pack);
+    return status;
+}
+
+static int write_lines(const char *path, const manifest *m, char **lines, long *failed, const char **first_error)
+{
+    size_t total = 1;
+    for (long t = 0; t < m->ntasks; t++) total += strlen(lines[t]) + 1;
+    char *text = tn_malloc(total), *at = text;
+    if (!text) return TN_ERR_MEMORY;
+    *failed = 0;
+    for (long t = 0; t < m->ntasks; t++) {
+        size_t len = strlen(lines[t]);
+        memcpy(at, lines[t], len);
+        at += len;
+        *at++ = '\n';
+        json_t *e = json_loads(lines[t], 0, NULL);
+        if (json_object_get(e, "error") && (*failed)++ == 0) *first_error = lines[t];
+        json_decref(e);
+    }
+    at[-1] = '\0';   /* result_write_text and puts add the last newline */
+    int status = path ? result_write_text(path, text) : (puts(text) < 0 ? tn_fail(TN_ERR_IO, "cannot write the results") : TN_OK);
+    free(text);
+    return status;
+}
+
+typedef struct {
+    const char *manifest, *output;
+    long groups;
+    int quiet, help;
+} batch_request;
+
+static int parse_batch_args(int argc, char **argv, batch_request *rq, int ranks)
+{
+    memset(rq, 0, sizeof *rq);
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { rq->help = 1; return TN_OK; }
+        if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) { rq->quiet = 1; continue; }
+        if (a[0] != '-' || !a[1]) {
+            if (rq->manifest) return tn_fail(TN_ERR_USAGE, "tnemu batch takes one manifest; '%s' is a second one", a);
+            rq->manifest = a;
+            continue;
+        }
+        if (i + 1 >= argc) return tn_fail(TN_ERR_USAGE, "option %s needs a value", a);
+        const char *v = argv[++i];
+        if (strcmp(a, "--groups") == 0) CALL(cli_parse_long(a, v, 1, ranks, &rq->groups));
+        else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && *v) rq->output = v;
+        else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) return tn_fail(TN_ERR_USAGE, "option %s: expected a file name", a);
+        else return tn_fail(TN_ERR_USAGE, "unknown option '%s' for 'tnemu batch' (see tnemu batch --help)", a);
+    }
+    if (!rq->help && !rq->manifest) return tn_fail(TN_ERR_USAGE, "tnemu batch: no manifest given (see tnemu batch --help)");
+    return TN_OK;
+}
+
+int batch_command(int argc, char **argv)
+{
+    MPI_Comm world = MPI_COMM_WORLD;
+    int rank, ranks;
+    MPI_Comm_rank(world, &rank);
+    MPI_Comm_size(world, &ranks);
+    double t0 = MPI_Wtime();
+    batch_request rq;
+    int status = parse_batch_args(argc, argv, &rq, ranks);
+    if (status == TN_OK && rq.help) { if (rank == 0) fputs(batch_usage, stdout); return TN_OK; }
+    manifest m;
+    memset(&m, 0, sizeof m);
+    if (status == TN_OK) status = manifest_read(rq.manifest, &m);
+    status = group_agree(world, status);
+    if (status) { manifest_free(&m); return status; }
+    int ngroups = rq.groups > 0 ? (int)rq.groups : (int)(m.ntasks < ranks ? m.ntasks : ranks);
+    tn_group *g = NULL;
+    char **lines = tn_calloc((size_t)m.ntasks, sizeof *lines);
+    status = group_agree(world, lines ? TN_OK : TN_ERR_MEMORY);
+    if (status == TN_OK) status = group_create(world, ngroups, &g);
+    long *counter = NULL;
+    MPI_Win win = MPI_WIN_NULL;
+    if (status == TN_OK) {
+        MPI_Win_allocate(rank == 0 ? (MPI_Aint)sizeof(long) : 0, sizeof(long), MPI_INFO_NULL, world, &counter, &win);
+        if (rank == 0) {
+            MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, win);
+            *counter = 0;
+            MPI_Win_unlock(0, win);
+        }
+        MPI_Barrier(world);
+        long done = 0;
+        for (long t = next_task(win, g); t < m.ntasks && status == TN_OK; t = next_task(win, g), done++)
+            status = run_task(&m, t, g, &lines[t]);
+        status = group_agree(world, status);
+        MPI_Win_free(&win);
+    }
+    if (status == TN_OK) status = group_agree(world, gather_lines(world, &m, g, lines));
+    if (status == TN_OK && rank == 0) {
+        long failed = 0;
+        const char *first = NULL;
+        status = write_lines(rq.output, &m, lines, &failed, &first);
+        if (status == TN_OK && !rq.quiet)
+            fprintf(stderr, "tnemu batch: %ld tasks on %d group(s) of %d rank(s), %ld failed, %.2f s\n", m.ntasks,
+                    ngroups, ranks, failed, MPI_Wtime() - t0);
+        if (status == TN_OK && failed) {
+            json_t *e = json_loads(first, 0, NULL);
+            status = tn_fail(TN_ERR_INPUT, "%ld of %ld tasks failed; the first: %s", failed, m.ntasks,
+                             e ? json_string_value(json_object_get(e, "error")) : "?");
+            json_decref(e);
+        }
+    }
+    MPI_Bcast(&status, 1, MPI_INT, 0, world);   /* failed tasks: every rank exits with 2 */
+    for (long t = 0; lines && t < m.ntasks; t++) free(lines[t]);
+    free(lines);
+    group_destroy(&g);
+    manifest_free(&m);
+    return status;
+}

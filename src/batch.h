@@ -1,0 +1,11 @@
+/* batch.h - `tnemu batch MANIFEST.json`: many circuits with per-task `tnemu
+ * run` options, farmed dynamically over MPI groups, one JSON line per task
+ * in task order (see batch.c and docs/batch.md).
+ * Not for: one circuit (run.c). */
+#ifndef TN_BATCH_H
+#define TN_BATCH_H
+
+/* Runs `tnemu batch ARGS...`; collective over MPI_COMM_WORLD; returns a tn_status. */
+int batch_command(int argc, char **argv);
+
+#endif
