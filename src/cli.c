@@ -12,6 +12,7 @@
 
 #include "adapters.h"
 #include "batch.h"
+#include "qnn.h"
 #include "circuit.h"
 #include "compare.h"
 #include "error.h"
@@ -38,6 +39,7 @@ static const char *main_usage =
     "  info CIRCUIT    qubits, gates, depth, cut profile, predicted memory and time\n"
     "  adapters SPEC.json\n"
     "                  Cayley unitary adapter blocks on a device, emulated as one batch\n"
+    "  qnn SPEC.json   hybrid QNN layers: expectation values and parameter-shift gradients\n"
     "  batch MANIFEST.json\n"
     "                  many circuits with their own run options, farmed over MPI groups\n"
     "  compare EMULATED.json HARDWARE.json\n"
@@ -419,6 +421,8 @@ int cli_main(int argc, char **argv)
         int rank = 0;   /* info reads and prints: one rank is enough */
         MPI_Comm_rank(MPI_COMM_WORLD, &rank);
         status = rank == 0 ? info_command(argc, argv) : TN_OK;
+    } else if (strcmp(argv[1], "qnn") == 0) {
+        status = qnn_command(argc, argv);
     } else if (strcmp(argv[1], "batch") == 0) {
         status = batch_command(argc, argv);
     } else if (strcmp(argv[1], "adapters") == 0) {
@@ -428,7 +432,7 @@ int cli_main(int argc, char **argv)
         MPI_Comm_rank(MPI_COMM_WORLD, &rank);
         status = rank == 0 ? compare_command(argc, argv) : TN_OK;
     } else {
-        status = tn_fail(TN_ERR_USAGE, "unknown command '%s' (commands: run, info, batch, adapters, compare; see tnemu --help)", argv[1]);
+        status = tn_fail(TN_ERR_USAGE, "unknown command '%s' (commands: run, info, adapters, qnn, batch, compare; see tnemu --help)", argv[1]);
     }
     int rank = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
