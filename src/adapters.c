@@ -30,6 +30,7 @@
 #include "noise.h"
 #include "originir.h"
 #include "qasm.h"
+#include "report.h"
 #include "result.h"
 #include "rng.h"
 #include "run.h"
@@ -44,6 +45,8 @@ static const char *adapters_usage =
     "                     at most one per circuit)\n"
     "  --emit DIR         also write every circuit as OpenQASM 2 (IBM, line, grid) or OriginIR\n"
     "                     (Origin) to DIR/circuit-N.qasm|.ir, ready for hardware\n"
+    "  --sweep DIR        run every block size and noise scale of the spec's \"sweep\" (default 2, 3, 4\n"
+    "                     and 0, 0.5, 1, 2): DIR/sweep.csv, DIR/sweep.png and each point's result\n"
     "  --shots N          override the spec's shots (1..1000000000)\n"
     "  --noise-scale L    override the spec's noise scale (0..1000)\n"
     "  -o FILE            write the result JSON to FILE (default: stdout)\n"
@@ -257,7 +260,29 @@ static void spec_free(adapter_spec *s)
     memset(s, 0, sizeof *s);
 }
 
-static int spec_read(const char *path, adapter_spec *s)
+/* A sweep point replaces the block size and noise scale; random inputs keep
+ * their total length (pieces x 2^k), so every block size sees the same vectors. */
+static int apply_overrides(adapter_spec *s, json_t *root, int k, double noise_scale)
+{
+    if (noise_scale >= 0) json_object_set_new(root, "noise_scale", json_real(noise_scale));
+    if (k <= 0) return TN_OK;
+    json_t *in = json_object_get(root, "inputs"), *bq = json_object_get(root, "block_qubits");
+    if (json_is_object(in) && json_is_integer(json_object_get(in, "pieces")) && json_is_integer(bq)) {
+        long long len = json_integer_value(json_object_get(in, "pieces")) << json_integer_value(bq);
+        if (len % (1LL << k)) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "sweep: inputs of %lld numbers do not cut into %d-qubit pieces of %d", len, k, 1 << k);
+            return spec_fail(s, msg);
+        }
+        json_object_set_new(in, "pieces", json_integer(len >> k));
+    }
+    if (json_is_array(json_object_get(root, "generators")) && json_is_integer(bq) && json_integer_value(bq) != k)
+        return spec_fail(s, "sweep: block sizes other than the spec's need random generators ({\"random\": SEED})");
+    json_object_set_new(root, "block_qubits", json_integer(k));
+    return TN_OK;
+}
+
+static int spec_read(const char *path, int k_override, double scale_override, adapter_spec *s)
 {
     memset(s, 0, sizeof *s);
     if (!(s->path = strdup(path))) return TN_ERR_MEMORY;
@@ -269,13 +294,13 @@ static int spec_read(const char *path, adapter_spec *s)
         fclose(f);
         return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", path, err.line, err.column, err.text);
     }
-    int status = TN_OK;
+    int status = json_is_object(root) ? apply_overrides(s, root, k_override, scale_override) : TN_OK;
     double v;
     s->cayley_c = 0.5;
     s->shots = DEFAULT_SHOTS;
     s->noise_scale = 1;
     s->seed = 1;
-    if (!json_is_object(root)) status = spec_fail(s, "the spec is a JSON object (docs/adapters.md)");
+    if (status == TN_OK && !json_is_object(root)) status = spec_fail(s, "the spec is a JSON object (docs/adapters.md)");
     if (status == TN_OK) status = read_device(s, json_object_get(root, "device"));
     if (status == TN_OK) status = get_number(s, json_object_get(root, "block_qubits"), "block_qubits", 1, 5, &v);
     if (status == TN_OK) { s->k = (int)v; s->d = 1 << s->k; }
@@ -341,10 +366,12 @@ static int circuit_text(const adapter_spec *s, long t, text_buf *b, int *two_qub
     for (long p = first; p < last && status == TN_OK; p++) {
         double norm;
         piece_state(s, (int)(p / s->pieces), (int)(p % s->pieces), v, exact, &norm);
-        int nops = blocks_state_prep(s->k, v, ops);
+        const int *qubits = s->blocks + (size_t)(p - first) * s->k;
+        unsigned char adj[BLOCKS_MAX_K * BLOCKS_MAX_K];
+        blocks_coupling(&s->dev, s->k, qubits, adj);
+        int nops = blocks_state_prep(s->k, v, adj, ops);
         if (nops < 0) { status = tn_fail(TN_ERR_NUMERIC, "the state preparation of piece %ld failed", p); break; }
         for (int i = 0; i < nops; i++) *two_qubit_gates += ops[i].cz;
-        const int *qubits = s->blocks + (size_t)(p - first) * s->k;
         status = s->emit_originir ? blocks_emit_originir(b, ops, nops, qubits) : blocks_emit_qasm(b, ops, nops, qubits);
     }
     for (int slot = 0; slot < used && status == TN_OK; slot++)
@@ -549,7 +576,7 @@ static int emit_circuits(const adapter_spec *s, const char *dir)
 /* ---- command ------------------------------------------------------------------- */
 
 typedef struct {
-    const char *spec, *output, *emit;
+    const char *spec, *output, *emit, *sweep;
     long groups, shots;
     double noise_scale;
     int quiet, help;
@@ -576,6 +603,7 @@ static int parse_adapters_args(int argc, char **argv, adapters_request *rq, int 
         else if (strcmp(a, "--noise-scale") == 0) CALL(cli_parse_double(a, v, 0, 1000, &rq->noise_scale));
         else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) rq->output = v;
         else if (strcmp(a, "--emit") == 0) rq->emit = v;
+        else if (strcmp(a, "--sweep") == 0) rq->sweep = v;
         else return tn_fail(TN_ERR_USAGE, "unknown option '%s' for 'tnemu adapters' (see tnemu adapters --help)", a);
         if (!*v) return tn_fail(TN_ERR_USAGE, "option %s: expected a value", a);
     }
@@ -584,11 +612,10 @@ static int parse_adapters_args(int argc, char **argv, adapters_request *rq, int 
 }
 
 /* Reads the spec, the noise model and places the blocks (every rank alike). */
-static int prepare(adapter_spec *s, const adapters_request *rq, noise_model **noise)
+static int prepare(adapter_spec *s, const adapters_request *rq, int k, double scale, noise_model **noise)
 {
-    CALL(spec_read(rq->spec, s));
+    CALL(spec_read(rq->spec, k, scale >= 0 ? scale : rq->noise_scale, s));
     if (rq->shots > 0) s->shots = rq->shots;
-    if (rq->noise_scale >= 0) s->noise_scale = rq->noise_scale;
     if (s->noise_path) CALL(noise_load(s->noise_path, NULL, s->noise_scale, noise));
     size_t dd = (size_t)s->d * s->d;
     if (!(s->unitaries = tn_malloc((size_t)s->ngen * dd * sizeof *s->unitaries))) return TN_ERR_MEMORY;
@@ -601,48 +628,145 @@ static int prepare(adapter_spec *s, const adapters_request *rq, noise_model **no
     return TN_OK;
 }
 
-int adapters_command(int argc, char **argv)
+/* One run of the spec at block size k (0: the spec's) and noise scale (< 0:
+ * the spec's or --noise-scale). Collective; world rank 0 gets the result. */
+static int run_point(const adapters_request *rq, int k, double scale, const char *emit, json_t **out)
 {
     MPI_Comm world = MPI_COMM_WORLD;
     int rank, ranks;
     MPI_Comm_rank(world, &rank);
     MPI_Comm_size(world, &ranks);
     double t0 = MPI_Wtime();
-    adapters_request rq;
-    int status = parse_adapters_args(argc, argv, &rq, ranks);
-    if (status == TN_OK && rq.help) { if (rank == 0) fputs(adapters_usage, stdout); return TN_OK; }
     adapter_spec s;
     memset(&s, 0, sizeof s);
     noise_model *noise = NULL;
-    if (status == TN_OK) status = prepare(&s, &rq, &noise);
+    int status = prepare(&s, rq, k, scale, &noise);
     status = group_agree(world, status);   /* every rank read the same files */
     double *all = NULL;
     int ngroups = 1;
     if (status == TN_OK) {
         long T = circuit_count(&s);
-        ngroups = rq.groups > 0 ? (int)rq.groups : (int)(T < ranks ? T : ranks);
+        ngroups = rq->groups > 0 ? (int)rq->groups : (int)(T < ranks ? T : ranks);
         all = tn_calloc((size_t)T * task_doubles(&s), sizeof *all);
         status = group_agree(world, all ? TN_OK : TN_ERR_MEMORY);
     }
-    if (status == TN_OK && rq.emit && rank == 0) status = emit_circuits(&s, rq.emit);
+    if (status == TN_OK && emit && rank == 0) status = emit_circuits(&s, emit);
     status = group_agree(world, status);
-    if (status == TN_OK) status = farm(&s, world, ngroups, noise && noise->scale > 0 ? noise : NULL, all);
+    const noise_model *active = noise && noise->scale > 0 ? noise : NULL;
+    if (status == TN_OK) status = farm(&s, world, ngroups, active, all);
     if (status == TN_OK && rank == 0) {
-        json_t *root = result_json(&s, all, ranks, ngroups, MPI_Wtime() - t0, noise && noise->scale > 0 ? noise : NULL);
-        char *text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
-        status = !text ? TN_ERR_MEMORY : rq.output ? result_write_text(rq.output, text)
-                                                 : (puts(text) < 0 ? tn_fail(TN_ERR_IO, "cannot write the result") : TN_OK);
-        if (status == TN_OK && !rq.quiet)
-            fprintf(stderr, "tnemu adapters: %s, %d-qubit blocks, %d per circuit, %ld circuits x %ld shots, "
+        *out = result_json(&s, all, ranks, ngroups, MPI_Wtime() - t0, active);
+        if (!*out) status = TN_ERR_MEMORY;
+        if (status == TN_OK && !rq->quiet)
+            fprintf(stderr, "tnemu adapters: %s, %d-qubit blocks, %d per circuit, %ld circuits x %ld shots, noise %s, "
                     "%.2f CZ per block, max bond %d, mean relative error %.4g, %.2f s\n", s.dev.name, s.k, s.nblocks,
-                    circuit_count(&s), s.shots, json_real_value(json_object_get(root, "two_qubit_gates_per_block")),
-                    (int)json_integer_value(json_object_get(root, "max_bond_dimension")),
-                    json_real_value(json_object_get(root, "mean_relative_error")), MPI_Wtime() - t0);
-        free(text);
-        json_decref(root);
+                    circuit_count(&s), s.shots, active ? "on" : "off",
+                    json_real_value(json_object_get(*out, "two_qubit_gates_per_block")),
+                    (int)json_integer_value(json_object_get(*out, "max_bond_dimension")),
+                    json_real_value(json_object_get(*out, "mean_relative_error")), MPI_Wtime() - t0);
     }
     free(all);
     noise_destroy(&noise);
     spec_free(&s);
+    return status;
+}
+
+static int write_json(const char *path, json_t *root)
+{
+    char *text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
+    int status = !text ? TN_ERR_MEMORY : path ? result_write_text(path, text)
+                                              : (puts(text) < 0 ? tn_fail(TN_ERR_IO, "cannot write the result") : TN_OK);
+    free(text);
+    return status;
+}
+
+/* The sweep lists: "sweep": {"block_qubits": [...], "noise_scale": [...]}
+ * in the spec, else block sizes 2, 3, 4 and noise scales 0, 0.5, 1, 2. */
+static int sweep_lists(const char *path, int *ks, int *nk, double *scales, int *ns)
+{
+    json_t *root = json_load_file(path, 0, NULL), *sw = json_object_get(root, "sweep");
+    json_t *kl = json_object_get(sw, "block_qubits"), *sl = json_object_get(sw, "noise_scale");
+    int status = TN_OK;
+    *nk = kl ? (int)json_array_size(kl) : 3;
+    *ns = sl ? (int)json_array_size(sl) : 4;
+    if (*nk < 1 || *nk > 5 || *ns < 1 || *ns > 16)
+        status = tn_fail(TN_ERR_INPUT, "%s: \"sweep\" takes 1-5 block sizes and 1-16 noise scales", path);
+    for (int i = 0; i < *nk && status == TN_OK; i++) {
+        json_t *v = kl ? json_array_get(kl, (size_t)i) : NULL;
+        ks[i] = v ? (int)json_integer_value(v) : 2 + i;
+        if (ks[i] < 1 || ks[i] > 5) status = tn_fail(TN_ERR_INPUT, "%s: sweep.block_qubits[%d] must be in [1, 5]", path, i);
+    }
+    const double dflt[4] = {0, 0.5, 1, 2};
+    for (int i = 0; i < *ns && status == TN_OK; i++) {
+        json_t *v = sl ? json_array_get(sl, (size_t)i) : NULL;
+        scales[i] = v ? json_number_value(v) : dflt[i];
+        if (v && (!json_is_number(v) || scales[i] < 0 || scales[i] > 1000))
+            status = tn_fail(TN_ERR_INPUT, "%s: sweep.noise_scale[%d] must be a number in [0, 1000]", path, i);
+    }
+    json_decref(root);
+    return status;
+}
+
+/* --sweep DIR: every (block size, noise scale), DIR/sweep.csv, the result
+ * of each point and DIR/sweep.png (scripts/sweep-plot.py). */
+static int run_sweep(const adapters_request *rq)
+{
+    int rank, ks[5], nk = 0, ns = 0;
+    double scales[16];
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    int status = group_agree(MPI_COMM_WORLD, sweep_lists(rq->spec, ks, &nk, scales, &ns));
+    if (status == TN_OK && rank == 0 && mkdir(rq->sweep, 0777) != 0 && errno != EEXIST)
+        status = tn_fail(TN_ERR_IO, "option --sweep: cannot create directory %s: %s", rq->sweep, strerror(errno));
+    status = group_agree(MPI_COMM_WORLD, status);
+    text_buf csv = {0};
+    if (status == TN_OK)
+        status = text_printf(&csv, "block_qubits,noise_scale,mean_relative_error,circuits,blocks_per_circuit,"
+                                   "two_qubit_gates_per_block,seconds\n");
+    for (int a = 0; a < nk && status == TN_OK; a++)
+        for (int b = 0; b < ns && status == TN_OK; b++) {
+            json_t *root = NULL;
+            status = run_point(rq, ks[a], scales[b], NULL, &root);
+            if (status == TN_OK && rank == 0) {
+                char path[4096];
+                snprintf(path, sizeof path, "%s/k%d-noise%g.json", rq->sweep, ks[a], scales[b]);
+                status = write_json(path, root);
+                if (status == TN_OK)
+                    status = text_printf(&csv, "%d,%g,%.10g,%lld,%lld,%.4g,%.4g\n", ks[a], scales[b],
+                                         json_real_value(json_object_get(root, "mean_relative_error")),
+                                         (long long)json_integer_value(json_object_get(root, "circuits")),
+                                         (long long)json_integer_value(json_object_get(root, "blocks_per_circuit")),
+                                         json_real_value(json_object_get(root, "two_qubit_gates_per_block")),
+                                         json_real_value(json_object_get(json_object_get(root, "timing"), "total")));
+            }
+            json_decref(root);
+            status = group_agree(MPI_COMM_WORLD, status);
+        }
+    if (status == TN_OK && rank == 0) {
+        char path[4096], png[4096];
+        snprintf(path, sizeof path, "%s/sweep.csv", rq->sweep);
+        snprintf(png, sizeof png, "%s/sweep.png", rq->sweep);
+        if (csv.len && csv.text[csv.len - 1] == '\n') csv.text[--csv.len] = '\0';
+        status = result_write_text(path, csv.text);
+        if (status == TN_OK) status = report_run_script("sweep-plot.py", "option --sweep", path, png);
+        if (status == TN_OK && !rq->quiet) fprintf(stderr, "tnemu adapters: sweep written to %s and %s\n", path, png);
+    }
+    free(csv.text);
+    return status;
+}
+
+int adapters_command(int argc, char **argv)
+{
+    int rank, ranks;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    adapters_request rq;
+    int status = parse_adapters_args(argc, argv, &rq, ranks);
+    if (status == TN_OK && rq.help) { if (rank == 0) fputs(adapters_usage, stdout); return TN_OK; }
+    if (status) return status;   /* the same arguments on every rank: the same error */
+    if (rq.sweep) return run_sweep(&rq);
+    json_t *root = NULL;
+    status = run_point(&rq, 0, -1, rq.emit, &root);
+    if (status == TN_OK && rank == 0) status = write_json(rq.output, root);
+    json_decref(root);
     return status;
 }

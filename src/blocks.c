@@ -263,6 +263,7 @@ out:
 
 typedef struct {
     int k;
+    const unsigned char *adj;               /* k x k coupling inside the block; NULL: all pairs */
     double complex pend[BLOCKS_MAX_K][4];   /* one-qubit gates not yet emitted (row-major 2x2) */
     native_op *ops;
     int nops;
@@ -321,8 +322,37 @@ static void emit_cz(builder *b, int a, int c)
 
 static const double complex H2[4] = {M_SQRT1_2, M_SQRT1_2, M_SQRT1_2, -M_SQRT1_2};
 
+static int coupled(const builder *b, int x, int y) { return !b->adj || b->adj[x * b->k + y]; }
+
+/* The neighbour of c on a shortest path from a to c inside the block. */
+static int step_towards(const builder *b, int a, int c)
+{
+    int prev[BLOCKS_MAX_K], queue[BLOCKS_MAX_K], head = 0, tail = 0;
+    for (int i = 0; i < b->k; i++) prev[i] = -2;
+    prev[a] = -1;
+    queue[tail++] = a;
+    while (head < tail) {
+        int u = queue[head++];
+        for (int w = 0; w < b->k; w++)
+            if (prev[w] == -2 && coupled(b, u, w)) { prev[w] = u; queue[tail++] = w; }
+    }
+    return prev[c];   /* the block is connected, so c was reached */
+}
+
+/* CNOT control -> target. Between uncoupled qubits of the block it bridges
+ * through m, the target's neighbour towards the control:
+ * CNOT(a,c) = CNOT(m,c) CNOT(a,m) CNOT(m,c) CNOT(a,m) (time order reversed),
+ * which leaves m as it was; 4 CNOTs at distance 2, 10 at distance 3. */
 static void emit_cnot(builder *b, int control, int target)
 {
+    if (!coupled(b, control, target)) {
+        int m = step_towards(b, control, target);
+        emit_cnot(b, control, m);
+        emit_cnot(b, m, target);
+        emit_cnot(b, control, m);
+        emit_cnot(b, m, target);
+        return;
+    }
     apply1(b, target, H2);
     emit_cz(b, control, target);
     apply1(b, target, H2);
@@ -410,15 +440,18 @@ static int prep_schmidt(builder *b, const double complex *v)
 int blocks_max_ops(int k)
 {
     if (k < 1 || k > BLOCKS_MAX_K) return 0;
-    return 2 * (1 << k) * 3 + k + 8;   /* 2^k rotations per stage -> at most 3 ops each, plus final U3s */
+    /* 2 (2^k - 1) multiplexed CNOTs, each bridged into at most 2^(k-1) + 2^(k-2) CZ on a path, each CZ
+     * with up to two U3s around it, plus the final U3s */
+    return 2 * (1 << k) * (1 << k) * 3 + k + 8;
 }
 
-int blocks_state_prep(int k, const double complex *v, native_op *ops)
+int blocks_state_prep(int k, const double complex *v, const unsigned char *adj, native_op *ops)
 {
     if (k < 1 || k > BLOCKS_MAX_K) return -1;
     builder b;
     memset(&b, 0, sizeof b);
     b.k = k;
+    b.adj = adj;
     b.ops = ops;
     for (int q = 0; q < k; q++) { b.pend[q][0] = 1; b.pend[q][3] = 1; }
     if (k == 1) {
@@ -431,6 +464,15 @@ int blocks_state_prep(int k, const double complex *v, native_op *ops)
     }
     for (int q = 0; q < k; q++) flush(&b, q);
     return b.nops;
+}
+
+void blocks_coupling(const device_graph *g, int k, const int *qubits, unsigned char *adj)
+{
+    memset(adj, 0, (size_t)k * k);
+    for (int e = 0; e < g->nedges; e++)
+        for (int a = 0; a < k; a++)
+            for (int c = 0; c < k; c++)
+                if (g->edges[e][0] == qubits[a] && g->edges[e][1] == qubits[c]) adj[a * k + c] = adj[c * k + a] = 1;
 }
 
 /* ---- emission ------------------------------------------------------------- */

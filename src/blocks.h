@@ -6,8 +6,9 @@
  * Compilation: k = 2 by the Schmidt decomposition (one CZ, the fewest any
  * entangled two-qubit state needs); k >= 3 by uniformly controlled RY then
  * RZ rotations (Mottonen et al., quant-ph/0407010) with Gray-code CNOT
- * ladders, 2^(k+1) - 2k - 2 ... (see blocks_state_prep) CZ; runs of one-qubit
- * gates are merged into one U3. Emission writes OpenQASM 2 with IBM's native
+ * ladders, 2^(k+1) - 4 CNOTs between any qubits, more where the block's
+ * couplers make bridges necessary; runs of one-qubit gates are merged into
+ * one U3. Emission writes OpenQASM 2 with IBM's native
  * set (rz, sx, x, cz) or OriginIR (U3, CZ).
  * Not for: running circuits (run.c), the adapter spec (adapters.c). */
 #ifndef TN_BLOCKS_H
@@ -51,11 +52,16 @@ typedef struct {
 
 /* Compiles the preparation of the k-qubit state v (2^k amplitudes, bit j of
  * the index = block qubit j, normalised) from |0...0> into ops (at most
- * blocks_max_ops(k)); returns the number of operations, or -1 when k is out
- * of range (1..BLOCKS_MAX_K). */
+ * blocks_max_ops(k)). adj (k x k, 1 = coupled) says which block qubits a CZ
+ * may join (NULL: all pairs); a CNOT between uncoupled qubits is bridged
+ * through the block (4 CZ at distance 2). Returns the number of operations,
+ * or -1 when k is out of range (1..BLOCKS_MAX_K). */
 #define BLOCKS_MAX_K 6
 int blocks_max_ops(int k);
-int blocks_state_prep(int k, const double complex *v, native_op *ops);
+int blocks_state_prep(int k, const double complex *v, const unsigned char *adj, native_op *ops);
+
+/* The k x k coupling of the device qubits qubits[0..k-1] (for blocks_state_prep). */
+void blocks_coupling(const device_graph *g, int k, const int *qubits, unsigned char *adj);
 
 /* Appends ops on the device qubits qubits[] to text as OpenQASM 2 in IBM's
  * native gates (rz, sx, x, cz) or as OriginIR (U3, CZ). Returns TN_OK or

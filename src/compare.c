@@ -18,12 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "counts.h"
 #include "error.h"
+#include "report.h"
 #include "result.h"
 #include "rng.h"
 
@@ -628,51 +628,14 @@ static void print_summary(const table *t, const dist *d[NSRC], const compare_res
 
 /* ---- the report ---------------------------------------------------------- */
 
-/* The plot script: $TNEMU_SCRIPTS, else scripts/ or share/tnemu/ beside the
- * directory of the executable. */
-static int find_plot_script(char *out, size_t size)
-{
-    const char *env = getenv("TNEMU_SCRIPTS");
-    if (env) { snprintf(out, size, "%s/compare-plot.py", env); return access(out, R_OK) == 0; }
-    char exe[4096];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len <= 0) return 0;
-    exe[len] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash) *slash = '\0';
-    const char *tries[] = {"%s/../scripts/compare-plot.py", "%s/../../scripts/compare-plot.py",
-                           "%s/../share/tnemu/compare-plot.py"};
-    for (size_t i = 0; i < sizeof tries / sizeof *tries; i++) {
-        snprintf(out, size, tries[i], exe);
-        if (access(out, R_OK) == 0) return 1;
-    }
-    return 0;
-}
-
 static int write_report(const char *dir, const char *text)
 {
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)
         return tn_fail(TN_ERR_IO, "option --report: cannot create directory %s: %s", dir, strerror(errno));
-    char path[4096], script[4096];
+    char path[4096];
     snprintf(path, sizeof path, "%s/metrics.json", dir);
     CALL(result_write_text(path, text));
-    if (!find_plot_script(script, sizeof script))
-        return tn_fail(TN_ERR_IO, "option --report: scripts/compare-plot.py not found (set TNEMU_SCRIPTS)");
-    const char *python = getenv("TNEMU_PYTHON") ? getenv("TNEMU_PYTHON") : "/usr/bin/python3";
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) return tn_fail(TN_ERR_IO, "option --report: cannot start %s: %s", python, strerror(errno));
-    if (pid == 0) {
-        execl(python, python, script, path, dir, (char *)NULL);
-        fprintf(stderr, "tnemu: option --report: cannot run %s: %s\n", python, strerror(errno));
-        _exit(127);
-    }
-    int ws = 0;
-    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) {}
-    if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
-        return tn_fail(TN_ERR_IO, "option --report: the plot script %s failed (needs %s with matplotlib: "
-                       "apt-get install python3-matplotlib)", script, python);
-    return TN_OK;
+    return report_run_script("compare-plot.py", "option --report", path, dir);
 }
 
 /* ---- command line -------------------------------------------------------- */

@@ -134,6 +134,22 @@ SKIP: {
        sprintf('noise raises the error (%.4f noisy vs %.4f noiseless)', $noisy->{mean_relative_error}, $clean->{mean_relative_error}));
 }
 
+# ---- sweep over block sizes and noise scales ---------------------------------------
+my $nz = write_file("$dir/sweep-noise.json", '{"format":"tnemu-noise","gates":[{"channels":[{"type":"depolarizing","p":0.03}]}]}');
+my $sweep = write_file("$dir/sweep.json", $json->encode({
+    device => { kind => 'grid', rows => 3, cols => 4 }, block_qubits => 2, generators => { random => 2 },
+    inputs => { random => 3, count => 2, pieces => 4 }, shots => 20000, noise => $nz, trajectories => 50,
+    sweep => { block_qubits => [1, 2, 3], noise_scale => [0, 1] } }));
+($status, undef, $err) = run_tnemu('adapters', $sweep, '--sweep', "$dir/sweep", '-q');
+my @rows = grep { /^\d/ } split /\n/, (-e "$dir/sweep/sweep.csv" ? do { local (@ARGV, $/) = ("$dir/sweep/sweep.csv"); <> } : '');
+ok($status == 0 && @rows == 6, '--sweep writes six CSV rows (3 block sizes x 2 noise scales)') or diag($err);
+my %err = map { my @f = split /,/; ("$f[0]/$f[1]" => $f[2]) } @rows;
+ok((grep { $err{"$_/1"} > $err{"$_/0"} } 1 .. 3) == 3, 'for every block size the error grows with noise');
+SKIP: {
+    skip 'no /usr/bin/python3 with matplotlib', 1 unless system('/usr/bin/python3 -c "import matplotlib" 2>/dev/null') == 0;
+    ok(-s "$dir/sweep/sweep.png" > 5000, '--sweep draws sweep.png');
+}
+
 # ---- malformed specs ---------------------------------------------------------------
 my @bad = (
     [ 'JSON syntax',        "{\n\"device\": ,}",                                                   qr/:2:\d+: error:/ ],

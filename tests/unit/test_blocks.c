@@ -7,6 +7,7 @@
  *  (b) the same circuits emitted as OpenQASM 2 (IBM rz/sx/cz) and OriginIR
  *      (U3/CZ), parsed by the front ends and run on the reference, give the
  *      same state up to a global phase;
+ *  (a') the same on a path of k qubits, every CZ on coupled qubits (bridges);
  *  (c) placement: disjoint connected blocks; 78 pairs on a 156-qubit line,
  *      36 on the 12 x 6 Wukong grid, the maximum matching (64) on IBM fez.
  * Not for: the adapters command end to end (tests/adapters.t). */
@@ -132,7 +133,7 @@ static void check_compile(int k, int complex_k, uint64_t seed)
     for (int trial = 0; trial < 20; trial++) {
         double complex v[16];
         random_target(&r, k, complex_k, v);
-        int nops = blocks_state_prep(k, v, ops), cz = 0;
+        int nops = blocks_state_prep(k, v, NULL, ops), cz = 0;
         for (int i = 0; i < nops; i++) cz += ops[i].cz;
         most_cz = cz > most_cz ? cz : most_cz;
         sv_state s;
@@ -156,6 +157,35 @@ static void check_compile(int k, int complex_k, uint64_t seed)
     ok(most_cz <= cz_bound, "k=%d %s K: at most %d CZ (most used %d)", k, kind, cz_bound, most_cz);
     ok(worst_q < TOL, "k=%d %s K: the OpenQASM rz/sx/cz emission gives the same state (%.2g)", k, kind, worst_q);
     ok(worst_ir < TOL, "k=%d %s K: the OriginIR U3/CZ emission gives the same state (%.2g)", k, kind, worst_ir);
+    free(ops);
+}
+
+/* (a') on a path of k qubits (as blocks on heavy-hex and grids are): every
+ * CZ joins coupled qubits, and the state is still exact. */
+static void check_routed(int k, uint64_t seed)
+{
+    rng_stream r;
+    rng_init(&r, seed, 6);
+    unsigned char adj[64] = {0};
+    for (int i = 0; i + 1 < k; i++) adj[i * k + i + 1] = adj[(i + 1) * k + i] = 1;
+    native_op *ops = malloc((size_t)blocks_max_ops(k) * sizeof *ops);
+    double worst = 0;
+    int coupled_only = 1, most_cz = 0;
+    for (int trial = 0; trial < 20; trial++) {
+        double complex v[16];
+        random_target(&r, k, trial % 2, v);
+        int nops = blocks_state_prep(k, v, adj, ops), cz = 0;
+        for (int i = 0; i < nops; i++)
+            if (ops[i].cz) { cz++; coupled_only &= adj[ops[i].q0 * k + ops[i].q1]; }
+        most_cz = cz > most_cz ? cz : most_cz;
+        sv_state s;
+        sv_init(&s, k);
+        run_ops(k, ops, nops, &s);
+        worst = fmax(worst, phase_distance(1 << k, s.amp, v));
+        sv_free(&s);
+    }
+    ok(coupled_only, "k=%d on a path: every CZ joins coupled qubits (most CZ %d)", k, most_cz);
+    ok(worst < TOL, "k=%d on a path: the bridged preparation is still exact (%.2g)", k, worst);
     free(ops);
 }
 
@@ -202,6 +232,8 @@ int main(void)
         check_compile(k, 0, 10 + k);
         check_compile(k, 1, 20 + k);
     }
+    check_routed(3, 31);
+    check_routed(4, 32);
     device_graph g;
     device_line(156, &g);
     check_place("156-qubit line", &g, 2, 78);
