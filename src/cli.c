@@ -80,9 +80,14 @@ static const char *run_usage =
     "  --allow-uncalibrated  run gates the calibration lacks without noise\n"
     "  -o FILE            write the result JSON to FILE (default: stdout)\n"
     "  -q, --quiet        no summary on stderr\n"
+    "checkpoints:\n"
+    "  --checkpoint DIR   write DIR/checkpoint.tnck at once on SIGUSR1 or SIGTERM (then stop, exit\n"
+    "                     status 3) and every --checkpoint-every seconds (1..1e7)\n"
+    "  --resume DIR       continue from DIR's checkpoint; the result equals an uninterrupted run\n"
     "\n"
     "Counts keys are the classical bits c[n-1]..c[0] (qubits q[n-1]..q[0] when the\n"
-    "circuit measures nothing). Exit status: 0 ok, 2 bad input or usage, 1 failure.\n";
+    "circuit measures nothing). Exit status: 0 ok, 2 bad input or usage, 3 stopped at a\n"
+    "checkpoint, 1 failure.\n";
 
 int cli_parse_long(const char *option, const char *value, long min, long max, long *out)
 {
@@ -197,6 +202,14 @@ static int parse_run_option(int argc, char **argv, int *i, run_request *rq)
         CALL(cli_parse_double(opt, v, 0, 1000, &rq->noise_scale));
     } else if (strcmp(opt, "--trajectories") == 0) {
         CALL(cli_parse_long(opt, v, 1, 100000000, &rq->run.trajectories));
+    } else if (strcmp(opt, "--checkpoint") == 0) {
+        if (!*v) return tn_fail(TN_ERR_USAGE, "option --checkpoint: expected a directory");
+        rq->run.checkpoint.dir = v;
+    } else if (strcmp(opt, "--checkpoint-every") == 0) {
+        CALL(cli_parse_double(opt, v, 1, 1e7, &rq->run.checkpoint.every));
+    } else if (strcmp(opt, "--resume") == 0) {
+        if (!*v) return tn_fail(TN_ERR_USAGE, "option --resume: expected a directory");
+        rq->run.checkpoint.resume = v;
     } else if (strcmp(opt, "--dephasing-1f") == 0) {
         CALL(parse_dephasing(v, &rq->run.noisy));
     } else if (strcmp(opt, "-o") == 0 || strcmp(opt, "--output") == 0) {
@@ -235,6 +248,8 @@ int cli_parse_run_args(int argc, char **argv, run_request *rq)
                             rq->run.noisy.allow_faulty || rq->run.noisy.allow_uncalibrated))
         return tn_fail(TN_ERR_USAGE, "options --noise-format, --trajectories, --dephasing-1f and --allow-* need "
                        "--noise FILE");
+    if (rq->run.checkpoint.every > 0 && !rq->run.checkpoint.dir)
+        return tn_fail(TN_ERR_USAGE, "option --checkpoint-every needs --checkpoint DIR");
     if (!rq->seed_given) rq->run.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
     return TN_OK;
 }
@@ -351,6 +366,7 @@ static int command_run(int argc, char **argv)
     run_request rq;
     match_blas_threads(world);
     int status = cli_parse_run_args(argc, argv, &rq);
+    if (status == TN_OK && rq.run.checkpoint.dir) checkpoint_install_signals();
     if (status == TN_OK && rq.help) {
         if (rank == 0) fputs(run_usage, stdout);
         free(rq.list_storage);

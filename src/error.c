@@ -43,6 +43,7 @@ const char *tn_strerror(int code)
         [TN_ERR_MEMORY] = "out of memory",
         [TN_ERR_NUMERIC] = "numerical failure",
         [TN_ERR_INTERNAL] = "internal error",
+        [TN_STOPPED] = "stopped at a checkpoint",
     };
     if (code < 0 || code >= TN_ERR_COUNT) return "unknown error";
     return names[code];
@@ -55,6 +56,7 @@ int tn_exit_status(int code)
     case TN_ERR_INPUT:
     case TN_ERR_USAGE:
     case TN_ERR_IO: return 2;
+    case TN_STOPPED: return 3;
     default: return 1;
     }
 }

@@ -20,6 +20,7 @@ enum tn_status {
     TN_ERR_MEMORY,    /* an allocation failed or --max-memory would be exceeded */
     TN_ERR_NUMERIC,   /* a decomposition failed on every fallback path */
     TN_ERR_INTERNAL,  /* a broken invariant of ours: a bug */
+    TN_STOPPED,       /* stopped by a signal after writing a checkpoint (exit 3) */
     TN_ERR_COUNT
 };
 
@@ -35,7 +36,8 @@ void tn_clear_error(void);
 /* A short name for a status code ("bad input", "numerical failure", ...). */
 const char *tn_strerror(int code);
 
-/* Exit status for a status code: 0 ok, 2 input/usage, 1 anything else. */
+/* Exit status for a status code: 0 ok, 2 input/usage, 3 stopped at a
+ * checkpoint by a signal, 1 anything else. */
 int tn_exit_status(int code);
 
 /* Appends one frame to the trace of the current error (used by CALL). */

@@ -22,6 +22,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -1223,6 +1224,108 @@ int mps_outcome_probs(mps *m, int k, const int *qubits, double *probs)
     CALL(scatter_all_sites(m));
     if (m->grp) CALL(group_bcast(m->grp, 0, probs, ((size_t)1 << k) * sizeof *probs));
     return TN_OK;
+}
+
+/* ---- saving and restoring (checkpoints) ---------------------------------- */
+
+/* The fixed part of a saved state (native byte order; checkpoint.c records
+ * the byte order and checks it). */
+typedef struct {
+    int32_t n, center, sweep_left, rebalances;
+    int64_t decompositions, gates_since_balance, shifts;
+    double discarded, fidelity;
+} mps_saved_header;
+
+int mps_save(mps *m, char **buf, size_t *len)
+{
+    *buf = NULL;
+    *len = 0;
+    CALL(gather_all_sites(m));
+    int status = TN_OK;
+    if (m->me == 0) {
+        size_t bytes = sizeof(mps_saved_header) + (3 * (size_t)m->n + 1) * sizeof(int32_t);
+        for (int s = 0; s < m->n; s++) bytes += site_elems(m, s) * sizeof(double complex);
+        char *p = *buf = tn_malloc(bytes);
+        if (!p) {
+            status = TN_ERR_MEMORY;
+        } else {
+            mps_saved_header h = {m->n, m->center, m->sweep_left, m->rebalances, (int64_t)m->decompositions,
+                                  m->gates_since_balance, m->shifts, m->discarded, m->fidelity};
+            memcpy(p, &h, sizeof h);
+            p += sizeof h;
+            for (int q = 0; q < m->n; q++, p += 4) { int32_t v = m->site_of[q]; memcpy(p, &v, 4); }
+            for (int s = 0; s < m->n; s++, p += 4) { int32_t v = m->qubit_at[s]; memcpy(p, &v, 4); }
+            for (int s = 0; s <= m->n; s++, p += 4) { int32_t v = m->chi[s]; memcpy(p, &v, 4); }
+            for (int s = 0; s < m->n; s++) {
+                size_t b = site_elems(m, s) * sizeof(double complex);
+                memcpy(p, m->site[s], b);
+                p += b;
+            }
+            *len = bytes;
+        }
+    }
+    if (status) return failed(m, status);
+    return scatter_all_sites(m);
+}
+
+/* Checks a saved state's structure before anything is changed. */
+static int check_saved(const mps *m, const char *buf, size_t len, mps_saved_header *h)
+{
+    if (len < sizeof *h) return tn_fail(TN_ERR_INPUT, "the saved state is truncated");
+    memcpy(h, buf, sizeof *h);
+    if (h->n != m->n) return tn_fail(TN_ERR_INPUT, "the saved state has %d qubits, this circuit %d", (int)h->n, m->n);
+    size_t need = sizeof *h + (3 * (size_t)m->n + 1) * sizeof(int32_t);
+    if (len < need) return tn_fail(TN_ERR_INPUT, "the saved state is truncated");
+    const char *chi = buf + sizeof *h + 2 * (size_t)m->n * 4;
+    for (int s = 0; s <= m->n; s++) {
+        int32_t c;
+        memcpy(&c, chi + 4 * (size_t)s, 4);
+        if (c < 1 || ((s == 0 || s == m->n) && c != 1)) return tn_fail(TN_ERR_INPUT, "the saved state has a bad bond dimension");
+        if (s < m->n) {
+            int32_t r;
+            memcpy(&r, chi + 4 * (size_t)(s + 1), 4);
+            need += (size_t)c * 2 * (size_t)r * sizeof(double complex);
+        }
+    }
+    if (len != need) return tn_fail(TN_ERR_INPUT, "the saved state has %zu bytes, its header says %zu", len, need);
+    return TN_OK;
+}
+
+int mps_restore(mps *m, const char *buf, size_t len)
+{
+    mps_saved_header h;
+    int status = m->me == 0 ? check_saved(m, buf, len, &h) : TN_OK;
+    if (status) return failed(m, status);
+    CALL(gather_all_sites(m));   /* rank 0 takes every site, then fills them */
+    if (m->grp) CALL(group_bcast(m->grp, 0, &h, sizeof h));
+    const char *p = buf + sizeof h;
+    int32_t *ints = tn_malloc((3 * (size_t)m->n + 1) * sizeof *ints);
+    if (!ints) return failed(m, TN_ERR_MEMORY);
+    if (m->me == 0) memcpy(ints, p, (3 * (size_t)m->n + 1) * sizeof *ints);
+    if (m->grp) status = group_bcast(m->grp, 0, ints, (3 * (size_t)m->n + 1) * sizeof *ints);
+    for (int q = 0; q < m->n && status == TN_OK; q++) {
+        m->site_of[q] = ints[q];
+        m->qubit_at[q] = ints[m->n + q];
+    }
+    for (int s = 0; s <= m->n && status == TN_OK; s++) m->chi[s] = ints[2 * m->n + s];
+    free(ints);
+    if (status) return status;
+    p += (3 * (size_t)m->n + 1) * sizeof(int32_t);
+    for (int s = 0; s < m->n && m->me == 0; s++) {
+        status = reserve_site(m, s, site_elems(m, s));
+        if (status) return failed(m, status);
+        memcpy(m->site[s], p, site_elems(m, s) * sizeof(double complex));
+        p += site_elems(m, s) * sizeof(double complex);
+    }
+    m->center = h.center;
+    m->sweep_left = h.sweep_left;
+    m->rebalances = h.rebalances;
+    m->decompositions = (size_t)h.decompositions;
+    m->gates_since_balance = h.gates_since_balance;
+    m->shifts = h.shifts;
+    m->discarded = h.discarded;
+    m->fidelity = h.fidelity;
+    return scatter_all_sites(m);
 }
 
 /* ---- Kraus operators (trajectories) ------------------------------------- */

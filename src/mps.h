@@ -120,6 +120,15 @@ int mps_sample_range(mps *m, long first_shot, int nshots, uint64_t seed, uint64_
 #define MPS_MAX_OUTCOME_QUBITS 24
 int mps_outcome_probs(mps *m, int k, const int *qubits, double *probs);
 
+/* Saves the whole state (tensors, qubit order, centre, truncation
+ * bookkeeping) into a new buffer on group rank 0 (*buf NULL elsewhere);
+ * restores such a buffer (given on group rank 0) into m, which must have the
+ * same qubit count. A restored state continues exactly as the saved one
+ * would have, on any rank count. Collective; TN_ERR_INPUT for a buffer that
+ * does not fit. */
+int mps_save(mps *m, char **buf, size_t *len);
+int mps_restore(mps *m, const char *buf, size_t len);
+
 /* Writes the dense state vector (2^n entries) for n <= 30: for tests. */
 int mps_to_dense(mps *m, double complex *psi);
 

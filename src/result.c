@@ -160,6 +160,10 @@ json_t *result_build(const circuit *c, const run_result *res, const result_conte
                             json_pack("[f,f]", creal(res->amplitudes[k]), cimag(res->amplitudes[k])));
     json_object_set_new(root, "amplitudes", amps);
     if (res->noisy) json_object_set_new(root, "noise", noise_json(res, opt));
+    if (opt->checkpoint.dir || opt->checkpoint.resume)
+        json_object_set_new(root, "checkpoint", json_pack("{s:s?, s:s?, s:b, s:I}", "dir", opt->checkpoint.dir,
+                                                          "resumed_from", opt->checkpoint.resume, "resumed",
+                                                          res->resumed, "written", (json_int_t)res->checkpoints));
     json_object_set_new(root, "fidelity_estimate", json_real(res->fidelity_estimate));
     json_object_set_new(root, "discarded_weight", json_real(res->discarded_weight));
     json_object_set_new(root, "decompositions", json_integer((json_int_t)res->decompositions));

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "error.h"
 #include "order.h"
+#include "resume.h"
 #include "rng.h"
 #include "scalapack.h"
 #include "schedule.h"
@@ -189,7 +191,6 @@ static int apply_gates(const circuit *c, size_t from, size_t to, mps *m, const r
     return status;
 }
 
-/* Terminal measurements only: contract once, then sample. */
 /* The qubit each key bit comes from (-1: a bit never measured). */
 static int *bit_sources(const circuit *c, int width)
 {
@@ -240,10 +241,62 @@ static int static_outcome_probs(const circuit *c, mps *m, const run_options *opt
     return status;
 }
 
+static MPI_Comm run_world(const run_options *opt) { return opt->grp ? opt->grp->world : MPI_COMM_SELF; }
+
+/* TNEMU_INJECT=signal@R: rank R signals itself halfway, as SLURM's --signal
+ * would (tests; the handler is installed with --checkpoint). */
+static void inject_signal(const run_options *opt)
+{
+    int rank = 0;
+    MPI_Comm_rank(run_world(opt), &rank);
+    if (opt->checkpoint.dir && tn_inject("signal", rank)) raise(SIGUSR1);
+}
+
+/* The gates of a static run with checkpoints: the order applied is recorded,
+ * a checkpoint is due-checked every CHECKPOINT_STRIDE gates, and a resumed
+ * run first replays the recorded order into the scheduler. */
+#define CHECKPOINT_STRIDE 8
+static int apply_gates_checkpointed(const circuit *c, mps *m, const run_options *opt, run_result *res)
+{
+    schedule *sch;
+    CALL(schedule_create(c, 0, c->nops, &sch));
+    size_t *done = tn_malloc((c->nops + 1) * sizeof *done), ndone = 0, i;
+    json_t *id = resume_identity(c, opt, res, "gates");
+    int status = done && id ? TN_OK : TN_ERR_MEMORY;
+    if (status == TN_OK && opt->checkpoint.resume) {
+        status = resume_load_gates(m, opt, id, sch, done, &ndone);
+        res->resumed = status == TN_OK;
+    }
+    int any_failed = 0;
+    size_t start = ndone;
+    while (!any_failed && status == TN_OK && schedule_next(sch, m, &i)) {
+        status = mps_apply_op(m, &c->ops[i]);
+        done[ndone++] = i;
+        if ((ndone & 63) == 0) note_state(m, res);
+        if (ndone - start == (c->nops - start) / 2) inject_signal(opt);   /* halfway through this process's part */
+        if (ndone % CHECKPOINT_STRIDE != 0 && status == TN_OK) continue;
+        int stop = 0;
+        if (checkpoint_due(&opt->checkpoint, run_world(opt), status != TN_OK, &stop, &any_failed)) {
+            status = resume_save_gates(m, opt, id, done, ndone);
+            res->checkpoints++;
+            if (status == TN_OK && stop)
+                status = tn_fail(TN_STOPPED, "stopped by a signal after %zu of %zu gates; checkpoint written to %s "
+                                 "(continue with --resume %s)", ndone, c->nops, opt->checkpoint.dir, opt->checkpoint.dir);
+        }
+        if (any_failed && status == TN_OK) status = tn_fail(TN_ERR_INTERNAL, "stopped: another rank failed");
+    }
+    schedule_destroy(&sch);
+    json_decref(id);
+    free(done);
+    note_state(m, res);
+    return status;
+}
+
 static int run_static(const circuit *c, mps *m, const run_options *opt, run_result *res)
 {
     double t0 = run_now();
-    CALL(apply_gates(c, 0, c->nops, m, opt, res));
+    if (opt->checkpoint.dir || opt->checkpoint.resume) CALL(apply_gates_checkpointed(c, m, opt, res));
+    else CALL(apply_gates(c, 0, c->nops, m, opt, res));
     res->t_gates = run_now() - t0;
     t0 = run_now();
     if (res->shots > 0) CALL(sample_static(c, m, opt, res));
@@ -449,6 +502,31 @@ static int sample_trajectory(const circuit *c, const noisy_plan *plan, mps *m, c
     return status;
 }
 
+/* Trajectory (or noisy shot) t from a copy of the initial state, its
+ * numbers added to this group's sums. */
+static int run_one_trajectory(const circuit *c, mps *initial, noisy_plan *plan, const run_options *opt, long t,
+                              char *paulis, double *values, int *dims, const int *src, unsigned char *scratch,
+                              run_result *res)
+{
+    int n = c->nqubits, width = res->key_bits;
+    mps *m = NULL;
+    int status = noisy_begin(plan, opt->seed, t);
+    if (status == TN_OK) status = mps_copy(initial, &m);
+    if (status == TN_OK && res->dynamic) {
+        unsigned char *clbits = res->shots > 0 ? res->records + (size_t)t * width : scratch;
+        memset(clbits, 0, (size_t)width);
+        status = run_noisy_shot_ops(c, plan, m, opt, t, clbits, src);
+        res->shots_here++;
+    } else if (status == TN_OK) {
+        status = run_noisy_gates(c, plan, m, opt, t);
+        if (status == TN_OK && res->shots > 0) status = sample_trajectory(c, plan, m, opt, t, src, res);
+        if (status == TN_OK && opt->probabilities) status = add_outcome_probs(m, src, width, 1.0, res);
+    }
+    if (status == TN_OK) status = add_state_numbers(m, opt, n, paulis, values, dims, res);
+    mps_destroy(&m);
+    return status;
+}
+
 /* A noisy run: trajectory t on group t mod G, from a copy of |0...0>. */
 static int run_noisy(const circuit *c, mps *initial, noisy_plan *plan, const run_options *opt, run_result *res)
 {
@@ -461,23 +539,37 @@ static int run_noisy(const circuit *c, mps *initial, noisy_plan *plan, const run
     unsigned char *scratch = tn_calloc((size_t)width + 1, 1);
     int status = (paulis && values && dims && src && scratch) ? TN_OK : TN_ERR_MEMORY;
     double t0 = run_now();
-    for (long t = g; t < T && status == TN_OK; t += groups) {
-        mps *m = NULL;
-        status = noisy_begin(plan, opt->seed, t);
-        if (status == TN_OK) status = mps_copy(initial, &m);
-        if (status == TN_OK && res->dynamic) {
-            unsigned char *clbits = res->shots > 0 ? res->records + (size_t)t * width : scratch;
-            memset(clbits, 0, (size_t)width);
-            status = run_noisy_shot_ops(c, plan, m, opt, t, clbits, src);
-            res->shots_here++;
-        } else if (status == TN_OK) {
-            status = run_noisy_gates(c, plan, m, opt, t);
-            if (status == TN_OK && res->shots > 0) status = sample_trajectory(c, plan, m, opt, t, src, res);
-            if (status == TN_OK && opt->probabilities) status = add_outcome_probs(m, src, width, 1.0, res);
-        }
-        if (status == TN_OK) status = add_state_numbers(m, opt, n, paulis, values, dims, res);
-        mps_destroy(&m);
+    json_t *id = NULL;
+    long first_round = 0;
+    int checkpointing = opt->checkpoint.dir || opt->checkpoint.resume;
+    if (status == TN_OK && checkpointing) {
+        id = resume_identity(c, opt, res, "trajectories");
+        status = id ? TN_OK : TN_ERR_MEMORY;
     }
+    if (status == TN_OK && opt->checkpoint.resume) {
+        status = resume_load_trajectories(opt, id, res, &first_round, n);
+        res->resumed = status == TN_OK;
+    }
+    /* round r runs trajectory r G + g on group g; checkpoints fall between rounds */
+    for (long round = first_round; round * groups < T && (status == TN_OK || checkpointing); round++) {
+        long t = round * groups + g;
+        if (status == TN_OK && t < T) status = run_one_trajectory(c, initial, plan, opt, t, paulis, values, dims, src,
+                                                                  scratch, res);
+        if (round - first_round == ((T + groups - 1) / groups - first_round) / 2) inject_signal(opt);
+        if (!checkpointing) continue;
+        int stop = 0, any_failed = 0;
+        if (checkpoint_due(&opt->checkpoint, run_world(opt), status != TN_OK, &stop, &any_failed)) {
+            status = resume_save_trajectories(opt, id, res, round + 1, n);
+            res->checkpoints++;
+            if (status == TN_OK && stop)
+                status = tn_fail(TN_STOPPED, "stopped by a signal after %ld of %ld trajectories; checkpoint written to %s "
+                                 "(continue with --resume %s)", (round + 1) * groups < T ? (round + 1) * groups : T, T,
+                                 opt->checkpoint.dir, opt->checkpoint.dir);
+        }
+        if (any_failed && status == TN_OK) status = tn_fail(TN_ERR_INTERNAL, "stopped: another rank failed");
+        if (status != TN_OK) break;
+    }
+    json_decref(id);
     if (!res->leader && res->records) memset(res->records, 0, (size_t)res->shots * width);
     if (status == TN_OK && res->probs) noisy_readout_probs(plan, res->probs, width, src);
     res->t_gates = run_now() - t0;
@@ -499,6 +591,11 @@ static int validate_requests(const circuit *c, const run_options *opt, int dynam
         status = run_parse_observable(opt->observables[k], n, paulis);
     for (int k = 0; k < opt->namplitudes && status == TN_OK; k++)
         status = run_parse_bits(opt->amplitudes[k], n, bits);
+    int noisy = opt->noise && opt->noise->scale > 0;
+    if (status == TN_OK && dynamic && !noisy && (opt->checkpoint.dir || opt->checkpoint.resume))
+        status = tn_fail(TN_ERR_USAGE, "options --checkpoint and --resume: %s has mid-circuit measurement, reset or "
+                         "if() and runs noiselessly shot by shot from a shared prefix; checkpoints are not supported "
+                         "for that case yet (they are for static circuits and for noisy runs)", c->source);
     if (status == TN_OK && opt->probabilities && dynamic)
         status = tn_fail(TN_ERR_USAGE, "option --probabilities: %s has mid-circuit measurement, reset or if(); "
                          "its outcome distribution is only sampled (use the counts)", c->source);

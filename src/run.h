@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "circuit.h"
+#include "checkpoint.h"
 #include "group.h"
 #include "mps.h"
 #include "noise.h"
@@ -40,6 +41,7 @@ typedef struct {
     long trajectories;          /* static noisy circuits; <= 0: the default */
     int probabilities;          /* record the exact outcome distribution of the measured bits */
     const int *site_of;         /* a qubit-to-site order chosen by the caller (NULL: from `order`) */
+    checkpoint_options checkpoint;   /* --checkpoint, --checkpoint-every, --resume */
 } run_options;
 
 typedef struct {
@@ -86,6 +88,8 @@ typedef struct {
      * trajectories before run_collect, the mean with readout error after */
     double *probs;
     size_t nprobs;              /* 2^key_bits, or 0 when not asked */
+    long checkpoints;           /* checkpoints written */
+    int resumed;                /* started from a checkpoint */
 } run_result;
 
 /* Emulates this rank's part of c; fills res (free it with run_result_free).

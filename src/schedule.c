@@ -79,6 +79,16 @@ static int distance(const circ_op *op, const mps *m)
     return c < lo ? lo - c : c > hi ? c - hi : 0;
 }
 
+/* Gate i is done: its successors on each qubit wait for one gate less. */
+static void release_successors(schedule *s, size_t i)
+{
+    const circ_op *g = &s->c->ops[s->first + i];
+    for (int j = 0; j < g->nqubits; j++) {
+        size_t nxt = s->next_on_qubit[i * CIRC_MAX_GATE_QUBITS + j];
+        if (nxt != SIZE_MAX && --s->waiting[nxt] == 0) s->ready[s->nready++] = nxt;
+    }
+}
+
 int schedule_next(schedule *s, const mps *m, size_t *op)
 {
     if (s->nready == 0) return 0;
@@ -95,11 +105,18 @@ int schedule_next(schedule *s, const mps *m, size_t *op)
         if (s->ready[r] < s->ready[best] && distance(&s->c->ops[s->first + s->ready[r]], m) == 0) best = r;
     size_t i = s->ready[best];
     s->ready[best] = s->ready[--s->nready];
-    const circ_op *g = &s->c->ops[s->first + i];
-    for (int j = 0; j < g->nqubits; j++) {
-        size_t nxt = s->next_on_qubit[i * CIRC_MAX_GATE_QUBITS + j];
-        if (nxt != SIZE_MAX && --s->waiting[nxt] == 0) s->ready[s->nready++] = nxt;
-    }
+    release_successors(s, i);
     *op = s->first + i;
     return 1;
+}
+
+int schedule_take(schedule *s, size_t op)
+{
+    size_t i = op - s->first, r = 0;
+    while (r < s->nready && s->ready[r] != i) r++;
+    if (op < s->first || r == s->nready)
+        return tn_fail(TN_ERR_INPUT, "the checkpoint's gate order does not fit this circuit (gate %zu is not ready)", op);
+    s->ready[r] = s->ready[--s->nready];   /* exactly as schedule_next removes it */
+    release_successors(s, i);
+    return TN_OK;
 }

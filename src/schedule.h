@@ -27,6 +27,11 @@ int schedule_create(const circuit *c, size_t from, size_t to, schedule **out);
  * gate is left, 1 otherwise. */
 int schedule_next(schedule *s, const mps *m, size_t *op);
 
+/* Marks gate op as applied, exactly as schedule_next would have taken it
+ * (resuming from a checkpoint replays the recorded order through this).
+ * TN_ERR_INPUT if op is not ready. */
+int schedule_take(schedule *s, size_t op);
+
 void schedule_destroy(schedule **s);
 
 #endif
