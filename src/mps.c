@@ -1229,33 +1229,58 @@ int mps_outcome_probs(mps *m, int k, const int *qubits, double *probs)
 /* ---- saving and restoring (checkpoints) ---------------------------------- */
 
 /* The fixed part of a saved state (native byte order; checkpoint.c records
- * the byte order and checks it). */
+ * the byte order and checks it). Then: site_of[n], qubit_at[n], chi[n+1],
+ * lo[nranks+1] (int32), per rank (fidelity, discarded, decompositions)
+ * (double), and the site tensors. The partition and the per-rank
+ * bookkeeping are kept so that a state resumed on the same rank count
+ * continues with bit-identical arithmetic; on another rank count the
+ * bookkeeping is combined on rank 0. */
 typedef struct {
-    int32_t n, center, sweep_left, rebalances;
-    int64_t decompositions, gates_since_balance, shifts;
-    double discarded, fidelity;
+    int32_t n, center, sweep_left, rebalances, nranks, pad;
+    int64_t gates_since_balance, shifts;
 } mps_saved_header;
+
+#define TAG_BOOK 104
+
+static size_t saved_ints(int n, int nranks) { return 3 * (size_t)n + 1 + (size_t)nranks + 1; }
+
+/* Per-rank bookkeeping gathered on group rank 0 (3 doubles per rank). */
+static int gather_book(mps *m, double *book)
+{
+    double mine[3] = {m->fidelity, m->discarded, (double)m->decompositions};
+    memcpy(book, mine, sizeof mine);
+    if (!m->grp) return TN_OK;
+    if (m->me != 0) return group_send(m->grp, 0, TAG_BOOK, mine, sizeof mine);
+    for (int r = 1; r < m->nranks; r++) CALL(group_recv(m->grp, r, TAG_BOOK, book + 3 * r, 3 * sizeof(double)));
+    return TN_OK;
+}
 
 int mps_save(mps *m, char **buf, size_t *len)
 {
     *buf = NULL;
     *len = 0;
+    double *book = tn_malloc(3 * (size_t)m->nranks * sizeof *book);
+    if (!book) return failed(m, TN_ERR_MEMORY);
+    int status = gather_book(m, book);
+    if (status) { free(book); return status; }
     CALL(gather_all_sites(m));
-    int status = TN_OK;
     if (m->me == 0) {
-        size_t bytes = sizeof(mps_saved_header) + (3 * (size_t)m->n + 1) * sizeof(int32_t);
+        size_t bytes = sizeof(mps_saved_header) + saved_ints(m->n, m->nranks) * 4 + 3 * (size_t)m->nranks * sizeof(double);
         for (int s = 0; s < m->n; s++) bytes += site_elems(m, s) * sizeof(double complex);
         char *p = *buf = tn_malloc(bytes);
         if (!p) {
             status = TN_ERR_MEMORY;
         } else {
-            mps_saved_header h = {m->n, m->center, m->sweep_left, m->rebalances, (int64_t)m->decompositions,
-                                  m->gates_since_balance, m->shifts, m->discarded, m->fidelity};
+            mps_saved_header h = {m->n, m->center, m->sweep_left, m->rebalances, m->nranks, 0,
+                                  m->gates_since_balance, m->shifts};
             memcpy(p, &h, sizeof h);
             p += sizeof h;
             for (int q = 0; q < m->n; q++, p += 4) { int32_t v = m->site_of[q]; memcpy(p, &v, 4); }
             for (int s = 0; s < m->n; s++, p += 4) { int32_t v = m->qubit_at[s]; memcpy(p, &v, 4); }
             for (int s = 0; s <= m->n; s++, p += 4) { int32_t v = m->chi[s]; memcpy(p, &v, 4); }
+            for (int r = 0; r <= m->nranks; r++, p += 4) { int32_t v = m->grp ? m->lo[r] : (r ? m->n : 0); memcpy(p, &v, 4); }
+            memcpy(p, book, 3 * (size_t)m->nranks * sizeof(double));
+            p += 3 * (size_t)m->nranks * sizeof(double);
             for (int s = 0; s < m->n; s++) {
                 size_t b = site_elems(m, s) * sizeof(double complex);
                 memcpy(p, m->site[s], b);
@@ -1264,6 +1289,7 @@ int mps_save(mps *m, char **buf, size_t *len)
             *len = bytes;
         }
     }
+    free(book);
     if (status) return failed(m, status);
     return scatter_all_sites(m);
 }
@@ -1274,7 +1300,8 @@ static int check_saved(const mps *m, const char *buf, size_t len, mps_saved_head
     if (len < sizeof *h) return tn_fail(TN_ERR_INPUT, "the saved state is truncated");
     memcpy(h, buf, sizeof *h);
     if (h->n != m->n) return tn_fail(TN_ERR_INPUT, "the saved state has %d qubits, this circuit %d", (int)h->n, m->n);
-    size_t need = sizeof *h + (3 * (size_t)m->n + 1) * sizeof(int32_t);
+    if (h->nranks < 1 || h->nranks > 1 << 24) return tn_fail(TN_ERR_INPUT, "the saved state has a bad rank count");
+    size_t need = sizeof *h + saved_ints(m->n, h->nranks) * 4 + 3 * (size_t)h->nranks * sizeof(double);
     if (len < need) return tn_fail(TN_ERR_INPUT, "the saved state is truncated");
     const char *chi = buf + sizeof *h + 2 * (size_t)m->n * 4;
     for (int s = 0; s <= m->n; s++) {
@@ -1298,19 +1325,40 @@ int mps_restore(mps *m, const char *buf, size_t len)
     if (status) return failed(m, status);
     CALL(gather_all_sites(m));   /* rank 0 takes every site, then fills them */
     if (m->grp) CALL(group_bcast(m->grp, 0, &h, sizeof h));
+    size_t nints = saved_ints(m->n, h.nranks), nbook = 3 * (size_t)h.nranks;
+    int32_t *ints = tn_malloc(nints * sizeof *ints);
+    double *book = tn_malloc(nbook * sizeof *book);
+    if (!ints || !book) { free(ints); free(book); return failed(m, TN_ERR_MEMORY); }
     const char *p = buf + sizeof h;
-    int32_t *ints = tn_malloc((3 * (size_t)m->n + 1) * sizeof *ints);
-    if (!ints) return failed(m, TN_ERR_MEMORY);
-    if (m->me == 0) memcpy(ints, p, (3 * (size_t)m->n + 1) * sizeof *ints);
-    if (m->grp) status = group_bcast(m->grp, 0, ints, (3 * (size_t)m->n + 1) * sizeof *ints);
-    for (int q = 0; q < m->n && status == TN_OK; q++) {
+    if (m->me == 0) {
+        memcpy(ints, p, nints * sizeof *ints);
+        memcpy(book, p + nints * 4, nbook * sizeof *book);
+    }
+    if (m->grp) status = group_bcast(m->grp, 0, ints, nints * sizeof *ints);
+    if (m->grp && status == TN_OK) status = group_bcast(m->grp, 0, book, nbook * sizeof *book);
+    if (status) { free(ints); free(book); return status; }
+    for (int q = 0; q < m->n; q++) {
         m->site_of[q] = ints[q];
         m->qubit_at[q] = ints[m->n + q];
     }
-    for (int s = 0; s <= m->n && status == TN_OK; s++) m->chi[s] = ints[2 * m->n + s];
+    for (int s = 0; s <= m->n; s++) m->chi[s] = ints[2 * m->n + s];
+    int same_ranks = h.nranks == m->nranks;
+    if (same_ranks && m->grp)   /* the partition as it was: the same ranks do the same decompositions */
+        for (int r = 0; r <= m->nranks; r++) m->lo[r] = ints[3 * m->n + 1 + r];
+    if (same_ranks) {
+        m->fidelity = book[3 * m->me];
+        m->discarded = book[3 * m->me + 1];
+        m->decompositions = (size_t)book[3 * m->me + 2];
+    } else {   /* combined on rank 0, neutral elsewhere */
+        double f = 1, d = 0, k = 0;
+        for (int r = 0; r < h.nranks; r++) { f *= book[3 * r]; d += book[3 * r + 1]; k += book[3 * r + 2]; }
+        m->fidelity = m->me == 0 ? f : 1;
+        m->discarded = m->me == 0 ? d : 0;
+        m->decompositions = m->me == 0 ? (size_t)k : 0;
+    }
     free(ints);
-    if (status) return status;
-    p += (3 * (size_t)m->n + 1) * sizeof(int32_t);
+    free(book);
+    p += nints * 4 + nbook * sizeof(double);
     for (int s = 0; s < m->n && m->me == 0; s++) {
         status = reserve_site(m, s, site_elems(m, s));
         if (status) return failed(m, status);
@@ -1320,11 +1368,8 @@ int mps_restore(mps *m, const char *buf, size_t len)
     m->center = h.center;
     m->sweep_left = h.sweep_left;
     m->rebalances = h.rebalances;
-    m->decompositions = (size_t)h.decompositions;
     m->gates_since_balance = h.gates_since_balance;
     m->shifts = h.shifts;
-    m->discarded = h.discarded;
-    m->fidelity = h.fidelity;
     return scatter_all_sites(m);
 }
 
