@@ -182,6 +182,7 @@ static int run_task(const manifest *m, long t, tn_group *g, char **line)
     run_result res = {0};
     double t0 = MPI_Wtime();
     int status = cli_parse_run_args(argc, argv, &rq);
+    rq.run.progress_every = 0;   /* tasks are short and many: the batch reports, not each task */
     if (status == TN_OK && (rq.output || rq.groups || rq.help))
         status = tn_fail(TN_ERR_USAGE, "options -o, --groups and --help belong to tnemu batch, not to a task");
     if (status == TN_OK) status = task_circuit(m, t, g, rq.format, name, sizeof name, &c);

@@ -80,6 +80,8 @@ static const char *run_usage =
     "  --allow-uncalibrated  run gates the calibration lacks without noise\n"
     "  -o FILE            write the result JSON to FILE (default: stdout)\n"
     "  -q, --quiet        no summary on stderr\n"
+    "  --progress S       progress on stderr: live on a terminal, else a line every S seconds\n"
+    "                     (0..1e7; default 60; 0 = none)\n"
     "checkpoints:\n"
     "  --checkpoint DIR   write DIR/checkpoint.tnck at once on SIGUSR1 or SIGTERM (then stop, exit\n"
     "                     status 3) and every --checkpoint-every seconds (1..1e7)\n"
@@ -202,6 +204,9 @@ static int parse_run_option(int argc, char **argv, int *i, run_request *rq)
         CALL(cli_parse_double(opt, v, 0, 1000, &rq->noise_scale));
     } else if (strcmp(opt, "--trajectories") == 0) {
         CALL(cli_parse_long(opt, v, 1, 100000000, &rq->run.trajectories));
+    } else if (strcmp(opt, "--progress") == 0) {
+        CALL(cli_parse_double(opt, v, 0, 1e7, &rq->run.progress_every));
+        rq->progress_given = 1;
     } else if (strcmp(opt, "--checkpoint") == 0) {
         if (!*v) return tn_fail(TN_ERR_USAGE, "option --checkpoint: expected a directory");
         rq->run.checkpoint.dir = v;
@@ -226,6 +231,7 @@ int cli_parse_run_args(int argc, char **argv, run_request *rq)
     memset(rq, 0, sizeof *rq);
     rq->run.shots = -1;
     rq->run.scalapack_min = DEFAULT_SCALAPACK_MIN;
+    rq->run.progress_every = 60;
     rq->run.order = "identity";
     rq->noise_scale = 1;
     /* observables and amplitudes point into argv: at most argc of each */
@@ -248,6 +254,7 @@ int cli_parse_run_args(int argc, char **argv, run_request *rq)
                             rq->run.noisy.allow_faulty || rq->run.noisy.allow_uncalibrated))
         return tn_fail(TN_ERR_USAGE, "options --noise-format, --trajectories, --dephasing-1f and --allow-* need "
                        "--noise FILE");
+    if (rq->quiet && !rq->progress_given) rq->run.progress_every = 0;
     if (rq->run.checkpoint.every > 0 && !rq->run.checkpoint.dir)
         return tn_fail(TN_ERR_USAGE, "option --checkpoint-every needs --checkpoint DIR");
     if (!rq->seed_given) rq->run.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);

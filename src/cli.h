@@ -15,7 +15,7 @@
 typedef struct {
     run_options run;
     const char *circuit_path, *output, *format;
-    int quiet, help, seed_given;
+    int quiet, help, seed_given, progress_given;
     long groups;                /* 0: chosen from the work */
     const char *noise_path, *noise_format;
     double noise_scale;

@@ -182,6 +182,9 @@ static double group_total(const mps *m, double v, char op)
     return v;
 }
 
+int mps_local_max_bond(const mps *m) { return local_max_bond(m); }
+double mps_local_fidelity(const mps *m) { return m->fidelity; }
+
 double mps_discarded_weight(const mps *m) { return group_total(m, m->discarded, '+'); }
 double mps_fidelity_estimate(const mps *m) { return group_total(m, m->fidelity, '*'); }
 size_t mps_decompositions(const mps *m) { return (size_t)group_total(m, (double)m->decompositions, '+'); }

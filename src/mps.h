@@ -145,6 +145,11 @@ void mps_bond_dims(const mps *m, int *dims);
 /* The largest bond dimension now (collective). */
 int mps_max_bond(const mps *m);
 
+/* This rank's view, without communication (progress display): the largest
+ * bond next to its own sites and its share of the fidelity estimate. */
+int mps_local_max_bond(const mps *m);
+double mps_local_fidelity(const mps *m);
+
 /* Bytes held by the site tensors on this rank now (local). */
 size_t mps_bytes(const mps *m);
 

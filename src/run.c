@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "order.h"
+#include "progress.h"
 #include "resume.h"
 #include "rng.h"
 #include "scalapack.h"
@@ -179,13 +180,17 @@ static int apply_gates(const circuit *c, size_t from, size_t to, mps *m, const r
     CALL(schedule_create(c, from, to, &sch));
     size_t i, done = 0;
     int status = TN_OK, rank = opt->grp ? opt->grp->world_rank : 0;
+    progress pr;
+    progress_start(&pr, rank, opt->progress_every, (long)(to - from), "gates");
     while (status == TN_OK && schedule_next(sch, m, &i)) {
         status = mps_apply_op(m, &c->ops[i]);
+        progress_update(&pr, (long)done + 1, mps_local_max_bond(m), mps_local_fidelity(m));
         if ((++done & 63) == 0) note_state(m, res);
         if (status == TN_OK && done == (to - from) / 2 && tn_inject("gate", rank))
             status = tn_fail(TN_ERR_NUMERIC, "numerical failure injected on rank %d halfway through the gates "
                              "(TNEMU_INJECT)", rank);
     }
+    progress_end(&pr);
     schedule_destroy(&sch);
     note_state(m, res);
     return status;
@@ -267,11 +272,15 @@ static int apply_gates_checkpointed(const circuit *c, mps *m, const run_options 
         status = resume_load_gates(m, opt, id, sch, done, &ndone);
         res->resumed = status == TN_OK;
     }
-    int any_failed = 0;
+    int any_failed = 0, rank = 0;
     size_t start = ndone;
+    MPI_Comm_rank(run_world(opt), &rank);
+    progress pr;
+    progress_start(&pr, rank, opt->progress_every, (long)c->nops, "gates");
     while (!any_failed && status == TN_OK && schedule_next(sch, m, &i)) {
         status = mps_apply_op(m, &c->ops[i]);
         done[ndone++] = i;
+        progress_update(&pr, (long)ndone, mps_local_max_bond(m), mps_local_fidelity(m));
         if ((ndone & 63) == 0) note_state(m, res);
         if (ndone - start == (c->nops - start) / 2) inject_signal(opt);   /* halfway through this process's part */
         if (ndone % CHECKPOINT_STRIDE != 0 && status == TN_OK) continue;
@@ -285,6 +294,7 @@ static int apply_gates_checkpointed(const circuit *c, mps *m, const run_options 
         }
         if (any_failed && status == TN_OK) status = tn_fail(TN_ERR_INTERNAL, "stopped: another rank failed");
     }
+    progress_end(&pr);
     schedule_destroy(&sch);
     json_decref(id);
     free(done);
@@ -550,12 +560,21 @@ static int run_noisy(const circuit *c, mps *initial, noisy_plan *plan, const run
         status = resume_load_trajectories(opt, id, res, &first_round, n);
         res->resumed = status == TN_OK;
     }
+    progress pr;
+    progress_start(&pr, opt->grp ? opt->grp->world_rank : 0, opt->progress_every, T, res->dynamic ? "shots" : "trajectories");
     /* round r runs trajectory r G + g on group g; checkpoints fall between rounds */
     for (long round = first_round; round * groups < T && (status == TN_OK || checkpointing); round++) {
         long t = round * groups + g;
         if (status == TN_OK && t < T) status = run_one_trajectory(c, initial, plan, opt, t, paulis, values, dims, src,
                                                                   scratch, res);
         if (round - first_round == ((T + groups - 1) / groups - first_round) / 2) inject_signal(opt);
+        if (pr.on) {
+            int maxb = 1;
+            for (int b = 0; b + 1 < n; b++) maxb = res->bond_dims[b] > maxb ? res->bond_dims[b] : maxb;
+            long mine = round - first_round + 1;   /* trajectories this group has run in this process */
+            progress_update(&pr, (round + 1) * groups < T ? (round + 1) * groups : T, maxb,
+                            res->fidelity_sum / (double)(mine > 0 ? mine : 1));
+        }
         if (!checkpointing) continue;
         int stop = 0, any_failed = 0;
         if (checkpoint_due(&opt->checkpoint, run_world(opt), status != TN_OK, &stop, &any_failed)) {
@@ -569,6 +588,7 @@ static int run_noisy(const circuit *c, mps *initial, noisy_plan *plan, const run
         if (any_failed && status == TN_OK) status = tn_fail(TN_ERR_INTERNAL, "stopped: another rank failed");
         if (status != TN_OK) break;
     }
+    progress_end(&pr);
     json_decref(id);
     if (!res->leader && res->records) memset(res->records, 0, (size_t)res->shots * width);
     if (status == TN_OK && res->probs) noisy_readout_probs(plan, res->probs, width, src);

@@ -42,6 +42,7 @@ typedef struct {
     int probabilities;          /* record the exact outcome distribution of the measured bits */
     const int *site_of;         /* a qubit-to-site order chosen by the caller (NULL: from `order`) */
     checkpoint_options checkpoint;   /* --checkpoint, --checkpoint-every, --resume */
+    double progress_every;      /* seconds between progress lines in logs (0: none; a terminal: live) */
 } run_options;
 
 typedef struct {
