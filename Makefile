@@ -69,6 +69,10 @@ check: $(TEST_BIN) $(TNEMU) bin/tnemu
 $(BUILD)/bench-eigh: $(BUILD)/scripts/bench-eigh.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/pingpong: scripts/pingpong.c
+	@mkdir -p $(BUILD)
+	$(CC) -O2 -o $@ $<
+
 bench: all $(BUILD)/bench-eigh
 	sh scripts/bench.sh
 

@@ -112,6 +112,7 @@ int tn_inject(const char *point, int world_rank)
     snprintf(want, sizeof want, "%s@%d", point, world_rank);
     size_t len = strlen(want);
     for (const char *p = spec; (p = strstr(p, want)); p += len)
-        if ((p == spec || p[-1] == ',') && (p[len] == '\0' || p[len] == ',')) return 1;
+        if ((p == spec || p[-1] == ',' || p[-1] == ':') && (p[len] == '\0' || p[len] == ',' || p[len] == ':'))
+            return 1;
     return 0;
 }
