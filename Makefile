@@ -37,7 +37,7 @@ all: bin/tnemu
 
 bin/tnemu: $(TNEMU)
 	@mkdir -p bin
-	cp $(TNEMU) $@
+	cp $(TNEMU) $@.tmp && mv -f $@.tmp $@   # a new inode: running copies keep theirs
 
 $(TNEMU): $(BUILD)/src/main.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

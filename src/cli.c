@@ -22,6 +22,7 @@
 #include "qasm.h"
 #include "result.h"
 #include "run.h"
+#include "work.h"
 
 #define MAX_CHI 1048576
 #define MAX_SHOTS 1000000000L
@@ -80,6 +81,8 @@ static const char *run_usage =
     "  --allow-uncalibrated  run gates the calibration lacks without noise\n"
     "  -o FILE            write the result JSON to FILE (default: stdout)\n"
     "  -q, --quiet        no summary on stderr\n"
+    "  --max-memory B     stop cleanly, with a message, before this rank's memory would exceed B\n"
+    "                     bytes (suffixes K, M, G, T; at least 1M)\n"
     "  --progress S       progress on stderr: live on a terminal, else a line every S seconds\n"
     "                     (0..1e7; default 60; 0 = none)\n"
     "checkpoints:\n"
@@ -134,6 +137,28 @@ static int option_value(int argc, char **argv, int *i, const char **value)
 {
     if (*i + 1 >= argc) return tn_fail(TN_ERR_USAGE, "option %s needs a value", argv[*i]);
     *value = argv[++*i];
+    return TN_OK;
+}
+
+/* --max-memory BYTES with an optional K, M, G or T suffix (powers of 1024). */
+static int parse_bytes(const char *option, const char *v, double *out)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    double unit = 1;
+    if (end != v && *end) {
+        const char *units = "KMGT";
+        const char *u = strchr(units, *end == 'k' ? 'K' : *end);
+        if (u && *u && (end[1] == '\0' || ((end[1] == 'B' || end[1] == 'i') && (end[2] == '\0' || (end[2] == 'B' && !end[3])))))
+            unit = (double)(1ull << (10 * (1 + (u - units))));
+        else
+            x = -1;
+    }
+    x *= unit;
+    if (end == v || errno || !(x >= (1 << 20)) || x > 1e18)
+        return tn_fail(TN_ERR_USAGE, "option %s: '%s' is not a size in [1M, 1e18] bytes (suffixes K, M, G, T)", option, v);
+    *out = x;
     return TN_OK;
 }
 
@@ -204,6 +229,8 @@ static int parse_run_option(int argc, char **argv, int *i, run_request *rq)
         CALL(cli_parse_double(opt, v, 0, 1000, &rq->noise_scale));
     } else if (strcmp(opt, "--trajectories") == 0) {
         CALL(cli_parse_long(opt, v, 1, 100000000, &rq->run.trajectories));
+    } else if (strcmp(opt, "--max-memory") == 0) {
+        CALL(parse_bytes(opt, v, &rq->max_memory));
     } else if (strcmp(opt, "--progress") == 0) {
         CALL(cli_parse_double(opt, v, 0, 1e7, &rq->run.progress_every));
         rq->progress_given = 1;
@@ -374,6 +401,7 @@ static int command_run(int argc, char **argv)
     match_blas_threads(world);
     int status = cli_parse_run_args(argc, argv, &rq);
     if (status == TN_OK && rq.run.checkpoint.dir) checkpoint_install_signals();
+    if (status == TN_OK && rq.max_memory > 0) tn_mem_set_limit((size_t)rq.max_memory, result_peak_rss());
     if (status == TN_OK && rq.help) {
         if (rank == 0) fputs(run_usage, stdout);
         free(rq.list_storage);

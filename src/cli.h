@@ -19,6 +19,7 @@ typedef struct {
     long groups;                /* 0: chosen from the work */
     const char *noise_path, *noise_format;
     double noise_scale;
+    double max_memory;          /* --max-memory bytes per rank; 0: none */
     const char **list_storage;
 } run_request;
 

@@ -84,8 +84,12 @@ static size_t site_elems(const mps *m, int s) { return (size_t)m->chi[s] * 2 * m
 static int reserve_site(mps *m, int s, size_t elems)
 {
     if (m->site_cap[s] >= elems) return TN_OK;
+    CALL(tn_mem_charge((long long)((elems - m->site_cap[s]) * sizeof(double complex))));
     double complex *p = realloc(m->site[s], elems * sizeof *p);
-    if (!p) return tn_fail(TN_ERR_MEMORY, "out of memory: a site tensor of %zu bytes", elems * sizeof *p);
+    if (!p) {
+        tn_mem_charge(-(long long)((elems - m->site_cap[s]) * sizeof(double complex)));
+        return tn_fail(TN_ERR_MEMORY, "out of memory: a site tensor of %zu bytes", elems * sizeof *p);
+    }
     m->site[s] = p;
     m->site_cap[s] = elems;
     return TN_OK;
@@ -109,6 +113,7 @@ static int send_site(mps *m, int s, int dest)
     int dims[2] = {m->chi[s], m->chi[s + 1]};
     CALL(group_send(m->grp, dest, TAG_SITE, dims, sizeof dims));
     CALL(group_send(m->grp, dest, TAG_SITE, m->site[s], site_elems(m, s) * sizeof(double complex)));
+    tn_mem_charge(-(long long)(m->site_cap[s] * sizeof(double complex)));
     free(m->site[s]);
     m->site[s] = NULL;
     m->site_cap[s] = 0;
@@ -327,7 +332,10 @@ void mps_destroy(mps **pm)
                 "seconds: shifts %.2f contract %.2f split %.2f\n", m->svd.gram_used, m->svd.gram_rejected,
                 m->svd.fallbacks, m->shifts, m->t_shift, m->t_contract, m->t_split);
     if (m->site)
-        for (int s = 0; s < m->n; s++) free(m->site[s]);
+        for (int s = 0; s < m->n; s++) {
+            tn_mem_charge(-(long long)(m->site_cap[s] * sizeof(double complex)));
+            free(m->site[s]);
+        }
     free(m->site);
     free(m->site_cap);
     free(m->site_of);

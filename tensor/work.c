@@ -6,14 +6,40 @@
 
 #include "error.h"
 
+static size_t mem_limit, mem_baseline, mem_in_use;
+
+void tn_mem_set_limit(size_t limit, size_t baseline)
+{
+    mem_limit = limit;
+    mem_baseline = baseline;
+}
+
+size_t tn_mem_in_use(void) { return mem_in_use; }
+
+int tn_mem_charge(long long delta)
+{
+    if (delta < 0) {
+        mem_in_use -= (size_t)-delta > mem_in_use ? mem_in_use : (size_t)-delta;
+        return TN_OK;
+    }
+    if (mem_limit && mem_baseline + mem_in_use + (size_t)delta > mem_limit)
+        return tn_fail(TN_ERR_MEMORY, "option --max-memory: %zu bytes would be exceeded (%zu at start, %zu in the "
+                       "state and workspace, %lld more needed); raise the limit, lower --chi or use more ranks",
+                       mem_limit, mem_baseline, mem_in_use, delta);
+    mem_in_use += (size_t)delta;
+    return TN_OK;
+}
+
 int tn_buf_reserve(tn_buf *buf, size_t bytes)
 {
     if (buf->bytes >= bytes) return TN_OK;
     size_t grown = buf->bytes + buf->bytes / 2;
     if (grown < bytes) grown = bytes;
+    if (tn_mem_charge((long long)grown - (long long)buf->bytes) != TN_OK) return TN_ERR_MEMORY;
     free(buf->data);
     buf->data = malloc(grown);
     if (!buf->data) {
+        tn_mem_charge(-(long long)grown);
         buf->bytes = 0;
         return tn_fail(TN_ERR_MEMORY, "out of memory: a scratch buffer of %zu bytes", grown);
     }
@@ -23,6 +49,7 @@ int tn_buf_reserve(tn_buf *buf, size_t bytes)
 
 void tn_buf_free(tn_buf *buf)
 {
+    tn_mem_charge(-(long long)buf->bytes);
     free(buf->data);
     buf->data = NULL;
     buf->bytes = 0;

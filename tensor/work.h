@@ -19,6 +19,16 @@ int tn_buf_reserve(tn_buf *buf, size_t bytes);
 /* Frees the buffer; it can be reserved again. */
 void tn_buf_free(tn_buf *buf);
 
+/* The memory ledger: bytes this process holds in site tensors and scratch
+ * buffers, against an optional limit (--max-memory). tn_mem_charge(delta)
+ * records a change; a growth that would take the ledger plus the baseline
+ * (what the process held when the limit was set) above the limit fails with
+ * TN_ERR_MEMORY and a message naming the limit, before anything is
+ * allocated, so the run ends cleanly instead of being killed by the system. */
+void tn_mem_set_limit(size_t limit, size_t baseline);
+int tn_mem_charge(long long delta);
+size_t tn_mem_in_use(void);
+
 /* Narrows a size to a BLAS/LAPACK int, failing with TN_ERR_MEMORY (with the
  * size named) if it does not fit. */
 int tn_blas_int(size_t n, int *out);
