@@ -5,6 +5,7 @@
 #   make check      build and run every TAP test with prove
 #   make check SANITIZE=1   the same under AddressSanitizer + UBSan
 #   make bench      benchmarks (scripts/bench.sh)
+#   make fuzz       libFuzzer harnesses in build-fuzz/ (run: sh scripts/fuzz.sh NAME SECONDS)
 #   make install PREFIX=/usr/local
 
 PREFIX ?= /usr/local
@@ -31,7 +32,7 @@ TEST_SRC := $(wildcard tests/unit/*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TNEMU := $(BUILD)/tnemu
 
-.PHONY: all deps demo check bench install clean
+.PHONY: all deps demo check bench install clean fuzz
 .SECONDARY:
 all: bin/tnemu
 
@@ -72,6 +73,23 @@ $(BUILD)/bench-eigh: $(BUILD)/scripts/bench-eigh.o $(LIB)
 $(BUILD)/pingpong: scripts/pingpong.c
 	@mkdir -p $(BUILD)
 	$(CC) -O2 -o $@ $<
+
+# libFuzzer harnesses (tests/fuzz/*.c) built with clang, ASan and UBSan into build-fuzz/
+FUZZ_BUILD := build-fuzz
+FUZZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+               -I. -Isrc -Itensor -Impi -I/usr/include/x86_64-linux-gnu/openblas-pthread $(shell mpicc -showme:compile 2>/dev/null)
+FUZZ_LIBS := $(LDLIBS) $(shell mpicc -showme:link 2>/dev/null)
+FUZZ_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(FUZZ_BUILD)/%.o: %.c $(wildcard src/*.h tensor/*.h mpi/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS)
+
+fuzz: $(FUZZ_BIN)
 
 bench: all $(BUILD)/bench-eigh
 	sh scripts/bench.sh
