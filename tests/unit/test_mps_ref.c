@@ -8,6 +8,7 @@
  *  (c) sampling: chi-square against the exact probabilities;
  *  (e) mps_outcome_probs: exact marginal distributions of random subsets of
  *      qubits (in random order) against the reference's |psi|^2 summed;
+ *  (f) the zgesvd fallback when zgesdd fails (injected);
  *  (d) truncation to chi 4: bond dimensions, bookkeeping, and the true
  *      fidelity against the estimate (see check_truncation for the bounds).
  * Not for: the distributed engine (test_mpi_engine.c). */
@@ -23,6 +24,7 @@
 #include "rng.h"
 #include "statevec.h"
 #include "tap.h"
+#include "tsvd.h"
 
 #define TOL 1e-10
 #define MAX_N 12
@@ -384,6 +386,43 @@ static void check_outcome_probs(int n, uint64_t seed)
     sv_free(&ref);
 }
 
+/* (f) A decomposition that fails to converge takes the fallback path: with
+ * zgesdd made to fail (forced_failures, the injection hook), zgesvd gives the
+ * same singular values and the same product U S V^dagger. */
+static void check_svd_fallback(int m, int n, uint64_t seed)
+{
+    rng_stream r;
+    rng_init(&r, seed, 7);
+    size_t len = (size_t)m * n;
+    double complex *a = malloc(len * sizeof *a), *b = malloc(len * sizeof *b), *orig = malloc(len * sizeof *orig);
+    for (size_t i = 0; i < len; i++) orig[i] = (2 * rng_uniform(&r) - 1) + I * (2 * rng_uniform(&r) - 1);
+    tsvd_work w1, w2;
+    memset(&w1, 0, sizeof w1);
+    memset(&w2, 0, sizeof w2);
+    tsvd_trunc t = {0, 0};
+    tsvd_result r1, r2;
+    memcpy(a, orig, len * sizeof *a);
+    memcpy(b, orig, len * sizeof *b);
+    w2.forced_failures = 1;
+    int s1 = tsvd_truncated(&w1, m, n, a, &t, &r1), s2 = tsvd_truncated(&w2, m, n, b, &t, &r2);
+    double worst = 0;
+    for (int k = 0; s1 == TN_OK && s2 == TN_OK && k < r1.rank && k < r2.rank; k++) worst = fmax(worst, fabs(r1.s[k] - r2.s[k]));
+    /* the product of the fallback's factors reproduces the matrix */
+    double rec = 0;
+    for (int i = 0; s2 == TN_OK && i < m; i++)
+        for (int j = 0; j < n; j++) {
+            double complex x = 0;
+            for (int k = 0; k < r2.rank; k++) x += r2.u[i + (size_t)m * k] * r2.s[k] * r2.vt[k + (size_t)r2.ldvt * j];
+            rec = fmax(rec, cabs(x - orig[i + (size_t)m * j]));
+        }
+    ok(s1 == TN_OK && s2 == TN_OK && w2.fallbacks == 1 && w1.fallbacks == 0 && r1.rank == r2.rank && worst < 1e-12 &&
+       rec < 1e-12, "%dx%d: a zgesdd that fails (injected) falls back to zgesvd: same singular values (%.2g), "
+       "U S V^H = M (%.2g)", m, n, worst, rec);
+    tsvd_work_free(&w1);
+    tsvd_work_free(&w2);
+    free(a); free(b); free(orig);
+}
+
 /* A rigorous lower bound on the Fubini-Study angle between the exact and the
  * truncated state after one operation that made `count` decompositions whose
  * (1 - discarded weight) multiply to `product`. Each truncation of the
@@ -480,6 +519,8 @@ int main(void)
     check_sampling(6, 7, 0);
     check_sampling(8, 8, 1);
     check_sampling(10, 9, 1);
+    check_svd_fallback(6, 9, 41);
+    check_svd_fallback(40, 24, 42);
     check_outcome_probs(5, 11);
     check_outcome_probs(9, 12);
     check_outcome_probs(12, 13);
