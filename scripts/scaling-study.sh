@@ -56,7 +56,7 @@ run() {
             "$here/slurm/strong-scaling.sbatch" >/dev/null || fail "the SLURM job failed (see $dir/slurm-*.out)"
     else
         extra=""
-        [ "${OVERSUBSCRIBE:-0}" = 1 ] && extra="--oversubscribe"
+        [ "${OVERSUBSCRIBE:-0}" = 1 ] && extra="--oversubscribe --mca mpi_yield_when_idle 1"
         for np in $ranks; do
             # shellcheck disable=SC2086
             OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun -n "$np" $extra "$here/bin/tnemu" run "$circuit" \

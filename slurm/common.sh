@@ -36,7 +36,7 @@ tnemu_launch() {
         ${TNEMU_EXEC:+exec} srun --mpi=pmix --ntasks="$np" --kill-on-bad-exit=1 "$TNEMU" "$@"
     else
         extra=""
-        [ "${OVERSUBSCRIBE:-0}" = 1 ] && extra="--oversubscribe"
+        [ "${OVERSUBSCRIBE:-0}" = 1 ] && extra="--oversubscribe --mca mpi_yield_when_idle 1"
         [ "$(id -u)" = 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
         # shellcheck disable=SC2086
         ${TNEMU_EXEC:+exec} mpirun -n "$np" $extra "$TNEMU" "$@"
