@@ -11,6 +11,10 @@
 #   sh scripts/slurm-local.sh status DIR          sinfo of the cluster in DIR
 # NODES defaults to 2; CPUS (environment) sets CPUs per node (default 2).
 # Needs root (the daemons run as root) and slurmctld/slurmd on PATH or in /usr/sbin.
+# MPI jobs on this cluster: launch with mpirun inside the allocation (two slurmd on
+# one host share PMIx's per-node directory, so srun --mpi=pmix fails) and export
+# OMPI_MCA_btl=self,tcp (Open MPI's shared-memory transport would mix the two
+# "nodes'" segments, which live on the same host).
 set -eu
 PATH=$PATH:/usr/sbin
 cmd=${1:-}

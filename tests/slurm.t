@@ -35,6 +35,9 @@ $ENV{OMPI_ALLOW_RUN_AS_ROOT_CONFIRM} = 1;
 # one BLAS thread everywhere: inside the allocation Open MPI may see each rank alone on a "node" and
 # give it both cores' threads, and threaded BLAS rounds differently from the direct run
 $ENV{OPENBLAS_NUM_THREADS} = 1;
+# the "nodes" share one host: Open MPI's shared-memory transport would mix the two nodes'
+# segments (same job, same local ranks), so ranks talk over loopback TCP here
+$ENV{OMPI_MCA_btl} = 'self,tcp';
 my $bin = tnemu();
 my $common = "TNEMU_HOME=$root,TNEMU=$bin,TNEMU_LAUNCH=mpirun,OVERSUBSCRIBE=1";
 
