@@ -33,6 +33,7 @@
 #include "report.h"
 #include "result.h"
 #include "rng.h"
+#include "spec.h"
 #include "run.h"
 
 #define DEFAULT_SHOTS 8192
@@ -119,36 +120,12 @@ static int spec_fail(const adapter_spec *s, const char *what)
 
 static int get_number(const adapter_spec *s, json_t *v, const char *name, double lo, double hi, double *out)
 {
-    char msg[200];
-    if (!json_is_number(v) || !isfinite(json_number_value(v)) || json_number_value(v) < lo ||
-        json_number_value(v) > hi) {
-        snprintf(msg, sizeof msg, "\"%s\" must be a number in [%g, %g]", name, lo, hi);
-        return spec_fail(s, msg);
-    }
-    *out = json_number_value(v);
-    return TN_OK;
+    return spec_number(s->path, v, name, lo, hi, out);
 }
 
 static int read_device(adapter_spec *s, json_t *dev)
 {
-    const char *kind = json_string_value(json_object_get(dev, "kind"));
-    if (!kind) return spec_fail(s, "\"device\" needs \"kind\": ibm, origin, line or grid");
-    double v1, v2;
-    if (strcmp(kind, "line") == 0) {
-        CALL(get_number(s, json_object_get(dev, "qubits"), "device.qubits", 1, 100000, &v1));
-        return device_line((int)v1, &s->dev);
-    }
-    if (strcmp(kind, "grid") == 0) {
-        CALL(get_number(s, json_object_get(dev, "rows"), "device.rows", 1, 1000, &v1));
-        CALL(get_number(s, json_object_get(dev, "cols"), "device.cols", 1, 1000, &v2));
-        return device_grid((int)v1, (int)v2, &s->dev);
-    }
-    if (strcmp(kind, "ibm") != 0 && strcmp(kind, "origin") != 0)
-        return spec_fail(s, "\"device.kind\" must be one of: ibm, origin, line, grid");
-    const char *file = json_string_value(json_object_get(dev, "file"));
-    if (!file) return spec_fail(s, "\"device.file\" names the IBM conf_*.json or Origin grid topology");
-    s->emit_originir = strcmp(kind, "origin") == 0;
-    return device_read(file, &s->dev);
+    return spec_device(s->path, dev, &s->dev, &s->emit_originir);
 }
 
 /* Fills the d x d skew-Hermitian K from its numbers: the d(d-1)/2 entries

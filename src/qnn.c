@@ -26,6 +26,7 @@
 #include "qasm.h"
 #include "result.h"
 #include "rng.h"
+#include "spec.h"
 #include "run.h"
 
 #define DEFAULT_TASK_GROUP 200
@@ -68,33 +69,13 @@ static int spec_fail(const qnn_spec *s, const char *what) { return tn_fail(TN_ER
 
 static int number_in(const qnn_spec *s, json_t *v, const char *name, double lo, double hi, double *out)
 {
-    if (!json_is_number(v) || !isfinite(json_number_value(v)) || json_number_value(v) < lo || json_number_value(v) > hi) {
-        char msg[200];
-        snprintf(msg, sizeof msg, "\"%s\" must be a number in [%g, %g]", name, lo, hi);
-        return spec_fail(s, msg);
-    }
-    *out = json_number_value(v);
-    return TN_OK;
+    return spec_number(s->path, v, name, lo, hi, out);
 }
 
 static int read_device(qnn_spec *s, json_t *dev)
 {
-    const char *kind = json_string_value(json_object_get(dev, "kind"));
-    double a, b;
-    if (!kind) return spec_fail(s, "\"device\" needs \"kind\": ibm, origin, line or grid");
-    if (strcmp(kind, "line") == 0) {
-        CALL(number_in(s, json_object_get(dev, "qubits"), "device.qubits", 1, 100000, &a));
-        return device_line((int)a, &s->dev);
-    }
-    if (strcmp(kind, "grid") == 0) {
-        CALL(number_in(s, json_object_get(dev, "rows"), "device.rows", 1, 1000, &a));
-        CALL(number_in(s, json_object_get(dev, "cols"), "device.cols", 1, 1000, &b));
-        return device_grid((int)a, (int)b, &s->dev);
-    }
-    if (strcmp(kind, "ibm") && strcmp(kind, "origin")) return spec_fail(s, "\"device.kind\" must be one of: ibm, origin, line, grid");
-    const char *file = json_string_value(json_object_get(dev, "file"));
-    if (!file) return spec_fail(s, "\"device.file\" names the IBM conf_*.json or Origin grid topology");
-    return device_read(file, &s->dev);
+    int origin;
+    return spec_device(s->path, dev, &s->dev, &origin);
 }
 
 static int is_coupler(const device_graph *g, int a, int b)

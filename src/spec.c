@@ -1,0 +1,39 @@
+/* spec.c - bounded numbers and devices of the adapters and QNN specs (spec.h). */
+#include "spec.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "error.h"
+
+int spec_number(const char *path, json_t *v, const char *name, double lo, double hi, double *out)
+{
+    if (!json_is_number(v) || !isfinite(json_number_value(v)) || json_number_value(v) < lo || json_number_value(v) > hi)
+        return tn_fail(TN_ERR_INPUT, "%s: \"%s\" must be a number in [%g, %g]", path, name, lo, hi);
+    *out = json_number_value(v);
+    return TN_OK;
+}
+
+int spec_device(const char *path, json_t *dev, device_graph *g, int *origin)
+{
+    const char *kind = json_string_value(json_object_get(dev, "kind"));
+    double a, b;
+    *origin = 0;
+    if (!kind) return tn_fail(TN_ERR_INPUT, "%s: \"device\" needs \"kind\": ibm, origin, line or grid", path);
+    if (strcmp(kind, "line") == 0) {
+        CALL(spec_number(path, json_object_get(dev, "qubits"), "device.qubits", 1, 100000, &a));
+        return device_line((int)a, g);
+    }
+    if (strcmp(kind, "grid") == 0) {
+        CALL(spec_number(path, json_object_get(dev, "rows"), "device.rows", 1, 1000, &a));
+        CALL(spec_number(path, json_object_get(dev, "cols"), "device.cols", 1, 1000, &b));
+        return device_grid((int)a, (int)b, g);
+    }
+    if (strcmp(kind, "ibm") != 0 && strcmp(kind, "origin") != 0)
+        return tn_fail(TN_ERR_INPUT, "%s: \"device.kind\" must be one of: ibm, origin, line, grid", path);
+    const char *file = json_string_value(json_object_get(dev, "file"));
+    if (!file) return tn_fail(TN_ERR_INPUT, "%s: \"device.file\" names the IBM conf_*.json or Origin grid topology", path);
+    *origin = strcmp(kind, "origin") == 0;
+    return device_read(file, g);
+}
