@@ -22,4 +22,7 @@ echo
 echo "== 3. What would it cost? tnemu info on the same circuit (first and last lines)"
 bin/tnemu info "$work/brick156.qasm" --chi 64 | sed -n '1,8p;$p'
 echo
+echo "== 4. Cayley unitary adapter blocks: 12 pieces of 4 activations on 2-qubit blocks, 100000 shots each"
+$launch bin/tnemu adapters examples/adapters/line-k2.json -o "$work/adapters.json"
+echo
 echo "demo done: result JSON files were written in a temporary folder (see tnemu run --help, -o FILE)"
