@@ -78,7 +78,7 @@ ifneq ($(SANITIZE),1)
 endif
 
 check: $(CHECK_DEPS)
-	$(SAN_ENV) TNEMU_BUILD=$(BUILD) prove -j2 tests/
+	$(SAN_ENV) TNEMU_BUILD=$(BUILD) prove -j2 --timer tests/
 
 $(BUILD)/bench-eigh: $(BUILD)/scripts/bench-eigh.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

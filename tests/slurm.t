@@ -88,7 +88,7 @@ SKIP: {
 }
 
 # ---- (c) signalled, requeued, resumed ---------------------------------------------------------
-my $long = gen_circuit('long.qasm', 'brickwork', 40, 80, 1, 'measure');
+my $long = gen_circuit('long.qasm', 'brickwork', 40, 56, 1, 'measure');
 system("mpirun --oversubscribe -n 2 $bin run $long --chi 64 --shots 300 --seed 2 -q -o $dir/long-direct.json >/dev/null 2>&1");
 my $ck = "$dir/ck";
 $id = submit("-N 2 -n 2 -o $dir/ckpt.out",
