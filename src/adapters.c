@@ -62,6 +62,7 @@ typedef struct {
     int emit_originir;          /* device from Origin: OriginIR, else OpenQASM 2 */
     int k, d;
     int complex_generators;
+    int compile_separate;       /* encoding, then the compiled U (else one merged preparation) */
     double cayley_c;
     int ngen;                   /* generators given (1: shared by every block) */
     double complex *gens;       /* ngen x d x d skew-Hermitian K */
@@ -285,6 +286,11 @@ static int spec_read(const char *path, int k_override, double scale_override, ad
     if (status == TN_OK && kind && strcmp(kind, "real") && strcmp(kind, "complex"))
         status = spec_fail(s, "\"generator_type\" must be real or complex");
     s->complex_generators = kind && strcmp(kind, "complex") == 0;
+    const char *compile = json_string_value(json_object_get(root, "compile"));
+    if (status == TN_OK && json_object_get(root, "compile") &&
+        (!compile || (strcmp(compile, "merged") && strcmp(compile, "separate"))))
+        status = spec_fail(s, "\"compile\" must be merged or separate");
+    s->compile_separate = compile && strcmp(compile, "separate") == 0;
     if (status == TN_OK && json_object_get(root, "cayley_c"))
         status = get_number(s, json_object_get(root, "cayley_c"), "cayley_c", 1e-6, 1e6, &s->cayley_c);
     if (status == TN_OK) status = read_inputs(s, json_object_get(root, "inputs"));
@@ -346,7 +352,15 @@ static int circuit_text(const adapter_spec *s, long t, text_buf *b, int *two_qub
         const int *qubits = s->blocks + (size_t)(p - first) * s->k;
         unsigned char adj[BLOCKS_MAX_K * BLOCKS_MAX_K];
         blocks_coupling(&s->dev, s->k, qubits, adj);
-        int nops = blocks_state_prep(s->k, v, adj, ops);
+        int nops;
+        if (s->compile_separate) {   /* amplitude-encode x/|x|, then U as its own circuit */
+            const double *x = s->inputs + (size_t)p * s->d;
+            const double complex *u = s->unitaries + (size_t)(s->ngen == 1 ? 0 : p % s->pieces) * s->d * s->d;
+            for (int i = 0; i < s->d; i++) v[i] = norm > 0 ? x[i] / norm : (i == 0);
+            nops = blocks_compile(s->k, v, u, adj, ops);
+        } else {
+            nops = blocks_state_prep(s->k, v, adj, ops);
+        }
         if (nops < 0) { status = tn_fail(TN_ERR_NUMERIC, "the state preparation of piece %ld failed", p); break; }
         for (int i = 0; i < nops; i++) *two_qubit_gates += ops[i].cz;
         status = s->emit_originir ? blocks_emit_originir(b, ops, nops, qubits) : blocks_emit_qasm(b, ops, nops, qubits);
@@ -513,6 +527,7 @@ static json_t *result_json(const adapter_spec *s, const double *all, int ranks, 
                                                   "couplers", s->dev.nedges));
     json_object_set_new(root, "block_qubits", json_integer(s->k));
     json_object_set_new(root, "cayley", json_pack("{s:s, s:f}", "form", "U = (I - cK)(I + cK)^-1", "c", s->cayley_c));
+    json_object_set_new(root, "compile", json_string(s->compile_separate ? "separate" : "merged"));
     json_object_set_new(root, "blocks_per_circuit", json_integer(s->nblocks));
     json_object_set_new(root, "block_qubit_sets", blocks);
     json_object_set_new(root, "circuits", json_integer(circuit_count(s)));

@@ -1,16 +1,9 @@
 /* blocks.h - adapter blocks on a device: the coupling graph, disjoint
- * connected k-qubit blocks on it, and the compilation of a block's state
- * (amplitude encoding followed by the adapter's unitary, merged into one
- * state preparation) into native gates: one-qubit U3 and CZ.
- *
- * Compilation: k = 2 by the Schmidt decomposition (one CZ, the fewest any
- * entangled two-qubit state needs); k >= 3 by uniformly controlled RY then
- * RZ rotations (Mottonen et al., quant-ph/0407010) with Gray-code CNOT
- * ladders, 2^(k+1) - 4 CNOTs between any qubits, more where the block's
- * couplers make bridges necessary; runs of one-qubit gates are merged into
- * one U3. Emission writes OpenQASM 2 with IBM's native
- * set (rz, sx, x, cz) or OriginIR (U3, CZ).
- * Not for: running circuits (run.c), the adapter spec (adapters.c). */
+ * connected k-qubit blocks on it, and the emission of a compiled block
+ * (synth.h) as OpenQASM 2 with IBM's native set (rz, sx, x, cz) or OriginIR
+ * (U3, CZ).
+ * Not for: compiling a block (synth.c), running circuits (run.c), the
+ * adapter spec (adapters.c). */
 #ifndef TN_BLOCKS_H
 #define TN_BLOCKS_H
 
@@ -18,6 +11,7 @@
 #include <stddef.h>
 
 #include "noise.h"
+#include "synth.h"
 
 typedef struct {
     int nqubits;
@@ -41,24 +35,6 @@ void device_free(device_graph *g);
  * nqubits/k * k ints; qubit j of block b is blocks[b*k + j]. Returns the
  * number of blocks. */
 int blocks_place(const device_graph *g, int k, const noise_model *noise, int *blocks);
-
-/* One native operation of a compiled block: U3(theta, phi, lambda) on q0, or
- * CZ on (q0, q1) (block-local qubit indices). */
-typedef struct {
-    int cz;
-    int q0, q1;
-    double theta, phi, lambda;
-} native_op;
-
-/* Compiles the preparation of the k-qubit state v (2^k amplitudes, bit j of
- * the index = block qubit j, normalised) from |0...0> into ops (at most
- * blocks_max_ops(k)). adj (k x k, 1 = coupled) says which block qubits a CZ
- * may join (NULL: all pairs); a CNOT between uncoupled qubits is bridged
- * through the block (4 CZ at distance 2). Returns the number of operations,
- * or -1 when k is out of range (1..BLOCKS_MAX_K). */
-#define BLOCKS_MAX_K 6
-int blocks_max_ops(int k);
-int blocks_state_prep(int k, const double complex *v, const unsigned char *adj, native_op *ops);
 
 /* The k x k coupling of the device qubits qubits[0..k-1] (for blocks_state_prep). */
 void blocks_coupling(const device_graph *g, int k, const int *qubits, unsigned char *adj);

@@ -66,6 +66,23 @@ ok($signs, 'the signs restored from the exact U x are right');
 is($r->{two_qubit_gates_per_block}, 1, 'encoding + U merged into one preparation: 1 CZ per 2-qubit block');
 ok($r->{mean_relative_error} < 0.01, "mean relative error $r->{mean_relative_error} at 10^6 shots");
 
+# the same with the encoding and U compiled one after the other (U by its KAK
+# decomposition, at most 3 CZ): the same outputs within shot noise
+$spec = write_file("$dir/separate.json", $json->encode({
+    device => { kind => 'line', qubits => 4 }, block_qubits => 2, generators => [ \@gen ],
+    inputs => [ \@x ], shots => 1000000, seed => 5, compile => 'separate' }));
+($status, undef, $err) = run_tnemu('adapters', $spec, '-o', "$dir/separate.out.json", '-q');
+ok($status == 0, 'compile: separate runs') or diag($err);
+my $sep = read_json("$dir/separate.out.json");
+my $worst_sep = 0;
+for my $i (0 .. 7) {
+    my $sd = 2 / (2 * sqrt(1e6));
+    $worst_sep = max($worst_sep, abs($sep->{inputs}[0]{output}[$i] - $r->{inputs}[0]{output}[$i]) / $sd);
+}
+ok($worst_sep < 7, sprintf('separate and merged compilation agree within shot noise (worst %.2f sd)', $worst_sep));
+ok($sep->{compile} eq 'separate' && $sep->{two_qubit_gates_per_block} <= 4 && $sep->{two_qubit_gates_per_block} >= 2,
+   "separate: the encoding (1 CZ) and U (3 CZ) give $sep->{two_qubit_gates_per_block} CZ per block");
+
 # ---- 156 qubits, 78 blocks -----------------------------------------------------
 my @big = map { sin(0.37 * $_ + 0.1) } 0 .. 78 * 4 - 1;
 my $bigspec = write_file("$dir/big.json", $json->encode({
@@ -161,6 +178,7 @@ my @bad = (
     [ 'generator count',    '{"device": {"kind": "line", "qubits": 4}, "block_qubits": 2, "inputs": [[1,2,3,4,5,6,7,8,1,2,3,4]], "generators": [[1,2,3,4,5,6],[1,2,3,4,5,6]]}', qr/2 generators for 3 pieces per input: give 1 or 3/ ],
     [ 'ragged inputs',      '{"device": {"kind": "line", "qubits": 4}, "block_qubits": 2, "inputs": [[1,2,3,4],[1,2]]}', qr/inputs\[1\] is not a list of 4 numbers/ ],
     [ 'shots range',        '{"device": {"kind": "line", "qubits": 4}, "block_qubits": 2, "inputs": [[1,2,3,4]], "generators": [[1,2,3,4,5,6]], "shots": 0}', qr/"shots" must be a number in \[1, 1e\+09\]/ ],
+    [ 'compile mode',       '{"device": {"kind": "line", "qubits": 4}, "block_qubits": 2, "compile": "fused"}', qr/"compile" must be merged or separate/ ],
     [ 'no room',            '{"device": {"kind": "line", "qubits": 2}, "block_qubits": 3, "inputs": [[1,2,3,4,5,6,7,8]], "generators": {"random": 1}}', qr/no connected 3-qubit set/ ],
     [ 'device file absent', '{"device": {"kind": "ibm", "file": "/nonexistent/conf.json"}}',       qr/cannot read device file/ ],
 );

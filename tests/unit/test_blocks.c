@@ -8,6 +8,13 @@
  *      (U3/CZ), parsed by the front ends and run on the reference, give the
  *      same state up to a global phase;
  *  (a') the same on a path of k qubits, every CZ on coupled qubits (bridges);
+ *  (u) unitary checks: the compiled circuit of a unitary U alone, multiplied
+ *      out column by column on the reference, equals U up to a global phase
+ *      to 1e-12, for Cayley transforms of random K and Gram-Schmidt random
+ *      unitaries at k = 2, 3, 4, all pairs coupled and on a path; at k = 2
+ *      with at most 3 CZ, and 0, 1, 2 CZ for the local, CNOT and
+ *      exp(i(a XX + b YY)) classes; 24 CNOTs at most at k = 3;
+ *  (e) encoding then U compiled separately: the state equals U x/|x|;
  *  (c) placement: disjoint connected blocks; 78 pairs on a 156-qubit line,
  *      36 on the 12 x 6 Wukong grid, the maximum matching (64) on IBM fez.
  * Not for: the adapters command end to end (tests/adapters.t). */
@@ -189,6 +196,224 @@ static void check_routed(int k, uint64_t seed)
     free(ops);
 }
 
+/* A random unitary: Gram-Schmidt on a matrix of uniform complex entries. */
+static void random_unitary(rng_stream *r, int d, double complex *u)
+{
+    for (int j = 0; j < d; j++) {
+        double complex col[16];
+        for (int i = 0; i < d; i++) col[i] = (2 * rng_uniform(r) - 1) + I * (2 * rng_uniform(r) - 1);
+        for (int p = 0; p < j; p++) {
+            double complex dot = 0;
+            for (int i = 0; i < d; i++) dot += conj(u[i * d + p]) * col[i];
+            for (int i = 0; i < d; i++) col[i] -= dot * u[i * d + p];
+        }
+        double norm = 0;
+        for (int i = 0; i < d; i++) norm += creal(col[i] * conj(col[i]));
+        for (int i = 0; i < d; i++) u[i * d + j] = col[i] / sqrt(norm);
+    }
+}
+
+static void random_cayley(rng_stream *r, int d, double scale, double complex *u)
+{
+    double complex kk[256];
+    for (int i = 0; i < d; i++) {
+        kk[i * d + i] = I * scale * (2 * rng_uniform(r) - 1);
+        for (int j = i + 1; j < d; j++) {
+            double complex z = scale * ((2 * rng_uniform(r) - 1) + I * (2 * rng_uniform(r) - 1));
+            kk[i * d + j] = z;
+            kk[j * d + i] = -conj(z);
+        }
+    }
+    cayley_reference(d, kk, u);
+}
+
+/* The matrix of compiled ops, column j = the ops run on |j>. */
+static void ops_matrix(int k, const native_op *ops, int nops, double complex *m)
+{
+    int d = 1 << k;
+    for (int j = 0; j < d; j++) {
+        sv_state s;
+        sv_init(&s, k);
+        s.amp[0] = 0;
+        s.amp[j] = 1;
+        run_ops(k, ops, nops, &s);
+        for (int i = 0; i < d; i++) m[i * d + j] = s.amp[i];
+        sv_free(&s);
+    }
+}
+
+/* Compiles u alone; returns its distance from the compiled circuit up to a
+ * global phase, the CZ count in *cz, and whether every CZ was on a coupler. */
+static double unitary_error(int k, const double complex *u, const unsigned char *adj, int *cz, int *coupled)
+{
+    int d = 1 << k;
+    native_op *ops = malloc((size_t)blocks_max_ops(k) * sizeof *ops);
+    int nops = blocks_compile(k, NULL, u, adj, ops);
+    double complex m[256];
+    *cz = 0;
+    *coupled = nops >= 0;
+    for (int i = 0; i < nops; i++)
+        if (ops[i].cz) { (*cz)++; if (adj) *coupled &= adj[ops[i].q0 * k + ops[i].q1]; }
+    double dist = INFINITY;
+    if (nops >= 0) {
+        ops_matrix(k, ops, nops, m);
+        dist = phase_distance(d * d, m, u);
+    }
+    free(ops);
+    return dist;
+}
+
+static void check_unitaries(int k, int path, uint64_t seed)
+{
+    rng_stream r;
+    rng_init(&r, seed, 7);
+    int d = 1 << k, trials = k <= 3 ? 40 : 10;
+    unsigned char adj[64] = {0};
+    for (int i = 0; i + 1 < k; i++) adj[i * k + i + 1] = adj[(i + 1) * k + i] = 1;
+    double worst = 0;
+    int most_cz = 0, coupled_only = 1;
+    for (int trial = 0; trial < trials; trial++) {
+        double complex u[256];
+        if (trial % 2) random_unitary(&r, d, u);
+        else random_cayley(&r, d, trial % 4 ? 1.0 : 5.0, u);
+        int cz, coupled;
+        worst = fmax(worst, unitary_error(k, u, path ? adj : NULL, &cz, &coupled));
+        most_cz = cz > most_cz ? cz : most_cz;
+        coupled_only &= coupled;
+    }
+    const char *where = path ? "on a path" : "all pairs coupled";
+    ok(worst < TOL, "k=%d %s: the compiled unitary equals U up to a phase (%d random U; %.2g)", k, where, trials, worst);
+    if (path) ok(coupled_only, "k=%d on a path: every CZ of the compiled unitaries joins coupled qubits", k);
+    if (k == 2) ok(most_cz <= 3, "k=2: at most 3 CZ for any U (most used %d)", most_cz);
+    if (k == 3 && !path) ok(most_cz <= 24, "k=3: at most 24 CZ (most used %d)", most_cz);
+    if (k == 4 && !path) ok(most_cz <= 120, "k=4: at most 120 CZ (most used %d)", most_cz);
+}
+
+/* Two-qubit classes that need fewer than 3 CZ. */
+static void kron2(const double complex *hi, const double complex *lo, double complex *out)
+{
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) out[i * 4 + j] = hi[(i >> 1) * 2 + (j >> 1)] * lo[(i & 1) * 2 + (j & 1)];
+}
+
+static void mul4(const double complex *a, const double complex *b, double complex *out)
+{
+    double complex t[16];
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) {
+            t[i * 4 + j] = 0;
+            for (int m = 0; m < 4; m++) t[i * 4 + j] += a[i * 4 + m] * b[m * 4 + j];
+        }
+    memcpy(out, t, sizeof t);
+}
+
+static void check_special_two_qubit(void)
+{
+    rng_stream r;
+    rng_init(&r, 77, 8);
+    double complex a[4], b[4], c[4], e[4], loc1[16], loc2[16], u[16];
+    random_unitary(&r, 2, a);
+    random_unitary(&r, 2, b);
+    random_unitary(&r, 2, c);
+    random_unitary(&r, 2, e);
+    kron2(a, b, loc1);
+    kron2(c, e, loc2);
+    /* in the index i = b0 + 2 b1: CNOT with control qubit 0 flips bit 1 */
+    double complex cnot[16] = {1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0};
+    double complex swap[16] = {1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1};
+    double complex xy[16] = {0};   /* exp(i(x XX + y YY)) on the reference's own terms */
+    double x = 0.37, y = -0.21;
+    xy[0] = xy[15] = cos(x - y);
+    xy[3] = xy[12] = I * sin(x - y);
+    xy[5] = xy[10] = cos(x + y);
+    xy[6] = xy[9] = I * sin(x + y);
+    double complex xx[16] = {0}, yy[16] = {0}, zz[16] = {0};   /* exp(i pi/4 PP), exp(-i pi/4 ZZ) */
+    for (int i = 0; i < 4; i++) xx[i * 4 + i] = yy[i * 4 + i] = M_SQRT1_2;
+    for (int i = 0; i < 4; i++) zz[i * 4 + i] = M_SQRT1_2 - I * M_SQRT1_2 * ((i == 0 || i == 3) ? 1 : -1);
+    for (int i = 0; i < 4; i++) {
+        xx[i * 4 + 3 - i] = I * M_SQRT1_2;
+        yy[i * 4 + 3 - i] = I * M_SQRT1_2 * ((i == 0 || i == 3) ? -1 : 1);
+    }
+    struct { const char *name; const double complex *core; int want; } cases[] = {
+        {"a local gate", NULL, 0}, {"CNOT between local gates", cnot, 1},
+        {"exp(i pi/4 XX) between local gates", xx, 1}, {"exp(i pi/4 YY) between local gates", yy, 1},
+        {"exp(-i pi/4 ZZ) between local gates", zz, 1},
+        {"exp(i(a XX + b YY)) between local gates", xy, 2}, {"SWAP between local gates", swap, 3}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (cases[i].core) { mul4(cases[i].core, loc2, u); mul4(loc1, u, u); }
+        else mul4(loc1, loc2, u);
+        int cz, coupled;
+        double err = unitary_error(2, u, NULL, &cz, &coupled);
+        ok(err < TOL && cz == cases[i].want, "k=2: %s compiles to %d CZ (%d; %.2g)", cases[i].name, cases[i].want, cz,
+           err);
+    }
+}
+
+/* exp(i(a XX + b YY + c ZZ)) for every pattern of zero, +-pi/4 and generic
+ * angles: exact, in 0, 1, 2 or 3 CZ. */
+static void check_interactions(void)
+{
+    const double values[5] = {0, M_PI_4, -M_PI_4, 0.3, -0.55};
+    double worst = 0;
+    int counts_right = 1;
+    for (int i = 0; i < 125; i++) {
+        double ang[3] = {values[i % 5], values[i / 5 % 5], values[i / 25]};
+        double complex u[16], term[16];
+        for (int m = 0; m < 16; m++) u[m] = m % 5 == 0;
+        for (int p = 0; p < 3; p++) {   /* cos t I + i sin t PP, PP of the reference's own Paulis */
+            memset(term, 0, sizeof term);
+            for (int r = 0; r < 4; r++) {
+                term[r * 4 + r] = cos(ang[p]);
+                double sign = p == 0 ? 1 : p == 1 ? ((r == 0 || r == 3) ? -1 : 1) : ((r == 0 || r == 3) ? 1 : -1);
+                term[r * 4 + (p == 2 ? r : 3 - r)] += I * sin(ang[p]) * sign;
+            }
+            mul4(term, u, u);
+        }
+        native_op ops[16];
+        int nops = blocks_compile_interaction(ang[0], ang[1], ang[2], ops), cz = 0;
+        for (int m = 0; m < nops; m++) cz += ops[m].cz;
+        int zero = 0, quarter = 0;
+        for (int p = 0; p < 3; p++) { zero += ang[p] == 0; quarter += fabs(ang[p]) == M_PI_4; }
+        int want = zero == 3 ? 0 : zero == 2 && quarter == 1 ? 1 : zero >= 1 ? 2 : 3;
+        double complex m[256];
+        ops_matrix(2, ops, nops, m);
+        worst = fmax(worst, phase_distance(16, m, u));
+        if (cz != want) { counts_right = 0; diag("(%g, %g, %g): %d CZ, want %d", ang[0], ang[1], ang[2], cz, want); }
+    }
+    ok(worst < TOL, "exp(i(a XX + b YY + c ZZ)) for 125 angle patterns (0, +-pi/4, generic) is exact (%.2g)", worst);
+    ok(counts_right, "... in 0 CZ (no interaction), 1 (one +-pi/4), 2 (one angle zero), else 3");
+}
+
+/* (e) the encoding of x and U compiled one after the other (as a device runs
+ * a fixed adapter circuit after each input's encoding). */
+static void check_separate(int k, uint64_t seed)
+{
+    rng_stream r;
+    rng_init(&r, seed, 9);
+    int d = 1 << k;
+    double worst = 0;
+    native_op *ops = malloc((size_t)blocks_max_ops(k) * sizeof *ops);
+    for (int trial = 0; trial < 20; trial++) {
+        double complex u[256], x[16], want[16];
+        random_cayley(&r, d, 1.0, u);
+        double norm = 0;
+        for (int i = 0; i < d; i++) { x[i] = 2 * rng_uniform(&r) - 1; norm += creal(x[i] * x[i]); }
+        for (int i = 0; i < d; i++) x[i] /= sqrt(norm);
+        for (int i = 0; i < d; i++) {
+            want[i] = 0;
+            for (int j = 0; j < d; j++) want[i] += u[i * d + j] * x[j];
+        }
+        int nops = blocks_compile(k, x, u, NULL, ops);
+        sv_state s;
+        sv_init(&s, k);
+        run_ops(k, ops, nops, &s);
+        worst = fmax(worst, phase_distance(d, s.amp, want));
+        sv_free(&s);
+    }
+    ok(worst < TOL, "k=%d: encoding then U, compiled separately, gives U x/|x| (20 random K, x; %.2g)", k, worst);
+    free(ops);
+}
+
 /* Blocks are disjoint, inside the device and connected by its couplers. */
 static int blocks_valid(const device_graph *g, int k, const int *blocks, int count)
 {
@@ -234,6 +459,14 @@ int main(void)
     }
     check_routed(3, 31);
     check_routed(4, 32);
+    for (int k = 2; k <= 4; k++) {
+        check_unitaries(k, 0, 40 + k);
+        if (k >= 3) check_unitaries(k, 1, 50 + k);
+    }
+    check_special_two_qubit();
+    check_interactions();
+    check_separate(2, 61);
+    check_separate(3, 62);
     device_graph g;
     device_line(156, &g);
     check_place("156-qubit line", &g, 2, 78);
