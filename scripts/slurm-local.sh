@@ -56,6 +56,8 @@ SlurmctldHost=localhost(127.0.0.1)
 SlurmctldPort=$ctld_port
 AuthType=auth/none
 CredType=cred/none
+# a requeued job may start again cred_expire + 1 s after it stopped (default 120 s)
+AuthInfo=cred_expire=10
 SlurmUser=root
 SlurmdUser=root
 StateSaveLocation=$dir/state

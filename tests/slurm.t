@@ -102,7 +102,8 @@ my $st = wait_state($id, qr/PENDING|COMPLETED|FAILED/, 60);
 ok($st eq 'PENDING' && restarts($id) == 1 && -s "$ck/checkpoint.tnck", "job $id: signalled, checkpoint written, requeued ($st)")
     or diag(`cat $dir/ckpt.out`);
 copy("$ck/checkpoint.tnck", "$dir/first.tnck");
-system("scontrol update JobId=$id StartTime=now >/dev/null 2>&1");   # requeued jobs wait 2 minutes otherwise
+# a requeued job starts again cred_expire + 1 s later (10 s on the local cluster); forcing it earlier
+# makes SLURM kill it ("Job credential revoked")
 $st = wait_state($id, qr/COMPLETED|FAILED|CANCELLED|TIMEOUT/, 120);
 my $resumed = -s "$dir/long-slurm.json" ? read_json("$dir/long-slurm.json") : undef;
 ok($st eq 'COMPLETED' && $resumed && $resumed->{checkpoint}{resumed}, 'the requeued job resumed and completed') or diag(`cat $dir/ckpt.out`);
