@@ -83,6 +83,9 @@ check: $(CHECK_DEPS)
 $(BUILD)/bench-eigh: $(BUILD)/scripts/bench-eigh.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/bench-gate: $(BUILD)/scripts/bench-gate.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/pingpong: scripts/pingpong.c
 	@mkdir -p $(BUILD)
 	$(CC) -O2 -o $@ $<
@@ -104,7 +107,7 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 
 fuzz: $(FUZZ_BIN)
 
-bench: all $(BUILD)/bench-eigh
+bench: all $(BUILD)/bench-eigh $(BUILD)/bench-gate
 	sh scripts/bench.sh
 
 install: bin/tnemu

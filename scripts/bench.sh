@@ -1,13 +1,17 @@
 #!/bin/sh
-# bench.sh - make bench: the machine, the 100-qubit brickwork of issue 2 at
-# several bond dimensions (wall time, phases, peak memory, fidelity estimate),
-# and the eigensolver timings behind the --scalapack-min default.
+# bench.sh - make bench: the machine and its ZGEMM rate, the 100-qubit
+# brickwork of issue 2 at several bond dimensions (wall time, gate and sampling
+# time for 1000 shots, peak memory, fidelity estimate), the time of one
+# two-qubit gate at chi 128..1024 against its linear-algebra floor
+# (build/bench-gate), sampling throughput at 156 qubits, and the eigensolver
+# timings behind the --scalapack-min default.
+# BENCH_CHIS (default "64 256 512") picks the brickwork bond dimensions.
 # Writes bench-results.json in the build folder; BENCHMARKS.md records numbers.
 set -eu
 cd "$(dirname "$0")/.."
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 BUILD=${TNEMU_BUILD:-build}
-CHIS=${BENCH_CHIS:-64 256}
+CHIS=${BENCH_CHIS:-64 256 512}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem/ {print $2}') GiB"
@@ -27,6 +31,20 @@ for chi in $CHIS; do
         "$sep" "$chi" "$wall" "$rss" "$(cat "$work/r.json")" >> "$out"
     sep=","
 done
+echo "one two-qubit gate against the dense linear algebra it needs (build/bench-gate)"
+"$BUILD/bench-gate" | tee "$work/gate.txt"
+gate_json=$(tail -n 1 "$work/gate.txt")
+printf ',{"per_gate": %s}\n' "$gate_json" >> "$out"
+if [ -f ../shared/data/ibm-backends/fez/conf_fez.json ]; then
+    sh scripts/gen-circuit.sh kicked-ising ../shared/data/ibm-backends/fez/conf_fez.json 5 > "$work/ki.qasm"
+    bin/tnemu run "$work/ki.qasm" --chi 64 --shots 100000 --seed 1 -q -o "$work/ki.json"
+    perl -MJSON::PP -e '
+        local $/; open(my $fh, "<", $ARGV[0]) or die; my $r = decode_json(<$fh>);
+        printf "sampling at 156 qubits (kicked Ising on fez, chi 64, max bond %d): 100000 shots in %.2f s = %.0f shots/s\n",
+            $r->{max_bond_dimension}, $r->{timing}{sample}, 100000 / $r->{timing}{sample};
+    ' "$work/ki.json"
+    printf ',{"circuit": "kicked_ising_fez_156q", "chi": 64, "shots": 100000, "result": %s}\n' "$(cat "$work/ki.json")" >> "$out"
+fi
 echo "]" >> "$out"
 echo "eigensolver of a Gram split: LAPACK on one rank vs ScaLAPACK on 2 ranks (median of 3)"
 mpirun -n 2 --oversubscribe -x OPENBLAS_NUM_THREADS=1 "$BUILD/bench-eigh" 512 1024 2048

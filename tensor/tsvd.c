@@ -21,6 +21,10 @@ void tsvd_work_free(tsvd_work *w)
     tn_buf_free(&w->work);
     tn_buf_free(&w->rwork);
     tn_buf_free(&w->iwork);
+    tn_buf_free(&w->tau);
+    tn_buf_free(&w->offdiag);
+    tn_buf_free(&w->tri);
+    w->eig_rows = 0;
 }
 
 /* Reserves U, S, VT for an m x n problem. */
@@ -178,30 +182,77 @@ static int split_by_svd(tsvd_work *w, int m, int n, double complex *a, const tsv
     return TN_OK;
 }
 
-/* Eigen-decomposes G = a a^dagger (m x m) into w->gram (eigenvectors, in
- * ascending order of eigenvalue, as LAPACK returns them) and w->s. */
-static int gram_eigen(tsvd_work *w, int m, int n, const double complex *a, int *info)
+/* Workspace sizes of the three LAPACK steps for m rows (queried once per size). */
+static int reserve_eigen_work(tsvd_work *w, int m, double complex *g, double *d, double *e, double complex *tau)
+{
+    double complex qz;
+    double qd;
+    lapack_int qi;
+    lapack_int lwork = 0, lrwork = 0, liwork = 0;
+    if (LAPACKE_zhetrd_work(LAPACK_COL_MAJOR, 'U', m, g, m, d, e, tau, &qz, -1) != 0) return TN_ERR_NUMERIC;
+    lwork = (lapack_int)creal(qz) + 1;
+    if (LAPACKE_zunmtr_work(LAPACK_COL_MAJOR, 'L', 'U', 'N', m, m, g, m, tau, g, m, &qz, -1) != 0) return TN_ERR_NUMERIC;
+    if ((lapack_int)creal(qz) + 1 > lwork) lwork = (lapack_int)creal(qz) + 1;
+    if (LAPACKE_dstedc_work(LAPACK_COL_MAJOR, 'I', m, d, e, NULL, m, &qd, -1, &qi, -1) != 0) return TN_ERR_NUMERIC;
+    lrwork = (lapack_int)qd + 1;
+    liwork = qi + 1;
+    CALL(tn_buf_reserve(&w->work, (size_t)lwork * sizeof(double complex)));
+    CALL(tn_buf_reserve(&w->rwork, (size_t)lrwork * sizeof(double)));
+    CALL(tn_buf_reserve(&w->iwork, (size_t)liwork * sizeof(lapack_int)));
+    w->eig_rows = m;
+    w->eig_lwork = lwork;
+    w->eig_lrwork = lrwork;
+    w->eig_liwork = liwork;
+    return TN_OK;
+}
+
+/* Eigenvalues of G = a a^dagger (m x m) into w->s, ascending. On one rank:
+ * G -> Q T Q^dagger (zhetrd, the reflectors kept in w->gram), then the real
+ * tridiagonal T = Z diag Z^T by divide and conquer (dstedc, Z in w->tri);
+ * the eigenvectors needed are formed later by top_vectors (only those kept,
+ * by zunmtr): the same arithmetic as zheevd without back-transforming the
+ * vectors that truncation drops. With a distributed eigensolver (w->eigh),
+ * w->gram holds every eigenvector instead (*full = 1). */
+static int gram_eigen(tsvd_work *w, int m, int n, const double complex *a, int *info, int *full)
 {
     CALL(tn_buf_reserve(&w->gram, (size_t)m * m * sizeof(double complex)));
     CALL(tn_buf_reserve(&w->s, (size_t)m * sizeof(double)));
     double complex *g = w->gram.data;
+    double *d = w->s.data;
     cblas_zherk(CblasColMajor, CblasUpper, CblasNoTrans, m, n, 1.0, a, m, 0.0, g, m);
+    *full = 0;
     if (w->eigh && m >= w->eigh_min) {
-        *info = w->eigh(w->eigh_ctx, m, g, w->s.data) != TN_OK;
+        *full = 1;
+        *info = w->eigh(w->eigh_ctx, m, g, d) != TN_OK;
         return TN_OK;
     }
-    double complex qwork;
-    double qrwork;
-    lapack_int qiwork;
-    *info = LAPACKE_zheevd_work(LAPACK_COL_MAJOR, 'V', 'U', m, g, m, w->s.data, &qwork, -1, &qrwork, -1, &qiwork, -1);
+    CALL(tn_buf_reserve(&w->tau, (size_t)m * sizeof(double complex)));
+    CALL(tn_buf_reserve(&w->offdiag, (size_t)m * sizeof(double)));
+    CALL(tn_buf_reserve(&w->tri, (size_t)m * m * sizeof(double)));
+    double *e = w->offdiag.data;
+    double complex *tau = w->tau.data;
+    if (w->eig_rows != m) CALL(reserve_eigen_work(w, m, g, d, e, tau));
+    *info = LAPACKE_zhetrd_work(LAPACK_COL_MAJOR, 'U', m, g, m, d, e, tau, w->work.data, w->eig_lwork);
     if (*info) return TN_OK;
-    int lwork = (int)creal(qwork) + 1, lrwork = (int)qrwork + 1, liwork = qiwork + 1;
-    CALL(tn_buf_reserve(&w->work, (size_t)lwork * sizeof(double complex)));
-    CALL(tn_buf_reserve(&w->rwork, (size_t)lrwork * sizeof(double)));
-    CALL(tn_buf_reserve(&w->iwork, (size_t)liwork * sizeof(lapack_int)));
-    *info = LAPACKE_zheevd_work(LAPACK_COL_MAJOR, 'V', 'U', m, g, m, w->s.data, w->work.data, lwork, w->rwork.data,
-                                lrwork, w->iwork.data, liwork);
+    *info = LAPACKE_dstedc_work(LAPACK_COL_MAJOR, 'I', m, d, e, w->tri.data, m, w->rwork.data, w->eig_lrwork,
+                                w->iwork.data, w->eig_liwork);
     return TN_OK;
+}
+
+/* The eigenvectors of the k largest eigenvalues, largest first, into l (m x k). */
+static int top_vectors(tsvd_work *w, int m, int k, int full, double complex *l)
+{
+    if (full) {
+        for (int c = 0; c < k; c++)
+            memcpy(l + (size_t)m * c, (double complex *)w->gram.data + (size_t)m * (m - 1 - c), (size_t)m * sizeof *l);
+        return TN_OK;
+    }
+    const double *z = w->tri.data;
+    for (int c = 0; c < k; c++)
+        for (int i = 0; i < m; i++) l[i + (size_t)m * c] = z[i + (size_t)m * (m - 1 - c)];
+    int info = LAPACKE_zunmtr_work(LAPACK_COL_MAJOR, 'L', 'U', 'N', m, k, w->gram.data, m, w->tau.data, l, m,
+                                   w->work.data, w->eig_lwork);
+    return info ? TN_ERR_NUMERIC : TN_OK;
 }
 
 /* ||a - left right||_F^2 for left m x k and right k x n. */
@@ -223,8 +274,8 @@ static int split_by_gram(tsvd_work *w, int m, int n, const double complex *a, co
                          tsvd_split_result *res, int *ok)
 {
     *ok = 0;
-    int info;
-    CALL(gram_eigen(w, m, n, a, &info));
+    int info, full;
+    CALL(gram_eigen(w, m, n, a, &info, &full));
     if (info) return TN_OK;
     const double *lambda = w->s.data;   /* ascending */
     double top = lambda[m - 1], total = frobenius2(a, (size_t)m * n);
@@ -245,8 +296,7 @@ static int split_by_gram(tsvd_work *w, int m, int n, const double complex *a, co
     CALL(tn_buf_reserve(&w->left, (size_t)m * k * sizeof(double complex)));
     CALL(tn_buf_reserve(&w->right, (size_t)k * n * sizeof(double complex)));
     double complex *l = w->left.data, *r = w->right.data, one = 1, zero = 0;
-    for (int c = 0; c < k; c++)         /* largest first */
-        memcpy(l + (size_t)m * c, (double complex *)w->gram.data + (size_t)m * (m - 1 - c), (size_t)m * sizeof *l);
+    if (top_vectors(w, m, k, full, l) != TN_OK) return TN_OK;   /* not ok: the SVD path */
     cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, k, n, m, &one, l, m, a, m, &zero, r, k);
     double kept = frobenius2(r, (size_t)k * n), dropped = fmax(total - kept, 0);
     if (needs_check) {

@@ -25,7 +25,8 @@ typedef struct {
 } tsvd_trunc;
 
 typedef struct {
-    tn_buf a, u, s, vt, work, rwork, iwork, gram, left, right, resid;
+    tn_buf a, u, s, vt, work, rwork, iwork, gram, left, right, resid, tau, offdiag, tri;
+    int eig_rows, eig_lwork, eig_lrwork, eig_liwork;   /* workspace sizes queried for eig_rows */
     int gram_disabled;     /* 1: always the SVD (for tests and comparisons) */
     /* a replacement Hermitian eigensolver (same contract as zheevd: vectors
      * in place, eigenvalues ascending) for Gram matrices of at least
@@ -79,8 +80,9 @@ typedef struct {
 /* Splits a (m x n, column-major, destroyed) as L R with k columns, truncated
  * by the settings, one factor an isometry as side asks; the other is
  * rescaled so that L R has the norm of a. Uses the eigendecomposition of the
- * Gram matrix (ZHERK + ZHEEVD, several times faster than an SVD) when it can
- * be trusted (see the guard constants above), else the SVD path. The factors
+ * Gram matrix (ZHERK, then zhetrd + dstedc + zunmtr: zheevd's steps, with only
+ * the kept eigenvectors back-transformed; several times faster than an SVD)
+ * when it can be trusted (see the guard constants above), else the SVD path. The factors
  * point into w until the next call. */
 int tsvd_split(tsvd_work *w, int m, int n, double complex *a, const tsvd_trunc *trunc, int side,
                tsvd_split_result *res);

@@ -1,0 +1,157 @@
+/* bench-gate.c - the cost of one two-qubit gate at bond dimension chi against
+ * the dense linear algebra it needs, for make bench (issue 9).
+ *
+ * Measures this machine's ZGEMM rate (n = 2048, median of 3), then for each
+ * chi: two random site tensors A (chi x 2 x chi) and B (chi x 2 x chi), a
+ * random two-qubit unitary, and the engine's steps of a gate on a centred
+ * pair: theta = A B (ZGEMM), the gate on the physical pair, and the truncated
+ * split back to chi (tsvd_split: Gram matrix + eigensolver, or the SVD).
+ * Prints the median time per gate, the floating-point work it needs in real
+ * flops (contraction 32 chi^3, Gram ZHERK 32 chi^3, Hermitian eigensolver of
+ * n = 2 chi rows 16/3 n^3 + back-transformation 8 n^3, projection 32 chi^3)
+ * and the ratio of the time to that work done at the ZGEMM rate.
+ *
+ * Run: build/bench-gate [CHI...]     (default 128 256 512 1024)
+ * Output: one line per chi, and a JSON object on the last line. */
+#include <cblas.h>
+#include <complex.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rng.h"
+#include "tsvd.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *t, int n)
+{
+    qsort(t, (size_t)n, sizeof *t, cmp_double);
+    return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
+static void fill_random(rng_stream *r, double complex *a, size_t len)
+{
+    for (size_t i = 0; i < len; i++) a[i] = (rng_uniform(r) - 0.5) + I * (rng_uniform(r) - 0.5);
+}
+
+/* GFLOP/s of ZGEMM at n x n x n (8 n^3 real flops), median of 3. */
+static double zgemm_rate(int n)
+{
+    size_t len = (size_t)n * n;
+    double complex *a = malloc(len * sizeof *a), *b = malloc(len * sizeof *b), *c = malloc(len * sizeof *c);
+    double complex one = 1, zero = 0;
+    rng_stream r;
+    rng_init(&r, 1, 0);
+    fill_random(&r, a, len);
+    fill_random(&r, b, len);
+    double t[3];
+    for (int rep = 0; rep < 3; rep++) {
+        double t0 = now();
+        cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, &one, a, n, b, n, &zero, c, n);
+        t[rep] = now() - t0;
+    }
+    free(a); free(b); free(c);
+    return 8.0 * n * (double)n * n / median(t, 3) / 1e9;
+}
+
+/* A random unitary 4 x 4 (Gram-Schmidt), column-major. */
+static void random_unitary4(rng_stream *r, double complex *u)
+{
+    fill_random(r, u, 16);
+    for (int j = 0; j < 4; j++) {
+        for (int p = 0; p < j; p++) {
+            double complex dot = 0;
+            for (int i = 0; i < 4; i++) dot += conj(u[i + 4 * p]) * u[i + 4 * j];
+            for (int i = 0; i < 4; i++) u[i + 4 * j] -= dot * u[i + 4 * p];
+        }
+        double norm = 0;
+        for (int i = 0; i < 4; i++) norm += creal(u[i + 4 * j] * conj(u[i + 4 * j]));
+        for (int i = 0; i < 4; i++) u[i + 4 * j] /= sqrt(norm);
+    }
+}
+
+/* One gate: theta[(l,s1),(s2,r)] = sum_m A[(l,s1),m] B[m,(s2,r)], the gate on
+ * (s1, s2), then the split truncated to chi. Returns seconds. */
+static double one_gate(int chi, const double complex *a, const double complex *b, const double complex *gate,
+                       double complex *theta, double complex *out, tsvd_work *w, int *used_gram)
+{
+    int n = 2 * chi;
+    double complex one = 1, zero = 0;
+    double t0 = now();
+    cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, chi, &one, a, n, b, chi, &zero, theta, n);
+    /* the gate mixes the four (s1, s2) blocks of theta: out[s1' s2'] = sum g[(s1' s2'),(s1 s2)] theta[s1 s2] */
+    for (int r = 0; r < chi; r++)
+        for (int l = 0; l < chi; l++) {
+            double complex v[4], nv[4];
+            for (int s1 = 0; s1 < 2; s1++)
+                for (int s2 = 0; s2 < 2; s2++) v[2 * s1 + s2] = theta[(l + chi * s1) + (size_t)n * (s2 + 2 * r)];
+            for (int i = 0; i < 4; i++) {
+                nv[i] = 0;
+                for (int j = 0; j < 4; j++) nv[i] += gate[i + 4 * j] * v[j];
+            }
+            for (int s1 = 0; s1 < 2; s1++)
+                for (int s2 = 0; s2 < 2; s2++) out[(l + chi * s1) + (size_t)n * (s2 + 2 * r)] = nv[2 * s1 + s2];
+        }
+    tsvd_trunc trunc = {chi, 0};
+    tsvd_split_result res;
+    tsvd_split(w, n, n, out, &trunc, TSVD_LEFT_ISOMETRY, &res);
+    *used_gram = res.used_gram;
+    return now() - t0;
+}
+
+int main(int argc, char **argv)
+{
+    int chis[16], nchi = 0;
+    for (int i = 1; i < argc && nchi < 16; i++) chis[nchi++] = atoi(argv[i]);
+    if (!nchi) { chis[0] = 128; chis[1] = 256; chis[2] = 512; chis[3] = 1024; nchi = 4; }
+    double rate = zgemm_rate(2048);
+    printf("zgemm: %.1f GFLOP/s (n = 2048, median of 3)\n", rate);
+    printf("  chi  gate_s   flops_G  floor_s  ratio  path\n");
+    char json[4096];
+    int len = snprintf(json, sizeof json, "{\"zgemm_gflops\": %.2f, \"gates\": [", rate);
+    rng_stream r;
+    rng_init(&r, 7, 0);
+    for (int c = 0; c < nchi; c++) {
+        int chi = chis[c], n = 2 * chi, reps = chi >= 1024 ? 1 : 3;
+        size_t site = (size_t)chi * 2 * chi;
+        double complex *a = malloc(site * sizeof *a), *b = malloc(site * sizeof *b);
+        double complex *theta = malloc((size_t)n * n * sizeof *theta), *out = malloc((size_t)n * n * sizeof *out);
+        double complex gate[16];
+        tsvd_work w;
+        memset(&w, 0, sizeof w);
+        double t[3];
+        int gram = 0;
+        for (int rep = 0; rep < reps; rep++) {
+            fill_random(&r, a, site);
+            fill_random(&r, b, site);
+            random_unitary4(&r, gate);
+            t[rep] = one_gate(chi, a, b, gate, theta, out, &w, &gram);
+        }
+        double x = chi, nn = n;
+        double flops = 32 * x * x * x + 32 * x * x * x + (16.0 / 3 + 8) * nn * nn * nn + 32 * x * x * x;
+        double tm = median(t, reps), floor_s = flops / (rate * 1e9);
+        printf("%5d  %6.3f  %8.1f  %7.3f  %5.2f  %s\n", chi, tm, flops / 1e9, floor_s, tm / floor_s,
+               gram ? "gram" : "svd");
+        len += snprintf(json + len, sizeof json - (size_t)len,
+                        "%s{\"chi\": %d, \"seconds\": %.4f, \"gflop\": %.2f, \"floor_seconds\": %.4f, \"ratio\": %.2f}",
+                        c ? ", " : "", chi, tm, flops / 1e9, floor_s, tm / floor_s);
+        tsvd_work_free(&w);
+        free(a); free(b); free(theta); free(out);
+    }
+    printf("%s]}\n", json);
+    return 0;
+}

@@ -1,0 +1,179 @@
+/* test_tsvd.c - the truncated split of tensor/tsvd.c (Gram path and SVD path)
+ * on matrices built here with known singular values: A = U diag(s) V^H with U,
+ * V random unitaries (Gram-Schmidt in this file), so the exact answer is known
+ * without the engine's own linear algebra. Cases: full rank without
+ * truncation (L R = A to 1e-12, L an isometry); truncation to k with a gap
+ * (L R = the best rank-k approximation, the discarded weight the exact tail);
+ * ill-conditioned spectra (1 down to 1e-15): the Gram path's guard keeps the
+ * result accurate to 1e-12 of |A| or hands it to the SVD; degenerate spectra
+ * (a cut inside a cluster of equal values: the kept weight is still optimal);
+ * exactly rank-deficient matrices; the right-isometry side; cutoff
+ * truncation; and the Gram path against the SVD path (gram_disabled).
+ * Not for: the MPS engine (test_mps_ref.c). */
+#include <complex.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "rng.h"
+#include "tap.h"
+#include "tsvd.h"
+
+#define TOL 1e-12
+
+static void random_unitary(rng_stream *r, int d, double complex *u)
+{
+    for (int j = 0; j < d; j++) {
+        double complex *col = u + (size_t)d * j;
+        for (int i = 0; i < d; i++) col[i] = (2 * rng_uniform(r) - 1) + I * (2 * rng_uniform(r) - 1);
+        for (int pass = 0; pass < 2; pass++)   /* twice: orthogonal to rounding */
+            for (int p = 0; p < j; p++) {
+                double complex dot = 0;
+                const double complex *q = u + (size_t)d * p;
+                for (int i = 0; i < d; i++) dot += conj(q[i]) * col[i];
+                for (int i = 0; i < d; i++) col[i] -= dot * q[i];
+            }
+        double norm = 0;
+        for (int i = 0; i < d; i++) norm += creal(col[i] * conj(col[i]));
+        for (int i = 0; i < d; i++) col[i] /= sqrt(norm);
+    }
+}
+
+/* A = U[:, :r] diag(s) V[:, :r]^H, m x n column-major, r = min(m, n). */
+static void build(rng_stream *rs, int m, int n, const double *s, double complex *a)
+{
+    int r = m < n ? m : n;
+    double complex *u = malloc((size_t)m * m * sizeof *u), *v = malloc((size_t)n * n * sizeof *v);
+    random_unitary(rs, m, u);
+    random_unitary(rs, n, v);
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i < m; i++) {
+            double complex sum = 0;
+            for (int p = 0; p < r; p++) sum += u[i + (size_t)m * p] * s[p] * conj(v[j + (size_t)n * p]);
+            a[i + (size_t)m * j] = sum;
+        }
+    free(u);
+    free(v);
+}
+
+typedef struct {
+    double recon;       /* |A_k - L R| / |A|, A_k the best rank-k approximation rescaled like the split */
+    double isometry;    /* max |(L^H L or R R^H) - I| */
+    double discarded;   /* |reported discarded weight - exact tail| */
+    int rank;
+    int used_gram;
+} outcome;
+
+static double frob2(const double complex *a, size_t len)
+{
+    double s = 0;
+    for (size_t i = 0; i < len; i++) s += creal(a[i] * conj(a[i]));
+    return s;
+}
+
+/* Splits a copy of a and compares with the exact truncation: the best rank-k
+ * approximation is unique when s[k-1] > s[k]; then L R (rescaled to |A|) must
+ * equal A_k * |A| / |A_k|. With a tie at the cut only the weights are checked. */
+static outcome run_split(tsvd_work *w, int m, int n, const double complex *a, const double *s, const tsvd_trunc *t,
+                         int side, int gram_disabled)
+{
+    outcome o = {INFINITY, INFINITY, INFINITY, -1, 0};
+    size_t len = (size_t)m * n;
+    double complex *copy = malloc(len * sizeof *copy);
+    memcpy(copy, a, len * sizeof *copy);
+    w->gram_disabled = gram_disabled;
+    tsvd_split_result res;
+    if (tsvd_split(w, m, n, copy, t, side, &res) != TN_OK) { free(copy); return o; }
+    int k = res.rank, r = m < n ? m : n;
+    o.rank = k;
+    o.used_gram = res.used_gram;
+    double total = 0, tail = 0;
+    for (int i = 0; i < r; i++) total += s[i] * s[i];
+    for (int i = k; i < r; i++) tail += s[i] * s[i];
+    o.discarded = fabs(res.discarded - tail / total);
+    /* L R against A projected on the kept left space: P A with P = L L^H (left isometry) or
+     * A P with P = R^H R (right isometry), rescaled; equals L R when the kept space is optimal */
+    double complex *lr = calloc(len, sizeof *lr);
+    for (int j = 0; j < n; j++)
+        for (int p = 0; p < k; p++) {
+            double complex rv = res.right[p + (size_t)k * j];
+            for (int i = 0; i < m; i++) lr[i + (size_t)m * j] += res.left[i + (size_t)m * p] * rv;
+        }
+    /* the weight L R keeps must be the optimal one: |L R|^2 = |A|^2 after rescaling, and
+     * |A - L R / scale|^2 = tail, scale = sqrt(total / (total - tail)) */
+    double scale = sqrt(total / (total - tail)), err = 0;
+    for (size_t i = 0; i < len; i++) {
+        double complex d = a[i] - lr[i] / scale;
+        err += creal(d * conj(d));
+    }
+    o.recon = fabs(err - tail) / total;   /* |A - L R/scale|^2 = the exact tail, relative */
+    o.isometry = 0;
+    const double complex *iso = side == TSVD_LEFT_ISOMETRY ? res.left : res.right;
+    for (int p = 0; p < k; p++)
+        for (int q = 0; q < k; q++) {
+            double complex dot = 0;
+            if (side == TSVD_LEFT_ISOMETRY)
+                for (int i = 0; i < m; i++) dot += conj(iso[i + (size_t)m * p]) * iso[i + (size_t)m * q];
+            else
+                for (int j = 0; j < n; j++) dot += iso[p + (size_t)k * j] * conj(iso[q + (size_t)k * j]);
+            o.isometry = fmax(o.isometry, cabs(dot - (p == q)));
+        }
+    (void)frob2;
+    free(lr);
+    free(copy);
+    return o;
+}
+
+static void check(const char *name, int m, int n, const double *s, const tsvd_trunc *t, int side, int want_rank,
+                  uint64_t seed)
+{
+    rng_stream rs;
+    rng_init(&rs, seed, 3);
+    double complex *a = malloc((size_t)m * n * sizeof *a);
+    build(&rs, m, n, s, a);
+    tsvd_work w;
+    memset(&w, 0, sizeof w);
+    for (int path = 0; path < 2; path++) {
+        outcome o = run_split(&w, m, n, a, s, t, side, path);
+        const char *how = path ? "SVD path" : (o.used_gram ? "Gram path" : "Gram guard -> SVD");
+        int rank_ok = want_rank < 0 || o.rank == want_rank;
+        ok(o.recon < TOL && o.isometry < TOL && o.discarded < 1e-12 && rank_ok,
+           "%s, %dx%d, %s: rank %d, optimal weight (%.1e), isometry (%.1e), discarded weight (%.1e)", name, m, n, how,
+           o.rank, o.recon, o.isometry, o.discarded);
+    }
+    tsvd_work_free(&w);
+    free(a);
+}
+
+int main(void)
+{
+    enum { M = 128, N = 160 };
+    double s[N];
+    tsvd_trunc none = {0, 0}, to40 = {40, 0};
+
+    for (int i = 0; i < M; i++) s[i] = 1.0 / (1 + i);
+    check("full rank, no truncation", M, N, s, &none, TSVD_LEFT_ISOMETRY, M, 1);
+    check("full rank, no truncation, right isometry", M, N, s, &none, TSVD_RIGHT_ISOMETRY, M, 2);
+    check("truncated to 40 with a gap", M, N, s, &to40, TSVD_LEFT_ISOMETRY, 40, 3);
+    check("truncated to 40, right isometry", M, N, s, &to40, TSVD_RIGHT_ISOMETRY, 40, 4);
+
+    for (int i = 0; i < M; i++) s[i] = pow(10.0, -15.0 * i / (M - 1));   /* 1 .. 1e-15 */
+    check("ill-conditioned (1 .. 1e-15), no truncation", M, N, s, &none, TSVD_LEFT_ISOMETRY, -1, 5);
+    check("ill-conditioned, truncated to 40", M, N, s, &to40, TSVD_LEFT_ISOMETRY, 40, 6);
+
+    for (int i = 0; i < M; i++) s[i] = i < 30 ? 1.0 : i < 60 ? 0.5 : 0.25;   /* clusters; cut at 40 inside one */
+    check("degenerate clusters, cut inside a cluster", M, N, s, &to40, TSVD_LEFT_ISOMETRY, 40, 7);
+    for (int i = 0; i < M; i++) s[i] = 1.0;
+    check("all singular values equal", M, N, s, &none, TSVD_LEFT_ISOMETRY, M, 8);
+
+    for (int i = 0; i < M; i++) s[i] = i < 50 ? 1.0 / (1 + i) : 0;   /* exactly rank 50 */
+    check("rank-deficient (rank 50 of 128)", M, N, s, &none, TSVD_LEFT_ISOMETRY, 50, 9);
+
+    for (int i = 0; i < M; i++) s[i] = exp(-0.1 * i);
+    tsvd_trunc cut = {0, 1e-6};
+    /* the smallest k with tail <= 1e-6 of the total: sum_{i>=k} e^{-0.2 i} / sum e^{-0.2 i} = e^{-0.2 k} */
+    int want = (int)ceil(-log(1e-6) / 0.2);
+    check("cutoff 1e-6", M, N, s, &cut, TSVD_LEFT_ISOMETRY, want, 10);
+    return done_testing();
+}
