@@ -24,6 +24,7 @@ void tsvd_work_free(tsvd_work *w)
     tn_buf_free(&w->tau);
     tn_buf_free(&w->offdiag);
     tn_buf_free(&w->tri);
+    tn_buf_free(&w->vals);
     w->eig_rows = 0;
 }
 
@@ -268,44 +269,110 @@ static int residual2(tsvd_work *w, int m, int n, int k, const double complex *a,
     return TN_OK;
 }
 
+/* How many directions to keep (chi and cutoff) over the spectrum vals[0..have)
+ * (resolved) followed by the m eigenvalues lambda (ascending) of this pass. */
+static int choose_kept(const double *vals, int have, const double *lambda, int m, const tsvd_trunc *trunc, double total)
+{
+    int k = m;   /* at most m directions in all */
+    if (trunc->max_rank > 0 && k > trunc->max_rank) k = trunc->max_rank;
+#define SPECTRUM(i) ((i) < have ? vals[i] : fmax(lambda[m - 1 - ((i) - have)], 0))
+    double tail = 0;
+    for (int i = k; i < have + m; i++) tail += SPECTRUM(i);
+    while (k > 1 && trunc->cutoff > 0 && tail + SPECTRUM(k - 1) <= trunc->cutoff * total) {
+        k--;
+        tail += SPECTRUM(k);
+    }
+#undef SPECTRUM
+    return k;
+}
+
+/* x (m x c) -= l (l^H x), l m x k: the part of x outside the span of l. */
+static int project_out(tsvd_work *w, int m, int c, int k, const double complex *l, double complex *x)
+{
+    CALL(tn_buf_reserve(&w->vt, (size_t)k * c * sizeof(double complex)));
+    double complex *t = w->vt.data, one = 1, zero = 0, minus = -1;
+    cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, k, c, m, &one, l, m, x, m, &zero, t, k);
+    cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, m, c, k, &minus, l, m, t, k, &one, x, m);
+    return TN_OK;
+}
+
 /* The Gram path for a left isometry: L = U_k (m x k), R = U_k^dagger a.
- * Sets *ok to 0 when the guard rejects it (then nothing is written). */
+ * Eigenvalues below TSVD_GRAM_GUARD of the largest are not resolved by one
+ * Gram matrix. When truncation would keep such directions, the part of a
+ * outside the resolved span (projected out twice) is decomposed by its own
+ * Gram matrix, in which those directions are large again; up to
+ * TSVD_GRAM_PASSES passes. The remainder is dropped only when it is below
+ * TSVD_RESIDUAL_TOL of |a| (measured, not inferred). Sets *ok to 0 when the
+ * passes cannot resolve what must be kept (then the SVD path runs). */
 static int split_by_gram(tsvd_work *w, int m, int n, const double complex *a, const tsvd_trunc *trunc,
                          tsvd_split_result *res, int *ok)
 {
     *ok = 0;
-    int info, full;
-    CALL(gram_eigen(w, m, n, a, &info, &full));
-    if (info) return TN_OK;
-    const double *lambda = w->s.data;   /* ascending */
-    double top = lambda[m - 1], total = frobenius2(a, (size_t)m * n);
-    if (!(top > 0) || !(total > 0)) return TN_OK;
-    int clear = 0;                      /* eigenvalues well above rounding */
-    while (clear < m && lambda[m - 1 - clear] > TSVD_GRAM_GUARD * top) clear++;
-    int k = m;                          /* by chi and cutoff, on the eigenvalues */
-    if (trunc->max_rank > 0 && k > trunc->max_rank) k = trunc->max_rank;
-    double tail = 0;
-    for (int i = k; i < m; i++) tail += fmax(lambda[m - 1 - i], 0);
-    while (k > 1 && trunc->cutoff > 0 && tail + fmax(lambda[m - k], 0) <= trunc->cutoff * total) {
-        k--;
-        tail += fmax(lambda[m - 1 - k], 0);
-    }
-    int needs_check = k > clear;        /* would keep unresolved directions: keep only the clear ones */
-    if (needs_check) k = clear;
-    if (k < 1) return TN_OK;
-    CALL(tn_buf_reserve(&w->left, (size_t)m * k * sizeof(double complex)));
-    CALL(tn_buf_reserve(&w->right, (size_t)k * n * sizeof(double complex)));
+    double total = frobenius2(a, (size_t)m * n);
+    if (!(total > 0)) return TN_OK;
+    int limit = trunc->max_rank > 0 && trunc->max_rank < m ? trunc->max_rank : m;
+    CALL(tn_buf_reserve(&w->left, (size_t)m * limit * sizeof(double complex)));
+    CALL(tn_buf_reserve(&w->right, (size_t)limit * n * sizeof(double complex)));
+    CALL(tn_buf_reserve(&w->vals, (size_t)limit * sizeof(double)));
     double complex *l = w->left.data, *r = w->right.data, one = 1, zero = 0;
-    if (top_vectors(w, m, k, full, l) != TN_OK) return TN_OK;   /* not ok: the SVD path */
-    cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, k, n, m, &one, l, m, a, m, &zero, r, k);
-    double kept = frobenius2(r, (size_t)k * n), dropped = fmax(total - kept, 0);
-    if (needs_check) {
-        CALL(residual2(w, m, n, k, a, l, r, &dropped));
-        if (dropped > TSVD_RESIDUAL_TOL * TSVD_RESIDUAL_TOL * total) {
-            w->gram_rejected++;
-            return TN_OK;
+    double *vals = w->vals.data;
+    const double complex *cur = a;   /* what this pass decomposes */
+    int have = 0, k = 0, done = 0;
+    double dropped = -1;              /* measured remainder, when the unresolved rest is dropped */
+    for (int pass = 0; pass < TSVD_GRAM_PASSES && !done; pass++) {
+        int info, full;
+        CALL(gram_eigen(w, m, n, cur, &info, &full));
+        if (info) return TN_OK;
+        const double *lambda = w->s.data;   /* ascending */
+        double top = lambda[m - 1];
+        if (!(top > 0)) return TN_OK;
+        int clear = 0;                      /* eigenvalues well above rounding */
+        while (clear < m && lambda[m - 1 - clear] > TSVD_GRAM_GUARD * top) clear++;
+        k = choose_kept(vals, have, lambda, m, trunc, total);
+        if (k <= have) { done = 1; break; }
+        int take = k - have < clear ? k - have : clear;
+        /* the numerical rank: like the SVD path, nothing below TSVD_RANK_RTOL of the largest value */
+        double rank_floor = TSVD_RANK_RTOL * TSVD_RANK_RTOL * (have > 0 ? vals[0] : top);
+        int above = 0;
+        while (above < take && lambda[m - 1 - above] > rank_floor) above++;
+        int rank_limited = above < take;
+        take = above;
+        if (take == 0) { k = have; done = have > 0; break; }
+        if (top_vectors(w, m, take, full, l + (size_t)m * have) != TN_OK) return TN_OK;
+        for (int again = 0; again < 2 && have > 0; again++)   /* twice is enough (CGS2) */
+            CALL(project_out(w, m, take, have, l, l + (size_t)m * have));
+        if (have > 0) {   /* orthonormal again after the projection (same span, same order) */
+            double complex *x = l + (size_t)m * have, *tau = w->tau.data;
+            if (LAPACKE_zgeqrf(LAPACK_COL_MAJOR, m, take, x, m, tau) != 0 ||
+                LAPACKE_zungqr(LAPACK_COL_MAJOR, m, take, take, x, m, tau) != 0)
+                return TN_OK;
         }
+        for (int c = have; c < have + take; c++) vals[c] = lambda[m - 1 - (c - have)];
+        have += take;
+        if (have == k) { done = 1; break; }
+        if (rank_limited) {   /* the rest is below the numerical rank: measure and drop it */
+            k = have;
+            cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, have, n, m, &one, l, m, a, m, &zero, r, have);
+            CALL(residual2(w, m, n, have, a, l, r, &dropped));
+            done = 1;
+            break;
+        }
+        /* directions truncation would keep are unresolved: measure what the resolved ones miss */
+        cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, have, n, m, &one, l, m, a, m, &zero, r, have);
+        CALL(residual2(w, m, n, have, a, l, r, &dropped));
+        if (dropped <= TSVD_RESIDUAL_TOL * TSVD_RESIDUAL_TOL * total) { k = have; done = 1; break; }
+        dropped = -1;
+        CALL(project_out(w, m, n, have, l, w->resid.data));   /* a second time: rounding of the first */
+        cur = w->resid.data;
     }
+    if (!done) {
+        w->gram_rejected++;
+        return TN_OK;
+    }
+    cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, k, n, m, &one, l, m, a, m, &zero, r, k);
+    if (dropped < 0 && cur != a)   /* several passes: what is dropped is small, measure it */
+        CALL(residual2(w, m, n, k, a, l, r, &dropped));
+    if (dropped < 0) dropped = fmax(total - frobenius2(r, (size_t)k * n), 0);
     double scale = sqrt(total / (total - dropped));
     for (size_t i = 0; i < (size_t)k * n; i++) r[i] *= scale;
     res->rank = k;

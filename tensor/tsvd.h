@@ -25,7 +25,7 @@ typedef struct {
 } tsvd_trunc;
 
 typedef struct {
-    tn_buf a, u, s, vt, work, rwork, iwork, gram, left, right, resid, tau, offdiag, tri;
+    tn_buf a, u, s, vt, work, rwork, iwork, gram, left, right, resid, tau, offdiag, tri, vals;
     int eig_rows, eig_lwork, eig_lrwork, eig_liwork;   /* workspace sizes queried for eig_rows */
     int gram_disabled;     /* 1: always the SVD (for tests and comparisons) */
     /* a replacement Hermitian eigensolver (same contract as zheevd: vectors
@@ -68,6 +68,10 @@ enum tsvd_side { TSVD_LEFT_ISOMETRY, TSVD_RIGHT_ISOMETRY };
 /* A Gram split that drops unresolved directions is accepted when the
  * residual ||M - L R||_F is at most this fraction of ||M||_F. */
 #define TSVD_RESIDUAL_TOL 1e-12
+/* Gram matrices per split: the first of M, the next of the part of M the
+ * directions resolved so far miss (where the small singular values are
+ * large again); beyond that the SVD path. */
+#define TSVD_GRAM_PASSES 3
 
 typedef struct {
     int rank;                  /* k kept */
@@ -81,8 +85,12 @@ typedef struct {
  * by the settings, one factor an isometry as side asks; the other is
  * rescaled so that L R has the norm of a. Uses the eigendecomposition of the
  * Gram matrix (ZHERK, then zhetrd + dstedc + zunmtr: zheevd's steps, with only
- * the kept eigenvectors back-transformed; several times faster than an SVD)
- * when it can be trusted (see the guard constants above), else the SVD path. The factors
+ * the kept eigenvectors back-transformed; several times faster than an SVD).
+ * Directions a first Gram matrix cannot resolve (eigenvalues below
+ * TSVD_GRAM_GUARD of the largest) that truncation would keep are found by a
+ * Gram matrix of the part of a the resolved directions miss (projected out
+ * twice), up to TSVD_GRAM_PASSES; what is dropped unresolved is measured
+ * (|a - L R|) and must stay below TSVD_RESIDUAL_TOL; otherwise the SVD path. The factors
  * point into w until the next call. */
 int tsvd_split(tsvd_work *w, int m, int n, double complex *a, const tsvd_trunc *trunc, int side,
                tsvd_split_result *res);

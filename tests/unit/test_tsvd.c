@@ -4,8 +4,9 @@
  * without the engine's own linear algebra. Cases: full rank without
  * truncation (L R = A to 1e-12, L an isometry); truncation to k with a gap
  * (L R = the best rank-k approximation, the discarded weight the exact tail);
- * ill-conditioned spectra (1 down to 1e-15): the Gram path's guard keeps the
- * result accurate to 1e-12 of |A| or hands it to the SVD; degenerate spectra
+ * ill-conditioned spectra (1 down to 1e-15, and a cut at 1e-7 that one Gram
+ * matrix cannot resolve): further Gram passes on what the resolved directions
+ * miss keep the result optimal to 1e-12 of |A|^2, or the SVD takes over; degenerate spectra
  * (a cut inside a cluster of equal values: the kept weight is still optimal);
  * exactly rank-deficient matrices; the right-isometry side; cutoff
  * truncation; and the Gram path against the SVD path (gram_disabled).
@@ -161,6 +162,13 @@ int main(void)
     for (int i = 0; i < M; i++) s[i] = pow(10.0, -15.0 * i / (M - 1));   /* 1 .. 1e-15 */
     check("ill-conditioned (1 .. 1e-15), no truncation", M, N, s, &none, TSVD_LEFT_ISOMETRY, -1, 5);
     check("ill-conditioned, truncated to 40", M, N, s, &to40, TSVD_LEFT_ISOMETRY, 40, 6);
+    for (int i = 0; i < M; i++) s[i] = pow(10.0, -9.0 * i / (M - 1));   /* 1 .. 1e-9 */
+    tsvd_trunc to100 = {100, 0};
+    /* one Gram matrix resolves about 70 of these (eigenvalues above 1e-11 of the largest): the
+     * cut at 100 needs the second pass on what the first 70 directions miss */
+    check("ill-conditioned (1 .. 1e-9), truncated to 100 beyond one Gram matrix", M, N, s, &to100, TSVD_LEFT_ISOMETRY,
+          100, 11);
+    check("the same, right isometry", M, N, s, &to100, TSVD_RIGHT_ISOMETRY, 100, 12);
 
     for (int i = 0; i < M; i++) s[i] = i < 30 ? 1.0 : i < 60 ? 0.5 : 0.25;   /* clusters; cut at 40 inside one */
     check("degenerate clusters, cut inside a cluster", M, N, s, &to40, TSVD_LEFT_ISOMETRY, 40, 7);
