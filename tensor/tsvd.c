@@ -314,6 +314,7 @@ static int split_by_gram(tsvd_work *w, int m, int n, const double complex *a, co
     CALL(tn_buf_reserve(&w->left, (size_t)m * limit * sizeof(double complex)));
     CALL(tn_buf_reserve(&w->right, (size_t)limit * n * sizeof(double complex)));
     CALL(tn_buf_reserve(&w->vals, (size_t)limit * sizeof(double)));
+    CALL(tn_buf_reserve(&w->tau, (size_t)m * sizeof(double complex)));   /* also for the QR of later passes */
     double complex *l = w->left.data, *r = w->right.data, one = 1, zero = 0;
     double *vals = w->vals.data;
     const double complex *cur = a;   /* what this pass decomposes */
