@@ -192,8 +192,77 @@ static int read_generators(adapter_spec *s, json_t *g)
     return TN_OK;
 }
 
+/* Appends one number to a growing array. */
+static int push_number(double **v, size_t *len, size_t *cap, double x)
+{
+    if (*len == *cap) {
+        size_t ncap = *cap ? 2 * *cap : 1024;
+        double *nv = realloc(*v, ncap * sizeof *nv);
+        if (!nv) return tn_fail(TN_ERR_MEMORY, "out of memory reading the inputs file");
+        *v = nv;
+        *cap = ncap;
+    }
+    (*v)[(*len)++] = x;
+    return TN_OK;
+}
+
+/* Inputs from a text file: one vector per line, numbers separated by spaces,
+ * tabs or commas; blank lines and lines starting with # are skipped (as
+ * numpy.savetxt writes them). Every vector as long as the first, a multiple of d. */
+static int read_inputs_file(adapter_spec *s, const char *file)
+{
+    FILE *f = fopen(file, "r");
+    if (!f) return tn_fail(TN_ERR_IO, "%s: cannot read inputs file %s", s->path, file);
+    double *v = NULL;
+    size_t len = 0, cap = 0, per = 0;
+    int status = TN_OK, lineno = 0, rows = 0;
+    char *line = NULL;
+    size_t linecap = 0;
+    while (status == TN_OK && getline(&line, &linecap, f) >= 0) {
+        lineno++;
+        char *p = line;
+        while (*p == ' ' || *p == '\t') p++;
+        if (*p == '#' || *p == '\n' || *p == '\r' || *p == 0) continue;
+        size_t start = len;
+        while (status == TN_OK) {
+            while (*p == ' ' || *p == '\t' || *p == ',') p++;
+            if (*p == '\n' || *p == '\r' || *p == 0) break;
+            char *end;
+            double x = strtod(p, &end);
+            if (end == p || !isfinite(x))
+                status = tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: expected a finite number", file, lineno,
+                                 (int)(p - line) + 1);
+            else status = push_number(&v, &len, &cap, x);
+            p = end;
+        }
+        if (status != TN_OK) break;
+        size_t got = len - start;
+        if (rows == 0) per = got;
+        if (got % (size_t)s->d)
+            status = tn_fail(TN_ERR_INPUT, "%s:%d:1: error: %zu numbers, not a multiple of 2^k = %d", file, lineno, got,
+                             s->d);
+        else if (got != per)
+            status = tn_fail(TN_ERR_INPUT, "%s:%d:1: error: %zu numbers, not %zu like the first vector", file, lineno,
+                             got, per);
+        rows++;
+    }
+    free(line);
+    fclose(f);
+    if (status == TN_OK && rows == 0) status = tn_fail(TN_ERR_INPUT, "%s: no vectors in inputs file %s", s->path, file);
+    if (status != TN_OK) { free(v); return status; }
+    s->ninputs = rows;
+    s->pieces = (int)(per / (size_t)s->d);
+    s->inputs = v;
+    return TN_OK;
+}
+
 static int read_inputs(adapter_spec *s, json_t *in)
 {
+    if (json_is_object(in) && json_object_get(in, "file")) {   /* {"file": "activations.txt"} */
+        const char *file = json_string_value(json_object_get(in, "file"));
+        if (!file) return spec_fail(s, "\"inputs.file\" is a file name");
+        return read_inputs_file(s, file);
+    }
     if (json_is_object(in)) {   /* {"random": SEED, "count": N, "pieces": P} */
         double seed, count, pieces;
         CALL(get_number(s, json_object_get(in, "random"), "inputs.random", 0, 9e15, &seed));

@@ -66,6 +66,15 @@ ok($signs, 'the signs restored from the exact U x are right');
 is($r->{two_qubit_gates_per_block}, 1, 'encoding + U merged into one preparation: 1 CZ per 2-qubit block');
 ok($r->{mean_relative_error} < 0.01, "mean relative error $r->{mean_relative_error} at 10^6 shots");
 
+# the same inputs from a text file (numpy.savetxt style: a header comment, commas or spaces)
+my $acts = write_file("$dir/acts.txt", "# activations\n" . join(', ', @x[0 .. 3]) . "  " . join(' ', @x[4 .. 7]) . "\n\n");
+$spec = write_file("$dir/fromfile.json", $json->encode({
+    device => { kind => 'line', qubits => 4 }, block_qubits => 2, generators => [ \@gen ],
+    inputs => { file => $acts }, shots => 1000000, seed => 5 }));
+($status, undef, $err) = run_tnemu('adapters', $spec, '-o', "$dir/fromfile.out.json", '-q');
+ok($status == 0, 'inputs from a text file') or diag($err);
+is_deeply(read_json("$dir/fromfile.out.json")->{inputs}, $r->{inputs}, 'inputs from a file give the same outputs as inline');
+
 # the same with the encoding and U compiled one after the other (U by its KAK
 # decomposition, at most 3 CZ): the same outputs within shot noise
 $spec = write_file("$dir/separate.json", $json->encode({
@@ -182,6 +191,11 @@ my @bad = (
     [ 'no room',            '{"device": {"kind": "line", "qubits": 2}, "block_qubits": 3, "inputs": [[1,2,3,4,5,6,7,8]], "generators": {"random": 1}}', qr/no connected 3-qubit set/ ],
     [ 'device file absent', '{"device": {"kind": "ibm", "file": "/nonexistent/conf.json"}}',       qr/cannot read device file/ ],
 );
+my $badacts = write_file("$dir/badacts.txt", "1 2 3 4\n5 6 x 8\n");
+my $shortacts = write_file("$dir/shortacts.txt", "1 2 3 4 5 6 7 8\n1 2 3 4\n");
+push @bad, [ 'inputs file number',  '{"device": {"kind": "line", "qubits": 4}, "block_qubits": 2, "inputs": {"file": "' . $badacts . '"}}', qr/badacts.txt:2:5: error: expected a finite number/ ],
+           [ 'inputs file lengths', '{"device": {"kind": "line", "qubits": 4}, "block_qubits": 2, "inputs": {"file": "' . $shortacts . '"}}', qr/shortacts.txt:2:1: error: 4 numbers, not 8 like the first vector/ ],
+           [ 'inputs file absent',  '{"device": {"kind": "line", "qubits": 4}, "block_qubits": 2, "inputs": {"file": "/nonexistent/acts.txt"}}', qr/cannot read inputs file/ ];
 for my $case (@bad) {
     my ($name, $text, $want) = @$case;
     my $f = write_file("$dir/bad.json", $text);
