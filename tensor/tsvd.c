@@ -232,7 +232,7 @@ static int gram_eigen(tsvd_work *w, int m, int n, const double complex *a, int *
     CALL(tn_buf_reserve(&w->tri, (size_t)m * m * sizeof(double)));
     double *e = w->offdiag.data;
     double complex *tau = w->tau.data;
-    if (w->eig_rows != m) CALL(reserve_eigen_work(w, m, g, d, e, tau));
+    if (m > w->eig_rows) CALL(reserve_eigen_work(w, m, g, d, e, tau));   /* enough for every smaller m too */
     *info = LAPACKE_zhetrd_work(LAPACK_COL_MAJOR, 'U', m, g, m, d, e, tau, w->work.data, w->eig_lwork);
     if (*info) return TN_OK;
     *info = LAPACKE_dstedc_work(LAPACK_COL_MAJOR, 'I', m, d, e, w->tri.data, m, w->rwork.data, w->eig_lrwork,
@@ -318,7 +318,7 @@ static int split_by_gram(tsvd_work *w, int m, int n, const double complex *a, co
     double complex *l = w->left.data, *r = w->right.data, one = 1, zero = 0;
     double *vals = w->vals.data;
     const double complex *cur = a;   /* what this pass decomposes */
-    int have = 0, k = 0, done = 0;
+    int have = 0, k = 0, done = 0, r_rows = 0;   /* r holds L^H a for its first r_rows directions */
     double dropped = -1;              /* measured remainder, when the unresolved rest is dropped */
     for (int pass = 0; pass < TSVD_GRAM_PASSES && !done; pass++) {
         int info, full;
@@ -351,17 +351,12 @@ static int split_by_gram(tsvd_work *w, int m, int n, const double complex *a, co
         for (int c = have; c < have + take; c++) vals[c] = lambda[m - 1 - (c - have)];
         have += take;
         if (have == k) { done = 1; break; }
-        if (rank_limited) {   /* the rest is below the numerical rank: measure and drop it */
-            k = have;
-            cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, have, n, m, &one, l, m, a, m, &zero, r, have);
-            CALL(residual2(w, m, n, have, a, l, r, &dropped));
-            done = 1;
-            break;
-        }
-        /* directions truncation would keep are unresolved: measure what the resolved ones miss */
+        /* truncation would keep directions still unresolved (or below the numerical rank):
+         * measure what the resolved ones miss */
         cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, have, n, m, &one, l, m, a, m, &zero, r, have);
+        r_rows = have;
         CALL(residual2(w, m, n, have, a, l, r, &dropped));
-        if (dropped <= TSVD_RESIDUAL_TOL * TSVD_RESIDUAL_TOL * total) { k = have; done = 1; break; }
+        if (rank_limited || dropped <= TSVD_RESIDUAL_TOL * TSVD_RESIDUAL_TOL * total) { k = have; done = 1; break; }
         dropped = -1;
         CALL(project_out(w, m, n, have, l, w->resid.data));   /* a second time: rounding of the first */
         cur = w->resid.data;
@@ -370,8 +365,8 @@ static int split_by_gram(tsvd_work *w, int m, int n, const double complex *a, co
         w->gram_rejected++;
         return TN_OK;
     }
-    cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, k, n, m, &one, l, m, a, m, &zero, r, k);
-    if (dropped < 0 && cur != a)   /* several passes: what is dropped is small, measure it */
+    if (r_rows != k) cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, k, n, m, &one, l, m, a, m, &zero, r, k);
+    if (dropped < 0 && cur != a)   /* ended by a later pass: what is dropped is small, measure it */
         CALL(residual2(w, m, n, k, a, l, r, &dropped));
     if (dropped < 0) dropped = fmax(total - frobenius2(r, (size_t)k * n), 0);
     double scale = sqrt(total / (total - dropped));
