@@ -3,6 +3,7 @@
  * two-qubit KAK decomposition and the quantum Shannon decomposition. */
 #include "synth.h"
 
+#include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
@@ -56,6 +57,23 @@ static void flush(builder *b, int q)
         u3_angles(u, &op->theta, &op->phi, &op->lambda);
     }
     u[0] = 1; u[1] = 0; u[2] = 0; u[3] = 1;
+}
+
+/* An empty circuit on k qubits writing into ops. */
+static void builder_init(builder *b, int k, const unsigned char *adj, native_op *ops)
+{
+    memset(b, 0, sizeof *b);
+    b->k = k;
+    b->adj = adj;
+    b->ops = ops;
+    for (int q = 0; q < k; q++) { b->pend[q][0] = 1; b->pend[q][3] = 1; }
+}
+
+/* Emits the pending one-qubit gates; returns the number of operations. */
+static int builder_finish(builder *b)
+{
+    for (int q = 0; q < b->k; q++) flush(b, q);
+    return b->nops;
 }
 
 static void emit_cz(builder *b, int a, int c)
@@ -203,12 +221,8 @@ static const double MAGIC_XX[4] = {1, 1, -1, -1}, MAGIC_YY[4] = {-1, 1, -1, 1}, 
 /* out = a b (n x n, row-major); out may not alias a or b. */
 static void mat_mul(int n, const double complex *a, const double complex *b, double complex *out)
 {
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < n; j++) {
-            double complex s = 0;
-            for (int m = 0; m < n; m++) s += a[i * n + m] * b[m * n + j];
-            out[i * n + j] = s;
-        }
+    const double complex one = 1, zero = 0;
+    cblas_zgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, &one, a, n, b, n, &zero, out, n);
 }
 
 static void adjoint(int n, const double complex *a, double complex *out)
@@ -555,11 +569,7 @@ int blocks_compile(int k, const double complex *v, const double complex *u, cons
 {
     if (k < 1 || k > BLOCKS_MAX_K) return -1;
     builder b;
-    memset(&b, 0, sizeof b);
-    b.k = k;
-    b.adj = adj;
-    b.ops = ops;
-    for (int q = 0; q < k; q++) { b.pend[q][0] = 1; b.pend[q][3] = 1; }
+    builder_init(&b, k, adj, ops);
     int status = 0;
     if (v && k == 1) {
         double complex prep[4] = {v[0], -conj(v[1]), v[1], conj(v[0])};
@@ -572,21 +582,15 @@ int blocks_compile(int k, const double complex *v, const double complex *u, cons
     int qubits[BLOCKS_MAX_K];
     for (int q = 0; q < k; q++) qubits[q] = q;
     if (status == 0 && u) status = compile_unitary(&b, qubits, k, u);
-    if (status != 0) return -1;
-    for (int q = 0; q < k; q++) flush(&b, q);
-    return b.nops;
+    return status != 0 ? -1 : builder_finish(&b);
 }
 
 int blocks_compile_interaction(double a, double b, double c, native_op *ops)
 {
     builder bd;
-    memset(&bd, 0, sizeof bd);
-    bd.k = 2;
-    bd.ops = ops;
-    for (int q = 0; q < 2; q++) { bd.pend[q][0] = 1; bd.pend[q][3] = 1; }
+    builder_init(&bd, 2, NULL, ops);
     interaction(&bd, 0, 1, a, b, c);
-    for (int q = 0; q < 2; q++) flush(&bd, q);
-    return bd.nops;
+    return builder_finish(&bd);
 }
 
 int blocks_state_prep(int k, const double complex *v, const unsigned char *adj, native_op *ops)

@@ -66,13 +66,6 @@ typedef struct {
     int used_gram;
 } outcome;
 
-static double frob2(const double complex *a, size_t len)
-{
-    double s = 0;
-    for (size_t i = 0; i < len; i++) s += creal(a[i] * conj(a[i]));
-    return s;
-}
-
 /* Splits a copy of a and compares with the exact truncation: the best rank-k
  * approximation is unique when s[k-1] > s[k]; then L R (rescaled to |A|) must
  * equal A_k * |A| / |A_k|. With a tie at the cut only the weights are checked. */
@@ -93,8 +86,6 @@ static outcome run_split(tsvd_work *w, int m, int n, const double complex *a, co
     for (int i = 0; i < r; i++) total += s[i] * s[i];
     for (int i = k; i < r; i++) tail += s[i] * s[i];
     o.discarded = fabs(res.discarded - tail / total);
-    /* L R against A projected on the kept left space: P A with P = L L^H (left isometry) or
-     * A P with P = R^H R (right isometry), rescaled; equals L R when the kept space is optimal */
     double complex *lr = calloc(len, sizeof *lr);
     for (int j = 0; j < n; j++)
         for (int p = 0; p < k; p++) {
@@ -120,7 +111,6 @@ static outcome run_split(tsvd_work *w, int m, int n, const double complex *a, co
                 for (int j = 0; j < n; j++) dot += iso[p + (size_t)k * j] * conj(iso[q + (size_t)k * j]);
             o.isometry = fmax(o.isometry, cabs(dot - (p == q)));
         }
-    (void)frob2;
     free(lr);
     free(copy);
     return o;
