@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "error.h"
 #include "rng.h"
 #include "tsvd.h"
 
@@ -110,7 +111,10 @@ static double one_gate(int chi, const double complex *a, const double complex *b
         }
     tsvd_trunc trunc = {chi, 0};
     tsvd_split_result res;
-    tsvd_split(w, n, n, out, &trunc, TSVD_LEFT_ISOMETRY, &res);
+    if (tsvd_split(w, n, n, out, &trunc, TSVD_LEFT_ISOMETRY, &res) != TN_OK) {
+        fprintf(stderr, "bench-gate: the split at chi %d failed: %s\n", chi, tn_last_message());
+        exit(1);
+    }
     *used_gram = res.used_gram;
     return now() - t0;
 }

@@ -386,12 +386,22 @@ static int spec_read(const char *path, int k_override, double scale_override, ad
 
 /* ---- circuits ---------------------------------------------------------------- */
 
+/* Piece j of input n: its numbers x and its unitary U_j. */
+static const double *piece_input(const adapter_spec *s, int n, int j)
+{
+    return s->inputs + ((size_t)n * s->pieces + j) * s->d;
+}
+
+static const double complex *piece_unitary(const adapter_spec *s, int j)
+{
+    return s->unitaries + (size_t)(s->ngen == 1 ? 0 : j) * s->d * s->d;
+}
+
 /* The state U_j x / |x| of piece j of input n, and the exact U_j x. */
 static void piece_state(const adapter_spec *s, int n, int j, double complex *v, double complex *exact, double *norm)
 {
-    const double *x = s->inputs + ((size_t)n * s->pieces + j) * s->d;
-    const double complex *u = s->unitaries + (size_t)(s->ngen == 1 ? 0 : j) * s->d * s->d;
-    mat_vec(s->d, u, x, exact);
+    const double *x = piece_input(s, n, j);
+    mat_vec(s->d, piece_unitary(s, j), x, exact);
     double nn = 0;
     for (int i = 0; i < s->d; i++) nn += x[i] * x[i];
     *norm = sqrt(nn);
@@ -423,10 +433,9 @@ static int circuit_text(const adapter_spec *s, long t, text_buf *b, int *two_qub
         blocks_coupling(&s->dev, s->k, qubits, adj);
         int nops;
         if (s->compile_separate) {   /* amplitude-encode x/|x|, then U as its own circuit */
-            const double *x = s->inputs + (size_t)p * s->d;
-            const double complex *u = s->unitaries + (size_t)(s->ngen == 1 ? 0 : p % s->pieces) * s->d * s->d;
+            const double *x = piece_input(s, (int)(p / s->pieces), (int)(p % s->pieces));
             for (int i = 0; i < s->d; i++) v[i] = norm > 0 ? x[i] / norm : (i == 0);
-            nops = blocks_compile(s->k, v, u, adj, ops);
+            nops = blocks_compile(s->k, v, piece_unitary(s, (int)(p % s->pieces)), adj, ops);
         } else {
             nops = blocks_state_prep(s->k, v, adj, ops);
         }
