@@ -64,6 +64,9 @@ static const char *run_usage =
     "  --order SPEC       qubit-to-site order: identity (default), auto, or a file listing qubits by site\n"
     "  --scalapack-min N  decompositions with at least N rows run on a ScaLAPACK grid over the\n"
     "                     group's ranks (0 = never; 0..1048576; default " TN_STR(DEFAULT_SCALAPACK_MIN) ")\n"
+    "  --canonical FORM   vidal (default): Schmidt values on every bond, gates in different\n"
+    "                     segments run at once on their ranks; center: one orthogonality centre\n"
+    "                     moved from gate to gate (large decompositions on the ScaLAPACK grid)\n"
     "  --groups G         split the MPI ranks into G groups (1..ranks; default 1 for one state,\n"
     "                     every rank its own group when shots run one by one)\n"
     "  --format FMT       circuit format: qasm or originir (default: originir for names ending\n"
@@ -207,6 +210,10 @@ static int parse_run_option(int argc, char **argv, int *i, run_request *rq)
     } else if (strcmp(opt, "--scalapack-min") == 0) {
         CALL(cli_parse_long(opt, v, 0, MAX_CHI, &n));
         rq->run.scalapack_min = (int)n;
+    } else if (strcmp(opt, "--canonical") == 0) {
+        if (strcmp(v, "vidal") != 0 && strcmp(v, "center") != 0)
+            return tn_fail(TN_ERR_USAGE, "option --canonical: '%s' is not vidal or center", v);
+        rq->run.center_form = strcmp(v, "center") == 0;
     } else if (strcmp(opt, "--groups") == 0) {
         int ranks = 1;
         MPI_Comm_size(MPI_COMM_WORLD, &ranks);

@@ -8,6 +8,15 @@
  * The state is kept in mixed canonical form: sites left of `center` are
  * left-isometric, sites right of it right-isometric, so the norm and every
  * truncation live in the centre tensor. See mps.h for the conventions.
+ * Vidal form (the default while only unitary gates have been applied): the
+ * centre stays on site 0, every site is right-isometric (B = Gamma Lambda)
+ * and the Schmidt values of every bond are kept (lambda[b], bond b left of
+ * site b). A gate then needs only its own sites and the Schmidt values on
+ * its left bond (Hastings, J. Math. Phys. 50, 095207 (2009)): no centre
+ * moves, and gates on disjoint sites are independent, so in a group every
+ * rank applies the gates inside its own segment at the same time as the
+ * others; the arithmetic of each gate is the same on any rank count. A
+ * measurement, reset or Kraus draw leaves Vidal form for the centre form.
  * Distributed: inside a group of P ranks each rank owns a contiguous segment of
  * sites (mpi/part.h). Every rank walks the same operations and takes the same
  * decisions (centre position, swaps, windows) from replicated metadata; each
@@ -60,6 +69,10 @@ struct mps {
     int scal_min;
     long shifts;               /* centre moves by QR/LQ */
     int sweep_left;            /* the direction two-qubit gates have been moving the centre */
+    int vidal;                 /* 1: Vidal form (lambda valid, centre on site 0) */
+    int layer_begins;          /* the next gate begins a layer (mps_layer_begins) */
+    double **lambda;           /* lambda[s]: Schmidt values of the bond left of site s (chi[s]) */
+    int *lambda_cap;
     double t_shift, t_contract, t_split;
 };
 
@@ -67,6 +80,10 @@ struct mps {
 #define TAG_VECTOR 102
 #define TAG_BITS 103
 #define REBALANCE_EVERY 64        /* multi-qubit gates between balance checks */
+/* In Vidal form a balance check (a reduction over the group) makes the ranks
+ * wait for each other, which costs them the head start they have on each
+ * other's segments: check less often. */
+#define REBALANCE_EVERY_VIDAL 256
 #define REBALANCE_THRESHOLD 1.25  /* largest segment cost over the mean */
 
 static double run_clock(void)
@@ -95,6 +112,17 @@ static int reserve_site(mps *m, int s, size_t elems)
     return TN_OK;
 }
 
+/* Makes lambda[s] able to hold len values. */
+static int reserve_lambda(mps *m, int s, int len)
+{
+    if (m->lambda_cap[s] >= len) return TN_OK;
+    double *p = realloc(m->lambda[s], (size_t)len * sizeof *p);
+    if (!p) return tn_fail(TN_ERR_MEMORY, "out of memory: Schmidt values of %d bytes", (int)(len * sizeof *p));
+    m->lambda[s] = p;
+    m->lambda_cap[s] = len;
+    return TN_OK;
+}
+
 /* ---- ownership and data movement ---------------------------------------- */
 
 static int owner(const mps *m, int s) { return m->grp ? part_owner(m->lo, m->nranks, s) : 0; }
@@ -113,6 +141,7 @@ static int send_site(mps *m, int s, int dest)
     int dims[2] = {m->chi[s], m->chi[s + 1]};
     CALL(group_send(m->grp, dest, TAG_SITE, dims, sizeof dims));
     CALL(group_send(m->grp, dest, TAG_SITE, m->site[s], site_elems(m, s) * sizeof(double complex)));
+    if (m->vidal) CALL(group_send(m->grp, dest, TAG_SITE, m->lambda[s], (size_t)m->chi[s] * sizeof(double)));
     tn_mem_charge(-(long long)(m->site_cap[s] * sizeof(double complex)));
     free(m->site[s]);
     m->site[s] = NULL;
@@ -128,8 +157,11 @@ static int recv_site(mps *m, int s, int src)
     m->chi[s] = dims[0];
     m->chi[s + 1] = dims[1];
     int status = reserve_site(m, s, site_elems(m, s));
+    if (status == TN_OK && m->vidal) status = reserve_lambda(m, s, m->chi[s]);
     if (status) return failed(m, status);
-    return group_recv(m->grp, src, TAG_SITE, m->site[s], site_elems(m, s) * sizeof(double complex));
+    CALL(group_recv(m->grp, src, TAG_SITE, m->site[s], site_elems(m, s) * sizeof(double complex)));
+    if (m->vidal) CALL(group_recv(m->grp, src, TAG_SITE, m->lambda[s], (size_t)m->chi[s] * sizeof(double)));
+    return TN_OK;
 }
 
 /* Brings sites first..first+count-1 to the owner of first (the worker). */
@@ -157,6 +189,41 @@ static int release_window(mps *m, int first, int count)
         if (m->me == worker) CALL(send_site(m, s, o));
         else if (m->me == o) CALL(recv_site(m, s, worker));
     }
+    return TN_OK;
+}
+
+static int eigh_on_grid(void *ctx, int rows, double complex *g, double *w);
+
+/* The distributed eigensolver serves the centre form only: in Vidal form the
+ * ranks are busy with gates of their own and cannot join one. */
+static void attach_eigensolver(mps *m)
+{
+    int use = m->scal && !m->vidal;
+    m->svd.eigh = use ? eigh_on_grid : NULL;
+    m->svd.eigh_ctx = use ? m->scal : NULL;
+    m->svd.eigh_min = m->scal_min;
+}
+
+static int move_center(mps *m, int target);
+
+/* Leaves Vidal form for the centre form with the centre on site 0. Truncated
+ * Vidal updates leave the right-isometries approximate (to about the
+ * discarded weight), so the state is first made exactly canonical: an LQ
+ * sweep from the right end, then site 0 normalised. Collective. */
+static int leave_vidal(mps *m)
+{
+    if (!m->vidal) return TN_OK;
+    m->vidal = 0;
+    attach_eigensolver(m);
+    m->center = m->n - 1;
+    CALL(move_center(m, 0));
+    if (!is_mine(m, 0)) return TN_OK;
+    size_t len = site_elems(m, 0);
+    double norm = cblas_dznrm2((int)len, m->site[0], 1);
+    if (!(norm > 0) || !isfinite(norm))
+        return failed(m, tn_fail(TN_ERR_NUMERIC, "numerical failure: the state's norm is %g", norm));
+    double complex inv = 1 / norm;
+    cblas_zscal((int)len, &inv, m->site[0], 1);
     return TN_OK;
 }
 
@@ -266,8 +333,10 @@ static int create_empty(int nqubits, const int *site_of_qubit, const mps_trunc *
     m->chi = tn_calloc((size_t)nqubits + 1, sizeof(int));
     m->site = tn_calloc((size_t)nqubits, sizeof(double complex *));
     m->site_cap = tn_calloc((size_t)nqubits, sizeof(size_t));
+    m->lambda = tn_calloc((size_t)nqubits, sizeof(double *));
+    m->lambda_cap = tn_calloc((size_t)nqubits, sizeof(int));
     m->lo = tn_calloc((size_t)m->nranks + 1, sizeof(int));
-    if (!m->site_of || !m->qubit_at || !m->chi || !m->site || !m->site_cap || !m->lo) {
+    if (!m->site_of || !m->qubit_at || !m->chi || !m->site || !m->site_cap || !m->lambda || !m->lambda_cap || !m->lo) {
         mps_destroy(&m);
         return TN_ERR_MEMORY;
     }
@@ -309,10 +378,13 @@ int mps_create_group(int nqubits, const int *site_of_qubit, const mps_trunc *tru
     for (int s = 0; s < nqubits && status == TN_OK; s++) {
         if (!is_mine(m, s)) continue;
         status = reserve_site(m, s, 2);
+        if (status == TN_OK) status = reserve_lambda(m, s, 1);
         if (status) break;
         m->site[s][0] = 1;
         m->site[s][1] = 0;
+        m->lambda[s][0] = 1;
     }
+    m->vidal = 1;   /* a product state: every Schmidt value is 1 */
     CALL(agree_created(&m, grp, status));
     *out = m;
     return TN_OK;
@@ -328,8 +400,8 @@ void mps_destroy(mps **pm)
     if (!pm || !*pm) return;
     mps *m = *pm;
     if (getenv("TNEMU_DEBUG_SVD"))
-        fprintf(stderr, "svd stats: gram used %ld rejected %ld, fallbacks %ld, centre shifts %ld; "
-                "seconds: shifts %.2f contract %.2f split %.2f\n", m->svd.gram_used, m->svd.gram_rejected,
+        fprintf(stderr, "svd stats (rank %d, sites %d..%d, decompositions %zu, largest bond %d): gram used %ld rejected %ld, fallbacks %ld, centre shifts %ld; "
+                "seconds: shifts %.2f contract %.2f split %.2f\n", m->me, m->grp ? m->lo[m->me] : 0, m->grp ? m->lo[m->me + 1] - 1 : m->n - 1, m->decompositions, local_max_bond(m), m->svd.gram_used, m->svd.gram_rejected,
                 m->svd.fallbacks, m->shifts, m->t_shift, m->t_contract, m->t_split);
     if (m->site)
         for (int s = 0; s < m->n; s++) {
@@ -338,6 +410,10 @@ void mps_destroy(mps **pm)
         }
     free(m->site);
     free(m->site_cap);
+    if (m->lambda)
+        for (int s = 0; s < m->n; s++) free(m->lambda[s]);
+    free(m->lambda);
+    free(m->lambda_cap);
     free(m->site_of);
     free(m->qubit_at);
     free(m->chi);
@@ -363,10 +439,13 @@ int mps_copy(const mps *src, mps **out)
         if (!src->site[s]) continue;
         status = reserve_site(m, s, site_elems(src, s));
         if (status == TN_OK) memcpy(m->site[s], src->site[s], site_elems(src, s) * sizeof(double complex));
+        if (status == TN_OK && src->vidal) status = reserve_lambda(m, s, src->chi[s]);
+        if (status == TN_OK && src->vidal) memcpy(m->lambda[s], src->lambda[s], (size_t)src->chi[s] * sizeof(double));
     }
     CALL(agree_created(&m, src->grp, status));
     mps_use_scalapack(m, src->scal, src->scal_min);
     m->center = src->center;
+    m->vidal = src->vidal;
     m->discarded = src->discarded;
     m->fidelity = src->fidelity;
     m->decompositions = src->decompositions;
@@ -425,11 +504,12 @@ static int compute_shift_left(mps *m, const void *unused)
 static int on_window(mps *m, int first, int count, int (*step)(mps *, const void *), const void *ctx)
 {
     CALL(acquire_window(m, first, count));
+    int grid = m->scal && !m->vidal;
     if (is_mine(m, first)) {
         int status = step(m, ctx);
         if (status) return failed(m, status);
-        if (m->scal) CALL(scal_step_done(m->scal));
-    } else if (m->scal) {   /* join the step's distributed eigensolves */
+        if (grid) CALL(scal_step_done(m->scal));
+    } else if (grid) {   /* join the step's distributed eigensolves */
         int status = scal_serve(m->scal, owner(m, first));
         if (status) return failed(m, status);
     }
@@ -446,9 +526,25 @@ void mps_use_scalapack(mps *m, tn_scalapack *scal, int min_rows)
     int possible = m->trunc.max_chi <= 0 || 2 * m->trunc.max_chi >= min_rows;
     m->scal = m->grp && scal && min_rows > 0 && possible ? scal : NULL;
     m->scal_min = min_rows;
-    m->svd.eigh = m->scal ? eigh_on_grid : NULL;
-    m->svd.eigh_ctx = m->scal;
-    m->svd.eigh_min = min_rows;
+    attach_eigensolver(m);
+}
+
+int mps_use_center_form(mps *m)
+{
+    return leave_vidal(m);
+}
+
+int mps_vidal_form(const mps *m) { return m->vidal; }
+
+void mps_layer_begins(mps *m) { m->layer_begins = 1; }
+
+int mps_gate_spans_ranks(const mps *m, int k, const int *qubits)
+{
+    if (!m->grp) return 0;
+    int o = owner(m, m->site_of[qubits[0]]);
+    for (int j = 1; j < k; j++)
+        if (owner(m, m->site_of[qubits[j]]) != o) return 1;
+    return 0;
 }
 
 static int shift_center_right(mps *m)
@@ -476,6 +572,7 @@ static int shift_center_left(mps *m)
 /* Moves the orthogonality centre to site target. */
 static int move_center(mps *m, int target)
 {
+    if (m->vidal && target != m->center) CALL(leave_vidal(m));
     while (m->center < target) CALL(shift_center_right(m));
     while (m->center > target) CALL(shift_center_left(m));
     return TN_OK;
@@ -616,6 +713,51 @@ static int split_block_leftward(mps *m, int first, int k)
     return TN_OK;
 }
 
+/* Vidal form: splits m->block (the window's sites contracted, the gate
+ * applied: chi_l, 2^k, chi_r) into right-isometric sites, right to left.
+ * Each cut decomposes the block weighted by the Schmidt values of the
+ * window's left bond (theta = Lambda B...B, whose right singular vectors are
+ * the new right site and whose singular values are the new Schmidt values);
+ * the new left part is the unweighted block times those vectors, so no
+ * Schmidt value is ever inverted. The dropped weight is that of theta; the
+ * left part is rescaled to keep the state's norm. */
+static int split_block_vidal(mps *m, int first, int k)
+{
+    tsvd_trunc tt = {m->trunc.max_chi, m->trunc.cutoff};
+    int chil = m->chi[first], chir = m->chi[first + k];
+    const double *lam = m->lambda[first];
+    for (int j = k - 1; j > 0; j--) {
+        int s = first + j, rows = chil << j, cols = 2 * chir;
+        size_t len = (size_t)rows * cols;
+        CALL(tn_buf_reserve(&m->scratch, len * sizeof(double complex)));
+        const double complex *blk = m->block.data;
+        double complex *theta = m->scratch.data;
+        for (size_t i = 0; i < len; i += (size_t)chil)
+            for (int l = 0; l < chil; l++) theta[i + l] = blk[i + l] * lam[l];
+        tsvd_split_result res;
+        CALL(tsvd_split(&m->svd, rows, cols, theta, &tt, TSVD_RIGHT_VECTORS, &res));
+        record_discard(m, res.discarded);
+        int kk = res.rank;
+        double kept = 0;
+        for (int i = 0; i < kk; i++) kept += res.values[i] * res.values[i];
+        if (!(kept > 0)) return tn_fail(TN_ERR_NUMERIC, "numerical failure: a gate left a bond with no weight");
+        CALL(reserve_site(m, s, (size_t)kk * cols));
+        CALL(reserve_lambda(m, s, kk));
+        memcpy(m->site[s], res.right, (size_t)kk * cols * sizeof(double complex));
+        for (int i = 0; i < kk; i++) m->lambda[s][i] = res.values[i] / sqrt(kept);
+        m->chi[s] = kk;
+        /* left part: block (rows x cols) times V_k (cols x kk), norm kept */
+        double complex scale = 1 / sqrt(1 - res.discarded), zero = 0;
+        cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, rows, kk, cols, &scale, blk, rows, m->site[s], kk,
+                    &zero, theta, rows);
+        tn_buf t = m->block; m->block = m->scratch; m->scratch = t;
+        chir = kk;
+    }
+    CALL(reserve_site(m, first, (size_t)chil * 2 * chir));
+    memcpy(m->site[first], m->block.data, (size_t)chil * 2 * chir * sizeof(double complex));
+    return TN_OK;
+}
+
 /* A gate on a window of adjacent sites. */
 typedef struct {
     int first, k, end_left;
@@ -630,7 +772,8 @@ static int compute_window_update(mps *m, const void *ctx)
     CALL(apply_to_block(m, m->chi[w->first], 1 << w->k, m->chi[w->first + w->k], w->g));
     double t1 = run_clock();
     m->t_contract += t1 - t0;
-    int status = w->end_left ? split_block_leftward(m, w->first, w->k) : split_block_rightward(m, w->first, w->k);
+    int status = m->vidal ? split_block_vidal(m, w->first, w->k)
+               : w->end_left ? split_block_leftward(m, w->first, w->k) : split_block_rightward(m, w->first, w->k);
     m->t_split += run_clock() - t1;
     return status;
 }
@@ -640,6 +783,10 @@ static int compute_window_update(mps *m, const void *ctx)
  * end_left, else at the right end. */
 static int apply_adjacent(mps *m, int first, int k, const double complex *g, int end_left)
 {
+    if (m->vidal) {   /* no centre to move: the window's owner applies it */
+        window_update w = {first, k, end_left, g};
+        return on_window(m, first, k, compute_window_update, &w);
+    }
     if (m->center < first) CALL(move_center(m, first));
     if (m->center > first + k - 1) CALL(move_center(m, first + k - 1));
     window_update w = {first, k, end_left, g};
@@ -746,7 +893,10 @@ int mps_apply_gate(mps *m, const double complex *u, int k, const int *qubits)
         if (is_mine(m, m->site_of[qubits[0]])) apply_one_site(m, m->site_of[qubits[0]], u);
         return TN_OK;
     }
-    if (m->grp && ++m->gates_since_balance >= REBALANCE_EVERY) {
+    int due = m->vidal ? ++m->gates_since_balance >= REBALANCE_EVERY_VIDAL && m->layer_begins
+                       : ++m->gates_since_balance >= REBALANCE_EVERY;
+    m->layer_begins = 0;
+    if (m->grp && due) {
         m->gates_since_balance = 0;
         CALL(mps_rebalance(m, REBALANCE_THRESHOLD));
     }
@@ -823,6 +973,7 @@ int mps_project(mps *m, int qubit, int outcome, double *prob)
     if (qubit < 0 || qubit >= m->n)
         return tn_fail(TN_ERR_USAGE, "qubit %d is out of range for a %d-qubit state", qubit, m->n);
     int s = m->site_of[qubit];
+    CALL(leave_vidal(m));   /* a projection changes the Schmidt values of every bond */
     CALL(move_center(m, s));
     double w[2];
     CALL(center_weights(m, s, w));
@@ -840,6 +991,7 @@ int mps_measure(mps *m, int qubit, double r, int *outcome)
     if (qubit < 0 || qubit >= m->n)
         return tn_fail(TN_ERR_USAGE, "qubit %d is out of range for a %d-qubit state", qubit, m->n);
     int s = m->site_of[qubit];
+    CALL(leave_vidal(m));   /* a projection changes the Schmidt values of every bond */
     CALL(move_center(m, s));
     double w[2];
     CALL(center_weights(m, s, w));
@@ -876,6 +1028,7 @@ static int pass_right(mps *m, int s, double complex *buf, size_t elems)
 
 int mps_amplitude(mps *m, const unsigned char *bits, double complex *amp)
 {
+    CALL(leave_vidal(m));   /* exactly canonical and normalised */
     int maxchi = local_max_bond(m);
     int status = tn_buf_reserve(&m->scratch, 2 * (size_t)maxchi * sizeof(double complex));
     if (status) return failed(m, status);
@@ -949,6 +1102,7 @@ int mps_expect_pauli(mps *m, const char *paulis, double complex *value)
         }
     }
     if (hi < 0) { *value = 1; return TN_OK; }
+    CALL(leave_vidal(m));
     CALL(move_center(m, lo));   /* left of lo: identity; right of hi: identity */
     int maxchi = local_max_bond(m);
     size_t env = (size_t)maxchi * maxchi, tsz = (size_t)maxchi * 2 * maxchi;
@@ -1036,6 +1190,11 @@ int mps_to_dense(mps *m, double complex *psi)
     if (m->me == 0) {
         int status = contract_dense(m, psi);
         if (status) return failed(m, status);
+        if (m->vidal) {   /* the isometries are approximate after truncation: normalise (as leave_vidal would) */
+            size_t len = (size_t)1 << m->n;
+            double complex inv = 1 / cblas_dznrm2((int)len, psi, 1);
+            cblas_zscal((int)len, &inv, psi, 1);
+        }
     }
     CALL(scatter_all_sites(m));
     if (m->grp) CALL(group_bcast(m->grp, 0, psi, ((size_t)1 << m->n) * sizeof *psi));
@@ -1045,6 +1204,7 @@ int mps_to_dense(mps *m, double complex *psi)
 /* ---- sampling ----------------------------------------------------------- */
 
 #define SAMPLE_BATCH 1024   /* shots advanced together through one GEMM per site */
+#define SAMPLE_MIN_BATCH 128   /* smaller batches than this waste the GEMM */
 
 /* Advances the batch of count shots (first, first+1, ...) through site s:
  * v (count x chi_l, leading dimension count) becomes count x chi_r. */
@@ -1112,10 +1272,18 @@ static int merge_bits(mps *m, unsigned char *bits, size_t bytes)
 int mps_sample_range(mps *m, long first_shot, int nshots, uint64_t seed, uint64_t stream, unsigned char *bits)
 {
     if (nshots < 0) return tn_fail(TN_ERR_USAGE, "shots %d is out of range (0 or more)", nshots);
-    CALL(move_center(m, 0));   /* every site right of the centre is right-isometric */
+    /* every site right of the centre is right-isometric; in Vidal form to
+     * about the discarded weight, which the per-site normalisation of the
+     * conditional probabilities absorbs (as TEBD codes sample): exact when
+     * nothing was truncated, and no sweep that the ranks would do in turn */
+    CALL(move_center(m, 0));
     memset(bits, 0, (size_t)nshots * m->n);
-    for (int done = 0; done < nshots; done += SAMPLE_BATCH) {
-        int count = nshots - done < SAMPLE_BATCH ? nshots - done : SAMPLE_BATCH;
+    /* in a group, at least two batches per rank keep the pipeline of ranks busy */
+    int batch = m->nranks > 1 ? (nshots + 2 * m->nranks - 1) / (2 * m->nranks) : SAMPLE_BATCH;
+    if (batch > SAMPLE_BATCH) batch = SAMPLE_BATCH;
+    if (batch < SAMPLE_MIN_BATCH) batch = SAMPLE_MIN_BATCH;
+    for (int done = 0; done < nshots; done += batch) {
+        int count = nshots - done < batch ? nshots - done : batch;
         CALL(sample_batch(m, (int)(first_shot + done), count, seed, stream, bits + (size_t)done * m->n));
     }
     return merge_bits(m, bits, (size_t)nshots * m->n);
@@ -1227,6 +1395,7 @@ int mps_outcome_probs(mps *m, int k, const int *qubits, double *probs)
         return tn_fail(TN_ERR_USAGE, "outcome probabilities of %d qubits: at most %d", k, MPS_MAX_OUTCOME_QUBITS);
     for (int j = 0; j < k; j++)
         if (qubits[j] < 0 || qubits[j] >= m->n) return tn_fail(TN_ERR_USAGE, "qubit %d is out of range", qubits[j]);
+    CALL(leave_vidal(m));
     CALL(move_center(m, 0));   /* every other site right-isometric: the right environment is the identity */
     CALL(gather_all_sites(m));
     int status = TN_OK;
@@ -1242,12 +1411,14 @@ int mps_outcome_probs(mps *m, int k, const int *qubits, double *probs)
 /* The fixed part of a saved state (native byte order; checkpoint.c records
  * the byte order and checks it). Then: site_of[n], qubit_at[n], chi[n+1],
  * lo[nranks+1] (int32), per rank (fidelity, discarded, decompositions)
- * (double), and the site tensors. The partition and the per-rank
+ * (double), the site tensors, and in Vidal form (vidal = 1; 0 in files
+ * written before it existed) the Schmidt values lambda[s] (chi[s] doubles
+ * per site). The partition and the per-rank
  * bookkeeping are kept so that a state resumed on the same rank count
  * continues with bit-identical arithmetic; on another rank count the
  * bookkeeping is combined on rank 0. */
 typedef struct {
-    int32_t n, center, sweep_left, rebalances, nranks, pad;
+    int32_t n, center, sweep_left, rebalances, nranks, vidal;
     int64_t gates_since_balance, shifts;
 } mps_saved_header;
 
@@ -1278,11 +1449,13 @@ int mps_save(mps *m, char **buf, size_t *len)
     if (m->me == 0) {
         size_t bytes = sizeof(mps_saved_header) + saved_ints(m->n, m->nranks) * 4 + 3 * (size_t)m->nranks * sizeof(double);
         for (int s = 0; s < m->n; s++) bytes += site_elems(m, s) * sizeof(double complex);
+        if (m->vidal)
+            for (int s = 0; s < m->n; s++) bytes += (size_t)m->chi[s] * sizeof(double);
         char *p = *buf = tn_malloc(bytes);
         if (!p) {
             status = TN_ERR_MEMORY;
         } else {
-            mps_saved_header h = {m->n, m->center, m->sweep_left, m->rebalances, m->nranks, 0,
+            mps_saved_header h = {m->n, m->center, m->sweep_left, m->rebalances, m->nranks, m->vidal,
                                   m->gates_since_balance, m->shifts};
             memcpy(p, &h, sizeof h);
             p += sizeof h;
@@ -1296,6 +1469,10 @@ int mps_save(mps *m, char **buf, size_t *len)
                 size_t b = site_elems(m, s) * sizeof(double complex);
                 memcpy(p, m->site[s], b);
                 p += b;
+            }
+            for (int s = 0; s < m->n && m->vidal; s++) {
+                memcpy(p, m->lambda[s], (size_t)m->chi[s] * sizeof(double));
+                p += (size_t)m->chi[s] * sizeof(double);
             }
             *len = bytes;
         }
@@ -1312,6 +1489,7 @@ static int check_saved(const mps *m, const char *buf, size_t len, mps_saved_head
     memcpy(h, buf, sizeof *h);
     if (h->n != m->n) return tn_fail(TN_ERR_INPUT, "the saved state has %d qubits, this circuit %d", (int)h->n, m->n);
     if (h->nranks < 1 || h->nranks > 1 << 24) return tn_fail(TN_ERR_INPUT, "the saved state has a bad rank count");
+    if (h->vidal != 0 && h->vidal != 1) return tn_fail(TN_ERR_INPUT, "the saved state has a bad canonical form");
     size_t need = sizeof *h + saved_ints(m->n, h->nranks) * 4 + 3 * (size_t)h->nranks * sizeof(double);
     if (len < need) return tn_fail(TN_ERR_INPUT, "the saved state is truncated");
     const char *chi = buf + sizeof *h + 2 * (size_t)m->n * 4;
@@ -1323,6 +1501,7 @@ static int check_saved(const mps *m, const char *buf, size_t len, mps_saved_head
             int32_t r;
             memcpy(&r, chi + 4 * (size_t)(s + 1), 4);
             need += (size_t)c * 2 * (size_t)r * sizeof(double complex);
+            if (h->vidal) need += (size_t)c * sizeof(double);
         }
     }
     if (len != need) return tn_fail(TN_ERR_INPUT, "the saved state has %zu bytes, its header says %zu", len, need);
@@ -1376,6 +1555,14 @@ int mps_restore(mps *m, const char *buf, size_t len)
         memcpy(m->site[s], p, site_elems(m, s) * sizeof(double complex));
         p += site_elems(m, s) * sizeof(double complex);
     }
+    for (int s = 0; s < m->n && m->me == 0 && h.vidal; s++) {
+        status = reserve_lambda(m, s, m->chi[s]);
+        if (status) return failed(m, status);
+        memcpy(m->lambda[s], p, (size_t)m->chi[s] * sizeof(double));
+        p += (size_t)m->chi[s] * sizeof(double);
+    }
+    m->vidal = h.vidal;
+    attach_eigensolver(m);
     m->center = h.center;
     m->sweep_left = h.sweep_left;
     m->rebalances = h.rebalances;
@@ -1467,6 +1654,7 @@ int mps_apply_kraus(mps *m, int nops, const double complex *ops, int k, const in
     CALL(tn_buf_reserve(&m->gate, (size_t)nops * dd * sizeof(double complex)));
     double complex *block_ops = m->gate.data;
     for (int i = 0; i < nops; i++) permute_gate(m, first, k, qubits, ops + i * dd, block_ops + i * dd);
+    CALL(leave_vidal(m));   /* a non-unitary draw changes the Schmidt values of every bond */
     if (m->center < first) CALL(move_center(m, first));
     if (m->center > first + k - 1) CALL(move_center(m, first + k - 1));
     kraus_update ku = {first, k, nops, block_ops, r, 0};

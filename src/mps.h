@@ -11,8 +11,8 @@
  * Bit conventions: bits[q] is the value of qubit q; a dense state vector has
  * qubit q as bit q of its index (qubit 0 least significant, as in Qiskit).
  * Distributed over a group (mps_create_group), every rank calls every function
- * in the same order; the arithmetic is the serial one, so results do not
- * depend on the rank count.
+ * in the same order; the arithmetic does not depend on the rank count, so
+ * neither do the results.
  * Not for: parsing, noise. */
 #ifndef TN_MPS_H
 #define TN_MPS_H
@@ -52,6 +52,27 @@ int mps_rebalance(mps *m, double threshold);
  * window. Collective in effect: every rank of the group must say the same. */
 struct tn_scalapack;
 void mps_use_scalapack(mps *m, struct tn_scalapack *scal, int min_rows);
+
+/* A new state is in Vidal form (Schmidt values kept on every bond, centre on
+ * site 0): unitary gates need no centre moves and, in a group, gates in
+ * different segments run at the same time on their owners. A measurement,
+ * reset or Kraus draw (or a centre move some query needs) changes to the
+ * centre form for good; so does mps_use_center_form (--canonical center),
+ * the form whose large decompositions can use the ScaLAPACK grid. Both forms
+ * give the same state up to truncation; each is independent of the rank
+ * count. Collective in effect: every rank of the group must say the same. */
+int mps_use_center_form(mps *m);
+int mps_vidal_form(const mps *m);
+
+/* Says that the next gate begins a new layer of the circuit. In Vidal form
+ * the segments are rebalanced only there (every few dozen multi-qubit
+ * gates): part-way through a layer one end of the chain has grown and the
+ * other not yet, which would mislead the cost measure. */
+void mps_layer_begins(mps *m);
+
+/* 1 if the k qubits' sites belong to more than one rank of the group (the
+ * gate needs a boundary exchange); from replicated metadata, no messages. */
+int mps_gate_spans_ranks(const mps *m, int k, const int *qubits);
 
 /* Ranks holding the state, times rebalanced, and this rank's segment [lo, hi). */
 int mps_ranks(const mps *m);

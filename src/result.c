@@ -103,7 +103,8 @@ static double imbalance(const result_context *ctx, int k)
 
 static json_t *mpi_json(const result_context *ctx, const run_result *res)
 {
-    json_t *mpi = json_pack("{s:i, s:i, s:i, s:i, s:I}", "ranks", ctx->ranks, "groups", ctx->groups, "rebalances",
+    json_t *mpi = json_pack("{s:i, s:i, s:s, s:i, s:i, s:I}", "ranks", ctx->ranks, "groups", ctx->groups,
+                            "canonical_form", ctx->options->center_form ? "center" : "vidal", "rebalances",
                             res->rebalances, "scalapack_min", ctx->options->scalapack_min, "scalapack_solves",
                             (json_int_t)res->scalapack_solves);
     if (!ctx->rank_stats) return mpi;

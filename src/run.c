@@ -183,6 +183,7 @@ static int apply_gates(const circuit *c, size_t from, size_t to, mps *m, const r
     progress pr;
     progress_start(&pr, rank, opt->progress_every, (long)(to - from), "gates");
     while (status == TN_OK && schedule_next(sch, m, &i)) {
+        if (schedule_new_layer(sch)) mps_layer_begins(m);
         status = mps_apply_op(m, &c->ops[i]);
         progress_update(&pr, (long)done + 1, mps_local_max_bond(m), mps_local_fidelity(m));
         if ((++done & 63) == 0) note_state(m, res);
@@ -278,6 +279,7 @@ static int apply_gates_checkpointed(const circuit *c, mps *m, const run_options 
     progress pr;
     progress_start(&pr, rank, opt->progress_every, (long)c->nops, "gates");
     while (!any_failed && status == TN_OK && schedule_next(sch, m, &i)) {
+        if (schedule_new_layer(sch)) mps_layer_begins(m);
         status = mps_apply_op(m, &c->ops[i]);
         done[ndone++] = i;
         progress_update(&pr, (long)ndone, mps_local_max_bond(m), mps_local_fidelity(m));
@@ -452,6 +454,7 @@ static int run_noisy_gates(const circuit *c, const noisy_plan *plan, mps *m, con
     size_t i;
     int status = TN_OK;
     while (status == TN_OK && schedule_next(sch, m, &i)) {
+        if (schedule_new_layer(sch)) mps_layer_begins(m);
         status = noisy_apply(plan, m, i, 1, opt->seed, t);
         if (status == TN_OK) status = mps_apply_op(m, &c->ops[i]);
         if (status == TN_OK) status = noisy_apply(plan, m, i, 0, opt->seed, t);
@@ -709,6 +712,12 @@ int run_circuit(const circuit *c, const run_options *opt, run_result *res)
         int status = scal_create(opt->grp, &scal);
         if (status) { mps_destroy(&m); noisy_plan_destroy(&plan); return status; }
         mps_use_scalapack(m, scal, opt->scalapack_min);
+    }
+    if (opt->center_form && mps_use_center_form(m) != TN_OK) {
+        mps_destroy(&m);
+        scal_destroy(&scal);
+        noisy_plan_destroy(&plan);
+        return TN_ERR_NUMERIC;
     }
     res->t_plan = run_now() - t0;
     int status;

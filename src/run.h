@@ -36,6 +36,7 @@ typedef struct {
     int namplitudes;
     tn_group *grp;              /* NULL: one process */
     int scalapack_min;          /* Gram eigensolves of at least this many rows on the group grid; 0: never */
+    int center_form;            /* --canonical center: one orthogonality centre (else Vidal form) */
     const noise_model *noise;   /* NULL (or scale 0): noiseless */
     noisy_options noisy;
     long trajectories;          /* static noisy circuits; <= 0: the default */

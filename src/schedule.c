@@ -1,4 +1,4 @@
-/* schedule.c - greedy, centre-following gate order (see schedule.h). */
+/* schedule.c - greedy gate order: centre-following, or by layers (see schedule.h). */
 #include "schedule.h"
 
 #include <stdlib.h>
@@ -12,6 +12,8 @@ struct schedule {
     size_t *next_on_qubit;      /* per op and qubit slot: the next gate on that qubit, or SIZE_MAX */
     size_t *ready;
     size_t nready;
+    int *level;                 /* per op: its layer (1 + the largest layer of its predecessors) */
+    int last_level, new_layer;  /* the layer of the gate taken last; 1 if it began a later layer */
 };
 
 void schedule_destroy(schedule **s)
@@ -20,6 +22,7 @@ void schedule_destroy(schedule **s)
     free((*s)->waiting);
     free((*s)->next_on_qubit);
     free((*s)->ready);
+    free((*s)->level);
     free(*s);
     *s = NULL;
 }
@@ -37,8 +40,9 @@ int schedule_create(const circuit *c, size_t from, size_t to, schedule **out)
     s->waiting = tn_calloc(s->count + 1, sizeof(int));
     s->next_on_qubit = tn_malloc((s->count + 1) * CIRC_MAX_GATE_QUBITS * sizeof(size_t));
     s->ready = tn_malloc((s->count + 1) * sizeof(size_t));
+    s->level = tn_calloc(s->count + 1, sizeof(int));
     size_t *last = tn_malloc(((size_t)c->nqubits + 1) * sizeof(size_t));
-    if (!s->waiting || !s->next_on_qubit || !s->ready || !last) {
+    if (!s->waiting || !s->next_on_qubit || !s->ready || !s->level || !last) {
         free(last);
         schedule_destroy(&s);
         return TN_ERR_MEMORY;
@@ -55,6 +59,7 @@ int schedule_create(const circuit *c, size_t from, size_t to, schedule **out)
                 for (int j = 0; j < prev->nqubits; j++)
                     if (prev->qubits[j] == q) s->next_on_qubit[last[q] * CIRC_MAX_GATE_QUBITS + j] = i;
                 s->waiting[i]++;
+                if (s->level[last[q]] + 1 > s->level[i]) s->level[i] = s->level[last[q]] + 1;
             }
             last[q] = i;
         }
@@ -82,6 +87,8 @@ static int distance(const circ_op *op, const mps *m)
 /* Gate i is done: its successors on each qubit wait for one gate less. */
 static void release_successors(schedule *s, size_t i)
 {
+    s->new_layer = s->level[i] > s->last_level;
+    if (s->new_layer) s->last_level = s->level[i];
     const circ_op *g = &s->c->ops[s->first + i];
     for (int j = 0; j < g->nqubits; j++) {
         size_t nxt = s->next_on_qubit[i * CIRC_MAX_GATE_QUBITS + j];
@@ -89,9 +96,61 @@ static void release_successors(schedule *s, size_t i)
     }
 }
 
+/* 1 if the gate's qubits sit on adjacent sites now (it needs no swaps). */
+static int on_adjacent_sites(const circ_op *op, const mps *m)
+{
+    int lo = 1 << 30, hi = -1;
+    for (int k = 0; k < op->nqubits; k++) {
+        int site = mps_site_of(m, op->qubits[k]);
+        if (site < lo) lo = site;
+        if (site > hi) hi = site;
+    }
+    return hi - lo == op->nqubits - 1;
+}
+
+/* Vidal form: the ready gate of the lowest layer, so that a layer's gates
+ * in every segment come before the next layer's and the ranks of a group
+ * work on their segments at the same time. Within a layer, gates on
+ * adjacent sites go first, and among them those that span two ranks'
+ * segments: a rank then meets its neighbour having done the same layers as
+ * it (otherwise the rank right of a boundary would wait each time for its
+ * neighbour's whole layer). Gates of one layer on adjacent sites touch
+ * disjoint sites and bonds, so their order changes no bit of the result and
+ * the partition may decide it; gates that need swaps go after them in
+ * circuit order (swaps move other qubits: their order is the circuit's on
+ * every rank count). */
+static int before(const schedule *s, const mps *m, size_t a, size_t b)
+{
+    if (s->level[a] != s->level[b]) return s->level[a] < s->level[b];
+    const circ_op *x = &s->c->ops[s->first + a], *y = &s->c->ops[s->first + b];
+    int xa = on_adjacent_sites(x, m), ya = on_adjacent_sites(y, m);
+    if (xa != ya) return xa;
+    if (xa) {
+        int xs = x->nqubits > 1 && mps_gate_spans_ranks(m, x->nqubits, x->qubits);
+        int ys = y->nqubits > 1 && mps_gate_spans_ranks(m, y->nqubits, y->qubits);
+        if (xs != ys) return xs;
+    }
+    return a < b;
+}
+
+static size_t earliest_layer(const schedule *s, const mps *m)
+{
+    size_t best = 0;
+    for (size_t r = 1; r < s->nready; r++)
+        if (before(s, m, s->ready[r], s->ready[best])) best = r;
+    return best;
+}
+
 int schedule_next(schedule *s, const mps *m, size_t *op)
 {
     if (s->nready == 0) return 0;
+    if (mps_vidal_form(m)) {
+        size_t best = earliest_layer(s, m), i = s->ready[best];
+        s->ready[best] = s->ready[--s->nready];
+        release_successors(s, i);
+        *op = s->first + i;
+        return 1;
+    }
     size_t best = 0;
     int best_d = distance(&s->c->ops[s->first + s->ready[0]], m);
     for (size_t r = 1; r < s->nready && best_d > 0; r++) {
@@ -109,6 +168,8 @@ int schedule_next(schedule *s, const mps *m, size_t *op)
     *op = s->first + i;
     return 1;
 }
+
+int schedule_new_layer(const schedule *s) { return s->new_layer; }
 
 int schedule_take(schedule *s, size_t op)
 {

@@ -9,6 +9,9 @@
  * circuit and the state's replicated metadata, so it is the same on every
  * rank and rank count. Truncation makes the result depend on the order at
  * the level of the discarded weight, like any order would.
+ * A state in Vidal form has no centre to follow: there the gates go by
+ * layers (the lowest ready layer first, then circuit order), which lets the
+ * ranks of a group apply the gates of their own segments at the same time.
  * Not for: measurements and conditional operations (run in circuit order). */
 #ifndef TN_SCHEDULE_H
 #define TN_SCHEDULE_H
@@ -26,6 +29,10 @@ int schedule_create(const circuit *c, size_t from, size_t to, schedule **out);
 /* Sets *op to the index of the next gate to apply on m; returns 0 when no
  * gate is left, 1 otherwise. */
 int schedule_next(schedule *s, const mps *m, size_t *op);
+
+/* 1 if the gate schedule_next (or schedule_take) gave last is the first of
+ * a later layer than the gate before it. */
+int schedule_new_layer(const schedule *s);
 
 /* Marks gate op as applied, exactly as schedule_next would have taken it
  * (resuming from a checkpoint replays the recorded order through this).

@@ -13,7 +13,8 @@
 int tn_qr(tn_buf *work, int rows, int cols, double complex *a, double complex *r);
 
 /* a (rows x cols) = L Q with k = min(rows, cols): Q (k x cols) replaces a,
- * compacted to leading dimension k; L (rows x k) is written to l. */
+ * compacted to leading dimension k; L (rows x k) is written to l. A wide,
+ * well-conditioned a is factored by Cholesky QR twice (see qr.c). */
 int tn_lq(tn_buf *work, int rows, int cols, double complex *a, double complex *l);
 
 #endif

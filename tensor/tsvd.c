@@ -180,6 +180,7 @@ static int split_by_svd(tsvd_work *w, int m, int n, double complex *a, const tsv
     res->right = r;
     res->discarded = sv.discarded;
     res->used_gram = 0;
+    res->values = sv.s;
     return TN_OK;
 }
 
@@ -303,9 +304,11 @@ static int project_out(tsvd_work *w, int m, int c, int k, const double complex *
  * Gram matrix, in which those directions are large again; up to
  * TSVD_GRAM_PASSES passes. The remainder is dropped only when it is below
  * TSVD_RESIDUAL_TOL of |a| (measured, not inferred). Sets *ok to 0 when the
- * passes cannot resolve what must be kept (then the SVD path runs). */
+ * passes cannot resolve what must be kept (then the SVD path runs).
+ * Without form_right, R is not formed when one pass sufficed (res->right is
+ * NULL; w->vals holds the kept eigenvalues). */
 static int split_by_gram(tsvd_work *w, int m, int n, const double complex *a, const tsvd_trunc *trunc,
-                         tsvd_split_result *res, int *ok)
+                         int form_right, tsvd_split_result *res, int *ok)
 {
     *ok = 0;
     double total = frobenius2(a, (size_t)m * n);
@@ -365,12 +368,21 @@ static int split_by_gram(tsvd_work *w, int m, int n, const double complex *a, co
         w->gram_rejected++;
         return TN_OK;
     }
-    if (r_rows != k) cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, k, n, m, &one, l, m, a, m, &zero, r, k);
-    if (dropped < 0 && cur != a)   /* ended by a later pass: what is dropped is small, measure it */
-        CALL(residual2(w, m, n, k, a, l, r, &dropped));
-    if (dropped < 0) dropped = fmax(total - frobenius2(r, (size_t)k * n), 0);
-    double scale = sqrt(total / (total - dropped));
-    for (size_t i = 0; i < (size_t)k * n; i++) r[i] *= scale;
+    if (!form_right && (dropped >= 0 || cur == a)) {   /* the kept weight from the eigenvalues */
+        if (dropped < 0) {
+            double kept = 0;
+            for (int i = 0; i < k; i++) kept += vals[i];
+            dropped = fmax(total - kept, 0);
+        }
+        r = NULL;
+    } else {
+        if (r_rows != k) cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, k, n, m, &one, l, m, a, m, &zero, r, k);
+        if (dropped < 0 && cur != a)   /* ended by a later pass: what is dropped is small, measure it */
+            CALL(residual2(w, m, n, k, a, l, r, &dropped));
+        if (dropped < 0) dropped = fmax(total - frobenius2(r, (size_t)k * n), 0);
+        double scale = sqrt(total / (total - dropped));
+        for (size_t i = 0; i < (size_t)k * n; i++) r[i] *= scale;
+    }
     res->rank = k;
     res->left = l;
     res->right = r;
@@ -384,11 +396,12 @@ static int split_by_gram(tsvd_work *w, int m, int n, const double complex *a, co
 int tsvd_split(tsvd_work *w, int m, int n, double complex *a, const tsvd_trunc *trunc, int side,
                tsvd_split_result *res)
 {
+    res->values = NULL;
     int small = (m < n ? m : n) < TSVD_GRAM_MIN_DIM;
     if (w->gram_disabled || small || w->forced_failures > 0) return split_by_svd(w, m, n, a, trunc, side, res);
     int ok = 0;
     if (side == TSVD_LEFT_ISOMETRY) {
-        CALL(split_by_gram(w, m, n, a, trunc, res, &ok));
+        CALL(split_by_gram(w, m, n, a, trunc, 1, res, &ok));
         if (ok) return TN_OK;
         return split_by_svd(w, m, n, a, trunc, side, res);
     }
@@ -397,9 +410,19 @@ int tsvd_split(tsvd_work *w, int m, int n, double complex *a, const tsvd_trunc *
     CALL(tn_buf_reserve(&w->a, len * sizeof(double complex)));
     double complex *at = w->a.data;
     conj_transpose(m, n, a, at);
-    CALL(split_by_gram(w, n, m, at, trunc, res, &ok));
+    CALL(split_by_gram(w, n, m, at, trunc, side == TSVD_RIGHT_ISOMETRY, res, &ok));
     if (!ok) return split_by_svd(w, m, n, a, trunc, side, res);
-    int k = res->rank;   /* a^dagger = L' R' (L' n x k isometry) => a = R'^dagger L'^dagger */
+    int k = res->rank;
+    if (side == TSVD_RIGHT_VECTORS) {   /* V_k^dagger and the singular values only */
+        CALL(tn_buf_reserve(&w->resid, (size_t)k * n * sizeof(double complex)));
+        double *vals = w->vals.data;
+        conj_transpose(n, k, res->left, w->resid.data);
+        for (int i = 0; i < k; i++) vals[i] = sqrt(fmax(vals[i], 0));
+        res->left = NULL;
+        res->right = w->resid.data;
+        res->values = vals;
+        return TN_OK;
+    }   /* a^dagger = L' R' (L' n x k isometry) => a = R'^dagger L'^dagger */
     CALL(tn_buf_reserve(&w->resid, ((size_t)m * k + (size_t)k * n) * sizeof(double complex)));
     double complex *left = w->resid.data, *right = left + (size_t)m * k;
     conj_transpose(k, m, res->right, left);   /* R' is k x m -> left m x k */

@@ -56,8 +56,11 @@ typedef struct {
 int tsvd_truncated(tsvd_work *w, int m, int n, double complex *a, const tsvd_trunc *trunc,
                    tsvd_result *res);
 
-/* Which factor of a split must be an isometry (the other carries the norm). */
-enum tsvd_side { TSVD_LEFT_ISOMETRY, TSVD_RIGHT_ISOMETRY };
+/* Which factor of a split must be an isometry (the other carries the norm).
+ * TSVD_RIGHT_VECTORS: only the right isometry V_k^dagger and the kept
+ * singular values (the Vidal-form update forms its left factor from another
+ * matrix, so the product U S is not computed). */
+enum tsvd_side { TSVD_LEFT_ISOMETRY, TSVD_RIGHT_ISOMETRY, TSVD_RIGHT_VECTORS };
 
 /* Below this dimension the split always uses the SVD (cheap and exact). */
 #define TSVD_GRAM_MIN_DIM 96
@@ -79,11 +82,13 @@ typedef struct {
     double complex *right;     /* k x n, leading dimension k */
     double discarded;          /* relative discarded weight */
     int used_gram;             /* 1 if the Gram path was taken */
+    const double *values;      /* TSVD_RIGHT_VECTORS: the k kept singular values of a, descending */
 } tsvd_split_result;
 
 /* Splits a (m x n, column-major, destroyed) as L R with k columns, truncated
  * by the settings, one factor an isometry as side asks; the other is
- * rescaled so that L R has the norm of a. Uses the eigendecomposition of the
+ * rescaled so that L R has the norm of a (TSVD_RIGHT_VECTORS: left is NULL,
+ * right is V_k^dagger, values the singular values). Uses the eigendecomposition of the
  * Gram matrix (ZHERK, then zhetrd + dstedc + zunmtr: zheevd's steps, with only
  * the kept eigenvectors back-transformed; several times faster than an SVD).
  * Directions a first Gram matrix cannot resolve (eigenvalues below

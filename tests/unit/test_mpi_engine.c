@@ -62,7 +62,7 @@ static double max_diff(const double complex *a, const double complex *b, size_t 
 }
 
 /* Runs one random circuit on a local and a distributed state and compares. */
-static void compare_run(tn_group *g, tn_scalapack *scal, int n, int ngates, int max_chi, uint64_t seed)
+static void compare_run(tn_group *g, tn_scalapack *scal, int center, int n, int ngates, int max_chi, uint64_t seed)
 {
     mps_trunc tr = {max_chi, 0};
     mps *local, *dist;
@@ -70,6 +70,7 @@ static void compare_run(tn_group *g, tn_scalapack *scal, int n, int ngates, int 
     for (int q = 0; q < n; q++) order[q] = q % 2 ? n - 1 - q / 2 : q / 2;   /* interleaved: long-range gates */
     int ok = mps_create(n, order, &tr, &local) == TN_OK && mps_create_group(n, order, &tr, g, &dist) == TN_OK;
     if (ok && scal) mps_use_scalapack(dist, scal, 96);
+    if (ok && center) ok = mps_use_center_form(local) == TN_OK && mps_use_center_form(dist) == TN_OK;
     rng_stream r;
     rng_init(&r, seed, 0);
     for (int i = 0; i < ngates && ok; i++) {
@@ -83,12 +84,14 @@ static void compare_run(tn_group *g, tn_scalapack *scal, int n, int ngates, int 
      * (many near-degenerate cuts) amplifies; exact arithmetic paths must agree to 1e-10 */
     double tol = scal && max_chi > 0 ? 1e-6 : 1e-10;
     char label[160];
-    snprintf(label, sizeof label, "n=%d gates=%d chi=%d%s", n, ngates, max_chi,
-             scal ? " scalapack from 96 rows" : "");
+    snprintf(label, sizeof label, "n=%d gates=%d chi=%d %s%s", n, ngates, max_chi, center ? "centre form" : "Vidal form",
+             scal ? ", scalapack from 96 rows" : "");
     char what[400];
     snprintf(what, sizeof what, "%s: gates applied on %d ranks", label, g->size);
     check(ok, what);
     if (!ok) return;
+    snprintf(what, sizeof what, "%s: the state is still in %s form on every rank", label, center ? "centre" : "Vidal");
+    check(mps_vidal_form(dist) == !center && mps_vidal_form(local) == !center, what);
 
     size_t dim = (size_t)1 << n;
     double complex *a = malloc(dim * sizeof *a), *b = malloc(dim * sizeof *b);
@@ -152,13 +155,15 @@ int main(int argc, char **argv)
     if (group_create(MPI_COMM_WORLD, 1, &g) != TN_OK) MPI_Abort(MPI_COMM_WORLD, 1);
     tn_scalapack *scal = NULL;
     if (g->size > 1 && scal_create(g, &scal) != TN_OK) MPI_Abort(MPI_COMM_WORLD, 1);
-    compare_run(g, NULL, 6, 60, 0, 1);
-    compare_run(g, NULL, 10, 200, 0, 2);
-    compare_run(g, NULL, 12, 300, 8, 3);
-    compare_run(g, NULL, 14, 400, 4, 4);
-    if (scal) {   /* the ScaLAPACK path against the LAPACK one */
-        compare_run(g, scal, 14, 300, 0, 5);
-        compare_run(g, scal, 16, 300, 100, 6);
+    for (int center = 0; center < 2; center++) {
+        compare_run(g, NULL, center, 6, 60, 0, 1);
+        compare_run(g, NULL, center, 10, 200, 0, 2);
+        compare_run(g, NULL, center, 12, 300, 8, 3);
+        compare_run(g, NULL, center, 14, 400, 4, 4);
+    }
+    if (scal) {   /* the ScaLAPACK path (centre form) against the LAPACK one */
+        compare_run(g, scal, 1, 14, 300, 0, 5);
+        compare_run(g, scal, 1, 16, 300, 100, 6);
         long solves = scal_solves(scal);
         check(solves > 0, "the distributed eigensolver was used");
         scal_destroy(&scal);
