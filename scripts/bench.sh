@@ -5,13 +5,18 @@
 # two-qubit gate at chi 128..1024 against its linear-algebra floor
 # (build/bench-gate), sampling throughput at 156 qubits, and the eigensolver
 # timings behind the --scalapack-min default.
-# BENCH_CHIS (default "64 256 512") picks the brickwork bond dimensions.
+# BENCH_CHIS (default "64 256 512") picks the brickwork bond dimensions; each
+# runs three ways: one process in Vidal form (the default, 2 BLAS threads),
+# two ranks in Vidal form (mpirun -n 2, one BLAS thread each: the segments'
+# gates run at the same time), and one process in the centre form
+# (--canonical center). BENCH_FORMS (default "vidal vidal2 center") picks them.
 # Writes bench-results.json in the build folder; BENCHMARKS.md records numbers.
 set -eu
 cd "$(dirname "$0")/.."
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 BUILD=${TNEMU_BUILD:-build}
 CHIS=${BENCH_CHIS:-64 256 512}
+FORMS=${BENCH_FORMS:-vidal vidal2 center}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem/ {print $2}') GiB"
@@ -20,16 +25,26 @@ out="$BUILD/bench-results.json"
 echo "[" > "$out"
 sep=""
 for chi in $CHIS; do
-    /usr/bin/time -f "%e %M" -o "$work/time" bin/tnemu run "$work/bw100.qasm" --chi "$chi" --shots 1000 --seed 1 -q -o "$work/r.json"
-    read -r wall rss < "$work/time"
-    perl -MJSON::PP -e '
-        my ($f, $chi, $wall, $rss) = @ARGV; local $/; open(my $fh, "<", $f) or die; my $r = decode_json(<$fh>);
-        printf "brickwork 100q depth 20 chi %4d: wall %7.2f s, gates %7.2f s, sampling %6.2f s, peak %6.0f MiB, fidelity %.6f\n",
-            $chi, $wall, $r->{timing}{gates}, $r->{timing}{sample}, $rss / 1024, $r->{fidelity_estimate};
-    ' "$work/r.json" "$chi" "$wall" "$rss"
-    printf '%s{"circuit": "brickwork100_d20", "chi": %s, "wall_seconds": %s, "peak_rss_kib": %s, "result": %s}\n' \
-        "$sep" "$chi" "$wall" "$rss" "$(cat "$work/r.json")" >> "$out"
-    sep=","
+    for form in $FORMS; do
+        case $form in
+        vidal) set -- bin/tnemu ;;
+        vidal2) set -- mpirun -n 2 -x OPENBLAS_NUM_THREADS=1 bin/tnemu ;;
+        center) set -- bin/tnemu --canonical center ;;
+        *) echo "bench.sh: unknown form $form (vidal, vidal2 or center)" >&2; exit 2 ;;
+        esac
+        if [ "$1" = bin/tnemu ]; then shift; set -- bin/tnemu run "$@"; else set -- "$@" run; fi
+        # the maximum resident set over the ranks (GNU time sees mpirun's children too)
+        /usr/bin/time -f "%e %M" -o "$work/time" "$@" "$work/bw100.qasm" --chi "$chi" --shots 1000 --seed 1 -q -o "$work/r.json"
+        read -r wall rss < "$work/time"
+        perl -MJSON::PP -e '
+            my ($f, $chi, $form, $wall, $rss) = @ARGV; local $/; open(my $fh, "<", $f) or die; my $r = decode_json(<$fh>);
+            printf "brickwork 100q depth 20 chi %4d %-7s: wall %7.2f s, gates %7.2f s, sampling %6.2f s, peak %6.0f MiB, fidelity %.6f\n",
+                $chi, $form, $wall, $r->{timing}{gates}, $r->{timing}{sample}, $rss / 1024, $r->{fidelity_estimate};
+        ' "$work/r.json" "$chi" "$form" "$wall" "$rss"
+        printf '%s{"circuit": "brickwork100_d20", "chi": %s, "form": "%s", "wall_seconds": %s, "peak_rss_kib": %s, "result": %s}\n' \
+            "$sep" "$chi" "$form" "$wall" "$rss" "$(cat "$work/r.json")" >> "$out"
+        sep=","
+    done
 done
 echo "one two-qubit gate against the dense linear algebra it needs (build/bench-gate)"
 "$BUILD/bench-gate" | tee "$work/gate.txt"

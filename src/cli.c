@@ -63,7 +63,7 @@ static const char *run_usage =
     "                     noisy runs: the mean over trajectories, with readout error)\n"
     "  --order SPEC       qubit-to-site order: identity (default), auto, or a file listing qubits by site\n"
     "  --scalapack-min N  decompositions with at least N rows run on a ScaLAPACK grid over the\n"
-    "                     group's ranks (0 = never; 0..1048576; default " TN_STR(DEFAULT_SCALAPACK_MIN) ")\n"
+    "                     group's ranks (0 = never; 0..1048576; default " TN_STR(DEFAULT_SCALAPACK_MIN) "; centre form)\n"
     "  --canonical FORM   vidal (default): Schmidt values on every bond, gates in different\n"
     "                     segments run at once on their ranks; center: one orthogonality centre\n"
     "                     moved from gate to gate (large decompositions on the ScaLAPACK grid)\n"

@@ -80,9 +80,13 @@ static int lq_factor(tn_buf *work, int rows, int cols, double complex *a, double
 }
 
 /* Largest over smallest diagonal entry of the Cholesky factor accepted: its
- * square estimates cond(a a^H) from below; 1e4 keeps CholeskyQR2 far inside
- * its stable range. */
+ * square estimates cond(a a^H) from below, so this is a quick filter only. */
 #define CHOLESKY_LQ_MAX_RATIO 1e4
+/* The second pass's factor must be the identity to within this (largest
+ * entry of c2 - I): then the first pass was orthogonal to about that, and the
+ * second to rounding. An ill-conditioned a that passed the filter fails here
+ * and is factored again by Householder from a saved copy. */
+#define CHOLESKY_LQ_SECOND_TOL 1e-2
 
 /* One Cholesky pass: a a^H = c c^H (c lower, rows x rows, in g), a <- c^-1 a.
  * *ok = 0 when a is too ill-conditioned (a is then unchanged). */
@@ -102,16 +106,31 @@ static void cholesky_lq_pass(int rows, int cols, double complex *a, double compl
     cblas_ztrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, rows, cols, &one, g, rows, a, rows);
 }
 
-/* CholeskyQR2 for rows <= cols: l (rows x rows) = c1 c2, a <- Q. */
+/* Largest |c - I| over the lower triangle of c (rows x rows). */
+static double distance_from_identity(int rows, const double complex *c)
+{
+    double worst = 0;
+    for (int j = 0; j < rows; j++)
+        for (int i = j; i < rows; i++) worst = fmax(worst, cabs(c[i + (size_t)rows * j] - (i == j)));
+    return worst;
+}
+
+/* CholeskyQR2 for rows <= cols: l (rows x rows) = c1 c2, a <- Q. On *ok = 0,
+ * a is as it was. */
 static int cholesky_lq(tn_buf *work, int rows, int cols, double complex *a, double complex *l, int *ok)
 {
-    size_t sq = (size_t)rows * rows;
-    CALL(tn_buf_reserve(work, 2 * sq * sizeof(double complex)));
-    double complex *c1 = work->data, *c2 = c1 + sq, one = 1;
+    size_t sq = (size_t)rows * rows, len = (size_t)rows * cols;
+    CALL(tn_buf_reserve(work, (2 * sq + len) * sizeof(double complex)));
+    double complex *c1 = work->data, *c2 = c1 + sq, *saved = c2 + sq, one = 1;
+    memcpy(saved, a, len * sizeof *a);
     cholesky_lq_pass(rows, cols, a, c1, ok);
     if (!*ok) return TN_OK;
     cholesky_lq_pass(rows, cols, a, c2, ok);   /* a second pass: orthogonal to rounding */
-    if (!*ok) return tn_fail(TN_ERR_NUMERIC, "numerical failure: Cholesky LQ of a %d x %d matrix", rows, cols);
+    if (!*ok || distance_from_identity(rows, c2) > CHOLESKY_LQ_SECOND_TOL) {
+        memcpy(a, saved, len * sizeof *a);
+        *ok = 0;
+        return TN_OK;
+    }
     for (int j = 0; j < rows; j++)
         for (int i = 0; i < rows; i++) l[i + (size_t)rows * j] = i >= j ? c1[i + (size_t)rows * j] : 0;
     for (int j = 0; j < rows; j++)

@@ -168,7 +168,7 @@ static int split_by_svd(tsvd_work *w, int m, int n, double complex *a, const tsv
     CALL(tn_buf_reserve(&w->left, (size_t)m * k * sizeof(double complex)));
     CALL(tn_buf_reserve(&w->right, (size_t)k * n * sizeof(double complex)));
     double complex *l = w->left.data, *r = w->right.data;
-    for (int c = 0; c < k; c++) {
+    for (int c = 0; c < k && side != TSVD_RIGHT_VECTORS; c++) {   /* the vectors only: no U S */
         double scale = side == TSVD_LEFT_ISOMETRY ? 1 : sv.s[c];
         for (int i = 0; i < m; i++) l[i + (size_t)m * c] = sv.u[i + (size_t)m * c] * scale;
     }
@@ -176,7 +176,7 @@ static int split_by_svd(tsvd_work *w, int m, int n, double complex *a, const tsv
         for (int i = 0; i < k; i++)
             r[i + (size_t)k * c] = sv.vt[i + (size_t)sv.ldvt * c] * (side == TSVD_LEFT_ISOMETRY ? sv.s[i] : 1);
     res->rank = k;
-    res->left = l;
+    res->left = side == TSVD_RIGHT_VECTORS ? NULL : l;
     res->right = r;
     res->discarded = sv.discarded;
     res->used_gram = 0;

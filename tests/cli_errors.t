@@ -53,6 +53,8 @@ my @cases = (
     [ 'order too short',       ['run', $good, '--order', write_file("$dir/o3.txt", "0 1 2\n")], qr/o3.txt:.*lists 3 qubits, the circuit has 4/ ],
     [ 'order junk',            ['run', $good, '--order', write_file("$dir/o4.txt", "0 1 x 2 3\n")], qr/o4.txt:1:5: error: expected a qubit index/ ],
     [ 'format unknown',        ['run', $good, '--format', 'quil'],             qr/option --format: 'quil' is not one of/ ],
+    [ 'canonical unknown',     ['run', $good, '--canonical', 'bogus'],         qr/option --canonical: 'bogus' is not vidal or center/ ],
+    [ 'canonical without value', ['run', $good, '--canonical'],                qr/option --canonical needs a value/ ],
     [ 'missing circuit file',  ['run', "$dir/absent.qasm"],                    qr/absent.qasm/ ],
     [ 'qasm syntax error',     ['run', write_file("$dir/bad1.qasm", "OPENQASM 2.0;\nqreg q[2];\nh q[0]\ncx q[0],q[1];\n")], qr/bad1.qasm:\d+:\d+: error: / ],
     [ 'qasm unknown gate',     ['run', write_file("$dir/bad2.qasm", "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\nfoo q[0];\n")], qr/bad2.qasm:4:1: error: .*foo/ ],

@@ -1,7 +1,8 @@
 #!/usr/bin/perl
 # cli_known.t - deterministic circuits of 40-78 qubits give their known outputs
 # through the whole command line: GHZ and cat states (two outcomes, all qubits
-# equal), Bernstein-Vazirani (exactly the secret), and the result JSON fields.
+# equal), Bernstein-Vazirani (exactly the secret), the result JSON fields, and
+# the two canonical forms (--canonical vidal|center) agreeing on a random circuit.
 use strict;
 use warnings;
 use FindBin;
@@ -67,6 +68,62 @@ for my $n (50, 78) {
     my $r = run_ok("bv$n", $path);
     next unless $r;
     is_deeply([keys %{ $r->{counts} }], [$secret], "generated bv $n: every shot reads the secret");
+}
+
+# The two canonical forms: --canonical vidal (the default; Schmidt values on every bond) and
+# center (one orthogonality centre). Without truncation both hold the exact state: amplitudes
+# and expectation values agree to 1e-10 and the same seed samples the same counts. With heavy
+# truncation (chi 4 on a 12-qubit random brickwork) both run and estimate a fidelity in (0, 1].
+{
+    my $path = gen_circuit('brickwork10.qasm', 'brickwork', 10, 8, 5, 'measure');
+    my @bits = ('0' x 10, '1010101010', '0110011001', '1' x 10);
+    my @obs = ('Z0 Z9', 'X3 Y4', 'Z5', 'X0 X1 X2', 'Y2 Z7');
+    my @queries = ((map { ('--amplitude', $_) } @bits), (map { ('--observable', $_) } @obs));
+    my %r = (default => run_ok('canonical-default', $path, @queries),
+             vidal => run_ok('canonical-vidal', $path, '--canonical', 'vidal', @queries),
+             center => run_ok('canonical-center', $path, '--canonical', 'center', @queries));
+    SKIP: {
+        skip 'a canonical-form run failed', 9 if grep { !$_ } values %r;
+        is($r{default}{mpi}{canonical_form}, 'vidal', 'canonical form: the default is reported as vidal');
+        is($r{vidal}{mpi}{canonical_form}, 'vidal', 'canonical form: --canonical vidal is reported as vidal');
+        is($r{center}{mpi}{canonical_form}, 'center', 'canonical form: --canonical center is reported as center');
+        ok(abs($r{default}{fidelity_estimate} - 1) < 1e-12 && abs($r{center}{fidelity_estimate} - 1) < 1e-12,
+           'canonical form, untruncated: fidelity estimate 1 in both forms');
+        my ($worst, $worst_at) = (0, '');
+        for my $b (@bits) {
+            my ($x, $y) = ($r{default}{amplitudes}{$b}, $r{center}{amplitudes}{$b});
+            my $d = ($x && $y) ? sqrt(($x->[0] - $y->[0])**2 + ($x->[1] - $y->[1])**2) : 9**9**9;
+            ($worst, $worst_at) = ($d, $b) if $d > $worst || !$worst_at;
+        }
+        ok($worst < 1e-10, "canonical form, untruncated: vidal and center amplitudes agree (worst $worst at $worst_at)");
+        ($worst, $worst_at) = (0, '');
+        for my $o (@obs) {
+            my ($x, $y) = ($r{default}{expectation_values}{$o}, $r{center}{expectation_values}{$o});
+            my $d = (defined $x && defined $y) ? abs($x - $y) : 9**9**9;
+            ($worst, $worst_at) = ($d, $o) if $d > $worst || !$worst_at;
+        }
+        ok($worst < 1e-10, "canonical form, untruncated: vidal and center expectation values agree (worst $worst at '$worst_at')");
+        my $nonzero = grep { abs($_) > 1e-3 } values %{ $r{center}{expectation_values} };
+        ok($nonzero >= 2, "canonical form, untruncated: the compared expectation values are not all zero ($nonzero)");
+        is_deeply($r{center}{counts}, $r{default}{counts}, 'canonical form, untruncated: the same seed gives the same counts');
+        is_deeply($r{vidal}{counts}, $r{default}{counts}, 'canonical form: --canonical vidal is the default (same counts)');
+    }
+
+    my $wide = gen_circuit('brickwork12.qasm', 'brickwork', 12, 12, 3, 'measure');
+    for my $form ('vidal', 'center') {
+        my $r = run_ok("canonical-$form-chi4", $wide, '--canonical', $form, '--chi', 4);
+        SKIP: {
+            skip "the chi 4 $form run failed", 3 unless $r;
+            is($r->{mpi}{canonical_form}, $form, "canonical form $form, chi 4: reported");
+            my $f = $r->{fidelity_estimate};
+            ok(defined $f && $f > 0 && $f <= 1 && $f < 1 - 1e-6,
+               "canonical form $form, chi 4: fidelity estimate " . ($f // 'missing') . ' in (0, 1), truncation happened');
+            my $total = 0;
+            $total += $_ for values %{ $r->{counts} };
+            ok($r->{max_bond_dimension} <= 4 && $total == $shots,
+               "canonical form $form, chi 4: bond dimension $r->{max_bond_dimension} <= 4, $total shots counted");
+        }
+    }
 }
 
 my $data = shared_data();

@@ -9,7 +9,10 @@
  * miss keep the result optimal to 1e-12 of |A|^2, or the SVD takes over; degenerate spectra
  * (a cut inside a cluster of equal values: the kept weight is still optimal);
  * exactly rank-deficient matrices; the right-isometry side; cutoff
- * truncation; and the Gram path against the SVD path (gram_disabled).
+ * truncation; and the Gram path against the SVD path (gram_disabled). The
+ * right-vectors side (TSVD_RIGHT_VECTORS, the Vidal-form update): V_k^dagger
+ * orthonormal and spanning the exact top-k right singular subspace, the
+ * values proportional to the kept s, the exact tail weight, left NULL.
  * Not for: the MPS engine (test_mps_ref.c). */
 #include <complex.h>
 #include <math.h>
@@ -41,8 +44,9 @@ static void random_unitary(rng_stream *r, int d, double complex *u)
     }
 }
 
-/* A = U[:, :r] diag(s) V[:, :r]^H, m x n column-major, r = min(m, n). */
-static void build(rng_stream *rs, int m, int n, const double *s, double complex *a)
+/* A = U[:, :r] diag(s) V[:, :r]^H, m x n column-major, r = min(m, n); with ak,
+ * also the best rank-k approximation U[:, :k] diag(s[:k]) V[:, :k]^H. */
+static void build_k(rng_stream *rs, int m, int n, const double *s, int k, double complex *a, double complex *ak)
 {
     int r = m < n ? m : n;
     double complex *u = malloc((size_t)m * m * sizeof *u), *v = malloc((size_t)n * n * sizeof *v);
@@ -50,12 +54,21 @@ static void build(rng_stream *rs, int m, int n, const double *s, double complex 
     random_unitary(rs, n, v);
     for (int j = 0; j < n; j++)
         for (int i = 0; i < m; i++) {
-            double complex sum = 0;
-            for (int p = 0; p < r; p++) sum += u[i + (size_t)m * p] * s[p] * conj(v[j + (size_t)n * p]);
+            double complex sum = 0, sum_k = 0;
+            for (int p = 0; p < r; p++) {
+                sum += u[i + (size_t)m * p] * s[p] * conj(v[j + (size_t)n * p]);
+                if (p == k - 1) sum_k = sum;
+            }
             a[i + (size_t)m * j] = sum;
+            if (ak) ak[i + (size_t)m * j] = sum_k;
         }
     free(u);
     free(v);
+}
+
+static void build(rng_stream *rs, int m, int n, const double *s, double complex *a)
+{
+    build_k(rs, m, n, s, 0, a, NULL);
 }
 
 typedef struct {
@@ -137,6 +150,102 @@ static void check(const char *name, int m, int n, const double *s, const tsvd_tr
     free(a);
 }
 
+/* TSVD_RIGHT_VECTORS: the split returns only V_k^dagger (k x n, leading
+ * dimension k) and the kept singular values (up to one positive scale: the
+ * SVD path rescales them to the norm of A, the Gram path does not). Checked
+ * against the exact factors: R orthonormal rows; A R^H R equal to the best
+ * rank-k approximation A_k (so R spans the exact top-k right singular
+ * subspace); values[i] / values[0] = s[i] / s[0]; the discarded weight the
+ * exact tail; left NULL. On both paths (gram_disabled 0 and 1). */
+static void check_vectors(const char *name, int m, int n, const double *s, const tsvd_trunc *t, int k,
+                          uint64_t seed)
+{
+    rng_stream rs;
+    rng_init(&rs, seed, 3);
+    size_t len = (size_t)m * n;
+    double complex *a = malloc(len * sizeof *a), *ak = malloc(len * sizeof *ak), *copy = malloc(len * sizeof *copy);
+    double complex *ar = malloc((size_t)m * k * sizeof *ar);
+    build_k(&rs, m, n, s, k, a, ak);
+    int r = m < n ? m : n;
+    double total = 0, tail = 0;
+    for (int i = 0; i < r; i++) total += s[i] * s[i];
+    for (int i = k; i < r; i++) tail += s[i] * s[i];
+    double norm_a = sqrt(total);
+    tsvd_work w;
+    memset(&w, 0, sizeof w);
+    for (int path = 0; path < 2; path++) {
+        memcpy(copy, a, len * sizeof *copy);
+        w.gram_disabled = path;
+        tsvd_split_result res;
+        memset(&res, 0xff, sizeof res);   /* every field must be set by the split */
+        int status = tsvd_split(&w, m, n, copy, t, TSVD_RIGHT_VECTORS, &res);
+        const char *how = path ? "SVD path" : "Gram path";
+        if (!ok(status == TN_OK, "right vectors, %s, %dx%d, %s: split succeeds", name, m, n, how)) {
+            for (int i = 0; i < 5; i++) skip("the split failed");
+            continue;
+        }
+        /* shape: rank k, values present, descending and positive, the path asked for */
+        int descending = res.values != NULL;
+        for (int i = 0; descending && i < res.rank; i++)
+            descending = res.values[i] > 0 && isfinite(res.values[i]) && (i == 0 || res.values[i] <= res.values[i - 1]);
+        ok(res.rank == k && res.right != NULL && descending && res.used_gram == !path,
+           "right vectors, %s, %s: rank %d (want %d), %d values descending, %s", name, how, res.rank, k, res.rank,
+           res.used_gram ? "Gram path taken" : "SVD taken");
+        ok(res.left == NULL, "right vectors, %s, %s: left is NULL", name, how);
+        if (res.rank != k || res.right == NULL || res.values == NULL) {
+            for (int i = 0; i < 3; i++) skip("wrong rank or no factor");
+            continue;
+        }
+        const double complex *vt = res.right;
+        /* orthonormal rows: V_k^dagger V_k = I */
+        double iso = 0;
+        for (int i = 0; i < k; i++)
+            for (int q = 0; q < k; q++) {
+                double complex dot = 0;
+                for (int j = 0; j < n; j++) dot += vt[i + (size_t)k * j] * conj(vt[q + (size_t)k * j]);
+                iso = fmax(iso, cabs(dot - (i == q)));
+            }
+        /* the subspace: A V_k V_k^dagger = A_k */
+        for (int i = 0; i < m; i++)
+            for (int c = 0; c < k; c++) {
+                double complex sum = 0;
+                for (int j = 0; j < n; j++) sum += a[i + (size_t)m * j] * conj(vt[c + (size_t)k * j]);
+                ar[i + (size_t)m * c] = sum;
+            }
+        double err = 0;
+        for (int j = 0; j < n; j++)
+            for (int i = 0; i < m; i++) {
+                double complex sum = 0;
+                for (int c = 0; c < k; c++) sum += ar[i + (size_t)m * c] * vt[c + (size_t)k * j];
+                double complex d = sum - ak[i + (size_t)m * j];
+                err += creal(d * conj(d));
+            }
+        err = sqrt(err) / norm_a;
+        /* the Gram path tilts kept directions near its guard by about
+         * eps / sqrt(TSVD_GRAM_GUARD) (tsvd.h): 1e-10 there, rounding on the SVD path */
+        double span_tol = res.used_gram ? TSVD_GRAM_SPAN_TOL : TOL;
+        ok(iso < TOL && err < span_tol,
+           "right vectors, %s, %s: orthonormal rows (%.1e), |A V_k V_k^H - A_k| / |A| = %.1e", name, how, iso, err);
+        /* the values: proportional to s[0..k) */
+        double scale = res.values[0] / s[0], worst = 0;
+        int worst_at = 0;
+        for (int i = 0; i < k; i++) {
+            double d = fabs(res.values[i] / res.values[0] - s[i] / s[0]);
+            if (d > worst) { worst = d; worst_at = i; }
+        }
+        ok(worst <= 1e-10 && scale > 0 && isfinite(scale),
+           "right vectors, %s, %s: values / values[0] = s / s[0] (worst %.1e at %d), scale %.15g", name, how, worst,
+           worst_at, scale);
+        is_double(res.discarded, tail / total, 1e-12, "right vectors, %s, %s: discarded weight the exact tail", name,
+                  how);
+    }
+    tsvd_work_free(&w);
+    free(a);
+    free(ak);
+    free(copy);
+    free(ar);
+}
+
 int main(void)
 {
     enum { M = 128, N = 160 };
@@ -173,5 +282,13 @@ int main(void)
     /* the smallest k with tail <= 1e-6 of the total: sum_{i>=k} e^{-0.2 i} / sum e^{-0.2 i} = e^{-0.2 k} */
     int want = (int)ceil(-log(1e-6) / 0.2);
     check("cutoff 1e-6", M, N, s, &cut, TSVD_LEFT_ISOMETRY, want, 10);
+
+    /* TSVD_RIGHT_VECTORS (the Vidal-form update): V_k^dagger and the singular values only */
+    for (int i = 0; i < M; i++) s[i] = 1.0 / (1 + i);
+    check_vectors("full rank, no truncation", M, N, s, &none, M, 21);
+    check_vectors("truncated to 40 with a gap", M, N, s, &to40, 40, 22);
+    check_vectors("tall, truncated to 40 with a gap", N, M, s, &to40, 40, 23);
+    for (int i = 0; i < M; i++) s[i] = pow(10.0, -9.0 * i / (M - 1));   /* 1 .. 1e-9: a second Gram pass */
+    check_vectors("ill-conditioned (1 .. 1e-9), truncated to 100 beyond one Gram matrix", M, N, s, &to100, 100, 24);
     return done_testing();
 }
