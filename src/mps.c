@@ -400,8 +400,10 @@ void mps_destroy(mps **pm)
     if (!pm || !*pm) return;
     mps *m = *pm;
     if (getenv("TNEMU_DEBUG_SVD"))
-        fprintf(stderr, "svd stats (rank %d, sites %d..%d, decompositions %zu, largest bond %d): gram used %ld rejected %ld, fallbacks %ld, centre shifts %ld; "
-                "seconds: shifts %.2f contract %.2f split %.2f\n", m->me, m->grp ? m->lo[m->me] : 0, m->grp ? m->lo[m->me + 1] - 1 : m->n - 1, m->decompositions, local_max_bond(m), m->svd.gram_used, m->svd.gram_rejected,
+        fprintf(stderr, "svd stats (rank %d, sites %d..%d, decompositions %zu, largest bond %d): gram used %ld "
+                "rejected %ld, fallbacks %ld, centre shifts %ld; seconds: shifts %.2f contract %.2f split %.2f\n",
+                m->me, m->grp ? m->lo[m->me] : 0, m->grp ? m->lo[m->me + 1] - 1 : m->n - 1, m->decompositions,
+                local_max_bond(m), m->svd.gram_used, m->svd.gram_rejected,
                 m->svd.fallbacks, m->shifts, m->t_shift, m->t_contract, m->t_split);
     if (m->site)
         for (int s = 0; s < m->n; s++) {
