@@ -71,6 +71,7 @@ struct mps {
     int sweep_left;            /* the direction two-qubit gates have been moving the centre */
     int vidal;                 /* 1: Vidal form (lambda valid, centre on site 0) */
     int layer_begins;          /* the next gate begins a layer (mps_layer_begins) */
+    int focus;                 /* Vidal form: where the centre form's centre would be now */
     double **lambda;           /* lambda[s]: Schmidt values of the bond left of site s (chi[s]) */
     int *lambda_cap;
     double t_shift, t_contract, t_split;
@@ -243,6 +244,7 @@ static int local_max_bond(const mps *m)
 
 int mps_nqubits(const mps *m) { return m->n; }
 int mps_center(const mps *m) { return m->center; }
+int mps_focus(const mps *m) { return m->vidal ? m->focus : m->center; }
 int mps_site_of(const mps *m, int qubit) { return m->site_of[qubit]; }
 int mps_qubit_at(const mps *m, int site) { return m->qubit_at[site]; }
 
@@ -787,6 +789,7 @@ static int apply_adjacent(mps *m, int first, int k, const double complex *g, int
 {
     if (m->vidal) {   /* no centre to move: the window's owner applies it */
         window_update w = {first, k, end_left, g};
+        m->focus = end_left ? first : first + k - 1;
         return on_window(m, first, k, compute_window_update, &w);
     }
     if (m->center < first) CALL(move_center(m, first));
@@ -906,8 +909,9 @@ int mps_apply_gate(mps *m, const double complex *u, int k, const int *qubits)
     if (k == 2) {   /* keep sweeping the way the centre came: it came from the right, go on left */
         int a = m->site_of[qubits[0]], b = m->site_of[qubits[1]];
         int lo = a < b ? a : b, hi = a < b ? b : a;
-        if (m->center > hi) m->sweep_left = 1;
-        else if (m->center < lo) m->sweep_left = 0;
+        int c = mps_focus(m);
+        if (c > hi) m->sweep_left = 1;
+        else if (c < lo) m->sweep_left = 0;
     }
     int end_left = k == 2 && m->sweep_left;
     CALL(gather_qubits(m, k, qubits, &first));

@@ -177,6 +177,11 @@ size_t mps_bytes(const mps *m);
 /* The site of the orthogonality centre now (the same on every rank). */
 int mps_center(const mps *m);
 
+/* Where the gates are working: the centre in the centre form; in Vidal form
+ * the site where the last multi-qubit gate would have left the centre (the
+ * scheduler follows it for circuits that need swaps). */
+int mps_focus(const mps *m);
+
 /* The site of qubit q and the qubit on site s now (swaps move them). */
 int mps_site_of(const mps *m, int qubit);
 int mps_qubit_at(const mps *m, int site);

@@ -14,6 +14,7 @@ struct schedule {
     size_t nready;
     int *level;                 /* per op: its layer (1 + the largest layer of its predecessors) */
     int last_level, new_layer;  /* the layer of the gate taken last; 1 if it began a later layer */
+    int policy;                 /* 0: not chosen yet; 1: follow the centre; 2: by layers */
 };
 
 void schedule_destroy(schedule **s)
@@ -80,7 +81,7 @@ static int distance(const circ_op *op, const mps *m)
         if (site < lo) lo = site;
         if (site > hi) hi = site;
     }
-    int c = mps_center(m);
+    int c = mps_focus(m);
     return c < lo ? lo - c : c > hi ? c - hi : 0;
 }
 
@@ -96,8 +97,8 @@ static void release_successors(schedule *s, size_t i)
     }
 }
 
-/* 1 if the gate's qubits sit on adjacent sites now (it needs no swaps). */
-static int on_adjacent_sites(const circ_op *op, const mps *m)
+/* How many sites the gate's qubits span beyond adjacency now (0: no swaps). */
+static int swap_span(const circ_op *op, const mps *m)
 {
     int lo = 1 << 30, hi = -1;
     for (int k = 0; k < op->nqubits; k++) {
@@ -105,7 +106,7 @@ static int on_adjacent_sites(const circ_op *op, const mps *m)
         if (site < lo) lo = site;
         if (site > hi) hi = site;
     }
-    return hi - lo == op->nqubits - 1;
+    return hi - lo - (op->nqubits - 1);
 }
 
 /* Vidal form: the ready gate of the lowest layer, so that a layer's gates
@@ -123,7 +124,7 @@ static int before(const schedule *s, const mps *m, size_t a, size_t b)
 {
     if (s->level[a] != s->level[b]) return s->level[a] < s->level[b];
     const circ_op *x = &s->c->ops[s->first + a], *y = &s->c->ops[s->first + b];
-    int xa = on_adjacent_sites(x, m), ya = on_adjacent_sites(y, m);
+    int xa = swap_span(x, m) == 0, ya = swap_span(y, m) == 0;
     if (xa != ya) return xa;
     if (xa) {
         int xs = x->nqubits > 1 && mps_gate_spans_ranks(m, x->nqubits, x->qubits);
@@ -141,10 +142,21 @@ static size_t earliest_layer(const schedule *s, const mps *m)
     return best;
 }
 
+/* 1 if some multi-qubit gate's qubits are not on adjacent sites now. */
+static int needs_swaps(const schedule *s, const mps *m)
+{
+    for (size_t i = 0; i < s->count; i++) {
+        const circ_op *op = &s->c->ops[s->first + i];
+        if (is_gate(op) && op->nqubits > 1 && swap_span(op, m) > 0) return 1;
+    }
+    return 0;
+}
+
 int schedule_next(schedule *s, const mps *m, size_t *op)
 {
     if (s->nready == 0) return 0;
-    if (mps_vidal_form(m)) {
+    if (!s->policy) s->policy = mps_vidal_form(m) && !needs_swaps(s, m) ? 2 : 1;
+    if (s->policy == 2 && mps_vidal_form(m)) {
         size_t best = earliest_layer(s, m), i = s->ready[best];
         s->ready[best] = s->ready[--s->nready];
         release_successors(s, i);
