@@ -12,9 +12,9 @@ PREFIX ?= /usr/local
 CC := mpicc
 OPT ?= -O2
 CFLAGS ?= $(OPT) -g
-CFLAGS += -std=c11 -Wall -Wextra -D_GNU_SOURCE -I. -Isrc -Itensor -Impi -Itests/ref -Itests/unit \
+CFLAGS += -std=c11 -Wall -Wextra -D_GNU_SOURCE -fopenmp -I. -Isrc -Itensor -Impi -Itests/ref -Itests/unit \
           -I/usr/include/x86_64-linux-gnu/openblas-pthread
-LDLIBS := -lscalapack-openmpi -llapacke -lopenblas -lfftw3 -ljansson -lm
+LDLIBS := -lscalapack-openmpi -llapacke -lopenblas -lfftw3 -ljansson -lm -fopenmp
 ifeq ($(SANITIZE),1)
   CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   LDFLAGS += -fsanitize=address,undefined

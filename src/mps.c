@@ -29,6 +29,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -72,6 +73,10 @@ struct mps {
     int vidal;                 /* 1: Vidal form (lambda valid, centre on site 0) */
     int layer_begins;          /* the next gate begins a layer (mps_layer_begins) */
     int focus;                 /* Vidal form: where the centre form's centre would be now */
+    struct mps *shadows;       /* per thread: a view of this state with its own workspaces */
+    int nshadows;
+    double *disc_log;          /* a shadow records its discarded weights here, in order */
+    int ndisc_log;
     double **lambda;           /* lambda[s]: Schmidt values of the bond left of site s (chi[s]) */
     int *lambda_cap;
     double t_shift, t_contract, t_split;
@@ -422,6 +427,15 @@ void mps_destroy(mps **pm)
     free(m->qubit_at);
     free(m->chi);
     free(m->lo);
+    for (int t = 0; t < m->nshadows; t++) {
+        mps *sh = &m->shadows[t];
+        tsvd_work_free(&sh->svd);
+        tn_buf_free(&sh->block);
+        tn_buf_free(&sh->scratch);
+        tn_buf_free(&sh->gate);
+        tn_buf_free(&sh->lwork);
+    }
+    free(m->shadows);
     tsvd_work_free(&m->svd);
     tn_buf_free(&m->block);
     tn_buf_free(&m->scratch);
@@ -664,6 +678,10 @@ static int apply_to_block(mps *m, int chil, int dim, int chir, const double comp
 /* Records one truncation. */
 static void record_discard(mps *m, double w)
 {
+    if (m->disc_log) {   /* a shadow: the owner records it, in gate order */
+        m->disc_log[m->ndisc_log++] = w;
+        return;
+    }
     m->discarded += w;
     m->fidelity *= 1 - w;
     m->decompositions++;
@@ -930,6 +948,91 @@ int mps_apply_op(mps *m, const circ_op *op)
     if (op->nqubits > 3) return tn_fail(TN_ERR_INTERNAL, "internal error: built-in gate of %d qubits", op->nqubits);
     gate_matrix(op->gate, op->params, u);
     return mps_apply_gate(m, u, op->nqubits, op->qubits);
+}
+
+/* ---- a layer of gates on threads (Vidal form, one process) ------------- */
+
+int openblas_get_num_threads(void);
+void openblas_set_num_threads(int num_threads);
+
+int mps_layer_threads(const mps *m)
+{
+    return m->vidal && !m->grp ? omp_get_max_threads() : 1;
+}
+
+/* Makes sh a view of m for one gate: the same site tensors, bonds and Schmidt
+ * values (a gate of the layer touches only its own), with the workspaces sh
+ * kept from earlier layers, recording its discarded weights in log. */
+static void refresh_shadow(mps *sh, const mps *m, double *log)
+{
+    mps own = *sh;
+    *sh = *m;
+    sh->block = own.block;
+    sh->scratch = own.scratch;
+    sh->gate = own.gate;
+    sh->lwork = own.lwork;
+    sh->svd = own.svd;
+    sh->shadows = NULL;
+    sh->nshadows = 0;
+    sh->disc_log = log;
+    sh->ndisc_log = 0;
+}
+
+/* The window of a two-qubit gate on adjacent sites and its matrix in block order. */
+static int prepare_layer_gate(const mps *m, const circ_op *op, int *first, double complex *g)
+{
+    if (op->kind != OP_GATE || op->nqubits != 2)
+        return tn_fail(TN_ERR_INTERNAL, "internal error: mps_apply_layer takes two-qubit gates");
+    int a = m->site_of[op->qubits[0]], b = m->site_of[op->qubits[1]];
+    if (a - b != 1 && b - a != 1)
+        return tn_fail(TN_ERR_INTERNAL, "internal error: mps_apply_layer takes gates on adjacent sites");
+    double complex u[16];
+    if (op->gate == GATE_UNITARY) memcpy(u, op->matrix, sizeof u);
+    else gate_matrix(op->gate, op->params, u);
+    *first = a < b ? a : b;
+    permute_gate(m, *first, 2, op->qubits, u, g);
+    return TN_OK;
+}
+
+int mps_apply_layer(mps *m, int count, const circ_op *const *ops)
+{
+    int threads = mps_layer_threads(m);
+    if (threads > count) threads = count;
+    if (threads < 2) {
+        for (int i = 0; i < count; i++) CALL(mps_apply_op(m, ops[i]));
+        return TN_OK;
+    }
+    if (m->nshadows < threads) {
+        mps *sh = realloc(m->shadows, (size_t)threads * sizeof *sh);
+        if (!sh) return tn_fail(TN_ERR_MEMORY, "out of memory: thread workspaces");
+        memset(sh + m->nshadows, 0, (size_t)(threads - m->nshadows) * sizeof *sh);
+        m->shadows = sh;
+        m->nshadows = threads;
+    }
+    /* per gate: its window, its matrix, its discarded weight and status */
+    size_t bytes = (size_t)count * (16 * sizeof(double complex) + sizeof(double) + 2 * sizeof(int));
+    CALL(tn_buf_reserve(&m->gate, bytes));
+    double complex *g = m->gate.data;
+    double *log = (double *)(g + 16 * (size_t)count);
+    int *first = (int *)(log + count), *status = first + count;
+    for (int i = 0; i < count; i++) CALL(prepare_layer_gate(m, ops[i], &first[i], g + 16 * i));
+    int blas = openblas_get_num_threads();
+    openblas_set_num_threads(1);   /* one BLAS thread per gate: the gates are the parallelism */
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (int i = 0; i < count; i++) {
+        mps *sh = &m->shadows[omp_get_thread_num()];
+        refresh_shadow(sh, m, log + i);
+        window_update w = {first[i], 2, 0, g + 16 * i};
+        status[i] = compute_window_update(sh, &w);
+    }
+    openblas_set_num_threads(blas);
+    for (int i = 0; i < count; i++) {   /* in gate order: the same bookkeeping as one by one */
+        if (status[i]) return status[i];
+        record_discard(m, log[i]);
+    }
+    m->gates_since_balance += count;
+    m->focus = first[count - 1] + 1;
+    return TN_OK;
 }
 
 /* ---- measurement -------------------------------------------------------- */

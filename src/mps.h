@@ -94,6 +94,16 @@ int mps_apply_gate(mps *m, const double complex *u, int k, const int *qubits);
 /* Applies a gate operation of the circuit IR (built-in or GATE_UNITARY). */
 int mps_apply_op(mps *m, const circ_op *op);
 
+/* Threads a layer of gates may use: more than 1 for a state in Vidal form on
+ * one process (OpenMP; OMP_NUM_THREADS), else 1. */
+int mps_layer_threads(const mps *m);
+
+/* Applies count two-qubit gates on adjacent sites, no two sharing a site (one
+ * layer of a circuit), on mps_layer_threads threads with one BLAS thread
+ * each. Every gate's arithmetic and the bookkeeping (in the given order) are
+ * those of applying them one by one, so the result is the same bits. */
+int mps_apply_layer(mps *m, int count, const circ_op *const *ops);
+
 /* Applies one operator of the Kraus set ops (nops matrices of 2^k x 2^k, gate
  * convention) to the listed qubits: operator i with probability
  * p_i = ||K_i psi||^2, chosen by the uniform number r in [0,1), then

@@ -174,23 +174,55 @@ static int sample_static(const circuit *c, mps *m, const run_options *opt, run_r
 }
 
 /* Applies the gates among ops [from, to) in the scheduler's order. */
+/* A two-qubit gate on adjacent sites: it can join a layer run on threads. */
+static int joins_layer(const circ_op *op, const mps *m)
+{
+    if (op->kind != OP_GATE || op->nqubits != 2) return 0;
+    int d = mps_site_of(m, op->qubits[0]) - mps_site_of(m, op->qubits[1]);
+    return d == 1 || d == -1;
+}
+
+/* Applies the gathered layer (one gate by itself as usual). */
+static int flush_layer(mps *m, const circ_op **layer, int *count)
+{
+    int n = *count;
+    *count = 0;
+    if (n == 1) return mps_apply_op(m, layer[0]);
+    return n ? mps_apply_layer(m, n, layer) : TN_OK;
+}
+
 static int apply_gates(const circuit *c, size_t from, size_t to, mps *m, const run_options *opt, run_result *res)
 {
     schedule *sch;
     CALL(schedule_create(c, from, to, &sch));
+    /* in Vidal form on one process, the two-qubit gates of a layer run on threads */
+    const circ_op **layer = tn_malloc((to - from + 1) * sizeof *layer);
+    if (!layer) { schedule_destroy(&sch); return TN_ERR_MEMORY; }
+    int nlayer = 0;
     size_t i, done = 0;
     int status = TN_OK, rank = opt->grp ? opt->grp->world_rank : 0;
     progress pr;
     progress_start(&pr, rank, opt->progress_every, (long)(to - from), "gates");
     while (status == TN_OK && schedule_next(sch, m, &i)) {
-        if (schedule_new_layer(sch)) mps_layer_begins(m);
-        status = mps_apply_op(m, &c->ops[i]);
+        const circ_op *op = &c->ops[i];
+        if (schedule_new_layer(sch)) {
+            status = flush_layer(m, layer, &nlayer);
+            mps_layer_begins(m);
+        }
+        if (status == TN_OK && schedule_by_layers(sch) && mps_layer_threads(m) > 1 && joins_layer(op, m)) {
+            layer[nlayer++] = op;
+        } else if (status == TN_OK) {
+            if (op->nqubits > 1 || !schedule_by_layers(sch)) status = flush_layer(m, layer, &nlayer);
+            if (status == TN_OK) status = mps_apply_op(m, op);   /* a one-qubit gate of the layer: its own qubit */
+        }
         progress_update(&pr, (long)done + 1, mps_local_max_bond(m), mps_local_fidelity(m));
         if ((++done & 63) == 0) note_state(m, res);
         if (status == TN_OK && done == (to - from) / 2 && tn_inject("gate", rank))
             status = tn_fail(TN_ERR_NUMERIC, "numerical failure injected on rank %d halfway through the gates "
                              "(TNEMU_INJECT)", rank);
     }
+    if (status == TN_OK) status = flush_layer(m, layer, &nlayer);
+    free(layer);
     progress_end(&pr);
     schedule_destroy(&sch);
     note_state(m, res);

@@ -183,6 +183,8 @@ int schedule_next(schedule *s, const mps *m, size_t *op)
 
 int schedule_new_layer(const schedule *s) { return s->new_layer; }
 
+int schedule_by_layers(const schedule *s) { return s->policy == 2; }
+
 int schedule_take(schedule *s, size_t op)
 {
     size_t i = op - s->first, r = 0;

@@ -38,6 +38,11 @@ int schedule_next(schedule *s, const mps *m, size_t *op);
  * a later layer than the gate before it. */
 int schedule_new_layer(const schedule *s);
 
+/* 1 if the gates are going by layers (Vidal form, no swaps): the layer
+ * numbers then never decrease, and the gates between two schedule_new_layer
+ * marks share no qubit. */
+int schedule_by_layers(const schedule *s);
+
 /* Marks gate op as applied, exactly as schedule_next would have taken it
  * (resuming from a checkpoint replays the recorded order through this).
  * TN_ERR_INPUT if op is not ready. */

@@ -2,6 +2,7 @@
 #include "work.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "error.h"
@@ -16,18 +17,24 @@ void tn_mem_set_limit(size_t limit, size_t baseline)
 
 size_t tn_mem_in_use(void) { return mem_in_use; }
 
+/* The gates of one layer may run on several threads (mps_apply_layer). */
+static pthread_mutex_t mem_lock = PTHREAD_MUTEX_INITIALIZER;
+
 int tn_mem_charge(long long delta)
 {
+    pthread_mutex_lock(&mem_lock);
+    int status = TN_OK;
     if (delta < 0) {
         mem_in_use -= (size_t)-delta > mem_in_use ? mem_in_use : (size_t)-delta;
-        return TN_OK;
+    } else if (mem_limit && mem_baseline + mem_in_use + (size_t)delta > mem_limit) {
+        status = tn_fail(TN_ERR_MEMORY, "option --max-memory: %zu bytes would be exceeded (%zu at start, %zu in "
+                         "the state and workspace, %lld more needed); raise the limit, lower --chi or use more ranks",
+                         mem_limit, mem_baseline, mem_in_use, delta);
+    } else {
+        mem_in_use += (size_t)delta;
     }
-    if (mem_limit && mem_baseline + mem_in_use + (size_t)delta > mem_limit)
-        return tn_fail(TN_ERR_MEMORY, "option --max-memory: %zu bytes would be exceeded (%zu at start, %zu in the "
-                       "state and workspace, %lld more needed); raise the limit, lower --chi or use more ranks",
-                       mem_limit, mem_baseline, mem_in_use, delta);
-    mem_in_use += (size_t)delta;
-    return TN_OK;
+    pthread_mutex_unlock(&mem_lock);
+    return status;
 }
 
 int tn_buf_reserve(tn_buf *buf, size_t bytes)

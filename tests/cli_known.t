@@ -8,6 +8,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
+use JSON::PP;
 use Tnemu qw(run_tnemu read_json shared_data tmpdir gen_circuit);
 
 my $dir = tmpdir();
@@ -122,6 +123,27 @@ for my $n (50, 78) {
             $total += $_ for values %{ $r->{counts} };
             ok($r->{max_bond_dimension} <= 4 && $total == $shots,
                "canonical form $form, chi 4: bond dimension $r->{max_bond_dimension} <= 4, $total shots counted");
+        }
+    }
+    # A layer's gates on threads (Vidal form, one process) give the bits of one thread:
+    # a 24-qubit brickwork at chi 16 with OMP_NUM_THREADS 1, 2 and 3.
+    my $layers = gen_circuit('brickwork24.qasm', 'brickwork', 24, 10, 4, 'measure');
+    my %t;
+    for my $threads (1, 2, 3) {
+        local $ENV{OMP_NUM_THREADS} = $threads;
+        $t{$threads} = run_ok("layer-threads-$threads", $layers, '--chi', 16, '--amplitude', '0' x 24,
+                              '--observable', 'Z0 Z23');
+    }
+    SKIP: {
+        skip 'a threaded run failed', 2 if grep { !$_ } values %t;
+        for my $threads (2, 3) {
+            my ($a, $b) = ($t{1}, $t{$threads});
+            ok($a->{fidelity_estimate} == $b->{fidelity_estimate} && $a->{fidelity_estimate} < 1
+               && $a->{amplitudes}{'0' x 24}[0] == $b->{amplitudes}{'0' x 24}[0]
+               && $a->{amplitudes}{'0' x 24}[1] == $b->{amplitudes}{'0' x 24}[1]
+               && $a->{expectation_values}{'Z0 Z23'} == $b->{expectation_values}{'Z0 Z23'}
+               && JSON::PP->new->canonical->encode($a->{counts}) eq JSON::PP->new->canonical->encode($b->{counts}),
+               "layer on $threads threads: fidelity estimate, amplitude, expectation and counts equal one thread's exactly");
         }
     }
 }
