@@ -75,6 +75,7 @@ struct mps {
     int focus;                 /* Vidal form: where the centre form's centre would be now */
     struct mps *shadows;       /* per thread: a view of this state with its own workspaces */
     int nshadows;
+    int layer_threads;         /* threads a layer may use (mps_set_layer_threads); 0 or 1: none */
     double *disc_log;          /* a shadow records its discarded weights here, in order */
     int ndisc_log;
     double **lambda;           /* lambda[s]: Schmidt values of the bond left of site s (chi[s]) */
@@ -955,9 +956,15 @@ int mps_apply_op(mps *m, const circ_op *op)
 int openblas_get_num_threads(void);
 void openblas_set_num_threads(int num_threads);
 
+/* Below this bond dimension a layer's gates are too small to pay for a
+ * parallel region. */
+#define LAYER_THREADS_MIN_BOND 16
+
+void mps_set_layer_threads(mps *m, int threads) { m->layer_threads = threads; }
+
 int mps_layer_threads(const mps *m)
 {
-    return m->vidal && !m->grp ? omp_get_max_threads() : 1;
+    return m->vidal && !m->grp && m->layer_threads > 1 ? m->layer_threads : 1;
 }
 
 /* Makes sh a view of m for one gate: the same site tensors, bonds and Schmidt
@@ -996,9 +1003,13 @@ static int prepare_layer_gate(const mps *m, const circ_op *op, int *first, doubl
 
 int mps_apply_layer(mps *m, int count, const circ_op *const *ops)
 {
-    int threads = mps_layer_threads(m);
+    int threads = mps_layer_threads(m), big = 0;
     if (threads > count) threads = count;
-    if (threads < 2) {
+    for (int i = 0; i < count && !big; i++) {
+        int s = m->site_of[ops[i]->qubits[0]];
+        big = m->chi[s] >= LAYER_THREADS_MIN_BOND || m->chi[s + 1] >= LAYER_THREADS_MIN_BOND;
+    }
+    if (threads < 2 || !big) {
         for (int i = 0; i < count; i++) CALL(mps_apply_op(m, ops[i]));
         return TN_OK;
     }

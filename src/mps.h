@@ -94,8 +94,9 @@ int mps_apply_gate(mps *m, const double complex *u, int k, const int *qubits);
 /* Applies a gate operation of the circuit IR (built-in or GATE_UNITARY). */
 int mps_apply_op(mps *m, const circ_op *op);
 
-/* Threads a layer of gates may use: more than 1 for a state in Vidal form on
- * one process (OpenMP; OMP_NUM_THREADS), else 1. */
+/* Threads a layer of gates may use (OpenMP): the number set, for a state in
+ * Vidal form held by one process; else 1. The default is 1. */
+void mps_set_layer_threads(mps *m, int threads);
 int mps_layer_threads(const mps *m);
 
 /* Applies count two-qubit gates on adjacent sites, no two sharing a site (one

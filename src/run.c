@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <omp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,6 +281,17 @@ static int static_outcome_probs(const circuit *c, mps *m, const run_options *opt
 }
 
 static MPI_Comm run_world(const run_options *opt) { return opt->grp ? opt->grp->world : MPI_COMM_SELF; }
+
+/* Threads for a layer's gates: every core when this is the only process;
+ * with several MPI processes (on one node they share its cores) only as
+ * many as OMP_NUM_THREADS asks for. */
+static int layer_threads(const run_options *opt)
+{
+    int world = 1;
+    MPI_Comm_size(run_world(opt), &world);
+    if (world > 1 && !getenv("OMP_NUM_THREADS")) return 1;
+    return omp_get_max_threads();
+}
 
 /* TNEMU_INJECT=signal@R: rank R signals itself halfway, as SLURM's --signal
  * would (tests; the handler is installed with --checkpoint). */
@@ -745,6 +757,7 @@ int run_circuit(const circuit *c, const run_options *opt, run_result *res)
         if (status) { mps_destroy(&m); noisy_plan_destroy(&plan); return status; }
         mps_use_scalapack(m, scal, opt->scalapack_min);
     }
+    mps_set_layer_threads(m, layer_threads(opt));
     if (opt->center_form && mps_use_center_form(m) != TN_OK) {
         mps_destroy(&m);
         scal_destroy(&scal);
