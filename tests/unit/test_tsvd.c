@@ -20,55 +20,21 @@
 #include <string.h>
 
 #include "error.h"
+#include "randmat.h"
 #include "rng.h"
 #include "tap.h"
 #include "tsvd.h"
 
 #define TOL 1e-12
 
-static void random_unitary(rng_stream *r, int d, double complex *u)
-{
-    for (int j = 0; j < d; j++) {
-        double complex *col = u + (size_t)d * j;
-        for (int i = 0; i < d; i++) col[i] = (2 * rng_uniform(r) - 1) + I * (2 * rng_uniform(r) - 1);
-        for (int pass = 0; pass < 2; pass++)   /* twice: orthogonal to rounding */
-            for (int p = 0; p < j; p++) {
-                double complex dot = 0;
-                const double complex *q = u + (size_t)d * p;
-                for (int i = 0; i < d; i++) dot += conj(q[i]) * col[i];
-                for (int i = 0; i < d; i++) col[i] -= dot * q[i];
-            }
-        double norm = 0;
-        for (int i = 0; i < d; i++) norm += creal(col[i] * conj(col[i]));
-        for (int i = 0; i < d; i++) col[i] /= sqrt(norm);
-    }
-}
-
-/* A = U[:, :r] diag(s) V[:, :r]^H, m x n column-major, r = min(m, n); with ak,
- * also the best rank-k approximation U[:, :k] diag(s[:k]) V[:, :k]^H. */
 static void build_k(rng_stream *rs, int m, int n, const double *s, int k, double complex *a, double complex *ak)
 {
-    int r = m < n ? m : n;
-    double complex *u = malloc((size_t)m * m * sizeof *u), *v = malloc((size_t)n * n * sizeof *v);
-    random_unitary(rs, m, u);
-    random_unitary(rs, n, v);
-    for (int j = 0; j < n; j++)
-        for (int i = 0; i < m; i++) {
-            double complex sum = 0, sum_k = 0;
-            for (int p = 0; p < r; p++) {
-                sum += u[i + (size_t)m * p] * s[p] * conj(v[j + (size_t)n * p]);
-                if (p == k - 1) sum_k = sum;
-            }
-            a[i + (size_t)m * j] = sum;
-            if (ak) ak[i + (size_t)m * j] = sum_k;
-        }
-    free(u);
-    free(v);
+    randmat_with_spectrum(rs, m, n, s, k, a, ak);
 }
 
 static void build(rng_stream *rs, int m, int n, const double *s, double complex *a)
 {
-    build_k(rs, m, n, s, 0, a, NULL);
+    randmat_with_spectrum(rs, m, n, s, 0, a, NULL);
 }
 
 typedef struct {
