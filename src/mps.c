@@ -940,15 +940,28 @@ int mps_apply_gate(mps *m, const double complex *u, int k, const int *qubits)
     return apply_adjacent(m, first, k, m->gate.data, end_left);
 }
 
+/* The matrix of a gate operation: its own (GATE_UNITARY), or the built-in
+ * gate's written into buf (64 entries); NULL for what is not a gate. */
+static const double complex *op_matrix(const circ_op *op, double complex *buf)
+{
+    if (op->kind != OP_GATE) {
+        tn_fail(TN_ERR_INTERNAL, "internal error: a gate was expected");
+        return NULL;
+    }
+    if (op->gate == GATE_UNITARY) return op->matrix;
+    if (op->nqubits > 3) {
+        tn_fail(TN_ERR_INTERNAL, "internal error: built-in gate of %d qubits", op->nqubits);
+        return NULL;
+    }
+    gate_matrix(op->gate, op->params, buf);
+    return buf;
+}
+
 int mps_apply_op(mps *m, const circ_op *op)
 {
-    if (op->kind != OP_GATE)
-        return tn_fail(TN_ERR_INTERNAL, "internal error: mps_apply_op on a non-gate operation");
-    if (op->gate == GATE_UNITARY) return mps_apply_gate(m, op->matrix, op->nqubits, op->qubits);
-    double complex u[64];
-    if (op->nqubits > 3) return tn_fail(TN_ERR_INTERNAL, "internal error: built-in gate of %d qubits", op->nqubits);
-    gate_matrix(op->gate, op->params, u);
-    return mps_apply_gate(m, u, op->nqubits, op->qubits);
+    double complex buf[64];
+    const double complex *u = op_matrix(op, buf);
+    return u ? mps_apply_gate(m, u, op->nqubits, op->qubits) : TN_ERR_INTERNAL;
 }
 
 /* ---- a layer of gates on threads (Vidal form, one process) ------------- */
@@ -988,14 +1001,12 @@ static void refresh_shadow(mps *sh, const mps *m, double *log)
 /* The window of a two-qubit gate on adjacent sites and its matrix in block order. */
 static int prepare_layer_gate(const mps *m, const circ_op *op, int *first, double complex *g)
 {
-    if (op->kind != OP_GATE || op->nqubits != 2)
-        return tn_fail(TN_ERR_INTERNAL, "internal error: mps_apply_layer takes two-qubit gates");
-    int a = m->site_of[op->qubits[0]], b = m->site_of[op->qubits[1]];
-    if (a - b != 1 && b - a != 1)
-        return tn_fail(TN_ERR_INTERNAL, "internal error: mps_apply_layer takes gates on adjacent sites");
-    double complex u[16];
-    if (op->gate == GATE_UNITARY) memcpy(u, op->matrix, sizeof u);
-    else gate_matrix(op->gate, op->params, u);
+    double complex buf[64];
+    const double complex *u = op_matrix(op, buf);
+    if (!u) return TN_ERR_INTERNAL;
+    int a = m->site_of[op->qubits[0]], b = m->site_of[op->qubits[op->nqubits > 1]];
+    if (op->nqubits != 2 || (a - b != 1 && b - a != 1))
+        return tn_fail(TN_ERR_INTERNAL, "internal error: mps_apply_layer takes two-qubit gates on adjacent sites");
     *first = a < b ? a : b;
     permute_gate(m, *first, 2, op->qubits, u, g);
     return TN_OK;

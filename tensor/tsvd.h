@@ -89,7 +89,8 @@ typedef struct {
     double complex *right;     /* k x n, leading dimension k */
     double discarded;          /* relative discarded weight */
     int used_gram;             /* 1 if the Gram path was taken */
-    const double *values;      /* TSVD_RIGHT_VECTORS: the k kept singular values of a, descending */
+    const double *values;      /* TSVD_RIGHT_VECTORS: the k kept singular values of a, descending, up to
+                                * a common factor (the SVD path rescales them like the split) */
 } tsvd_split_result;
 
 /* Splits a (m x n, column-major, destroyed) as L R with k columns, truncated
