@@ -147,6 +147,26 @@ int group_allreduce(tn_group *g, double *values, int count, char op)
     return TN_OK;
 }
 
+int group_allreduce_exact(tn_group *g, tn_exact *values, int count)
+{
+    if (g->size == 1) return TN_OK;
+    size_t bytes = (size_t)count * sizeof(tn_exact);
+    if (g->rank != 0) {
+        CALL(group_send(g, 0, TAG_REDUCE, values, bytes));
+        return group_recv(g, 0, TAG_REDUCE, values, bytes);
+    }
+    tn_exact *other = tn_malloc(bytes);
+    if (!other) return group_fail(g, TN_ERR_MEMORY);
+    for (int r = 1; r < g->size; r++) {
+        int status = group_recv(g, r, TAG_REDUCE, other, bytes);
+        if (status) { free(other); return status; }
+        for (int i = 0; i < count; i++) tn_exact_merge(&values[i], other[i]);
+    }
+    free(other);
+    for (int r = 1; r < g->size; r++) CALL(group_send(g, r, TAG_REDUCE, values, bytes));
+    return TN_OK;
+}
+
 int group_fail(tn_group *g, int status)
 {
     if (!g || g->aborted || g->world_size == 1) return status;

@@ -16,6 +16,8 @@
 #include <mpi.h>
 #include <stddef.h>
 
+#include "exact.h"
+
 typedef struct {
     MPI_Comm world;            /* the job's communicator (never MPI_COMM_WORLD inside) */
     MPI_Comm comm;             /* this group */
@@ -48,6 +50,10 @@ int group_bcast(tn_group *g, int root, void *buf, size_t bytes);
 /* Sums (op '+'), takes the max ('M') or the product ('*') of count doubles
  * over the group; every rank gets the result (abortable). */
 int group_allreduce(tn_group *g, double *values, int count, char op);
+
+/* Sums exact fixed-point totals (tensor/exact.h) over the group, the same bits
+ * on every rank and for any partition of the terms. Collective over g. */
+int group_allreduce_exact(tn_group *g, tn_exact *values, int count);
 
 /* Records that this rank failed with status: sends the abort note with the
  * current error message to every world rank. Returns status. */

@@ -9,6 +9,10 @@
 #   gen-circuit.sh bv QUBITS SECRET_SEED
 #       Bernstein-Vazirani on QUBITS-1 data qubits and one ancilla; measuring
 #       the data qubits gives the secret (printed as a comment line)
+#   gen-circuit.sh qv QUBITS DEPTH SEED
+#       quantum-volume style: each layer pairs the qubits by a random
+#       permutation and gives each pair a random two-qubit block (u3 on both,
+#       then three times cx and u3 on both); all-to-all, long-range pairs
 #   gen-circuit.sh kicked-ising CONF.json STEPS [THETA PHI]
 #       on an IBM backend's coupling map: each step is rx(THETA) on every
 #       qubit, then rzz(PHI) on every coupler, couplers grouped in colour
@@ -72,7 +76,25 @@ kicked-ising)
         }
         print "measure q -> c;\n";
     ' "$2" "$3" "${4:-0.7853981633974483}" "${5:--1.5707963267948966}" ;;
+qv)
+    [ $# -ge 4 ] || { echo "usage: $0 qv QUBITS DEPTH SEED" >&2; exit 2; }
+    awk -v n="$2" -v d="$3" -v seed="$4" 'function u3(q) {
+            printf "u3(%.15f,%.15f,%.15f) q[%d];\n", pi * rand(), 2 * pi * rand(), 2 * pi * rand(), q
+        }
+        BEGIN {
+        srand(seed); pi = 3.141592653589793
+        printf "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[%d];\ncreg c[%d];\n", n, n
+        for (l = 0; l < d; l++) {
+            for (i = 0; i < n; i++) p[i] = i
+            for (i = n - 1; i > 0; i--) { j = int(rand() * (i + 1)); t = p[i]; p[i] = p[j]; p[j] = t }
+            for (i = 0; i + 1 < n; i += 2) {
+                a = p[i]; b = p[i + 1]
+                u3(a); u3(b)
+                for (r = 0; r < 3; r++) { printf "cx q[%d],q[%d];\n", a, b; u3(a); u3(b) }
+            }
+        }
+    }' ;;
 *)
-    echo "usage: $0 brickwork|ghz|bv|kicked-ising ..." >&2
+    echo "usage: $0 brickwork|ghz|bv|kicked-ising|qv ..." >&2
     exit 2 ;;
 esac

@@ -25,7 +25,7 @@ typedef struct {
     const char *resume;        /* --resume DIR; NULL: start afresh */
 } checkpoint_options;
 
-#define CHECKPOINT_VERSION 1
+#define CHECKPOINT_VERSION 2   /* 2: per-rank totals as exact fixed-point sums (src/mps.c rank_book) */
 
 /* Installs the SIGUSR1/SIGTERM handlers (once per process). */
 void checkpoint_install_signals(void);

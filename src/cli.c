@@ -1,5 +1,6 @@
 /* cli.c - subcommands and options of tnemu (see cli.h and `tnemu --help`). */
 #include "cli.h"
+#include "blas.h"
 
 #include <errno.h>
 #include <math.h>
@@ -380,23 +381,6 @@ static void gather_rank_stats(MPI_Comm world, const tn_group *g, const run_resul
     MPI_Gather(mine, RANK_STATS, MPI_DOUBLE, all, RANK_STATS, MPI_DOUBLE, 0, world);
 }
 
-void openblas_set_num_threads(int num_threads);
-
-/* BLAS threads matched to cores per rank: the node's cores shared among the
- * ranks on it, unless the user set OPENBLAS_NUM_THREADS. */
-static void match_blas_threads(MPI_Comm world)
-{
-    if (getenv("OPENBLAS_NUM_THREADS") || getenv("OMP_NUM_THREADS")) return;
-    MPI_Comm node;
-    MPI_Comm_split_type(world, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
-    int on_node = 1;
-    MPI_Comm_size(node, &on_node);
-    MPI_Comm_free(&node);
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    int threads = cores > 0 ? (int)(cores / on_node) : 1;
-    openblas_set_num_threads(threads > 0 ? threads : 1);
-}
-
 static int command_run(int argc, char **argv)
 {
     MPI_Comm world = MPI_COMM_WORLD;
@@ -405,7 +389,6 @@ static int command_run(int argc, char **argv)
     MPI_Comm_size(world, &ranks);
     double t_start = run_now();
     run_request rq;
-    match_blas_threads(world);
     int status = cli_parse_run_args(argc, argv, &rq);
     if (status == TN_OK && rq.run.checkpoint.dir) checkpoint_install_signals();
     if (status == TN_OK && rq.max_memory > 0) tn_mem_set_limit((size_t)rq.max_memory, result_peak_rss());
@@ -473,7 +456,10 @@ int cli_main(int argc, char **argv)
         puts("tnemu 0.1.0");
         return 0;
     }
-    if (strcmp(argv[1], "run") == 0) {
+    if (tn_blas_threads_init() == 0) {
+        status = tn_fail(TN_ERR_USAGE, "environment variable TNEMU_BLAS_THREADS: '%s' is not a whole number in [1, 1024]",
+                         getenv("TNEMU_BLAS_THREADS"));
+    } else if (strcmp(argv[1], "run") == 0) {
         status = command_run(argc, argv);
     } else if (strcmp(argv[1], "info") == 0) {
         int rank = 0;   /* info reads and prints: one rank is enough */

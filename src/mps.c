@@ -26,6 +26,7 @@
  * serial one, so every result is the same on any rank count.
  * Not for: noise (src/noise*), task farming (src/run.c). */
 #include "mps.h"
+#include "blas.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -56,8 +57,8 @@ struct mps {
     double complex **site;     /* site tensors */
     size_t *site_cap;          /* capacity of each site tensor, in elements */
     int center;
-    double discarded;          /* sum of discarded weights */
-    double fidelity;           /* prod (1 - discarded weight) */
+    tn_exact discarded;        /* sum of discarded weights (exact: any partition, the same bits) */
+    tn_exact log_fidelity;     /* sum of log(1 - discarded weight) */
     size_t decompositions;
     tsvd_work svd;
     tn_buf block, scratch, gate, lwork;
@@ -263,10 +264,31 @@ static double group_total(const mps *m, double v, char op)
 }
 
 int mps_local_max_bond(const mps *m) { return local_max_bond(m); }
-double mps_local_fidelity(const mps *m) { return m->fidelity; }
+double mps_local_fidelity(const mps *m) { return exp(tn_exact_value(m->log_fidelity)); }
 
-double mps_discarded_weight(const mps *m) { return group_total(m, m->discarded, '+'); }
-double mps_fidelity_estimate(const mps *m) { return group_total(m, m->fidelity, '*'); }
+/* The exact totals (discarded weight, log-fidelity) over the group. */
+static void group_exact_totals(const mps *m, tn_exact *t)
+{
+    t[0] = m->discarded;
+    t[1] = m->log_fidelity;
+    if (m->grp) group_allreduce_exact(m->grp, t, 2);
+}
+
+double mps_discarded_weight(const mps *m)
+{
+    tn_exact t[2];
+    group_exact_totals(m, t);
+    return tn_exact_value(t[0]);
+}
+
+double mps_log_fidelity_estimate(const mps *m)
+{
+    tn_exact t[2];
+    group_exact_totals(m, t);
+    return tn_exact_value(t[1]);
+}
+
+double mps_fidelity_estimate(const mps *m) { return exp(mps_log_fidelity_estimate(m)); }
 size_t mps_decompositions(const mps *m) { return (size_t)group_total(m, (double)m->decompositions, '+'); }
 
 void mps_bond_dims(const mps *m, int *dims)
@@ -332,7 +354,6 @@ static int create_empty(int nqubits, const int *site_of_qubit, const mps_trunc *
     if (!m) return TN_ERR_MEMORY;
     m->n = nqubits;
     if (trunc) m->trunc = *trunc;
-    m->fidelity = 1;
     m->grp = grp && grp->size > 1 ? grp : NULL;
     m->me = m->grp ? grp->rank : 0;
     m->nranks = m->grp ? grp->size : 1;
@@ -377,6 +398,7 @@ static int agree_created(mps **m, tn_group *grp, int status)
 
 int mps_create_group(int nqubits, const int *site_of_qubit, const mps_trunc *trunc, tn_group *grp, mps **out)
 {
+    tn_blas_threads_init();   /* the program has done it already; library users and tests get it here */
     mps *m;
     CALL(create_empty(nqubits, site_of_qubit, trunc, grp, &m));
     int status = TN_OK;
@@ -464,9 +486,10 @@ int mps_copy(const mps *src, mps **out)
     CALL(agree_created(&m, src->grp, status));
     mps_use_scalapack(m, src->scal, src->scal_min);
     m->center = src->center;
+    m->focus = src->focus;
     m->vidal = src->vidal;
     m->discarded = src->discarded;
-    m->fidelity = src->fidelity;
+    m->log_fidelity = src->log_fidelity;
     m->decompositions = src->decompositions;
     *out = m;
     return TN_OK;
@@ -683,8 +706,8 @@ static void record_discard(mps *m, double w)
         m->disc_log[m->ndisc_log++] = w;
         return;
     }
-    m->discarded += w;
-    m->fidelity *= 1 - w;
+    tn_exact_add(&m->discarded, w);
+    tn_exact_add(&m->log_fidelity, log1p(-w));
     m->decompositions++;
 }
 
@@ -736,6 +759,26 @@ static int split_block_leftward(mps *m, int first, int k)
     return TN_OK;
 }
 
+/* Scales x (len entries, column-major with leading dimension chil) so that
+ * its norm weighted by the Schmidt values lam of its left bond is 1: the
+ * norm of the state in Vidal form. Renormalising at every split (rather
+ * than rescaling by the kept fraction of a norm assumed to be 1) keeps
+ * rounding and truncation from compounding over any number of gates. */
+static int normalise_weighted(double complex *x, int chil, size_t len, const double *lam)
+{
+    double norm2 = 0;
+    for (size_t i = 0; i < len; i += (size_t)chil)
+        for (int l = 0; l < chil; l++) {
+            double complex v = x[i + l] * lam[l];
+            norm2 += creal(v) * creal(v) + cimag(v) * cimag(v);
+        }
+    if (!(norm2 > 0) || !isfinite(norm2))
+        return tn_fail(TN_ERR_NUMERIC, "numerical failure: a gate left the state with norm %g", sqrt(norm2));
+    double scale = 1 / sqrt(norm2);
+    for (size_t i = 0; i < len; i++) x[i] *= scale;
+    return TN_OK;
+}
+
 /* Vidal form: splits m->block (the window's sites contracted, the gate
  * applied: chi_l, 2^k, chi_r) into right-isometric sites, right to left.
  * Each cut decomposes the block weighted by the Schmidt values of the
@@ -743,7 +786,7 @@ static int split_block_leftward(mps *m, int first, int k)
  * the new right site and whose singular values are the new Schmidt values);
  * the new left part is the unweighted block times those vectors, so no
  * Schmidt value is ever inverted. The dropped weight is that of theta; the
- * left part is rescaled to keep the state's norm. */
+ * left part is renormalised so that the state's norm is 1 again. */
 static int split_block_vidal(mps *m, int first, int k)
 {
     tsvd_trunc tt = {m->trunc.max_chi, m->trunc.cutoff};
@@ -769,10 +812,11 @@ static int split_block_vidal(mps *m, int first, int k)
         memcpy(m->site[s], res.right, (size_t)kk * cols * sizeof(double complex));
         for (int i = 0; i < kk; i++) m->lambda[s][i] = res.values[i] / sqrt(kept);
         m->chi[s] = kk;
-        /* left part: block (rows x cols) times V_k (cols x kk), norm kept */
-        double complex scale = 1 / sqrt(1 - res.discarded), zero = 0;
-        cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, rows, kk, cols, &scale, blk, rows, m->site[s], kk,
+        /* left part: block (rows x cols) times V_k (cols x kk), then normalised */
+        double complex one = 1, zero = 0;
+        cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, rows, kk, cols, &one, blk, rows, m->site[s], kk,
                     &zero, theta, rows);
+        CALL(normalise_weighted(theta, chil, (size_t)rows * kk, lam));
         tn_buf t = m->block; m->block = m->scratch; m->scratch = t;
         chir = kk;
     }
@@ -966,9 +1010,6 @@ int mps_apply_op(mps *m, const circ_op *op)
 
 /* ---- a layer of gates on threads (Vidal form, one process) ------------- */
 
-int openblas_get_num_threads(void);
-void openblas_set_num_threads(int num_threads);
-
 /* Below this bond dimension a layer's gates are too small to pay for a
  * parallel region. */
 #define LAYER_THREADS_MIN_BOND 16
@@ -1038,8 +1079,8 @@ int mps_apply_layer(mps *m, int count, const circ_op *const *ops)
     double *log = (double *)(g + 16 * (size_t)count);
     int *first = (int *)(log + count), *status = first + count;
     for (int i = 0; i < count; i++) CALL(prepare_layer_gate(m, ops[i], &first[i], g + 16 * i));
-    int blas = openblas_get_num_threads();
-    openblas_set_num_threads(1);   /* one BLAS thread per gate: the gates are the parallelism */
+    /* BLAS is on one thread (tensor/blas.h): the gates are the parallelism, and each
+     * gate's arithmetic is the same on whichever thread runs it */
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
     for (int i = 0; i < count; i++) {
         mps *sh = &m->shadows[omp_get_thread_num()];
@@ -1047,7 +1088,6 @@ int mps_apply_layer(mps *m, int count, const circ_op *const *ops)
         window_update w = {first[i], 2, 0, g + 16 * i};
         status[i] = compute_window_update(sh, &w);
     }
-    openblas_set_num_threads(blas);
     for (int i = 0; i < count; i++) {   /* in gate order: the same bookkeeping as one by one */
         if (status[i]) return status[i];
         record_discard(m, log[i]);
@@ -1259,7 +1299,9 @@ int mps_expect_pauli(mps *m, const char *paulis, double complex *value)
         for (int i = 0; i < chi; i++) tr += e[i + (size_t)chi * i];
     }
     if (m->grp) CALL(group_bcast(m->grp, owner(m, hi), &tr, sizeof tr));
-    *value = tr;
+    /* a Pauli string is Hermitian with eigenvalues +-1: its expectation is real
+     * and in [-1, 1]; what rounding puts outside (1.0000000000000002) is clamped */
+    *value = fmin(fmax(creal(tr), -1), 1);
     return TN_OK;
 }
 
@@ -1534,6 +1576,7 @@ int mps_outcome_probs(mps *m, int k, const int *qubits, double *probs)
     if (status) return failed(m, status);
     CALL(scatter_all_sites(m));
     if (m->grp) CALL(group_bcast(m->grp, 0, probs, ((size_t)1 << k) * sizeof *probs));
+    for (size_t b = 0; b < ((size_t)1 << k); b++) probs[b] = fmin(fmax(probs[b], 0), 1);   /* rounding past [0, 1] */
     return TN_OK;
 }
 
@@ -1541,8 +1584,8 @@ int mps_outcome_probs(mps *m, int k, const int *qubits, double *probs)
 
 /* The fixed part of a saved state (native byte order; checkpoint.c records
  * the byte order and checks it). Then: site_of[n], qubit_at[n], chi[n+1],
- * lo[nranks+1] (int32), per rank (fidelity, discarded, decompositions)
- * (double), the site tensors, and in Vidal form (vidal = 1; 0 in files
+ * lo[nranks+1] (int32), per rank its book (rank_book: the exact discarded
+ * weight and log-fidelity, the decomposition count), the site tensors, and in Vidal form (vidal = 1; 0 in files
  * written before it existed) the Schmidt values lambda[s] (chi[s] doubles
  * per site). The partition and the per-rank
  * bookkeeping are kept so that a state resumed on the same rank count
@@ -1551,20 +1594,27 @@ int mps_outcome_probs(mps *m, int k, const int *qubits, double *probs)
 typedef struct {
     int32_t n, center, sweep_left, rebalances, nranks, vidal;
     int64_t gates_since_balance, shifts;
+    int32_t focus, unused;   /* Vidal form: where the centre would be (the scheduler follows it) */
 } mps_saved_header;
+
+/* One rank's running totals, as saved (48 bytes, no padding). */
+typedef struct {
+    tn_exact discarded, log_fidelity;
+    int64_t decompositions, unused;
+} rank_book;
 
 #define TAG_BOOK 104
 
 static size_t saved_ints(int n, int nranks) { return 3 * (size_t)n + 1 + (size_t)nranks + 1; }
 
-/* Per-rank bookkeeping gathered on group rank 0 (3 doubles per rank). */
-static int gather_book(mps *m, double *book)
+/* Per-rank bookkeeping gathered on group rank 0. */
+static int gather_book(mps *m, rank_book *book)
 {
-    double mine[3] = {m->fidelity, m->discarded, (double)m->decompositions};
-    memcpy(book, mine, sizeof mine);
+    rank_book mine = {m->discarded, m->log_fidelity, (int64_t)m->decompositions, 0};
+    book[0] = mine;
     if (!m->grp) return TN_OK;
-    if (m->me != 0) return group_send(m->grp, 0, TAG_BOOK, mine, sizeof mine);
-    for (int r = 1; r < m->nranks; r++) CALL(group_recv(m->grp, r, TAG_BOOK, book + 3 * r, 3 * sizeof(double)));
+    if (m->me != 0) return group_send(m->grp, 0, TAG_BOOK, &mine, sizeof mine);
+    for (int r = 1; r < m->nranks; r++) CALL(group_recv(m->grp, r, TAG_BOOK, book + r, sizeof *book));
     return TN_OK;
 }
 
@@ -1572,13 +1622,13 @@ int mps_save(mps *m, char **buf, size_t *len)
 {
     *buf = NULL;
     *len = 0;
-    double *book = tn_malloc(3 * (size_t)m->nranks * sizeof *book);
+    rank_book *book = tn_malloc((size_t)m->nranks * sizeof *book);
     if (!book) return failed(m, TN_ERR_MEMORY);
     int status = gather_book(m, book);
     if (status) { free(book); return status; }
     CALL(gather_all_sites(m));
     if (m->me == 0) {
-        size_t bytes = sizeof(mps_saved_header) + saved_ints(m->n, m->nranks) * 4 + 3 * (size_t)m->nranks * sizeof(double);
+        size_t bytes = sizeof(mps_saved_header) + saved_ints(m->n, m->nranks) * 4 + (size_t)m->nranks * sizeof(rank_book);
         for (int s = 0; s < m->n; s++) bytes += site_elems(m, s) * sizeof(double complex);
         if (m->vidal)
             for (int s = 0; s < m->n; s++) bytes += (size_t)m->chi[s] * sizeof(double);
@@ -1587,15 +1637,15 @@ int mps_save(mps *m, char **buf, size_t *len)
             status = TN_ERR_MEMORY;
         } else {
             mps_saved_header h = {m->n, m->center, m->sweep_left, m->rebalances, m->nranks, m->vidal,
-                                  m->gates_since_balance, m->shifts};
+                                  m->gates_since_balance, m->shifts, m->focus, 0};
             memcpy(p, &h, sizeof h);
             p += sizeof h;
             for (int q = 0; q < m->n; q++, p += 4) { int32_t v = m->site_of[q]; memcpy(p, &v, 4); }
             for (int s = 0; s < m->n; s++, p += 4) { int32_t v = m->qubit_at[s]; memcpy(p, &v, 4); }
             for (int s = 0; s <= m->n; s++, p += 4) { int32_t v = m->chi[s]; memcpy(p, &v, 4); }
             for (int r = 0; r <= m->nranks; r++, p += 4) { int32_t v = m->grp ? m->lo[r] : (r ? m->n : 0); memcpy(p, &v, 4); }
-            memcpy(p, book, 3 * (size_t)m->nranks * sizeof(double));
-            p += 3 * (size_t)m->nranks * sizeof(double);
+            memcpy(p, book, (size_t)m->nranks * sizeof(rank_book));
+            p += (size_t)m->nranks * sizeof(rank_book);
             for (int s = 0; s < m->n; s++) {
                 size_t b = site_elems(m, s) * sizeof(double complex);
                 memcpy(p, m->site[s], b);
@@ -1621,7 +1671,8 @@ static int check_saved(const mps *m, const char *buf, size_t len, mps_saved_head
     if (h->n != m->n) return tn_fail(TN_ERR_INPUT, "the saved state has %d qubits, this circuit %d", (int)h->n, m->n);
     if (h->nranks < 1 || h->nranks > 1 << 24) return tn_fail(TN_ERR_INPUT, "the saved state has a bad rank count");
     if (h->vidal != 0 && h->vidal != 1) return tn_fail(TN_ERR_INPUT, "the saved state has a bad canonical form");
-    size_t need = sizeof *h + saved_ints(m->n, h->nranks) * 4 + 3 * (size_t)h->nranks * sizeof(double);
+    if (h->focus < 0 || h->focus >= m->n) return tn_fail(TN_ERR_INPUT, "the saved state has a bad focus site");
+    size_t need = sizeof *h + saved_ints(m->n, h->nranks) * 4 + (size_t)h->nranks * sizeof(rank_book);
     if (len < need) return tn_fail(TN_ERR_INPUT, "the saved state is truncated");
     const char *chi = buf + sizeof *h + 2 * (size_t)m->n * 4;
     for (int s = 0; s <= m->n; s++) {
@@ -1646,9 +1697,9 @@ int mps_restore(mps *m, const char *buf, size_t len)
     if (status) return failed(m, status);
     CALL(gather_all_sites(m));   /* rank 0 takes every site, then fills them */
     if (m->grp) CALL(group_bcast(m->grp, 0, &h, sizeof h));
-    size_t nints = saved_ints(m->n, h.nranks), nbook = 3 * (size_t)h.nranks;
+    size_t nints = saved_ints(m->n, h.nranks), nbook = (size_t)h.nranks;
     int32_t *ints = tn_malloc(nints * sizeof *ints);
-    double *book = tn_malloc(nbook * sizeof *book);
+    rank_book *book = tn_malloc(nbook * sizeof *book);
     if (!ints || !book) { free(ints); free(book); return failed(m, TN_ERR_MEMORY); }
     const char *p = buf + sizeof h;
     if (m->me == 0) {
@@ -1667,19 +1718,23 @@ int mps_restore(mps *m, const char *buf, size_t len)
     if (same_ranks && m->grp)   /* the partition as it was: the same ranks do the same decompositions */
         for (int r = 0; r <= m->nranks; r++) m->lo[r] = ints[3 * m->n + 1 + r];
     if (same_ranks) {
-        m->fidelity = book[3 * m->me];
-        m->discarded = book[3 * m->me + 1];
-        m->decompositions = (size_t)book[3 * m->me + 2];
-    } else {   /* combined on rank 0, neutral elsewhere */
-        double f = 1, d = 0, k = 0;
-        for (int r = 0; r < h.nranks; r++) { f *= book[3 * r]; d += book[3 * r + 1]; k += book[3 * r + 2]; }
-        m->fidelity = m->me == 0 ? f : 1;
-        m->discarded = m->me == 0 ? d : 0;
-        m->decompositions = m->me == 0 ? (size_t)k : 0;
+        m->discarded = book[m->me].discarded;
+        m->log_fidelity = book[m->me].log_fidelity;
+        m->decompositions = (size_t)book[m->me].decompositions;
+    } else {   /* combined on rank 0 (exactly: the totals do not depend on the partition), neutral elsewhere */
+        rank_book all = {tn_exact_zero(), tn_exact_zero(), 0, 0};
+        for (int r = 0; r < h.nranks; r++) {
+            tn_exact_merge(&all.discarded, book[r].discarded);
+            tn_exact_merge(&all.log_fidelity, book[r].log_fidelity);
+            all.decompositions += book[r].decompositions;
+        }
+        m->discarded = m->me == 0 ? all.discarded : tn_exact_zero();
+        m->log_fidelity = m->me == 0 ? all.log_fidelity : tn_exact_zero();
+        m->decompositions = m->me == 0 ? (size_t)all.decompositions : 0;
     }
     free(ints);
     free(book);
-    p += nints * 4 + nbook * sizeof(double);
+    p += nints * 4 + nbook * sizeof(rank_book);
     for (int s = 0; s < m->n && m->me == 0; s++) {
         status = reserve_site(m, s, site_elems(m, s));
         if (status) return failed(m, status);
@@ -1695,6 +1750,7 @@ int mps_restore(mps *m, const char *buf, size_t len)
     m->vidal = h.vidal;
     attach_eigensolver(m);
     m->center = h.center;
+    m->focus = h.focus;
     m->sweep_left = h.sweep_left;
     m->rebalances = h.rebalances;
     m->gates_since_balance = h.gates_since_balance;

@@ -131,7 +131,8 @@ int mps_reset(mps *m, int qubit, double r);
 /* <bits|psi> for bits[q] in {0,1}. */
 int mps_amplitude(mps *m, const unsigned char *bits, double complex *amp);
 
-/* <psi|P|psi> for paulis[q] in {'I','X','Y','Z'} (one char per qubit). */
+/* <psi|P|psi> for paulis[q] in {'I','X','Y','Z'} (one char per qubit): real,
+ * clamped to [-1, 1] (rounding can step past the bounds by an ulp). */
 int mps_expect_pauli(mps *m, const char *paulis, double complex *value);
 
 /* Draws nshots samples of all qubits by conditional sampling from the
@@ -147,7 +148,8 @@ int mps_sample_range(mps *m, long first_shot, int nshots, uint64_t seed, uint64_
  * qubits[0..k-1] (k <= MPS_MAX_OUTCOME_QUBITS), marginal over the others:
  * probs[b] with bit j of b the outcome of qubits[j]. Exact (no sampling): a
  * walk over the outcome tree with left environments, pruning impossible
- * prefixes; about 2^k n chi^3 operations at worst. The state is gathered on
+ * prefixes; about 2^k n chi^3 operations at worst. Each probability is
+ * clamped to [0, 1] after rounding. The state is gathered on
  * group rank 0 for the walk; every rank receives probs. Collective. */
 #define MPS_MAX_OUTCOME_QUBITS 24
 int mps_outcome_probs(mps *m, int k, const int *qubits, double *probs);
@@ -164,9 +166,13 @@ int mps_restore(mps *m, const char *buf, size_t len);
 /* Writes the dense state vector (2^n entries) for n <= 30: for tests. */
 int mps_to_dense(mps *m, double complex *psi);
 
-/* The sum of discarded weights and prod(1 - discarded weight) so far (collective). */
+/* The sum of discarded weights, prod(1 - discarded weight) and its natural
+ * logarithm (which does not underflow) so far (collective). Kept as exact
+ * fixed-point sums (tensor/exact.h): the same bits on any rank count, thread
+ * count or resume. */
 double mps_discarded_weight(const mps *m);
 double mps_fidelity_estimate(const mps *m);
+double mps_log_fidelity_estimate(const mps *m);
 
 /* Number of truncating decompositions so far (collective). */
 size_t mps_decompositions(const mps *m);

@@ -166,6 +166,7 @@ json_t *result_build(const circuit *c, const run_result *res, const result_conte
                                                           "resumed_from", opt->checkpoint.resume, "resumed",
                                                           res->resumed, "written", (json_int_t)res->checkpoints));
     json_object_set_new(root, "fidelity_estimate", json_real(res->fidelity_estimate));
+    json_object_set_new(root, "log_fidelity_estimate", json_real(res->log_fidelity_estimate));
     json_object_set_new(root, "discarded_weight", json_real(res->discarded_weight));
     json_object_set_new(root, "decompositions", json_integer((json_int_t)res->decompositions));
     json_object_set_new(root, "bond_dimensions", int_array(res->bond_dims, c->nqubits - 1));
@@ -232,8 +233,9 @@ void result_print_summary(const circuit *c, const run_result *res, const result_
     for (int k = 1; k <= CIRC_MAX_GATE_QUBITS; k++) gates += st.by_width[k];
     fprintf(stderr, "tnemu: %s: %d qubits, %zu gates (%zu two-qubit), depth %d%s\n", ctx->circuit_path,
             c->nqubits, gates, st.by_width[2], st.depth, res->dynamic ? ", dynamic" : "");
-    fprintf(stderr, "tnemu: chi %d, max bond %d, fidelity estimate %.6f, discarded weight %.3g\n",
-            ctx->options->trunc.max_chi, res->max_bond, res->fidelity_estimate, res->discarded_weight);
+    fprintf(stderr, "tnemu: chi %d, max bond %d, fidelity estimate %.6g (natural log %.6g), discarded weight %.3g\n",
+            ctx->options->trunc.max_chi, res->max_bond, res->fidelity_estimate, res->log_fidelity_estimate,
+            res->discarded_weight);
     if (res->noisy)
         fprintf(stderr, "tnemu: noise %s (%s, scale %g): %ld trajectories, %ld channels each, schedule %.3g us, "
                 "model fidelity %.4e\n", ctx->options->noise->source, ctx->options->noise->format,

@@ -148,7 +148,7 @@ int resume_load_gates(mps *m, const run_options *opt, json_t *identity, schedule
 /* The sums one group adds up, in a flat vector of doubles. */
 static size_t sums_size(const run_options *opt, const run_result *res)
 {
-    return 2 * (size_t)opt->nobservables + 6 + res->nprobs;
+    return 2 * (size_t)opt->nobservables + 7 + res->nprobs;
 }
 
 static void pack_sums(const run_options *opt, const run_result *res, double *v)
@@ -163,7 +163,8 @@ static void pack_sums(const run_options *opt, const run_result *res, double *v)
     t[3] = (double)res->decompositions;
     t[4] = res->rebalances;
     t[5] = (double)res->shots_here;
-    if (res->nprobs) memcpy(t + 6, res->probs, res->nprobs * sizeof *v);
+    t[6] = res->log_fidelity_sum;
+    if (res->nprobs) memcpy(t + 7, res->probs, res->nprobs * sizeof *v);
 }
 
 static void unpack_sums(const run_options *opt, run_result *res, const double *v)
@@ -178,7 +179,8 @@ static void unpack_sums(const run_options *opt, run_result *res, const double *v
     res->decompositions = (size_t)t[3];
     res->rebalances = (int)t[4];
     res->shots_here = (long)t[5];
-    if (res->nprobs) memcpy(res->probs, t + 6, res->nprobs * sizeof *v);
+    res->log_fidelity_sum = t[6];
+    if (res->nprobs) memcpy(res->probs, t + 7, res->nprobs * sizeof *v);
 }
 
 int resume_save_trajectories(const run_options *opt, json_t *identity, run_result *res, long next_round, int n)

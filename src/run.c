@@ -418,6 +418,7 @@ static int run_one_shot(const circuit *c, size_t from, const mps *prefix, const 
             res->expect_sum2[k] += values[k] * values[k];
         }
         res->fidelity_sum += mps_fidelity_estimate(m);
+        res->log_fidelity_sum += mps_log_fidelity_estimate(m);
         res->discarded_sum += mps_discarded_weight(m);
         res->decompositions += mps_decompositions(m);
         mps_bond_dims(m, dims);
@@ -480,6 +481,7 @@ static int add_state_numbers(mps *m, const run_options *opt, int n, char *paulis
     double f = mps_fidelity_estimate(m);
     res->fidelity_sum += f;
     res->fidelity_sum2 += f * f;
+    res->log_fidelity_sum += mps_log_fidelity_estimate(m);
     res->discarded_sum += mps_discarded_weight(m);
     res->decompositions += mps_decompositions(m);
     mps_bond_dims(m, dims);
@@ -777,6 +779,7 @@ int run_circuit(const circuit *c, const run_options *opt, run_result *res)
         res->t_observe = run_now() - t1;
         if (status == TN_OK) {
             res->fidelity_estimate = mps_fidelity_estimate(m);
+            res->log_fidelity_estimate = mps_log_fidelity_estimate(m);
             res->discarded_weight = mps_discarded_weight(m);
             res->decompositions = mps_decompositions(m);
             mps_bond_dims(m, res->bond_dims);
@@ -884,7 +887,7 @@ int run_collect(MPI_Comm world, const run_options *opt, run_result *res)
             done += (size_t)chunk;
         }
         if (res->dynamic || res->noisy) {
-            double *sums = tn_calloc(2 * (size_t)nobs + 4, sizeof(double));
+            double *sums = tn_calloc(2 * (size_t)nobs + 5, sizeof(double));
             int *dims = tn_calloc((size_t)n, sizeof(int));
             if (!sums || !dims) { free(sums); free(dims); return TN_ERR_MEMORY; }
             if (res->leader) {
@@ -893,9 +896,10 @@ int run_collect(MPI_Comm world, const run_options *opt, run_result *res)
                 sums[2 * nobs + 1] = res->discarded_sum;
                 sums[2 * nobs + 2] = (double)res->decompositions;
                 sums[2 * nobs + 3] = res->fidelity_sum2;
+                sums[2 * nobs + 4] = res->log_fidelity_sum;
                 memcpy(dims, res->bond_dims, (size_t)(n > 1 ? n - 1 : 0) * sizeof(int));
             }
-            MPI_Reduce(rank == 0 ? MPI_IN_PLACE : sums, sums, 2 * nobs + 4, MPI_DOUBLE, MPI_SUM, 0, world);
+            MPI_Reduce(rank == 0 ? MPI_IN_PLACE : sums, sums, 2 * nobs + 5, MPI_DOUBLE, MPI_SUM, 0, world);
             MPI_Reduce(rank == 0 ? MPI_IN_PLACE : dims, dims, n > 1 ? n - 1 : 1, MPI_INT, MPI_MAX, 0, world);
             if (rank == 0) {
                 for (int k = 0; k < nobs; k++) { res->expect_sum[k] = sums[k]; res->expect_sum2[k] = sums[nobs + k]; }
@@ -903,6 +907,7 @@ int run_collect(MPI_Comm world, const run_options *opt, run_result *res)
                 res->discarded_sum = sums[2 * nobs + 1];
                 res->decompositions = (size_t)sums[2 * nobs + 2];
                 res->fidelity_sum2 = sums[2 * nobs + 3];
+                res->log_fidelity_sum = sums[2 * nobs + 4];
                 memcpy(res->bond_dims, dims, (size_t)(n > 1 ? n - 1 : 0) * sizeof(int));
             }
             free(sums);
@@ -914,6 +919,7 @@ int run_collect(MPI_Comm world, const run_options *opt, run_result *res)
     if (res->dynamic || res->noisy) {
         long shots = res->noisy ? res->samples : res->shots > 0 ? res->shots : 1;
         res->fidelity_estimate = res->fidelity_sum / (double)shots;
+        res->log_fidelity_estimate = res->log_fidelity_sum / (double)shots;
         res->discarded_weight = res->discarded_sum / (double)shots;
         for (int k = 0; k < nobs; k++) {
             double mean = res->expect_sum[k] / (double)shots;

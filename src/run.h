@@ -61,6 +61,7 @@ typedef struct {
     double *expectation;        /* one per observable (real part) */
     double *expectation_stderr; /* standard error over shots (dynamic), else 0 */
     double fidelity_estimate;   /* dynamic: mean over shots */
+    double log_fidelity_estimate;   /* its natural log (dynamic: the mean of the shots' logs) */
     double discarded_weight;
     size_t decompositions;
     int *bond_dims;             /* n-1 (dynamic: max over shots) */
@@ -84,7 +85,7 @@ typedef struct {
     double *count_stderr;       /* per counts entry: standard error of the count (trajectory clusters) */
     double model_fidelity, schedule_seconds;
     long channels_per_trajectory, uncalibrated_gates;
-    double fidelity_sum2;
+    double fidelity_sum2, log_fidelity_sum;
     /* --probabilities: the outcome distribution over the key bits (index: bit
      * j of the key is bit j of the index); noisy runs: this rank's sum over
      * trajectories before run_collect, the mean with readout error after */

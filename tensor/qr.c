@@ -1,7 +1,8 @@
 /* qr.c - thin QR and LQ with workspace queries (see qr.h).
- * Both run with one BLAS thread: the centre shifts of an MPS factor tall,
- * thin site tensors (e.g. 512 x 256) where a second OpenBLAS thread costs more
- * in synchronisation than it saves (measured: the 990 shifts of the chi-256
+ * BLAS runs on one thread in tnemu (tensor/blas.h); for these factors that
+ * costs nothing: the centre shifts of an MPS factor tall, thin site tensors
+ * (e.g. 512 x 256) where a second OpenBLAS thread costs more in
+ * synchronisation than it saves (measured: the 990 shifts of the chi-256
  * brickwork take 7 s on one thread and 7-15 s on two).
  * A wide, well-conditioned a (the nearly isometric sites of a Vidal-form MPS
  * being made exactly canonical) is factored by Cholesky QR twice instead:
@@ -17,22 +18,6 @@
 #include <string.h>
 
 #include "error.h"
-
-int openblas_get_num_threads(void);
-void openblas_set_num_threads(int num_threads);
-
-/* One BLAS thread until blas_threads_restore(previous). */
-static int blas_threads_one(void)
-{
-    int previous = openblas_get_num_threads();
-    if (previous > 1) openblas_set_num_threads(1);
-    return previous;
-}
-
-static void blas_threads_restore(int previous)
-{
-    if (previous > 1) openblas_set_num_threads(previous);
-}
 
 /* Reserves tau (k entries) plus the larger of the two routines' workspaces. */
 static int reserve_work(tn_buf *work, int k, int lw_factor, int lw_generate, double complex **tau,
@@ -141,10 +126,7 @@ static int cholesky_lq(tn_buf *work, int rows, int cols, double complex *a, doub
 
 int tn_qr(tn_buf *work, int rows, int cols, double complex *a, double complex *r)
 {
-    int threads = blas_threads_one();
-    int status = qr_factor(work, rows, cols, a, r);
-    blas_threads_restore(threads);
-    return status;
+    return qr_factor(work, rows, cols, a, r);
 }
 
 int tn_lq(tn_buf *work, int rows, int cols, double complex *a, double complex *l)
@@ -154,8 +136,5 @@ int tn_lq(tn_buf *work, int rows, int cols, double complex *a, double complex *l
         CALL(cholesky_lq(work, rows, cols, a, l, &ok));
         if (ok) return TN_OK;
     }
-    int threads = blas_threads_one();
-    int status = lq_factor(work, rows, cols, a, l);
-    blas_threads_restore(threads);
-    return status;
+    return lq_factor(work, rows, cols, a, l);
 }
