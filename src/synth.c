@@ -28,22 +28,21 @@ static void mat_mul2(const double complex *a, const double complex *b, double co
 
 static void apply1(builder *b, int q, const double complex *m) { mat_mul2(m, b->pend[q], b->pend[q]); }
 
-/* U3 angles of a 2x2 unitary (up to a global phase). */
+/* U3 angles of a 2x2 unitary (up to a global phase). u / sqrt(det u) is
+ * [[a, -conj(b)], [b, conj(a)]] = U3(theta, phi, lambda) up to a phase with
+ * a = cos(theta/2) e^{-i(phi+lambda)/2}, b = sin(theta/2) e^{i(phi-lambda)/2}.
+ * Each angle comes from a and b alone, each the mean of the two entries it
+ * appears in: the phase of an entry at rounding level (a near-diagonal u, as
+ * the factors of real orthogonal blocks are) never sets the phase of the
+ * large entries, only its own, which multiplies a vanishing sine or cosine. */
 static void u3_angles(const double complex *u, double *theta, double *phi, double *lambda)
 {
-    double c = cabs(u[0]), s = cabs(u[2]);
-    *theta = 2 * atan2(s, c);
-    if (s < 1e-14) {              /* diagonal: a phase on |1> */
-        *phi = 0;
-        *lambda = carg(u[3]) - carg(u[0]);
-    } else if (c < 1e-14) {       /* anti-diagonal */
-        *phi = 0;
-        *lambda = carg(-u[1]) - carg(u[2]);
-    } else {
-        double alpha = carg(u[0]);
-        *phi = carg(u[2]) - alpha;
-        *lambda = carg(-u[1]) - alpha;
-    }
+    double complex root = csqrt(u[0] * u[3] - u[1] * u[2]);
+    double complex a = (u[0] + conj(u[3]) * root / conj(root)) / (2 * root);
+    double complex b = (u[2] - conj(u[1]) * root / conj(root)) / (2 * root);
+    *theta = 2 * atan2(cabs(b), cabs(a));
+    *phi = carg(b) - carg(a);
+    *lambda = -carg(a) - carg(b);
 }
 
 static void flush(builder *b, int q)
@@ -272,28 +271,41 @@ typedef struct {
     double a, b, c;
 } kak_parts;
 
+/* The largest off-diagonal entry of O^T P O. */
+static double off_diagonal(const double complex *p, const double *o)
+{
+    double off = 0;
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) {
+            if (i == j) continue;
+            double complex s = 0;
+            for (int m = 0; m < 4; m++)
+                for (int n = 0; n < 4; n++) s += o[m * 4 + i] * p[m * 4 + n] * o[n * 4 + j];
+            off = fmax(off, cabs(s));
+        }
+    return off;
+}
+
 /* The real orthogonal O with O^T P O diagonal, for the symmetric unitary P:
  * Re P and Im P are real symmetric and commute, so the eigenvectors of a
- * generic combination diagonalise both. Returns 0, or -1 if none worked. */
+ * combination Re P + m Im P diagonalise both, up to rounding divided by the
+ * gap between the combination's eigenvalues. A mix can bring two distinct
+ * eigenvalues of P close together (1e-4 apart: O^T P O off the diagonal by
+ * 1e-12), so several mixes are tried and the best kept; it stops early at
+ * rounding level. Returns 0, or -1 if none diagonalises P to 1e-11. */
 static int diagonalise_symmetric_unitary(const double complex *p, double *o)
 {
-    static const double mix[] = {0.6180339887498949, 1.4142135623730951, 0.2718281828459045, 3.3166247903554};
-    for (size_t t = 0; t < sizeof mix / sizeof mix[0]; t++) {
+    static const double mix[] = {0.6180339887498949, 1.4142135623730951, 0.2718281828459045, 3.3166247903554,
+                                 -0.7071067811865476, 2.2360679774997898};
+    double best = INFINITY, trial[16];
+    for (size_t t = 0; t < sizeof mix / sizeof mix[0] && best > 1e-14; t++) {
         double w[4];
-        for (int i = 0; i < 16; i++) o[i] = creal(p[i]) + mix[t] * cimag(p[i]);
-        if (LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'V', 'U', 4, o, 4, w) != 0) continue;
-        double off = 0;   /* largest off-diagonal entry of O^T P O */
-        for (int i = 0; i < 4; i++)
-            for (int j = 0; j < 4; j++) {
-                if (i == j) continue;
-                double complex s = 0;
-                for (int m = 0; m < 4; m++)
-                    for (int n = 0; n < 4; n++) s += o[m * 4 + i] * p[m * 4 + n] * o[n * 4 + j];
-                off = fmax(off, cabs(s));
-            }
-        if (off < 1e-11) return 0;
+        for (int i = 0; i < 16; i++) trial[i] = creal(p[i]) + mix[t] * cimag(p[i]);
+        if (LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'V', 'U', 4, trial, 4, w) != 0) continue;
+        double off = off_diagonal(p, trial);
+        if (off < best) { best = off; memcpy(o, trial, sizeof trial); }
     }
-    return -1;
+    return best < 1e-11 ? 0 : -1;
 }
 
 static double det4_real(const double *o)

@@ -1,6 +1,7 @@
 #!/usr/bin/perl
 # adapters.t - `tnemu adapters` end to end: outputs against U x computed here
-# (Gauss-Jordan in Perl, 10^6 shots, signs), a 156-qubit circuit of 78 blocks
+# (Gauss-Jordan in Perl, 10^6 shots, signs; k = 3 with a real K compiled
+# merged and separately, 2*10^5 shots), a 156-qubit circuit of 78 blocks
 # (bond dimension, each block equal to the block emulated alone), the same
 # output on 1 and 2 ranks and any group count, device specs from the shared
 # calibrations with noise, and malformed specs.
@@ -91,6 +92,38 @@ for my $i (0 .. 7) {
 ok($worst_sep < 7, sprintf('separate and merged compilation agree within shot noise (worst %.2f sd)', $worst_sep));
 ok($sep->{compile} eq 'separate' && $sep->{two_qubit_gates_per_block} <= 4 && $sep->{two_qubit_gates_per_block} >= 2,
    "separate: the encoding (1 CZ) and U (3 CZ) give $sep->{two_qubit_gates_per_block} CZ per block");
+
+# a real K at k = 3, compiled separately: U is real orthogonal, and some
+# one-qubit factors of its Shannon decomposition are diagonal up to rounding;
+# their U3 angles once took a phase from that rounding, and this block came
+# out wrong (relative error 0.022 against 0.0035 merged at 2*10^5 shots).
+# Against U x computed here, both compilations.
+my @gen3 = (0.5596, -0.3239, 0.3174, 0.8160, -0.0836, 0.4978, 0.2597, 0.5009, -0.5344, -0.5527, -0.4337, -0.5980,
+            0.3581, 0.3357, 0.5430, 0.8814, -0.0020, 0.9961, -0.3139, -0.7245, 0.8175, 0.7403, 0.9769, 0.4508,
+            0.4731, -0.8340, 0.2401, 0.0779);
+my @k3 = map { [ (0) x 8 ] } 0 .. 7;
+$at = 0;
+for my $i (0 .. 7) { for my $j ($i + 1 .. 7) { $k3[$i][$j] = $gen3[$at]; $k3[$j][$i] = -$gen3[$at]; $at++ } }
+my $u3 = cayley(\@k3);
+my $x3norm = sqrt(sum(map { $_ * $_ } @x));
+my %k3err;
+for my $mode ('merged', 'separate') {
+    my $f = write_file("$dir/k3-$mode.json", $json->encode({
+        device => { kind => 'line', qubits => 3 }, block_qubits => 3, generators => [ \@gen3 ], inputs => [ \@x ],
+        shots => 200000, seed => 5, compile => $mode }));
+    ($status, undef, $err) = run_tnemu('adapters', $f, '-o', "$dir/k3-$mode.out.json", '-q');
+    my $out = $status == 0 ? read_json("$dir/k3-$mode.out.json") : { inputs => [ { output => [] } ] };
+    my $worst3 = 0;
+    for my $i (0 .. 7) {
+        my $y = sum(map { $u3->[$i][$_] * $x[$_] } 0 .. 7);
+        $worst3 = max($worst3, abs(($out->{inputs}[0]{output}[$i] // 1e9) - $y) / ($x3norm / (2 * sqrt(2e5))));
+    }
+    $k3err{$mode} = $out->{mean_relative_error} // 'none';
+    ok($status == 0 && $worst3 < 5, sprintf('k=3, real K, %s: 2*10^5 shots reproduce U x within shot noise (worst %.2f sd)',
+                                            $mode, $worst3)) or diag($err);
+}
+ok($k3err{separate} ne 'none' && $k3err{separate} < 1.5 * $k3err{merged},
+   "k=3, real K: separate at the merged level (relative error $k3err{separate} vs $k3err{merged})");
 
 # ---- 156 qubits, 78 blocks -----------------------------------------------------
 my @big = map { sin(0.37 * $_ + 0.1) } 0 .. 78 * 4 - 1;

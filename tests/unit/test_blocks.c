@@ -9,12 +9,18 @@
  *      same state up to a global phase;
  *  (a') the same on a path of k qubits, every CZ on coupled qubits (bridges);
  *  (u) unitary checks: the compiled circuit of a unitary U alone, multiplied
- *      out column by column on the reference, equals U up to a global phase
- *      to 1e-12, for Cayley transforms of random K and Gram-Schmidt random
- *      unitaries at k = 2, 3, 4, all pairs coupled and on a path; at k = 2
- *      with at most 3 CZ, and 0, 1, 2 CZ for the local, CNOT and
- *      exp(i(a XX + b YY)) classes; 24 CNOTs at most at k = 3;
- *  (e) encoding then U compiled separately: the state equals U x/|x|;
+ *      out column by column on the reference (its own U3 and CZ matrices),
+ *      equals U up to a global phase, min_a ||U - e^{ia} C||_F < 1e-11, at
+ *      k = 2..5, all pairs coupled and on a path (every CZ on a coupler),
+ *      for sets of U: Cayley transforms of random real K (real orthogonal
+ *      U, where one-qubit factors diagonal up to rounding once gave wrong
+ *      U3 angles) and complex K, Gram-Schmidt unitaries, real orthogonal U
+ *      with det -1, +-identity, permutations, diagonal +-1 matrices,
+ *      repeated eigenvalues, block-diagonal U, eigenvalues 1e-8 apart; at
+ *      most 3, 24, 120, 528 CZ at k = 2..5 with all pairs coupled; 0, 1, 2 CZ
+ *      for the local, CNOT and exp(i(a XX + b YY)) classes at k = 2;
+ *  (e) encoding then U compiled separately: the state equals U x/|x|, real
+ *      and complex K, k = 2..5;
  *  (c) placement: disjoint connected blocks; 78 pairs on a 156-qubit line,
  *      36 on the 12 x 6 Wukong grid, the maximum matching (64) on IBM fez.
  * Not for: the adapters command end to end (tests/adapters.t). */
@@ -33,12 +39,13 @@
 #include "tap.h"
 
 #define TOL 1e-12
+#define TOL_U 1e-11   /* ||U - circuit||_F of a compiled unitary, d <= 32 */
 
 /* Solves (I + K/2) U^T... plainly: U = (I - K/2) (I + K/2)^-1 by Gauss-Jordan
- * inversion of A = I + K/2 (d <= 16). */
+ * inversion of A = I + K/2 (d <= 32). */
 static void cayley_reference(int d, const double complex *k, double complex *u)
 {
-    double complex a[16][32];
+    double complex a[32][64];
     for (int i = 0; i < d; i++)
         for (int j = 0; j < 2 * d; j++) a[i][j] = j < d ? (i == j) + 0.5 * k[i * d + j] : (j - d == i);
     for (int c = 0; c < d; c++) {
@@ -196,30 +203,40 @@ static void check_routed(int k, uint64_t seed)
     free(ops);
 }
 
-/* A random unitary: Gram-Schmidt on a matrix of uniform complex entries. */
-static void random_unitary(rng_stream *r, int d, double complex *u)
+/* ---- (u) unitaries: random sets and adversarial cases ------------------------- */
+
+#define MAXD 32   /* d = 2^k for k <= 5, the adapters' largest block */
+
+/* A random unitary: Gram-Schmidt (twice, orthogonal to rounding) on uniform
+ * entries, complex or real (then a real orthogonal matrix). */
+static void gram_schmidt(rng_stream *r, int d, int real, double complex *u)
 {
     for (int j = 0; j < d; j++) {
-        double complex col[16];
-        for (int i = 0; i < d; i++) col[i] = (2 * rng_uniform(r) - 1) + I * (2 * rng_uniform(r) - 1);
-        for (int p = 0; p < j; p++) {
-            double complex dot = 0;
-            for (int i = 0; i < d; i++) dot += conj(u[i * d + p]) * col[i];
-            for (int i = 0; i < d; i++) col[i] -= dot * u[i * d + p];
-        }
+        double complex col[MAXD];
+        for (int i = 0; i < d; i++) col[i] = (2 * rng_uniform(r) - 1) + (real ? 0 : I * (2 * rng_uniform(r) - 1));
+        for (int pass = 0; pass < 2; pass++)
+            for (int p = 0; p < j; p++) {
+                double complex dot = 0;
+                for (int i = 0; i < d; i++) dot += conj(u[i * d + p]) * col[i];
+                for (int i = 0; i < d; i++) col[i] -= dot * u[i * d + p];
+            }
         double norm = 0;
         for (int i = 0; i < d; i++) norm += creal(col[i] * conj(col[i]));
         for (int i = 0; i < d; i++) u[i * d + j] = col[i] / sqrt(norm);
     }
 }
 
-static void random_cayley(rng_stream *r, int d, double scale, double complex *u)
+static void random_unitary(rng_stream *r, int d, double complex *u) { gram_schmidt(r, d, 0, u); }
+
+/* The Cayley transform of a random K, entries uniform in [-scale, scale]:
+ * real skew-symmetric (U real orthogonal, det 1) or complex skew-Hermitian. */
+static void random_cayley_of(rng_stream *r, int d, double scale, int complex_k, double complex *u)
 {
-    double complex kk[256];
+    double complex kk[MAXD * MAXD];
     for (int i = 0; i < d; i++) {
-        kk[i * d + i] = I * scale * (2 * rng_uniform(r) - 1);
+        kk[i * d + i] = complex_k ? I * scale * (2 * rng_uniform(r) - 1) : 0;
         for (int j = i + 1; j < d; j++) {
-            double complex z = scale * ((2 * rng_uniform(r) - 1) + I * (2 * rng_uniform(r) - 1));
+            double complex z = scale * ((2 * rng_uniform(r) - 1) + (complex_k ? I * (2 * rng_uniform(r) - 1) : 0));
             kk[i * d + j] = z;
             kk[j * d + i] = -conj(z);
         }
@@ -227,19 +244,219 @@ static void random_cayley(rng_stream *r, int d, double scale, double complex *u)
     cayley_reference(d, kk, u);
 }
 
-/* The matrix of compiled ops, column j = the ops run on |j>. */
+/* u = Q diag(lambda) Q^H. */
+static void with_eigenvalues(int d, const double complex *q, const double complex *lambda, double complex *u)
+{
+    for (int i = 0; i < d; i++)
+        for (int j = 0; j < d; j++) {
+            double complex s = 0;
+            for (int m = 0; m < d; m++) s += q[i * d + m] * lambda[m] * conj(q[j * d + m]);
+            u[i * d + j] = s;
+        }
+}
+
+/* u = Q R Q^T for a real orthogonal Q and R = diag of 2x2 rotations by
+ * angle[0..d/2-1]: real orthogonal with eigenvalues e^{+-i angle}. */
+static void with_rotations(int d, const double complex *q, const double *angle, double complex *u)
+{
+    double complex rq[MAXD * MAXD];   /* R Q^T */
+    for (int b = 0; b < d / 2; b++)
+        for (int j = 0; j < d; j++) {
+            double c = cos(angle[b]), s = sin(angle[b]);
+            rq[2 * b * d + j] = c * q[j * d + 2 * b] - s * q[j * d + 2 * b + 1];
+            rq[(2 * b + 1) * d + j] = s * q[j * d + 2 * b] + c * q[j * d + 2 * b + 1];
+        }
+    for (int i = 0; i < d; i++)
+        for (int j = 0; j < d; j++) {
+            double complex s = 0;
+            for (int m = 0; m < d; m++) s += q[i * d + m] * rq[m * d + j];
+            u[i * d + j] = s;
+        }
+}
+
+static void make_real_k(rng_stream *r, int d, int trial, double complex *u)
+{
+    random_cayley_of(r, d, trial % 4 ? 1.0 : 5.0, 0, u);
+}
+
+static void make_complex_k(rng_stream *r, int d, int trial, double complex *u)
+{
+    random_cayley_of(r, d, trial % 4 ? 1.0 : 5.0, 1, u);
+}
+
+static void make_haar(rng_stream *r, int d, int trial, double complex *u)
+{
+    (void)trial;
+    gram_schmidt(r, d, 0, u);
+}
+
+/* A real orthogonal U with det -1: a real Cayley transform with one column negated. */
+static void make_real_det_minus(rng_stream *r, int d, int trial, double complex *u)
+{
+    random_cayley_of(r, d, 1.0, 0, u);
+    for (int i = 0; i < d; i++) u[i * d + trial % d] = -u[i * d + trial % d];
+}
+
+static void make_identity(rng_stream *r, int d, int trial, double complex *u)
+{
+    (void)r;
+    for (int i = 0; i < d * d; i++) u[i] = i % (d + 1) == 0 ? (trial % 2 ? -1 : 1) : 0;
+}
+
+/* Cyclic shift, bit reversal, X on every qubit, the swap of the lowest and
+ * highest qubit, then random permutations. */
+static void make_permutation(rng_stream *r, int d, int trial, double complex *u)
+{
+    int perm[MAXD], k = __builtin_ctz((unsigned)d);
+    for (int j = 0; j < d; j++) {
+        int rev = 0;
+        for (int b = 0; b < k; b++) rev |= (j >> b & 1) << (k - 1 - b);
+        int lo = j & 1, hi = j >> (k - 1) & 1;
+        perm[j] = trial == 0 ? (j + 1) % d : trial == 1 ? rev : trial == 2 ? j ^ (d - 1)
+                : (j & ~1 & ~(1 << (k - 1))) | hi | lo << (k - 1);
+    }
+    if (trial > 3)
+        for (int j = d - 1; j > 0; j--) {   /* Fisher-Yates */
+            int m = (int)(rng_uniform(r) * (j + 1)), t = perm[j];
+            perm[j] = perm[m];
+            perm[m] = t;
+        }
+    for (int i = 0; i < d * d; i++) u[i] = 0;
+    for (int j = 0; j < d; j++) u[perm[j] * d + j] = 1;
+}
+
+/* Z on one qubit, -1 on |1...1> alone (det -1), then random signs. */
+static void make_signs(rng_stream *r, int d, int trial, double complex *u)
+{
+    int k = __builtin_ctz((unsigned)d);
+    for (int i = 0; i < d * d; i++) u[i] = 0;
+    for (int i = 0; i < d; i++) {
+        int minus = trial < k ? i >> trial & 1 : trial == k ? i == d - 1 : rng_uniform(r) < 0.5;
+        u[i * d + i] = minus ? -1 : 1;
+    }
+}
+
+/* Two eigenvalues, each d/2 times (complex Q); 1 d-1 times and -1 once;
+ * +-1 with a real Q (symmetric orthogonal, either determinant); one
+ * rotation angle d/2 times with a real Q. */
+static void make_repeated(rng_stream *r, int d, int trial, double complex *u)
+{
+    double complex q[MAXD * MAXD], lambda[MAXD];
+    double angle[MAXD / 2];
+    gram_schmidt(r, d, trial % 4 >= 2, q);
+    for (int i = 0; i < d; i++) {
+        if (trial % 4 == 0) lambda[i] = cexp(I * (i < d / 2 ? 0.7 : -1.9));
+        else if (trial % 4 == 1) lambda[i] = i == 0 ? -1 : 1;
+        else lambda[i] = rng_uniform(r) < 0.5 ? -1 : 1;
+    }
+    if (trial % 4 < 3) { with_eigenvalues(d, q, lambda, u); return; }
+    for (int b = 0; b < d / 2; b++) angle[b] = 0.9;
+    with_rotations(d, q, angle, u);
+}
+
+/* diag(U1, U2) selected by the top qubit; I x V (V on the lower qubits);
+ * W x I (W on the top qubit alone); real blocks selected by qubit 0. */
+static void make_block_diagonal(rng_stream *r, int d, int trial, double complex *u)
+{
+    int h = d / 2;
+    double complex a[MAXD * MAXD / 4], b[MAXD * MAXD / 4], w[4];
+    if (trial % 4 == 3) { random_cayley_of(r, h, 1.0, 0, a); random_cayley_of(r, h, 1.0, 0, b); }
+    else { gram_schmidt(r, h, 0, a); gram_schmidt(r, h, 0, b); }
+    gram_schmidt(r, 2, 0, w);
+    for (int i = 0; i < d; i++)
+        for (int j = 0; j < d; j++) {
+            int hi = i / h == j / h, lo = i % 2 == j % 2;
+            double complex v = 0;
+            if (trial % 4 == 0 && hi) v = (i < h ? a : b)[(i % h) * h + j % h];
+            else if (trial % 4 == 1 && hi) v = a[(i % h) * h + j % h];
+            else if (trial % 4 == 2 && i % h == j % h) v = w[(i / h) * 2 + j / h];
+            else if (trial % 4 == 3 && lo) v = (i % 2 ? b : a)[(i / 2) * h + j / 2];
+            u[i * d + j] = v;
+        }
+}
+
+/* Eigenvalues in pairs 1e-8 apart (complex Q); real rotations in pairs of
+ * angles 1e-8 apart; real rotations by 1e-8 and pi - 1e-8 (eigenvalues
+ * within 1e-8 of +-1); the Cayley transform of a K of size 1e-8 (U within
+ * 1e-8 of the identity), real or complex. */
+static void make_near_degenerate(rng_stream *r, int d, int trial, double complex *u)
+{
+    double complex q[MAXD * MAXD], lambda[MAXD];
+    double angle[MAXD / 2];
+    if (trial % 4 == 3) { random_cayley_of(r, d, 1e-8, trial % 8 == 7, u); return; }
+    gram_schmidt(r, d, trial % 4 != 0, q);
+    double base = 2 * M_PI * rng_uniform(r);
+    for (int i = 0; i < d; i++) {
+        if (i % 2 == 0) base = 2 * M_PI * rng_uniform(r);
+        lambda[i] = cexp(I * (base + (i % 2) * 1e-8));
+    }
+    if (trial % 4 == 0) { with_eigenvalues(d, q, lambda, u); return; }
+    for (int b = 0; b < d / 2; b++) {
+        if (b % 2 == 0) base = M_PI * rng_uniform(r);
+        angle[b] = trial % 4 == 1 ? base + (b % 2) * 1e-8 : b % 2 ? M_PI - 1e-8 : 1e-8;
+    }
+    with_rotations(d, q, angle, u);
+}
+
+typedef struct {
+    const char *name;
+    void (*make)(rng_stream *r, int d, int trial, double complex *u);
+    int trials;   /* at k = 2..4; a third at k = 5 */
+    int random;   /* a set of random U (CZ counts checked at their bound) */
+} unitary_set;
+
+static const unitary_set UNITARY_SETS[] = {
+    {"real K (U real orthogonal)", make_real_k, 300, 1},
+    {"complex K", make_complex_k, 300, 1},
+    {"Gram-Schmidt random unitaries", make_haar, 100, 1},
+    {"real orthogonal with det -1", make_real_det_minus, 100, 1},
+    {"U = identity and -identity", make_identity, 2, 0},
+    {"permutation matrices", make_permutation, 24, 0},
+    {"diagonal +-1 matrices", make_signs, 24, 0},
+    {"repeated eigenvalues", make_repeated, 24, 0},
+    {"block-diagonal U", make_block_diagonal, 24, 0},
+    {"near-degenerate eigenvalues (1e-8 apart)", make_near_degenerate, 32, 0},
+};
+
+/* The matrix C of compiled ops, multiplied out here: each op's matrix from
+ * the state-vector reference (its own U3 and CZ), applied to the rows of C
+ * its qubits index (qubit q = bit q of the row). */
 static void ops_matrix(int k, const native_op *ops, int nops, double complex *m)
 {
     int d = 1 << k;
-    for (int j = 0; j < d; j++) {
-        sv_state s;
-        sv_init(&s, k);
-        s.amp[0] = 0;
-        s.amp[j] = 1;
-        run_ops(k, ops, nops, &s);
-        for (int i = 0; i < d; i++) m[i * d + j] = s.amp[i];
-        sv_free(&s);
+    for (int i = 0; i < d * d; i++) m[i] = i % (d + 1) == 0;
+    for (int n = 0; n < nops; n++) {
+        double complex g[16];
+        double p[3] = {ops[n].theta, ops[n].phi, ops[n].lambda};
+        sv_gate_matrix(ops[n].cz ? GATE_CZ : GATE_U3, p, g);
+        int q0 = ops[n].q0, q1 = ops[n].q1;
+        for (int i = 0; i < d; i++) {
+            if (ops[n].cz) {   /* diagonal: g[5 * (2 b0 + b1)], the first listed qubit the high bit */
+                double complex f = g[5 * (2 * (i >> q0 & 1) + (i >> q1 & 1))];
+                for (int j = 0; j < d; j++) m[i * d + j] *= f;
+                continue;
+            }
+            if (i >> q0 & 1) continue;
+            double complex *r0 = m + (size_t)i * d, *r1 = m + (size_t)(i | 1 << q0) * d;
+            for (int j = 0; j < d; j++) {
+                double complex a = r0[j], b = r1[j];
+                r0[j] = g[0] * a + g[1] * b;
+                r1[j] = g[2] * a + g[3] * b;
+            }
+        }
     }
+}
+
+/* min over alpha of ||u - e^{i alpha} m||_F: blocks_compile is exact up to a
+ * global phase (its U3 gates drop theirs). */
+static double unitary_distance(int d, const double complex *m, const double complex *u)
+{
+    double complex overlap = 0;
+    for (int i = 0; i < d * d; i++) overlap += conj(m[i]) * u[i];
+    double complex phase = cabs(overlap) > 0 ? overlap / cabs(overlap) : 1;
+    double sum = 0;
+    for (int i = 0; i < d * d; i++) sum += creal((u[i] - phase * m[i]) * conj(u[i] - phase * m[i]));
+    return sqrt(sum);
 }
 
 /* Compiles u alone; returns its distance from the compiled circuit up to a
@@ -249,7 +466,7 @@ static double unitary_error(int k, const double complex *u, const unsigned char 
     int d = 1 << k;
     native_op *ops = malloc((size_t)blocks_max_ops(k) * sizeof *ops);
     int nops = blocks_compile(k, NULL, u, adj, ops);
-    double complex m[256];
+    double complex *m = malloc((size_t)d * d * sizeof *m);
     *cz = 0;
     *coupled = nops >= 0;
     for (int i = 0; i < nops; i++)
@@ -257,36 +474,38 @@ static double unitary_error(int k, const double complex *u, const unsigned char 
     double dist = INFINITY;
     if (nops >= 0) {
         ops_matrix(k, ops, nops, m);
-        dist = phase_distance(d * d, m, u);
+        dist = unitary_distance(d, m, u);
     }
     free(ops);
+    free(m);
     return dist;
 }
 
-static void check_unitaries(int k, int path, uint64_t seed)
+/* Every U of a set at k qubits, compiled with all pairs coupled (even
+ * trials) and on a path (odd trials, k >= 3), against the reference. */
+static void check_unitary_set(int k, const unitary_set *set, uint64_t seed)
 {
     rng_stream r;
     rng_init(&r, seed, 7);
-    int d = 1 << k, trials = k <= 3 ? 40 : 10;
+    int d = 1 << k, trials = k == 5 && set->trials > 2 ? set->trials / 3 : set->trials;
+    const int cz_bound[6] = {0, 0, 3, 24, 120, 528};
     unsigned char adj[64] = {0};
     for (int i = 0; i + 1 < k; i++) adj[i * k + i + 1] = adj[(i + 1) * k + i] = 1;
     double worst = 0;
     int most_cz = 0, coupled_only = 1;
     for (int trial = 0; trial < trials; trial++) {
-        double complex u[256];
-        if (trial % 2) random_unitary(&r, d, u);
-        else random_cayley(&r, d, trial % 4 ? 1.0 : 5.0, u);
-        int cz, coupled;
+        double complex u[MAXD * MAXD];
+        set->make(&r, d, trial, u);
+        int path = k >= 3 && trial % 2, cz, coupled;
         worst = fmax(worst, unitary_error(k, u, path ? adj : NULL, &cz, &coupled));
-        most_cz = cz > most_cz ? cz : most_cz;
+        if (!path) most_cz = cz > most_cz ? cz : most_cz;
         coupled_only &= coupled;
     }
-    const char *where = path ? "on a path" : "all pairs coupled";
-    ok(worst < TOL, "k=%d %s: the compiled unitary equals U up to a phase (%d random U; %.2g)", k, where, trials, worst);
-    if (path) ok(coupled_only, "k=%d on a path: every CZ of the compiled unitaries joins coupled qubits", k);
-    if (k == 2) ok(most_cz <= 3, "k=2: at most 3 CZ for any U (most used %d)", most_cz);
-    if (k == 3 && !path) ok(most_cz <= 24, "k=3: at most 24 CZ (most used %d)", most_cz);
-    if (k == 4 && !path) ok(most_cz <= 120, "k=4: at most 120 CZ (most used %d)", most_cz);
+    ok(worst < TOL_U, "k=%d, %d %s: the compiled circuit multiplied out equals U up to a global phase "
+       "(worst ||U - e^ia C||_F %.2g)", k, trials, set->name, worst);
+    if (k >= 3) ok(coupled_only, "k=%d, %s: on a path every CZ joins coupled qubits", k, set->name);
+    if (set->random) ok(most_cz <= cz_bound[k], "k=%d, %s: at most %d CZ (most used %d)", k, set->name, cz_bound[k],
+                        most_cz);
 }
 
 /* Two-qubit classes that need fewer than 3 CZ. */
@@ -385,17 +604,18 @@ static void check_interactions(void)
 }
 
 /* (e) the encoding of x and U compiled one after the other (as a device runs
- * a fixed adapter circuit after each input's encoding). */
-static void check_separate(int k, uint64_t seed)
+ * a fixed adapter circuit after each input's encoding, "compile": "separate"),
+ * U the Cayley transform of a real or complex K. */
+static void check_separate(int k, int complex_k, uint64_t seed)
 {
     rng_stream r;
     rng_init(&r, seed, 9);
-    int d = 1 << k;
+    int d = 1 << k, trials = k <= 3 ? 100 : 40;
     double worst = 0;
     native_op *ops = malloc((size_t)blocks_max_ops(k) * sizeof *ops);
-    for (int trial = 0; trial < 20; trial++) {
-        double complex u[256], x[16], want[16];
-        random_cayley(&r, d, 1.0, u);
+    for (int trial = 0; trial < trials; trial++) {
+        double complex u[MAXD * MAXD], x[MAXD], want[MAXD];
+        random_cayley_of(&r, d, 1.0, complex_k, u);
         double norm = 0;
         for (int i = 0; i < d; i++) { x[i] = 2 * rng_uniform(&r) - 1; norm += creal(x[i] * x[i]); }
         for (int i = 0; i < d; i++) x[i] /= sqrt(norm);
@@ -407,10 +627,11 @@ static void check_separate(int k, uint64_t seed)
         sv_state s;
         sv_init(&s, k);
         run_ops(k, ops, nops, &s);
-        worst = fmax(worst, phase_distance(d, s.amp, want));
+        worst = fmax(worst, nops < 0 ? INFINITY : phase_distance(d, s.amp, want));
         sv_free(&s);
     }
-    ok(worst < TOL, "k=%d: encoding then U, compiled separately, gives U x/|x| (20 random K, x; %.2g)", k, worst);
+    ok(worst < TOL_U, "k=%d %s K: encoding then U, compiled separately, gives U x/|x| (%d random K, x; %.2g)", k,
+       complex_k ? "complex" : "real", trials, worst);
     free(ops);
 }
 
@@ -459,14 +680,15 @@ int main(void)
     }
     check_routed(3, 31);
     check_routed(4, 32);
-    for (int k = 2; k <= 4; k++) {
-        check_unitaries(k, 0, 40 + k);
-        if (k >= 3) check_unitaries(k, 1, 50 + k);
-    }
+    for (int k = 2; k <= 5; k++)
+        for (size_t set = 0; set < sizeof UNITARY_SETS / sizeof UNITARY_SETS[0]; set++)
+            check_unitary_set(k, &UNITARY_SETS[set], 100 * k + set);
     check_special_two_qubit();
     check_interactions();
-    check_separate(2, 61);
-    check_separate(3, 62);
+    for (int k = 2; k <= 5; k++) {
+        check_separate(k, 0, 60 + k);
+        check_separate(k, 1, 70 + k);
+    }
     device_graph g;
     device_line(156, &g);
     check_place("156-qubit line", &g, 2, 78);
