@@ -150,7 +150,7 @@ refuse('a truncated file', qr/truncated/, @args, '--resume', "$dir/bad");
 my $v2 = $bytes;
 substr($v2, 8, 4) = pack('V', 99);
 write_file("$dir/bad/checkpoint.tnck", $v2);
-refuse('another version', qr/checkpoint format version 99; this tnemu reads version 1/, @args, '--resume', "$dir/bad");
+refuse('another version', qr/checkpoint format version 99; this tnemu reads version 2/, @args, '--resume', "$dir/bad");
 write_file("$dir/bad/checkpoint.tnck", "hello");
 refuse('not a checkpoint', qr/not a tnemu checkpoint/, @args, '--resume', "$dir/bad");
 refuse('no checkpoint', qr/option --resume: cannot read .*nowhere\/checkpoint.tnck/, @args, '--resume', "$dir/nowhere");
