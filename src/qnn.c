@@ -302,7 +302,7 @@ static int spec_read(const char *path, const char *mode, qnn_spec *s)
     json_t *noise = json_object_get(root, "noise");
     if (status == TN_OK && noise && !json_is_null(noise) && !json_is_false(noise)) {
         if (!json_is_string(noise)) status = spec_fail(s, "\"noise\" is a calibration file name, or null/false");
-        else if (!(s->noise_path = strdup(json_string_value(noise)))) status = TN_ERR_MEMORY;
+        else if (!(s->noise_path = spec_resolve(s->path, json_string_value(noise)))) status = TN_ERR_MEMORY;
     }
     if (status == TN_OK && json_object_get(root, "noise_scale"))
         status = number_in(s, json_object_get(root, "noise_scale"), "noise_scale", 0, 1000, &s->noise_scale);
