@@ -265,6 +265,12 @@ static double group_total(const mps *m, double v, char op)
 int mps_local_max_bond(const mps *m) { return local_max_bond(m); }
 double mps_local_fidelity(const mps *m) { return m->fidelity; }
 
+int mps_local_bond(const mps *m, int b)
+{
+    if (b < 0 || b + 1 >= m->n) return 0;
+    return m->site[b] || m->site[b + 1] ? m->chi[b + 1] : 0;
+}
+
 double mps_discarded_weight(const mps *m) { return group_total(m, m->discarded, '+'); }
 double mps_fidelity_estimate(const mps *m) { return group_total(m, m->fidelity, '*'); }
 size_t mps_decompositions(const mps *m) { return (size_t)group_total(m, (double)m->decompositions, '+'); }
