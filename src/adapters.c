@@ -50,10 +50,11 @@ static const char *adapters_usage =
     "                     and 0, 0.5, 1, 2): DIR/sweep.csv, DIR/sweep.png and each point's result\n"
     "  --shots N          override the spec's shots (1..1000000000)\n"
     "  --noise-scale L    override the spec's noise scale (0..1000)\n"
-    "  -o FILE            write the result JSON to FILE (default: stdout)\n"
+    "  -o, --output FILE  write the result JSON to FILE (default: stdout)\n"
     "  -q, --quiet        no summary on stderr\n"
     "\n"
-    "The spec format is in docs/adapters.md; examples in examples/adapters/.\n";
+    "The spec format is in docs/adapters.md; examples in examples/adapters/. File names in a\n"
+    "spec are relative to the spec's folder.\n";
 
 typedef struct {
     /* from the spec */

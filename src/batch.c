@@ -42,11 +42,12 @@ static const char *batch_usage =
     "\n"
     "  --groups G         MPI groups the tasks are farmed over (1..ranks; default: one per rank,\n"
     "                     at most one per task)\n"
-    "  -o FILE            write the results, one JSON line per task in task order (default: stdout)\n"
+    "  -o, --output FILE  write the results, one JSON line per task in task order (default: stdout)\n"
     "  -q, --quiet        no summary on stderr\n"
     "\n"
     "Manifest: {\"seed\": S, \"defaults\": [run options], \"tasks\": [{\"circuit\": FILE | \"qasm\": TEXT |\n"
-    "\"originir\": TEXT, \"name\": NAME, \"args\": [run options]}, ...]} (docs/batch.md).\n";
+    "\"originir\": TEXT, \"name\": NAME, \"args\": [run options]}, ...]} (docs/batch.md). Files named\n"
+    "in it (circuits, --noise, --order) are relative to the manifest's folder.\n";
 
 typedef struct {
     char *path, *dir;

@@ -37,10 +37,11 @@ static const char *qnn_usage =
     "\n"
     "  --groups G         MPI groups the circuits are farmed over (1..ranks; default: ranks)\n"
     "  --mode M           expectation or gradient (overrides the spec)\n"
-    "  -o FILE            write the result JSON to FILE (default: stdout)\n"
+    "  -o, --output FILE  write the result JSON to FILE (default: stdout)\n"
     "  -q, --quiet        no summary on stderr\n"
     "\n"
-    "The spec format is in docs/qnn.md; examples in examples/qnn/.\n";
+    "The spec format is in docs/qnn.md; examples in examples/qnn/. File names in a spec are\n"
+    "relative to the spec's folder.\n";
 
 typedef struct {
     char *path;
