@@ -1,7 +1,7 @@
 # Makefile - builds bin/tnemu, the test programs, and runs the TAP suite.
 #   make            build bin/tnemu
 #   make deps       install the Debian packages tnemu needs (as root)
-#   make demo       deps + build + a 156-qubit demo on 2 MPI ranks
+#   make demo       deps + build + a 156-qubit demo on 2 MPI ranks (results kept in demo/)
 #   make check      build and run every TAP test with prove
 #   make check SANITIZE=1   the same under AddressSanitizer + UBSan
 #   make bench      benchmarks (scripts/bench.sh)
