@@ -1,7 +1,7 @@
 # Makefile - builds bin/tnemu, the test programs, and runs the TAP suite.
 #   make            build bin/tnemu
 #   make deps       install the Debian packages tnemu needs (as root)
-#   make demo       deps + build + a 156-qubit demo on 2 MPI ranks
+#   make demo       deps + build + a 156-qubit demo on 2 MPI ranks (results kept in demo/)
 #   make check      build and run every TAP test with prove
 #   make check SANITIZE=1   the same under AddressSanitizer + UBSan
 #   make bench      benchmarks (scripts/bench.sh)
@@ -110,12 +110,17 @@ fuzz: $(FUZZ_BIN)
 bench: all $(BUILD)/bench-eigh $(BUILD)/bench-gate
 	sh scripts/bench.sh
 
-install: bin/tnemu
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 bin/tnemu $(DESTDIR)$(PREFIX)/bin/tnemu
+# The scripts the binary runs (src/report.c finds them in PREFIX/share/tnemu
+# beside PREFIX/bin); tests/install.t checks every one the sources name is here.
+HELPER_SCRIPTS := scripts/compare-plot.py scripts/sweep-plot.py
+# the binary to install (tests/install.t installs the build under test)
+INSTALL_BIN ?= bin/tnemu
+
+install: $(INSTALL_BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/tnemu
+	install -m 755 $(INSTALL_BIN) $(DESTDIR)$(PREFIX)/bin/tnemu
 	install -m 644 docs/tnemu.1 $(DESTDIR)$(PREFIX)/share/man/man1/tnemu.1
-	install -d $(DESTDIR)$(PREFIX)/share/tnemu
-	install -m 755 scripts/compare-plot.py $(DESTDIR)$(PREFIX)/share/tnemu/compare-plot.py
+	install -m 755 $(HELPER_SCRIPTS) $(DESTDIR)$(PREFIX)/share/tnemu/
 
 clean:
 	rm -rf build build-san bin

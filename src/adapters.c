@@ -50,10 +50,11 @@ static const char *adapters_usage =
     "                     and 0, 0.5, 1, 2): DIR/sweep.csv, DIR/sweep.png and each point's result\n"
     "  --shots N          override the spec's shots (1..1000000000)\n"
     "  --noise-scale L    override the spec's noise scale (0..1000)\n"
-    "  -o FILE            write the result JSON to FILE (default: stdout)\n"
+    "  -o, --output FILE  write the result JSON to FILE (default: stdout)\n"
     "  -q, --quiet        no summary on stderr\n"
     "\n"
-    "The spec format is in docs/adapters.md; examples in examples/adapters/.\n";
+    "The spec format is in docs/adapters.md; examples in examples/adapters/. File names in a\n"
+    "spec are relative to the spec's folder.\n";
 
 typedef struct {
     /* from the spec */
@@ -261,7 +262,10 @@ static int read_inputs(adapter_spec *s, json_t *in)
     if (json_is_object(in) && json_object_get(in, "file")) {   /* {"file": "activations.txt"} */
         const char *file = json_string_value(json_object_get(in, "file"));
         if (!file) return spec_fail(s, "\"inputs.file\" is a file name");
-        return read_inputs_file(s, file);
+        char *resolved = spec_resolve(s->path, file);   /* relative to the spec's folder */
+        int status = resolved ? read_inputs_file(s, resolved) : TN_ERR_MEMORY;
+        free(resolved);
+        return status;
     }
     if (json_is_object(in)) {   /* {"random": SEED, "count": N, "pieces": P} */
         double seed, count, pieces;
@@ -373,7 +377,7 @@ static int spec_read(const char *path, int k_override, double scale_override, ad
     json_t *noise = json_object_get(root, "noise");
     if (status == TN_OK && noise && !json_is_null(noise) && !json_is_false(noise)) {
         if (!json_is_string(noise)) status = spec_fail(s, "\"noise\" is a calibration file name, or null/false");
-        else if (!(s->noise_path = strdup(json_string_value(noise)))) status = TN_ERR_MEMORY;
+        else if (!(s->noise_path = spec_resolve(s->path, json_string_value(noise)))) status = TN_ERR_MEMORY;
     }
     if (status == TN_OK && json_object_get(root, "noise_scale"))
         status = get_number(s, json_object_get(root, "noise_scale"), "noise_scale", 0, 1000, &s->noise_scale);

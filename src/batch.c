@@ -9,8 +9,9 @@
  *              {"originir": "QINIT 2\n..."}]}
  * A task's options are exactly `tnemu run`'s (same parser, same checks),
  * after the defaults; its seed is seed + task index unless it sets one, so a
- * task's result does not depend on which group ran it. Circuit files are
- * relative to the manifest's folder.
+ * task's result does not depend on which group ran it. Circuit files, and
+ * the files a task's --noise and --order name, are relative to the
+ * manifest's folder.
  * Farming: the leader of each group takes the next task index from a counter
  * on world rank 0 (MPI_Fetch_and_op) and tells its group; results are
  * gathered on world rank 0 at the end and written in task order. A task
@@ -34,17 +35,19 @@
 #include "qasm.h"
 #include "result.h"
 #include "run.h"
+#include "spec.h"
 
 static const char *batch_usage =
     "usage: tnemu batch MANIFEST.json [OPTIONS]\n"
     "\n"
     "  --groups G         MPI groups the tasks are farmed over (1..ranks; default: one per rank,\n"
     "                     at most one per task)\n"
-    "  -o FILE            write the results, one JSON line per task in task order (default: stdout)\n"
+    "  -o, --output FILE  write the results, one JSON line per task in task order (default: stdout)\n"
     "  -q, --quiet        no summary on stderr\n"
     "\n"
     "Manifest: {\"seed\": S, \"defaults\": [run options], \"tasks\": [{\"circuit\": FILE | \"qasm\": TEXT |\n"
-    "\"originir\": TEXT, \"name\": NAME, \"args\": [run options]}, ...]} (docs/batch.md).\n";
+    "\"originir\": TEXT, \"name\": NAME, \"args\": [run options]}, ...]} (docs/batch.md). Files named\n"
+    "in it (circuits, --noise, --order) are relative to the manifest's folder.\n";
 
 typedef struct {
     char *path, *dir;
@@ -163,6 +166,18 @@ static int task_circuit(const manifest *m, long t, tn_group *g, const char *form
     return qasm ? qasm_parse_string(text, strlen(text), name, c) : originir_parse_string(text, strlen(text), name, c);
 }
 
+/* The files a task's options name (--noise FILE, --order FILE) are relative
+ * to the manifest's folder, like its circuit file; *noise and *order keep
+ * the resolved paths (free them). */
+static int task_files(const manifest *m, run_request *rq, char **noise, char **order)
+{
+    if (rq->noise_path && !(rq->noise_path = *noise = spec_resolve(m->path, rq->noise_path))) return TN_ERR_MEMORY;
+    if (rq->run.order && strcmp(rq->run.order, "identity") && strcmp(rq->run.order, "auto") &&
+        !(rq->run.order = *order = spec_resolve(m->path, rq->run.order)))
+        return TN_ERR_MEMORY;
+    return TN_OK;
+}
+
 /* Runs task t on this group (collective over g->comm). The leader returns
  * the task's JSON line in *line (a result, or an error entry). Returns a
  * status only for failures that are not the task's input. */
@@ -185,6 +200,8 @@ static int run_task(const manifest *m, long t, tn_group *g, char **line)
     rq.run.progress_every = 0;   /* tasks are short and many: the batch reports, not each task */
     if (status == TN_OK && (rq.output || rq.groups || rq.help))
         status = tn_fail(TN_ERR_USAGE, "options -o, --groups and --help belong to tnemu batch, not to a task");
+    char *noise_file = NULL, *order_file = NULL;
+    if (status == TN_OK) status = task_files(m, &rq, &noise_file, &order_file);
     if (status == TN_OK) status = task_circuit(m, t, g, rq.format, name, sizeof name, &c);
     if (status == TN_OK && rq.noise_path) status = noise_load(rq.noise_path, rq.noise_format, rq.noise_scale, &noise);
     status = group_agree(g->comm, status);   /* files read per rank: agree first */
@@ -219,6 +236,8 @@ static int run_task(const manifest *m, long t, tn_group *g, char **line)
     noise_destroy(&noise);
     circ_destroy(&c);
     free(rq.list_storage);
+    free(noise_file);
+    free(order_file);
     free(argv);
     return fatal ? status : TN_OK;
 }

@@ -45,7 +45,7 @@ static const char *compare_usage =
     "  --bootstrap B      bootstrap replicates for intervals and the test (0..100000; default 1000)\n"
     "  --seed S           seed of the bootstrap (0..18446744073709551615; default 1)\n"
     "  --report DIR       write DIR/metrics.json and PNG plots (needs /usr/bin/python3 with matplotlib)\n"
-    "  -o FILE            write the metrics JSON to FILE (default: stdout)\n"
+    "  -o, --output FILE  write the metrics JSON to FILE (default: stdout)\n"
     "  -q, --quiet        no summary on stderr\n"
     "\n"
     "Keys are classical bits c[n-1]..c[0]. Hellinger fidelity is Qiskit's (1 - h^2)^2 = (sum\n"

@@ -266,6 +266,12 @@ static double group_total(const mps *m, double v, char op)
 int mps_local_max_bond(const mps *m) { return local_max_bond(m); }
 double mps_local_fidelity(const mps *m) { return exp(tn_exact_value(m->log_fidelity)); }
 
+int mps_local_bond(const mps *m, int b)
+{
+    if (b < 0 || b + 1 >= m->n) return 0;
+    return m->site[b] || m->site[b + 1] ? m->chi[b + 1] : 0;
+}
+
 /* The exact totals (discarded weight, log-fidelity) over the group. */
 static void group_exact_totals(const mps *m, tn_exact *t)
 {

@@ -188,6 +188,10 @@ int mps_max_bond(const mps *m);
 int mps_local_max_bond(const mps *m);
 double mps_local_fidelity(const mps *m);
 
+/* This rank's view of bond b (between sites b and b+1), without
+ * communication: its dimension if this rank holds site b or b+1, else 0. */
+int mps_local_bond(const mps *m, int b);
+
 /* Bytes held by the site tensors on this rank now (local). */
 size_t mps_bytes(const mps *m);
 

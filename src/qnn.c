@@ -37,10 +37,11 @@ static const char *qnn_usage =
     "\n"
     "  --groups G         MPI groups the circuits are farmed over (1..ranks; default: ranks)\n"
     "  --mode M           expectation or gradient (overrides the spec)\n"
-    "  -o FILE            write the result JSON to FILE (default: stdout)\n"
+    "  -o, --output FILE  write the result JSON to FILE (default: stdout)\n"
     "  -q, --quiet        no summary on stderr\n"
     "\n"
-    "The spec format is in docs/qnn.md; examples in examples/qnn/.\n";
+    "The spec format is in docs/qnn.md; examples in examples/qnn/. File names in a spec are\n"
+    "relative to the spec's folder.\n";
 
 typedef struct {
     char *path;
@@ -302,7 +303,7 @@ static int spec_read(const char *path, const char *mode, qnn_spec *s)
     json_t *noise = json_object_get(root, "noise");
     if (status == TN_OK && noise && !json_is_null(noise) && !json_is_false(noise)) {
         if (!json_is_string(noise)) status = spec_fail(s, "\"noise\" is a calibration file name, or null/false");
-        else if (!(s->noise_path = strdup(json_string_value(noise)))) status = TN_ERR_MEMORY;
+        else if (!(s->noise_path = spec_resolve(s->path, json_string_value(noise)))) status = TN_ERR_MEMORY;
     }
     if (status == TN_OK && json_object_get(root, "noise_scale"))
         status = number_in(s, json_object_get(root, "noise_scale"), "noise_scale", 0, 1000, &s->noise_scale);

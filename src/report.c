@@ -20,7 +20,10 @@ int report_find_script(const char *name, char *out, size_t size)
     exe[len] = '\0';
     char *slash = strrchr(exe, '/');
     if (slash) *slash = '\0';
-    const char *tries[] = {"%s/../scripts/%s", "%s/../../scripts/%s", "%s/../share/tnemu/%s"};
+    /* installed: PREFIX/bin/tnemu -> PREFIX/share/tnemu (make install), first, so
+     * that no stray PREFIX/scripts is taken; a checkout: bin/ or build/ -> scripts/,
+     * build/tests/ -> scripts/ */
+    const char *tries[] = {"%s/../share/tnemu/%s", "%s/../scripts/%s", "%s/../../scripts/%s"};
     for (size_t i = 0; i < sizeof tries / sizeof *tries; i++) {
         snprintf(out, size, tries[i], exe, name);
         if (access(out, R_OK) == 0) return 1;
@@ -32,7 +35,9 @@ int report_run_script(const char *name, const char *what, const char *arg1, cons
 {
     char script[4096];
     if (!report_find_script(name, script, sizeof script))
-        return tn_fail(TN_ERR_IO, "%s: scripts/%s not found (set TNEMU_SCRIPTS)", what, name);
+        return tn_fail(TN_ERR_IO, "%s: helper script %s not found in $TNEMU_SCRIPTS, nor in share/tnemu/ or "
+                       "scripts/ beside the executable's folder (make install puts it in PREFIX/share/tnemu)",
+                       what, name);
     const char *python = getenv("TNEMU_PYTHON") ? getenv("TNEMU_PYTHON") : "/usr/bin/python3";
     fflush(NULL);
     pid_t pid = fork();

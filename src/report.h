@@ -6,8 +6,9 @@
 
 #include <stddef.h>
 
-/* The path of scripts/NAME: $TNEMU_SCRIPTS/NAME, else scripts/ or
- * share/tnemu/ beside the executable's folder. Returns 1 if found. */
+/* The path of helper script NAME: $TNEMU_SCRIPTS/NAME, else, beside the
+ * folder of the executable (/proc/self/exe), ../share/tnemu/NAME (installed)
+ * or ../scripts/NAME (a checkout). Returns 1 if found. */
 int report_find_script(const char *name, char *out, size_t size);
 
 /* Runs $TNEMU_PYTHON (default /usr/bin/python3) on scripts/NAME with two

@@ -203,20 +203,22 @@ static int apply_gates(const circuit *c, size_t from, size_t to, mps *m, const r
     size_t i, done = 0;
     int status = TN_OK, rank = opt->grp ? opt->grp->world_rank : 0;
     progress pr;
-    progress_start(&pr, rank, opt->progress_every, (long)(to - from), "gates");
+    progress_start_gates(&pr, rank, opt->progress_every, c, from, to, opt->trunc.max_chi,
+                         from == 0 && to == c->nops ? "gates" : "prefix gates");
     while (status == TN_OK && schedule_next(sch, m, &i)) {
         const circ_op *op = &c->ops[i];
         if (schedule_new_layer(sch)) {
             status = flush_layer(m, layer, &nlayer);
             mps_layer_begins(m);
         }
+        progress_gate(&pr, m, i);   /* its work at the bonds now (a layer's gates: when gathered) */
         if (status == TN_OK && schedule_by_layers(sch) && mps_layer_threads(m) > 1 && joins_layer(op, m)) {
             layer[nlayer++] = op;
         } else if (status == TN_OK) {
             if (op->nqubits > 1 || !schedule_by_layers(sch)) status = flush_layer(m, layer, &nlayer);
             if (status == TN_OK) status = mps_apply_op(m, op);   /* a one-qubit gate of the layer: its own qubit */
         }
-        progress_update(&pr, (long)done + 1, mps_local_max_bond(m), mps_local_fidelity(m));
+        progress_gate_done(&pr, m);
         if ((++done & 63) == 0) note_state(m, res);
         if (status == TN_OK && done == (to - from) / 2 && tn_inject("gate", rank))
             status = tn_fail(TN_ERR_NUMERIC, "numerical failure injected on rank %d halfway through the gates "
@@ -224,7 +226,7 @@ static int apply_gates(const circuit *c, size_t from, size_t to, mps *m, const r
     }
     if (status == TN_OK) status = flush_layer(m, layer, &nlayer);
     free(layer);
-    progress_end(&pr);
+    progress_end(&pr, m);
     schedule_destroy(&sch);
     note_state(m, res);
     return status;
@@ -321,12 +323,14 @@ static int apply_gates_checkpointed(const circuit *c, mps *m, const run_options 
     size_t start = ndone;
     MPI_Comm_rank(run_world(opt), &rank);
     progress pr;
-    progress_start(&pr, rank, opt->progress_every, (long)c->nops, "gates");
+    progress_start_gates(&pr, rank, opt->progress_every, c, 0, c->nops, opt->trunc.max_chi, "gates");
+    if (status == TN_OK) progress_gates_resumed(&pr, m, done, ndone);
     while (!any_failed && status == TN_OK && schedule_next(sch, m, &i)) {
         if (schedule_new_layer(sch)) mps_layer_begins(m);
+        progress_gate(&pr, m, i);
         status = mps_apply_op(m, &c->ops[i]);
         done[ndone++] = i;
-        progress_update(&pr, (long)ndone, mps_local_max_bond(m), mps_local_fidelity(m));
+        progress_gate_done(&pr, m);
         if ((ndone & 63) == 0) note_state(m, res);
         if (ndone - start == (c->nops - start) / 2) inject_signal(opt);   /* halfway through this process's part */
         if (ndone % CHECKPOINT_STRIDE != 0 && status == TN_OK) continue;
@@ -340,7 +344,7 @@ static int apply_gates_checkpointed(const circuit *c, mps *m, const run_options 
         }
         if (any_failed && status == TN_OK) status = tn_fail(TN_ERR_INTERNAL, "stopped: another rank failed");
     }
-    progress_end(&pr);
+    progress_end(&pr, m);
     schedule_destroy(&sch);
     json_decref(id);
     free(done);
@@ -637,7 +641,7 @@ static int run_noisy(const circuit *c, mps *initial, noisy_plan *plan, const run
         if (any_failed && status == TN_OK) status = tn_fail(TN_ERR_INTERNAL, "stopped: another rank failed");
         if (status != TN_OK) break;
     }
-    progress_end(&pr);
+    progress_end(&pr, NULL);
     json_decref(id);
     if (!res->leader && res->records) memset(res->records, 0, (size_t)res->shots * width);
     if (status == TN_OK && res->probs) noisy_readout_probs(plan, res->probs, width, src);

@@ -1,8 +1,9 @@
-/* spec.c - bounded numbers and devices of the adapters and QNN specs (spec.h). */
+/* spec.c - bounded numbers, devices and file names of the adapters and QNN specs (spec.h). */
 #include "spec.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
@@ -13,6 +14,17 @@ int spec_number(const char *path, json_t *v, const char *name, double lo, double
         return tn_fail(TN_ERR_INPUT, "%s: \"%s\" must be a number in [%g, %g]", path, name, lo, hi);
     *out = json_number_value(v);
     return TN_OK;
+}
+
+char *spec_resolve(const char *spec_path, const char *name)
+{
+    const char *slash = strrchr(spec_path, '/');
+    size_t dir = name[0] == '/' || !slash ? 0 : (size_t)(slash - spec_path) + 1;   /* "dir/" kept */
+    char *out = tn_malloc(dir + strlen(name) + 1);
+    if (!out) return NULL;
+    memcpy(out, spec_path, dir);
+    strcpy(out + dir, name);
+    return out;
 }
 
 int spec_device(const char *path, json_t *dev, device_graph *g, int *origin)
@@ -35,5 +47,9 @@ int spec_device(const char *path, json_t *dev, device_graph *g, int *origin)
     const char *file = json_string_value(json_object_get(dev, "file"));
     if (!file) return tn_fail(TN_ERR_INPUT, "%s: \"device.file\" names the IBM conf_*.json or Origin grid topology", path);
     *origin = strcmp(kind, "origin") == 0;
-    return device_read(file, g);
+    char *resolved = spec_resolve(path, file);
+    if (!resolved) return TN_ERR_MEMORY;
+    int status = device_read(resolved, g);
+    free(resolved);
+    return status;
 }

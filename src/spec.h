@@ -1,5 +1,6 @@
-/* spec.h - pieces shared by the JSON specs of `tnemu adapters` and `tnemu qnn`:
- * a bounded number, and the "device" object.
+/* spec.h - pieces shared by the JSON specs of `tnemu adapters` and `tnemu qnn`
+ * (and the manifests of `tnemu batch`): a bounded number, the "device" object,
+ * and file names inside a spec, which are relative to the spec's folder.
  * Not for: what the specs mean (adapters.c, qnn.c). */
 #ifndef TN_SPEC_H
 #define TN_SPEC_H
@@ -12,9 +13,15 @@
  * the spec file, the key and the range. */
 int spec_number(const char *path, json_t *v, const char *name, double lo, double hi, double *out);
 
+/* The path of a file named inside the spec at spec_path: name itself when it
+ * is absolute, else name in the spec's folder (so a spec means the same files
+ * from any working directory). Returns a malloc'd string, or NULL when out of
+ * memory (TN_ERR_MEMORY recorded). */
+char *spec_resolve(const char *spec_path, const char *name);
+
 /* The device of a spec: {"kind": "ibm"|"origin", "file": F}, {"kind": "line",
- * "qubits": N} or {"kind": "grid", "rows": R, "cols": C}. *origin is set for
- * Origin devices (their circuits are OriginIR). */
+ * "qubits": N} or {"kind": "grid", "rows": R, "cols": C}; F relative to the
+ * spec's folder. *origin is set for Origin devices (their circuits are OriginIR). */
 int spec_device(const char *path, json_t *dev, device_graph *g, int *origin);
 
 #endif

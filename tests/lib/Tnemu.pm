@@ -3,6 +3,7 @@
 package Tnemu;
 use strict;
 use warnings;
+use File::Spec;
 use File::Temp qw(tempdir);
 use JSON::PP;
 use Exporter 'import';
@@ -31,10 +32,11 @@ sub write_file { my ($f, $t) = @_; open(my $fh, '>', $f) or die "$f: $!"; print 
 
 sub read_json { my $f = shift; return JSON::PP->new->decode(slurp($f)); }
 
-# The shared data folder, or undef if it is absent.
+# The shared data folder as an absolute path (file names in specs are
+# relative to the spec's folder), or undef if it is absent.
 sub shared_data {
     my $d = $ENV{TNEMU_SHARED_DATA} // "$root/../shared/data";
-    return -d $d ? $d : undef;
+    return -d $d ? File::Spec->rel2abs($d) : undef;
 }
 
 my @dirs;
