@@ -32,11 +32,11 @@ int report_run_script(const char *name, const char *what, const char *arg1, cons
 {
     char script[4096];
     if (!report_find_script(name, script, sizeof script))
-        return tn_fail(TN_ERR_IO, "%s: scripts/%s not found (set TNEMU_SCRIPTS)", what, name);
+        return tn_fail(TN_ERR_WRITE, "%s: scripts/%s not found (set TNEMU_SCRIPTS)", what, name);
     const char *python = getenv("TNEMU_PYTHON") ? getenv("TNEMU_PYTHON") : "/usr/bin/python3";
     fflush(NULL);
     pid_t pid = fork();
-    if (pid < 0) return tn_fail(TN_ERR_IO, "%s: cannot start %s: %s", what, python, strerror(errno));
+    if (pid < 0) return tn_fail(TN_ERR_WRITE, "%s: cannot start %s: %s", what, python, strerror(errno));
     if (pid == 0) {
         execl(python, python, script, arg1, arg2, (char *)NULL);
         fprintf(stderr, "tnemu: %s: cannot run %s: %s\n", what, python, strerror(errno));
@@ -45,7 +45,7 @@ int report_run_script(const char *name, const char *what, const char *arg1, cons
     int ws = 0;
     while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) {}
     if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
-        return tn_fail(TN_ERR_IO, "%s: the plot script %s failed (needs %s with matplotlib: "
+        return tn_fail(TN_ERR_WRITE, "%s: the plot script %s failed (needs %s with matplotlib: "
                        "apt-get install python3-matplotlib)", what, script, python);
     return TN_OK;
 }
