@@ -29,6 +29,7 @@
 #include "group.h"
 #include "noise.h"
 #include "originir.h"
+#include "outfile.h"
 #include "qasm.h"
 #include "report.h"
 #include "result.h"
@@ -630,7 +631,7 @@ static json_t *result_json(const adapter_spec *s, const double *all, int ranks, 
 static int emit_circuits(const adapter_spec *s, const char *dir)
 {
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-        return tn_fail(TN_ERR_IO, "option --emit: cannot create directory %s: %s", dir, strerror(errno));
+        return tn_fail(TN_ERR_WRITE, "option --emit: cannot create directory %s: %s", dir, strerror(errno));
     for (long t = 0; t < circuit_count(s); t++) {
         text_buf b = {0};
         int cz;
@@ -748,8 +749,7 @@ static int run_point(const adapters_request *rq, int k, double scale, const char
 static int write_json(const char *path, json_t *root)
 {
     char *text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
-    int status = !text ? TN_ERR_MEMORY : path ? result_write_text(path, text)
-                                              : (puts(text) < 0 ? tn_fail(TN_ERR_IO, "cannot write the result") : TN_OK);
+    int status = !text ? TN_ERR_MEMORY : path ? result_write_text(path, text) : outfile_stdout(text);
     free(text);
     return status;
 }
@@ -790,7 +790,7 @@ static int run_sweep(const adapters_request *rq)
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     int status = group_agree(MPI_COMM_WORLD, sweep_lists(rq->spec, ks, &nk, scales, &ns));
     if (status == TN_OK && rank == 0 && mkdir(rq->sweep, 0777) != 0 && errno != EEXIST)
-        status = tn_fail(TN_ERR_IO, "option --sweep: cannot create directory %s: %s", rq->sweep, strerror(errno));
+        status = tn_fail(TN_ERR_WRITE, "option --sweep: cannot create directory %s: %s", rq->sweep, strerror(errno));
     status = group_agree(MPI_COMM_WORLD, status);
     text_buf csv = {0};
     if (status == TN_OK)

@@ -32,6 +32,7 @@
 #include "group.h"
 #include "noise.h"
 #include "originir.h"
+#include "outfile.h"
 #include "qasm.h"
 #include "result.h"
 #include "run.h"
@@ -319,7 +320,7 @@ static int write_lines(const char *path, const manifest *m, char **lines, long *
         json_decref(e);
     }
     at[-1] = '\0';   /* result_write_text and puts add the last newline */
-    int status = path ? result_write_text(path, text) : (puts(text) < 0 ? tn_fail(TN_ERR_IO, "cannot write the results") : TN_OK);
+    int status = path ? result_write_text(path, text) : outfile_stdout(text);
     free(text);
     return status;
 }

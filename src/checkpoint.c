@@ -10,9 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "error.h"
+#include "outfile.h"
 
 #define MAGIC "TNEMUCKP"
 #define FILE_NAME "checkpoint.tnck"
@@ -83,22 +83,24 @@ static int put(FILE *f, const void *buf, size_t len, unsigned long long *h)
 int checkpoint_write(const checkpoint_options *o, json_t *identity, json_t *position, const char *payload, size_t len)
 {
     if (mkdir(o->dir, 0777) != 0 && errno != EEXIST)
-        return tn_fail(TN_ERR_IO, "option --checkpoint: cannot create directory %s: %s", o->dir, strerror(errno));
+        return tn_fail(TN_ERR_WRITE, "option --checkpoint: cannot create directory %s: %s", o->dir, strerror(errno));
     json_t *header = json_pack("{s:O, s:O}", "identity", identity, "position", position);
     char *text = header ? json_dumps(header, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(header);
     if (!text) return tn_fail(TN_ERR_MEMORY, "out of memory writing a checkpoint");
-    char path[4096], tmp[4200];
+    char path[4096];
     snprintf(path, sizeof path, "%s/" FILE_NAME, o->dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
+    outfile out;
+    int status = outfile_open(&out, path, "option --checkpoint");
+    if (status != TN_OK) {
         free(text);
-        return tn_fail(TN_ERR_IO, "option --checkpoint: cannot write %s: %s", tmp, strerror(errno));
+        return status;
     }
+    FILE *f = out.f;
     unsigned long long h = CHECKPOINT_FNV_START;
     uint32_t version = CHECKPOINT_VERSION, hlen = (uint32_t)strlen(text);
     uint64_t plen = len;
+    errno = 0;
     int bad = put(f, MAGIC, 8, &h) | put(f, &version, 4, &h) | put(f, &hlen, 4, &h) | put(f, text, hlen, &h) |
               put(f, &plen, 8, &h) | (len ? put(f, payload, len / 2, &h) : 0);
     if (tn_inject("checkpoint-kill", 0)) {   /* tests: die halfway through the write, as kill -9 would */
@@ -108,16 +110,19 @@ int checkpoint_write(const checkpoint_options *o, json_t *identity, json_t *posi
     bad |= len ? put(f, payload + len / 2, len - len / 2, &h) : 0;
     uint64_t sum = h;
     bad |= fwrite(&sum, 1, 8, f) != 8;
-    bad |= fflush(f) != 0;
-    bad |= fsync(fileno(f)) != 0;
-    bad |= fclose(f) != 0;
     free(text);
-    if (bad || rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return tn_fail(TN_ERR_IO, "option --checkpoint: cannot write %s: %s", path, strerror(e));
+    return outfile_commit(&out, !bad);
+}
+
+void checkpoint_remove_stale(const checkpoint_options *o)
+{
+    const char *dirs[2] = {o->dir, o->resume};
+    for (int i = 0; i < 2; i++) {
+        if (!dirs[i]) continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/" FILE_NAME, dirs[i]);
+        outfile_remove_stale(path);
     }
-    return TN_OK;
 }
 
 /* Names the first key whose value differs between the two identities. */

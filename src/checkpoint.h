@@ -7,7 +7,9 @@
  * that change the result, byte order) and how far it got (the position); the
  * payload holds the state or the trajectory sums. It is written to
  * DIR/checkpoint.tnck.tmp.PID, flushed, fsync'ed and renamed over the old
- * one, so a kill at any moment leaves the previous checkpoint valid.
+ * one (outfile.h), so a kill at any moment leaves the previous checkpoint
+ * valid; the temporary a kill -9 leaves is removed by the next run that
+ * checkpoints into or resumes from DIR.
  * Checkpoints are due every --checkpoint-every seconds and at once on
  * SIGUSR1 or SIGTERM (SLURM's --signal); a signal also stops the run after
  * the write (TN_STOPPED, exit status 3).
@@ -39,9 +41,13 @@ void checkpoint_install_signals(void);
 int checkpoint_due(const checkpoint_options *o, MPI_Comm world, int failed, int *stop, int *failed_any);
 
 /* On world rank 0: writes identity + position + payload atomically into
- * o->dir. Returns TN_OK or TN_ERR_IO with a one-line message. */
+ * o->dir. Returns TN_OK or TN_ERR_WRITE with a one-line message. */
 int checkpoint_write(const checkpoint_options *o, json_t *identity, json_t *position, const char *payload,
                      size_t len);
+
+/* On world rank 0, before a run: removes DIR/checkpoint.tnck.tmp.PID files
+ * of dead writers from o->dir and o->resume (outfile_remove_stale). */
+void checkpoint_remove_stale(const checkpoint_options *o);
 
 /* On world rank 0: reads DIR's checkpoint, checks its magic, version,
  * checksum and that its identity equals this run's (the first difference is

@@ -402,6 +402,7 @@ static int command_run(int argc, char **argv)
     /* options are the same on every rank, so are their errors; no seed from
      * the clock may differ between ranks */
     if (status == TN_OK) MPI_Bcast(&rq.run.seed, 1, MPI_UINT64_T, 0, world);
+    if (status == TN_OK && rank == 0) checkpoint_remove_stale(&rq.run.checkpoint);   /* a kill -9's temporaries */
     circuit *c = NULL;
     tn_group *g = NULL;
     run_result res = {0};
@@ -447,18 +448,31 @@ static int command_run(int argc, char **argv)
     return status;
 }
 
+/* What was printed to standard output (info, --help, ...) but is still in
+ * its buffer must reach it: a full disk behind stdout is a write failure. */
+static int flush_stdout(int status)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout)) return status;
+    int e = errno ? errno : EIO;
+    clearerr(stdout);
+    return status != TN_OK ? status : tn_fail(TN_ERR_WRITE, "cannot write to standard output: %s", strerror(e));
+}
+
 int cli_main(int argc, char **argv)
 {
     int status;
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(main_usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+    if (argc < 2) {
+        fputs(main_usage, stderr);
+        return 2;
     }
-    if (strcmp(argv[1], "--version") == 0) {
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(main_usage, stdout);   /* a failure shows in flush_stdout below */
+        status = TN_OK;
+    } else if (strcmp(argv[1], "--version") == 0) {
         puts("tnemu 0.1.0");
-        return 0;
-    }
-    if (tn_blas_threads_init() == 0) {
+        status = TN_OK;
+    } else if (tn_blas_threads_init() == 0) {
         status = tn_fail(TN_ERR_USAGE, "environment variable TNEMU_BLAS_THREADS: '%s' is not a whole number in [1, 1024]",
                          getenv("TNEMU_BLAS_THREADS"));
     } else if (strcmp(argv[1], "run") == 0) {
@@ -482,6 +496,7 @@ int cli_main(int argc, char **argv)
     }
     int rank = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    status = flush_stdout(status);
     if (status != TN_OK && rank == 0) tn_print_error(status);
     return tn_exit_status(status);
 }

@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "counts.h"
 #include "error.h"
+#include "outfile.h"
 #include "report.h"
 #include "result.h"
 #include "rng.h"
@@ -631,7 +632,7 @@ static void print_summary(const table *t, const dist *d[NSRC], const compare_res
 static int write_report(const char *dir, const char *text)
 {
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-        return tn_fail(TN_ERR_IO, "option --report: cannot create directory %s: %s", dir, strerror(errno));
+        return tn_fail(TN_ERR_WRITE, "option --report: cannot create directory %s: %s", dir, strerror(errno));
     char path[4096];
     snprintf(path, sizeof path, "%s/metrics.json", dir);
     CALL(result_write_text(path, text));
@@ -732,7 +733,7 @@ static int compare_run(const compare_request *rq, const dist *d[NSRC], int argc,
     if (status == TN_OK && rq->report) status = write_report(rq->report, text);
     if (status == TN_OK) {
         if (rq->output) status = result_write_text(rq->output, text);
-        else if (puts(text) < 0) status = tn_fail(TN_ERR_IO, "cannot write the metrics to standard output");
+        else status = outfile_stdout(text);
     }
     if (status == TN_OK && !rq->quiet) {
         print_summary(&t, d, &r);

@@ -5,7 +5,8 @@
  * callers propagate the status with CALL(), which also records where the error
  * passed (printed only with TNEMU_TRACE=1). The program, not the library,
  * decides to print and exit: tn_exit_status() maps a code to the exit status
- * (2 for bad input or usage, 1 for internal or numerical failure).
+ * (2 for bad input or usage, including an input file that cannot be read; 1
+ * for a failure to write output, internal or numerical failure).
  * Not for: MPI agreement on errors (mpi/ reduces statuses across ranks). */
 #ifndef TN_ERROR_H
 #define TN_ERROR_H
@@ -16,7 +17,8 @@ enum tn_status {
     TN_OK = 0,
     TN_ERR_INPUT,     /* malformed input file: names file:line:col */
     TN_ERR_USAGE,     /* bad option or option value: names the valid range */
-    TN_ERR_IO,        /* a file could not be read or written */
+    TN_ERR_IO,        /* a file the user named could not be read (exit 2) */
+    TN_ERR_WRITE,     /* output could not be written: disk full, read-only, ... (exit 1) */
     TN_ERR_MEMORY,    /* an allocation failed or --max-memory would be exceeded */
     TN_ERR_NUMERIC,   /* a decomposition failed on every fallback path */
     TN_ERR_INTERNAL,  /* a broken invariant of ours: a bug */
@@ -36,8 +38,9 @@ void tn_clear_error(void);
 /* A short name for a status code ("bad input", "numerical failure", ...). */
 const char *tn_strerror(int code);
 
-/* Exit status for a status code: 0 ok, 2 input/usage, 3 stopped at a
- * checkpoint by a signal, 1 anything else. */
+/* Exit status for a status code: 0 ok, 2 input/usage (and unreadable
+ * input), 3 stopped at a checkpoint by a signal, 1 anything else (a write
+ * failure among them). */
 int tn_exit_status(int code);
 
 /* Appends one frame to the trace of the current error (used by CALL). */

@@ -23,6 +23,7 @@
 #include "error.h"
 #include "group.h"
 #include "noise.h"
+#include "outfile.h"
 #include "qasm.h"
 #include "result.h"
 #include "rng.h"
@@ -499,8 +500,7 @@ int qnn_command(int argc, char **argv)
     if (status == TN_OK && rank == 0) {
         json_t *root = result_json(&s, all, ranks, ngroups, rounds, MPI_Wtime() - t0, active);
         char *text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
-        status = !text ? TN_ERR_MEMORY : output ? result_write_text(output, text)
-                                               : (puts(text) < 0 ? tn_fail(TN_ERR_IO, "cannot write the result") : TN_OK);
+        status = !text ? TN_ERR_MEMORY : output ? result_write_text(output, text) : outfile_stdout(text);
         if (status == TN_OK && !quiet)
             fprintf(stderr, "tnemu qnn: %d qubits of %s, %d layers, %d parameters, %ld circuits in %ld task group(s) of %ld, "
                     "%d group(s), %.2f s\n", s.n, s.dev.name, s.layers, s.nparams, circuit_total(&s), rounds, s.task_group,

@@ -35,13 +35,13 @@ int report_run_script(const char *name, const char *what, const char *arg1, cons
 {
     char script[4096];
     if (!report_find_script(name, script, sizeof script))
-        return tn_fail(TN_ERR_IO, "%s: helper script %s not found in $TNEMU_SCRIPTS, nor in share/tnemu/ or "
+        return tn_fail(TN_ERR_WRITE, "%s: helper script %s not found in $TNEMU_SCRIPTS, nor in share/tnemu/ or "
                        "scripts/ beside the executable's folder (make install puts it in PREFIX/share/tnemu)",
                        what, name);
     const char *python = getenv("TNEMU_PYTHON") ? getenv("TNEMU_PYTHON") : "/usr/bin/python3";
     fflush(NULL);
     pid_t pid = fork();
-    if (pid < 0) return tn_fail(TN_ERR_IO, "%s: cannot start %s: %s", what, python, strerror(errno));
+    if (pid < 0) return tn_fail(TN_ERR_WRITE, "%s: cannot start %s: %s", what, python, strerror(errno));
     if (pid == 0) {
         execl(python, python, script, arg1, arg2, (char *)NULL);
         fprintf(stderr, "tnemu: %s: cannot run %s: %s\n", what, python, strerror(errno));
@@ -50,7 +50,7 @@ int report_run_script(const char *name, const char *what, const char *arg1, cons
     int ws = 0;
     while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) {}
     if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
-        return tn_fail(TN_ERR_IO, "%s: the plot script %s failed (needs %s with matplotlib: "
+        return tn_fail(TN_ERR_WRITE, "%s: the plot script %s failed (needs %s with matplotlib: "
                        "apt-get install python3-matplotlib)", what, script, python);
     return TN_OK;
 }

@@ -12,7 +12,7 @@
 int report_find_script(const char *name, char *out, size_t size);
 
 /* Runs $TNEMU_PYTHON (default /usr/bin/python3) on scripts/NAME with two
- * arguments; what names the option in messages. Returns TN_OK or TN_ERR_IO
+ * arguments; what names the option in messages. Returns TN_OK or TN_ERR_WRITE
  * with a one-line message. */
 int report_run_script(const char *name, const char *what, const char *arg1, const char *arg2);
 

@@ -1,16 +1,15 @@
 /* result.c - writing the result JSON and the readable summary (see result.h). */
 #include "result.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include "error.h"
+#include "outfile.h"
 
 #define TNEMU_VERSION "0.1.0"
 
@@ -184,28 +183,7 @@ json_t *result_build(const circuit *c, const run_result *res, const result_conte
 
 int result_write_text(const char *path, const char *text)
 {
-    size_t len = strlen(path) + 32;
-    char *tmp = tn_malloc(len);
-    if (!tmp) return TN_ERR_MEMORY;
-    snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        int e = errno;
-        free(tmp);
-        return tn_fail(TN_ERR_IO, "cannot write %s: %s", path, strerror(e));
-    }
-    int ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF;
-    ok = (fflush(f) == 0) && ok;
-    ok = (fsync(fileno(f)) == 0) && ok;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        free(tmp);
-        return tn_fail(TN_ERR_IO, "cannot write %s: %s", path, strerror(e));
-    }
-    free(tmp);
-    return TN_OK;
+    return outfile_write_text(path, text, NULL);
 }
 
 int result_write(const char *path, const circuit *c, const run_result *res, const result_context *ctx)
@@ -216,11 +194,8 @@ int result_write(const char *path, const circuit *c, const run_result *res, cons
     json_decref(root);
     if (!text) return tn_fail(TN_ERR_MEMORY, "out of memory writing the result");
     int status = TN_OK;
-    if (!path || strcmp(path, "-") == 0) {
-        if (puts(text) < 0 || fflush(stdout) != 0) status = tn_fail(TN_ERR_IO, "cannot write the result to stdout");
-    } else {
-        status = result_write_text(path, text);
-    }
+    if (!path || strcmp(path, "-") == 0) status = outfile_stdout(text);
+    else status = result_write_text(path, text);
     free(text);
     return status;
 }

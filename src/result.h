@@ -1,7 +1,8 @@
 /* result.h - the result JSON of `tnemu run` (one object; see DESIGN.md).
  *
- * Written to a temporary file beside the destination and renamed, so a killed
- * run never leaves half a result. Not for: reading results (compare.c). */
+ * Written through outfile.h: to a temporary file beside a regular destination
+ * and renamed, so a killed run never leaves half a result; a device or FIFO
+ * is written in place. Not for: reading results (compare.c). */
 #ifndef TN_RESULT_H
 #define TN_RESULT_H
 
@@ -29,8 +30,8 @@ json_t *result_build(const circuit *c, const run_result *res, const result_conte
 /* Writes the result of c as JSON to path ("-" or NULL: stdout). */
 int result_write(const char *path, const circuit *c, const run_result *res, const result_context *ctx);
 
-/* Writes text plus a newline to path through a temporary file beside it and
- * a rename, so a reader never sees half of it. */
+/* Writes text plus a newline to path (outfile_write_text: atomic for a
+ * regular file, in place for a device or FIFO); TN_ERR_WRITE on failure. */
 int result_write_text(const char *path, const char *text);
 
 /* Prints a short readable summary of the run to stderr. */
