@@ -203,3 +203,16 @@ void gate_matrix(int g, const double *params, double complex *m)
         m[5 * 8 + 5] = 0; m[6 * 8 + 6] = 0; m[5 * 8 + 6] = 1; m[6 * 8 + 5] = 1;
     }
 }
+
+double gate_phase_distance(const double complex *a, const double complex *b, int dim)
+{
+    int n = dim * dim, big = 0;
+    for (int i = 1; i < n; i++)
+        if (cabs(b[i]) > cabs(b[big])) big = i;
+    if (cabs(b[big]) == 0 || cabs(a[big]) == 0) return 2;
+    double complex phase = a[big] / b[big];
+    phase /= cabs(phase);
+    double worst = 0;
+    for (int i = 0; i < n; i++) worst = fmax(worst, cabs(a[i] - phase * b[i]));
+    return worst;
+}

@@ -55,4 +55,9 @@ int gate_lookup(const char *name);
  * params into m. Not for GATE_UNITARY (its matrix is in the operation). */
 void gate_matrix(int g, const double *params, double complex *m);
 
+/* How far two dim x dim matrices are apart up to a global phase: the largest
+ * entry of |a - e^{i phi} b| for the phase phi that matches their largest
+ * entries (2 or more when they are not alike at all). */
+double gate_phase_distance(const double complex *a, const double complex *b, int dim);
+
 #endif
