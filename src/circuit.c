@@ -147,3 +147,51 @@ void circ_get_stats(const circuit *c, circ_stats *st)
     free(layer);
     free(collapsed);
 }
+
+/* Applies the k-qubit matrix g on qubits q (q[0] the most significant of
+ * g's bits) to every column of the n-qubit matrix u (qubit j of the circuit
+ * is bit n-1-j of an index, as in gates.h). */
+static void apply_to_columns(int n, double complex *u, const double complex *g, int k, const int *q)
+{
+    int dim = 1 << n, gd = 1 << k;
+    double complex in[1 << CIRC_SMALL_UNITARY_MAX], out[1 << CIRC_SMALL_UNITARY_MAX];
+    int idx[1 << CIRC_SMALL_UNITARY_MAX];
+    int mask = 0;
+    for (int j = 0; j < k; j++) mask |= 1 << (n - 1 - q[j]);
+    for (int col = 0; col < dim; col++)
+        for (int base = 0; base < dim; base++) {
+            if (base & mask) continue;
+            for (int a = 0; a < gd; a++) {
+                int i = base;
+                for (int j = 0; j < k; j++)
+                    if ((a >> (k - 1 - j)) & 1) i |= 1 << (n - 1 - q[j]);
+                idx[a] = i;
+                in[a] = u[i * dim + col];
+            }
+            for (int r = 0; r < gd; r++) {
+                out[r] = 0;
+                for (int a = 0; a < gd; a++) out[r] += g[r * gd + a] * in[a];
+            }
+            for (int a = 0; a < gd; a++) u[idx[a] * dim + col] = out[a];
+        }
+}
+
+int circ_small_unitary(const circuit *c, double complex *u)
+{
+    int n = c->nqubits, dim = 1 << n;
+    if (n > CIRC_SMALL_UNITARY_MAX) return tn_fail(TN_ERR_INTERNAL, "internal error: a %d-qubit unitary", n);
+    memset(u, 0, (size_t)dim * dim * sizeof *u);
+    for (int i = 0; i < dim; i++) u[i * dim + i] = 1;
+    for (size_t i = 0; i < c->nops; i++) {
+        const circ_op *op = &c->ops[i];
+        if (op->kind == OP_BARRIER) continue;
+        if (op->kind != OP_GATE || op->cond_reg >= 0)
+            return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: a measurement, reset or condition has no unitary", c->source,
+                           op->line, op->col);
+        double complex g[1 << (2 * CIRC_SMALL_UNITARY_MAX)];
+        if (op->gate == GATE_UNITARY) memcpy(g, op->matrix, sizeof(double complex) << (2 * op->nqubits));
+        else gate_matrix(op->gate, op->params, g);
+        apply_to_columns(n, u, g, op->nqubits, op->qubits);
+    }
+    return TN_OK;
+}

@@ -85,4 +85,12 @@ typedef struct {
 
 void circ_get_stats(const circuit *c, circ_stats *st);
 
+#define CIRC_SMALL_UNITARY_MAX 5
+
+/* The 2^n x 2^n unitary of a circuit of n <= CIRC_SMALL_UNITARY_MAX qubits
+ * made of gates and barriers only (row-major, qubit 0 the most significant
+ * bit): for checking a gate definition against a built-in matrix. Returns
+ * TN_OK, or TN_ERR_INPUT if it measures, resets or has conditions. */
+int circ_small_unitary(const circuit *c, double complex *u);
+
 #endif

@@ -25,6 +25,9 @@ static const gate_info gate_table[GATE_COUNT] = {
     [GATE_SQISWAP] = {"sqiswap", 2, 0}, [GATE_ISWAPTHETA] = {"iswaptheta", 2, 1},
     [GATE_CCX] = {"ccx", 3, 0},     [GATE_CSWAP] = {"cswap", 3, 0},
     [GATE_UNITARY] = {"unitary", 0, 0},
+    [GATE_ECR] = {"ecr", 2, 0},     [GATE_DCX] = {"dcx", 2, 0},
+    [GATE_R] = {"r", 1, 2},         [GATE_XX_MINUS_YY] = {"xx_minus_yy", 2, 2},
+    [GATE_XX_PLUS_YY] = {"xx_plus_yy", 2, 2}, [GATE_DELAY] = {"delay", 1, 2},
 };
 
 const gate_info *gate_get_info(int g)
@@ -57,7 +60,7 @@ static int one_qubit_matrix(int g, const double *p, double complex *m)
     const double r = 1 / sqrt(2.0);
     double c, s;
     switch (g) {
-    case GATE_ID: m[0] = 1; m[1] = 0; m[2] = 0; m[3] = 1; return 1;
+    case GATE_ID: case GATE_DELAY: m[0] = 1; m[1] = 0; m[2] = 0; m[3] = 1; return 1;
     case GATE_X: m[0] = 0; m[1] = 1; m[2] = 1; m[3] = 0; return 1;
     case GATE_Y: m[0] = 0; m[1] = -I; m[2] = I; m[3] = 0; return 1;
     case GATE_Z: m[0] = 1; m[1] = 0; m[2] = 0; m[3] = -1; return 1;
@@ -84,6 +87,10 @@ static int one_qubit_matrix(int g, const double *p, double complex *m)
         m[0] = cexp(-I * p[0] / 2); m[1] = 0; m[2] = 0; m[3] = cexp(I * p[0] / 2);
         return 1;
     case GATE_P: m[0] = 1; m[1] = 0; m[2] = 0; m[3] = cexp(I * p[0]); return 1;
+    case GATE_R:   /* exp(-i theta/2 (cos phi X + sin phi Y)) */
+        c = cos(p[0] / 2); s = sin(p[0] / 2);
+        m[0] = c; m[1] = -I * cexp(-I * p[1]) * s; m[2] = -I * cexp(I * p[1]) * s; m[3] = c;
+        return 1;
     case GATE_U2: u3_matrix(M_PI / 2, p[0], p[1], 0, m); return 1;
     case GATE_U3: u3_matrix(p[0], p[1], p[2], 0, m); return 1;
     default: return 0;
@@ -157,6 +164,23 @@ static void two_qubit_matrix(int g, const double *p, double complex *m)
         c = cos(p[0]); s = sin(p[0]);
         m[5] = c; m[10] = c; m[6] = I * s; m[9] = I * s;
         break;
+    case GATE_ECR:   /* (XI - YX) / sqrt2 */
+        memset(m, 0, 16 * sizeof *m);
+        m[2] = 1 / sqrt(2.0); m[3] = I / sqrt(2.0); m[6] = I / sqrt(2.0); m[7] = 1 / sqrt(2.0);
+        m[8] = 1 / sqrt(2.0); m[9] = -I / sqrt(2.0); m[12] = -I / sqrt(2.0); m[13] = 1 / sqrt(2.0);
+        break;
+    case GATE_DCX:   /* cx a,b; cx b,a: |a b> -> |b, a xor b> */
+        memset(m, 0, 16 * sizeof *m);
+        m[0] = 1; m[1 * 4 + 2] = 1; m[2 * 4 + 3] = 1; m[3 * 4 + 1] = 1;
+        break;
+    case GATE_XX_PLUS_YY:   /* mixes |01> and |10> with the phase beta on the first qubit */
+        c = cos(p[0] / 2); s = sin(p[0] / 2);
+        m[5] = c; m[10] = c; m[1 * 4 + 2] = -I * s * cexp(I * p[1]); m[2 * 4 + 1] = -I * s * cexp(-I * p[1]);
+        break;
+    case GATE_XX_MINUS_YY:   /* mixes |00> and |11> */
+        c = cos(p[0] / 2); s = sin(p[0] / 2);
+        m[0] = c; m[15] = c; m[3] = -I * s * cexp(-I * p[1]); m[12] = -I * s * cexp(I * p[1]);
+        break;
     default: break;
     }
 }
@@ -178,4 +202,17 @@ void gate_matrix(int g, const double *params, double complex *m)
         identity(8, m);   /* control 1: swap 101 <-> 110 */
         m[5 * 8 + 5] = 0; m[6 * 8 + 6] = 0; m[5 * 8 + 6] = 1; m[6 * 8 + 5] = 1;
     }
+}
+
+double gate_phase_distance(const double complex *a, const double complex *b, int dim)
+{
+    int n = dim * dim, big = 0;
+    for (int i = 1; i < n; i++)
+        if (cabs(b[i]) > cabs(b[big])) big = i;
+    if (cabs(b[big]) == 0 || cabs(a[big]) == 0) return 2;
+    double complex phase = a[big] / b[big];
+    phase /= cabs(phase);
+    double worst = 0;
+    for (int i = 0; i < n; i++) worst = fmax(worst, cabs(a[i] - phase * b[i]));
+    return worst;
 }

@@ -5,7 +5,11 @@
  * row-major, whose basis index has q[0] as its MOST significant bit. So
  * cx(control, target) is the textbook [[1,0,0,0],[0,1,0,0],[0,0,0,1],[0,0,1,0]].
  * Gate definitions and global phases follow Qiskit's (rz(t) = diag(e^{-it/2},
- * e^{it/2}), u1/p(l) = diag(1, e^{il}), u3 = U of OpenQASM 2 ...).
+ * e^{it/2}), u1/p(l) = diag(1, e^{il}), u3 = U of OpenQASM 2 ...). Qiskit
+ * writes its matrices little-endian (q[0] the LEAST significant bit): its
+ * ECR = (1/sqrt2) [[0,1,0,i],[1,0,-i,0],[0,i,0,1],[-i,0,1,0]] is here
+ * (1/sqrt2) [[0,0,1,i],[0,0,i,1],[1,-i,0,0],[-i,1,0,0]] = (XI - YX)/sqrt2,
+ * the product rzx(-pi/4) . (x on q[0]) . rzx(pi/4) of its definition.
  * Not for: parsing (qasm.c maps source names onto these ids). */
 #ifndef TN_GATES_H
 #define TN_GATES_H
@@ -27,6 +31,11 @@ enum gate_id {
     GATE_CCX, GATE_CSWAP,
     /* a dense k-qubit matrix carried by the operation (adapters, DAGGER ...) */
     GATE_UNITARY,
+    /* added after GATE_UNITARY so that older ids (hashed into checkpoints) keep their values */
+    GATE_ECR, GATE_DCX,                  /* two qubits, Qiskit's ECRGate and DCXGate */
+    GATE_R,                              /* r(theta, phi) = exp(-i theta/2 (cos phi X + sin phi Y)) */
+    GATE_XX_MINUS_YY, GATE_XX_PLUS_YY,   /* (theta, beta), Qiskit's XXMinusYYGate, XXPlusYYGate */
+    GATE_DELAY,                          /* idle time: the identity; params (value, unit: 0 s, 1 dt) */
     GATE_COUNT
 };
 
@@ -45,5 +54,10 @@ int gate_lookup(const char *name);
 /* Writes the 2^k x 2^k row-major matrix of built-in gate g with parameters
  * params into m. Not for GATE_UNITARY (its matrix is in the operation). */
 void gate_matrix(int g, const double *params, double complex *m);
+
+/* How far two dim x dim matrices are apart up to a global phase: the largest
+ * entry of |a - e^{i phi} b| for the phase phi that matches their largest
+ * entries (2 or more when they are not alike at all). */
+double gate_phase_distance(const double complex *a, const double complex *b, int dim);
 
 #endif

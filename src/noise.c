@@ -166,6 +166,7 @@ static int same_qubits(const noise_rule *r, const circ_op *op)
 
 const noise_rule *noise_lookup(const noise_model *m, const circ_op *op)
 {
+    if (op->kind == OP_GATE && op->gate == GATE_DELAY) return NULL;   /* idle time, no rule */
     const char *name = noise_gate_name(op);
     const noise_rule *best = NULL;
     int best_rank = 0;
@@ -181,10 +182,16 @@ const noise_rule *noise_lookup(const noise_model *m, const circ_op *op)
     return best;
 }
 
+int noise_delay_known(const noise_model *m, const circ_op *op)
+{
+    return !(op->kind == OP_GATE && op->gate == GATE_DELAY && op->params[1] != 0 && !(m->dt > 0));
+}
+
 double noise_duration(const noise_model *m, const circ_op *op, const noise_rule *rule)
 {
     if (op->kind == OP_MEASURE) return m->measure_duration;
     if (op->kind != OP_GATE) return op->kind == OP_RESET ? m->measure_duration : 0;
+    if (op->gate == GATE_DELAY) return op->params[1] != 0 ? op->params[0] * m->dt : op->params[0];
     if (rule && rule->duration >= 0) return rule->duration;
     return op->nqubits == 1 ? m->duration_1q : m->duration_2q;
 }
@@ -235,8 +242,9 @@ static int read_ibm_conf(const char *props_path, noise_model *m)
     json_error_t err;
     json_t *root = json_load_file(conf, 0, &err);
     if (!root) return TN_OK;   /* the conf is optional */
-    json_t *n = json_object_get(root, "n_qubits");
+    json_t *n = json_object_get(root, "n_qubits"), *dt = json_object_get(root, "dt");
     if (json_is_integer(n) && json_integer_value(n) > m->nqubits) m->nqubits = (int)json_integer_value(n);
+    if (json_is_number(dt) && json_number_value(dt) > 0) m->dt = json_number_value(dt) * 1e-9;   /* ns in the conf */
     json_decref(root);
     return TN_OK;
 }

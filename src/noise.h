@@ -20,6 +20,13 @@
  *            one-qubit gates (rz, p, z, s, t ...) are virtual: no error, no
  *            time. Qubits outside AvailableQubits are unusable.
  *  - tnemu:  tnemu's own JSON (docs/noise-format.md).
+ *            A two-qubit ecr or cx calibrated in one direction only runs the
+ *            other way as the device runs it: the calibrated gate with one sx
+ *            on each qubit before and after it (Qiskit's GateDirection: ry's
+ *            and h's, one sx each), so its error is 1 - (1 - e_gate) times
+ *            (1 - e_sx) squared for each qubit, its length the gate's plus
+ *            two sx lengths. dt (for delays in dt) comes from conf_*.json.
+ * delay(T) has no rule: its qubit relaxes (T1, T2) for T, nothing else.
  * A rule matches an operation by gate name and qubits; the most specific wins:
  * (name, qubits) > (name, any qubits) > (any gate, qubits) > (any, any).
  * The noise scale lambda multiplies every error rate: probabilities scale by
@@ -70,6 +77,7 @@ typedef struct {
     int idle;                          /* relax qubits while they wait */
     double duration_1q, duration_2q;   /* seconds, for gates no rule times */
     double measure_duration;
+    double dt;                         /* seconds per sample (IBM conf "dt"), for delay(N dt); 0: unknown */
     int t2_clipped;                    /* qubits whose T2 > 2 T1 was clipped to 2 T1 */
     int times_missing;                 /* qubits without T1/T2 (0 in the file): no relaxation */
     int readout_clipped;               /* scaled readout errors clipped to 1/2 (no information) */
@@ -95,8 +103,12 @@ const noise_rule *noise_lookup(const noise_model *m, const circ_op *op);
 /* The name rules use for a gate operation ("cx", "unitary" ...). */
 const char *noise_gate_name(const circ_op *op);
 
-/* The duration of op in seconds under m (rule, else the defaults). */
+/* The duration of op in seconds under m (rule, else the defaults; a delay's
+ * own time, 0 if it is in dt and m has no dt: check noise_delay_known). */
 double noise_duration(const noise_model *m, const circ_op *op, const noise_rule *rule);
+
+/* Whether m can time op: 0 only for a delay in dt when m has no dt. */
+int noise_delay_known(const noise_model *m, const circ_op *op);
 
 /* Builds the rule of a calibrated gate the way ibm and origin do: thermal
  * relaxation on each of the k qubits over `length` seconds, after a

@@ -1,6 +1,8 @@
 /* noise_ibm.c - reads IBM backend properties (props_*.json) into a noise
  * model: per qubit T1, T2 and readout confusion; per calibrated gate and
  * qubits the Aer-convention rule of noise_calibrated_rule (see noise.h).
+ * An ecr or cx calibrated one way only gets a rule for the other way (the
+ * calibrated gate turned round with one sx on each qubit before and after).
  * Diagonal one-qubit gates the backend does not list (z, s, t, p ...) are
  * frame changes like rz: no error and no time.
  * Not for: the Origin or tnemu formats. */
@@ -127,6 +129,50 @@ static int read_gate(noise_model *m, json_t *g, size_t index, const char *path)
     return TN_OK;
 }
 
+/* The calibrated rule of gate on qubits (k of them), or NULL. */
+static const noise_rule *find_rule(const noise_model *m, const char *gate, int k, const int *qubits)
+{
+    for (size_t r = 0; r < m->nrules; r++) {
+        const noise_rule *x = &m->rules[r];
+        if (x->nqubits != k || strcmp(x->gate, gate) != 0) continue;
+        int same = 1;
+        for (int j = 0; j < k; j++) same = same && x->qubits[j] == qubits[j];
+        if (same) return x;
+    }
+    return NULL;
+}
+
+/* An ecr or cx calibrated as (a, b) but not as (b, a) runs as (b, a) the way
+ * the transpiler turns it round (Qiskit's GateDirection): one-qubit gates of
+ * one sx each on both qubits before and after the calibrated gate. The rule
+ * of (b, a) is built like a calibrated gate with the composite's error
+ * 1 - (1 - e) (1 - e_sx(a))^2 (1 - e_sx(b))^2 and length L + 2 max sx length. */
+static int add_reversed_gates(noise_model *m)
+{
+    size_t calibrated = m->nrules;
+    for (size_t r = 0; r < calibrated; r++) {
+        const noise_rule *x = &m->rules[r];
+        if (x->nqubits != 2 || (strcmp(x->gate, "ecr") != 0 && strcmp(x->gate, "cx") != 0)) continue;
+        int reversed[2] = {x->qubits[1], x->qubits[0]};
+        if (find_rule(m, x->gate, 2, reversed)) continue;
+        double fidelity = 1 - x->gate_error, length = x->duration > 0 ? x->duration : 0, sx_length = 0;
+        for (int j = 0; j < 2; j++) {
+            const noise_rule *sx = find_rule(m, "sx", 1, &x->qubits[j]);
+            if (!sx) continue;
+            if (sx->gate_error > 0) fidelity *= (1 - sx->gate_error) * (1 - sx->gate_error);
+            if (sx->duration > sx_length) sx_length = sx->duration;
+        }
+        const char *gate = strcmp(x->gate, "ecr") == 0 ? "ecr" : "cx";
+        char where[96];
+        snprintf(where, sizeof where, "%s on qubits %d,%d (the calibrated %s %d,%d turned round: + 2 sx each)", gate,
+                 reversed[0], reversed[1], gate, reversed[1], reversed[0]);
+        double depol;
+        CALL(noise_calibrated_rule(m, gate, 2, reversed, fidelity > 0 ? 1 - fidelity : 1, length + 2 * sx_length, where,
+                                   &depol));
+    }
+    return TN_OK;
+}
+
 /* Frame changes the backend need not list: no error, no time. */
 static int add_virtual_gates(noise_model *m)
 {
@@ -163,5 +209,6 @@ int noise_load_ibm(noise_model *m, void *root_ptr, const char *path)
     double meas = 0;
     json_t *q0 = json_array_get(qubits, 0);
     if (q0 && named_value(q0, "readout_length", 1, &meas) == 1 && meas > 0) m->measure_duration = meas;
+    CALL(add_reversed_gates(m));
     return add_virtual_gates(m);
 }

@@ -40,8 +40,10 @@ struct noisy_plan {
     size_t finish;            /* final steps [finish, nsteps) */
     channel *owned;           /* idle channels */
     size_t nowned, owned_cap;
-    double t_end, fidelity;
+    double t_end, fidelity, fidelity_used;
+    unsigned char *used;      /* per qubit: touched by an operation of the circuit (not only a barrier) */
     long uncalibrated;
+    long uncalibrated_by_gate[GATE_COUNT];
     /* 1/f dephasing */
     double amp, alpha, dt;
     int points;
@@ -61,6 +63,7 @@ void noisy_plan_destroy(noisy_plan **pp)
     free(p->pre);
     free(p->post);
     free(p->series);
+    free(p->used);
     if (p->fft) fftw_destroy_plan(p->fft);
     fftw_free(p->buf);
     fftw_free(p->spec);
@@ -86,16 +89,21 @@ static int push_channel(noisy_plan *p, const channel *ch, int nq, const int *qub
     if (ch->is_identity) return TN_OK;
     noisy_step s = {STEP_CHANNEL, ch, nq, {0}, 0, 0};
     memcpy(s.qubits, qubits, (size_t)nq * sizeof(int));
-    p->fidelity *= channel_process_fidelity(ch);
+    double f = channel_process_fidelity(ch);
+    p->fidelity *= f;
+    int on_used = 1;
+    for (int j = 0; j < nq; j++) on_used = on_used && p->used[qubits[j]];
+    if (on_used) p->fidelity_used *= f;
     return push_step(p, &s);
 }
 
-/* Thermal relaxation of qubit q while it waits `idle` seconds. */
-static int push_idle(noisy_plan *p, int q, double idle)
+/* Thermal relaxation of qubit q while it waits `idle` seconds (only when the
+ * model relaxes idle qubits, unless `asked`: a delay the circuit asks for). */
+static int push_relax(noisy_plan *p, int q, double idle, int asked)
 {
     const noise_model *m = p->model;
     const noise_qubit *nq = noise_qubit_params(m, q);
-    if (!m->idle || idle <= 0 || nq->t1 <= 0 || nq->t2 <= 0 || m->scale <= 0) return TN_OK;
+    if ((!m->idle && !asked) || idle <= 0 || nq->t1 <= 0 || nq->t2 <= 0 || m->scale <= 0) return TN_OK;
     /* steps point into owned[], so it never moves: noisy_plan_create sizes it */
     if (p->nowned == p->owned_cap) return tn_fail(TN_ERR_INTERNAL, "internal error: idle channel table full");
     char where[64];
@@ -105,6 +113,8 @@ static int push_idle(noisy_plan *p, int q, double idle)
     p->nowned++;
     return push_channel(p, ch, 1, &q);
 }
+
+static int push_idle(noisy_plan *p, int q, double idle) { return push_relax(p, q, idle, 0); }
 
 static int push_dephase(noisy_plan *p, int q, double from, double to)
 {
@@ -128,6 +138,13 @@ static int check_op(noisy_plan *p, const circuit *c, const circ_op *op, const no
                            "to run it anyway", c->source, op->line, op->col, q, m->source);
     }
     if (op->kind != OP_GATE) return TN_OK;
+    if (op->gate == GATE_DELAY) {
+        if (!noise_delay_known(m, op))
+            return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: delay(%.17g dt) needs the device's sample time dt, which %s "
+                           "does not give (IBM: \"dt\" in the conf_*.json beside the props); write the delay in "
+                           "s, ms, us or ns", c->source, op->line, op->col, op->params[0], m->source);
+        return TN_OK;
+    }
     if (!rule && m->strict) {
         if (!opt->allow_uncalibrated) {
             char qs[64] = "";
@@ -139,6 +156,7 @@ static int check_op(noisy_plan *p, const circuit *c, const circ_op *op, const no
                            m->source);
         }
         p->uncalibrated++;
+        p->uncalibrated_by_gate[op->gate]++;
     }
     if (rule && rule->faulty && !opt->allow_faulty)
         return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s is marked unusable in %s (gate_error 1); pass "
@@ -207,6 +225,8 @@ static int schedule_ops(noisy_plan *p, const circuit *c, const noisy_options *op
         p->post[i] = p->nsteps;
         if (status == TN_OK && op->kind == OP_GATE) status = push_rule(p, op, rule);
         double end = start + (terminal[i] ? 0 : noise_duration(p->model, op, rule));
+        if (status == TN_OK && op->kind == OP_GATE && op->gate == GATE_DELAY)   /* the wait it asks for */
+            status = push_relax(p, op->qubits[0], end - start, 1);
         for (int j = 0; j < op->nqubits && !terminal[i]; j++) t_free[op->qubits[j]] = end;
     }
     free(terminal);
@@ -253,6 +273,12 @@ int noisy_plan_create(const noise_model *model, const circuit *c, const noisy_op
     p->n = c->nqubits;
     p->nops = c->nops;
     p->fidelity = 1;
+    p->fidelity_used = 1;
+    p->used = tn_calloc((size_t)c->nqubits + 1, 1);
+    if (!p->used) { free(t_free); free(t_kick); noisy_plan_destroy(&p); return TN_ERR_MEMORY; }
+    for (size_t i = 0; i < c->nops; i++)
+        if (c->ops[i].kind != OP_BARRIER)
+            for (int j = 0; j < c->ops[i].nqubits; j++) p->used[c->ops[i].qubits[j]] = 1;
     p->amp = opt->dephasing_amp * sqrt(model->scale);
     p->alpha = opt->dephasing_alpha;
     for (size_t i = 0; i < c->nops; i++)   /* idle channels: at most one per qubit per op */
@@ -431,7 +457,16 @@ double noisy_phase(const noisy_plan *p, int q, double t)
 }
 
 double noisy_duration(const noisy_plan *p) { return p->t_end; }
-double noisy_model_fidelity(const noisy_plan *p) { return p->fidelity; }
+double noisy_model_fidelity(const noisy_plan *p) { return p->fidelity_used; }
+double noisy_model_fidelity_all_qubits(const noisy_plan *p) { return p->fidelity; }
+
+void noisy_warn_uncalibrated(const noisy_plan *p, FILE *out)
+{
+    for (int g = 0; g < GATE_COUNT; g++)
+        if (p->uncalibrated_by_gate[g])
+            fprintf(out, "tnemu: warning: %ld %s gate%s ran without noise (no calibration)\n",
+                    p->uncalibrated_by_gate[g], gate_get_info(g)->name, p->uncalibrated_by_gate[g] > 1 ? "s" : "");
+}
 long noisy_uncalibrated(const noisy_plan *p) { return p->uncalibrated; }
 
 long noisy_channel_count(const noisy_plan *p)

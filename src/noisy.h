@@ -15,6 +15,7 @@
 #define TN_NOISY_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "circuit.h"
 #include "mps.h"
@@ -61,10 +62,16 @@ void noisy_readout_probs(const noisy_plan *p, double *probs, int width, const in
 double noisy_phase(const noisy_plan *p, int q, double t);
 
 /* Facts for the result: the schedule's length (s), the fidelity the model
- * implies (product of every channel's process fidelity), the number of
- * channels per trajectory, and gates run without calibration. */
+ * implies (product of the process fidelities of the channels on the qubits
+ * the circuit uses; _all_qubits: of every channel, idle qubits included),
+ * the number of channels per trajectory, and gates run without calibration. */
 double noisy_duration(const noisy_plan *p);
 double noisy_model_fidelity(const noisy_plan *p);
+double noisy_model_fidelity_all_qubits(const noisy_plan *p);
+
+/* Writes one line per gate name run without calibration (--allow-uncalibrated):
+ * "tnemu: warning: N NAME gates ran without noise (no calibration)". */
+void noisy_warn_uncalibrated(const noisy_plan *p, FILE *out);
 long noisy_channel_count(const noisy_plan *p);
 long noisy_uncalibrated(const noisy_plan *p);
 

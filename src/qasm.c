@@ -269,7 +269,8 @@ static const char *builtin_definitions =
     " u1(-pi/4) c; u2(0,pi) c; }\n"
     "gate rc3x a,b,c,d { u2(0,pi) d; u1(pi/4) d; cx c,d; u1(-pi/4) d; u2(0,pi) d; cx a,d; u1(pi/4) d;"
     " cx b,d; u1(-pi/4) d; cx a,d; u1(pi/4) d; cx b,d; u1(-pi/4) d; u2(0,pi) d; u1(pi/4) d; cx c,d;"
-    " u1(-pi/4) d; u2(0,pi) d; }\n";
+    " u1(-pi/4) d; u2(0,pi) d; }\n"
+    "gate rcccx a,b,c,d { rc3x a,b,c,d; }\n";   /* Qiskit's name of rc3x (RC3XGate) */
 
 /* Returns the gate id of a built-in name (and its parameter count), or -1. */
 static int builtin_gate(const token *t, int *nparams)
@@ -284,7 +285,7 @@ static int builtin_gate(const token *t, int *nparams)
             return aliases[i].gate;
         }
     int g = gate_lookup(name);
-    if (g < 0 || g == GATE_UNITARY) return -1;
+    if (g < 0 || g == GATE_UNITARY || g == GATE_DELAY) return -1;
     *nparams = gate_get_info(g)->nparams;
     return g;
 }
@@ -621,36 +622,87 @@ static int check_distinct(cursor *cu, const token *at, const int *qubits, int n)
 
 static int expand_custom(cursor *cu, const gate_def *def, const double *params, const int *qubits, const token *at);
 
+/* Appends built-in gate g (name as written: u0 keeps no parameter). */
+static int emit_builtin(cursor *cu, const token *name, int g, const double *params, int nparams, const int *qubits,
+                        int nq)
+{
+    circ_op op;
+    init_op(cu, &op, OP_GATE);
+    op.nqubits = nq;
+    memcpy(op.qubits, qubits, (size_t)nq * sizeof(int));
+    for (int i = 0; i < nparams && i < CIRC_MAX_PARAMS; i++) op.params[i] = params[i];
+    op.gate = g;
+    if (tok_is(name, "u0")) op.params[0] = 0;
+    return circ_append(cu->ps->c, &op);
+}
+
+/* A definition of a name the gate table knows, as Qiskit exports them
+ * (`gate ecr q0,q1 { rzx(pi/4) q0,q1; x q0; rzx(-pi/4) q0,q1; }`): the
+ * definition is expanded on its own qubits, its unitary compared with the
+ * built-in's up to a global phase, and the built-in gate emitted, so that a
+ * device calibration finds the gate by its name (the device's ecr, not the
+ * rzx of its definition). A definition that is another unitary is refused. */
+static int apply_defined_builtin(cursor *cu, const gate_def *d, int g, const double *params, int nparams,
+                                 const int *qubits, int nq, const token *name)
+{
+    const gate_info *info = gate_get_info(g);
+    int want_params = info->nparams;
+    builtin_gate(name, &want_params);
+    if (d->opaque) return emit_builtin(cu, name, g, params, nparams, qubits, nq);
+    if (d->nargs != info->nqubits || d->nparams != want_params)
+        return error_at(cu, name, "gate '%s' is defined with %d qubit(s) and %d parameter(s), but the standard %s "
+                        "takes %d and %d; rename the definition if it is another gate", d->name, d->nargs, d->nparams,
+                        d->name, info->nqubits, want_params);
+    circuit *outer = cu->ps->c, *scratch = NULL;
+    CALL(circ_create(outer->source, &scratch));
+    int local[CIRC_MAX_GATE_QUBITS], status = circ_add_qreg(scratch, "q", nq, NULL);
+    for (int j = 0; j < nq; j++) local[j] = j;
+    cursor plain = *cu;
+    plain.cond_reg = -1;
+    cu->ps->c = scratch;
+    if (status == TN_OK) status = expand_custom(&plain, d, params, local, name);
+    cu->ps->c = outer;
+    double complex defined[64], standard[64];
+    double std_params[CIRC_MAX_PARAMS] = {0};
+    for (int i = 0; i < nparams && i < CIRC_MAX_PARAMS && !tok_is(name, "u0"); i++) std_params[i] = params[i];
+    if (status == TN_OK) status = circ_small_unitary(scratch, defined);
+    circ_destroy(&scratch);
+    CALL(status);
+    gate_matrix(g, std_params, standard);
+    double distance = gate_phase_distance(defined, standard, 1 << nq);
+    if (!(distance < 1e-8))
+        return error_at(cu, name, "the definition of gate '%s' is not the standard %s (they differ by %.3g beyond a "
+                        "global phase); rename the definition if it is another gate", d->name, info->name, distance);
+    return emit_builtin(cu, name, g, params, nparams, qubits, nq);
+}
+
 /* Applies gate `name` (built-in, dense or custom) to one set of qubits. */
 static int apply_gate(cursor *cu, const token *name, const double *params, int nparams, const int *qubits, int nq)
 {
     char buf[80];
     CALL(check_distinct(cu, name, qubits, nq));
-    int def = find_def(cu->ps, name->text, name->len);
+    int def = find_def(cu->ps, name->text, name->len), expect_params;
+    int g = builtin_gate(name, &expect_params);
+    if (def >= 0 && g >= 0) return apply_defined_builtin(cu, &cu->ps->defs[def], g, params, nparams, qubits, nq, name);
     if (def >= 0) {
         const gate_def *d = &cu->ps->defs[def];
         if (d->opaque) return error_at(cu, name, "gate '%s' is opaque: it has no definition to emulate", d->name);
         return expand_custom(cu, d, params, qubits, name);
     }
-    circ_op op;
-    init_op(cu, &op, OP_GATE);
-    op.nqubits = nq;
-    memcpy(op.qubits, qubits, (size_t)nq * sizeof(int));
-    int dense_n, expect_params;
+    int dense_n;
     if (dense_builtin(name, &dense_n)) {
+        circ_op op;
+        init_op(cu, &op, OP_GATE);
+        op.nqubits = nq;
+        memcpy(op.qubits, qubits, (size_t)nq * sizeof(int));
         double complex m[32 * 32];
         controlled_x_matrix(dense_n, tok_is(name, "c3sqrtx"), m);
         op.gate = GATE_UNITARY;
         op.matrix = m;
         return circ_append(cu->ps->c, &op);
     }
-    int g = builtin_gate(name, &expect_params);
     if (g < 0) return error_at(cu, name, "unknown gate %s", tok_text(name, buf, sizeof buf));
-    if (g == GATE_U2 && nparams == 2) { /* u2(phi, lambda) */ }
-    for (int i = 0; i < nparams && i < CIRC_MAX_PARAMS; i++) op.params[i] = params[i];
-    op.gate = g;
-    if (tok_is(name, "u0")) op.params[0] = 0;
-    return circ_append(cu->ps->c, &op);
+    return emit_builtin(cu, name, g, params, nparams, qubits, nq);
 }
 
 /* Arity of a gate name: custom, dense or built-in; -1 if unknown. */
@@ -972,6 +1024,64 @@ static int parse_include(cursor *cu, const token *kw)
     return parse_source(cu->ps, path, cu->depth + 1, file, cu);
 }
 
+/* The unit of a delay: seconds per unit, or 0 for dt (the device's sample
+ * time, known only from a backend configuration). -1 if unknown. */
+static double delay_unit(const token *u)
+{
+    static const struct { const char *name; double seconds; } units[] = {
+        {"dt", 0}, {"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (tok_is(u, units[i].name)) return units[i].seconds;
+    return -1;
+}
+
+/* delay(T) qubits; -- the qubits idle for T: a number with a unit (100dt,
+ * 1.5e-7s, 30ns, 2us, 1ms), or a bare number in dt as Qiskit's OpenQASM 2
+ * exporter writes it (beside "opaque delay(param0) q0;", which is ignored).
+ * One GATE_DELAY per qubit, params (value, 1 if in dt else 0, in seconds). */
+static int parse_delay(cursor *cu, const token *kw)
+{
+    char buf[80];
+    if (!tok_is(peek(cu), "(")) return error_at(cu, peek(cu), "expected '(' and a duration after delay");
+    advance(cu);
+    const token *at = peek(cu);
+    double value, seconds = 0;
+    CALL(parse_expr(cu, &value));
+    if (peek(cu)->kind == T_ID) {
+        const token *u = advance(cu);
+        seconds = delay_unit(u);
+        if (seconds < 0)
+            return error_at(cu, u, "unknown time unit %s (dt, ns, us, ms or s)", tok_text(u, buf, sizeof buf));
+    }
+    CALL(expect(cu, ")"));
+    if (!(value >= 0) || !isfinite(value)) return error_at(cu, at, "the delay %g is not a duration >= 0", value);
+    int *qubits = NULL, nqubits = 0, cap = 0, status = TN_OK;
+    for (;;) {
+        operand op;
+        status = parse_operand(cu, 1, &op);
+        if (status) break;
+        int count = (op.bound_qubit < 0 && op.index < 0) ? cu->ps->c->qregs[op.reg].size : 1;
+        for (int k = 0; k < count && status == TN_OK; k++)
+            status = push_qubit(&qubits, &nqubits, &cap, resolve(cu, &op, 1, k));
+        if (status || !tok_is(peek(cu), ",")) break;
+        advance(cu);
+    }
+    if (status == TN_OK) status = expect(cu, ";");
+    for (int i = 0; i < nqubits && status == TN_OK; i++) {
+        circ_op op;
+        init_op(cu, &op, OP_GATE);
+        op.gate = GATE_DELAY;
+        op.nqubits = 1;
+        op.qubits[0] = qubits[i];
+        op.params[0] = seconds > 0 ? value * seconds : value;
+        op.params[1] = seconds > 0 ? 0 : 1;
+        status = circ_append(cu->ps->c, &op);
+    }
+    free(qubits);
+    (void)kw;
+    return status;
+}
+
 static int parse_statement(cursor *cu)
 {
     const token *t = advance(cu);
@@ -990,6 +1100,7 @@ static int parse_statement(cursor *cu)
     if (tok_is(t, "barrier")) return parse_qubit_list_op(cu, OP_BARRIER);
     if (tok_is(t, "if")) return parse_if(cu);
     if (tok_is(t, "include")) return parse_include(cu, t);
+    if (tok_is(t, "delay")) return parse_delay(cu, t);
     if (tok_is(t, "OPENQASM")) return error_at(cu, t, "OPENQASM may only appear once, at the start of the file");
     return parse_gate_call(cu, t);
 }

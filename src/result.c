@@ -33,6 +33,7 @@ static json_t *noise_json(const run_result *res, const run_options *opt)
                           "channels_per_trajectory", (json_int_t)res->channels_per_trajectory, "uncalibrated_gates",
                           (json_int_t)res->uncalibrated_gates, "t2_clipped_qubits", m->t2_clipped, "idle_noise",
                           m->idle, "count_stderr", se);
+    json_object_set_new(o, "model_fidelity_all_qubits", json_real(res->model_fidelity_all_qubits));
     json_object_set_new(o, "readout_clipped", json_integer(m->readout_clipped));
     json_object_set_new(o, "qubits_without_t1_t2", json_integer(m->times_missing));
     if (opt->noisy.dephasing_amp > 0)

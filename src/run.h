@@ -83,7 +83,8 @@ typedef struct {
     long trajectories;          /* trajectories averaged (dynamic: one per shot) */
     long samples;               /* states averaged in expect_sum: shots (dynamic) or trajectories */
     double *count_stderr;       /* per counts entry: standard error of the count (trajectory clusters) */
-    double model_fidelity, schedule_seconds;
+    double model_fidelity, schedule_seconds;   /* model_fidelity: over the qubits the circuit uses */
+    double model_fidelity_all_qubits;          /* every qubit of the circuit, idle ones included */
     long channels_per_trajectory, uncalibrated_gates;
     double fidelity_sum2, log_fidelity_sum;
     /* --probabilities: the outcome distribution over the key bits (index: bit

@@ -4,7 +4,9 @@
  * different route from src/gates.c (which writes closed forms entry by
  * entry): rotations as exp(-i theta/2 P) of Pauli products, the phase gates
  * through U3, controlled gates as block-diagonal diag(I, U), SWAP as
- * (II + XX + YY + ZZ) / 2, the iSWAP family as exp(i theta (XX + YY) / 2).
+ * (II + XX + YY + ZZ) / 2, the iSWAP family as exp(i theta (XX + YY) / 2),
+ * Qiskit's ECR, DCX, R, XX+YY and XX-YY as products of exp(-i theta/2 P)
+ * following the definitions in Qiskit's documentation.
  * Not for: anything but the tests. */
 #include "statevec.h"
 
@@ -58,6 +60,12 @@ static const struct {
     [GATE_CCX] = {"ccx", 3, 0},
     [GATE_CSWAP] = {"cswap", 3, 0},
     [GATE_UNITARY] = {"unitary", -1, 0},
+    [GATE_ECR] = {"ecr", 2, 0},
+    [GATE_DCX] = {"dcx", 2, 0},
+    [GATE_R] = {"r", 1, 2},
+    [GATE_XX_MINUS_YY] = {"xx_minus_yy", 2, 2},
+    [GATE_XX_PLUS_YY] = {"xx_plus_yy", 2, 2},
+    [GATE_DELAY] = {"delay", 1, 2},
 };
 
 int sv_gate_nqubits(int g) { return g >= 0 && g < GATE_COUNT ? sv_table[g].nqubits : -1; }
@@ -180,7 +188,13 @@ static void swap_matrix(double complex *m)
 static void one_qubit(int g, const double *p, double complex *m)
 {
     switch (g) {
-    case GATE_ID: memcpy(m, PAULI_I, sizeof PAULI_I); break;
+    case GATE_ID: case GATE_DELAY: memcpy(m, PAULI_I, sizeof PAULI_I); break;
+    case GATE_R: {   /* exp(-i theta/2 (cos phi X + sin phi Y)) */
+        double complex axis[4];
+        for (int i = 0; i < 4; i++) axis[i] = cos(p[1]) * PAULI_X[i] + sin(p[1]) * PAULI_Y[i];
+        pauli_exp(2, axis, p[0], m);
+        break;
+    }
     case GATE_X: memcpy(m, PAULI_X, sizeof PAULI_X); break;
     case GATE_Y: memcpy(m, PAULI_Y, sizeof PAULI_Y); break;
     case GATE_Z: memcpy(m, PAULI_Z, sizeof PAULI_Z); break;
@@ -219,6 +233,60 @@ static int controlled_target(int g)
     }
 }
 
+/* exp(-i theta/2 a(x)b) for one-qubit Paulis a (first qubit) and b. */
+static void pauli_exp2(const double complex *a, const double complex *b, double theta, double complex *m)
+{
+    double complex ab[16];
+    kron2(a, b, ab);
+    pauli_exp(4, ab, theta, m);
+}
+
+/* CX with control `first` (1: the first qubit) as a product of Pauli
+ * exponentials: CX = e^{i pi/4} exp(-i pi/4 Z_c) exp(-i pi/4 X_t) exp(i pi/4 Z_c X_t). */
+static void cx_from_paulis(int first, double complex *m)
+{
+    double complex a[16], b[16], c[16];
+    const double complex *zc1 = first ? PAULI_Z : PAULI_I, *zc2 = first ? PAULI_I : PAULI_Z;
+    const double complex *xt1 = first ? PAULI_I : PAULI_X, *xt2 = first ? PAULI_X : PAULI_I;
+    pauli_exp2(zc1, zc2, M_PI / 2, a);
+    pauli_exp2(xt1, xt2, M_PI / 2, b);
+    pauli_exp2(first ? PAULI_Z : PAULI_X, first ? PAULI_X : PAULI_Z, -M_PI / 2, c);
+    mat_mul(4, a, b, m);
+    mat_mul(4, m, c, m);
+    scale(4, cexp(I * M_PI / 4), m);
+}
+
+/* Qiskit's ECR: rzx(pi/4) a,b; x a; rzx(-pi/4) a,b (rzx = exp(-i theta/2 Z X)). */
+static void ecr_from_paulis(double complex *m)
+{
+    double complex first[16], xa[16], last[16];
+    pauli_exp2(PAULI_Z, PAULI_X, M_PI / 4, first);
+    kron2(PAULI_X, PAULI_I, xa);
+    pauli_exp2(PAULI_Z, PAULI_X, -M_PI / 4, last);
+    mat_mul(4, last, xa, m);
+    mat_mul(4, m, first, m);
+}
+
+/* Qiskit's XX+YY (plus = 1) and XX-YY: rz(beta) on qubit 0 (XX+YY) or 1
+ * (XX-YY) around exp(-i theta/4 (XX +- YY)) = exp(-i theta/4 XX) exp(-+i theta/4 YY):
+ * RZ_0(-beta) E RZ_0(beta), and RZ_1(beta) E RZ_1(-beta). */
+static void xx_yy_from_paulis(int plus, double theta, double beta, double complex *m)
+{
+    double complex xx[16], yy[16], before[16], after[16];
+    pauli_exp2(PAULI_X, PAULI_X, theta / 2, xx);
+    pauli_exp2(PAULI_Y, PAULI_Y, plus ? theta / 2 : -theta / 2, yy);
+    if (plus) {
+        pauli_exp2(PAULI_Z, PAULI_I, beta, before);
+        pauli_exp2(PAULI_Z, PAULI_I, -beta, after);
+    } else {
+        pauli_exp2(PAULI_I, PAULI_Z, -beta, before);
+        pauli_exp2(PAULI_I, PAULI_Z, beta, after);
+    }
+    mat_mul(4, after, xx, m);
+    mat_mul(4, m, yy, m);
+    mat_mul(4, m, before, m);
+}
+
 static void two_qubit(int g, const double *p, double complex *m)
 {
     double complex u[4], pp[16];
@@ -237,6 +305,16 @@ static void two_qubit(int g, const double *p, double complex *m)
     case GATE_ISWAP: xy_exchange(M_PI / 2, m); break;
     case GATE_SQISWAP: xy_exchange(M_PI / 4, m); break;
     case GATE_ISWAPTHETA: xy_exchange(p[0], m); break;
+    case GATE_ECR: ecr_from_paulis(m); break;
+    case GATE_DCX: {   /* cx a,b then cx b,a */
+        double complex ab[16], ba[16];
+        cx_from_paulis(1, ab);
+        cx_from_paulis(0, ba);
+        mat_mul(4, ba, ab, m);
+        break;
+    }
+    case GATE_XX_PLUS_YY: xx_yy_from_paulis(1, p[0], p[1], m); break;
+    case GATE_XX_MINUS_YY: xx_yy_from_paulis(0, p[0], p[1], m); break;
     default: break;
     }
 }

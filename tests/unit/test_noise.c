@@ -448,6 +448,7 @@ static void ibm_reference(const circuit *c, const noise_model *m, dm_state *d)
         if (op->kind != OP_GATE) continue;
         const noise_rule *rule;
         double dur = props_duration(m, op, &rule), start = 0;
+        if (op->gate == GATE_DELAY) dur = op->params[1] != 0 ? op->params[0] * m->dt : op->params[0];
         for (int j = 0; j < op->nqubits; j++) start = fmax(start, t_free[op->qubits[j]]);
         for (int j = 0; j < op->nqubits; j++) {
             int q = op->qubits[j];
@@ -461,6 +462,11 @@ static void ibm_reference(const circuit *c, const noise_model *m, dm_state *d)
         double complex u[64];
         sv_gate_matrix(op->gate, op->params, u);
         dm_apply_matrix(d, u, op->nqubits, op->qubits);
+        if (op->gate == GATE_DELAY && dur > 0) {   /* the qubit relaxes while it waits */
+            const noise_qubit *nq = noise_qubit_params(m, op->qubits[0]);
+            kraus_set s = thermal_general(nq->t1 / m->scale, nq->t2 / m->scale, dur);
+            apply_set(d, &s, op->qubits);
+        }
         for (int a = 0; rule && a < rule->napply; a++) {
             double complex *ops;
             int nops, qs[3];
@@ -706,6 +712,153 @@ static void check_origin(void)
     noise_destroy(&m);
 }
 
+
+/* ---- ECR devices (IBM Eagle, brisbane) ---------------------------------------- */
+
+/* A native-gate circuit as Qiskit exports it for brisbane (ecr defined
+ * through rzx), including an ecr the wrong way round (0 -> 1: brisbane
+ * calibrates 1 -> 0) and delays in dt and in us. */
+static const char *brisbane_src =
+    "OPENQASM 2.0;\ninclude \"qelib1.inc\";\n"
+    "gate rzx(param0) q0,q1 { h q1; cx q0,q1; rz(param0) q1; cx q0,q1; h q1; }\n"
+    "gate ecr q0,q1 { rzx(pi/4) q0,q1; x q0; rzx(-pi/4) q0,q1; }\n"
+    "qreg q[4];\ncreg c[4];\n"
+    "sx q[0];\nsx q[1];\nrz(0.3) q[1];\necr q[1],q[0];\nsx q[2];\necr q[2],q[1];\nx q[3];\n"
+    "delay(400) q[3];\necr q[3],q[2];\nsx q[0];\nrz(1.1) q[2];\nsx q[2];\necr q[0],q[1];\ndelay(0.3us) q[0];\n"
+    "sx q[1];\nmeasure q -> c;\n";
+
+static void check_brisbane_rules(const char *props)
+{
+    noise_model *m = NULL;
+    if (!ok(noise_load(props, NULL, 1, &m) == TN_OK, "brisbane: IBM properties and conf load")) {
+        diag("%s", tn_last_message());
+        return;
+    }
+    ok(fabs(m->dt - 0.5e-9) < 1e-20, "brisbane: dt 0.5 ns from conf_brisbane.json (%g s)", m->dt);
+    circ_op op;
+    memset(&op, 0, sizeof op);
+    op.kind = OP_GATE; op.gate = GATE_ECR; op.nqubits = 2; op.qubits[0] = 1; op.qubits[1] = 0;
+    const noise_rule *fwd = noise_lookup(m, &op);
+    op.qubits[0] = 0; op.qubits[1] = 1;
+    const noise_rule *rev = noise_lookup(m, &op);
+    op.gate = GATE_SX; op.nqubits = 1; op.qubits[0] = 0;
+    const noise_rule *sx0 = noise_lookup(m, &op);
+    op.qubits[0] = 1;
+    const noise_rule *sx1 = noise_lookup(m, &op);
+    if (!ok(fwd && rev && sx0 && sx1 && fwd != rev, "brisbane: ecr 1,0 is calibrated and ecr 0,1 gets a rule")) {
+        noise_destroy(&m);
+        return;
+    }
+    double want = 1 - (1 - fwd->gate_error) * pow(1 - sx0->gate_error, 2) * pow(1 - sx1->gate_error, 2);
+    double want_len = fwd->duration + 2 * fmax(sx0->duration, sx1->duration);
+    ok(fabs(rev->gate_error - want) < 1e-12 && fabs(rev->duration - want_len) < 1e-15,
+       "brisbane: ecr 0,1 is ecr 1,0 plus 2 sx on each qubit (error %.5f = 1-(1-%.5f)(1-%.5f)^2(1-%.5f)^2, %.0f ns)",
+       rev->gate_error, fwd->gate_error, sx0->gate_error, sx1->gate_error, rev->duration * 1e9);
+    /* the error the channels make: the rule's, or more when T1/T2 alone over
+     * the gate's length exceed it (then the rule is relaxation only) */
+    double err_rev = 1 - rule_average_fidelity(rev, 2), err_fwd = 1 - rule_average_fidelity(fwd, 2);
+    int rev_ok = fabs(err_rev - rev->gate_error) < 1e-9 || (err_rev > rev->gate_error && rev->napply == 2);
+    int fwd_ok = fabs(err_fwd - fwd->gate_error) < 1e-9 || (err_fwd > fwd->gate_error && fwd->napply == 2);
+    ok(rev_ok && fwd_ok, "brisbane: both ecr rules' channels make the rule's error or, relaxation-limited, only "
+       "T1/T2 (%.6g for %.6g, %.6g for %.6g)", err_rev, rev->gate_error, err_fwd, fwd->gate_error);
+    size_t ecr_rules = 0;
+    for (size_t i = 0; i < m->nrules; i++) ecr_rules += strcmp(m->rules[i].gate, "ecr") == 0;
+    is_int((long)ecr_rules, 288, "brisbane: 144 calibrated ecr directions and 144 turned round");
+    circuit *c = NULL;
+    int status = qasm_parse_string(brisbane_src, strlen(brisbane_src), "brisbane4.qasm", &c);
+    size_t ecr = 0, delays = 0;
+    for (size_t i = 0; c && i < c->nops; i++) {
+        ecr += c->ops[i].gate == GATE_ECR && c->ops[i].kind == OP_GATE;
+        delays += c->ops[i].gate == GATE_DELAY && c->ops[i].kind == OP_GATE;
+    }
+    ok(status == TN_OK && ecr == 4 && delays == 2, "brisbane: Qiskit's `gate ecr` definition is read as the built-in "
+       "ecr (%zu of 4), delays as delays (%zu of 2)", ecr, delays);
+    noisy_plan *p = NULL;
+    noisy_options o = {0, 0, 0, 0};
+    status = c ? noisy_plan_create(m, c, &o, &p) : TN_ERR_INPUT;
+    ok(status == TN_OK && noisy_uncalibrated(p) == 0, "brisbane: every gate calibrated, no --allow-uncalibrated");
+    if (status != TN_OK) diag("%s", tn_last_message());
+    noisy_plan_destroy(&p);
+    circ_destroy(&c);
+    noise_destroy(&m);
+}
+
+static void check_brisbane_trajectories(const char *props)
+{
+    noise_model *m = NULL;
+    circuit *c = NULL;
+    if (noise_load(props, NULL, 30, &m) != TN_OK ||
+        qasm_parse_string(brisbane_src, strlen(brisbane_src), "brisbane4.qasm", &c) != TN_OK) {
+        ok(0, "brisbane at noise scale 30: model and circuit load");
+        diag("%s", tn_last_message());
+        noise_destroy(&m);
+        circ_destroy(&c);
+        return;
+    }
+    for (int q = 0; q < m->qubit_cap; q++) m->qubit[q].p0_given1 = m->qubit[q].p1_given0 = 0;
+    static const char *obs[] = {"Z0", "Z1", "Z2", "Z3", "X0", "Y1", "Z0 Z1", "X1 Z2", "Z2 Z3"};
+    run_result res;
+    int status = run_noisy(c, m, 4000, obs, 9, &res);
+    if (ok(status == TN_OK, "brisbane qubits 0-3, noise scale 30: 4000 trajectories run")) {
+        dm_state d;
+        ibm_reference(c, m, &d);
+        compare("brisbane qubits 0-3 (ecr both ways, delays, idle relaxation, scale 30)", c, &res, &d, obs, 9);
+        dm_free(&d);
+    } else {
+        diag("%s", tn_last_message());
+    }
+    run_result_free(&res);
+    noise_destroy(&m);
+    circ_destroy(&c);
+}
+
+/* model_fidelity counts the qubits the circuit uses; idle ones only in
+ * model_fidelity_all_qubits. The same gates in a 1-qubit and a 6-qubit
+ * register give the same model_fidelity. */
+static void check_model_fidelity_used(const char *props)
+{
+    const char *one = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[1];\nsx q[0];\ndelay(1us) q[0];\nx q[0];\n";
+    const char *six = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[6];\nsx q[0];\ndelay(1us) q[0];\nx q[0];\n";
+    noise_model *m = NULL;
+    circuit *c1 = NULL, *c6 = NULL;
+    noisy_plan *p1 = NULL, *p6 = NULL;
+    noisy_options o = {0, 0, 0, 0};
+    int status = noise_load(props, NULL, 1, &m);
+    if (status == TN_OK) status = qasm_parse_string(one, strlen(one), "one.qasm", &c1);
+    if (status == TN_OK) status = qasm_parse_string(six, strlen(six), "six.qasm", &c6);
+    if (status == TN_OK) status = noisy_plan_create(m, c1, &o, &p1);
+    if (status == TN_OK) status = noisy_plan_create(m, c6, &o, &p6);
+    ok(status == TN_OK && fabs(noisy_model_fidelity(p1) - noisy_model_fidelity(p6)) < 1e-14 &&
+       noisy_model_fidelity(p1) < 1 && noisy_model_fidelity_all_qubits(p6) < noisy_model_fidelity(p6) - 1e-6,
+       "model_fidelity over the qubits used: %.6f on 1 and on 6 qubits (%.6f), all 6 qubits %.6f",
+       p1 ? noisy_model_fidelity(p1) : 0, p6 ? noisy_model_fidelity(p6) : 0,
+       p6 ? noisy_model_fidelity_all_qubits(p6) : 0);
+    noisy_plan_destroy(&p1);
+    noisy_plan_destroy(&p6);
+    circ_destroy(&c1);
+    circ_destroy(&c6);
+    noise_destroy(&m);
+}
+
+static void check_brisbane(void)
+{
+    char props[1024];
+    snprintf(props, sizeof props, "%s/ibm-backends/brisbane/props_brisbane.json", shared_root());
+    FILE *f = fopen(props, "r");
+    if (!f) {
+        skip("shared data absent (%s): ECR device not checked", props);
+        return;
+    }
+    fclose(f);
+    check_brisbane_rules(props);
+    check_brisbane_trajectories(props);
+    check_model_fidelity_used(props);
+    expect_refusal("a delay in dt under a model without dt is refused naming dt",
+                   "OPENQASM 2.0;\nqreg q[1];\ndelay(100) q[0];\n", "/tmp/tnemu_test_nodt.json",
+                   "{\"format\": \"tnemu-noise\", \"qubits\": [{\"qubit\": 0, \"t1\": 1e-4, \"t2\": 1e-4}]}", 0, 0,
+                   "needs the device's sample time dt");
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -728,6 +881,7 @@ int main(int argc, char **argv)
     check_origin();
     check_bad_input(props);
     check_dephasing();
+    check_brisbane();
     circ_destroy(&c);
     int status = done_testing();
     MPI_Finalize();

@@ -161,9 +161,57 @@ static void inventory(void)
        checked);
 }
 
+
+/* Qiskit's exporter writes `include "qelib1.inc";` plus a `gate` definition
+ * for every standard gate qelib1 lacks; those whose names the gate table
+ * knows must come out as the built-in gate (so calibrations find them by
+ * name), and a bare delay as dt beside `opaque delay`. */
+static void qiskit_exports(void)
+{
+    circuit *c = parse(HEAD
+        "gate dcx q0,q1 { cx q0,q1; cx q1,q0; }\n"
+        "gate r(param0,param1) q0 { u3(param0,param1 - pi/2,-param1 + pi/2) q0; }\n"
+        "gate xx_minus_yy(param0,param1) q0,q1 { rz(-param1) q1; rz(-pi/2) q0; sx q0; rz(pi/2) q0; s q1; cx q0,q1;"
+        " ry(0.5*param0) q0; ry(-0.5*param0) q1; cx q0,q1; sdg q1; rz(-pi/2) q0; sxdg q0; rz(pi/2) q0; rz(param1) q1; }\n"
+        "gate xx_plus_yy(param0,param1) q0,q1 { rz(param1) q0; sdg q1; sx q1; s q1; s q0; cx q1,q0; ry(-0.5*param0) q1;"
+        " ry(-0.5*param0) q0; cx q1,q0; sdg q0; sdg q1; sxdg q1; s q1; rz(-param1) q0; }\n"
+        "qreg q[3];\ndcx q[1],q[2]; r(0.3,1.1) q[0]; xx_minus_yy(0.7,0.2) q[0],q[1]; xx_plus_yy(1.3,-0.4) q[1],q[2];\n");
+    ok(c && c->nops == 4 && c->ops[0].gate == GATE_DCX && c->ops[1].gate == GATE_R && c->ops[2].gate == GATE_XX_MINUS_YY &&
+       c->ops[3].gate == GATE_XX_PLUS_YY, "Qiskit's definitions of dcx, r, xx_minus_yy, xx_plus_yy agree with the built-ins");
+    circ_destroy(&c);
+    c = parse(HEAD
+        "gate rzx(param0) q0,q1 { h q1; cx q0,q1; rz(param0) q1; cx q0,q1; h q1; }\n"
+        "gate ecr q0,q1 { rzx(pi/4) q0,q1; x q0; rzx(-pi/4) q0,q1; }\n"
+        "opaque delay(param0) q0;\nqreg q[4];\n"
+        "ecr q[0],q[1]; rzx(0.9) q[2],q[0]; dcx q[1],q[2]; xx_minus_yy(1,2) q[0],q[2]; r(0.1,0.2) q[3];\n"
+        "delay(100) q[0]; delay(1.5e-7s) q[1]; delay(30ns) q; rcccx q[0],q[1],q[2],q[3];\n");
+    if (!ok(c != NULL, "a Qiskit export with ecr/rzx definitions, standard gates and delays parses")) return;
+    int want[] = {GATE_ECR, GATE_RZX, GATE_DCX, GATE_XX_MINUS_YY, GATE_R};
+    int same = 1;
+    for (int i = 0; i < 5; i++) same = same && c->ops[i].gate == want[i];
+    ok(same && fabs(c->ops[1].params[0] - 0.9) < 1e-15,
+       "ecr, rzx (both defined in the file), dcx, xx_minus_yy and r are the built-in gates, one op each");
+    const circ_op *d = &c->ops[5];
+    ok(d->gate == GATE_DELAY && d->params[0] == 100 && d->params[1] == 1, "delay(100): 100 dt (Qiskit's unit)");
+    d = &c->ops[6];
+    ok(d->gate == GATE_DELAY && fabs(d->params[0] - 1.5e-7) < 1e-22 && d->params[1] == 0, "delay(1.5e-7s): seconds");
+    int broadcast = 0;
+    for (int i = 7; i < 11; i++) broadcast += c->ops[i].gate == GATE_DELAY && fabs(c->ops[i].params[0] - 30e-9) < 1e-22;
+    is_int(broadcast, 4, "delay(30ns) q: one delay per qubit of the register");
+    circ_destroy(&c);
+    expect_error(HEAD "gate ecr a,b { cx a,b; }\nqreg q[2];\necr q[0],q[1];\n", "t.qasm:5:1",
+                 "the definition of gate 'ecr' is not the standard ecr", "an ecr definition that is not ECR");
+    expect_error(HEAD "gate rzx a,b { cx a,b; }\nqreg q[2];\nrzx q[0],q[1];\n", "t.qasm:5:1",
+                 "gate 'rzx' is defined with 2 qubit(s) and 0 parameter(s), but the standard rzx takes 2 and 1",
+                 "a standard name defined with other parameters");
+    expect_error(HEAD "qreg q[1];\ndelay(5fs) q[0];\n", "t.qasm:4:8", "unknown time unit 'fs'", "delay in femtoseconds");
+    expect_error(HEAD "qreg q[1];\ndelay(-5ns) q[0];\n", "t.qasm:4:7", "not a duration >= 0", "a negative delay");
+}
+
 int main(void)
 {
     features();
+    qiskit_exports();
     errors();
     inventory();
     return done_testing();
