@@ -67,12 +67,6 @@ void tally_destroy(tally **t)
     *t = NULL;
 }
 
-void tally_clear(tally *t)
-{
-    t->n = 0;
-    if (t->slots) memset(t->slots, 0, t->slot_cap * sizeof *t->slots);
-}
-
 size_t tally_size(const tally *t) { return t->n; }
 
 static uint64_t *entry_at(const tally *t, size_t i) { return t->entries + i * (size_t)t->stride; }

@@ -27,9 +27,6 @@ int tally_create(int width, int clusters, tally **out);
 /* Frees t and returns its memory to the ledger (accepts NULL; sets *t NULL). */
 void tally_destroy(tally **t);
 
-/* Empties t, keeping the memory it has for the next use. */
-void tally_clear(tally *t);
-
 /* Adds count shots of the outcome bits[0..width-1] (each 0 or 1). */
 int tally_add(tally *t, const unsigned char *bits, long count);
 
@@ -57,8 +54,8 @@ long tally_count(const tally *t, size_t i);
 void tally_key(const tally *t, size_t i, char *key);
 void tally_cluster_sums(const tally *t, size_t i, double *sum_c2, double *sum_cn);
 
-/* Adds every rank's tally into root's: t on the root is the accumulator,
- * on the others it is sent (NULL: nothing to send). Pieces of a bounded size
+/* Adds every rank's tally into root's: t on the root is the accumulator
+ * (not NULL), on the others it is sent (NULL: nothing to send). Pieces of a bounded size
  * travel one rank at a time, so the root holds at most one piece beside its
  * tally. Collective over comm; the root is rank 0. */
 int tally_merge_to_root(tally *t, int width, int clusters, MPI_Comm comm);
