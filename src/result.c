@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "outfile.h"
+#include "work.h"
 
 #define TNEMU_VERSION "0.1.0"
 
@@ -187,7 +188,7 @@ int result_write_text(const char *path, const char *text)
     return outfile_write_text(path, text, NULL);
 }
 
-int result_write(const char *path, const circuit *c, const run_result *res, const result_context *ctx)
+static int write_result(const char *path, const circuit *c, const run_result *res, const result_context *ctx)
 {
     json_t *root = result_build(c, res, ctx);
     if (!root) return tn_fail(TN_ERR_MEMORY, "out of memory building the result");
@@ -198,6 +199,22 @@ int result_write(const char *path, const circuit *c, const run_result *res, cons
     if (!path || strcmp(path, "-") == 0) status = outfile_stdout(text);
     else status = result_write_text(path, text);
     free(text);
+    return status;
+}
+
+/* What the counts take in the result (jansson's key copy, node and hash
+ * slot, and the written line, for counts and their errors), estimated
+ * from jansson 2.14 and rounded up: the ledger's share of the JSON. */
+#define JSON_BYTES_PER_COUNT 192
+
+int result_write(const char *path, const circuit *c, const run_result *res, const result_context *ctx)
+{
+    size_t bytes = res->ncounts * (JSON_BYTES_PER_COUNT + 3 * (size_t)res->key_bits) * (res->count_stderr ? 2 : 1);
+    char what[96];
+    snprintf(what, sizeof what, "the result JSON of %zu counts", res->ncounts);
+    CALL(tn_mem_charge_for((long long)bytes, what));
+    int status = write_result(path, c, res, ctx);
+    tn_mem_charge(-(long long)bytes);
     return status;
 }
 

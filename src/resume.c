@@ -56,6 +56,8 @@ json_t *resume_identity(const circuit *c, const run_options *opt, const run_resu
                            *(uint8_t *)&probe ? "little" : "big", "circuit_hash", hash, "qubits", c->nqubits, "chi",
                            opt->trunc.max_chi, "cutoff", opt->trunc.cutoff, "seed", seed, "shots",
                            (json_int_t)res->shots, "probabilities", opt->probabilities != 0);
+    /* the payload holds the counts as a tally since this field was added; older checkpoints lack it */
+    json_object_set_new(id, "counts", json_string("outcome tally"));
     json_t *order = json_array();
     for (int q = 0; q < c->nqubits; q++) json_array_append_new(order, json_integer(res->site_of[q]));
     json_object_set_new(id, "qubit_order", order);
@@ -183,35 +185,43 @@ static void unpack_sums(const run_options *opt, run_result *res, const double *v
     if (res->nprobs) memcpy(res->probs, t + 7, res->nprobs * sizeof *v);
 }
 
+/* World rank 0's copy of every leader's tally added up (others: NULL).
+ * Collective over the world. */
+static int merged_tally(const run_options *opt, run_result *res, tally **out)
+{
+    *out = NULL;
+    int status = world_rank(opt) == 0 ? tally_copy(res->tally, out) : TN_OK;
+    status = share_status(opt, status);
+    if (status) return status;
+    tally *send = world_rank(opt) == 0 ? *out : res->tally;
+    status = share_status(opt, tally_merge_to_root(send, res->key_bits, res->noisy, world_of(opt)));
+    if (status) tally_destroy(out);
+    return status;
+}
+
 int resume_save_trajectories(const run_options *opt, json_t *identity, run_result *res, long next_round, int n)
 {
     MPI_Comm w = world_of(opt);
     int size = 1, rank = world_rank(opt), groups = opt->grp ? opt->grp->ngroups : 1;
     MPI_Comm_size(w, &size);
-    size_t per = sums_size(opt, res), rec = (size_t)res->shots * res->key_bits;
+    size_t per = sums_size(opt, res);
     /* each rank sends (is leader, group, sums); rank 0 keeps the leaders' rows by group */
     double *mine = tn_calloc(per + 2, sizeof *mine), *all = rank == 0 ? tn_calloc((size_t)size * (per + 2), sizeof *all) : NULL;
-    unsigned char *records = rank == 0 ? tn_calloc(rec + 1, 1) : NULL;
     int *dims = tn_calloc((size_t)n + 1, sizeof *dims);
-    int status = mine && dims && (rank != 0 || (all && records)) ? TN_OK : TN_ERR_MEMORY;
+    int status = mine && dims && (rank != 0 || all) ? TN_OK : TN_ERR_MEMORY;
     status = share_status(opt, status);   /* a failed allocation on rank 0 stops everyone before the gathers */
-    if (status) { free(mine); free(all); free(records); free(dims); return status; }
+    tally *counts = NULL;
+    if (status == TN_OK) status = merged_tally(opt, res, &counts);
+    if (status) { free(mine); free(all); free(dims); return status; }
     mine[0] = res->leader;
     mine[1] = opt->grp ? opt->grp->group : 0;
     pack_sums(opt, res, mine + 2);
     MPI_Gather(mine, (int)(per + 2), MPI_DOUBLE, all, (int)(per + 2), MPI_DOUBLE, 0, w);
-    unsigned char *recsrc = res->leader ? res->records : NULL;
-    unsigned char *zeros = recsrc ? NULL : tn_calloc(rec + 1, 1);
-    for (size_t done = 0; done < rec;) {
-        int chunk = rec - done > (1u << 30) ? (1 << 30) : (int)(rec - done);
-        MPI_Reduce((recsrc ? recsrc : zeros) + done, rank == 0 ? records + done : NULL, chunk, MPI_UNSIGNED_CHAR, MPI_BOR, 0, w);
-        done += (size_t)chunk;
-    }
-    free(zeros);
     MPI_Reduce(res->bond_dims, dims, n > 1 ? n - 1 : 1, MPI_INT, MPI_MAX, 0, w);
     if (rank == 0) {
-        /* payload: groups x sums, then bond dimensions, then the records */
-        size_t bytes = (size_t)groups * per * sizeof(double) + (size_t)n * sizeof(int) + rec;
+        /* payload: groups x sums, then bond dimensions, then the merged counts */
+        size_t fixed = (size_t)groups * per * sizeof(double) + (size_t)n * sizeof(int);
+        size_t bytes = fixed + tally_bytes(counts);
         char *buf = tn_malloc(bytes + 1);
         if (!buf) status = TN_ERR_MEMORY;
         for (int r = 0; r < size && buf; r++) {
@@ -220,23 +230,24 @@ int resume_save_trajectories(const run_options *opt, json_t *identity, run_resul
         }
         if (buf) {
             memcpy(buf + (size_t)groups * per * sizeof(double), dims, (size_t)n * sizeof(int));
-            memcpy(buf + (size_t)groups * per * sizeof(double) + (size_t)n * sizeof(int), records, rec);
-            json_t *pos = json_pack("{s:s, s:I, s:i}", "kind", "trajectories", "next_round", (json_int_t)next_round,
-                                    "groups", groups);
+            tally_write(counts, buf + fixed);
+            json_t *pos = json_pack("{s:s, s:I, s:i, s:I}", "kind", "trajectories", "next_round", (json_int_t)next_round,
+                                    "groups", groups, "outcomes", (json_int_t)tally_size(counts));
             status = checkpoint_write(&opt->checkpoint, identity, pos, buf, bytes);
             json_decref(pos);
         }
         free(buf);
     }
-    free(mine); free(all); free(records); free(dims);
+    tally_destroy(&counts);
+    free(mine); free(all); free(dims);
     return share_status(opt, status);
 }
 
 int resume_load_trajectories(const run_options *opt, json_t *identity, run_result *res, long *next_round, int n)
 {
     int groups = opt->grp ? opt->grp->ngroups : 1, group = opt->grp ? opt->grp->group : 0;
-    size_t per = sums_size(opt, res), rec = (size_t)res->shots * res->key_bits;
-    size_t want = (size_t)groups * per * sizeof(double) + (size_t)n * sizeof(int) + rec;
+    size_t per = sums_size(opt, res);
+    size_t fixed = (size_t)groups * per * sizeof(double) + (size_t)n * sizeof(int);
     json_t *pos = NULL;
     char *buf = NULL;
     size_t len = 0;
@@ -251,9 +262,9 @@ int resume_load_trajectories(const run_options *opt, json_t *identity, run_resul
             status = tn_fail(TN_ERR_USAGE, "option --resume: the checkpoint was written by %d group(s); resume with "
                              "--groups %d (trajectory sums are added per group)", (int)json_integer_value(g),
                              (int)json_integer_value(g));
-        else if (status == TN_OK && len != want)
-            status = tn_fail(TN_ERR_INPUT, "%s: the checkpoint payload has %zu bytes, this run expects %zu",
-                             opt->checkpoint.resume, len, want);
+        else if (status == TN_OK && len < fixed)
+            status = tn_fail(TN_ERR_INPUT, "%s: the checkpoint payload has %zu bytes, this run expects at least %zu",
+                             opt->checkpoint.resume, len, fixed);
         if (status == TN_OK) round = json_integer_value(r);
     }
     json_decref(pos);
@@ -265,8 +276,8 @@ int resume_load_trajectories(const run_options *opt, json_t *identity, run_resul
         if (res->leader) unpack_sums(opt, res, (const double *)(buf + (size_t)group * per * sizeof(double)));
         const int *dims = (const int *)(buf + (size_t)groups * per * sizeof(double));
         memcpy(res->bond_dims, dims, (size_t)(n > 1 ? n - 1 : 0) * sizeof(int));
-        /* the merged records go to the first leader: records are or-ed at the end */
-        if (res->leader && group == 0) memcpy(res->records, buf + (size_t)groups * per * sizeof(double) + (size_t)n * sizeof(int), rec);
+        /* the merged counts go to the first leader: the groups' counts are added at the end */
+        if (res->leader && group == 0) status = tally_read(res->tally, buf + fixed, len - fixed, opt->checkpoint.resume);
     }
     free(buf);
     return status;

@@ -7,7 +7,7 @@
  *   trajectories  a noisy run: the next round of trajectories (round r runs
  *                 trajectory r G + g on group g) and each group's sums
  *                 (expectations, fidelities, outcome probabilities) with the
- *                 shots' records and bond dimensions; resumes with the same
+ *                 merged outcome counts and bond dimensions; resumes with the same
  *                 group count, so every sum is added in the same order.
  * The identity (circuit hash and every option that changes the result) must
  * match for a resume. Random draws are counter-based (seed, task, index), so

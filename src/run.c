@@ -17,6 +17,7 @@
 #include "rng.h"
 #include "scalapack.h"
 #include "schedule.h"
+#include "work.h"
 
 #define DEFAULT_SHOTS 1024
 #define DEFAULT_TRAJECTORIES 100
@@ -74,14 +75,15 @@ int run_parse_bits(const char *spec, int nqubits, unsigned char *bits)
 
 void run_result_free(run_result *res)
 {
-    for (size_t i = 0; i < res->ncounts; i++) free(res->counts[i].key);
+    tn_mem_charge(-(long long)res->counts_charged);
     free(res->counts);
+    free(res->count_keys);
+    tally_destroy(&res->tally);
     free(res->amplitudes);
     free(res->expectation);
     free(res->expectation_stderr);
     free(res->bond_dims);
     free(res->site_of);
-    free(res->records);
     free(res->expect_sum);
     free(res->expect_sum2);
     free(res->count_stderr);
@@ -91,45 +93,28 @@ void run_result_free(run_result *res)
 
 /* ---- counts ------------------------------------------------------------- */
 
-static int compare_keys(const void *a, const void *b)
+/* The sorted counts (keys with bit 0 rightmost) of the merged tally, in
+ * memory charged to the ledger until run_result_free. */
+static int counts_from_tally(run_result *res)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Turns shots x width bit records (bit j of record s at s * width + j) into
- * sorted counts keyed with bit 0 rightmost. */
-static int tally_counts(const unsigned char *records, long shots, int width, run_result *res)
-{
-    res->key_bits = width;
-    if (shots == 0) return TN_OK;
-    char **keys = tn_calloc((size_t)shots, sizeof(char *));
-    if (!keys) return TN_ERR_MEMORY;
-    int status = TN_OK;
-    for (long s = 0; s < shots && status == TN_OK; s++) {
-        keys[s] = tn_malloc((size_t)width + 1);
-        if (!keys[s]) { status = TN_ERR_MEMORY; break; }
-        for (int j = 0; j < width; j++) keys[s][width - 1 - j] = (char)('0' + records[(size_t)s * width + j]);
-        keys[s][width] = '\0';
+    tally *t = res->tally;
+    size_t n = tally_size(t), width = (size_t)res->key_bits;
+    size_t bytes = n * (sizeof(run_count) + width + 1) + (res->noisy ? n * sizeof(double) : 0);
+    char what[96];
+    snprintf(what, sizeof what, "the list of %zu counts", n);
+    CALL(tn_mem_charge_for((long long)bytes, what));
+    res->counts_charged = bytes;
+    res->counts = tn_calloc(n, sizeof(run_count));
+    res->count_keys = tn_malloc(n * (width + 1));
+    if (!res->counts || !res->count_keys) return TN_ERR_MEMORY;
+    tally_sort(t);
+    for (size_t i = 0; i < n; i++) {
+        res->counts[i].key = res->count_keys + i * (width + 1);
+        tally_key(t, i, res->counts[i].key);
+        res->counts[i].count = tally_count(t, i);
     }
-    if (status == TN_OK) {
-        qsort(keys, (size_t)shots, sizeof(char *), compare_keys);
-        res->counts = tn_calloc((size_t)shots, sizeof(run_count));
-        if (!res->counts) status = TN_ERR_MEMORY;
-    }
-    for (long s = 0; s < shots && status == TN_OK; s++) {
-        if (res->ncounts && strcmp(res->counts[res->ncounts - 1].key, keys[s]) == 0) {
-            res->counts[res->ncounts - 1].count++;
-            free(keys[s]);
-        } else {
-            res->counts[res->ncounts].key = keys[s];
-            res->counts[res->ncounts].count = 1;
-            res->ncounts++;
-        }
-        keys[s] = NULL;
-    }
-    for (long s = 0; s < shots; s++) free(keys[s]);
-    free(keys);
-    return status;
+    res->ncounts = n;
+    return TN_OK;
 }
 
 /* ---- the two ways to run ------------------------------------------------ */
@@ -150,27 +135,86 @@ static void note_state(const mps *m, run_result *res)
 static int group_index(const run_options *opt) { return opt->grp ? opt->grp->group : 0; }
 static int group_count(const run_options *opt) { return opt->grp ? opt->grp->ngroups : 1; }
 
-/* Samples this group's range of shots and writes their classical bits (or
- * qubits, when nothing is measured) into res->records. */
+/* The qubit each key bit comes from (-1: a bit never measured). */
+static int *bit_sources(const circuit *c, int width)
+{
+    int *src = tn_malloc((size_t)(width ? width : 1) * sizeof(int));
+    if (!src) return NULL;
+    int measured = has_measure(c);
+    for (int j = 0; j < width; j++) src[j] = measured ? -1 : j;
+    for (size_t i = 0; i < c->nops && measured; i++)
+        if (c->ops[i].kind == OP_MEASURE) src[c->ops[i].clbit] = c->ops[i].qubits[0];
+    return src;
+}
+
+/* ---- shots in chunks ------------------------------------------------------ */
+
+/* Shots are drawn in chunks of a bounded size and counted as they come, so
+ * memory grows with the distinct outcomes, never with the shots. A chunk is
+ * a multiple of the sampler's batch of 1024 shots (mps.c): chunks cut no
+ * batch, and shot i draws from its own substream i as before. */
+#define CHUNK_BYTES ((size_t)8 << 20)   /* sampled qubits per chunk, about */
+#define CHUNK_ALIGN 1024
+
+typedef struct {
+    long size;                  /* shots per chunk */
+    unsigned char *qbits;       /* size x n sampled qubits */
+    unsigned char *row;         /* one shot's key bits */
+    size_t charged;             /* bytes on the ledger */
+} shot_chunks;
+
+/* Buffers for chunks of at most `shots` shots of n qubits and width key bits. */
+static int chunks_begin(shot_chunks *ch, int n, int width, long shots)
+{
+    memset(ch, 0, sizeof *ch);
+    long size = (long)(CHUNK_BYTES / (size_t)n) / CHUNK_ALIGN * CHUNK_ALIGN;
+    if (size < CHUNK_ALIGN) size = CHUNK_ALIGN;
+    ch->size = shots < size ? (shots > 0 ? shots : 1) : size;
+    size_t bytes = (size_t)ch->size * n + (size_t)width + 1;
+    char what[96];
+    snprintf(what, sizeof what, "a chunk of %ld sampled shots", ch->size);
+    CALL(tn_mem_charge_for((long long)bytes, what));
+    ch->charged = bytes;
+    ch->qbits = tn_malloc((size_t)ch->size * n);
+    ch->row = tn_calloc((size_t)width + 1, 1);
+    return ch->qbits && ch->row ? TN_OK : TN_ERR_MEMORY;
+}
+
+static void chunks_end(shot_chunks *ch)
+{
+    tn_mem_charge(-(long long)ch->charged);
+    free(ch->qbits);
+    free(ch->row);
+    memset(ch, 0, sizeof *ch);
+}
+
+/* The key bits of shot s of the chunk: bit j from qubit src[j] (0 if < 0). */
+static unsigned char *chunk_row(const shot_chunks *ch, int n, long s, const int *src, int width)
+{
+    const unsigned char *q = ch->qbits + (size_t)s * n;
+    for (int j = 0; j < width; j++) ch->row[j] = src[j] >= 0 ? q[src[j]] : 0;
+    return ch->row;
+}
+
+/* Samples this group's range of shots, chunk by chunk, into res->tally. */
 static int sample_static(const circuit *c, mps *m, const run_options *opt, run_result *res)
 {
-    int n = c->nqubits, measured = has_measure(c), width = res->key_bits;
+    int n = c->nqubits, width = res->key_bits;
     long g = group_index(opt), groups = group_count(opt);
     long first = res->shots * g / groups, count = res->shots * (g + 1) / groups - first;
-    unsigned char *qbits = tn_malloc((size_t)(count ? count : 1) * n);
-    if (!qbits) return TN_ERR_MEMORY;
-    int status = mps_sample_range(m, first, (int)count, opt->seed, 0, qbits);
-    for (long s = 0; s < count && status == TN_OK && res->leader; s++) {
-        unsigned char *row = res->records + (size_t)(first + s) * width;
-        if (!measured) {
-            memcpy(row, qbits + (size_t)s * n, (size_t)n);
-            continue;
-        }
-        for (size_t i = 0; i < c->nops; i++)
-            if (c->ops[i].kind == OP_MEASURE) row[c->ops[i].clbit] = qbits[(size_t)s * n + c->ops[i].qubits[0]];
+    int *src = bit_sources(c, width);
+    shot_chunks ch;
+    int status = src ? chunks_begin(&ch, n, width, count) : TN_ERR_MEMORY;
+    for (long done = 0; done < count && status == TN_OK; done += ch.size) {
+        /* one chunk of this group's shots (collective over the group): a per-chunk check goes here */
+        long k = count - done < ch.size ? count - done : ch.size;
+        status = mps_sample_range(m, first + done, (int)k, opt->seed, 0, ch.qbits);
+        for (long s = 0; s < k && status == TN_OK && res->leader; s++)
+            status = tally_add(res->tally, chunk_row(&ch, n, s, src, width), 1);
     }
     res->shots_here = count;
-    free(qbits);
+    if (src) chunks_end(&ch);
+    free(src);
     return status;
 }
 
@@ -230,18 +274,6 @@ static int apply_gates(const circuit *c, size_t from, size_t to, mps *m, const r
     schedule_destroy(&sch);
     note_state(m, res);
     return status;
-}
-
-/* The qubit each key bit comes from (-1: a bit never measured). */
-static int *bit_sources(const circuit *c, int width)
-{
-    int *src = tn_malloc((size_t)(width ? width : 1) * sizeof(int));
-    if (!src) return NULL;
-    int measured = has_measure(c);
-    for (int j = 0; j < width; j++) src[j] = measured ? -1 : j;
-    for (size_t i = 0; i < c->nops && measured; i++)
-        if (c->ops[i].kind == OP_MEASURE) src[c->ops[i].clbit] = c->ops[i].qubits[0];
-    return src;
 }
 
 /* ---- outcome probabilities (--probabilities) --------------------------- */
@@ -444,19 +476,19 @@ static int run_dynamic(const circuit *c, mps *prefix_state, const run_options *o
     double t0 = run_now();
     CALL(apply_gates(c, 0, from, prefix_state, opt, res));
     long shots = res->shots > 0 ? res->shots : 1, g = group_index(opt), groups = group_count(opt);
-    unsigned char *scratch = tn_calloc((size_t)width + 1, 1);
+    unsigned char *clbits = tn_calloc((size_t)width + 1, 1);
     char *paulis = tn_malloc((size_t)n + 1);
     double *values = tn_calloc((size_t)opt->nobservables + 1, sizeof(double));
     int *dims = tn_calloc((size_t)n, sizeof(int));
-    int status = (scratch && paulis && values && dims) ? TN_OK : TN_ERR_MEMORY;
+    int status = (clbits && paulis && values && dims) ? TN_OK : TN_ERR_MEMORY;
     for (long s = g; s < shots && status == TN_OK; s += groups) {
-        unsigned char *clbits = res->shots > 0 ? res->records + (size_t)s * width : scratch;
+        memset(clbits, 0, (size_t)width);
         status = run_one_shot(c, from, prefix_state, opt, s, clbits, paulis, values, dims, res);
+        if (status == TN_OK && res->shots > 0 && res->leader) status = tally_add(res->tally, clbits, 1);
         res->shots_here++;
     }
-    if (!res->leader && res->records) memset(res->records, 0, (size_t)res->shots * width);
     res->t_gates = run_now() - t0;
-    free(scratch); free(paulis); free(values); free(dims);
+    free(clbits); free(paulis); free(values); free(dims);
     return status;
 }
 
@@ -544,7 +576,9 @@ static int run_noisy_shot_ops(const circuit *c, const noisy_plan *plan, mps *m, 
     return noisy_finish(plan, m, opt->seed, shot);
 }
 
-/* Samples trajectory t's shots from m into res->records, with readout error. */
+/* Samples trajectory t's shots from m, chunk by chunk, with readout error;
+ * counts them in a tally of their own, then adds that to res->tally as one
+ * cluster of shots. */
 static int sample_trajectory(const circuit *c, const noisy_plan *plan, mps *m, const run_options *opt, long t,
                              const int *src, run_result *res)
 {
@@ -552,23 +586,31 @@ static int sample_trajectory(const circuit *c, const noisy_plan *plan, mps *m, c
     long first = traj_first_shot(res->shots, t, res->trajectories);
     long count = traj_first_shot(res->shots, t + 1, res->trajectories) - first;
     if (count <= 0) return TN_OK;
-    unsigned char *qbits = tn_malloc((size_t)count * n);
-    if (!qbits) return TN_ERR_MEMORY;
-    int status = mps_sample_range(m, first, (int)count, opt->seed, 0, qbits);
-    for (long s = 0; s < count && status == TN_OK && res->leader; s++) {
-        unsigned char *row = res->records + (size_t)(first + s) * width;
-        for (int j = 0; j < width; j++) row[j] = src[j] >= 0 ? qbits[(size_t)s * n + src[j]] : 0;
-        noisy_readout(plan, row, width, src, opt->seed, first + s);
+    tally *mine = NULL;
+    shot_chunks ch;
+    int status = chunks_begin(&ch, n, width, count);
+    if (status == TN_OK && res->leader) status = tally_create(width, 0, &mine);
+    for (long done = 0; done < count && status == TN_OK; done += ch.size) {
+        /* one chunk of the trajectory's shots (collective over the group): a per-chunk check goes here */
+        long k = count - done < ch.size ? count - done : ch.size;
+        status = mps_sample_range(m, first + done, (int)k, opt->seed, 0, ch.qbits);
+        for (long s = 0; s < k && status == TN_OK && res->leader; s++) {
+            unsigned char *row = chunk_row(&ch, n, s, src, width);
+            noisy_readout(plan, row, width, src, opt->seed, first + done + s);
+            status = tally_add(mine, row, 1);
+        }
     }
+    if (status == TN_OK && res->leader) status = tally_fold(res->tally, mine, count);
     res->shots_here += count;
-    free(qbits);
+    chunks_end(&ch);
+    tally_destroy(&mine);
     return status;
 }
 
 /* Trajectory (or noisy shot) t from a copy of the initial state, its
  * numbers added to this group's sums. */
 static int run_one_trajectory(const circuit *c, mps *initial, noisy_plan *plan, const run_options *opt, long t,
-                              char *paulis, double *values, int *dims, const int *src, unsigned char *scratch,
+                              char *paulis, double *values, int *dims, const int *src, unsigned char *clbits,
                               run_result *res)
 {
     int n = c->nqubits, width = res->key_bits;
@@ -576,9 +618,9 @@ static int run_one_trajectory(const circuit *c, mps *initial, noisy_plan *plan, 
     int status = noisy_begin(plan, opt->seed, t);
     if (status == TN_OK) status = mps_copy(initial, &m);
     if (status == TN_OK && res->dynamic) {
-        unsigned char *clbits = res->shots > 0 ? res->records + (size_t)t * width : scratch;
         memset(clbits, 0, (size_t)width);
         status = run_noisy_shot_ops(c, plan, m, opt, t, clbits, src);
+        if (status == TN_OK && res->shots > 0 && res->leader) status = tally_add_cluster(res->tally, clbits, 1, 1);
         res->shots_here++;
     } else if (status == TN_OK) {
         status = run_noisy_gates(c, plan, m, opt, t);
@@ -599,8 +641,8 @@ static int run_noisy(const circuit *c, mps *initial, noisy_plan *plan, const run
     char *paulis = tn_malloc((size_t)n + 1);
     double *values = tn_calloc((size_t)opt->nobservables + 1, sizeof(double));
     int *dims = tn_calloc((size_t)n, sizeof(int)), *src = bit_sources(c, width);
-    unsigned char *scratch = tn_calloc((size_t)width + 1, 1);
-    int status = (paulis && values && dims && src && scratch) ? TN_OK : TN_ERR_MEMORY;
+    unsigned char *clbits = tn_calloc((size_t)width + 1, 1);
+    int status = (paulis && values && dims && src && clbits) ? TN_OK : TN_ERR_MEMORY;
     double t0 = run_now();
     json_t *id = NULL;
     long first_round = 0;
@@ -619,7 +661,7 @@ static int run_noisy(const circuit *c, mps *initial, noisy_plan *plan, const run
     for (long round = first_round; round * groups < T && (status == TN_OK || checkpointing); round++) {
         long t = round * groups + g;
         if (status == TN_OK && t < T) status = run_one_trajectory(c, initial, plan, opt, t, paulis, values, dims, src,
-                                                                  scratch, res);
+                                                                  clbits, res);
         if (round - first_round == ((T + groups - 1) / groups - first_round) / 2) inject_signal(opt);
         if (pr.on) {
             int maxb = 1;
@@ -643,11 +685,10 @@ static int run_noisy(const circuit *c, mps *initial, noisy_plan *plan, const run
     }
     progress_end(&pr, NULL);
     json_decref(id);
-    if (!res->leader && res->records) memset(res->records, 0, (size_t)res->shots * width);
     if (status == TN_OK && res->probs) noisy_readout_probs(plan, res->probs, width, src);
     res->t_gates = run_now() - t0;
     res->samples = T;
-    free(paulis); free(values); free(dims); free(src); free(scratch);
+    free(paulis); free(values); free(dims); free(src); free(clbits);
     return status;
 }
 
@@ -693,14 +734,14 @@ static int allocate_result(const circuit *c, const run_options *opt, run_result 
     res->expect_sum2 = tn_calloc((size_t)nobs, sizeof(double));
     res->bond_dims = tn_calloc((size_t)n, sizeof(int));
     res->site_of = tn_calloc((size_t)n, sizeof(int));
-    res->records = tn_calloc((size_t)(res->shots ? res->shots : 1) * (res->key_bits ? res->key_bits : 1), 1);
+    CALL(tally_create(res->key_bits, opt->noise && opt->noise->scale > 0, &res->tally));
     if (opt->probabilities) {
         res->nprobs = (size_t)1 << res->key_bits;
         res->probs = tn_calloc(res->nprobs, sizeof(double));
         if (!res->probs) return TN_ERR_MEMORY;
     }
     if (!res->amplitudes || !res->expectation || !res->expectation_stderr || !res->expect_sum ||
-        !res->expect_sum2 || !res->bond_dims || !res->site_of || !res->records)
+        !res->expect_sum2 || !res->bond_dims || !res->site_of)
         return TN_ERR_MEMORY;
     return TN_OK;
 }
@@ -801,63 +842,26 @@ int run_circuit(const circuit *c, const run_options *opt, run_result *res)
 
 /* ---- standard errors of counts over trajectories ------------------------- */
 
-typedef struct {
-    const char *key;
-    long traj;
-} keyed_shot;
-
-static int compare_keyed(const void *a, const void *b)
-{
-    const keyed_shot *x = a, *y = b;
-    int c = strcmp(x->key, y->key);
-    return c ? c : (x->traj > y->traj) - (x->traj < y->traj);
-}
-
 /* The standard error of each count, treating trajectories as clusters of
  * shots: se(N_k)^2 = T/(T-1) sum_t (c_tk - p_k n_t)^2 with c_tk the count of
- * outcome k in trajectory t, n_t its shots and p_k = N_k / N. */
+ * outcome k in trajectory t, n_t its shots and p_k = N_k / N; the tally holds
+ * sum_t c_tk^2 and sum_t c_tk n_t (counts_from_tally has charged the errors). */
 static int count_errors(run_result *res)
 {
     long shots = res->shots, T = res->trajectories;
-    int width = res->key_bits;
     res->count_stderr = tn_calloc(res->ncounts + 1, sizeof(double));
-    keyed_shot *ks = tn_calloc((size_t)(shots ? shots : 1), sizeof *ks);
-    char *keys = tn_malloc((size_t)(shots ? shots : 1) * (width + 1));
-    if (!res->count_stderr || !ks || !keys) { free(ks); free(keys); return TN_ERR_MEMORY; }
+    if (!res->count_stderr) return TN_ERR_MEMORY;
     double sum_n2 = 0;
     for (long t = 0; t < T; t++) {
         double n_t = (double)(traj_first_shot(shots, t + 1, T) - traj_first_shot(shots, t, T));
         sum_n2 += n_t * n_t;
     }
-    for (long t = 0, s = 0; t < T; t++)
-        for (; s < traj_first_shot(shots, t + 1, T); s++) {
-            char *k = keys + (size_t)s * (width + 1);
-            for (int j = 0; j < width; j++) k[width - 1 - j] = (char)('0' + res->records[(size_t)s * width + j]);
-            k[width] = '\0';
-            ks[s].key = k;
-            ks[s].traj = t;
-        }
-    qsort(ks, (size_t)shots, sizeof *ks, compare_keyed);
-    size_t entry = 0;
-    for (long s = 0; s < shots;) {
-        long e = s;
-        double sum_c2 = 0, sum_cn = 0;
-        while (e < shots && strcmp(ks[e].key, ks[s].key) == 0) {
-            long f = e, t = ks[e].traj;
-            while (f < shots && ks[f].traj == t && strcmp(ks[f].key, ks[s].key) == 0) f++;
-            double c = (double)(f - e), n_t = (double)(traj_first_shot(shots, t + 1, T) - traj_first_shot(shots, t, T));
-            sum_c2 += c * c;
-            sum_cn += c * n_t;
-            e = f;
-        }
-        double p = (double)(e - s) / (double)shots;
+    for (size_t k = 0; k < res->ncounts; k++) {   /* the tally is sorted: entry k is counts[k] */
+        double sum_c2, sum_cn, p = (double)res->counts[k].count / (double)shots;
+        tally_cluster_sums(res->tally, k, &sum_c2, &sum_cn);
         double ss = sum_c2 - 2 * p * sum_cn + p * p * sum_n2;
-        while (entry < res->ncounts && strcmp(res->counts[entry].key, ks[s].key) != 0) entry++;
-        if (entry < res->ncounts) res->count_stderr[entry] = T > 1 ? sqrt(fmax(ss, 0) * T / (T - 1)) : 0;
-        s = e;
+        res->count_stderr[k] = T > 1 ? sqrt(fmax(ss, 0) * T / (T - 1)) : 0;
     }
-    free(ks);
-    free(keys);
     return TN_OK;
 }
 
@@ -882,16 +886,10 @@ int run_collect(MPI_Comm world, const run_options *opt, run_result *res)
     int rank = 0, size = 1, n = res->nqubits, nobs = opt->nobservables;
     MPI_Comm_rank(world, &rank);
     MPI_Comm_size(world, &size);
-    size_t record_bytes = (size_t)res->shots * res->key_bits;
+    /* each shot was drawn by exactly one group, whose leader counted it */
+    int merged = tally_merge_to_root(res->tally, res->key_bits, res->noisy, world);
+    CALL(group_agree(world, merged));   /* a failure on rank 0 alone must not leave the others in a collective */
     if (size > 1) {
-        if (!res->leader) memset(res->records, 0, record_bytes);
-        /* each shot was drawn by exactly one group, whose leader filled its row */
-        for (size_t done = 0; done < record_bytes;) {
-            int chunk = record_bytes - done > (1u << 30) ? (1 << 30) : (int)(record_bytes - done);
-            MPI_Reduce(rank == 0 ? MPI_IN_PLACE : res->records + done, res->records + done, chunk, MPI_UNSIGNED_CHAR,
-                       MPI_BOR, 0, world);
-            done += (size_t)chunk;
-        }
         if (res->dynamic || res->noisy) {
             double *sums = tn_calloc(2 * (size_t)nobs + 5, sizeof(double));
             int *dims = tn_calloc((size_t)n, sizeof(int));
@@ -937,6 +935,8 @@ int run_collect(MPI_Comm world, const run_options *opt, run_result *res)
     res->max_bond = 1;
     for (int b = 0; b + 1 < n; b++)
         if (res->bond_dims[b] > res->max_bond) res->max_bond = res->bond_dims[b];
-    CALL(tally_counts(res->records, res->shots, res->key_bits, res));
-    return res->noisy ? count_errors(res) : TN_OK;
+    CALL(counts_from_tally(res));
+    int status = res->noisy ? count_errors(res) : TN_OK;
+    tally_destroy(&res->tally);   /* the counts hold it all now */
+    return status;
 }

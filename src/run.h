@@ -24,6 +24,7 @@
 #include "mps.h"
 #include "noise.h"
 #include "noisy.h"
+#include "tally.h"
 
 typedef struct {
     mps_trunc trunc;
@@ -54,8 +55,10 @@ typedef struct {
 typedef struct {
     int nqubits, nclbits, dynamic;
     long shots;
-    run_count *counts;          /* sorted by key */
+    run_count *counts;          /* sorted by key; keys point into count_keys */
     size_t ncounts;
+    char *count_keys;           /* every key, width + 1 characters each */
+    size_t counts_charged;      /* bytes of counts, keys and errors on the ledger */
     int key_bits;               /* width of the keys */
     double complex *amplitudes; /* one per requested bitstring */
     double *expectation;        /* one per observable (real part) */
@@ -71,7 +74,7 @@ typedef struct {
     double t_plan, t_gates, t_sample, t_observe;
     size_t peak_state_bytes;
     /* before run_collect: this rank's share */
-    unsigned char *records;     /* shots x key_bits, filled for this group's shots */
+    tally *tally;               /* the outcomes of this group's shots (leader; else empty) */
     double fidelity_sum, discarded_sum;   /* dynamic: over this group's shots */
     double *expect_sum, *expect_sum2;
     long shots_here;

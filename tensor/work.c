@@ -20,22 +20,29 @@ size_t tn_mem_in_use(void) { return mem_in_use; }
 /* The gates of one layer may run on several threads (mps_apply_layer). */
 static pthread_mutex_t mem_lock = PTHREAD_MUTEX_INITIALIZER;
 
-int tn_mem_charge(long long delta)
+int tn_mem_charge_for(long long delta, const char *what)
 {
     pthread_mutex_lock(&mem_lock);
     int status = TN_OK;
     if (delta < 0) {
         mem_in_use -= (size_t)-delta > mem_in_use ? mem_in_use : (size_t)-delta;
     } else if (mem_limit && mem_baseline + mem_in_use + (size_t)delta > mem_limit) {
-        status = tn_fail(TN_ERR_MEMORY, "option --max-memory: %zu bytes would be exceeded (%zu at start, %zu in "
-                         "the state and workspace, %lld more needed); raise the limit, lower --chi or use more ranks",
-                         mem_limit, mem_baseline, mem_in_use, delta);
+        if (what)
+            status = tn_fail(TN_ERR_MEMORY, "option --max-memory: %zu bytes would be exceeded (%zu at start, %zu in "
+                             "use, %lld more needed for %s); raise the limit", mem_limit, mem_baseline, mem_in_use,
+                             delta, what);
+        else
+            status = tn_fail(TN_ERR_MEMORY, "option --max-memory: %zu bytes would be exceeded (%zu at start, %zu in "
+                             "the state and workspace, %lld more needed); raise the limit, lower --chi or use more "
+                             "ranks", mem_limit, mem_baseline, mem_in_use, delta);
     } else {
         mem_in_use += (size_t)delta;
     }
     pthread_mutex_unlock(&mem_lock);
     return status;
 }
+
+int tn_mem_charge(long long delta) { return tn_mem_charge_for(delta, NULL); }
 
 int tn_buf_reserve(tn_buf *buf, size_t bytes)
 {

@@ -27,6 +27,10 @@ void tn_buf_free(tn_buf *buf);
  * allocated, so the run ends cleanly instead of being killed by the system. */
 void tn_mem_set_limit(size_t limit, size_t baseline);
 int tn_mem_charge(long long delta);
+
+/* The same for memory that is not the state's: the message names `what`
+ * needed it (e.g. "the counts of 5000 distinct outcomes"). */
+int tn_mem_charge_for(long long delta, const char *what);
 size_t tn_mem_in_use(void);
 
 /* Narrows a size to a BLAS/LAPACK int, failing with TN_ERR_MEMORY (with the
