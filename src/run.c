@@ -4,7 +4,6 @@
 #include <ctype.h>
 #include <math.h>
 #include <omp.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 
 #include "error.h"
 #include "order.h"
+#include "poll.h"
 #include "progress.h"
 #include "resume.h"
 #include "rng.h"
@@ -152,14 +152,14 @@ static int group_count(const run_options *opt) { return opt->grp ? opt->grp->ngr
 
 /* Samples this group's range of shots and writes their classical bits (or
  * qubits, when nothing is measured) into res->records. */
-static int sample_static(const circuit *c, mps *m, const run_options *opt, run_result *res)
+static int sample_static(const circuit *c, const run_options *opt, run_result *res, poll_state *pl)
 {
     int n = c->nqubits, measured = has_measure(c), width = res->key_bits;
     long g = group_index(opt), groups = group_count(opt);
     long first = res->shots * g / groups, count = res->shots * (g + 1) / groups - first;
     unsigned char *qbits = tn_malloc((size_t)(count ? count : 1) * n);
     if (!qbits) return TN_ERR_MEMORY;
-    int status = mps_sample_range(m, first, (int)count, opt->seed, 0, qbits);
+    int status = poll_sample_range(pl, first, count, (res->shots + groups - 1) / groups, qbits);
     for (long s = 0; s < count && status == TN_OK && res->leader; s++) {
         unsigned char *row = res->records + (size_t)(first + s) * width;
         if (!measured) {
@@ -293,25 +293,18 @@ static int layer_threads(const run_options *opt)
     return omp_get_max_threads();
 }
 
-/* TNEMU_INJECT=signal@R: rank R signals itself halfway, as SLURM's --signal
- * would (tests; the handler is installed with --checkpoint). */
-static void inject_signal(const run_options *opt)
-{
-    int rank = 0;
-    MPI_Comm_rank(run_world(opt), &rank);
-    if (opt->checkpoint.dir && tn_inject("signal", rank)) raise(SIGUSR1);
-}
-
-/* The gates of a static run with checkpoints: the order applied is recorded,
- * a checkpoint is due-checked every CHECKPOINT_STRIDE gates, and a resumed
- * run first replays the recorded order into the scheduler. */
+/* The gates of a static run with checkpoints: the order applied is recorded
+ * (into pl, for the polls of the later phases), a checkpoint is due-checked
+ * every CHECKPOINT_STRIDE gates, and a resumed run first replays the
+ * recorded order into the scheduler. */
 #define CHECKPOINT_STRIDE 8
-static int apply_gates_checkpointed(const circuit *c, mps *m, const run_options *opt, run_result *res)
+static int apply_gates_checkpointed(const circuit *c, mps *m, const run_options *opt, run_result *res,
+                                    poll_state *pl)
 {
     schedule *sch;
     CALL(schedule_create(c, 0, c->nops, &sch));
-    size_t *done = tn_malloc((c->nops + 1) * sizeof *done), ndone = 0, i;
-    json_t *id = resume_identity(c, opt, res, "gates");
+    size_t *done = pl->applied = tn_malloc((c->nops + 1) * sizeof *done), ndone = 0, i;
+    json_t *id = pl->identity = resume_identity(c, opt, res, "gates");
     int status = done && id ? TN_OK : TN_ERR_MEMORY;
     if (status == TN_OK && opt->checkpoint.resume) {
         status = resume_load_gates(m, opt, id, sch, done, &ndone);
@@ -328,12 +321,13 @@ static int apply_gates_checkpointed(const circuit *c, mps *m, const run_options 
         done[ndone++] = i;
         progress_update(&pr, (long)ndone, mps_local_max_bond(m), mps_local_fidelity(m));
         if ((ndone & 63) == 0) note_state(m, res);
-        if (ndone - start == (c->nops - start) / 2) inject_signal(opt);   /* halfway through this process's part */
+        if (ndone - start == (c->nops - start) / 2) poll_inject(opt, "");   /* halfway through this process's part */
         if (ndone % CHECKPOINT_STRIDE != 0 && status == TN_OK) continue;
         int stop = 0;
         if (checkpoint_due(&opt->checkpoint, run_world(opt), status != TN_OK, &stop, &any_failed)) {
             status = resume_save_gates(m, opt, id, done, ndone);
             res->checkpoints++;
+            pl->saved = ndone == c->nops;
             if (status == TN_OK && stop)
                 status = tn_fail(TN_STOPPED, "stopped by a signal after %zu of %zu gates; checkpoint written to %s "
                                  "(continue with --resume %s)", ndone, c->nops, opt->checkpoint.dir, opt->checkpoint.dir);
@@ -342,23 +336,32 @@ static int apply_gates_checkpointed(const circuit *c, mps *m, const run_options 
     }
     progress_end(&pr);
     schedule_destroy(&sch);
-    json_decref(id);
-    free(done);
+    pl->napplied = ndone;
     note_state(m, res);
     return status;
 }
 
+static int observe_static(const circuit *c, mps *m, const run_options *opt, run_result *res, poll_state *pl);
+
+/* Gates, then sampling, outcome probabilities, expectation values and
+ * amplitudes of the final state; the phases after the gates poll for a
+ * signal through pl. */
 static int run_static(const circuit *c, mps *m, const run_options *opt, run_result *res)
 {
+    poll_state pl = {c, m, opt, res, NULL, NULL, 0, 0};
     double t0 = run_now();
-    if (opt->checkpoint.dir || opt->checkpoint.resume) CALL(apply_gates_checkpointed(c, m, opt, res));
-    else CALL(apply_gates(c, 0, c->nops, m, opt, res));
+    int status = opt->checkpoint.dir || opt->checkpoint.resume ? apply_gates_checkpointed(c, m, opt, res, &pl)
+                                                                : apply_gates(c, 0, c->nops, m, opt, res);
     res->t_gates = run_now() - t0;
     t0 = run_now();
-    if (res->shots > 0) CALL(sample_static(c, m, opt, res));
-    CALL(static_outcome_probs(c, m, opt, res));
+    if (status == TN_OK && res->shots > 0) status = sample_static(c, opt, res, &pl);
+    if (status == TN_OK) status = static_outcome_probs(c, m, opt, res);
     res->t_sample = run_now() - t0;
-    return TN_OK;
+    t0 = run_now();
+    if (status == TN_OK) status = observe_static(c, m, opt, res, &pl);
+    res->t_observe = run_now() - t0;
+    poll_state_free(&pl);
+    return status;
 }
 
 /* Index of the first operation that needs a shot of its own. */
@@ -614,7 +617,7 @@ static int run_noisy(const circuit *c, mps *initial, noisy_plan *plan, const run
         long t = round * groups + g;
         if (status == TN_OK && t < T) status = run_one_trajectory(c, initial, plan, opt, t, paulis, values, dims, src,
                                                                   scratch, res);
-        if (round - first_round == ((T + groups - 1) / groups - first_round) / 2) inject_signal(opt);
+        if (round - first_round == ((T + groups - 1) / groups - first_round) / 2) poll_inject(opt, "");
         if (pr.on) {
             int maxb = 1;
             for (int b = 0; b + 1 < n; b++) maxb = res->bond_dims[b] > maxb ? res->bond_dims[b] : maxb;
@@ -699,17 +702,23 @@ static int allocate_result(const circuit *c, const run_options *opt, run_result 
     return TN_OK;
 }
 
-/* Amplitudes and expectation values of the final state of a static run. */
-static int observe_static(const circuit *c, mps *m, const run_options *opt, run_result *res)
+/* Amplitudes and expectation values of the final state of a static run,
+ * with a poll for a signal after each. */
+static int observe_static(const circuit *c, mps *m, const run_options *opt, run_result *res, poll_state *pl)
 {
-    int n = c->nqubits;
+    int n = c->nqubits, nobs = opt->nobservables;
     char *paulis = tn_malloc((size_t)n + 1);
     unsigned char *bits = tn_malloc((size_t)n + 1);
     int status = (paulis && bits) ? TN_OK : TN_ERR_MEMORY;
-    if (status == TN_OK) status = observe(m, opt, n, paulis, res->expectation);
-    for (int k = 0; k < opt->namplitudes && status == TN_OK; k++) {
-        status = run_parse_bits(opt->amplitudes[k], n, bits);
-        if (status == TN_OK) status = mps_amplitude(m, bits, &res->amplitudes[k]);
+    for (int k = 0; k < nobs + opt->namplitudes && status == TN_OK; k++) {
+        double complex v;
+        if (k < nobs) status = run_parse_observable(opt->observables[k], n, paulis);
+        if (status == TN_OK && k < nobs) status = mps_expect_pauli(m, paulis, &v);
+        if (status == TN_OK && k < nobs) res->expectation[k] = creal(v);
+        if (k >= nobs) status = run_parse_bits(opt->amplitudes[k - nobs], n, bits);
+        if (status == TN_OK && k >= nobs) status = mps_amplitude(m, bits, &res->amplitudes[k - nobs]);
+        if (k == (nobs + opt->namplitudes) / 2) poll_inject(opt, "-observing");
+        status = poll_after_gates(pl, status, "computing expectation values and amplitudes");
     }
     free(paulis);
     free(bits);
@@ -772,9 +781,6 @@ int run_circuit(const circuit *c, const run_options *opt, run_result *res)
         status = run_dynamic(c, m, opt, res);
     } else {
         status = run_static(c, m, opt, res);
-        double t1 = run_now();
-        if (status == TN_OK) status = observe_static(c, m, opt, res);
-        res->t_observe = run_now() - t1;
         if (status == TN_OK) {
             res->fidelity_estimate = mps_fidelity_estimate(m);
             res->discarded_weight = mps_discarded_weight(m);
@@ -868,7 +874,17 @@ static int collect_probs(MPI_Comm world, int rank, run_result *res)
     return TN_OK;
 }
 
+static int collect(MPI_Comm world, const run_options *opt, run_result *res);
+
 int run_collect(MPI_Comm world, const run_options *opt, run_result *res)
+{
+    double t0 = run_now();
+    int status = collect(world, opt, res);
+    res->t_collect = run_now() - t0;
+    return status;
+}
+
+static int collect(MPI_Comm world, const run_options *opt, run_result *res)
 {
     int rank = 0, size = 1, n = res->nqubits, nobs = opt->nobservables;
     MPI_Comm_rank(world, &rank);
@@ -925,6 +941,9 @@ int run_collect(MPI_Comm world, const run_options *opt, run_result *res)
     res->max_bond = 1;
     for (int b = 0; b + 1 < n; b++)
         if (res->bond_dims[b] > res->max_bond) res->max_bond = res->bond_dims[b];
+    double t0 = run_now();
     CALL(tally_counts(res->records, res->shots, res->key_bits, res));
-    return res->noisy ? count_errors(res) : TN_OK;
+    int status = res->noisy ? count_errors(res) : TN_OK;
+    res->t_counts = run_now() - t0;
+    return status;
 }

@@ -68,6 +68,7 @@ typedef struct {
     int *site_of;               /* the initial qubit order */
     long swap_distance;
     double t_plan, t_gates, t_sample, t_observe;
+    double t_collect, t_counts; /* run_collect: gathering over ranks; within it, counting outcomes */
     size_t peak_state_bytes;
     /* before run_collect: this rank's share */
     unsigned char *records;     /* shots x key_bits, filled for this group's shots */
