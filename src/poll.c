@@ -51,6 +51,33 @@ int poll_sample_range(poll_state *p, long first, long count, long most, unsigned
     return status;
 }
 
+int poll_trajectory(poll_rounds *p, size_t op, int status)
+{
+    if (!p || !p->opt->checkpoint.dir || p->ended) return status;
+    if (status == TN_OK && op == p->pause_at) poll_inject(p->opt, "-trajectory");
+    if (status == TN_OK && (op + 1) % POLL_STRIDE != 0) return TN_OK;
+    const run_options *opt = p->opt;
+    int stop = 0, failed_any = 0;
+    int due = checkpoint_due(&opt->checkpoint, poll_world(opt), status != TN_OK, &stop, &failed_any);
+    p->ended = failed_any || stop;
+    if (failed_any) return status ? status : tn_fail(TN_ERR_INTERNAL, "stopped: another rank failed");
+    if (!due) return TN_OK;
+    p->ended = 1;   /* a failed write must not meet the others' next poll */
+    CALL(resume_save_trajectories(opt, p->identity, p->res, p->round, p->n));
+    p->res->checkpoints++;
+    p->ended = stop;
+    if (!stop) return TN_OK;
+    return tn_fail(TN_STOPPED, "stopped by a signal after %ld of %ld trajectories; checkpoint written to %s "
+                   "(continue with --resume %s)", p->finished, p->total, opt->checkpoint.dir, opt->checkpoint.dir);
+}
+
+int poll_idle_trajectory(poll_rounds *p, size_t nops)
+{
+    int status = TN_OK;
+    for (size_t op = 0; op < nops && status == TN_OK; op++) status = poll_trajectory(p, op, TN_OK);
+    return status;
+}
+
 void poll_inject(const run_options *opt, const char *point)
 {
     if (!opt->checkpoint.dir || !getenv("TNEMU_INJECT")) return;

@@ -493,52 +493,62 @@ static int add_state_numbers(mps *m, const run_options *opt, int n, char *paulis
     return TN_OK;
 }
 
-/* Every gate of a static circuit with its noise, in the scheduler's order. */
-static int run_noisy_gates(const circuit *c, const noisy_plan *plan, mps *m, const run_options *opt, long t)
+/* Every gate of a static circuit with its noise, in the scheduler's order,
+ * polling for a signal through pr. */
+static int run_noisy_gates(const circuit *c, const noisy_plan *plan, mps *m, const run_options *opt, long t,
+                           poll_rounds *pr)
 {
     schedule *sch;
     CALL(schedule_create(c, 0, c->nops, &sch));
     size_t i;
     int status = TN_OK;
-    while (status == TN_OK && schedule_next(sch, m, &i)) {
+    for (size_t k = 0; status == TN_OK && schedule_next(sch, m, &i); k++) {
         if (schedule_new_layer(sch)) mps_layer_begins(m);
         status = noisy_apply(plan, m, i, 1, opt->seed, t);
         if (status == TN_OK) status = mps_apply_op(m, &c->ops[i]);
         if (status == TN_OK) status = noisy_apply(plan, m, i, 0, opt->seed, t);
+        status = poll_trajectory(pr, k, status);
     }
     schedule_destroy(&sch);
     if (status == TN_OK) status = noisy_finish(plan, m, opt->seed, t);
     return status;
 }
 
-/* One shot of a dynamic circuit with noise, in circuit order: the shot is its trajectory. */
+/* Operation i of a noisy shot (skipped when its condition fails). */
+static int run_noisy_shot_op(const circuit *c, const noisy_plan *plan, mps *m, const run_options *opt, long shot,
+                             size_t i, rng_stream *rng, unsigned char *clbits)
+{
+    const circ_op *op = &c->ops[i];
+    if (op->cond_reg >= 0 && !circ_cond_holds(c, op->cond_reg, op->cond_value, clbits)) return TN_OK;
+    CALL(noisy_apply(plan, m, i, 1, opt->seed, shot));
+    int bit;
+    switch (op->kind) {
+    case OP_GATE: CALL(mps_apply_op(m, op)); break;
+    case OP_MEASURE: {
+        CALL(mps_measure(m, op->qubits[0], rng_uniform(rng), &bit));
+        unsigned char b = (unsigned char)bit;
+        int q = op->qubits[0];
+        noisy_readout(plan, &b, 1, &q, opt->seed, shot * 4096 + op->clbit);   /* the record errs, not the state */
+        clbits[op->clbit] = b;
+        break;
+    }
+    case OP_RESET: CALL(mps_reset(m, op->qubits[0], rng_uniform(rng))); break;
+    default: break;
+    }
+    return noisy_apply(plan, m, i, 0, opt->seed, shot);
+}
+
+/* One shot of a dynamic circuit with noise, in circuit order: the shot is
+ * its trajectory; polls for a signal through pr. */
 static int run_noisy_shot_ops(const circuit *c, const noisy_plan *plan, mps *m, const run_options *opt, long shot,
-                              unsigned char *clbits, const int *src)
+                              unsigned char *clbits, poll_rounds *pr)
 {
     rng_stream rng;
     rng_init_sub(&rng, opt->seed, 0, (uint32_t)shot);
-    for (size_t i = 0; i < c->nops; i++) {
-        const circ_op *op = &c->ops[i];
-        if (op->cond_reg >= 0 && !circ_cond_holds(c, op->cond_reg, op->cond_value, clbits)) continue;
-        CALL(noisy_apply(plan, m, i, 1, opt->seed, shot));
-        int bit;
-        switch (op->kind) {
-        case OP_GATE: CALL(mps_apply_op(m, op)); break;
-        case OP_MEASURE: {
-            CALL(mps_measure(m, op->qubits[0], rng_uniform(&rng), &bit));
-            unsigned char b = (unsigned char)bit;
-            int q = op->qubits[0];
-            noisy_readout(plan, &b, 1, &q, opt->seed, shot * 4096 + op->clbit);   /* the record errs, not the state */
-            clbits[op->clbit] = b;
-            break;
-        }
-        case OP_RESET: CALL(mps_reset(m, op->qubits[0], rng_uniform(&rng))); break;
-        default: break;
-        }
-        CALL(noisy_apply(plan, m, i, 0, opt->seed, shot));
-    }
-    (void)src;
-    return noisy_finish(plan, m, opt->seed, shot);
+    int status = TN_OK;
+    for (size_t i = 0; i < c->nops && status == TN_OK; i++)
+        status = poll_trajectory(pr, i, run_noisy_shot_op(c, plan, m, opt, shot, i, &rng, clbits));
+    return status ? status : noisy_finish(plan, m, opt->seed, shot);
 }
 
 /* Samples trajectory t's shots from m into res->records, with readout error. */
@@ -566,7 +576,7 @@ static int sample_trajectory(const circuit *c, const noisy_plan *plan, mps *m, c
  * numbers added to this group's sums. */
 static int run_one_trajectory(const circuit *c, mps *initial, noisy_plan *plan, const run_options *opt, long t,
                               char *paulis, double *values, int *dims, const int *src, unsigned char *scratch,
-                              run_result *res)
+                              run_result *res, poll_rounds *pr)
 {
     int n = c->nqubits, width = res->key_bits;
     mps *m = NULL;
@@ -575,10 +585,10 @@ static int run_one_trajectory(const circuit *c, mps *initial, noisy_plan *plan, 
     if (status == TN_OK && res->dynamic) {
         unsigned char *clbits = res->shots > 0 ? res->records + (size_t)t * width : scratch;
         memset(clbits, 0, (size_t)width);
-        status = run_noisy_shot_ops(c, plan, m, opt, t, clbits, src);
+        status = run_noisy_shot_ops(c, plan, m, opt, t, clbits, pr);
         res->shots_here++;
     } else if (status == TN_OK) {
-        status = run_noisy_gates(c, plan, m, opt, t);
+        status = run_noisy_gates(c, plan, m, opt, t, pr);
         if (status == TN_OK && res->shots > 0) status = sample_trajectory(c, plan, m, opt, t, src, res);
         if (status == TN_OK && opt->probabilities) status = add_outcome_probs(m, src, width, 1.0, res);
     }
@@ -612,11 +622,18 @@ static int run_noisy(const circuit *c, mps *initial, noisy_plan *plan, const run
     }
     progress pr;
     progress_start(&pr, opt->grp ? opt->grp->world_rank : 0, opt->progress_every, T, res->dynamic ? "shots" : "trajectories");
-    /* round r runs trajectory r G + g on group g; checkpoints fall between rounds */
+    /* round r runs trajectory r G + g on group g; checkpoints fall between rounds, and a signal is also
+     * polled for inside them */
+    poll_rounds in = {opt, res, id, n, 0, 0, T, SIZE_MAX, 0};
     for (long round = first_round; round * groups < T && (status == TN_OK || checkpointing); round++) {
         long t = round * groups + g;
+        in.round = round;
+        in.finished = round * groups;
+        in.pause_at = round == first_round ? c->nops / 2 : SIZE_MAX;
+        in.ended = 0;
         if (status == TN_OK && t < T) status = run_one_trajectory(c, initial, plan, opt, t, paulis, values, dims, src,
-                                                                  scratch, res);
+                                                                  scratch, res, &in);
+        else if (status == TN_OK) status = poll_idle_trajectory(&in, c->nops);
         if (round - first_round == ((T + groups - 1) / groups - first_round) / 2) poll_inject(opt, "");
         if (pr.on) {
             int maxb = 1;
@@ -625,7 +642,10 @@ static int run_noisy(const circuit *c, mps *initial, noisy_plan *plan, const run
             progress_update(&pr, (round + 1) * groups < T ? (round + 1) * groups : T, maxb,
                             res->fidelity_sum / (double)(mine > 0 ? mine : 1));
         }
-        if (!checkpointing) continue;
+        if (!checkpointing || in.ended) {   /* a poll inside the round ended it (a failure or a stop) */
+            if (status != TN_OK) break;
+            continue;
+        }
         int stop = 0, any_failed = 0;
         if (checkpoint_due(&opt->checkpoint, run_world(opt), status != TN_OK, &stop, &any_failed)) {
             status = resume_save_trajectories(opt, id, res, round + 1, n);
