@@ -94,6 +94,7 @@ long farm_next(tn_farm *f, int flags)
     tn_group *g = f->g;
     long t = -1;
     if (g->rank == 0 && f->rank == 0) {
+        f->stopped |= flags;   /* before the waiting asks are answered */
         serve_waiting(f);
         t = hand_out(f, flags);
     } else if (g->rank == 0) {

@@ -237,8 +237,9 @@ static int run_farm(const manifest *m, tn_group *g, char **lines, int *stopped)
     tn_farm *f = NULL;
     int status = farm_create(g, m->ntasks, &f);
     if (status) return status;
-    for (long t = farm_next(f, 0); t >= 0;) {
+    for (long t = farm_next(f, 0), done = 0; t >= 0; done++) {
         status = run_task(m, t, g, &lines[t]);
+        if (done == 0 && tn_inject("pause-batch", g->world_rank)) checkpoint_wait_for_signal();   /* tests */
         t = farm_next(f, (status ? FARM_FAILED : 0) | (checkpoint_signalled() ? FARM_STOP : 0));   /* -1 after either */
     }
     *stopped = farm_stopped(f) & FARM_STOP;
@@ -391,8 +392,8 @@ int batch_command(int argc, char **argv)
         if (status == TN_OK) status = write_lines(rq.output, &m, lines, &failed, &first);
         failed -= not_run;
         if (status == TN_OK && !rq.quiet)
-            fprintf(stderr, "tnemu batch: %ld tasks on %d group(s) of %d rank(s), %ld failed, %.2f s\n", m.ntasks,
-                    ngroups, ranks, failed, MPI_Wtime() - t0);
+            fprintf(stderr, "tnemu batch: %ld tasks on %d group(s) of %d rank(s), %ld failed, %ld not run, %.2f s\n",
+                    m.ntasks, ngroups, ranks, failed, not_run, MPI_Wtime() - t0);
         if (status == TN_OK && (stopped || not_run))
             status = tn_fail(TN_STOPPED, "stopped by a signal after %ld of %ld tasks; their results are written to %s, "
                              "the other tasks are marked \"not run\"", m.ntasks - not_run, m.ntasks,
