@@ -14,9 +14,9 @@
 # (scancel --signal, as --signal=USR1@T delivers it) and a cancel (SIGTERM,
 # then SIGKILL after KillWait, as at the time limit) each write a checkpoint,
 # exit 3, and srun --resume ends with the uninterrupted result.
-# Inside the allocation tnemu is launched with mpirun (TNEMU_LAUNCH=mpirun):
+# Inside two-node allocations tnemu is launched with mpirun (TNEMU_LAUNCH=mpirun):
 # two slurmd on one host share PMIx's per-node directory, so srun --mpi=pmix
-# cannot start MPI steps on this single-machine cluster.
+# cannot start an MPI step across both; (g) uses one-node srun steps.
 use strict;
 use warnings;
 use FindBin;
