@@ -8,6 +8,23 @@
 #                 On the single-machine test cluster (scripts/slurm-local.sh) two slurmd
 #                 share one host and PMIx's per-node directory, so tests set mpirun.
 #   OVERSUBSCRIBE 1: let mpirun place more ranks than cores (tests on small machines)
+#   TERM_WAIT     seconds mpirun waits after a SIGTERM before it passes SIGTERM on to
+#                 the ranks, and again before SIGKILL (Open MPI's odls_base_sigkill_timeout,
+#                 whose default of 1 s is too short to write a checkpoint); default 10,
+#                 so 2 x TERM_WAIT stays below SLURM's usual KillWait of 30 s
+#
+# Signals. SLURM ends a job at its time limit (and on scancel or preemption) with
+# SIGTERM and, KillWait seconds later, SIGKILL. tnemu run --checkpoint DIR writes a
+# checkpoint and exits 3 on SIGTERM or SIGUSR1 at its next poll (a few gates, a
+# chunk of shots, a trajectory); tnemu batch stops handing out tasks, lets the
+# running ones finish, writes the results so far and exits 3. srun passes both
+# signals to every task; Open MPI's mpirun passes SIGUSR1 on at once but treats
+# SIGTERM as an abort (TERM_WAIT above, then SIGKILL; its exit status is then 1).
+# The supported way is therefore a warning signal well before the limit:
+#   #SBATCH --signal=B:USR1@120   the batch shell gets USR1 120 s before the limit and
+#                                 passes it to the launcher (tnemu_launch_forwarding);
+#                                 right for these templates, whichever launcher they use
+#   srun --signal=USR1@120 ...    in a script of your own: USR1 straight to a step's tasks
 TNEMU_HOME=${TNEMU_HOME:-${SLURM_SUBMIT_DIR:-$(pwd)}}
 TNEMU=${TNEMU:-$TNEMU_HOME/bin/tnemu}
 TNEMU_LAUNCH=${TNEMU_LAUNCH:-auto}
@@ -37,8 +54,26 @@ tnemu_launch() {
     else
         extra=""
         [ "${OVERSUBSCRIBE:-0}" = 1 ] && extra="--oversubscribe --mca mpi_yield_when_idle 1"
+        [ -n "${OMPI_MCA_odls_base_sigkill_timeout:-}" ] || extra="$extra --mca odls_base_sigkill_timeout ${TERM_WAIT:-10}"
         [ "$(id -u)" = 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
         # shellcheck disable=SC2086
         ${TNEMU_EXEC:+exec} mpirun -n "$np" $extra "$TNEMU" "$@"
     fi
+}
+
+# tnemu_launch_forwarding NP ARGS...: tnemu_launch in the background, with SIGUSR1
+# and SIGTERM to this shell passed on to the launcher as SIGUSR1 (which srun and
+# mpirun pass to every rank); returns tnemu's exit status (3: stopped by the signal).
+tnemu_launch_forwarding() {
+    launcher=""
+    trap '[ -n "$launcher" ] && kill -USR1 "$launcher" 2>/dev/null || true' USR1 TERM
+    (TNEMU_EXEC=1 tnemu_launch "$@") &
+    launcher=$!
+    status=0
+    while :; do
+        wait "$launcher" && status=0 || status=$?
+        kill -0 "$launcher" 2>/dev/null || break   # wait returns early when a trapped signal arrives
+    done
+    trap - USR1 TERM
+    return "$status"
 }

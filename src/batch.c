@@ -12,11 +12,14 @@
  * task's result does not depend on which group ran it. Circuit files, and
  * the files a task's --noise and --order name, are relative to the
  * manifest's folder.
- * Farming: the leader of each group takes the next task index from a counter
- * on world rank 0 (MPI_Fetch_and_op) and tells its group; results are
- * gathered on world rank 0 at the end and written in task order. A task
- * whose circuit or options are bad gets an "error" line and the batch goes
- * on; the exit status is then 2.
+ * Farming (mpi/farm.h): the leader of each group asks world rank 0 for the
+ * next task index (two-sided messages, so any transport will do) and tells
+ * its group; results are gathered on world rank 0 at the end and written in
+ * task order. A task whose circuit or options are bad gets an "error" line
+ * and the batch goes on; the exit status is then 2. SIGUSR1 or SIGTERM
+ * stops the handing out: the tasks in progress finish, the results so far
+ * are written, the tasks not run get a "not run" error line, and the exit
+ * status is 3.
  * Not for: running one circuit (run.c), parsing options (cli.c). */
 #include "batch.h"
 
@@ -28,7 +31,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "checkpoint.h"
 #include "error.h"
+#include "farm.h"
 #include "group.h"
 #include "noise.h"
 #include "originir.h"
@@ -245,17 +250,39 @@ static int run_task(const manifest *m, long t, tn_group *g, char **line)
 
 /* ---- the farm ------------------------------------------------------------------- */
 
-/* The next task index from the counter on world rank 0, for this group. */
-static long next_task(MPI_Win win, tn_group *g)
+/* Runs the tasks the farm gives this group until there are none; a fatal
+ * failure or a signal stops the handing out for every group. */
+static int run_farm(const manifest *m, tn_group *g, char **lines, int *stopped)
 {
-    long next = 0, one = 1;
-    if (g->rank == 0) {
-        MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, win);
-        MPI_Fetch_and_op(&one, &next, MPI_LONG, 0, 0, MPI_SUM, win);
-        MPI_Win_unlock(0, win);
+    tn_farm *f = NULL;
+    int status = farm_create(g, m->ntasks, &f);
+    if (status) return status;
+    for (long t = farm_next(f, 0), done = 0; t >= 0; done++) {
+        status = run_task(m, t, g, &lines[t]);
+        if (done == 0 && tn_inject("pause-batch", g->world_rank)) checkpoint_wait_for_signal();   /* tests */
+        t = farm_next(f, (status ? FARM_FAILED : 0) | (checkpoint_signalled() ? FARM_STOP : 0));   /* -1 after either */
     }
-    MPI_Bcast(&next, 1, MPI_LONG, 0, g->comm);
-    return next;
+    *stopped = farm_stopped(f) & FARM_STOP;
+    farm_destroy(&f);
+    return status;
+}
+
+/* Marks the tasks that were not run (NULL lines) on world rank 0. */
+static int mark_not_run(const manifest *m, char **lines, long *not_run)
+{
+    *not_run = 0;
+    for (long t = 0; t < m->ntasks; t++) {
+        if (lines[t]) continue;
+        const char *label = json_string_value(json_object_get(json_array_get(m->tasks, (size_t)t), "name"));
+        json_t *e = json_pack("{s:I}", "task", (json_int_t)t);
+        if (e && label) json_object_set_new(e, "name", json_string(label));
+        if (e) json_object_set_new(e, "error", json_string("not run: the batch was stopped by a signal"));
+        lines[t] = e ? json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        json_decref(e);
+        if (!lines[t]) return TN_ERR_MEMORY;
+        (*not_run)++;
+    }
+    return TN_OK;
 }
 
 /* Gathers every leader's (task, line) pairs on world rank 0 into lines[]. */
@@ -362,6 +389,7 @@ int batch_command(int argc, char **argv)
     MPI_Comm_size(world, &ranks);
     double t0 = MPI_Wtime();
     batch_request rq;
+    checkpoint_install_signals();   /* a signal stops the handing out of tasks (run_farm) */
     int status = parse_batch_args(argc, argv, &rq, ranks);
     if (status == TN_OK && rq.help) { if (rank == 0) fputs(batch_usage, stdout); return TN_OK; }
     manifest m;
@@ -374,31 +402,23 @@ int batch_command(int argc, char **argv)
     char **lines = tn_calloc((size_t)m.ntasks, sizeof *lines);
     status = group_agree(world, lines ? TN_OK : TN_ERR_MEMORY);
     if (status == TN_OK) status = group_create(world, ngroups, &g);
-    long *counter = NULL;
-    MPI_Win win = MPI_WIN_NULL;
-    if (status == TN_OK) {
-        MPI_Win_allocate(rank == 0 ? (MPI_Aint)sizeof(long) : 0, sizeof(long), MPI_INFO_NULL, world, &counter, &win);
-        if (rank == 0) {
-            MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, win);
-            *counter = 0;
-            MPI_Win_unlock(0, win);
-        }
-        MPI_Barrier(world);
-        long done = 0;
-        for (long t = next_task(win, g); t < m.ntasks && status == TN_OK; t = next_task(win, g), done++)
-            status = run_task(&m, t, g, &lines[t]);
-        status = group_agree(world, status);
-        MPI_Win_free(&win);
-    }
+    int stopped = 0;
+    if (status == TN_OK) status = group_agree(world, run_farm(&m, g, lines, &stopped));
     if (status == TN_OK) status = group_agree(world, gather_lines(world, &m, g, lines));
     if (status == TN_OK && rank == 0) {
-        long failed = 0;
+        long failed = 0, not_run = 0;
         const char *first = NULL;
-        status = write_lines(rq.output, &m, lines, &failed, &first);
+        status = mark_not_run(&m, lines, &not_run);
+        if (status == TN_OK) status = write_lines(rq.output, &m, lines, &failed, &first);
+        failed -= not_run;
         if (status == TN_OK && !rq.quiet)
-            fprintf(stderr, "tnemu batch: %ld tasks on %d group(s) of %d rank(s), %ld failed, %.2f s\n", m.ntasks,
-                    ngroups, ranks, failed, MPI_Wtime() - t0);
-        if (status == TN_OK && failed) {
+            fprintf(stderr, "tnemu batch: %ld tasks on %d group(s) of %d rank(s), %ld failed, %ld not run, %.2f s\n",
+                    m.ntasks, ngroups, ranks, failed, not_run, MPI_Wtime() - t0);
+        if (status == TN_OK && (stopped || not_run))
+            status = tn_fail(TN_STOPPED, "stopped by a signal after %ld of %ld tasks; their results are written to %s, "
+                             "the other tasks are marked \"not run\"", m.ntasks - not_run, m.ntasks,
+                             rq.output ? rq.output : "stdout");
+        else if (status == TN_OK && failed) {
             json_t *e = json_loads(first, 0, NULL);
             status = tn_fail(TN_ERR_INPUT, "%ld of %ld tasks failed; the first: %s", failed, m.ntasks,
                              e ? json_string_value(json_object_get(e, "error")) : "?");

@@ -17,12 +17,11 @@
 #define MAGIC "TNEMUCKP"
 #define FILE_NAME "checkpoint.tnck"
 
-static volatile sig_atomic_t signalled;
+static volatile sig_atomic_t signalled;   /* the first SIGUSR1 or SIGTERM received, else 0 */
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    signalled = 1;
+    if (!signalled) signalled = sig;
 }
 
 void checkpoint_install_signals(void)
@@ -34,8 +33,27 @@ void checkpoint_install_signals(void)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;   /* a signal must not fail a read or write in progress */
     sigaction(SIGUSR1, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+}
+
+int checkpoint_signalled(void) { return signalled; }
+
+void checkpoint_wait_for_signal(void)
+{
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGUSR1);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    fprintf(stderr, "tnemu: waiting for a signal (TNEMU_INJECT=pause)\n");
+    fflush(stderr);
+    sigset_t wait = old;
+    sigdelset(&wait, SIGUSR1);
+    sigdelset(&wait, SIGTERM);
+    while (!signalled) sigsuspend(&wait);
+    sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 static double now(void)

@@ -29,8 +29,16 @@ typedef struct {
 
 #define CHECKPOINT_VERSION 2   /* 2: per-rank totals as exact fixed-point sums (src/mps.c rank_book) */
 
-/* Installs the SIGUSR1/SIGTERM handlers (once per process). */
+/* Installs the SIGUSR1/SIGTERM handlers (once per process): a signal only
+ * sets a flag, which the run reads at its next poll (checkpoint_due). */
 void checkpoint_install_signals(void);
+
+/* The first SIGUSR1 or SIGTERM this process received (its number), else 0. */
+int checkpoint_signalled(void);
+
+/* Tests (TNEMU_INJECT=pause@R): says so on stderr and waits until SIGUSR1 or
+ * SIGTERM arrives, so that a test sends a real signal at a known point. */
+void checkpoint_wait_for_signal(void);
 
 /* Collective over world when o->dir is set (else returns 0 at once): 1 when
  * a checkpoint is due (a signal reached any rank, or the period has passed

@@ -414,9 +414,11 @@ static int command_run(int argc, char **argv)
     }
     noise_model *noise = NULL;
     if (status == TN_OK && rq.noise_path) {
+        double t0 = run_now();
         status = noise_load(rq.noise_path, rq.noise_format, rq.noise_scale, &noise);
         status = group_agree(world, status);   /* every rank read the file: agree before any collective */
         rq.run.noise = noise;
+        t_parse += run_now() - t0;   /* reading inputs: the circuit and the noise model */
     }
     if (status == TN_OK) status = group_create(world, cli_choose_groups(&rq, c, ranks), &g);
     if (status == TN_OK) {

@@ -4,7 +4,6 @@
 #include <ctype.h>
 #include <math.h>
 #include <omp.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 
 #include "error.h"
 #include "order.h"
+#include "poll.h"
 #include "progress.h"
 #include "resume.h"
 #include "rng.h"
@@ -196,19 +196,27 @@ static unsigned char *chunk_row(const shot_chunks *ch, int n, long s, const int 
     return ch->row;
 }
 
-/* Samples this group's range of shots, chunk by chunk, into res->tally. */
-static int sample_static(const circuit *c, mps *m, const run_options *opt, run_result *res)
+/* Samples this group's range of shots, chunk by chunk, into res->tally,
+ * polling for signals as it goes (poll.h): every rank runs the loop over the
+ * largest group's share, so all of them poll equally often. */
+static int sample_static(const circuit *c, const run_options *opt, run_result *res, poll_state *pl)
 {
     int n = c->nqubits, width = res->key_bits;
     long g = group_index(opt), groups = group_count(opt);
     long first = res->shots * g / groups, count = res->shots * (g + 1) / groups - first;
+    long most = (res->shots + groups - 1) / groups;
     int *src = bit_sources(c, width);
     shot_chunks ch;
-    int status = src ? chunks_begin(&ch, n, width, count) : TN_ERR_MEMORY;
-    for (long done = 0; done < count && status == TN_OK; done += ch.size) {
-        /* one chunk of this group's shots (collective over the group): a per-chunk check goes here */
-        long k = count - done < ch.size ? count - done : ch.size;
-        status = mps_sample_range(m, first + done, (int)k, opt->seed, 0, ch.qbits);
+    int status = src ? chunks_begin(&ch, n, width, most) : TN_ERR_MEMORY;
+    if (status) {   /* the other ranks leave at their first poll */
+        if (src) chunks_end(&ch);
+        free(src);
+        return poll_after_gates(pl, status, "sampling");
+    }
+    for (long done = 0; done < most && status == TN_OK; done += ch.size) {
+        long k = count - done < ch.size ? count - done : ch.size, kmost = most - done < ch.size ? most - done : ch.size;
+        if (k < 0) k = 0;
+        status = poll_sample_range(pl, first + done, k, kmost, ch.qbits);
         for (long s = 0; s < k && status == TN_OK && res->leader; s++)
             status = tally_add(res->tally, chunk_row(&ch, n, s, src, width), 1);
     }
@@ -327,25 +335,18 @@ static int layer_threads(const run_options *opt)
     return omp_get_max_threads();
 }
 
-/* TNEMU_INJECT=signal@R: rank R signals itself halfway, as SLURM's --signal
- * would (tests; the handler is installed with --checkpoint). */
-static void inject_signal(const run_options *opt)
-{
-    int rank = 0;
-    MPI_Comm_rank(run_world(opt), &rank);
-    if (opt->checkpoint.dir && tn_inject("signal", rank)) raise(SIGUSR1);
-}
-
-/* The gates of a static run with checkpoints: the order applied is recorded,
- * a checkpoint is due-checked every CHECKPOINT_STRIDE gates, and a resumed
- * run first replays the recorded order into the scheduler. */
+/* The gates of a static run with checkpoints: the order applied is recorded
+ * (into pl, for the polls of the later phases), a checkpoint is due-checked
+ * every CHECKPOINT_STRIDE gates, and a resumed run first replays the
+ * recorded order into the scheduler. */
 #define CHECKPOINT_STRIDE 8
-static int apply_gates_checkpointed(const circuit *c, mps *m, const run_options *opt, run_result *res)
+static int apply_gates_checkpointed(const circuit *c, mps *m, const run_options *opt, run_result *res,
+                                    poll_state *pl)
 {
     schedule *sch;
     CALL(schedule_create(c, 0, c->nops, &sch));
-    size_t *done = tn_malloc((c->nops + 1) * sizeof *done), ndone = 0, i;
-    json_t *id = resume_identity(c, opt, res, "gates");
+    size_t *done = pl->applied = tn_malloc((c->nops + 1) * sizeof *done), ndone = 0, i;
+    json_t *id = pl->identity = resume_identity(c, opt, res, "gates");
     int status = done && id ? TN_OK : TN_ERR_MEMORY;
     if (status == TN_OK && opt->checkpoint.resume) {
         status = resume_load_gates(m, opt, id, sch, done, &ndone);
@@ -364,12 +365,13 @@ static int apply_gates_checkpointed(const circuit *c, mps *m, const run_options 
         done[ndone++] = i;
         progress_gate_done(&pr, m);
         if ((ndone & 63) == 0) note_state(m, res);
-        if (ndone - start == (c->nops - start) / 2) inject_signal(opt);   /* halfway through this process's part */
+        if (ndone - start == (c->nops - start) / 2) poll_inject(opt, "");   /* halfway through this process's part */
         if (ndone % CHECKPOINT_STRIDE != 0 && status == TN_OK) continue;
         int stop = 0;
         if (checkpoint_due(&opt->checkpoint, run_world(opt), status != TN_OK, &stop, &any_failed)) {
             status = resume_save_gates(m, opt, id, done, ndone);
             res->checkpoints++;
+            pl->saved = ndone == c->nops;
             if (status == TN_OK && stop)
                 status = tn_fail(TN_STOPPED, "stopped by a signal after %zu of %zu gates; checkpoint written to %s "
                                  "(continue with --resume %s)", ndone, c->nops, opt->checkpoint.dir, opt->checkpoint.dir);
@@ -378,23 +380,32 @@ static int apply_gates_checkpointed(const circuit *c, mps *m, const run_options 
     }
     progress_end(&pr, m);
     schedule_destroy(&sch);
-    json_decref(id);
-    free(done);
+    pl->napplied = ndone;
     note_state(m, res);
     return status;
 }
 
+static int observe_static(const circuit *c, mps *m, const run_options *opt, run_result *res, poll_state *pl);
+
+/* Gates, then sampling, outcome probabilities, expectation values and
+ * amplitudes of the final state; the phases after the gates poll for a
+ * signal through pl. */
 static int run_static(const circuit *c, mps *m, const run_options *opt, run_result *res)
 {
+    poll_state pl = {c, m, opt, res, NULL, NULL, 0, 0};
     double t0 = run_now();
-    if (opt->checkpoint.dir || opt->checkpoint.resume) CALL(apply_gates_checkpointed(c, m, opt, res));
-    else CALL(apply_gates(c, 0, c->nops, m, opt, res));
+    int status = opt->checkpoint.dir || opt->checkpoint.resume ? apply_gates_checkpointed(c, m, opt, res, &pl)
+                                                                : apply_gates(c, 0, c->nops, m, opt, res);
     res->t_gates = run_now() - t0;
     t0 = run_now();
-    if (res->shots > 0) CALL(sample_static(c, m, opt, res));
-    CALL(static_outcome_probs(c, m, opt, res));
+    if (status == TN_OK && res->shots > 0) status = sample_static(c, opt, res, &pl);
+    if (status == TN_OK) status = static_outcome_probs(c, m, opt, res);
     res->t_sample = run_now() - t0;
-    return TN_OK;
+    t0 = run_now();
+    if (status == TN_OK) status = observe_static(c, m, opt, res, &pl);
+    res->t_observe = run_now() - t0;
+    poll_state_free(&pl);
+    return status;
 }
 
 /* Index of the first operation that needs a shot of its own. */
@@ -528,52 +539,62 @@ static int add_state_numbers(mps *m, const run_options *opt, int n, char *paulis
     return TN_OK;
 }
 
-/* Every gate of a static circuit with its noise, in the scheduler's order. */
-static int run_noisy_gates(const circuit *c, const noisy_plan *plan, mps *m, const run_options *opt, long t)
+/* Every gate of a static circuit with its noise, in the scheduler's order,
+ * polling for a signal through pr. */
+static int run_noisy_gates(const circuit *c, const noisy_plan *plan, mps *m, const run_options *opt, long t,
+                           poll_rounds *pr)
 {
     schedule *sch;
     CALL(schedule_create(c, 0, c->nops, &sch));
     size_t i;
     int status = TN_OK;
-    while (status == TN_OK && schedule_next(sch, m, &i)) {
+    for (size_t k = 0; status == TN_OK && schedule_next(sch, m, &i); k++) {
         if (schedule_new_layer(sch)) mps_layer_begins(m);
         status = noisy_apply(plan, m, i, 1, opt->seed, t);
         if (status == TN_OK) status = mps_apply_op(m, &c->ops[i]);
         if (status == TN_OK) status = noisy_apply(plan, m, i, 0, opt->seed, t);
+        status = poll_trajectory(pr, k, status);
     }
     schedule_destroy(&sch);
     if (status == TN_OK) status = noisy_finish(plan, m, opt->seed, t);
     return status;
 }
 
-/* One shot of a dynamic circuit with noise, in circuit order: the shot is its trajectory. */
+/* Operation i of a noisy shot (skipped when its condition fails). */
+static int run_noisy_shot_op(const circuit *c, const noisy_plan *plan, mps *m, const run_options *opt, long shot,
+                             size_t i, rng_stream *rng, unsigned char *clbits)
+{
+    const circ_op *op = &c->ops[i];
+    if (op->cond_reg >= 0 && !circ_cond_holds(c, op->cond_reg, op->cond_value, clbits)) return TN_OK;
+    CALL(noisy_apply(plan, m, i, 1, opt->seed, shot));
+    int bit;
+    switch (op->kind) {
+    case OP_GATE: CALL(mps_apply_op(m, op)); break;
+    case OP_MEASURE: {
+        CALL(mps_measure(m, op->qubits[0], rng_uniform(rng), &bit));
+        unsigned char b = (unsigned char)bit;
+        int q = op->qubits[0];
+        noisy_readout(plan, &b, 1, &q, opt->seed, shot * 4096 + op->clbit);   /* the record errs, not the state */
+        clbits[op->clbit] = b;
+        break;
+    }
+    case OP_RESET: CALL(mps_reset(m, op->qubits[0], rng_uniform(rng))); break;
+    default: break;
+    }
+    return noisy_apply(plan, m, i, 0, opt->seed, shot);
+}
+
+/* One shot of a dynamic circuit with noise, in circuit order: the shot is
+ * its trajectory; polls for a signal through pr. */
 static int run_noisy_shot_ops(const circuit *c, const noisy_plan *plan, mps *m, const run_options *opt, long shot,
-                              unsigned char *clbits, const int *src)
+                              unsigned char *clbits, poll_rounds *pr)
 {
     rng_stream rng;
     rng_init_sub(&rng, opt->seed, 0, (uint32_t)shot);
-    for (size_t i = 0; i < c->nops; i++) {
-        const circ_op *op = &c->ops[i];
-        if (op->cond_reg >= 0 && !circ_cond_holds(c, op->cond_reg, op->cond_value, clbits)) continue;
-        CALL(noisy_apply(plan, m, i, 1, opt->seed, shot));
-        int bit;
-        switch (op->kind) {
-        case OP_GATE: CALL(mps_apply_op(m, op)); break;
-        case OP_MEASURE: {
-            CALL(mps_measure(m, op->qubits[0], rng_uniform(&rng), &bit));
-            unsigned char b = (unsigned char)bit;
-            int q = op->qubits[0];
-            noisy_readout(plan, &b, 1, &q, opt->seed, shot * 4096 + op->clbit);   /* the record errs, not the state */
-            clbits[op->clbit] = b;
-            break;
-        }
-        case OP_RESET: CALL(mps_reset(m, op->qubits[0], rng_uniform(&rng))); break;
-        default: break;
-        }
-        CALL(noisy_apply(plan, m, i, 0, opt->seed, shot));
-    }
-    (void)src;
-    return noisy_finish(plan, m, opt->seed, shot);
+    int status = TN_OK;
+    for (size_t i = 0; i < c->nops && status == TN_OK; i++)
+        status = poll_trajectory(pr, i, run_noisy_shot_op(c, plan, m, opt, shot, i, &rng, clbits));
+    return status ? status : noisy_finish(plan, m, opt->seed, shot);
 }
 
 /* Samples trajectory t's shots from m, chunk by chunk, with readout error;
@@ -611,7 +632,7 @@ static int sample_trajectory(const circuit *c, const noisy_plan *plan, mps *m, c
  * numbers added to this group's sums. */
 static int run_one_trajectory(const circuit *c, mps *initial, noisy_plan *plan, const run_options *opt, long t,
                               char *paulis, double *values, int *dims, const int *src, unsigned char *clbits,
-                              run_result *res)
+                              run_result *res, poll_rounds *pr)
 {
     int n = c->nqubits, width = res->key_bits;
     mps *m = NULL;
@@ -619,11 +640,11 @@ static int run_one_trajectory(const circuit *c, mps *initial, noisy_plan *plan, 
     if (status == TN_OK) status = mps_copy(initial, &m);
     if (status == TN_OK && res->dynamic) {
         memset(clbits, 0, (size_t)width);
-        status = run_noisy_shot_ops(c, plan, m, opt, t, clbits, src);
+        status = run_noisy_shot_ops(c, plan, m, opt, t, clbits, pr);
         if (status == TN_OK && res->shots > 0 && res->leader) status = tally_add_cluster(res->tally, clbits, 1, 1);
         res->shots_here++;
     } else if (status == TN_OK) {
-        status = run_noisy_gates(c, plan, m, opt, t);
+        status = run_noisy_gates(c, plan, m, opt, t, pr);
         if (status == TN_OK && res->shots > 0) status = sample_trajectory(c, plan, m, opt, t, src, res);
         if (status == TN_OK && opt->probabilities) status = add_outcome_probs(m, src, width, 1.0, res);
     }
@@ -657,12 +678,19 @@ static int run_noisy(const circuit *c, mps *initial, noisy_plan *plan, const run
     }
     progress pr;
     progress_start(&pr, opt->grp ? opt->grp->world_rank : 0, opt->progress_every, T, res->dynamic ? "shots" : "trajectories");
-    /* round r runs trajectory r G + g on group g; checkpoints fall between rounds */
+    /* round r runs trajectory r G + g on group g; checkpoints fall between rounds, and a signal is also
+     * polled for inside them */
+    poll_rounds in = {opt, res, id, n, 0, 0, T, SIZE_MAX, 0};
     for (long round = first_round; round * groups < T && (status == TN_OK || checkpointing); round++) {
         long t = round * groups + g;
+        in.round = round;
+        in.finished = round * groups;
+        in.pause_at = round == first_round ? c->nops / 2 : SIZE_MAX;
+        in.ended = 0;
         if (status == TN_OK && t < T) status = run_one_trajectory(c, initial, plan, opt, t, paulis, values, dims, src,
-                                                                  clbits, res);
-        if (round - first_round == ((T + groups - 1) / groups - first_round) / 2) inject_signal(opt);
+                                                                  clbits, res, &in);
+        else if (status == TN_OK) status = poll_idle_trajectory(&in, c->nops);
+        if (round - first_round == ((T + groups - 1) / groups - first_round) / 2) poll_inject(opt, "");
         if (pr.on) {
             int maxb = 1;
             for (int b = 0; b + 1 < n; b++) maxb = res->bond_dims[b] > maxb ? res->bond_dims[b] : maxb;
@@ -670,7 +698,10 @@ static int run_noisy(const circuit *c, mps *initial, noisy_plan *plan, const run
             progress_update(&pr, (round + 1) * groups < T ? (round + 1) * groups : T, maxb,
                             res->fidelity_sum / (double)(mine > 0 ? mine : 1));
         }
-        if (!checkpointing) continue;
+        if (!checkpointing || in.ended) {   /* a poll inside the round ended it (a failure or a stop) */
+            if (status != TN_OK) break;
+            continue;
+        }
         int stop = 0, any_failed = 0;
         if (checkpoint_due(&opt->checkpoint, run_world(opt), status != TN_OK, &stop, &any_failed)) {
             status = resume_save_trajectories(opt, id, res, round + 1, n);
@@ -746,17 +777,23 @@ static int allocate_result(const circuit *c, const run_options *opt, run_result 
     return TN_OK;
 }
 
-/* Amplitudes and expectation values of the final state of a static run. */
-static int observe_static(const circuit *c, mps *m, const run_options *opt, run_result *res)
+/* Amplitudes and expectation values of the final state of a static run,
+ * with a poll for a signal after each. */
+static int observe_static(const circuit *c, mps *m, const run_options *opt, run_result *res, poll_state *pl)
 {
-    int n = c->nqubits;
+    int n = c->nqubits, nobs = opt->nobservables;
     char *paulis = tn_malloc((size_t)n + 1);
     unsigned char *bits = tn_malloc((size_t)n + 1);
     int status = (paulis && bits) ? TN_OK : TN_ERR_MEMORY;
-    if (status == TN_OK) status = observe(m, opt, n, paulis, res->expectation);
-    for (int k = 0; k < opt->namplitudes && status == TN_OK; k++) {
-        status = run_parse_bits(opt->amplitudes[k], n, bits);
-        if (status == TN_OK) status = mps_amplitude(m, bits, &res->amplitudes[k]);
+    for (int k = 0; k < nobs + opt->namplitudes && status == TN_OK; k++) {
+        double complex v;
+        if (k < nobs) status = run_parse_observable(opt->observables[k], n, paulis);
+        if (status == TN_OK && k < nobs) status = mps_expect_pauli(m, paulis, &v);
+        if (status == TN_OK && k < nobs) res->expectation[k] = creal(v);
+        if (k >= nobs) status = run_parse_bits(opt->amplitudes[k - nobs], n, bits);
+        if (status == TN_OK && k >= nobs) status = mps_amplitude(m, bits, &res->amplitudes[k - nobs]);
+        if (k == (nobs + opt->namplitudes) / 2) poll_inject(opt, "-observing");
+        status = poll_after_gates(pl, status, "computing expectation values and amplitudes");
     }
     free(paulis);
     free(bits);
@@ -821,9 +858,6 @@ int run_circuit(const circuit *c, const run_options *opt, run_result *res)
         status = run_dynamic(c, m, opt, res);
     } else {
         status = run_static(c, m, opt, res);
-        double t1 = run_now();
-        if (status == TN_OK) status = observe_static(c, m, opt, res);
-        res->t_observe = run_now() - t1;
         if (status == TN_OK) {
             res->fidelity_estimate = mps_fidelity_estimate(m);
             res->log_fidelity_estimate = mps_log_fidelity_estimate(m);
@@ -881,7 +915,17 @@ static int collect_probs(MPI_Comm world, int rank, run_result *res)
     return TN_OK;
 }
 
+static int collect(MPI_Comm world, const run_options *opt, run_result *res);
+
 int run_collect(MPI_Comm world, const run_options *opt, run_result *res)
+{
+    double t0 = run_now();
+    int status = collect(world, opt, res);
+    res->t_collect = run_now() - t0;
+    return status;
+}
+
+static int collect(MPI_Comm world, const run_options *opt, run_result *res)
 {
     int rank = 0, size = 1, n = res->nqubits, nobs = opt->nobservables;
     MPI_Comm_rank(world, &rank);
@@ -935,8 +979,10 @@ int run_collect(MPI_Comm world, const run_options *opt, run_result *res)
     res->max_bond = 1;
     for (int b = 0; b + 1 < n; b++)
         if (res->bond_dims[b] > res->max_bond) res->max_bond = res->bond_dims[b];
+    double t0 = run_now();
     CALL(counts_from_tally(res));
     int status = res->noisy ? count_errors(res) : TN_OK;
     tally_destroy(&res->tally);   /* the counts hold it all now */
+    res->t_counts = run_now() - t0;
     return status;
 }

@@ -72,6 +72,7 @@ typedef struct {
     int *site_of;               /* the initial qubit order */
     long swap_distance;
     double t_plan, t_gates, t_sample, t_observe;
+    double t_collect, t_counts; /* run_collect: gathering over ranks; within it, counting outcomes */
     size_t peak_state_bytes;
     /* before run_collect: this rank's share */
     tally *tally;               /* the outcomes of this group's shots (leader; else empty) */

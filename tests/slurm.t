@@ -6,10 +6,17 @@
 # SLURM writes the CSV, the predictions and the plots; (c) a job signalled
 # before its end writes a checkpoint, requeues itself, resumes and ends with
 # exactly the uninterrupted result; (d) a kill -9 during a checkpoint write
-# leaves the previous checkpoint valid, and a later job resumes from it.
-# Inside the allocation tnemu is launched with mpirun (TNEMU_LAUNCH=mpirun):
+# leaves the previous checkpoint valid, and a later job resumes from it;
+# (e) slurm/batch.sbatch across the 2 nodes over TCP (no MPI window, no
+# OMPI_MCA_osc needed) equals the batch on one process; (f) the batch job,
+# signalled (USR1 to its shell, as --signal=B:USR1 does), writes the results
+# so far and exits 3; (g) srun steps (one node, srun --mpi=pmix): USR1
+# (scancel --signal, as --signal=USR1@T delivers it) and a cancel (SIGTERM,
+# then SIGKILL after KillWait, as at the time limit) each write a checkpoint,
+# exit 3, and srun --resume ends with the uninterrupted result.
+# Inside two-node allocations tnemu is launched with mpirun (TNEMU_LAUNCH=mpirun):
 # two slurmd on one host share PMIx's per-node directory, so srun --mpi=pmix
-# cannot start MPI steps on this single-machine cluster.
+# cannot start an MPI step across both; (g) uses one-node srun steps.
 use strict;
 use warnings;
 use FindBin;
@@ -125,4 +132,75 @@ $id = submit("-W -N 2 -n 2 -o $dir/after.out",
              "$root/slurm/checkpoint.sbatch");
 ok(same(read_json("$dir/long-direct.json"), -s "$dir/after.json" ? read_json("$dir/after.json") : undef),
    'a later job resumes from it to the exact result') or diag(`cat $dir/after.out`);
+# ---- (e) batch.sbatch on two nodes ------------------------------------------------------------
+delete $ENV{OMPI_MCA_osc};   # the farm must work with Open MPI's default one-sided component, i.e. without one
+my $bell = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\ncreg c[2];\nh q[0];\ncx q[0],q[1];\nmeasure q -> c;\n";
+my $small = gen_circuit('b12.qasm', 'brickwork', 12, 6, 4, 'measure');
+my $manifest = "$dir/batch.json";
+open(my $mf, '>', $manifest) or die;
+print $mf JSON::PP->new->canonical->encode({ seed => 5, defaults => ['--shots', '200'],
+    tasks => [{ qasm => $bell, name => 'bell' }, map { { circuit => $small, args => ['--chi', "$_"] } } 2 .. 9] });
+close $mf;
+system("$bin batch $manifest -q -o $dir/batch1.jsonl") == 0 or die 'the one-process batch failed';
+sub jsonl { my $f = shift; open(my $fh, '<', $f) or return (); return map { JSON::PP->new->decode($_) } grep { /\S/ } <$fh>; }
+sub stable { my %d = %{ $_[0] }; delete @d{qw(timing peak_memory_bytes peak_state_bytes mpi discarded_weight fidelity_estimate command)};
+             return JSON::PP->new->canonical->encode(\%d); }
+my @one = jsonl("$dir/batch1.jsonl");
+$id = submit("-W -N 2 -n 4 -o $dir/batch-%j.out", "--export=ALL,$common,MANIFEST=$manifest,OUT=$dir/batch2.jsonl",
+             "$root/slurm/batch.sbatch");
+my @two = jsonl("$dir/batch2.jsonl");
+ok($id && @two == 9 && `cat $dir/batch-$id.out` =~ /9 tasks on 4 group\(s\) of 4 rank\(s\), 0 failed/,
+   "batch.sbatch ran job $id: 4 groups on 2 nodes over TCP") or diag(`cat $dir/batch-*.out`);
+ok(@two == 9 && !(grep { stable($one[$_]) ne stable($two[$_]) } 0 .. 8), 'every line equals the one-process batch');
+
+# ---- (f) the batch job signalled ------------------------------------------------------------------
+sub wait_output { my ($f, $re, $limit) = @_; my $t = time; sleep 0.2 until (time - $t > $limit || `cat $f 2>/dev/null` =~ $re);
+                  return `cat $f 2>/dev/null` =~ $re; }
+$id = submit("-N 2 -n 2 -o $dir/bsig.out", "--export=ALL,$common,MANIFEST=$manifest,OUT=$dir/bsig.jsonl,"
+             . "TNEMU_INJECT=pause-batch\@0", "$root/slurm/batch.sbatch");
+my $paused = wait_output("$dir/bsig.out", qr/waiting for a signal/, 120);
+system("scancel --signal=USR1 --batch $id") if $paused;
+system("scancel $id") unless $paused;
+$st = wait_state($id, qr/COMPLETED|FAILED|CANCELLED/, 60);
+my @part = jsonl("$dir/bsig.jsonl");
+my @ran = grep { !$_->{error} } @part;
+ok($paused && $st eq 'FAILED' && `scontrol show job $id` =~ /ExitCode=3:0/
+   && `cat $dir/bsig.out` =~ /stopped by a signal after \d+ of 9 tasks/, "batch job $id: USR1 to its shell stops it, exit 3")
+    or diag(`cat $dir/bsig.out`);
+ok(@part == 9 && @ran >= 1 && @ran < 9 && !(grep { !$_->{error} && stable($_) ne stable($one[$_->{task}]) } @part),
+   'the results so far equal the full batch, the rest are marked "not run"') or diag(`cat $dir/bsig.jsonl`);
+
+# ---- (g) srun steps: USR1 and a cancel --------------------------------------------------------------
+SKIP: {
+    skip 'this SLURM has no pmix plugin (srun --mpi=list)', 6 unless `srun --mpi=list 2>&1` =~ /pmix/;
+    my $mid = gen_circuit('mid.qasm', 'brickwork', 30, 24, 6, 'measure');
+    my @run = ($bin, 'run', $mid, '--chi', '32', '--shots', '200', '--seed', '3', '-q');
+    system("mpirun --oversubscribe -n 2 @run -o $dir/mid-direct.json >/dev/null 2>&1");
+    my $direct_mid = read_json("$dir/mid-direct.json");
+    for my $how ('USR1', 'cancel') {
+        my $ck3 = "$dir/ck-srun-$how";
+        my $name = "tnemu-srun-$how";
+        my $pid = fork();
+        if ($pid == 0) {
+            exec('sh', '-c', "TNEMU_INJECT=pause\@0 exec srun -J $name -N 1 -n 2 --mpi=pmix @run --checkpoint $ck3 "
+                 . "-o $dir/x.json >/dev/null 2>$dir/srun-$how.err </dev/null") or exit 127;
+        }
+        $paused = wait_output("$dir/srun-$how.err", qr/waiting for a signal/, 120);
+        my $job = `squeue -h -n $name -o %i`;
+        chomp $job;
+        system($how eq 'USR1' ? "scancel --signal=USR1 $job" : "scancel $job") if $paused && $job;
+        kill('KILL', $pid) unless $paused && $job;
+        waitpid($pid, 0);
+        my $code = $? >> 8;
+        my $err = `cat $dir/srun-$how.err`;
+        ok($paused && $code == 3 && $err =~ /stopped by a signal after \d+ of \d+ gates; checkpoint written/,
+           "srun step, " . ($how eq 'USR1' ? 'USR1 (scancel --signal=USR1)' : 'cancelled (SIGTERM, then SIGKILL after KillWait)')
+           . ": checkpoint, exit 3 ($code)") or diag($err);
+        ok(-s "$ck3/checkpoint.tnck", "$how: the checkpoint is there");
+        system("srun -N 1 -n 2 --mpi=pmix @run --resume $ck3 -o $dir/srun-res.json >/dev/null 2>$dir/srun-res.err");
+        ok(same($direct_mid, -s "$dir/srun-res.json" ? read_json("$dir/srun-res.json") : undef),
+           "$how: srun --resume equals the uninterrupted mpirun -n 2 run exactly") or diag(`cat $dir/srun-res.err`);
+        unlink "$dir/srun-res.json";
+    }
+}
 done_testing();
