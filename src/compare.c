@@ -555,11 +555,12 @@ static int pair_null(const table *t, const sample_set *d, int k, uint64_t seed, 
     for (long rep = 0; rep < B && status == TN_OK; rep++) {
         rng_stream rng;
         rng_init_sub(&rng, seed, TEST_STREAM + (uint64_t)k, (uint32_t)rep);
-        if (ra) sampler_draw(&smp, na, &rng, x); else memcpy(x, m, n * sizeof *x);
-        if (rb) sampler_draw(&smp, nb, &rng, y); else memcpy(y, m, n * sizeof *y);
-        out->stat[rep] = tvd_of(n, x, y);
-        out->tvd[rep] = tvd_of(n, x, m) + tvd_of(n, y, m);
-        out->hel[rep] = hellinger_of(n, x, m) + hellinger_of(n, y, m);
+        if (ra) sampler_draw(&smp, na, &rng, x);
+        if (rb) sampler_draw(&smp, nb, &rng, y);
+        const double *xs = ra ? x : m, *ys = rb ? y : m;   /* an exact member is m itself */
+        out->stat[rep] = tvd_of(n, xs, ys);
+        out->tvd[rep] = (ra ? tvd_of(n, x, m) : 0) + (rb ? tvd_of(n, y, m) : 0);
+        out->hel[rep] = (ra ? hellinger_of(n, x, m) : 0) + (rb ? hellinger_of(n, y, m) : 0);
     }
     sampler_free(&smp);
     free(m); free(x); free(y);
