@@ -10,21 +10,25 @@ Reads the metrics JSON that `tnemu compare` wrote and draws, into DIR:
                     bootstrap interval, beside the emulation and the ideal
   metrics.png       Hellinger fidelity and TVD of each comparison with their
                     95% intervals, and the verdict as the title
-Needs Debian's python3-matplotlib (run with /usr/bin/python3). Exit status 2
-with a one-line message on a bad argument or file.
+Needs Debian's python3-matplotlib (run with /usr/bin/python3). Every failure
+ends with one line on stderr saying what it is (tnemu shows that line): exit
+status 3 if matplotlib cannot be imported (the only case that suggests
+installing it), 2 on a bad argument or file, 1 if drawing failed (with
+TNEMU_TRACE=1 the traceback comes first).
 """
 import json
 import os
 import sys
 import textwrap
+import traceback
 
 try:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-except ImportError:
-    sys.stderr.write("compare-plot: matplotlib is missing (apt-get install python3-matplotlib)\n")
-    sys.exit(2)
+except ImportError as e:
+    sys.stderr.write("compare-plot: cannot import matplotlib (%s): apt-get install python3-matplotlib\n" % e)
+    sys.exit(3)
 
 MAX_OUTCOMES = 32
 COLORS = {"hardware": "#d62728", "emulated": "#1f77b4", "ideal": "#7f7f7f"}
@@ -33,6 +37,13 @@ COLORS = {"hardware": "#d62728", "emulated": "#1f77b4", "ideal": "#7f7f7f"}
 def fail(msg):
     sys.stderr.write("compare-plot: %s\n" % msg)
     sys.exit(2)
+
+
+def bars(value, ci):
+    """Error-bar lengths below and above value for an interval that holds it."""
+    if value is None or not ci or None in ci:
+        return 0.0, 0.0
+    return max(0.0, value - ci[0]), max(0.0, ci[1] - value)
 
 
 def label(metrics, source):
@@ -81,16 +92,13 @@ def plot_marginals(metrics, path):
     for k, s in enumerate(sources):
         xs = [b + (k - (len(sources) - 1) / 2) * width for b in bits]
         vals = [m[s]["value"] for m in marg]
-        err = None
-        if all("ci95" in m[s] for m in marg):
-            err = [[v - m[s]["ci95"][0] for v, m in zip(vals, marg)],
-                   [m[s]["ci95"][1] - v for v, m in zip(vals, marg)]]
+        err = list(zip(*[bars(v, m[s].get("ci95")) for v, m in zip(vals, marg)]))
         ax.bar(xs, vals, width, label=label(metrics, s), color=COLORS[s], yerr=err, capsize=2)
     ax.set_xticks(bits)
     ax.set_xlabel("classical bit")
     ax.set_ylabel("P(bit = 1)")
     ax.set_ylim(0, 1)
-    ax.set_title("per-bit marginals (bars: 95% bootstrap)")
+    ax.set_title("per-bit marginals (bars: 95% percentile bootstrap)")
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -103,15 +111,12 @@ def plot_metrics(metrics, path):
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for ax, metric, title in zip(axes, ("hellinger_fidelity", "tvd"), ("Hellinger fidelity", "total variation distance")):
         vals = [comps[c][metric]["value"] for c in names]
-        err = None
-        if all("ci95" in comps[c][metric] for c in names):
-            err = [[v - comps[c][metric]["ci95"][0] for v, c in zip(vals, names)],
-                   [comps[c][metric]["ci95"][1] - v for v, c in zip(vals, names)]]
+        err = list(zip(*[bars(v, comps[c][metric].get("ci95")) for v, c in zip(vals, names)])) if names else None
         ax.barh(range(len(names)), vals, xerr=err, color="#2ca02c", capsize=3)
         ax.set_yticks(range(len(names)))
         ax.set_yticklabels([c.replace("_vs_", " vs ") for c in names])
         ax.set_xlim(0, 1)
-        ax.set_title(title)
+        ax.set_title(title + "\n(bars: 95%, the value -+ the sampling distance)", fontsize=9)
     verdict = metrics.get("verdict", "")
     fig.suptitle("\n".join(textwrap.wrap(verdict, 120)), fontsize=9)
     fig.tight_layout()
@@ -133,8 +138,14 @@ def main():
     for name, draw in (("distribution.png", plot_distribution), ("marginals.png", plot_marginals),
                        ("metrics.png", plot_metrics)):
         tmp = os.path.join(out, "." + name + ".tmp.png")
-        draw(metrics, tmp)
-        os.replace(tmp, os.path.join(out, name))
+        try:
+            draw(metrics, tmp)
+            os.replace(tmp, os.path.join(out, name))
+        except Exception as e:  # one line for tnemu to show; the traceback on request
+            if os.environ.get("TNEMU_TRACE") == "1":
+                traceback.print_exc()
+            sys.stderr.write("compare-plot: drawing %s failed: %s: %s\n" % (name, type(e).__name__, e))
+            sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,9 @@
 # Usage: sh scripts/wukong-validate.sh [DATA] [OUT]
 #   DATA  the shared data folder (default ../shared/data)
 #   OUT   where results and reports go (default wukong-validation)
-#   TRAJECTORIES (environment, default 2000), BOOTSTRAP (default 2000),
+#   TRAJECTORIES (environment, default 2000), SHOTS of the noisy emulation
+#   (default 4000: 2 per trajectory, so that compare can measure how much the
+#   trajectories' probabilities vary, instead of bounding it), BOOTSTRAP (default 2000),
 #   CALIBRATION (default cloud_chip_config_2026-03-08.json: the cloud's calibration of
 #   2026-03-06, the days of the runs; chip_config_*.json is an older snapshot)
 set -eu
@@ -17,6 +19,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 data=${1:-$here/../shared/data}
 out=${2:-wukong-validation}
 trajectories=${TRAJECTORIES:-2000}
+shots=${SHOTS:-4000}
 bootstrap=${BOOTSTRAP:-2000}
 wk=$data/origin/wukong72
 cal=$wk/${CALIBRATION:-cloud_chip_config_2026-03-08.json}
@@ -31,7 +34,7 @@ echo "|---|---|---|---|---|---|---|---|"
 for res in "$wk"/hardware-results/*.json; do
     name=$(basename "$res" .json)
     python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["qprog"])' "$res" > "$out/$name.ir"
-    "$tnemu" run "$out/$name.ir" --noise "$cal" --shots 1000 --trajectories "$trajectories" --seed 1 \
+    "$tnemu" run "$out/$name.ir" --noise "$cal" --shots "$shots" --trajectories "$trajectories" --seed 1 \
         --probabilities -q -o "$out/$name.noisy.json"
     "$tnemu" run "$out/$name.ir" --shots 1000 --seed 1 --probabilities -q -o "$out/$name.ideal.json"
     "$tnemu" compare "$out/$name.noisy.json" "$res" --ideal "$out/$name.ideal.json" --bootstrap "$bootstrap" \

@@ -4,10 +4,32 @@
  * Every statistic is a function of three distributions over one table of
  * outcomes (the union of all observed ones): hardware (counts), emulated and
  * ideal (probabilities when the result has them, else counts). A bootstrap
- * replicate redraws every counts-based distribution from itself (multinomial,
- * same shots) and recomputes all statistics; the 95% interval is the 2.5 and
- * 97.5 percentiles. Exact probabilities are not redrawn: they carry no shot
- * noise. */
+ * replicate redraws every sampled distribution from itself (multinomial, with
+ * the shots it stands for) and recomputes all statistics.
+ *
+ * Intervals (95%) are of two kinds, because the statistics are of two kinds.
+ * Linear ones (XEB, heavy-output probability, marginals, Z strings) are
+ * unbiased and their bootstrap distribution is centred on their value: the
+ * interval is its 2.5 and 97.5 percentiles. The distances (TVD, Hellinger)
+ * are not: measured between finite samples they come out larger than between
+ * the distributions behind them, by up to the samples' own sampling distance
+ * (TVD 0.23 between two samples of one 10-bit distribution at 2000 shots),
+ * and a percentile interval of a redrawn sample is farther off still, often
+ * entirely above the value. What a user asks is how far apart the
+ * distributions are; by the triangle inequality that distance is within the
+ * samples' sampling distance u of the measured one, so the interval is
+ * value -+ u, u the 97.5th percentile of the sampling distance: bootstrapped
+ * both from each sample itself and from the comparison's null reference (a
+ * sample redrawn from itself misses the outcomes it never saw, so it
+ * underestimates u for sparse samples), the larger taken. KL divergence is no
+ * distance and gets no interval.
+ *
+ * Exact probabilities are not redrawn. Noisy emulations are Monte Carlo
+ * means over trajectories: their counts are redrawn with the effective shots
+ * of clustered trajectories (the run's count standard errors), their
+ * probabilities as a sample of as many shots as the trajectories' spread is
+ * worth (estimated from the counts when a run drew at least 2 shots per
+ * trajectory, else bounded by one shot per trajectory). */
 #include "compare.h"
 
 #include <errno.h>
@@ -17,14 +39,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "counts.h"
 #include "error.h"
 #include "outfile.h"
 #include "report.h"
+#include "resample.h"
 #include "result.h"
 #include "rng.h"
 
@@ -33,6 +54,8 @@
 #define KL_PROB_MIX 1e-6          /* exact probabilities mixed with the uniform over the table */
 #define BOOT_STREAM 0x424f4f54ull /* "BOOT" */
 #define TEST_STREAM 0x54455354ull /* "TEST" */
+#define CI_LEVEL 0.95
+#define ONE_SIDED_QUANTILE (1 - (1 - CI_LEVEL) / 2) /* 0.975: each end of an interval errs at most 2.5% */
 
 static const char *compare_usage =
     "usage: tnemu compare EMULATED.json HARDWARE.json [OPTIONS]\n"
@@ -40,18 +63,27 @@ static const char *compare_usage =
     "  EMULATED.json      a `tnemu run` result (noisy for the verdict; --probabilities for exact\n"
     "                     distributions and cross-entropy)\n"
     "  HARDWARE.json      counts: Qiskit ({\"counts\": ...} or a Result), Origin Quantum task results\n"
-    "                     (\"counts\" with 0x.. keys, or \"probCount\"), or plain {\"0101\": 12, ...}\n"
+    "                     (\"counts\" with 0x.. keys, or \"probCount\"), or plain {\"0101\": 12, ...};\n"
+    "                     counts are whole numbers in [0, 2^53]\n"
+    "  --experiment E     the experiment of HARDWARE.json to compare when it holds several (a Qiskit\n"
+    "                     Result of several circuits, an Origin result of several tasks): its name\n"
+    "                     (header.name, taskName) or its 0-based index (all digits)\n"
     "  --ideal FILE       a noiseless `tnemu run` result of the same circuit\n"
     "  --clbits N         classical bits of hexadecimal keys (1..64; default: the emulation's)\n"
     "  --bootstrap B      bootstrap replicates for intervals and the test (0..100000; default 1000)\n"
     "  --seed S           seed of the bootstrap (0..18446744073709551615; default 1)\n"
-    "  --report DIR       write DIR/metrics.json and PNG plots (needs /usr/bin/python3 with matplotlib)\n"
+    "  --report DIR       write DIR/metrics.json and PNG plots (needs /usr/bin/python3 with matplotlib);\n"
+    "                     all or nothing: a failing plot leaves DIR as it was (exit 1), -o is written\n"
     "  -o, --output FILE  write the metrics JSON to FILE (default: stdout)\n"
     "  -q, --quiet        no summary on stderr\n"
     "\n"
     "Keys are classical bits c[n-1]..c[0]. Hellinger fidelity is Qiskit's (1 - h^2)^2 = (sum\n"
-    "sqrt(p q))^2. The verdict tests the total variation distance against its bootstrap\n"
-    "distribution under the emulated distribution (p >= 0.05: consistent).\n";
+    "sqrt(p q))^2. Intervals are 95%: for TVD and Hellinger, the measured value -+ the samples'\n"
+    "sampling distance (measured distances between samples are biased upward; this interval is\n"
+    "for the distance between the distributions behind them); for XEB, heavy outputs, marginals\n"
+    "and Z strings, bootstrap percentiles; none for KL. The verdict tests the total variation\n"
+    "distance against its bootstrap distribution under the emulated distribution (p >= 0.05:\n"
+    "consistent).\n";
 
 /* ---- the outcome table --------------------------------------------------- */
 
@@ -61,8 +93,10 @@ static const char *src_name[NSRC] = {"hardware", "emulated", "ideal"};
 typedef struct {
     int present;
     double *counts;            /* per outcome; NULL when only probabilities */
-    double *probs;             /* per outcome; NULL when only counts */
+    double *probs;             /* per outcome, normalized; NULL when only counts */
     double shots;
+    double draw_shots;         /* shots a bootstrap redraw of it takes; INFINITY: exact, not redrawn */
+    const char *draw_basis;    /* where draw_shots comes from, for the output */
 } source;
 
 typedef struct {
@@ -79,6 +113,7 @@ typedef struct {
     int heavy_n;
     unsigned char *heavy;      /* per outcome: above the reference's median */
     double ref_sum_sq;         /* sum r^2 over all 2^width outcomes */
+    double ref_min, ref_max;   /* smallest and largest r over all 2^width outcomes: the range of XEB */
 } table;
 
 static int key_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -123,6 +158,49 @@ static int fill_column(const table *t, const dist_entry *e, size_t ne, double **
     return TN_OK;
 }
 
+/* Sum of p(1 - p) over a distribution: its multinomial variance per shot. */
+static double spread(const double *v, size_t n, double total)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++) s += v[i] / total * (1 - v[i] / total);
+    return s;
+}
+
+/* The shots a bootstrap redraw of a source takes (see the top of the file):
+ * hardware and noiseless counts their shots; a noisy run's counts their
+ * shots over the design effect of its trajectories; noiseless probabilities
+ * none (exact); a noisy run's probabilities, the mean of T trajectories, the
+ * shots their spread is worth. From counts of N shots in T trajectories
+ * (n = N/T each): sum se^2 = N sum p(1-p) + N (n-1) sum V, V the variance of
+ * one trajectory's probability; the mean of T has variance V / T, a sample
+ * of M shots q(1-q) / M. Below 2 shots per trajectory V cannot be told from
+ * shot noise; then V <= q(1-q) bounds M by T. */
+static void choose_draw_shots(source *src, const dist *d, double counts_spread, double probs_spread)
+{
+    double deff = d->design_effect, T = d->trajectories, N = d->shots;
+    src->draw_shots = src->shots;
+    src->draw_basis = "shots";
+    if (src->probs && !d->noisy) {
+        src->draw_shots = INFINITY;
+        src->draw_basis = "exact probabilities: not redrawn";
+    } else if (src->probs && T > 1 && N >= 2 * T && isfinite(deff)) {
+        double excess = (deff - 1) * counts_spread;
+        src->draw_shots = excess > 0 ? (N - T) * probs_spread / excess : INFINITY;
+        src->draw_basis = "mean over trajectories: the shots their spread is worth (from the counts' errors)";
+    } else if (src->probs && T >= 1) {
+        src->draw_shots = T;
+        src->draw_basis = "mean over trajectories: bounded by one shot per trajectory";
+    } else if (src->probs) {
+        src->draw_shots = INFINITY;
+        src->draw_basis = "noisy probabilities of an unknown number of trajectories: taken as exact";
+    } else if (d->noisy && isfinite(deff) && deff > 1) {
+        src->draw_shots = N / deff;
+        src->draw_basis = "shots over the design effect of the trajectories";
+    }
+    if (src->draw_shots >= RESAMPLE_MAX_SHOTS) src->draw_shots = INFINITY;
+    if (isfinite(src->draw_shots)) src->draw_shots = fmax(1, round(src->draw_shots));
+}
+
 static int fill_source(table *t, int s, const dist *d)
 {
     source *src = &t->src[s];
@@ -130,7 +208,17 @@ static int fill_source(table *t, int s, const dist *d)
     src->present = 1;
     src->shots = d->shots;
     if (d->ncounts) CALL(fill_column(t, d->counts, d->ncounts, &src->counts));
-    if (d->probs && s != SRC_HW) CALL(fill_column(t, d->probs, d->nprobs, &src->probs));
+    double probs_spread = 0;
+    if (d->probs && s != SRC_HW) {
+        CALL(fill_column(t, d->probs, d->nprobs, &src->probs));
+        double total = 0;
+        for (size_t i = 0; i < t->n; i++) total += src->probs[i];
+        if (!(total > 0)) return tn_fail(TN_ERR_INPUT, "%s: the probabilities add up to 0", d->path);
+        for (size_t i = 0; i < t->n; i++) src->probs[i] /= total;
+        probs_spread = spread(src->probs, t->n, 1);
+    }
+    double counts_spread = src->counts ? spread(src->counts, t->n, src->shots) : 0;
+    choose_draw_shots(src, d, counts_spread, probs_spread);
     return TN_OK;
 }
 
@@ -185,10 +273,14 @@ static int choose_reference(table *t, double *ref)
     median = (lo + hi) / 2;
     free(sorted);
     t->ref_sum_sq = 0;
+    t->ref_min = zeros > 0 ? 0 : INFINITY;
+    t->ref_max = 0;
     for (size_t i = 0; i < t->n; i++) {
         t->heavy[i] = ref[i] > median;
         t->heavy_n += t->heavy[i];
         t->ref_sum_sq += ref[i] * ref[i];
+        t->ref_min = fmin(t->ref_min, ref[i]);
+        t->ref_max = fmax(t->ref_max, ref[i]);
     }
     return TN_OK;
 }
@@ -224,8 +316,34 @@ static size_t off_z(const table *t, int s, int k)
 }
 static size_t stats_size(const table *t) { return off_z(t, NSRC, 0); }
 
+/* The mathematical range of statistic k; values are clamped into it, so
+ * that rounding never shows a fidelity of 1.0000000000000002. */
+static void stat_range(const table *t, size_t k, double *lo, double *hi)
+{
+    *lo = 0;
+    *hi = 1;
+    if (k < off_xeb(0)) {
+        if (k % NMETRIC == M_KL) *hi = INFINITY;
+    } else if (k < off_hop(0)) {
+        double inv_d = ldexp(1.0, -t->width), denom = t->ref_sum_sq - inv_d;
+        *lo = (t->ref_min - inv_d) / denom;
+        *hi = (t->ref_max - inv_d) / denom;
+    } else if (k >= off_z(t, 0, 0)) {
+        *lo = -1;
+    }
+}
+
+static void clamp_stats(const table *t, double *v)
+{
+    for (size_t k = 0; k < stats_size(t); k++) {
+        double lo, hi;
+        stat_range(t, k, &lo, &hi);
+        if (!isnan(v[k])) v[k] = fmin(hi, fmax(lo, v[k]));
+    }
+}
+
 /* A distribution as used by the metrics: its values and the shots behind
- * them (INFINITY for exact probabilities), for the KL smoothing. */
+ * them (INFINITY for probabilities), for the KL smoothing. */
 typedef struct {
     const double *p;
     double shots;
@@ -235,6 +353,21 @@ static double smoothed(view v, size_t i, size_t n)
 {
     if (isinf(v.shots)) return (1 - KL_PROB_MIX) * v.p[i] + KL_PROB_MIX / (double)n;
     return (v.p[i] * v.shots + KL_COUNT_PSEUDO) / (v.shots + KL_COUNT_PSEUDO * (double)n);
+}
+
+static double tvd_of(size_t n, const double *a, const double *b)
+{
+    double d = 0;
+    for (size_t i = 0; i < n; i++) d += fabs(a[i] - b[i]);
+    return fmin(1, d / 2);
+}
+
+/* Hellinger distance sqrt(1 - sum sqrt(a b)): a metric, unlike the fidelity. */
+static double hellinger_of(size_t n, const double *a, const double *b)
+{
+    double bc = 0;
+    for (size_t i = 0; i < n; i++) bc += sqrt(a[i] * b[i]);
+    return sqrt(fmax(0, 1 - bc));
 }
 
 static void pair_metrics(const table *t, view a, view b, double *out)
@@ -279,7 +412,8 @@ static void source_stats(const table *t, int s, const double *p, double *out)
     }
 }
 
-/* All statistics of the three distributions dist[s] (NULL: absent). */
+/* All statistics of the three distributions dist[s] (NULL: absent); shots[s]
+ * as in view. */
 static void compute_stats(const table *t, double *const dist[NSRC], const double shots[NSRC], double *out)
 {
     size_t size = stats_size(t);
@@ -291,65 +425,13 @@ static void compute_stats(const table *t, double *const dist[NSRC], const double
     }
     for (int s = 0; s < NSRC; s++)
         if (dist[s]) source_stats(t, s, dist[s], out);
+    clamp_stats(t, out);
 }
 
-/* ---- resampling ---------------------------------------------------------- */
-
-/* Walker's alias table for drawing outcomes of p (n entries, sum 1). */
-typedef struct {
-    size_t n;
-    double *prob;
-    size_t *alias;
-} alias_table;
-
-static int alias_build(const double *p, size_t n, alias_table *a)
-{
-    a->n = n;
-    a->prob = tn_malloc((n + 1) * sizeof *a->prob);
-    a->alias = tn_malloc((n + 1) * sizeof *a->alias);
-    size_t *small = tn_malloc((n + 1) * sizeof *small), *large = tn_malloc((n + 1) * sizeof *large);
-    if (!a->prob || !a->alias || !small || !large) { free(small); free(large); return TN_ERR_MEMORY; }
-    double total = 0;
-    for (size_t i = 0; i < n; i++) total += p[i];
-    size_t ns = 0, nl = 0;
-    for (size_t i = 0; i < n; i++) {
-        a->prob[i] = p[i] / total * (double)n;
-        a->alias[i] = i;
-        if (a->prob[i] < 1) small[ns++] = i; else large[nl++] = i;
-    }
-    while (ns && nl) {
-        size_t s = small[--ns], l = large[nl - 1];
-        a->alias[s] = l;
-        a->prob[l] -= 1 - a->prob[s];
-        if (a->prob[l] < 1) { nl--; small[ns++] = l; }
-    }
-    for (size_t i = 0; i < ns; i++) a->prob[small[i]] = 1;
-    for (size_t i = 0; i < nl; i++) a->prob[large[i]] = 1;
-    free(small);
-    free(large);
-    return TN_OK;
-}
-
-static void alias_free(alias_table *a) { free(a->prob); free(a->alias); }
-
-/* Draws `shots` outcomes into out as frequencies (counts / shots). */
-static void alias_draw(const alias_table *a, double shots, rng_stream *rng, double *out)
-{
-    memset(out, 0, a->n * sizeof *out);
-    long m = (long)llround(shots);
-    for (long k = 0; k < m; k++) {
-        double u = rng_uniform(rng) * (double)a->n;
-        size_t i = (size_t)u;
-        if (i >= a->n) i = a->n - 1;
-        out[(u - (double)i) < a->prob[i] ? i : a->alias[i]] += 1;
-    }
-    for (size_t i = 0; i < a->n; i++) out[i] /= shots;
-}
-
-/* ---- the whole comparison ------------------------------------------------ */
+/* ---- the bootstraps -------------------------------------------------------- */
 
 typedef struct {
-    const char *emulated, *hardware, *ideal, *report, *output;
+    const char *emulated, *hardware, *ideal, *report, *output, *experiment;
     long clbits, bootstrap;
     uint64_t seed;
     int quiet, help;
@@ -357,49 +439,79 @@ typedef struct {
 
 typedef struct {
     double *point;             /* statistics of the data */
-    double *lo, *hi;           /* 95% bootstrap interval */
+    double *lo, *hi;           /* 95% interval; NaN: none */
     double tvd_p[NSRC];        /* consistency test of the hardware against emulated / ideal */
     long replicates;
 } compare_result;
 
-/* The frequencies (or probabilities) of every present source. */
-static int point_distributions(const table *t, double *dist[NSRC], double shots[NSRC])
+/* The distributions of the data and what the bootstraps need of them. */
+typedef struct {
+    double *p[NSRC];           /* frequencies or probabilities; NULL: absent */
+    double smooth[NSRC];       /* shots for the KL smoothing (INFINITY: probabilities) */
+    double *self_tvd[NSRC];    /* per replicate: TVD of a redraw from the sample; NULL: not redrawn */
+    double *self_hel[NSRC];    /* the same for the Hellinger distance */
+} sample_set;
+
+static int is_redrawn(const table *t, int s) { return t->src[s].present && isfinite(t->src[s].draw_shots); }
+
+static int point_distributions(const table *t, long B, sample_set *d)
 {
     for (int s = 0; s < NSRC; s++) {
         const source *src = &t->src[s];
-        dist[s] = NULL;
         if (!src->present) continue;
-        if (!(dist[s] = tn_malloc((t->n + 1) * sizeof(double)))) return TN_ERR_MEMORY;
-        shots[s] = src->probs ? INFINITY : src->shots;
-        for (size_t i = 0; i < t->n; i++) dist[s][i] = src->probs ? src->probs[i] : src->counts[i] / src->shots;
+        if (!(d->p[s] = tn_malloc((t->n + 1) * sizeof(double)))) return TN_ERR_MEMORY;
+        d->smooth[s] = src->probs ? INFINITY : src->shots;
+        for (size_t i = 0; i < t->n; i++) d->p[s][i] = src->probs ? src->probs[i] : src->counts[i] / src->shots;
+        if (!is_redrawn(t, s)) continue;
+        d->self_tvd[s] = tn_malloc(((size_t)B + 1) * sizeof(double));
+        d->self_hel[s] = tn_malloc(((size_t)B + 1) * sizeof(double));
+        if (!d->self_tvd[s] || !d->self_hel[s]) return TN_ERR_MEMORY;
     }
     return TN_OK;
 }
 
-static double percentile(double *v, long n, double q)
+static void sample_set_free(sample_set *d)
 {
-    long valid = 0;
-    for (long i = 0; i < n; i++) if (!isnan(v[i])) v[valid++] = v[i];
-    if (valid == 0) return NAN;
-    qsort(v, (size_t)valid, sizeof *v, cmp_double);
-    double x = q * (double)(valid - 1);
-    long i = (long)floor(x);
-    return i + 1 < valid ? v[i] + (x - (double)i) * (v[i + 1] - v[i]) : v[valid - 1];
+    for (int s = 0; s < NSRC; s++) { free(d->p[s]); free(d->self_tvd[s]); free(d->self_hel[s]); }
 }
 
-/* Redraws every counts-based source B times; intervals from percentiles. */
-static int bootstrap(const table *t, double *const point_dist[NSRC], const double shots[NSRC], uint64_t seed,
-                     long B, compare_result *r)
+/* The 2.5 and 97.5 percentiles of every statistic over B replicates (rows
+ * of all), widened to reach the value if it lies outside (a linear
+ * statistic's replicates are centred on it; only a very skewed one, an
+ * outcome seen once, can miss it). The distances get theirs later. */
+static int percentile_intervals(const table *t, const double *all, long B, compare_result *r)
 {
     size_t size = stats_size(t);
-    double *all = tn_malloc(((size_t)B * size + 1) * sizeof *all), *column = tn_malloc(((size_t)B + 1) * sizeof *column);
+    double *column = tn_malloc(((size_t)B + 1) * sizeof *column);
+    if (!column) return TN_ERR_MEMORY;
+    for (size_t k = 0; k < size; k++) {
+        for (long b = 0; b < B; b++) column[b] = all[(size_t)b * size + k];
+        r->lo[k] = resample_percentile(column, B, 1 - ONE_SIDED_QUANTILE);
+        for (long b = 0; b < B; b++) column[b] = all[(size_t)b * size + k];
+        r->hi[k] = resample_percentile(column, B, ONE_SIDED_QUANTILE);
+        if (!isnan(r->point[k]) && !isnan(r->lo[k])) {
+            r->lo[k] = fmin(r->lo[k], r->point[k]);
+            r->hi[k] = fmax(r->hi[k], r->point[k]);
+        }
+    }
+    free(column);
+    return TN_OK;
+}
+
+/* Redraws every sampled source B times from itself: the statistics of each
+ * replicate (for the percentile intervals) and each redraw's distance from
+ * its sample (for the distances' intervals). */
+static int bootstrap(const table *t, sample_set *d, uint64_t seed, long B, compare_result *r)
+{
+    size_t size = stats_size(t);
+    double *all = tn_malloc(((size_t)B * size + 1) * sizeof *all);
     double *draw[NSRC] = {0}, *use[NSRC];
-    alias_table alias[NSRC] = {{0}};
-    int status = all && column ? TN_OK : TN_ERR_MEMORY;
+    sampler smp[NSRC] = {{0}};
+    int status = all ? TN_OK : TN_ERR_MEMORY;
     for (int s = 0; s < NSRC && status == TN_OK; s++) {
-        use[s] = point_dist[s];
-        if (!point_dist[s] || isinf(shots[s])) continue;
-        status = alias_build(point_dist[s], t->n, &alias[s]);
+        use[s] = d->p[s];
+        if (!is_redrawn(t, s)) continue;
+        status = sampler_build(d->p[s], t->n, &smp[s]);
         if (status == TN_OK && !(draw[s] = tn_malloc((t->n + 1) * sizeof(double)))) status = TN_ERR_MEMORY;
         use[s] = draw[s];
     }
@@ -408,60 +520,108 @@ static int bootstrap(const table *t, double *const point_dist[NSRC], const doubl
             if (!draw[s]) continue;
             rng_stream rng;
             rng_init_sub(&rng, seed, BOOT_STREAM + (uint64_t)s, (uint32_t)b);
-            alias_draw(&alias[s], shots[s], &rng, draw[s]);
+            sampler_draw(&smp[s], t->src[s].draw_shots, &rng, draw[s]);
+            d->self_tvd[s][b] = tvd_of(t->n, draw[s], d->p[s]);
+            d->self_hel[s][b] = hellinger_of(t->n, draw[s], d->p[s]);
         }
-        compute_stats(t, use, shots, all + (size_t)b * size);
+        compute_stats(t, use, d->smooth, all + (size_t)b * size);
     }
-    for (size_t k = 0; k < size && status == TN_OK; k++) {
-        for (long b = 0; b < B; b++) column[b] = all[(size_t)b * size + k];
-        r->lo[k] = percentile(column, B, 0.025);
-        for (long b = 0; b < B; b++) column[b] = all[(size_t)b * size + k];
-        r->hi[k] = percentile(column, B, 0.975);
-    }
-    for (int s = 0; s < NSRC; s++) { alias_free(&alias[s]); free(draw[s]); }
+    if (status == TN_OK) status = percentile_intervals(t, all, B, r);
+    for (int s = 0; s < NSRC; s++) { sampler_free(&smp[s]); free(draw[s]); }
     free(all);
-    free(column);
     return status;
 }
 
-static double tvd_of(size_t n, const double *a, const double *b)
+/* The null of pair k: both members drawn from one distribution m (the
+ * exact member's, or the redrawn members' pooled by their shots), B times.
+ * Per replicate: the TVD between the two draws (the test statistic under the
+ * null) and their sampling distances from m, summed (TVD and Hellinger). */
+typedef struct {
+    double *stat, *tvd, *hel;
+} null_draws;
+
+static int pair_null(const table *t, const sample_set *d, int k, uint64_t seed, long B, null_draws *out)
 {
-    double d = 0;
-    for (size_t i = 0; i < n; i++) d += fabs(a[i] - b[i]);
-    return d / 2;
+    int a = pair_a[k], b = pair_b[k];
+    double na = t->src[a].draw_shots, nb = t->src[b].draw_shots;
+    int ra = isfinite(na), rb = isfinite(nb);
+    size_t n = t->n;
+    double *m = tn_malloc((n + 1) * sizeof *m), *x = tn_malloc((n + 1) * sizeof *x);
+    double *y = tn_malloc((n + 1) * sizeof *y);
+    sampler smp = {0};
+    int status = m && x && y ? TN_OK : TN_ERR_MEMORY;
+    for (size_t i = 0; i < n && status == TN_OK; i++)
+        m[i] = !ra ? d->p[a][i] : !rb ? d->p[b][i] : (d->p[a][i] * na + d->p[b][i] * nb) / (na + nb);
+    if (status == TN_OK) status = sampler_build(m, n, &smp);
+    for (long rep = 0; rep < B && status == TN_OK; rep++) {
+        rng_stream rng;
+        rng_init_sub(&rng, seed, TEST_STREAM + (uint64_t)k, (uint32_t)rep);
+        if (ra) sampler_draw(&smp, na, &rng, x);
+        if (rb) sampler_draw(&smp, nb, &rng, y);
+        const double *xs = ra ? x : m, *ys = rb ? y : m;   /* an exact member is m itself */
+        out->stat[rep] = tvd_of(n, xs, ys);
+        out->tvd[rep] = (ra ? tvd_of(n, x, m) : 0) + (rb ? tvd_of(n, y, m) : 0);
+        out->hel[rep] = (ra ? hellinger_of(n, x, m) : 0) + (rb ? hellinger_of(n, y, m) : 0);
+    }
+    sampler_free(&smp);
+    free(m); free(x); free(y);
+    return status;
 }
 
-/* Is the hardware sample a plausible N-shot sample of the reference source
- * s? Parametric bootstrap of the TVD: under the null both are draws of one
- * distribution (the reference's probabilities, or the pooled counts when
- * the reference was sampled too). Returns the p-value (NaN if untestable). */
-static int consistency_test(const table *t, double *const dist[NSRC], const double shots[NSRC], int s,
-                            uint64_t seed, long B, double *p_value)
+/* u: the larger of the 97.5th percentiles of the pair's sampling distance as
+ * the samples redrawn from themselves give it (self) and as the null gives
+ * it; work holds B doubles. */
+static double sampling_distance(long B, double *const self[NSRC], int a, int b, double *null, double *work)
 {
-    *p_value = NAN;
-    if (!dist[s] || B < 1) return TN_OK;
-    size_t n = t->n;
-    double observed = tvd_of(n, dist[SRC_HW], dist[s]);
-    double *null_p = tn_malloc((n + 1) * sizeof *null_p), *x = tn_malloc((n + 1) * sizeof *x);
-    double *y = tn_malloc((n + 1) * sizeof *y);
-    alias_table a = {0};
-    int status = null_p && x && y ? TN_OK : TN_ERR_MEMORY;
-    int exact = isinf(shots[s]);
-    for (size_t i = 0; i < n && status == TN_OK; i++)
-        null_p[i] = exact ? dist[s][i]
-                          : (dist[SRC_HW][i] * shots[SRC_HW] + dist[s][i] * shots[s]) / (shots[SRC_HW] + shots[s]);
-    if (status == TN_OK) status = alias_build(null_p, n, &a);
-    long extreme = 0;
-    for (long b = 0; b < B && status == TN_OK; b++) {
-        rng_stream rng;
-        rng_init_sub(&rng, seed, TEST_STREAM + (uint64_t)s, (uint32_t)b);
-        alias_draw(&a, shots[SRC_HW], &rng, x);
-        if (!exact) alias_draw(&a, shots[s], &rng, y);
-        extreme += tvd_of(n, x, exact ? null_p : y) >= observed - 1e-12;
+    for (long rep = 0; rep < B; rep++)
+        work[rep] = (self[a] ? self[a][rep] : 0) + (self[b] ? self[b][rep] : 0);
+    double u = resample_percentile(work, B, ONE_SIDED_QUANTILE);
+    return fmax(u, resample_percentile(null, B, ONE_SIDED_QUANTILE));
+}
+
+/* The distances' intervals of pair k (see the top of the file): TVD and the
+ * Hellinger distance h, value -+ u; the fidelity (1 - h^2)^2 follows h. */
+static void distance_intervals(int k, long B, const sample_set *d, null_draws *nd, double *work, compare_result *r)
+{
+    int a = pair_a[k], b = pair_b[k];
+    size_t tv = off_pair(k, M_TVD), hf = off_pair(k, M_HELLINGER), kl = off_pair(k, M_KL);
+    double u = sampling_distance(B, d->self_tvd, a, b, nd->tvd, work);
+    r->lo[tv] = fmax(0, r->point[tv] - u);
+    r->hi[tv] = fmin(1, r->point[tv] + u);
+    double h = sqrt(fmax(0, 1 - sqrt(r->point[hf])));
+    double uh = sampling_distance(B, d->self_hel, a, b, nd->hel, work);
+    double h_lo = fmax(0, h - uh), h_hi = fmin(1, h + uh);
+    r->lo[hf] = (1 - h_hi * h_hi) * (1 - h_hi * h_hi);
+    r->hi[hf] = (1 - h_lo * h_lo) * (1 - h_lo * h_lo);
+    r->lo[hf] = fmin(r->lo[hf], r->point[hf]);   /* rounding of h and back */
+    r->hi[hf] = fmax(r->hi[hf], r->point[hf]);
+    r->lo[kl] = r->hi[kl] = NAN;
+}
+
+/* For every present pair: its null, the distances' intervals and, for the
+ * hardware's pairs, the p-value of its TVD under the null (the verdict). */
+static int pair_tests(const table *t, const sample_set *d, uint64_t seed, long B, compare_result *r)
+{
+    null_draws nd = {tn_malloc(((size_t)B + 1) * sizeof(double)), tn_malloc(((size_t)B + 1) * sizeof(double)),
+                     tn_malloc(((size_t)B + 1) * sizeof(double))};
+    double *work = tn_malloc(((size_t)B + 1) * sizeof *work);
+    int status = nd.stat && nd.tvd && nd.hel && work ? TN_OK : TN_ERR_MEMORY;
+    for (int s = 0; s < NSRC; s++) r->tvd_p[s] = NAN;
+    for (int k = 0; k < NPAIR && status == TN_OK && B > 0; k++) {
+        int a = pair_a[k], b = pair_b[k];
+        if (!d->p[a] || !d->p[b]) continue;
+        status = pair_null(t, d, k, seed, B, &nd);
+        if (status) break;
+        if (a == SRC_HW) {
+            double observed = tvd_of(t->n, d->p[a], d->p[b]);
+            long extreme = 0;
+            for (long rep = 0; rep < B; rep++) extreme += nd.stat[rep] >= observed - 1e-12;
+            r->tvd_p[b] = (double)(1 + extreme) / (double)(B + 1);
+        }
+        distance_intervals(k, B, d, &nd, work, r);
     }
-    if (status == TN_OK) *p_value = (double)(1 + extreme) / (double)(B + 1);
-    alias_free(&a);
-    free(null_p); free(x); free(y);
+    free(nd.stat); free(nd.tvd); free(nd.hel);
+    free(work);
     return status;
 }
 
@@ -473,7 +633,8 @@ static json_t *stat_json(const compare_result *r, size_t k)
 {
     json_t *o = json_object();
     json_object_set_new(o, "value", num(r->point[k]));
-    if (r->replicates > 0 && !isnan(r->point[k])) json_object_set_new(o, "ci95", json_pack("[o,o]", num(r->lo[k]), num(r->hi[k])));
+    if (!isnan(r->point[k]) && !isnan(r->lo[k]))
+        json_object_set_new(o, "ci95", json_pack("[o,o]", num(r->lo[k]), num(r->hi[k])));
     return o;
 }
 
@@ -521,6 +682,21 @@ static const char *verdict_text(const table *t, const compare_result *r, const d
     return buf;
 }
 
+/* What the ci95 intervals are, per kind of statistic (see the top of the file). */
+static json_t *intervals_json(void)
+{
+    return json_pack("{s:s, s:s, s:s}", "hellinger_fidelity, tvd",
+                     "95% for the distance between the distributions behind the samples: the measured value "
+                     "-+ u (triangle inequality), u the 97.5th percentile of the samples' sampling distance, the "
+                     "larger of two bootstraps (each sample redrawn from itself; both drawn from the null "
+                     "reference); the fidelity's from the Hellinger distance h, F = (1 - h^2)^2. A measured "
+                     "distance overstates the true one; the lower end is what the data prove",
+                     "kl_divergence", "none: not a distance, and no bootstrap interval for it is honest at few shots",
+                     "xeb, heavy_output, marginals_p1, z_expectations",
+                     "95% percentile bootstrap (linear statistics, unbiased: their replicates are centred on "
+                     "the value)");
+}
+
 static json_t *metrics_json(const compare_request *rq, const table *t, const dist *d[NSRC], const compare_result *r,
                             int argc, char **argv)
 {
@@ -537,6 +713,11 @@ static json_t *metrics_json(const compare_request *rq, const table *t, const dis
                                d[s]->shots, "probabilities", t->src[s].probs != NULL);
         if (s != SRC_HW) json_object_set_new(in, "noisy", json_boolean(d[s]->noisy));
         if (d[s]->noise_model) json_object_set_new(in, "noise_model", json_string(d[s]->noise_model));
+        if (d[s]->trajectories > 0) json_object_set_new(in, "trajectories", json_real(d[s]->trajectories));
+        if (d[s]->experiment) json_object_set_new(in, "experiment", json_string(d[s]->experiment));
+        double shots = t->src[s].draw_shots;
+        json_object_set_new(in, "bootstrap_shots", isfinite(shots) ? json_real(shots) : json_null());
+        json_object_set_new(in, "bootstrap_shots_from", json_string(t->src[s].draw_basis));
         json_object_set_new(inputs, src_name[s], in);
     }
     json_object_set_new(root, "inputs", inputs);
@@ -544,8 +725,8 @@ static json_t *metrics_json(const compare_request *rq, const table *t, const dis
                         json_string("KL(first || second); counts get 0.5 added to every outcome of the table "
                                     "(Jeffreys); exact probabilities are mixed with the uniform over the table "
                                     "with weight 1e-6"));
-    json_object_set_new(root, "bootstrap", json_pack("{s:I, s:s, s:s}", "replicates", (json_int_t)r->replicates,
-                                                     "seed", "", "interval", "95% percentile"));
+    json_object_set_new(root, "bootstrap", json_pack("{s:I, s:s, s:o}", "replicates", (json_int_t)r->replicates,
+                                                     "seed", "", "intervals", intervals_json()));
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)rq->seed);
     json_object_set_new(json_object_get(root, "bootstrap"), "seed", json_string(seed));
@@ -599,7 +780,7 @@ static json_t *metrics_json(const compare_request *rq, const table *t, const dis
 static void print_interval(const compare_result *r, size_t k)
 {
     if (isnan(r->point[k])) { fprintf(stderr, " %22s", "-"); return; }
-    if (r->replicates > 0) fprintf(stderr, " %7.4f [%6.4f,%6.4f]", r->point[k], r->lo[k], r->hi[k]);
+    if (!isnan(r->lo[k])) fprintf(stderr, " %7.4f [%6.4f,%6.4f]", r->point[k], r->lo[k], r->hi[k]);
     else fprintf(stderr, " %7.4f %14s", r->point[k], "");
 }
 
@@ -625,18 +806,6 @@ static void print_summary(const table *t, const dist *d[NSRC], const compare_res
         print_interval(r, off_xeb(SRC_EMU));
         fputc('\n', stderr);
     }
-}
-
-/* ---- the report ---------------------------------------------------------- */
-
-static int write_report(const char *dir, const char *text)
-{
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-        return tn_fail(TN_ERR_WRITE, "option --report: cannot create directory %s: %s", dir, strerror(errno));
-    char path[4096];
-    snprintf(path, sizeof path, "%s/metrics.json", dir);
-    CALL(result_write_text(path, text));
-    return report_run_script("compare-plot.py", "option --report", path, dir);
 }
 
 /* ---- command line -------------------------------------------------------- */
@@ -670,6 +839,7 @@ static int parse_compare_args(int argc, char **argv, compare_request *rq)
         if (i + 1 >= argc) return tn_fail(TN_ERR_USAGE, "option %s needs a value", a);
         const char *v = argv[++i];
         if (strcmp(a, "--ideal") == 0) rq->ideal = v;
+        else if (strcmp(a, "--experiment") == 0) rq->experiment = v;
         else if (strcmp(a, "--report") == 0) rq->report = v;
         else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) rq->output = v;
         else if (strcmp(a, "--clbits") == 0) CALL(cli_parse_long(a, v, 1, 64, &rq->clbits));
@@ -687,13 +857,13 @@ static int parse_compare_args(int argc, char **argv, compare_request *rq)
 /* Reads the three files; every width must agree. */
 static int read_inputs(const compare_request *rq, dist *emu, dist *hw, dist *ideal)
 {
-    CALL(dist_read(rq->emulated, (int)rq->clbits, emu));
-    CALL(dist_read(rq->hardware, emu->width, hw));
+    CALL(dist_read(rq->emulated, (int)rq->clbits, NULL, emu));
+    CALL(dist_read(rq->hardware, emu->width, rq->experiment, hw));
     if (hw->width != emu->width)
         return tn_fail(TN_ERR_INPUT, "%s has %d-bit outcomes but %s has %d", hw->path, hw->width, emu->path,
                        emu->width);
     if (rq->ideal) {
-        CALL(dist_read(rq->ideal, emu->width, ideal));
+        CALL(dist_read(rq->ideal, emu->width, NULL, ideal));
         if (ideal->width != emu->width)
             return tn_fail(TN_ERR_INPUT, "%s has %d-bit outcomes but %s has %d", ideal->path, ideal->width,
                            emu->path, emu->width);
@@ -701,36 +871,40 @@ static int read_inputs(const compare_request *rq, dist *emu, dist *hw, dist *ide
     return TN_OK;
 }
 
+/* Builds the table, the statistics, their intervals and the tests. */
+static int compare_compute(const compare_request *rq, const dist *d[NSRC], table *t, sample_set *smp, double **ref,
+                           compare_result *r)
+{
+    t->width = d[SRC_EMU]->width;
+    CALL(build_keys(t, d));
+    for (int s = 0; s < NSRC; s++) CALL(fill_source(t, s, d[s]));
+    CALL(build_zstrings(t));
+    if (!(*ref = tn_malloc((t->n + 1) * sizeof **ref))) return TN_ERR_MEMORY;
+    CALL(choose_reference(t, *ref));
+    CALL(point_distributions(t, rq->bootstrap, smp));
+    size_t size = stats_size(t);
+    r->point = tn_malloc(size * sizeof(double));
+    r->lo = tn_malloc(size * sizeof(double));
+    r->hi = tn_malloc(size * sizeof(double));
+    if (!r->point || !r->lo || !r->hi) return TN_ERR_MEMORY;
+    compute_stats(t, smp->p, smp->smooth, r->point);
+    r->replicates = rq->bootstrap;
+    CALL(bootstrap(t, smp, rq->seed, rq->bootstrap, r));
+    return pair_tests(t, smp, rq->seed, rq->bootstrap, r);
+}
+
+/* The metrics go out first (-o or stdout), then the summary, then the
+ * report: a failing plot (exit 1) still leaves the metrics written. */
 static int compare_run(const compare_request *rq, const dist *d[NSRC], int argc, char **argv)
 {
     table t = {0};
-    t.width = d[SRC_EMU]->width;
     compare_result r = {0};
-    double *point[NSRC] = {0}, shots[NSRC] = {0}, *ref = NULL;
-    int status = build_keys(&t, d);
-    for (int s = 0; s < NSRC && status == TN_OK; s++) status = fill_source(&t, s, d[s]);
-    if (status == TN_OK) status = build_zstrings(&t);
-    if (status == TN_OK) status = (ref = tn_malloc((t.n + 1) * sizeof *ref)) ? choose_reference(&t, ref) : TN_ERR_MEMORY;
-    if (status == TN_OK) status = point_distributions(&t, point, shots);
-    size_t size = stats_size(&t);
-    if (status == TN_OK) {
-        r.point = tn_malloc(size * sizeof(double));
-        r.lo = tn_malloc(size * sizeof(double));
-        r.hi = tn_malloc(size * sizeof(double));
-        if (!r.point || !r.lo || !r.hi) status = TN_ERR_MEMORY;
-    }
-    if (status == TN_OK) {
-        compute_stats(&t, point, shots, r.point);
-        r.replicates = rq->bootstrap;
-        status = bootstrap(&t, point, shots, rq->seed, rq->bootstrap, &r);
-    }
-    r.tvd_p[SRC_HW] = NAN;
-    for (int s = SRC_EMU; s < NSRC && status == TN_OK; s++)
-        status = consistency_test(&t, point, shots, s, rq->seed, rq->bootstrap, &r.tvd_p[s]);
+    sample_set smp = {0};
+    double *ref = NULL;
+    int status = compare_compute(rq, d, &t, &smp, &ref, &r);
     json_t *root = status == TN_OK ? metrics_json(rq, &t, d, &r, argc, argv) : NULL;
     char *text = root ? json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) : NULL;
-    if (status == TN_OK && !text) status = TN_ERR_MEMORY;
-    if (status == TN_OK && rq->report) status = write_report(rq->report, text);
+    if (status == TN_OK && !text) status = tn_fail(TN_ERR_MEMORY, "out of memory writing the metrics");
     if (status == TN_OK) {
         if (rq->output) status = result_write_text(rq->output, text);
         else status = outfile_stdout(text);
@@ -739,9 +913,11 @@ static int compare_run(const compare_request *rq, const dist *d[NSRC], int argc,
         print_summary(&t, d, &r);
         fprintf(stderr, "verdict: %s\n", json_string_value(json_object_get(root, "verdict")));
     }
+    if (status == TN_OK && rq->report)
+        status = report_write_dir(rq->report, "metrics.json", text, "compare-plot.py", "option --report");
     free(text);
     json_decref(root);
-    for (int s = 0; s < NSRC; s++) free(point[s]);
+    sample_set_free(&smp);
     free(ref);
     free(r.point); free(r.lo); free(r.hi);
     table_free(&t);
@@ -753,6 +929,7 @@ int compare_command(int argc, char **argv)
     compare_request rq;
     CALL(parse_compare_args(argc, argv, &rq));
     if (rq.help) { fputs(compare_usage, stdout); return TN_OK; }
+    if (rq.report) CALL(report_check_dir(rq.report, "option --report"));
     dist emu = {0}, hw = {0}, ideal = {0};
     int status = read_inputs(&rq, &emu, &hw, &ideal);
     const dist *d[NSRC] = {&hw, &emu, rq.ideal ? &ideal : NULL};

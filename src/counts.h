@@ -5,16 +5,19 @@
  * and, for tnemu results written with --probabilities, exact probabilities.
  * Formats read (detected from the JSON's shape):
  *   tnemu     a `tnemu run` result ("tool": "tnemu"; counts, probabilities)
- *   qiskit    {"counts": {...}} or a Qiskit Result ("results"[0].data.counts,
- *             header.memory_slots); bitstring keys (register spaces removed)
- *             or hexadecimal "0x.." keys
+ *   qiskit    {"counts": {...}} or a Qiskit Result ("results"[i].data.counts,
+ *             header.memory_slots, header.name); bitstring keys (register
+ *             spaces removed) or hexadecimal "0x.." keys
  *   origin    an Origin Quantum task result: "counts" with hexadecimal keys,
  *             or "probCount" ({"key": [...], "value": [...]}, itself or as a
  *             JSON string, at the top or in raw_detail.qcodeTaskNewVo.
- *             taskResultList[0])
+ *             taskResultList[i], named by its taskName)
  *   plain     {"0101": 12, ...}
  * A hexadecimal key's bit j is classical bit j; its width comes from
- * --clbits, or else from the other distribution being compared.
+ * --clbits, or else from the other distribution being compared. Counts are
+ * whole numbers (12 or 12.0) in [0, 2^53], and so is their sum; a file with
+ * several experiments (a Qiskit Result of several circuits, an Origin result
+ * of several tasks) needs one chosen by name or 0-based index.
  * Not for: the metrics (compare.c). */
 #ifndef TN_COUNTS_H
 #define TN_COUNTS_H
@@ -37,13 +40,19 @@ typedef struct {
     size_t nprobs;
     int noisy;                 /* a tnemu result with a noise model */
     char *noise_model;         /* its file, if any */
+    double trajectories;       /* a noisy tnemu result: its trajectories (else 0) */
+    double design_effect;      /* a noisy tnemu result: sum of its counts' squared standard errors
+                                  over their multinomial variance (NaN if it has none) */
+    char *experiment;          /* the experiment read, e.g. "1 (ghz)"; NULL if the file has none */
 } dist;
 
 /* Reads a distribution from path. width: the bits per outcome if known
  * (--clbits, or the other file's width), else 0; hexadecimal keys need it.
- * Returns TN_OK, TN_ERR_IO or TN_ERR_INPUT (message names path and what is
- * wrong; JSON syntax errors as path:line:col). */
-int dist_read(const char *path, int width, dist *out);
+ * experiment: the name or 0-based index of the experiment to read from a
+ * file of several (NULL: the file must hold one). Returns TN_OK, TN_ERR_IO,
+ * TN_ERR_USAGE (experiment names none) or TN_ERR_INPUT (message names path
+ * and what is wrong; JSON syntax errors as path:line:col). */
+int dist_read(const char *path, int width, const char *experiment, dist *out);
 
 /* Frees what dist_read allocated (accepts a zeroed dist). */
 void dist_free(dist *d);

@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     for (int width = 0; width <= 8; width += 4) {
         dist d;
-        dist_read(path, width, &d);
+        dist_read(path, width, width == 4 ? "1" : NULL, &d);
         dist_free(&d);
         tn_clear_error();
     }
