@@ -21,6 +21,7 @@
 
 #include "error.h"
 #include "gates.h"
+#include "input.h"
 
 #define MAX_INCLUDE_DEPTH 8
 #define MAX_GATE_DEPTH 64
@@ -95,7 +96,7 @@ static int scan_number(const char *p, const char *end, int *is_real)
 
 static int tokenize(source *src, size_t len)
 {
-    const char *p = src->text, *end = src->text + len;
+    const char *p = src->text + input_bom_length(src->text, len), *end = src->text + len;
     int line = 1, col = 1;
     while (p < end) {
         char ch = *p;
@@ -322,6 +323,7 @@ typedef struct {
     const double *param_values;
     const int *arg_qubits;
     int depth;
+    int expr_depth;     /* unary levels open in the expression being read */
     /* the condition and position every emitted op gets */
     int cond_reg;
     size_t cond_value;
@@ -461,7 +463,21 @@ static int parse_power(cursor *cu, double *out)
     return TN_OK;
 }
 
+/* Every recursion of the expression grammar passes here (signs, parentheses,
+ * function arguments, exponents), so bounding it here bounds the stack. */
+static int parse_signed(cursor *cu, double *out);
+
 static int parse_unary(cursor *cu, double *out)
+{
+    if (cu->expr_depth > INPUT_MAX_EXPR_DEPTH)
+        return error_at(cu, peek(cu), "expression nests more than %d deep", INPUT_MAX_EXPR_DEPTH);
+    cu->expr_depth++;
+    int status = parse_signed(cu, out);
+    cu->expr_depth--;
+    return status;
+}
+
+static int parse_signed(cursor *cu, double *out)
 {
     if (tok_is(peek(cu), "-")) {
         advance(cu);
@@ -1010,33 +1026,20 @@ static int parse_header(cursor *cu)
     return expect(cu, ";");
 }
 
+/* Reads an included file (never standard input: "-" is a file there). */
 static int load_source(parser *ps, const char *path, const token *from, const cursor *outer, source **out)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (outer) return error_at(outer, from, "cannot open included file %s: %s", path, strerror(errno));
-        return tn_fail(TN_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    }
+    if (strcmp(path, "-") == 0) path = "./-";
+    FILE *f = input_open(path);
+    if (!f) return error_at(outer, from, "cannot open included file %s: %s", path, strerror(errno));
     source *src = tn_calloc(1, sizeof *src);
     char *text = NULL;
-    size_t len = 0, cap = 0;
-    int status = src ? TN_OK : TN_ERR_MEMORY;
-    while (status == TN_OK) {
-        if (len + 65536 > cap) {
-            cap = cap ? 2 * cap : 65536;
-            char *grown = tn_realloc(text, cap + 1);
-            if (!grown) { status = TN_ERR_MEMORY; break; }
-            text = grown;
-        }
-        size_t got = fread(text + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) break;
-    }
-    if (status == TN_OK && ferror(f)) status = tn_fail(TN_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+    size_t len = 0;
+    int status = src ? input_read_stream(f, path, &text, &len) : TN_ERR_MEMORY;
     fclose(f);
+    if (status == TN_OK && !(src->name = strdup(path))) status = tn_fail(TN_ERR_MEMORY, "out of memory");
     if (status) { free(text); free(src); return status; }
     src->text = text;
-    src->name = strdup(path);
     ps->sources[ps->nsources++] = src;
     *out = src;
     return tokenize(src, len);
@@ -1131,25 +1134,10 @@ int qasm_parse_string(const char *text, size_t len, const char *name, circuit **
 int qasm_parse_file(const char *path, circuit **out)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return tn_fail(TN_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    int status = TN_OK;
-    for (;;) {
-        if (len + 65536 > cap) {
-            cap = cap ? 2 * cap : 65536;
-            char *grown = tn_realloc(text, cap);
-            if (!grown) { status = TN_ERR_MEMORY; break; }
-            text = grown;
-        }
-        size_t got = fread(text + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) break;
-    }
-    if (status == TN_OK && ferror(f)) status = tn_fail(TN_ERR_IO, "cannot read %s: %s", path, strerror(errno));
-    fclose(f);
-    if (status == TN_OK) status = qasm_parse_string(text ? text : "", len, path, out);
+    char *text;
+    size_t len;
+    CALL(input_read_file(path, &text, &len));
+    int status = qasm_parse_string(text, len, input_name(path), out);
     free(text);
     return status;
 }
