@@ -27,6 +27,7 @@
 #include "cli.h"
 #include "error.h"
 #include "group.h"
+#include "input.h"
 #include "noise.h"
 #include "originir.h"
 #include "qasm.h"
@@ -160,7 +161,9 @@ static int read_generators(adapter_spec *s, json_t *g)
 {
     size_t dd = (size_t)s->d * s->d;
     if (json_is_object(g)) {   /* {"random": SEED, "scale": X}: entries uniform in [-X, X] */
+        static const char *const random_keys[] = {"random", "scale", NULL};
         double seed, scale = 1;
+        CALL(input_check_keys(s->path, "generators", g, random_keys));
         CALL(get_number(s, json_object_get(g, "random"), "generators.random", 0, 9e15, &seed));
         if (json_object_get(g, "scale")) CALL(get_number(s, json_object_get(g, "scale"), "generators.scale", 0, 1e6, &scale));
         s->ngen = s->pieces;
@@ -211,8 +214,8 @@ static int push_number(double **v, size_t *len, size_t *cap, double x)
  * numpy.savetxt writes them). Every vector as long as the first, a multiple of d. */
 static int read_inputs_file(adapter_spec *s, const char *file)
 {
-    FILE *f = fopen(file, "r");
-    if (!f) return tn_fail(TN_ERR_IO, "%s: cannot read inputs file %s", s->path, file);
+    FILE *f = input_open(file);
+    if (!f) return tn_fail(TN_ERR_IO, "%s: cannot read inputs file %s: %s", s->path, file, strerror(errno));
     double *v = NULL;
     size_t len = 0, cap = 0, per = 0;
     int status = TN_OK, lineno = 0, rows = 0;
@@ -259,12 +262,16 @@ static int read_inputs_file(adapter_spec *s, const char *file)
 static int read_inputs(adapter_spec *s, json_t *in)
 {
     if (json_is_object(in) && json_object_get(in, "file")) {   /* {"file": "activations.txt"} */
+        static const char *const file_keys[] = {"file", NULL};
+        CALL(input_check_keys(s->path, "inputs", in, file_keys));
         const char *file = json_string_value(json_object_get(in, "file"));
         if (!file) return spec_fail(s, "\"inputs.file\" is a file name");
         return read_inputs_file(s, file);
     }
     if (json_is_object(in)) {   /* {"random": SEED, "count": N, "pieces": P} */
+        static const char *const random_keys[] = {"random", "count", "pieces", NULL};
         double seed, count, pieces;
+        CALL(input_check_keys(s->path, "inputs", in, random_keys));
         CALL(get_number(s, json_object_get(in, "random"), "inputs.random", 0, 9e15, &seed));
         CALL(get_number(s, json_object_get(in, "count"), "inputs.count", 1, 1e6, &count));
         CALL(get_number(s, json_object_get(in, "pieces"), "inputs.pieces", 1, 1e6, &pieces));
@@ -333,14 +340,13 @@ static int spec_read(const char *path, int k_override, double scale_override, ad
 {
     memset(s, 0, sizeof *s);
     if (!(s->path = strdup(path))) return TN_ERR_MEMORY;
-    json_error_t err;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
-    if (!root) {
-        FILE *f = fopen(path, "rb");
-        if (!f) return tn_fail(TN_ERR_IO, "cannot read '%s'", path);
-        fclose(f);
-        return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", path, err.line, err.column, err.text);
-    }
+    json_t *root;
+    CALL(input_load_json(path, JSON_REJECT_DUPLICATES, NULL, &root));
+    static const char *const spec_keys[] = {"device", "block_qubits", "generator_type", "compile", "cayley_c",
+                                            "inputs", "generators", "shots", "seed", "noise", "noise_scale",
+                                            "trajectories", "sweep", NULL};
+    int checked = input_check_keys(path, NULL, root, spec_keys);
+    if (checked != TN_OK) { json_decref(root); return checked; }
     int status = json_is_object(root) ? apply_overrides(s, root, k_override, scale_override) : TN_OK;
     double v;
     s->cayley_c = 0.5;
@@ -754,12 +760,16 @@ static int write_json(const char *path, json_t *root)
  * in the spec, else block sizes 2, 3, 4 and noise scales 0, 0.5, 1, 2. */
 static int sweep_lists(const char *path, int *ks, int *nk, double *scales, int *ns)
 {
-    json_t *root = json_load_file(path, 0, NULL), *sw = json_object_get(root, "sweep");
+    static const char *const sweep_keys[] = {"block_qubits", "noise_scale", NULL};
+    json_t *root = NULL;
+    CALL(input_load_json(path, JSON_REJECT_DUPLICATES, NULL, &root));
+    json_t *sw = json_object_get(root, "sweep");
     json_t *kl = json_object_get(sw, "block_qubits"), *sl = json_object_get(sw, "noise_scale");
-    int status = TN_OK;
+    int status = input_check_keys(path, "sweep", sw, sweep_keys);
+    if (status == TN_OK && sw && !json_is_object(sw)) status = tn_fail(TN_ERR_INPUT, "%s: \"sweep\" is an object", path);
     *nk = kl ? (int)json_array_size(kl) : 3;
     *ns = sl ? (int)json_array_size(sl) : 4;
-    if (*nk < 1 || *nk > 5 || *ns < 1 || *ns > 16)
+    if (status == TN_OK && (*nk < 1 || *nk > 5 || *ns < 1 || *ns > 16))
         status = tn_fail(TN_ERR_INPUT, "%s: \"sweep\" takes 1-5 block sizes and 1-16 noise scales", path);
     for (int i = 0; i < *nk && status == TN_OK; i++) {
         json_t *v = kl ? json_array_get(kl, (size_t)i) : NULL;

@@ -12,9 +12,10 @@
 
 const char *input_name(const char *path) { return strcmp(path, "-") == 0 ? "<stdin>" : path; }
 
-FILE *input_open(const char *path)
+/* Opens path, or takes standard input for "-" if allowed. */
+static FILE *open_input(const char *path, int allow_stdin)
 {
-    int from_stdin = strcmp(path, "-") == 0;
+    int from_stdin = allow_stdin && strcmp(path, "-") == 0;
     FILE *f = from_stdin ? stdin : fopen(path, "rb");
     if (!f) return NULL;
     struct stat st;
@@ -25,6 +26,8 @@ FILE *input_open(const char *path)
     }
     return f;
 }
+
+FILE *input_open(const char *path) { return open_input(path, 0); }
 
 /* Its size is not asked: pipes and terminals have none. */
 int input_read_stream(FILE *f, const char *name, char **text, size_t *len)
@@ -57,22 +60,22 @@ int input_read_stream(FILE *f, const char *name, char **text, size_t *len)
 
 /* Reads PATH whole; an open failure reads "PREFIXcannot open PATH: why", or
  * with quoted set "PREFIXcannot read 'PATH': why" (the JSON readers' words). */
-static int read_file(const char *path, const char *prefix, int quoted, char **text, size_t *len)
+static int read_file(const char *path, const char *prefix, int quoted, int allow_stdin, char **text, size_t *len)
 {
     *text = NULL;
     *len = 0;
-    FILE *f = input_open(path);
+    FILE *f = open_input(path, allow_stdin);
     if (!f && errno == EISDIR) return tn_fail(TN_ERR_INPUT, "%s%s: %s", prefix, path, strerror(EISDIR));
     if (!f && quoted) return tn_fail(TN_ERR_IO, "%scannot read '%s': %s", prefix, path, strerror(errno));
     if (!f) return tn_fail(TN_ERR_IO, "%scannot open %s: %s", prefix, path, strerror(errno));
-    int status = input_read_stream(f, input_name(path), text, len);
+    int status = input_read_stream(f, allow_stdin ? input_name(path) : path, text, len);
     if (f != stdin) fclose(f);
     return status;
 }
 
 int input_read_file(const char *path, char **text, size_t *len)
 {
-    return read_file(path, "", 0, text, len);
+    return read_file(path, "", 0, 1, text, len);
 }
 
 size_t input_bom_length(const char *text, size_t len)
@@ -86,12 +89,12 @@ int input_load_json(const char *path, size_t flags, const char *what, json_t **r
     char *text, prefix[128] = "";
     size_t len;
     if (what) snprintf(prefix, sizeof prefix, "%s: ", what);
-    CALL(read_file(path, prefix, 1, &text, &len));
+    CALL(read_file(path, prefix, 1, 0, &text, &len));
     size_t bom = input_bom_length(text, len);
     json_error_t err;
     *root = json_loadb(text + bom, len - bom, flags, &err);
     free(text);
-    if (!*root) return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", input_name(path), err.line, err.column, err.text);
+    if (!*root) return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", path, err.line, err.column, err.text);
     return TN_OK;
 }
 
@@ -113,7 +116,7 @@ int input_check_keys(const char *path, const char *where, const json_t *obj, con
         for (const char *const *v = valid; *v; v++)
             snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", v == valid ? "" : ", ", *v);
         const char *sep = where && *where ? ": " : "";
-        return tn_fail(TN_ERR_INPUT, "%s: %s%sunknown key \"%.80s\" (valid: %s)", input_name(path), where ? where : "",
+        return tn_fail(TN_ERR_INPUT, "%s: %s%sunknown key \"%.80s\" (valid: %s)", path, where ? where : "",
                        sep, key, list);
     }
     return TN_OK;

@@ -20,8 +20,9 @@
 /* The name of PATH in messages: "<stdin>" for "-", else PATH. */
 const char *input_name(const char *path);
 
-/* Opens PATH for reading; "-" is standard input. A directory is refused:
- * NULL with errno = EISDIR (else NULL with fopen's errno). */
+/* Opens the file PATH for reading ("-" is a file here: standard input is
+ * for circuits, which one rank reads). A directory is refused: NULL with
+ * errno = EISDIR (else NULL with fopen's errno). */
 FILE *input_open(const char *path);
 
 /* Reads all of PATH ("-": standard input) into a NUL-terminated buffer
@@ -37,7 +38,7 @@ int input_read_stream(FILE *f, const char *name, char **text, size_t *len);
 /* 3 if text starts with the UTF-8 byte-order mark EF BB BF, else 0. */
 size_t input_bom_length(const char *text, size_t len);
 
-/* Parses the JSON file PATH (jansson flags, e.g. JSON_REJECT_DUPLICATES)
+/* Parses the JSON file PATH ("-" is a file; jansson flags, e.g. JSON_REJECT_DUPLICATES)
  * after any byte-order mark. TN_ERR_INPUT "PATH:LINE:COL: error: ..." for
  * malformed JSON and "PATH: Is a directory"; TN_ERR_IO "cannot read 'PATH':
  * why" if it cannot be opened; what (e.g. "option --noise"), when set,

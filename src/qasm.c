@@ -1029,7 +1029,6 @@ static int parse_header(cursor *cu)
 /* Reads an included file (never standard input: "-" is a file there). */
 static int load_source(parser *ps, const char *path, const token *from, const cursor *outer, source **out)
 {
-    if (strcmp(path, "-") == 0) path = "./-";
     FILE *f = input_open(path);
     if (!f) return error_at(outer, from, "cannot open included file %s: %s", path, strerror(errno));
     source *src = tn_calloc(1, sizeof *src);

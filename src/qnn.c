@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "error.h"
 #include "group.h"
+#include "input.h"
 #include "noise.h"
 #include "qasm.h"
 #include "result.h"
@@ -177,7 +178,9 @@ static int read_matrix(qnn_spec *s, json_t *v, const char *name, int width, int 
 {
     char msg[200];
     if (json_is_object(v)) {
+        static const char *const random_keys[] = {"random", "count", NULL};
         double seed;
+        CALL(input_check_keys(s->path, name, v, random_keys));
         CALL(number_in(s, json_object_get(v, "random"), name, 0, 9e15, &seed));
         if (json_object_get(v, "count")) {
             double c;
@@ -262,14 +265,13 @@ static int spec_read(const char *path, const char *mode, qnn_spec *s)
 {
     memset(s, 0, sizeof *s);
     if (!(s->path = strdup(path))) return TN_ERR_MEMORY;
-    json_error_t err;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
-    if (!root) {
-        FILE *f = fopen(path, "rb");
-        if (!f) return tn_fail(TN_ERR_IO, "cannot read '%s'", path);
-        fclose(f);
-        return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", path, err.line, err.column, err.text);
-    }
+    json_t *root;
+    CALL(input_load_json(path, JSON_REJECT_DUPLICATES, NULL, &root));
+    static const char *const spec_keys[] = {"device", "qubits", "couplers", "layers", "parameters", "inputs",
+                                            "observables", "mode", "task_group", "noise", "noise_scale",
+                                            "trajectories", "seed", NULL};
+    int checked = input_check_keys(path, NULL, root, spec_keys);
+    if (checked != TN_OK) { json_decref(root); return checked; }
     double v;
     s->task_group = DEFAULT_TASK_GROUP;
     s->noise_scale = 1;

@@ -114,7 +114,8 @@ int resume_save_gates(mps *m, const run_options *opt, json_t *identity, const si
     return share_status(opt, status);
 }
 
-int resume_load_gates(mps *m, const run_options *opt, json_t *identity, schedule *sch, size_t *done, size_t *ndone)
+int resume_load_gates(mps *m, const run_options *opt, json_t *identity, schedule *sch, size_t *done, size_t max_done,
+                      size_t *ndone)
 {
     json_t *pos = NULL;
     char *buf = NULL;
@@ -127,7 +128,15 @@ int resume_load_gates(mps *m, const run_options *opt, json_t *identity, schedule
         if (status == TN_OK && !json_is_array(list))
             status = tn_fail(TN_ERR_INPUT, "%s: the checkpoint holds no gate list", opt->checkpoint.resume);
         count = json_array_size(list);
-        for (size_t i = 0; i < count && status == TN_OK; i++) done[i] = (size_t)json_integer_value(json_array_get(list, i));
+        if (status == TN_OK && count > max_done)
+            status = tn_fail(TN_ERR_INPUT, "%s: the checkpoint lists %llu gates done, the circuit has %zu",
+                             opt->checkpoint.resume, count, max_done);
+        for (size_t i = 0; i < count && status == TN_OK; i++) {
+            json_t *gate = json_array_get(list, i);
+            if (!json_is_integer(gate) || json_integer_value(gate) < 0)
+                status = tn_fail(TN_ERR_INPUT, "%s: the checkpoint's gate list holds a non-index", opt->checkpoint.resume);
+            done[i] = (size_t)json_integer_value(gate);
+        }
     }
     json_decref(pos);
     status = share_status(opt, status);
@@ -253,6 +262,10 @@ int resume_load_trajectories(const run_options *opt, json_t *identity, run_resul
             status = tn_fail(TN_ERR_INPUT, "%s: the checkpoint payload has %zu bytes, this run expects %zu",
                              opt->checkpoint.resume, len, want);
         if (status == TN_OK) round = json_integer_value(r);
+        long long rounds = (res->trajectories + groups - 1) / groups;
+        if (status == TN_OK && (round < 0 || round > rounds))
+            status = tn_fail(TN_ERR_INPUT, "%s: the checkpoint's next round %lld is not in [0, %lld]",
+                             opt->checkpoint.resume, round, rounds);
     }
     json_decref(pos);
     status = share_status(opt, status);
