@@ -38,6 +38,7 @@
 #include "run.h"
 
 #define DEFAULT_SHOTS 8192
+#define ADAPTERS_MAX_INPUT_NUMBERS (1L << 28)   /* 2 GiB of inputs: far more than a model's activations */
 #define SPEC_STREAM 0x53504543ull   /* random generators and inputs of a spec */
 
 static const char *adapters_usage =
@@ -166,6 +167,9 @@ static int read_generators(adapter_spec *s, json_t *g)
         CALL(input_check_keys(s->path, "generators", g, random_keys));
         CALL(get_number(s, json_object_get(g, "random"), "generators.random", 0, 9e15, &seed));
         if (json_object_get(g, "scale")) CALL(get_number(s, json_object_get(g, "scale"), "generators.scale", 0, 1e6, &scale));
+        if ((double)s->pieces * dd > ADAPTERS_MAX_INPUT_NUMBERS)
+            return tn_fail(TN_ERR_INPUT, "%s: generators: one %dx%d generator per piece for %d pieces is more than %ld "
+                           "numbers", s->path, s->d, s->d, s->pieces, ADAPTERS_MAX_INPUT_NUMBERS);
         s->ngen = s->pieces;
         if (!(s->gens = tn_calloc((size_t)s->ngen * dd, sizeof *s->gens))) return TN_ERR_MEMORY;
         rng_stream r;
@@ -275,6 +279,9 @@ static int read_inputs(adapter_spec *s, json_t *in)
         CALL(get_number(s, json_object_get(in, "random"), "inputs.random", 0, 9e15, &seed));
         CALL(get_number(s, json_object_get(in, "count"), "inputs.count", 1, 1e6, &count));
         CALL(get_number(s, json_object_get(in, "pieces"), "inputs.pieces", 1, 1e6, &pieces));
+        if (count * pieces * s->d > ADAPTERS_MAX_INPUT_NUMBERS)
+            return tn_fail(TN_ERR_INPUT, "%s: inputs: %.0f vectors of %.0f pieces of %d numbers are more than %ld "
+                           "numbers", s->path, count, pieces, s->d, ADAPTERS_MAX_INPUT_NUMBERS);
         s->ninputs = (int)count;
         s->pieces = (int)pieces;
         size_t len = (size_t)s->pieces * s->d;
@@ -387,6 +394,14 @@ static int spec_read(const char *path, int k_override, double scale_override, ad
         (status = get_number(s, json_object_get(root, "trajectories"), "trajectories", 1, 1e8, &v)) == TN_OK)
         s->trajectories = (long)v;
     json_decref(root);
+    return status;
+}
+
+int adapters_check_spec(const char *path)
+{
+    adapter_spec s;
+    int status = spec_read(path, 0, -1, &s);
+    spec_free(&s);
     return status;
 }
 

@@ -121,6 +121,14 @@ static void manifest_free(manifest *m)
     memset(m, 0, sizeof *m);
 }
 
+int batch_check_manifest(const char *path)
+{
+    manifest m;
+    int status = manifest_read(path, &m);
+    manifest_free(&m);
+    return status;
+}
+
 /* ---- one task ---------------------------------------------------------------- */
 
 /* argv for `tnemu run CIRCUIT --seed S DEFAULTS... ARGS...`; strings point

@@ -31,6 +31,8 @@
 #include "run.h"
 
 #define DEFAULT_TASK_GROUP 200
+#define QNN_MAX_CIRCUITS 10000000L   /* per spec: beyond any batch a device or this emulator runs */
+#define QNN_MAX_NUMBERS (1L << 28)    /* parameters or inputs drawn at random: 2 GiB */
 #define QNN_STREAM 0x514e4eull
 
 static const char *qnn_usage =
@@ -187,6 +189,9 @@ static int read_matrix(qnn_spec *s, json_t *v, const char *name, int width, int 
             CALL(number_in(s, json_object_get(v, "count"), name, 1, 1e6, &c));
             random_rows = (int)c;
         }
+        if ((double)random_rows * width > QNN_MAX_NUMBERS)
+            return tn_fail(TN_ERR_INPUT, "%s: \"%s\": %d rows of %d numbers are more than %ld numbers", s->path, name,
+                           random_rows, width, QNN_MAX_NUMBERS);
         *rows = random_rows;
         if (!(*out = tn_malloc((size_t)random_rows * width * sizeof **out))) return TN_ERR_MEMORY;
         rng_stream r;
@@ -314,7 +319,20 @@ static int spec_read(const char *path, const char *mode, qnn_spec *s)
     if (status == TN_OK && json_object_get(root, "seed") &&
         (status = number_in(s, json_object_get(root, "seed"), "seed", 0, 9e15, &v)) == TN_OK)
         s->seed = (uint64_t)v;
+    double circuits = (double)s->nsets * s->ninputs * (1 + (s->gradient ? 2.0 * s->nparams : 0));
+    if (status == TN_OK && circuits > QNN_MAX_CIRCUITS)
+        status = tn_fail(TN_ERR_INPUT, "%s: %d parameter sets x %d inputs%s make %.3g circuits; at most %ld", path,
+                         s->nsets, s->ninputs, s->gradient ? " x (1 + 2 per parameter)" : "", circuits,
+                         QNN_MAX_CIRCUITS);
     json_decref(root);
+    return status;
+}
+
+int qnn_check_spec(const char *path)
+{
+    qnn_spec s;
+    int status = spec_read(path, NULL, &s);
+    spec_free(&s);
     return status;
 }
 

@@ -38,6 +38,11 @@ int resume_save_gates(mps *m, const run_options *opt, json_t *identity, const si
 int resume_load_gates(mps *m, const run_options *opt, json_t *identity, schedule *sch, size_t *done, size_t max_done,
                       size_t *ndone);
 
+/* The gates a static run's checkpoint position lists as done, into done[]
+ * (room for max_done, the circuit's operation count) and *ndone; each must be
+ * an operation index of the circuit. name is for messages. Not collective. */
+int resume_gate_list(const char *name, json_t *position, size_t *done, size_t max_done, size_t *ndone);
+
 /* Noisy runs: writes every group's sums before round next_round. Collective. */
 int resume_save_trajectories(const run_options *opt, json_t *identity, run_result *res, long next_round, int n);
 

@@ -166,6 +166,14 @@ for my $case (@noise_keys) {
     refused($case->[0], $case->[2], 'run', $bell, '--noise', write_file("$dir/n$k.json", $case->[1]));
 }
 
+# Sizes no spec means: a clear refusal before any allocation (was "out of memory", exit 1).
+refused('adapters: 10^12 random inputs', qr/inputs: 1000000 vectors of 1000000 pieces of 4 numbers are more than 268435456 numbers/,
+        'adapters', write_file("$dir/big1.json", '{"device": {"kind": "line", "qubits": 4}, "block_qubits": 2, "generators": {"random": 1}, "inputs": {"random": 2, "count": 1000000, "pieces": 1000000}}'));
+refused('adapters: 10^6 random 32x32 generators', qr/generators: one 32x32 generator per piece for 1000000 pieces is more than/,
+        'adapters', write_file("$dir/big2.json", '{"device": {"kind": "line", "qubits": 10}, "block_qubits": 5, "generators": {"random": 1}, "inputs": {"random": 2, "count": 1, "pieces": 1000000}}'));
+refused('qnn: 10^12 circuits', qr/1000000 parameter sets x 1000000 inputs make 1e\+12 circuits; at most 10000000/,
+        'qnn', write_file("$dir/big3.json", '{"device": {"kind": "line", "qubits": 3}, "qubits": 2, "layers": 1, "parameters": {"random": 1, "count": 1000000}, "inputs": {"random": 2, "count": 1000000}}'));
+
 # ---- 6. noise entries for qubits the circuit lacks; qubits without T1/T2 ---------------------
 refused('noise: a qubits entry past the circuit', qr/r1.json: qubits\[1\]: qubit 7 is out of range for the 2-qubit circuit .*bell.qasm \(qubits 0 to 1\)/,
         'run', $bell, '--noise', write_file("$dir/r1.json", '{"format": "tnemu-noise", "qubits": [{"qubit": 0, "t1": 1e-4, "t2": 1e-4}, {"qubit": 7, "t1": 1e-4, "t2": 1e-4}]}'));
