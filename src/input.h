@@ -3,7 +3,8 @@
  * cannot seek), directories refused as such, a UTF-8 byte-order mark
  * skipped, JSON with FILE:LINE:COL errors, and JSON objects whose keys must
  * all be known ones (a typo is an error, not a silently ignored key).
- * Limits that keep hostile input from exhausting the stack live here too.
+ * Limits that keep hostile input from exhausting the stack or memory live
+ * here too.
  * Not for: writing files (result.c, checkpoint.c), what a file means. */
 #ifndef TN_INPUT_H
 #define TN_INPUT_H
@@ -16,6 +17,12 @@
  * and unary signs), in OpenQASM and OriginIR alike: far beyond any real
  * circuit, far below what the recursive-descent parsers' stack can hold. */
 #define INPUT_MAX_EXPR_DEPTH 200
+
+/* The most operations a circuit text may expand to, in both languages: a
+ * gate that calls another twice, a few dozen deep, or broadcasts over huge
+ * registers would otherwise take all memory and time. About 500 MB of
+ * operations; QASMBench's largest circuits have about 200,000. */
+#define INPUT_MAX_OPS (1L << 22)
 
 /* The name of PATH in messages: "<stdin>" for "-", else PATH. */
 const char *input_name(const char *path);

@@ -45,7 +45,6 @@
 #define ORIGINIR_MAX_NEST 64            /* DAGGER/CONTROL blocks plus QGATE calls */
 #define ORIGINIR_MAX_PARAMS 16          /* UU15 has 15 */
 #define ORIGINIR_MAX_ARGS 64            /* qubit arguments of a QGATE */
-#define ORIGINIR_MAX_OPS (1L << 22)     /* a QGATE that calls another twice, 40 deep ... */
 #define ORIGINIR_MAX_DENSE_BYTES ((size_t)1 << 30)
 
 /* ---- tokens -------------------------------------------------------------- */
@@ -663,11 +662,11 @@ static void init_op(const cursor *cu, circ_op *op, int kind)
 
 static int append_op(cursor *cu, const circ_op *op)
 {
-    if ((long)cu->ps->c->nops >= ORIGINIR_MAX_OPS) {
+    if ((long)cu->ps->c->nops >= INPUT_MAX_OPS) {
         token at = {0};
         at.line = cu->line;
         at.col = cu->col;
-        return error_at(cu, &at, "the program expands to more than %ld operations", ORIGINIR_MAX_OPS);
+        return error_at(cu, &at, "the program expands to more than %ld operations", INPUT_MAX_OPS);
     }
     if (op->kind == OP_GATE && op->gate == GATE_UNITARY) {
         size_t dim = (size_t)1 << op->nqubits;

@@ -627,6 +627,19 @@ static void init_op(const cursor *cu, circ_op *op, int kind)
     op->col = cu->call_col;
 }
 
+/* Appends op, unless the program has grown past INPUT_MAX_OPS (gates that
+ * call gates twice, a few dozen deep, or broadcasts over huge registers). */
+static int append_op(cursor *cu, const circ_op *op)
+{
+    if ((long)cu->ps->c->nops >= INPUT_MAX_OPS) {
+        token at = {0};
+        at.line = op->line;
+        at.col = op->col;
+        return error_at(cu, &at, "the program expands to more than %ld operations", INPUT_MAX_OPS);
+    }
+    return circ_append(cu->ps->c, op);
+}
+
 static int check_distinct(cursor *cu, const token *at, const int *qubits, int n)
 {
     for (int i = 0; i < n; i++)
@@ -658,7 +671,7 @@ static int apply_gate(cursor *cu, const token *name, const double *params, int n
         controlled_x_matrix(dense_n, tok_is(name, "c3sqrtx"), m);
         op.gate = GATE_UNITARY;
         op.matrix = m;
-        return circ_append(cu->ps->c, &op);
+        return append_op(cu, &op);
     }
     int g = builtin_gate(name, &expect_params);
     if (g < 0) return error_at(cu, name, "unknown gate %s", tok_text(name, buf, sizeof buf));
@@ -666,7 +679,7 @@ static int apply_gate(cursor *cu, const token *name, const double *params, int n
     for (int i = 0; i < nparams && i < CIRC_MAX_PARAMS; i++) op.params[i] = params[i];
     op.gate = g;
     if (tok_is(name, "u0")) op.params[0] = 0;
-    return circ_append(cu->ps->c, &op);
+    return append_op(cu, &op);
 }
 
 /* Arity of a gate name: custom, dense or built-in; -1 if unknown. */
@@ -841,7 +854,7 @@ static int parse_measure(cursor *cu)
         op.nqubits = 1;
         op.qubits[0] = resolve(cu, &q, 1, k);
         op.clbit = resolve(cu, &c, 0, k);
-        CALL(circ_append(cu->ps->c, &op));
+        CALL(append_op(cu, &op));
     }
     return TN_OK;
 }
@@ -869,7 +882,7 @@ static int emit_qubit_list_op(cursor *cu, int kind, const int *qubits, int nqubi
             init_op(cu, &op, OP_RESET);
             op.nqubits = 1;
             op.qubits[0] = qubits[i];
-            CALL(circ_append(cu->ps->c, &op));
+            CALL(append_op(cu, &op));
         }
         return TN_OK;
     }
@@ -878,7 +891,7 @@ static int emit_qubit_list_op(cursor *cu, int kind, const int *qubits, int nqubi
         init_op(cu, &op, OP_BARRIER);
         op.nqubits = nqubits - i < CIRC_MAX_GATE_QUBITS ? nqubits - i : CIRC_MAX_GATE_QUBITS;
         memcpy(op.qubits, qubits + i, (size_t)op.nqubits * sizeof(int));
-        CALL(circ_append(cu->ps->c, &op));
+        CALL(append_op(cu, &op));
     }
     return TN_OK;
 }

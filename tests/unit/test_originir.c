@@ -589,6 +589,12 @@ static void errors(void)
         expect_error(minus, "t.ir:2:", "expression nests more than 200 deep", "a chain of 100000 minus signs");
         free(minus);
     }
+    char bomb[4096];
+    int at = snprintf(bomb, sizeof bomb, "QINIT 1\nQGATE g0 a\nX a\nENDQGATE\n");
+    for (int i = 1; i <= 30; i++)
+        at += snprintf(bomb + at, sizeof bomb - at, "QGATE g%d a\ng%d a\ng%d a\nENDQGATE\n", i, i - 1, i - 1);
+    snprintf(bomb + at, sizeof bomb - at, "g30 q[0]\n");
+    expect_error(bomb, "t.ir:", "the program expands to more than 4194304 operations", "a QGATE doubling 30 deep");
     circuit *bom = NULL;
     const char *with_bom = "\xef\xbb\xbfQINIT 1\nH q[0]\n";
     ok(originir_parse_string(with_bom, strlen(with_bom), "t.ir", &bom) == TN_OK && bom && bom->nops == 1,

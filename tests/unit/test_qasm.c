@@ -169,6 +169,17 @@ static void expression_depth(void)
     free(minus);
 }
 
+/* Gates that call gates twice, 30 deep, stop at INPUT_MAX_OPS (4194304)
+ * operations with an error at the call instead of taking all memory. */
+static void expansion_bomb(void)
+{
+    char text[4096];
+    int at = snprintf(text, sizeof text, HEAD "gate g0 a { x a; }\n");
+    for (int i = 1; i <= 30; i++) at += snprintf(text + at, sizeof text - at, "gate g%d a { g%d a; g%d a; }\n", i, i - 1, i - 1);
+    snprintf(text + at, sizeof text - at, "qreg q[1];\ng30 q[0];\n");
+    expect_error(text, "t.qasm:35:1", "the program expands to more than 4194304 operations", "a doubling gate 30 deep");
+}
+
 /* A UTF-8 byte-order mark (Windows editors write one) is skipped; columns
  * count from the character after it. A directory is refused as one. */
 static void byte_order_mark(void)
@@ -224,6 +235,7 @@ int main(void)
     features();
     errors();
     expression_depth();
+    expansion_bomb();
     byte_order_mark();
     inventory();
     return done_testing();
