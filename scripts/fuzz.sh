@@ -4,7 +4,9 @@
 # tests/fuzz/corpus-NAME and from ../shared/data at run time (never copied into
 # the repository), and keeps the grown corpus and any crash in build-fuzz/.
 #
-# Usage: sh scripts/fuzz.sh qasm|originir|json SECONDS [DATA]
+# Usage: sh scripts/fuzz.sh NAME SECONDS [DATA]
+#   NAME  qasm, originir, json (noise models, counts), adapters (spec), qnn
+#         (spec), batch (manifest) or checkpoint (the read side of --resume)
 #   DATA  the shared data folder (default ../shared/data beside the checkout)
 # Prints libFuzzer's last status line (executions, coverage); exit status 1 if
 # a crash, leak or timeout was found (its input is in build-fuzz/crash-NAME-*).
@@ -13,13 +15,15 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 name=${1:-}
 seconds=${2:-}
 data=${3:-$here/../shared/data}
-case "$name" in qasm|originir|json) ;; *) echo "fuzz: NAME must be qasm, originir or json" >&2; exit 2 ;; esac
+case "$name" in qasm|originir|json|adapters|qnn|batch|checkpoint) ;;
+*) echo "fuzz: NAME must be qasm, originir, json, adapters, qnn, batch or checkpoint" >&2; exit 2 ;; esac
 case "$seconds" in ''|*[!0-9]*) echo "fuzz: SECONDS must be a whole number" >&2; exit 2 ;; esac
 make -C "$here" -s fuzz >/dev/null
 corpus=$here/build-fuzz/corpus-$name
 seeds=$here/build-fuzz/seeds-$name
 mkdir -p "$corpus" "$seeds"
 cp "$here"/tests/fuzz/corpus-"$name"/* "$seeds"/ 2>/dev/null || true
+case "$name" in adapters|qnn) cp "$here"/examples/"$name"/*.json "$seeds"/ 2>/dev/null || true ;; esac
 if [ -d "$data" ]; then
     case "$name" in
     qasm) find "$data/qasmbench" -name '*.qasm' -size -64k -exec cp {} "$seeds"/ \; 2>/dev/null || true ;;

@@ -27,6 +27,7 @@
 #include "cli.h"
 #include "error.h"
 #include "group.h"
+#include "input.h"
 #include "noise.h"
 #include "originir.h"
 #include "outfile.h"
@@ -38,6 +39,7 @@
 #include "run.h"
 
 #define DEFAULT_SHOTS 8192
+#define ADAPTERS_MAX_INPUT_NUMBERS (1L << 28)   /* 2 GiB of inputs: far more than a model's activations */
 #define SPEC_STREAM 0x53504543ull   /* random generators and inputs of a spec */
 
 static const char *adapters_usage =
@@ -162,9 +164,14 @@ static int read_generators(adapter_spec *s, json_t *g)
 {
     size_t dd = (size_t)s->d * s->d;
     if (json_is_object(g)) {   /* {"random": SEED, "scale": X}: entries uniform in [-X, X] */
+        static const char *const random_keys[] = {"random", "scale", NULL};
         double seed, scale = 1;
+        CALL(input_check_keys(s->path, "generators", g, random_keys));
         CALL(get_number(s, json_object_get(g, "random"), "generators.random", 0, 9e15, &seed));
         if (json_object_get(g, "scale")) CALL(get_number(s, json_object_get(g, "scale"), "generators.scale", 0, 1e6, &scale));
+        if ((double)s->pieces * dd > ADAPTERS_MAX_INPUT_NUMBERS)
+            return tn_fail(TN_ERR_INPUT, "%s: generators: one %dx%d generator per piece for %d pieces is more than %ld "
+                           "numbers", s->path, s->d, s->d, s->pieces, ADAPTERS_MAX_INPUT_NUMBERS);
         s->ngen = s->pieces;
         if (!(s->gens = tn_calloc((size_t)s->ngen * dd, sizeof *s->gens))) return TN_ERR_MEMORY;
         rng_stream r;
@@ -213,8 +220,8 @@ static int push_number(double **v, size_t *len, size_t *cap, double x)
  * numpy.savetxt writes them). Every vector as long as the first, a multiple of d. */
 static int read_inputs_file(adapter_spec *s, const char *file)
 {
-    FILE *f = fopen(file, "r");
-    if (!f) return tn_fail(TN_ERR_IO, "%s: cannot read inputs file %s", s->path, file);
+    FILE *f = input_open(file);
+    if (!f) return tn_fail(TN_ERR_IO, "%s: cannot read inputs file %s: %s", s->path, file, strerror(errno));
     double *v = NULL;
     size_t len = 0, cap = 0, per = 0;
     int status = TN_OK, lineno = 0, rows = 0;
@@ -261,6 +268,8 @@ static int read_inputs_file(adapter_spec *s, const char *file)
 static int read_inputs(adapter_spec *s, json_t *in)
 {
     if (json_is_object(in) && json_object_get(in, "file")) {   /* {"file": "activations.txt"} */
+        static const char *const file_keys[] = {"file", NULL};
+        CALL(input_check_keys(s->path, "inputs", in, file_keys));
         const char *file = json_string_value(json_object_get(in, "file"));
         if (!file) return spec_fail(s, "\"inputs.file\" is a file name");
         char *resolved = spec_resolve(s->path, file);   /* relative to the spec's folder */
@@ -269,10 +278,15 @@ static int read_inputs(adapter_spec *s, json_t *in)
         return status;
     }
     if (json_is_object(in)) {   /* {"random": SEED, "count": N, "pieces": P} */
+        static const char *const random_keys[] = {"random", "count", "pieces", NULL};
         double seed, count, pieces;
+        CALL(input_check_keys(s->path, "inputs", in, random_keys));
         CALL(get_number(s, json_object_get(in, "random"), "inputs.random", 0, 9e15, &seed));
         CALL(get_number(s, json_object_get(in, "count"), "inputs.count", 1, 1e6, &count));
         CALL(get_number(s, json_object_get(in, "pieces"), "inputs.pieces", 1, 1e6, &pieces));
+        if (count * pieces * s->d > ADAPTERS_MAX_INPUT_NUMBERS)
+            return tn_fail(TN_ERR_INPUT, "%s: inputs: %.0f vectors of %.0f pieces of %d numbers are more than %ld "
+                           "numbers", s->path, count, pieces, s->d, ADAPTERS_MAX_INPUT_NUMBERS);
         s->ninputs = (int)count;
         s->pieces = (int)pieces;
         size_t len = (size_t)s->pieces * s->d;
@@ -338,14 +352,13 @@ static int spec_read(const char *path, int k_override, double scale_override, ad
 {
     memset(s, 0, sizeof *s);
     if (!(s->path = strdup(path))) return TN_ERR_MEMORY;
-    json_error_t err;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
-    if (!root) {
-        FILE *f = fopen(path, "rb");
-        if (!f) return tn_fail(TN_ERR_IO, "cannot read '%s'", path);
-        fclose(f);
-        return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", path, err.line, err.column, err.text);
-    }
+    json_t *root;
+    CALL(input_load_json(path, JSON_REJECT_DUPLICATES, NULL, &root));
+    static const char *const spec_keys[] = {"device", "block_qubits", "generator_type", "compile", "cayley_c",
+                                            "inputs", "generators", "shots", "seed", "noise", "noise_scale",
+                                            "trajectories", "sweep", NULL};
+    int checked = input_check_keys(path, NULL, root, spec_keys);
+    if (checked != TN_OK) { json_decref(root); return checked; }
     int status = json_is_object(root) ? apply_overrides(s, root, k_override, scale_override) : TN_OK;
     double v;
     s->cayley_c = 0.5;
@@ -386,6 +399,14 @@ static int spec_read(const char *path, int k_override, double scale_override, ad
         (status = get_number(s, json_object_get(root, "trajectories"), "trajectories", 1, 1e8, &v)) == TN_OK)
         s->trajectories = (long)v;
     json_decref(root);
+    return status;
+}
+
+int adapters_check_spec(const char *path)
+{
+    adapter_spec s;
+    int status = spec_read(path, 0, -1, &s);
+    spec_free(&s);
     return status;
 }
 
@@ -758,12 +779,16 @@ static int write_json(const char *path, json_t *root)
  * in the spec, else block sizes 2, 3, 4 and noise scales 0, 0.5, 1, 2. */
 static int sweep_lists(const char *path, int *ks, int *nk, double *scales, int *ns)
 {
-    json_t *root = json_load_file(path, 0, NULL), *sw = json_object_get(root, "sweep");
+    static const char *const sweep_keys[] = {"block_qubits", "noise_scale", NULL};
+    json_t *root = NULL;
+    CALL(input_load_json(path, JSON_REJECT_DUPLICATES, NULL, &root));
+    json_t *sw = json_object_get(root, "sweep");
     json_t *kl = json_object_get(sw, "block_qubits"), *sl = json_object_get(sw, "noise_scale");
-    int status = TN_OK;
+    int status = input_check_keys(path, "sweep", sw, sweep_keys);
+    if (status == TN_OK && sw && !json_is_object(sw)) status = tn_fail(TN_ERR_INPUT, "%s: \"sweep\" is an object", path);
     *nk = kl ? (int)json_array_size(kl) : 3;
     *ns = sl ? (int)json_array_size(sl) : 4;
-    if (*nk < 1 || *nk > 5 || *ns < 1 || *ns > 16)
+    if (status == TN_OK && (*nk < 1 || *nk > 5 || *ns < 1 || *ns > 16))
         status = tn_fail(TN_ERR_INPUT, "%s: \"sweep\" takes 1-5 block sizes and 1-16 noise scales", path);
     for (int i = 0; i < *nk && status == TN_OK; i++) {
         json_t *v = kl ? json_array_get(kl, (size_t)i) : NULL;

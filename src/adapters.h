@@ -8,4 +8,8 @@
 /* Runs `tnemu adapters ARGS...`; collective over MPI_COMM_WORLD; returns a tn_status. */
 int adapters_command(int argc, char **argv);
 
+/* Reads and checks the spec at path as `tnemu adapters` does (its device and
+ * inputs files too), then frees it; for tests and the fuzzer. Not collective. */
+int adapters_check_spec(const char *path);
+
 #endif

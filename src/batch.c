@@ -35,6 +35,7 @@
 #include "error.h"
 #include "farm.h"
 #include "group.h"
+#include "input.h"
 #include "noise.h"
 #include "originir.h"
 #include "outfile.h"
@@ -88,14 +89,10 @@ static int manifest_read(const char *path, manifest *m)
     if (!(m->path = strdup(path)) || !(m->dir = strdup(path))) return TN_ERR_MEMORY;
     char *d = dirname(m->dir);
     memmove(m->dir, d, strlen(d) + 1);
-    json_error_t err;
-    m->root = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
-    if (!m->root) {
-        FILE *f = fopen(path, "rb");
-        if (!f) return tn_fail(TN_ERR_IO, "cannot read '%s'", path);
-        fclose(f);
-        return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", path, err.line, err.column, err.text);
-    }
+    CALL(input_load_json(path, JSON_REJECT_DUPLICATES, NULL, &m->root));
+    static const char *const manifest_keys[] = {"seed", "defaults", "tasks", NULL};
+    static const char *const task_keys[] = {"circuit", "qasm", "originir", "name", "args", NULL};
+    CALL(input_check_keys(path, NULL, m->root, manifest_keys));
     m->tasks = json_object_get(m->root, "tasks");
     m->defaults = json_object_get(m->root, "defaults");
     json_t *seed = json_object_get(m->root, "seed");
@@ -110,6 +107,9 @@ static int manifest_read(const char *path, manifest *m)
     for (long t = 0; t < m->ntasks; t++) {
         json_t *task = json_array_get(m->tasks, (size_t)t);
         if (!json_is_object(task)) return manifest_fail(m, "a task is an object", t);
+        char where[48];
+        snprintf(where, sizeof where, "tasks[%ld]", t);
+        CALL(input_check_keys(path, where, task, task_keys));
         int sources = !!json_object_get(task, "circuit") + !!json_object_get(task, "qasm") +
                       !!json_object_get(task, "originir");
         if (sources != 1) return manifest_fail(m, "give exactly one of \"circuit\", \"qasm\", \"originir\"", t);
@@ -128,6 +128,14 @@ static void manifest_free(manifest *m)
     free(m->path);
     free(m->dir);
     memset(m, 0, sizeof *m);
+}
+
+int batch_check_manifest(const char *path)
+{
+    manifest m;
+    int status = manifest_read(path, &m);
+    manifest_free(&m);
+    return status;
 }
 
 /* ---- one task ---------------------------------------------------------------- */

@@ -8,4 +8,8 @@
 /* Runs `tnemu batch ARGS...`; collective over MPI_COMM_WORLD; returns a tn_status. */
 int batch_command(int argc, char **argv);
 
+/* Reads and checks the manifest at path as `tnemu batch` does before any
+ * task runs, then frees it; for tests and the fuzzer. Not collective. */
+int batch_check_manifest(const char *path);
+
 #endif

@@ -12,6 +12,7 @@
 #include "circuit.h"
 #include "error.h"
 #include "gates.h"
+#include "input.h"
 
 /* ---- device graphs ------------------------------------------------------- */
 
@@ -47,14 +48,10 @@ static int read_edge_list(device_graph *g, json_t *list, const char *path, const
 int device_read(const char *path, device_graph *g)
 {
     memset(g, 0, sizeof *g);
-    json_error_t err;
-    json_t *root = json_load_file(path, 0, &err);
-    if (!root) {
-        FILE *f = fopen(path, "rb");
-        if (!f) return tn_fail(TN_ERR_IO, "cannot read device file '%s'", path);
-        fclose(f);
-        return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", path, err.line, err.column, err.text);
-    }
+    json_t *root;
+    int read = input_load_json(path, 0, NULL, &root);
+    if (read == TN_ERR_IO) return tn_fail(TN_ERR_IO, "cannot read device file '%s'", path);
+    if (read != TN_OK) return read;
     json_t *cm = json_object_get(root, "coupling_map"), *grid = json_object_get(root, "full_grid_edges_126");
     json_t *n = json_object_get(root, "n_qubits");
     int status = TN_OK;

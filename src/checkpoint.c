@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "outfile.h"
+#include "input.h"
 
 #define MAGIC "TNEMUCKP"
 #define FILE_NAME "checkpoint.tnck"
@@ -162,24 +163,15 @@ static int compare_identity(const char *path, json_t *saved, json_t *mine)
     return TN_OK;
 }
 
-int checkpoint_read(const char *dir, json_t *identity, json_t **position, char **payload, size_t *len)
+int checkpoint_parse(const char *path, const char *all, size_t size, json_t *identity, json_t **position,
+                     char **payload, size_t *len)
 {
     *position = NULL;
     *payload = NULL;
     *len = 0;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/" FILE_NAME, dir);
-    FILE *f = fopen(path, "rb");
-    if (!f) return tn_fail(TN_ERR_IO, "option --resume: cannot read %s: %s", path, strerror(errno));
-    long size = -1;
-    if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
-    rewind(f);
-    char *all = size >= 32 ? tn_malloc((size_t)size) : NULL;
-    int ok = all && fread(all, 1, (size_t)size, f) == (size_t)size;
-    fclose(f);
-    if (!ok) { free(all); return tn_fail(TN_ERR_INPUT, "%s: not a tnemu checkpoint (too short or unreadable)", path); }
+    if (size < 32) return tn_fail(TN_ERR_INPUT, "%s: not a tnemu checkpoint (too short)", path);
     uint32_t version, hlen;
-    uint64_t plen, sum;
+    uint64_t plen = 0, sum;
     memcpy(&version, all + 8, 4);
     memcpy(&hlen, all + 12, 4);
     int status = TN_OK;
@@ -187,16 +179,16 @@ int checkpoint_read(const char *dir, json_t *identity, json_t **position, char *
     else if (version != CHECKPOINT_VERSION)
         status = tn_fail(TN_ERR_INPUT, "%s: checkpoint format version %u; this tnemu reads version %d", path, version,
                          CHECKPOINT_VERSION);
-    else if ((size_t)hlen + 32 > (size_t)size)
+    else if ((size_t)hlen > size - 32)   /* magic, version, lengths and checksum take 32 bytes */
         status = tn_fail(TN_ERR_INPUT, "%s: the checkpoint is truncated", path);
     if (status == TN_OK) {
         memcpy(&plen, all + 16 + hlen, 8);
-        if (16 + (size_t)hlen + 8 + plen + 8 != (size_t)size)
+        if (plen != size - 32 - (size_t)hlen)   /* compared without adding: a huge plen cannot wrap */
             status = tn_fail(TN_ERR_INPUT, "%s: the checkpoint is truncated or has trailing bytes", path);
     }
     if (status == TN_OK) {
         memcpy(&sum, all + size - 8, 8);
-        if (checkpoint_fnv(CHECKPOINT_FNV_START, all, (size_t)size - 8) != sum)
+        if (checkpoint_fnv(CHECKPOINT_FNV_START, all, size - 8) != sum)
             status = tn_fail(TN_ERR_INPUT, "%s: the checkpoint's checksum does not match (corrupt file)", path);
     }
     json_t *header = NULL;
@@ -205,6 +197,8 @@ int checkpoint_read(const char *dir, json_t *identity, json_t **position, char *
         header = json_loadb(all + 16, hlen, 0, &err);
         if (!header) status = tn_fail(TN_ERR_INPUT, "%s: the checkpoint header is not JSON: %s", path, err.text);
     }
+    if (status == TN_OK && !json_is_object(json_object_get(header, "position")))
+        status = tn_fail(TN_ERR_INPUT, "%s: the checkpoint header has no position", path);
     if (status == TN_OK) status = compare_identity(path, json_object_get(header, "identity"), identity);
     if (status == TN_OK) {
         *position = json_incref(json_object_get(header, "position"));
@@ -214,7 +208,25 @@ int checkpoint_read(const char *dir, json_t *identity, json_t **position, char *
         else memcpy(*payload, all + 16 + hlen + 8, *len);
     }
     json_decref(header);
+    if (status) { json_decref(*position); *position = NULL; free(*payload); *payload = NULL; *len = 0; }
+    return status;
+}
+
+int checkpoint_read(const char *dir, json_t *identity, json_t **position, char **payload, size_t *len)
+{
+    *position = NULL;
+    *payload = NULL;
+    *len = 0;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/" FILE_NAME, dir);
+    FILE *f = input_open(path);
+    if (!f) return tn_fail(errno == EISDIR ? TN_ERR_INPUT : TN_ERR_IO, "option --resume: cannot read %s: %s", path,
+                           strerror(errno));
+    char *all = NULL;
+    size_t size = 0;
+    int status = input_read_stream(f, path, &all, &size);
+    fclose(f);
+    if (status == TN_OK) status = checkpoint_parse(path, all, size, identity, position, payload, len);
     free(all);
-    if (status) { json_decref(*position); *position = NULL; free(*payload); *payload = NULL; }
     return status;
 }

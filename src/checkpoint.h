@@ -63,6 +63,11 @@ void checkpoint_remove_stale(const checkpoint_options *o);
  * TN_ERR_INPUT for a corrupt or mismatched checkpoint, TN_ERR_IO if absent. */
 int checkpoint_read(const char *dir, json_t *identity, json_t **position, char **payload, size_t *len);
 
+/* The checks and contents of checkpoint_read for a checkpoint's bytes
+ * (all, size bytes; path names it in messages). Not collective. */
+int checkpoint_parse(const char *path, const char *all, size_t size, json_t *identity, json_t **position,
+                     char **payload, size_t *len);
+
 /* FNV-1a 64 of bytes, continuing from h (start with CHECKPOINT_FNV_START). */
 #define CHECKPOINT_FNV_START 0xcbf29ce484222325ull
 unsigned long long checkpoint_fnv(unsigned long long h, const void *bytes, size_t len);

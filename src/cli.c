@@ -19,6 +19,7 @@
 #include "error.h"
 #include "group.h"
 #include "info.h"
+#include "input.h"
 #include "originir.h"
 #include "qasm.h"
 #include "result.h"
@@ -298,8 +299,9 @@ int cli_parse_run_args(int argc, char **argv, run_request *rq)
     return TN_OK;
 }
 
-/* Reads the whole file on world rank 0 and broadcasts it (or the failure),
- * so every rank parses the same bytes and agrees on whether they are valid. */
+/* Reads the whole file on world rank 0 ("-": its standard input) and
+ * broadcasts it (or the failure), so every rank parses the same bytes and
+ * agrees on whether they are valid. */
 static int read_broadcast(MPI_Comm world, const char *path, char **text, size_t *len)
 {
     int rank;
@@ -308,25 +310,17 @@ static int read_broadcast(MPI_Comm world, const char *path, char **text, size_t 
     int status = TN_OK;
     *text = NULL;
     if (rank == 0) {
-        FILE *f = fopen(path, "rb");
-        if (!f) {
-            status = tn_fail(TN_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-        } else {
-            if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
-            rewind(f);
-            if (size < 0) status = tn_fail(TN_ERR_IO, "cannot read %s: %s", path, strerror(errno));
-            else if (!(*text = tn_malloc((size_t)size + 1))) status = TN_ERR_MEMORY;
-            else if (fread(*text, 1, (size_t)size, f) != (size_t)size)
-                status = tn_fail(TN_ERR_IO, "cannot read %s: %s", path, strerror(errno));
-            fclose(f);
-        }
-        if (status) size = -1;
+        size_t got = 0;
+        status = input_read_file(path, text, &got);
+        size = status ? -1 : (long long)got;
     }
-    MPI_Bcast(&size, 1, MPI_LONG_LONG, 0, world);
-    if (size < 0) {   /* everyone fails; rank 0 has the message */
+    long long head[2] = {size, status};
+    MPI_Bcast(head, 2, MPI_LONG_LONG, 0, world);
+    size = head[0];
+    if (size < 0) {   /* everyone fails with rank 0's status; rank 0 has the message */
         free(*text);
         *text = NULL;
-        return rank == 0 ? status : tn_fail(TN_ERR_IO, "cannot read %s", path);
+        return rank == 0 ? status : tn_fail((int)head[1], "cannot read %s", path);
     }
     if (rank != 0 && !(*text = tn_malloc((size_t)size + 1))) status = TN_ERR_MEMORY;
     int worst = status;
@@ -342,15 +336,17 @@ static int read_broadcast(MPI_Comm world, const char *path, char **text, size_t 
     return TN_OK;
 }
 
-/* Reads a circuit in the format given or implied by its name. */
+/* Reads a circuit in the format given or implied by its name ("-", standard
+ * input, is OpenQASM unless the format says otherwise). */
 int cli_read_circuit(MPI_Comm world, const char *path, const char *format, circuit **out)
 {
     char *text;
     size_t len = 0;
     *out = NULL;
     CALL(read_broadcast(world, path, &text, &len));
-    int status = originir_wants(path, format) ? originir_parse_string(text, len, path, out)
-                                              : qasm_parse_string(text, len, path, out);
+    const char *name = input_name(path);
+    int status = originir_wants(path, format) ? originir_parse_string(text, len, name, out)
+                                              : qasm_parse_string(text, len, name, out);
     free(text);
     return status;
 }

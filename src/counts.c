@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "input.h"
 
 #define MAX_WIDTH 64
 #define MAX_COUNT 9007199254740992.0   /* 2^53: the largest whole number a double holds exactly */
@@ -400,14 +401,8 @@ int dist_read(const char *path, int width, const char *experiment, dist *out)
     if (width < 0 || width > MAX_WIDTH) return tn_fail(TN_ERR_USAGE, "%d classical bits: at most %d", width, MAX_WIDTH);
     out->width = width;
     if (!(out->path = strdup(path))) return TN_ERR_MEMORY;
-    json_error_t err;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
-    if (!root) {
-        FILE *f = fopen(path, "rb");
-        if (!f) return tn_fail(TN_ERR_IO, "cannot read '%s'", path);
-        fclose(f);
-        return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", path, err.line, err.column, err.text);
-    }
+    json_t *root;
+    CALL(input_load_json(path, JSON_REJECT_DUPLICATES, NULL, &root));
     int status = read_any(out, root, experiment);
     json_decref(root);
     if (status) return status;

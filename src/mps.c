@@ -1670,6 +1670,31 @@ int mps_save(mps *m, char **buf, size_t *len)
 }
 
 /* Checks a saved state's structure before anything is changed. */
+/* Bond dimensions a saved state may claim: far above any that fits in memory,
+ * low enough that sizes computed from two of them cannot overflow. */
+#define SAVED_MAX_CHI (1 << 24)
+
+/* The qubit order (a permutation and its inverse), the centre and the
+ * partition of a saved state (ints: its int32 part) are ones restore can use. */
+static int check_saved_layout(const mps *m, const char *ints, const mps_saved_header *h)
+{
+    int n = m->n;
+    if (h->center < 0 || h->center >= n) return tn_fail(TN_ERR_INPUT, "the saved state has a bad centre");
+    for (int q = 0; q < n; q++) {
+        int32_t site, back;
+        memcpy(&site, ints + 4 * (size_t)q, 4);
+        if (site >= 0 && site < n) memcpy(&back, ints + 4 * ((size_t)n + site), 4);
+        if (site < 0 || site >= n || back != q) return tn_fail(TN_ERR_INPUT, "the saved state has a bad qubit order");
+    }
+    int32_t prev = 0, lo;
+    for (int r = 0; r <= h->nranks; r++, prev = lo) {
+        memcpy(&lo, ints + 4 * (3 * (size_t)n + 1 + r), 4);
+        if (lo < prev || lo > n || (r == 0 && lo != 0) || (r == h->nranks && lo != n))
+            return tn_fail(TN_ERR_INPUT, "the saved state has a bad partition");
+    }
+    return TN_OK;
+}
+
 static int check_saved(const mps *m, const char *buf, size_t len, mps_saved_header *h)
 {
     if (len < sizeof *h) return tn_fail(TN_ERR_INPUT, "the saved state is truncated");
@@ -1680,16 +1705,20 @@ static int check_saved(const mps *m, const char *buf, size_t len, mps_saved_head
     if (h->focus < 0 || h->focus >= m->n) return tn_fail(TN_ERR_INPUT, "the saved state has a bad focus site");
     size_t need = sizeof *h + saved_ints(m->n, h->nranks) * 4 + (size_t)h->nranks * sizeof(rank_book);
     if (len < need) return tn_fail(TN_ERR_INPUT, "the saved state is truncated");
+    CALL(check_saved_layout(m, buf + sizeof *h, h));
     const char *chi = buf + sizeof *h + 2 * (size_t)m->n * 4;
     for (int s = 0; s <= m->n; s++) {
         int32_t c;
         memcpy(&c, chi + 4 * (size_t)s, 4);
-        if (c < 1 || ((s == 0 || s == m->n) && c != 1)) return tn_fail(TN_ERR_INPUT, "the saved state has a bad bond dimension");
+        if (c < 1 || c > SAVED_MAX_CHI || ((s == 0 || s == m->n) && c != 1))
+            return tn_fail(TN_ERR_INPUT, "the saved state has a bad bond dimension");
         if (s < m->n) {
             int32_t r;
             memcpy(&r, chi + 4 * (size_t)(s + 1), 4);
+            if (r < 1 || r > SAVED_MAX_CHI) return tn_fail(TN_ERR_INPUT, "the saved state has a bad bond dimension");
             need += (size_t)c * 2 * (size_t)r * sizeof(double complex);
             if (h->vidal) need += (size_t)c * sizeof(double);
+            if (need > len) break;   /* each term < 2^54: the sum cannot wrap before it passes len */
         }
     }
     if (len != need) return tn_fail(TN_ERR_INPUT, "the saved state has %zu bytes, its header says %zu", len, need);

@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "gates.h"
+#include "input.h"
 
 #define DEFAULT_DURATION_1Q 50e-9
 #define DEFAULT_DURATION_2Q 300e-9
@@ -196,6 +197,23 @@ double noise_duration(const noise_model *m, const circ_op *op, const noise_rule 
     return op->nqubits == 1 ? m->duration_1q : m->duration_2q;
 }
 
+int noise_check_circuit(const noise_model *m, const circuit *c)
+{
+    if (strcmp(m->format, "tnemu") != 0) return TN_OK;
+    int n = c->nqubits;
+    for (int q = n; q < m->qubit_cap; q++)
+        if (m->qubit[q].listed)
+            return tn_fail(TN_ERR_INPUT, "%s: qubits[%d]: qubit %d is out of range for the %d-qubit circuit %s "
+                           "(qubits 0 to %d)", m->source, m->qubit[q].listed - 1, q, n, c->source, n - 1);
+    for (size_t i = 0; i < m->nrules; i++)
+        for (int j = 0; j < m->rules[i].nqubits; j++)
+            if (m->rules[i].qubits[j] >= n)
+                return tn_fail(TN_ERR_INPUT, "%s: %s: qubit %d is out of range for the %d-qubit circuit %s "
+                               "(qubits 0 to %d)", m->source, m->rules[i].where, m->rules[i].qubits[j], n,
+                               c->source, n - 1);
+    return TN_OK;
+}
+
 /* ---- loading ------------------------------------------------------------- */
 
 static const char *detect_format(json_t *root)
@@ -224,13 +242,7 @@ static void sibling_path(const char *path, const char *from, const char *to, cha
 
 static int read_json(const char *path, json_t **root)
 {
-    json_error_t err;
-    *root = json_load_file(path, 0, &err);
-    if (*root) return TN_OK;
-    FILE *f = fopen(path, "rb");
-    if (!f) return tn_fail(TN_ERR_IO, "option --noise: cannot read '%s'", path);
-    fclose(f);
-    return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", path, err.line, err.column, err.text);
+    return input_load_json(path, 0, "option --noise", root);
 }
 
 /* Reads the qubit count of an IBM conf_*.json beside the props, if any. */
@@ -239,9 +251,8 @@ static int read_ibm_conf(const char *props_path, noise_model *m)
     char conf[1024];
     sibling_path(props_path, "props_", "conf_", conf, sizeof conf);
     if (!conf[0]) return TN_OK;
-    json_error_t err;
-    json_t *root = json_load_file(conf, 0, &err);
-    if (!root) return TN_OK;   /* the conf is optional */
+    json_t *root = NULL;
+    if (input_load_json(conf, 0, NULL, &root) != TN_OK) { tn_clear_error(); return TN_OK; }   /* the conf is optional */
     json_t *n = json_object_get(root, "n_qubits"), *dt = json_object_get(root, "dt");
     if (json_is_integer(n) && json_integer_value(n) > m->nqubits) m->nqubits = (int)json_integer_value(n);
     if (json_is_number(dt) && json_number_value(dt) > 0) m->dt = json_number_value(dt) * 1e-9;   /* ns in the conf */

@@ -63,6 +63,8 @@ typedef struct {
     double t1, t2;                     /* seconds; 0: no relaxation while idle */
     double p1_given0, p0_given1;       /* readout confusion */
     int faulty;
+    int without_times;                 /* a calibrated qubit lacking T1 or T2 (counted in times_missing) */
+    int listed;                        /* tnemu format: 1 + the index of its "qubits" entry; 0: none */
 } noise_qubit;
 
 typedef struct {
@@ -93,6 +95,11 @@ const noise_qubit *noise_qubit_params(const noise_model *m, int q);
  * scale >= 0 is the noise scale. Returns TN_OK, TN_ERR_IO, TN_ERR_INPUT (the
  * file and the offending entry named) or TN_ERR_MEMORY. */
 int noise_load(const char *path, const char *format, double scale, noise_model **out);
+
+/* Checks that a model fits circuit c: a tnemu noise file (written for its
+ * circuits) names no qubit >= c's width; TN_ERR_INPUT naming the entry, the
+ * qubit and the range. Device calibrations may describe more qubits. */
+int noise_check_circuit(const noise_model *m, const circuit *c);
 
 /* Frees a model; accepts NULL; sets *m to NULL. */
 void noise_destroy(noise_model **m);

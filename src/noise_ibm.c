@@ -79,6 +79,9 @@ static int read_qubit(noise_model *m, json_t *list, int q, const char *path)
         if (t2 > 2 * t1) { t2 = 2 * t1; m->t2_clipped++; }
         nq->t1 = t1;
         nq->t2 = t2;
+    } else {   /* not calibrated: no relaxation on this qubit, counted and named in the result */
+        nq->without_times = 1;
+        m->times_missing++;
     }
     if (!(f10 && f01) && f_ro) p10 = p01 = ro;   /* symmetric when only readout_error is given */
     nq->faulty = (f_ro && ro >= 1) || (f10 && p10 >= 1) || (f01 && p01 >= 1);

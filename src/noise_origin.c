@@ -48,6 +48,7 @@ static int set_times(noise_model *m, int q, double t1_us, double t2_us, const ch
         return tn_fail(TN_ERR_INPUT, "%s: %s: T1 %g us and T2 %g us must not be negative", path, entry, t1_us, t2_us);
     if (t1_us == 0 || t2_us == 0) {   /* not measured that day: no relaxation for this qubit, counted */
         m->times_missing++;
+        m->qubit[q].without_times = 1;
         return TN_OK;
     }
     if (t2_us > 2 * t1_us) { t2_us = 2 * t1_us; m->t2_clipped++; }

@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "gates.h"
+#include "input.h"
 #include "noise.h"
 
 static int bad(const char *path, const char *entry, const char *what)
@@ -139,12 +140,29 @@ static int read_kraus(json_t *c, double scale, const char *path, const char *ent
     return status;
 }
 
+/* The keys a channel of type t may have: "type", "on" and its parameters. */
+static int check_channel_keys(json_t *c, const char *t, const char *path, const char *entry)
+{
+    static const struct { const char *type; const char *const keys[6]; } kinds[] = {
+        {"depolarizing", {"type", "on", "p", "qubits", NULL}},
+        {"pauli", {"type", "on", "probabilities", NULL}},
+        {"amplitude_damping", {"type", "on", "gamma", NULL}},
+        {"phase_damping", {"type", "on", "lambda", NULL}},
+        {"thermal_relaxation", {"type", "on", "t1", "t2", "time", NULL}},
+        {"kraus", {"type", "on", "operators", NULL}},
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strcmp(t, kinds[i].type) == 0) return input_check_keys(path, entry, c, kinds[i].keys);
+    return TN_OK;   /* an unknown type is named by read_channel */
+}
+
 /* Builds the channel of one "channels" entry; *k gets its width. */
 static int read_channel(json_t *c, double scale, double gate_time, const char *path, const char *entry, channel *ch)
 {
     json_t *type = json_object_get(c, "type");
     if (!json_is_string(type)) return bad(path, entry, "needs a \"type\"");
     const char *t = json_string_value(type);
+    CALL(check_channel_keys(c, t, path, entry));
     char where[160];
     snprintf(where, sizeof where, "%s: %s", path, entry);
     double x, y, z;
@@ -220,6 +238,8 @@ static int read_rule(noise_model *m, json_t *g, size_t index, const char *path)
     char entry[96];
     snprintf(entry, sizeof entry, "gates[%zu]", index);
     if (!json_is_object(g)) return bad(path, entry, "is not an object");
+    static const char *const rule_keys[] = {"gate", "qubits", "duration", "channels", NULL};
+    CALL(input_check_keys(path, entry, g, rule_keys));
     noise_rule *r;
     CALL(noise_add_rule(m, &r));
     snprintf(r->where, sizeof r->where, "%s", entry);
@@ -289,10 +309,17 @@ static int read_qubits(noise_model *m, json_t *root, const char *path)
     size_t i;
     json_t *q;
     if (qs && !json_is_array(qs)) return bad(path, "qubits", "is not a list");
+    static const char *const qubit_keys[] = {"qubit", "t1", "t2", "readout", NULL};
     json_array_foreach(qs, i, q) {
+        char entry[64];
+        snprintf(entry, sizeof entry, "qubits[%zu]", i);
+        CALL(input_check_keys(path, entry, q, qubit_keys));
         json_t *idx = json_object_get(q, "qubit");
         if (!json_is_integer(idx) || json_integer_value(idx) < 0 || json_integer_value(idx) >= 1000000)
             return tn_fail(TN_ERR_INPUT, "%s: qubits[%zu]: needs a \"qubit\" index", path, i);
+        if (m->nqubits && json_integer_value(idx) >= m->nqubits)
+            return tn_fail(TN_ERR_INPUT, "%s: qubits[%zu]: qubit %lld is out of range for the %d-qubit model "
+                           "(\"nqubits\")", path, i, (long long)json_integer_value(idx), m->nqubits);
         if (json_integer_value(idx) > highest) highest = (int)json_integer_value(idx);
     }
     CALL(noise_reserve_qubits(m, highest + 1 > 0 ? highest + 1 : 1));
@@ -313,6 +340,7 @@ static int read_qubits(noise_model *m, json_t *root, const char *path)
         char entry[64];
         snprintf(entry, sizeof entry, "qubits[%zu]", i);
         noise_qubit *nq = &m->qubit[json_integer_value(json_object_get(q, "qubit"))];
+        nq->listed = (int)i + 1;
         json_t *r = json_object_get(q, "readout");
         if (r) CALL(read_readout(r, nq, m->scale, path, entry));
         if (json_object_get(q, "t1") || json_object_get(q, "t2")) {
@@ -330,6 +358,11 @@ static int read_qubits(noise_model *m, json_t *root, const char *path)
 int noise_load_tnemu(noise_model *m, void *root_ptr, const char *path)
 {
     json_t *root = root_ptr, *v;
+    static const char *const model_keys[] = {"format", "nqubits", "idle", "durations", "t1", "t2", "readout",
+                                             "qubits", "gates", NULL};
+    static const char *const duration_keys[] = {"1q", "2q", "measure", NULL};
+    CALL(input_check_keys(path, NULL, root, model_keys));
+    CALL(input_check_keys(path, "durations", json_object_get(root, "durations"), duration_keys));
     if ((v = json_object_get(root, "nqubits"))) {
         if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 1000000)
             return bad(path, "nqubits", "is not a positive qubit count");

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "input.h"
 
 static void gate_site_span(const circ_op *op, const int *site_of, int *lo, int *hi)
 {
@@ -126,7 +127,7 @@ static int rcm_order(const circuit *c, int *site_of)
 /* Reads an order file: the qubits in site order. */
 static int read_order_file(const circuit *c, const char *path, int *site_of)
 {
-    FILE *f = fopen(path, "r");
+    FILE *f = input_open(path);
     if (!f) return tn_fail(TN_ERR_USAGE, "option --order: '%s' is not identity, auto or a readable file (%s)",
                            path, strerror(errno));
     int n = c->nqubits, count = 0, line = 1, col = 0, ch, status = TN_OK;

@@ -30,7 +30,6 @@
 
 #include <complex.h>
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,13 +39,12 @@
 
 #include "error.h"
 #include "gates.h"
+#include "input.h"
 
 #define ORIGINIR_MAX_QUBITS 1000000
 #define ORIGINIR_MAX_NEST 64            /* DAGGER/CONTROL blocks plus QGATE calls */
-#define ORIGINIR_MAX_EXPR_DEPTH 200
 #define ORIGINIR_MAX_PARAMS 16          /* UU15 has 15 */
 #define ORIGINIR_MAX_ARGS 64            /* qubit arguments of a QGATE */
-#define ORIGINIR_MAX_OPS (1L << 22)     /* a QGATE that calls another twice, 40 deep ... */
 #define ORIGINIR_MAX_DENSE_BYTES ((size_t)1 << 30)
 
 /* ---- tokens -------------------------------------------------------------- */
@@ -185,7 +183,7 @@ static int skip_comment(parser *ps, const char **p, const char *end, int *line, 
 
 static int tokenize(parser *ps, size_t len)
 {
-    const char *p = ps->text, *end = ps->text + len;
+    const char *p = ps->text + input_bom_length(ps->text, len), *end = ps->text + len;
     int line = 1, col = 1;
     while (p < end) {
         char ch = *p;
@@ -515,7 +513,7 @@ static int parse_primary(cursor *cu, int depth, double *out)
 
 static int parse_unary(cursor *cu, int depth, double *out)
 {
-    if (depth > ORIGINIR_MAX_EXPR_DEPTH) return error_at(cu, peek(cu), "expression nests more than %d deep", ORIGINIR_MAX_EXPR_DEPTH);
+    if (depth > INPUT_MAX_EXPR_DEPTH) return error_at(cu, peek(cu), "expression nests more than %d deep", INPUT_MAX_EXPR_DEPTH);
     const token *t = peek(cu);
     if (tok_is(t, "-") || tok_is(t, "+")) {
         advance(cu);
@@ -541,7 +539,7 @@ static int parse_term(cursor *cu, int depth, double *out)
 
 static int parse_expr(cursor *cu, int depth, double *out)
 {
-    if (depth > ORIGINIR_MAX_EXPR_DEPTH) return error_at(cu, peek(cu), "expression nests more than %d deep", ORIGINIR_MAX_EXPR_DEPTH);
+    if (depth > INPUT_MAX_EXPR_DEPTH) return error_at(cu, peek(cu), "expression nests more than %d deep", INPUT_MAX_EXPR_DEPTH);
     CALL(parse_term(cu, depth, out));
     while (tok_is(peek(cu), "+") || tok_is(peek(cu), "-")) {
         int add = tok_is(advance(cu), "+");
@@ -664,11 +662,11 @@ static void init_op(const cursor *cu, circ_op *op, int kind)
 
 static int append_op(cursor *cu, const circ_op *op)
 {
-    if ((long)cu->ps->c->nops >= ORIGINIR_MAX_OPS) {
+    if ((long)cu->ps->c->nops >= INPUT_MAX_OPS) {
         token at = {0};
         at.line = cu->line;
         at.col = cu->col;
-        return error_at(cu, &at, "the program expands to more than %ld operations", ORIGINIR_MAX_OPS);
+        return error_at(cu, &at, "the program expands to more than %ld operations", INPUT_MAX_OPS);
     }
     if (op->kind == OP_GATE && op->gate == GATE_UNITARY) {
         size_t dim = (size_t)1 << op->nqubits;
@@ -1285,25 +1283,10 @@ int originir_parse_string(const char *text, size_t len, const char *name, circui
 int originir_parse_file(const char *path, circuit **out)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return tn_fail(TN_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    int status = TN_OK;
-    for (;;) {
-        if (len + 65536 > cap) {
-            cap = cap ? 2 * cap : 65536;
-            char *grown = tn_realloc(text, cap);
-            if (!grown) { status = TN_ERR_MEMORY; break; }
-            text = grown;
-        }
-        size_t got = fread(text + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) break;
-    }
-    if (status == TN_OK && ferror(f)) status = tn_fail(TN_ERR_IO, "cannot read %s: %s", path, strerror(errno));
-    fclose(f);
-    if (status == TN_OK) status = originir_parse_string(text ? text : "", len, path, out);
+    char *text;
+    size_t len;
+    CALL(input_read_file(path, &text, &len));
+    int status = originir_parse_string(text, len, input_name(path), out);
     free(text);
     return status;
 }

@@ -21,6 +21,7 @@
 
 #include "error.h"
 #include "gates.h"
+#include "input.h"
 
 #define MAX_INCLUDE_DEPTH 8
 #define MAX_GATE_DEPTH 64
@@ -95,7 +96,7 @@ static int scan_number(const char *p, const char *end, int *is_real)
 
 static int tokenize(source *src, size_t len)
 {
-    const char *p = src->text, *end = src->text + len;
+    const char *p = src->text + input_bom_length(src->text, len), *end = src->text + len;
     int line = 1, col = 1;
     while (p < end) {
         char ch = *p;
@@ -323,6 +324,7 @@ typedef struct {
     const double *param_values;
     const int *arg_qubits;
     int depth;
+    int expr_depth;     /* unary levels open in the expression being read */
     /* the condition and position every emitted op gets */
     int cond_reg;
     size_t cond_value;
@@ -462,7 +464,21 @@ static int parse_power(cursor *cu, double *out)
     return TN_OK;
 }
 
+/* Every recursion of the expression grammar passes here (signs, parentheses,
+ * function arguments, exponents), so bounding it here bounds the stack. */
+static int parse_signed(cursor *cu, double *out);
+
 static int parse_unary(cursor *cu, double *out)
+{
+    if (cu->expr_depth > INPUT_MAX_EXPR_DEPTH)
+        return error_at(cu, peek(cu), "expression nests more than %d deep", INPUT_MAX_EXPR_DEPTH);
+    cu->expr_depth++;
+    int status = parse_signed(cu, out);
+    cu->expr_depth--;
+    return status;
+}
+
+static int parse_signed(cursor *cu, double *out)
 {
     if (tok_is(peek(cu), "-")) {
         advance(cu);
@@ -612,6 +628,19 @@ static void init_op(const cursor *cu, circ_op *op, int kind)
     op->col = cu->call_col;
 }
 
+/* Appends op, unless the program has grown past INPUT_MAX_OPS (gates that
+ * call gates twice, a few dozen deep, or broadcasts over huge registers). */
+static int append_op(cursor *cu, const circ_op *op)
+{
+    if ((long)cu->ps->c->nops >= INPUT_MAX_OPS) {
+        token at = {0};
+        at.line = op->line;
+        at.col = op->col;
+        return error_at(cu, &at, "the program expands to more than %ld operations", INPUT_MAX_OPS);
+    }
+    return circ_append(cu->ps->c, op);
+}
+
 static int check_distinct(cursor *cu, const token *at, const int *qubits, int n)
 {
     for (int i = 0; i < n; i++)
@@ -633,7 +662,7 @@ static int emit_builtin(cursor *cu, const token *name, int g, const double *para
     for (int i = 0; i < nparams && i < CIRC_MAX_PARAMS; i++) op.params[i] = params[i];
     op.gate = g;
     if (tok_is(name, "u0")) op.params[0] = 0;
-    return circ_append(cu->ps->c, &op);
+    return append_op(cu, &op);
 }
 
 /* A definition of a name the gate table knows, as Qiskit exports them
@@ -699,7 +728,7 @@ static int apply_gate(cursor *cu, const token *name, const double *params, int n
         controlled_x_matrix(dense_n, tok_is(name, "c3sqrtx"), m);
         op.gate = GATE_UNITARY;
         op.matrix = m;
-        return circ_append(cu->ps->c, &op);
+        return append_op(cu, &op);
     }
     if (g < 0) return error_at(cu, name, "unknown gate %s", tok_text(name, buf, sizeof buf));
     return emit_builtin(cu, name, g, params, nparams, qubits, nq);
@@ -877,7 +906,7 @@ static int parse_measure(cursor *cu)
         op.nqubits = 1;
         op.qubits[0] = resolve(cu, &q, 1, k);
         op.clbit = resolve(cu, &c, 0, k);
-        CALL(circ_append(cu->ps->c, &op));
+        CALL(append_op(cu, &op));
     }
     return TN_OK;
 }
@@ -905,7 +934,7 @@ static int emit_qubit_list_op(cursor *cu, int kind, const int *qubits, int nqubi
             init_op(cu, &op, OP_RESET);
             op.nqubits = 1;
             op.qubits[0] = qubits[i];
-            CALL(circ_append(cu->ps->c, &op));
+            CALL(append_op(cu, &op));
         }
         return TN_OK;
     }
@@ -914,7 +943,7 @@ static int emit_qubit_list_op(cursor *cu, int kind, const int *qubits, int nqubi
         init_op(cu, &op, OP_BARRIER);
         op.nqubits = nqubits - i < CIRC_MAX_GATE_QUBITS ? nqubits - i : CIRC_MAX_GATE_QUBITS;
         memcpy(op.qubits, qubits + i, (size_t)op.nqubits * sizeof(int));
-        CALL(circ_append(cu->ps->c, &op));
+        CALL(append_op(cu, &op));
     }
     return TN_OK;
 }
@@ -1075,7 +1104,7 @@ static int parse_delay(cursor *cu, const token *kw)
         op.qubits[0] = qubits[i];
         op.params[0] = seconds > 0 ? value * seconds : value;
         op.params[1] = seconds > 0 ? 0 : 1;
-        status = circ_append(cu->ps->c, &op);
+        status = append_op(cu, &op);
     }
     free(qubits);
     (void)kw;
@@ -1121,33 +1150,19 @@ static int parse_header(cursor *cu)
     return expect(cu, ";");
 }
 
+/* Reads an included file (never standard input: "-" is a file there). */
 static int load_source(parser *ps, const char *path, const token *from, const cursor *outer, source **out)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (outer) return error_at(outer, from, "cannot open included file %s: %s", path, strerror(errno));
-        return tn_fail(TN_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    }
+    FILE *f = input_open(path);
+    if (!f) return error_at(outer, from, "cannot open included file %s: %s", path, strerror(errno));
     source *src = tn_calloc(1, sizeof *src);
     char *text = NULL;
-    size_t len = 0, cap = 0;
-    int status = src ? TN_OK : TN_ERR_MEMORY;
-    while (status == TN_OK) {
-        if (len + 65536 > cap) {
-            cap = cap ? 2 * cap : 65536;
-            char *grown = tn_realloc(text, cap + 1);
-            if (!grown) { status = TN_ERR_MEMORY; break; }
-            text = grown;
-        }
-        size_t got = fread(text + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) break;
-    }
-    if (status == TN_OK && ferror(f)) status = tn_fail(TN_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+    size_t len = 0;
+    int status = src ? input_read_stream(f, path, &text, &len) : TN_ERR_MEMORY;
     fclose(f);
+    if (status == TN_OK && !(src->name = strdup(path))) status = tn_fail(TN_ERR_MEMORY, "out of memory");
     if (status) { free(text); free(src); return status; }
     src->text = text;
-    src->name = strdup(path);
     ps->sources[ps->nsources++] = src;
     *out = src;
     return tokenize(src, len);
@@ -1242,25 +1257,10 @@ int qasm_parse_string(const char *text, size_t len, const char *name, circuit **
 int qasm_parse_file(const char *path, circuit **out)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return tn_fail(TN_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    int status = TN_OK;
-    for (;;) {
-        if (len + 65536 > cap) {
-            cap = cap ? 2 * cap : 65536;
-            char *grown = tn_realloc(text, cap);
-            if (!grown) { status = TN_ERR_MEMORY; break; }
-            text = grown;
-        }
-        size_t got = fread(text + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) break;
-    }
-    if (status == TN_OK && ferror(f)) status = tn_fail(TN_ERR_IO, "cannot read %s: %s", path, strerror(errno));
-    fclose(f);
-    if (status == TN_OK) status = qasm_parse_string(text ? text : "", len, path, out);
+    char *text;
+    size_t len;
+    CALL(input_read_file(path, &text, &len));
+    int status = qasm_parse_string(text, len, input_name(path), out);
     free(text);
     return status;
 }

@@ -12,11 +12,13 @@
 
 #include "circuit.h"
 
-/* Parses the file at path into a new circuit. On failure *out is NULL and the
- * status is TN_ERR_INPUT ("path:line:col: error: ...") or TN_ERR_IO. */
+/* Parses the file at path ("-": standard input) into a new circuit. On
+ * failure *out is NULL and the status is TN_ERR_INPUT ("path:line:col:
+ * error: ...", or a directory) or TN_ERR_IO. */
 int qasm_parse_file(const char *path, circuit **out);
 
-/* Parses text (len bytes, need not be NUL-terminated); name is used in messages. */
+/* Parses text (len bytes, need not be NUL-terminated; a UTF-8 byte-order
+ * mark at its start is skipped); name is used in messages. */
 int qasm_parse_string(const char *text, size_t len, const char *name, circuit **out);
 
 #endif

@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "error.h"
 #include "group.h"
+#include "input.h"
 #include "noise.h"
 #include "outfile.h"
 #include "qasm.h"
@@ -31,6 +32,8 @@
 #include "run.h"
 
 #define DEFAULT_TASK_GROUP 200
+#define QNN_MAX_CIRCUITS 10000000L   /* per spec: beyond any batch a device or this emulator runs */
+#define QNN_MAX_NUMBERS (1L << 28)    /* parameters or inputs drawn at random: 2 GiB */
 #define QNN_STREAM 0x514e4eull
 
 static const char *qnn_usage =
@@ -179,13 +182,18 @@ static int read_matrix(qnn_spec *s, json_t *v, const char *name, int width, int 
 {
     char msg[200];
     if (json_is_object(v)) {
+        static const char *const random_keys[] = {"random", "count", NULL};
         double seed;
+        CALL(input_check_keys(s->path, name, v, random_keys));
         CALL(number_in(s, json_object_get(v, "random"), name, 0, 9e15, &seed));
         if (json_object_get(v, "count")) {
             double c;
             CALL(number_in(s, json_object_get(v, "count"), name, 1, 1e6, &c));
             random_rows = (int)c;
         }
+        if ((double)random_rows * width > QNN_MAX_NUMBERS)
+            return tn_fail(TN_ERR_INPUT, "%s: \"%s\": %d rows of %d numbers are more than %ld numbers", s->path, name,
+                           random_rows, width, QNN_MAX_NUMBERS);
         *rows = random_rows;
         if (!(*out = tn_malloc((size_t)random_rows * width * sizeof **out))) return TN_ERR_MEMORY;
         rng_stream r;
@@ -264,14 +272,13 @@ static int spec_read(const char *path, const char *mode, qnn_spec *s)
 {
     memset(s, 0, sizeof *s);
     if (!(s->path = strdup(path))) return TN_ERR_MEMORY;
-    json_error_t err;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
-    if (!root) {
-        FILE *f = fopen(path, "rb");
-        if (!f) return tn_fail(TN_ERR_IO, "cannot read '%s'", path);
-        fclose(f);
-        return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", path, err.line, err.column, err.text);
-    }
+    json_t *root;
+    CALL(input_load_json(path, JSON_REJECT_DUPLICATES, NULL, &root));
+    static const char *const spec_keys[] = {"device", "qubits", "couplers", "layers", "parameters", "inputs",
+                                            "observables", "mode", "task_group", "noise", "noise_scale",
+                                            "trajectories", "seed", NULL};
+    int checked = input_check_keys(path, NULL, root, spec_keys);
+    if (checked != TN_OK) { json_decref(root); return checked; }
     double v;
     s->task_group = DEFAULT_TASK_GROUP;
     s->noise_scale = 1;
@@ -314,7 +321,20 @@ static int spec_read(const char *path, const char *mode, qnn_spec *s)
     if (status == TN_OK && json_object_get(root, "seed") &&
         (status = number_in(s, json_object_get(root, "seed"), "seed", 0, 9e15, &v)) == TN_OK)
         s->seed = (uint64_t)v;
+    double circuits = (double)s->nsets * s->ninputs * (1 + (s->gradient ? 2.0 * s->nparams : 0));
+    if (status == TN_OK && circuits > QNN_MAX_CIRCUITS)
+        status = tn_fail(TN_ERR_INPUT, "%s: %d parameter sets x %d inputs%s make %.3g circuits; at most %ld", path,
+                         s->nsets, s->ninputs, s->gradient ? " x (1 + 2 per parameter)" : "", circuits,
+                         QNN_MAX_CIRCUITS);
     json_decref(root);
+    return status;
+}
+
+int qnn_check_spec(const char *path)
+{
+    qnn_spec s;
+    int status = spec_read(path, NULL, &s);
+    spec_free(&s);
     return status;
 }
 

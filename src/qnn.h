@@ -9,4 +9,8 @@
 /* Runs `tnemu qnn ARGS...`; collective over MPI_COMM_WORLD; returns a tn_status. */
 int qnn_command(int argc, char **argv);
 
+/* Reads and checks the spec at path as `tnemu qnn` does, then frees it; for
+ * tests and the fuzzer. Not collective. */
+int qnn_check_spec(const char *path);
+
 #endif

@@ -46,6 +46,10 @@ static json_t *noise_json(const run_result *res, const run_options *opt)
     json_object_set_new(o, "model_fidelity_all_qubits", json_real(res->model_fidelity_all_qubits));
     json_object_set_new(o, "readout_clipped", json_integer(m->readout_clipped));
     json_object_set_new(o, "qubits_without_t1_t2", json_integer(m->times_missing));
+    json_t *untimed = json_array();
+    for (int q = 0; q < m->qubit_cap; q++)
+        if (m->qubit[q].without_times) json_array_append_new(untimed, json_integer(q));
+    json_object_set_new(o, "qubits_without_t1_t2_list", untimed);
     if (opt->noisy.dephasing_amp > 0)
         json_object_set_new(o, "dephasing_1f", json_pack("{s:f, s:f}", "rms_hz", opt->noisy.dephasing_amp * sqrt(m->scale),
                                                          "alpha", opt->noisy.dephasing_alpha));

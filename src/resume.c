@@ -116,7 +116,28 @@ int resume_save_gates(mps *m, const run_options *opt, json_t *identity, const si
     return share_status(opt, status);
 }
 
-int resume_load_gates(mps *m, const run_options *opt, json_t *identity, schedule *sch, size_t *done, size_t *ndone)
+int resume_gate_list(const char *name, json_t *position, size_t *done, size_t max_done, size_t *ndone)
+{
+    json_t *list = json_object_get(position, "done");
+    *ndone = 0;
+    if (!json_is_array(list)) return tn_fail(TN_ERR_INPUT, "%s: the checkpoint holds no gate list", name);
+    size_t count = json_array_size(list);
+    if (count > max_done)
+        return tn_fail(TN_ERR_INPUT, "%s: the checkpoint lists %zu gates done, the circuit has %zu", name, count,
+                       max_done);
+    for (size_t i = 0; i < count; i++) {
+        json_t *gate = json_array_get(list, i);
+        if (!json_is_integer(gate) || json_integer_value(gate) < 0 || (size_t)json_integer_value(gate) >= max_done)
+            return tn_fail(TN_ERR_INPUT, "%s: the checkpoint's gate list holds %s, not a gate of the circuit", name,
+                           json_is_integer(gate) ? "an index out of range" : "a non-index");
+        done[i] = (size_t)json_integer_value(gate);
+    }
+    *ndone = count;
+    return TN_OK;
+}
+
+int resume_load_gates(mps *m, const run_options *opt, json_t *identity, schedule *sch, size_t *done, size_t max_done,
+                      size_t *ndone)
 {
     json_t *pos = NULL;
     char *buf = NULL;
@@ -125,11 +146,9 @@ int resume_load_gates(mps *m, const run_options *opt, json_t *identity, schedule
     unsigned long long count = 0;
     if (world_rank(opt) == 0) {
         status = checkpoint_read(opt->checkpoint.resume, identity, &pos, &buf, &len);
-        json_t *list = json_object_get(pos, "done");
-        if (status == TN_OK && !json_is_array(list))
-            status = tn_fail(TN_ERR_INPUT, "%s: the checkpoint holds no gate list", opt->checkpoint.resume);
-        count = json_array_size(list);
-        for (size_t i = 0; i < count && status == TN_OK; i++) done[i] = (size_t)json_integer_value(json_array_get(list, i));
+        size_t listed = 0;
+        if (status == TN_OK) status = resume_gate_list(opt->checkpoint.resume, pos, done, max_done, &listed);
+        count = listed;
     }
     json_decref(pos);
     status = share_status(opt, status);
@@ -266,6 +285,10 @@ int resume_load_trajectories(const run_options *opt, json_t *identity, run_resul
             status = tn_fail(TN_ERR_INPUT, "%s: the checkpoint payload has %zu bytes, this run expects at least %zu",
                              opt->checkpoint.resume, len, fixed);
         if (status == TN_OK) round = json_integer_value(r);
+        long long rounds = (res->trajectories + groups - 1) / groups;
+        if (status == TN_OK && (round < 0 || round > rounds))
+            status = tn_fail(TN_ERR_INPUT, "%s: the checkpoint's next round %lld is not in [0, %lld]",
+                             opt->checkpoint.resume, round, rounds);
     }
     json_decref(pos);
     status = share_status(opt, status);

@@ -33,8 +33,15 @@ json_t *resume_identity(const circuit *c, const run_options *opt, const run_resu
 int resume_save_gates(mps *m, const run_options *opt, json_t *identity, const size_t *done, size_t ndone);
 
 /* Static runs: restores the state and replays the gate order into sch;
- * done[] and *ndone receive the gates already applied. Collective. */
-int resume_load_gates(mps *m, const run_options *opt, json_t *identity, schedule *sch, size_t *done, size_t *ndone);
+ * done[] (room for max_done) and *ndone receive the gates already applied.
+ * Collective. */
+int resume_load_gates(mps *m, const run_options *opt, json_t *identity, schedule *sch, size_t *done, size_t max_done,
+                      size_t *ndone);
+
+/* The gates a static run's checkpoint position lists as done, into done[]
+ * (room for max_done, the circuit's operation count) and *ndone; each must be
+ * an operation index of the circuit. name is for messages. Not collective. */
+int resume_gate_list(const char *name, json_t *position, size_t *done, size_t max_done, size_t *ndone);
 
 /* Noisy runs: writes every group's sums before round next_round. Collective. */
 int resume_save_trajectories(const run_options *opt, json_t *identity, run_result *res, long next_round, int n);

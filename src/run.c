@@ -349,7 +349,7 @@ static int apply_gates_checkpointed(const circuit *c, mps *m, const run_options 
     json_t *id = pl->identity = resume_identity(c, opt, res, "gates");
     int status = done && id ? TN_OK : TN_ERR_MEMORY;
     if (status == TN_OK && opt->checkpoint.resume) {
-        status = resume_load_gates(m, opt, id, sch, done, &ndone);
+        status = resume_load_gates(m, opt, id, sch, done, c->nops, &ndone);
         res->resumed = status == TN_OK;
     }
     int any_failed = 0, rank = 0;
@@ -813,6 +813,7 @@ int run_circuit(const circuit *c, const run_options *opt, run_result *res)
     res->key_bits = has_measure(c) || st.dynamic ? c->nclbits : c->nqubits;
     res->leader = !opt->grp || opt->grp->rank == 0;
     CALL(validate_requests(c, opt, st.dynamic));
+    if (opt->noise) CALL(noise_check_circuit(opt->noise, c));
     if (opt->noise && opt->noise->scale > 0 && opt->namplitudes)
         return tn_fail(TN_ERR_USAGE, "option --amplitude: a noisy run is a mixture of trajectories with no single "
                        "final state; use --observable, or --noise-scale 0");

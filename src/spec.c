@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "input.h"
 
 int spec_number(const char *path, json_t *v, const char *name, double lo, double hi, double *out)
 {
@@ -30,8 +31,13 @@ char *spec_resolve(const char *spec_path, const char *name)
 int spec_device(const char *path, json_t *dev, device_graph *g, int *origin)
 {
     const char *kind = json_string_value(json_object_get(dev, "kind"));
+    static const char *const line_keys[] = {"kind", "qubits", NULL}, *const grid_keys[] = {"kind", "rows", "cols", NULL};
+    static const char *const file_keys[] = {"kind", "file", NULL};
     double a, b;
     *origin = 0;
+    const char *const *keys = !kind ? NULL : strcmp(kind, "line") == 0 ? line_keys : strcmp(kind, "grid") == 0 ? grid_keys
+                            : strcmp(kind, "ibm") == 0 || strcmp(kind, "origin") == 0 ? file_keys : NULL;
+    if (keys) CALL(input_check_keys(path, "device", dev, keys));
     if (!kind) return tn_fail(TN_ERR_INPUT, "%s: \"device\" needs \"kind\": ibm, origin, line or grid", path);
     if (strcmp(kind, "line") == 0) {
         CALL(spec_number(path, json_object_get(dev, "qubits"), "device.qubits", 1, 100000, &a));

@@ -581,6 +581,29 @@ static void errors(void)
     for (int i = 0; i < 2000; i++) strcat(deep, "(");
     strcat(deep, "1");
     expect_error(deep, "t.ir:2:", "expression nests more than 200 deep", "hostile expression depth");
+    char *minus = malloc(100100);
+    if (minus) {
+        snprintf(minus, 100100, "QINIT 1\nRX q[0],(");
+        memset(minus + strlen(minus), '-', 100000);
+        strcpy(minus + 100000 + 10, "1)\n");
+        expect_error(minus, "t.ir:2:", "expression nests more than 200 deep", "a chain of 100000 minus signs");
+        free(minus);
+    }
+    char bomb[4096];
+    int at = snprintf(bomb, sizeof bomb, "QINIT 1\nQGATE g0 a\nX a\nENDQGATE\n");
+    for (int i = 1; i <= 30; i++)
+        at += snprintf(bomb + at, sizeof bomb - at, "QGATE g%d a\ng%d a\ng%d a\nENDQGATE\n", i, i - 1, i - 1);
+    snprintf(bomb + at, sizeof bomb - at, "g30 q[0]\n");
+    expect_error(bomb, "t.ir:", "the program expands to more than 4194304 operations", "a QGATE doubling 30 deep");
+    circuit *bom = NULL;
+    const char *with_bom = "\xef\xbb\xbfQINIT 1\nH q[0]\n";
+    ok(originir_parse_string(with_bom, strlen(with_bom), "t.ir", &bom) == TN_OK && bom && bom->nops == 1,
+       "a UTF-8 byte-order mark before QINIT is skipped");
+    circ_destroy(&bom);
+    expect_error("\xef\xbb\xbfQINIT 1\nH q[0] @\n", "t.ir:2:8", "unexpected character '@'",
+                 "positions after a byte-order mark");
+    ok(originir_parse_file("/", &bom) == TN_ERR_INPUT && !bom && strstr(tn_last_message(), "/: Is a directory"),
+       "a directory is bad input");
     const char nul[] = "QINIT 1\nX q[0]\0\n";
     circuit *c = NULL;
     int status = originir_parse_string(nul, sizeof nul - 1, "t.ir", &c);

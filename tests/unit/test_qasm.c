@@ -126,6 +126,75 @@ static void errors(void)
     ok(status == TN_ERR_IO && strstr(tn_last_message(), "cannot open /nonexistent/x.qasm"), "a missing file is an I/O error");
 }
 
+/* rx(OPEN 1 CLOSE) q[0]; with OPEN repeated n times (and CLOSE, if any). */
+static char *nested(const char *open, const char *close, int n)
+{
+    size_t size = strlen(HEAD) + 64 + (size_t)n * (strlen(open) + strlen(close));
+    char *text = malloc(size);
+    if (!text) return NULL;
+    char *at = text + sprintf(text, HEAD "qreg q[1];\nrx(");
+    for (int i = 0; i < n; i++) at += sprintf(at, "%s", open);
+    at += sprintf(at, "1");
+    for (int i = 0; i < n; i++) at += sprintf(at, "%s", close);
+    sprintf(at, ") q[0];\n");
+    return text;
+}
+
+/* Hostile nesting ends in an error at its position, not in a stack overflow;
+ * the same bound (INPUT_MAX_EXPR_DEPTH, 200) as OriginIR's. */
+static void expression_depth(void)
+{
+    static const struct { const char *open, *close, *label; int levels; } kinds[] = {
+        {"(", ")", "parentheses", 1}, {"-", "", "unary minus", 1}, {"+", "", "unary plus", 1},
+        {"sin(", ")", "function calls", 1}, {"1^", "", "exponents", 1}, {"-(", ")", "signs and parentheses", 2}};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        int most = 200 / kinds[k].levels;
+        char *fine = nested(kinds[k].open, kinds[k].close, most), *deep = nested(kinds[k].open, kinds[k].close, 100000);
+        circuit *c = NULL;
+        ok(fine && qasm_parse_string(fine, strlen(fine), "t.qasm", &c) == TN_OK, "%s %d deep parse", kinds[k].label,
+           most);
+        circ_destroy(&c);
+        if (deep) expect_error(deep, "t.qasm:4:", "expression nests more than 200 deep", kinds[k].label);
+        free(fine);
+        free(deep);
+    }
+    char *minus = nested("-", "", 201);
+    circuit *c = NULL;
+    if (minus) expect_error(minus, "t.qasm:4:205", "expression nests more than 200 deep", "201 signs: the first past 200");
+    free(minus);
+    minus = nested("-", "", 200);
+    if (minus && qasm_parse_string(minus, strlen(minus), "t.qasm", &c) == TN_OK)
+        is_double(c->ops[0].params[0], 1, 0, "200 minus signs make +1");
+    circ_destroy(&c);
+    free(minus);
+}
+
+/* Gates that call gates twice, 30 deep, stop at INPUT_MAX_OPS (4194304)
+ * operations with an error at the call instead of taking all memory. */
+static void expansion_bomb(void)
+{
+    char text[4096];
+    int at = snprintf(text, sizeof text, HEAD "gate g0 a { x a; }\n");
+    for (int i = 1; i <= 30; i++) at += snprintf(text + at, sizeof text - at, "gate g%d a { g%d a; g%d a; }\n", i, i - 1, i - 1);
+    snprintf(text + at, sizeof text - at, "qreg q[1];\ng30 q[0];\n");
+    expect_error(text, "t.qasm:35:1", "the program expands to more than 4194304 operations", "a doubling gate 30 deep");
+}
+
+/* A UTF-8 byte-order mark (Windows editors write one) is skipped; columns
+ * count from the character after it. A directory is refused as one. */
+static void byte_order_mark(void)
+{
+    circuit *c = parse("\xef\xbb\xbf" HEAD "qreg q[1];\nh q[0];\n");
+    ok(c && c->nops == 1, "a byte-order mark before OPENQASM is skipped");
+    circ_destroy(&c);
+    expect_error("\xef\xbb\xbf" "OPENQASM 2.0;\nqreg q[1];\nh q[0] @\n", "t.qasm:3:8", "unexpected character '@'",
+                 "positions after a byte-order mark");
+    expect_error(HEAD "qreg q[1];\n\xef\xbb\xbf" "h q[0];\n", "t.qasm:4:1", "unexpected byte 0xef",
+                 "a byte-order mark is skipped only at the start");
+    int status = qasm_parse_file("/", &c);
+    ok(status == TN_ERR_INPUT && c == NULL && strstr(tn_last_message(), "/: Is a directory"), "a directory is bad input");
+}
+
 /* Qubits and clbits of every ok file against INVENTORY.tsv. */
 static void inventory(void)
 {
@@ -213,6 +282,9 @@ int main(void)
     features();
     qiskit_exports();
     errors();
+    expression_depth();
+    expansion_bomb();
+    byte_order_mark();
     inventory();
     return done_testing();
 }
