@@ -204,8 +204,10 @@ my $bw = gen_circuit('bw.qasm', 'brickwork', 6, 6, 4, 'measure');
 my @ck = ($bw, '--chi', '8', '--shots', '20', '--seed', '2', '-q');
 system("TNEMU_INJECT=signal\@0 " . shq($bin) . " run " . join(' ', map { shq($_) } @ck) . " --checkpoint $dir/ck -o $dir/x.json 2>/dev/null");
 my $ckbytes = slurp("$dir/ck/checkpoint.tnck");
+our $ck_version;
 SKIP: {
     skip 'no checkpoint was written', 2 unless length $ckbytes > 40;
+    $ck_version = unpack('V', substr($ckbytes, 8, 4));   # the format version this tnemu writes
     my $hlen = unpack('V', substr($ckbytes, 12, 4));
     my $header = substr($ckbytes, 16, $hlen);   # kept as text: identities compare numbers by type
     my $payload = substr($ckbytes, 16 + $hlen + 8, length($ckbytes) - 32 - $hlen);
@@ -214,7 +216,7 @@ SKIP: {
     refused('a checkpoint listing more gates than the circuit has', qr/checkpoint lists 1000 gates done, the circuit has \d+/,
             'run', @ck, '--resume', "$dir/ck-long");
     my $bad = $payload;
-    substr($bad, 40, 4) = pack('l<', 99);   # site_of[0], after the 40-byte header of the saved state
+    substr($bad, 48, 4) = pack('l<', 99);   # site_of[0], after the 48-byte header of the saved state
     write_checkpoint("$dir/ck-order", $header, $bad);
     refused('a checkpoint whose qubit order is not a permutation', qr/the saved state has a bad qubit order/,
             'run', @ck, '--resume', "$dir/ck-order");
@@ -224,7 +226,7 @@ SKIP: {
 sub write_checkpoint {
     my ($to, $text, $payload) = @_;
     mkdir $to;
-    my $bytes = 'TNEMUCKP' . pack('V', 1) . pack('V', length $text) . $text . pack('Q<', length $payload) . $payload;
+    my $bytes = 'TNEMUCKP' . pack('V', $ck_version) . pack('V', length $text) . $text . pack('Q<', length $payload) . $payload;
     write_file("$to/checkpoint.tnck", $bytes . pack('q<', fnv1a($bytes)));
 }
 

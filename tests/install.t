@@ -23,7 +23,9 @@ sub slurp { my $f = shift; open(my $fh, '<', $f) or return ''; local $/; my $t =
 # ---- every script the sources run is in the Makefile's install list ------------------
 my @called;
 for my $src (glob("$root/src/*.c")) {
-    push @called, slurp($src) =~ /report_run_script\(\s*"([^"]+)"/g;
+    my $text = slurp($src);
+    push @called, $text =~ /report_run_script\(\s*"([^"]+)"/g;
+    push @called, $text =~ /report_write_dir\([^;]*?"([\w-]+\.py)"/g;
 }
 my ($list) = slurp("$root/Makefile") =~ /^HELPER_SCRIPTS\s*:=\s*(.*)$/m;
 my %installed = map { (m{([^/]+)$})[0] => 1 } split ' ', $list // '';
