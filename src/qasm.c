@@ -948,22 +948,32 @@ static int emit_qubit_list_op(cursor *cu, int kind, const int *qubits, int nqubi
     return TN_OK;
 }
 
-/* reset and barrier: a list of qubits or whole registers. */
-static int parse_qubit_list_op(cursor *cu, int kind)
+/* A comma-separated list of qubits or whole registers up to ';' (consumed):
+ * the qubits in order into a new array (*qubits, freed by the caller even on failure). */
+static int parse_qubit_operands(cursor *cu, int **qubits, int *nqubits)
 {
-    if (kind == OP_RESET && cu->def) return error_at(cu, peek(cu), "reset is not allowed inside a gate body");
-    int *qubits = NULL, nqubits = 0, cap = 0, status = TN_OK;
+    int cap = 0, status = TN_OK;
+    *qubits = NULL;
+    *nqubits = 0;
     for (;;) {
         operand op;
         status = parse_operand(cu, 1, &op);
         if (status) break;
         int count = (op.bound_qubit < 0 && op.index < 0) ? cu->ps->c->qregs[op.reg].size : 1;
         for (int k = 0; k < count && status == TN_OK; k++)
-            status = push_qubit(&qubits, &nqubits, &cap, resolve(cu, &op, 1, k));
+            status = push_qubit(qubits, nqubits, &cap, resolve(cu, &op, 1, k));
         if (status || !tok_is(peek(cu), ",")) break;
         advance(cu);
     }
-    if (status == TN_OK) status = expect(cu, ";");
+    return status == TN_OK ? expect(cu, ";") : status;
+}
+
+/* reset and barrier: a list of qubits or whole registers. */
+static int parse_qubit_list_op(cursor *cu, int kind)
+{
+    if (kind == OP_RESET && cu->def) return error_at(cu, peek(cu), "reset is not allowed inside a gate body");
+    int *qubits = NULL, nqubits = 0;
+    int status = parse_qubit_operands(cu, &qubits, &nqubits);
     if (status == TN_OK) status = emit_qubit_list_op(cu, kind, qubits, nqubits);
     free(qubits);
     return status;
@@ -1084,18 +1094,8 @@ static int parse_delay(cursor *cu, const token *kw)
     }
     CALL(expect(cu, ")"));
     if (!(value >= 0) || !isfinite(value)) return error_at(cu, at, "the delay %g is not a duration >= 0", value);
-    int *qubits = NULL, nqubits = 0, cap = 0, status = TN_OK;
-    for (;;) {
-        operand op;
-        status = parse_operand(cu, 1, &op);
-        if (status) break;
-        int count = (op.bound_qubit < 0 && op.index < 0) ? cu->ps->c->qregs[op.reg].size : 1;
-        for (int k = 0; k < count && status == TN_OK; k++)
-            status = push_qubit(&qubits, &nqubits, &cap, resolve(cu, &op, 1, k));
-        if (status || !tok_is(peek(cu), ",")) break;
-        advance(cu);
-    }
-    if (status == TN_OK) status = expect(cu, ";");
+    int *qubits = NULL, nqubits = 0;
+    int status = parse_qubit_operands(cu, &qubits, &nqubits);
     for (int i = 0; i < nqubits && status == TN_OK; i++) {
         circ_op op;
         init_op(cu, &op, OP_GATE);

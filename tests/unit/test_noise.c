@@ -485,6 +485,25 @@ static void ibm_reference(const circuit *c, const noise_model *m, dm_state *d)
         }
 }
 
+/* 4000 trajectories of c under m against the density-matrix reference, on the 9 observables obs. */
+static void trajectories_against_reference(const char *what, const char *detail, const circuit *c, noise_model *m,
+                                           const char **obs)
+{
+    run_result res;
+    int status = run_noisy(c, m, 4000, obs, 9, &res);
+    if (ok(status == TN_OK, "%s, noise scale 30: 4000 trajectories run", what)) {
+        dm_state d;
+        char label[256];
+        snprintf(label, sizeof label, "%s (%s)", what, detail);
+        ibm_reference(c, m, &d);
+        compare(label, c, &res, &d, obs, 9);
+        dm_free(&d);
+    } else {
+        diag("%s", tn_last_message());
+    }
+    run_result_free(&res);
+}
+
 static void check_ibm_trajectories(const char *props)
 {
     noise_model *m = NULL;
@@ -506,17 +525,7 @@ static void check_ibm_trajectories(const char *props)
         return;
     }
     for (int q = 0; q < m->qubit_cap; q++) m->qubit[q].p0_given1 = m->qubit[q].p1_given0 = 0;
-    run_result res;
-    int status = run_noisy(c, m, 4000, obs, 9, &res);
-    if (ok(status == TN_OK, "fez qubits 0-3, noise scale 30: 4000 trajectories run")) {
-        dm_state d;
-        ibm_reference(c, m, &d);
-        compare("fez qubits 0-3 (gates, idle relaxation, scale 30)", c, &res, &d, obs, 9);
-        dm_free(&d);
-    } else {
-        diag("%s", tn_last_message());
-    }
-    run_result_free(&res);
+    trajectories_against_reference("fez qubits 0-3", "gates, idle relaxation, scale 30", c, m, obs);
     noise_destroy(&m);
     circ_destroy(&c);
 }
@@ -797,17 +806,7 @@ static void check_brisbane_trajectories(const char *props)
     }
     for (int q = 0; q < m->qubit_cap; q++) m->qubit[q].p0_given1 = m->qubit[q].p1_given0 = 0;
     static const char *obs[] = {"Z0", "Z1", "Z2", "Z3", "X0", "Y1", "Z0 Z1", "X1 Z2", "Z2 Z3"};
-    run_result res;
-    int status = run_noisy(c, m, 4000, obs, 9, &res);
-    if (ok(status == TN_OK, "brisbane qubits 0-3, noise scale 30: 4000 trajectories run")) {
-        dm_state d;
-        ibm_reference(c, m, &d);
-        compare("brisbane qubits 0-3 (ecr both ways, delays, idle relaxation, scale 30)", c, &res, &d, obs, 9);
-        dm_free(&d);
-    } else {
-        diag("%s", tn_last_message());
-    }
-    run_result_free(&res);
+    trajectories_against_reference("brisbane qubits 0-3", "ecr both ways, delays, idle relaxation, scale 30", c, m, obs);
     noise_destroy(&m);
     circ_destroy(&c);
 }
