@@ -116,6 +116,18 @@ int circ_cond_holds(const circuit *c, int reg, size_t value, const unsigned char
     return 1;
 }
 
+int circ_op_cond_holds(const circuit *c, const circ_op *op, const unsigned char *clbits)
+{
+    int holds;
+    if (op->cond_bit > 0) {
+        const circ_reg *r = &c->cregs[op->cond_reg];
+        holds = (clbits[r->offset + op->cond_bit - 1] != 0) == (int)(c->cond_words[op->cond_value] & 1u);
+    } else {
+        holds = circ_cond_holds(c, op->cond_reg, op->cond_value, clbits);
+    }
+    return op->cond_negated ? !holds : holds;
+}
+
 void circ_get_stats(const circuit *c, circ_stats *st)
 {
     memset(st, 0, sizeof *st);

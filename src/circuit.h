@@ -29,6 +29,8 @@ typedef struct {
     int clbit;                         /* OP_MEASURE: destination bit */
     int cond_reg;                      /* -1, or the creg index compared */
     size_t cond_value;                 /* index into circuit.cond_words */
+    int cond_bit;                      /* 0: the whole register; k > 0: only its bit k-1 (OpenQASM 3 `if (c[k-1])`) */
+    int cond_negated;                  /* 1: the op runs when the condition fails (an `else` branch) */
     int line, col;                     /* source position, for messages */
 } circ_op;
 
@@ -73,6 +75,10 @@ int circ_add_cond_value(circuit *c, const uint64_t *value, size_t words, size_t 
 /* Whether the classical bits (one byte per bit) of register reg equal the
  * condition value at index value. */
 int circ_cond_holds(const circuit *c, int reg, size_t value, const unsigned char *clbits);
+
+/* Whether the condition of op (which has one: cond_reg >= 0) holds for the
+ * classical bits, honouring cond_bit and cond_negated. */
+int circ_op_cond_holds(const circuit *c, const circ_op *op, const unsigned char *clbits);
 
 /* Counts: gates by width (counts[k] for k qubits, k <= CIRC_MAX_GATE_QUBITS),
  * measures, resets, conditional ops. */

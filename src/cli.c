@@ -73,6 +73,7 @@ static const char *run_usage =
     "                     every rank its own group when shots run one by one)\n"
     "  --format FMT       circuit format: qasm or originir (default: originir for names ending\n"
     "                     in .ir or .originir, else qasm)\n"
+    "  --param NAME=X     value of the OpenQASM 3 input NAME (repeatable)\n"
     "noise:\n"
     "  --noise FILE       noise model: IBM props_*.json (or conf_*.json beside it), Origin chip\n"
     "                     config, or tnemu's noise JSON (docs/noise-format.md); format detected\n"
@@ -211,6 +212,8 @@ static int parse_run_option(int argc, char **argv, int *i, run_request *rq)
         rq->run.observables[rq->run.nobservables++] = v;
     } else if (strcmp(opt, "--amplitude") == 0) {
         rq->run.amplitudes[rq->run.namplitudes++] = v;
+    } else if (strcmp(opt, "--param") == 0) {
+        CALL(qasm_bind_param(v));
     } else if (strcmp(opt, "--scalapack-min") == 0) {
         CALL(cli_parse_long(opt, v, 0, MAX_CHI, &n));
         rq->run.scalapack_min = (int)n;

@@ -21,4 +21,11 @@ int qasm_parse_file(const char *path, circuit **out);
  * mark at its start is skipped); name is used in messages. */
 int qasm_parse_string(const char *text, size_t len, const char *name, circuit **out);
 
+/* OpenQASM 3 inputs (`input float[64] theta;`) take their values from
+ * assignments "NAME=VALUE" (`tnemu run --param`), kept for the process and
+ * read by every later parse. Returns TN_OK or TN_ERR_USAGE naming the
+ * option and the bad text. qasm_clear_params forgets them all. */
+int qasm_bind_param(const char *assignment);
+void qasm_clear_params(void);
+
 #endif

@@ -421,7 +421,7 @@ static int run_shot_ops(const circuit *c, size_t from, mps *m, rng_stream *rng, 
 {
     for (size_t i = from; i < c->nops; i++) {
         const circ_op *op = &c->ops[i];
-        if (op->cond_reg >= 0 && !circ_cond_holds(c, op->cond_reg, op->cond_value, clbits)) continue;
+        if (op->cond_reg >= 0 && !circ_op_cond_holds(c, op, clbits)) continue;
         int bit;
         switch (op->kind) {
         case OP_GATE: CALL(mps_apply_op(m, op)); break;
@@ -565,7 +565,7 @@ static int run_noisy_shot_op(const circuit *c, const noisy_plan *plan, mps *m, c
                              size_t i, rng_stream *rng, unsigned char *clbits)
 {
     const circ_op *op = &c->ops[i];
-    if (op->cond_reg >= 0 && !circ_cond_holds(c, op->cond_reg, op->cond_value, clbits)) return TN_OK;
+    if (op->cond_reg >= 0 && !circ_op_cond_holds(c, op, clbits)) return TN_OK;
     CALL(noisy_apply(plan, m, i, 1, opt->seed, shot));
     int bit;
     switch (op->kind) {
