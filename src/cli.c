@@ -270,6 +270,7 @@ static int parse_run_option(int argc, char **argv, int *i, run_request *rq)
 int cli_parse_run_args(int argc, char **argv, run_request *rq)
 {
     memset(rq, 0, sizeof *rq);
+    qasm_clear_params();   /* a batch task sees only its own --param */
     rq->run.shots = -1;
     rq->run.scalapack_min = DEFAULT_SCALAPACK_MIN;
     rq->run.progress_every = 60;

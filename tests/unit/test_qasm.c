@@ -107,7 +107,7 @@ static void errors(void)
     expect_error(HEAD "qreg q[1];\nrx(foo) q[0];\n", "t.qasm:4:4", "unknown identifier 'foo'", "unknown identifier");
     expect_error(HEAD "qreg q[1]; creg c[2];\nif(c==4) x q[0];\n", "t.qasm:4:7", "does not fit a 2-bit register",
                  "condition too wide");
-    expect_error("OPENQASM 3.0;\nqreg q[1];\n", "t.qasm:1:10", "only 2.x", "version 3");
+    expect_error("OPENQASM 4.0;\nqreg q[1];\n", "t.qasm:1:10", "only 2.x and 3.x", "version 4");
     expect_error(HEAD "include \"nowhere.inc\";\n", "t.qasm:3:9", "cannot open included file", "missing include");
     expect_error(HEAD "qreg q[1];\nx q[0]; @\n", "t.qasm:4:9", "unexpected character '@'", "stray character");
     expect_error(HEAD "qreg q[1];\nx q[0];\n\x01", "t.qasm:5:1", "unexpected byte 0x01", "control byte");

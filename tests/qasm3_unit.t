@@ -1,0 +1,2 @@
+#!/bin/sh
+exec "${TNEMU_BUILD:-build}/tests/test_qasm3"
