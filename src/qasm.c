@@ -105,7 +105,13 @@ static int tokenize(source *src, size_t len)
         t.line = line;
         t.col = col;
         t.text = p;
-        if (isalpha((unsigned char)ch) || ch == '_') {
+        if (ch == '$' && p + 1 < end && isdigit((unsigned char)p[1])) {   /* OpenQASM 3 physical qubit */
+            const char *q = p + 1;
+            while (q < end && isdigit((unsigned char)*q)) q++;
+            t.kind = T_ID;
+            t.len = (int)(q - p);
+            if (!src->first_v3_tok) src->first_v3_tok = (long)src->ntoks + 1;
+        } else if (isalpha((unsigned char)ch) || ch == '_') {
             const char *q = p;
             while (q < end && (isalnum((unsigned char)*q) || *q == '_')) q++;
             t.kind = T_ID;
@@ -515,6 +521,13 @@ int qasm_parse_operand(cursor *cu, int quantum, operand *op)
     op->index = -1;
     op->bound_qubit = -1;
     char buf[80];
+    if (name->text[0] == '$') {   /* physical qubit $n: an element of the register "$" made for them */
+        if (cu->def || !quantum)
+            return qasm_error_at(cu, name, "physical qubit %s is not allowed here", qasm_tok_text(name, buf, sizeof buf));
+        op->reg = circ_find_qreg(cu->ps->c, "$");
+        op->index = atoi(name->text + 1);
+        return TN_OK;
+    }
     if (cu->def) {   /* gate body: arguments are names, never indexed */
         for (int i = 0; i < cu->def->nargs; i++)
             if ((int)strlen(cu->def->args[i]) == name->len && memcmp(cu->def->args[i], name->text, (size_t)name->len) == 0) {
@@ -1139,6 +1152,21 @@ static int load_source(parser *ps, const char *path, const token *from, const cu
     return tokenize(src, len);
 }
 
+/* OpenQASM 3 physical qubits $0, $1, ... (as Qiskit writes transpiled
+ * circuits) are the register "$" of 1 + the largest index used. */
+static int declare_physical_qubits(cursor *cu)
+{
+    long largest = -1;
+    for (size_t i = 0; i < cu->src->ntoks; i++) {
+        const token *t = &cu->src->toks[i];
+        if (t->kind != T_ID || t->text[0] != '$') continue;
+        long n = t->len > 8 ? MAX_REG_SIZE : atol(t->text + 1);
+        if (n >= MAX_REG_SIZE) return qasm_error_at(cu, t, "physical qubit %.*s is out of range [$0, $%d]", t->len, t->text, MAX_REG_SIZE - 1);
+        if (n > largest) largest = n;
+    }
+    return largest < 0 ? TN_OK : circ_add_qreg(cu->ps->c, "$", (int)largest + 1, NULL);
+}
+
 static int parse_tokens(parser *ps, source *src, int depth, int header)
 {
     cursor cu;
@@ -1149,6 +1177,7 @@ static int parse_tokens(parser *ps, source *src, int depth, int header)
     cu.cond_reg = -1;
     cu.depth = depth;
     if (header) CALL(parse_header(&cu));
+    if (header && cu.ps->version == 3) CALL(declare_physical_qubits(&cu));
     if (cu.ps->version != 3 && src->first_v3_tok > 0) {   /* OpenQASM 3 punctuation in an OpenQASM 2 file */
         const token *t = &src->toks[src->first_v3_tok - 1];
         return qasm_error_at(&cu, t, "unexpected character '%c'", t->text[0]);

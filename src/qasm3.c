@@ -2,7 +2,7 @@
  * for circuits that run on devices today), on top of the OpenQASM 2 reader's
  * tokens, expressions, operands and gate table (qasm_parse.h).
  *
- * Handled here: qubit/bit declarations, `c[0] = measure q[0];`, delay[T],
+ * Handled here: qubit/bit declarations (physical qubits $n: qasm.c), `c[0] = measure q[0];`, delay[T],
  * if/else on a register or one bit, for loops over ranges (unrolled),
  * `input` parameters bound by qasm_bind_param, gphase, and the gate modifiers
  * ctrl/negctrl/inv/pow on standard gates (emitted as dense matrices). The

@@ -37,6 +37,10 @@ static unsigned long long circuit_hash(const circuit *c)
         h = checkpoint_fnv(h, op->params, sizeof op->params);
         h = checkpoint_fnv(h, &op->clbit, sizeof op->clbit);
         h = checkpoint_fnv(h, &op->cond_reg, sizeof op->cond_reg);
+        if (op->cond_bit || op->cond_negated) {   /* OpenQASM 3 conditions; absent ones keep older hashes */
+            h = checkpoint_fnv(h, &op->cond_bit, sizeof op->cond_bit);
+            h = checkpoint_fnv(h, &op->cond_negated, sizeof op->cond_negated);
+        }
         if (op->matrix) {
             size_t d = (size_t)1 << op->nqubits;
             h = checkpoint_fnv(h, op->matrix, d * d * sizeof *op->matrix);

@@ -69,6 +69,8 @@ static void versions(void)
 
 static void gates_and_modifiers(void)
 {
+    same_unitary(H3 "h $0;\ncx $0, $2;\nrz(0.2) $1;\n", H2 "qreg q[3];\nh q[0];\ncx q[0], q[2];\nrz(0.2) q[1];\n",
+                 "physical qubits $0..$2 make a 3-qubit circuit");
     same_unitary(H3 "qubit[2] q;\nh q[0];\ncx q[0], q[1];\nU(0.1, 0.2, 0.3) q[1];\n",
                  H2 "qreg q[2];\nh q[0];\ncx q[0], q[1];\nU(0.1, 0.2, 0.3) q[1];\n", "stdgates and U");
     same_unitary(H3 "gate twirl(a, b) x, y { rz(a) x; cx x, y; ry(b) y; }\nqubit[2] q;\ntwirl(0.4, -1.1) q[1], q[0];\n",
@@ -199,6 +201,7 @@ static void errors(void)
         {"x q[2];\n", "t.qasm:5:5", "out of range"},
         {"delay[5 fs] q[0];\n", "t.qasm:5:9", "unknown time unit 'fs'"},
         {"if (c[0]) { x q[0];\n", "t.qasm:5:11", "no closing '}'"},
+        {"gate g a { x $0; }\ng q[0];\n", "t.qasm:5:14", "physical qubit '$0' is not allowed here"},
     };
     char text[512], label[64];
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
