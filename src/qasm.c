@@ -6,7 +6,9 @@
  * qelib1.inc is built in: its gates map onto the built-in gate table, and
  * the few that gates.h lacks (rccx, rc3x, c3x, c3sqrtx, c4x) are built from
  * Qiskit's definitions or as exact dense matrices. Every error is one line
- * "FILE:LINE:COL: error: ..." and leaves no circuit behind.
+ * "FILE:LINE:COL: error: ..." and leaves no circuit behind. With a header
+ * `OPENQASM 3` each statement goes to qasm3.c first, which shares the
+ * pieces declared in qasm_parse.h.
  * Not for: simulation. */
 #include "qasm.h"
 

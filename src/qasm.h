@@ -1,9 +1,10 @@
-/* qasm.h - the OpenQASM 2.0 front end.
+/* qasm.h - the OpenQASM 2.0 and 3 front end.
  *
  * Reads OpenQASM 2.0 as QASMBench and Qiskit write it: qelib1 gates (built in,
  * `include "qelib1.inc"` needs no file) plus Qiskit's extensions, custom `gate`
  * definitions (expanded), register broadcast, measure, reset, barrier and
- * `if(creg==N)` with integers of any width. Errors name FILE:LINE:COL.
+ * `if(creg==N)` with integers of any width. A header `OPENQASM 3` selects
+ * the OpenQASM 3 subset of qasm3.c. Errors name FILE:LINE:COL.
  * Not for: OriginIR (originir.h). */
 #ifndef TN_QASM_H
 #define TN_QASM_H

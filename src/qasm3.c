@@ -284,7 +284,9 @@ static int parse_for(cursor *cu, const token *kw)
         return qasm_error_at(cu, at, "the range [%g:%g:%g] is not one of integers with a step other than 0", first, step,
                              last);
     double count = floor((last - first) / step) + 1;
-    if (count > MAX_LOOP_ITERATIONS) return qasm_error_at(cu, at, "the loop runs more than %ld times", MAX_LOOP_ITERATIONS);
+    if (count > 0 && count > MAX_LOOP_ITERATIONS - cu->ps->loop_iterations)   /* nested loops count together */
+        return qasm_error_at(cu, at, "the loops run more than %ld times in all", MAX_LOOP_ITERATIONS);
+    if (count > 0) cu->ps->loop_iterations += (long)count;
     size_t body = cu->pos;
     if (count < 1) return skip_block(cu);
     for (long k = 0; k < (long)count; k++) {
@@ -360,8 +362,8 @@ static int parse_modifiers(cursor *cu, const token *kw, modifier *mods, int *nmo
             double v;
             CALL(qasm_parse_expr(cu, &v));
             CALL(qasm_expect(cu, ")"));
-            if (md->kind == 'p' && (v != floor(v) || fabs(v) > 64))
-                return unsupported(cu, at, "pow with a non-integer exponent");
+            if (md->kind == 'p' && v != floor(v)) return unsupported(cu, at, "pow with a non-integer exponent");
+            if (md->kind == 'p' && fabs(v) > 64) return qasm_error_at(cu, at, "the power %g is not in [-64, 64]", v);
             if (md->kind != 'p' && (v != floor(v) || v < 1 || v > CIRC_MAX_GATE_QUBITS))
                 return qasm_error_at(cu, at, "the number of controls %g is not in [1, %d]", v, CIRC_MAX_GATE_QUBITS);
             md->count = (int)v;
@@ -378,7 +380,9 @@ static int parse_modifiers(cursor *cu, const token *kw, modifier *mods, int *nmo
 }
 
 /* The matrix of a modified gate: base (2^m square) with the modifiers
- * applied from the innermost (last written) out, into a new array. */
+ * applied from the innermost (last written) out, into a new array. inv and
+ * pow commute with the controls (C(U)^k = C(U^k)), so they are applied to
+ * the small base matrix first and the controls after. */
 static int modified_matrix(const double complex *base, int m, const modifier *mods, int nmods, double complex **out)
 {
     int total = m;
@@ -394,7 +398,10 @@ static int modified_matrix(const double complex *base, int m, const modifier *mo
         else if (mods[i].kind == 'p') {
             if (mods[i].count < 0) invert(u, dim);
             power(u, dim, abs(mods[i].count), scratch);
-        } else {
+        }
+    }
+    for (int i = nmods - 1; i >= 0; i--) {
+        if (mods[i].kind == 'c' || mods[i].kind == 'n') {
             control(u, width, mods[i].count, mods[i].kind == 'n', scratch);
             width += mods[i].count;
             dim = 1 << width;

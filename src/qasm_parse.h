@@ -59,6 +59,7 @@ typedef struct {
     int version;                   /* 2 or 3, from the header */
     qasm_var vars[QASM_MAX_VARS];  /* OpenQASM 3 inputs and loop variables (a stack) */
     int nvars;
+    long loop_iterations;          /* OpenQASM 3 for-loop iterations so far (bounded) */
 } parser;
 
 typedef struct {

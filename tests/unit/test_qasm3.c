@@ -89,6 +89,13 @@ static void gates_and_modifiers(void)
                  H2 "qreg q[2];\ncsx q[0], q[1];\ncsx q[0], q[1];\ncsx q[0], q[1];\ncsx q[1], q[0];\ncsx q[1], q[0];\n"
                     "csx q[1], q[0];\n",
                  "ctrl @ inv @ and inv @ ctrl @");
+    same_unitary(H3 "gate cc a, b, c { ctrl @ negctrl @ x a, b, c; }\nqubit[3] q;\ncc q[2], q[0], q[1];\n",
+                 H2 "qreg q[3];\nx q[0];\nccx q[2], q[0], q[1];\nx q[0];\n", "modifiers inside a gate body");
+    same_unitary(H3 "qubit[3] q;\npow(3) @ ctrl @ inv @ ctrl @ t q[0], q[1], q[2];\n",
+                 /* CC-phase(-3pi/4) = cp(f/2) 1,2; cx 0,1; cp(-f/2) 1,2; cx 0,1; cp(f/2) 0,2 */
+                 H2 "qreg q[3];\ncp(-3*pi/8) q[1], q[2];\ncx q[0], q[1];\ncp(3*pi/8) q[1], q[2];\ncx q[0], q[1];\n"
+                    "cp(-3*pi/8) q[0], q[2];\n",
+                 "pow(3) @ ctrl @ inv @ ctrl @ t is a doubly controlled phase(-3pi/4)");
     same_unitary(H3 "qubit[1] q;\nh q[0];\ngphase(0.25);\n", H2 "qreg q[1];\nh q[0];\nrz(-0.5) q[0];\np(0.5) q[0];\n",
                  "gphase");
     same_unitary(H3 "gate g(a) x { gphase(a); }\nqubit[2] q;\ng(0.7) q[1];\n",
@@ -198,6 +205,8 @@ static void errors(void)
         {"if (c) x q[0];\n", "t.qasm:5:6", "construct 'condition other than"},
         {"ctrl(11) @ x q[0], q[1];\n", "t.qasm:5:6", "controls 11 is not in [1, 10]"},
         {"for i in [0:0:3] x q[0];\n", "t.qasm:5:11", "step other than 0"},
+        {"for i in [0:9999999] { for j in [0:1] x q[0]; }\n", "t.qasm:5:34", "more than 10000000 times in all"},
+        {"pow(65) @ x q[0];\n", "t.qasm:5:5", "the power 65 is not in [-64, 64]"},
         {"x q[2];\n", "t.qasm:5:5", "out of range"},
         {"delay[5 fs] q[0];\n", "t.qasm:5:9", "unknown time unit 'fs'"},
         {"if (c[0]) { x q[0];\n", "t.qasm:5:11", "no closing '}'"},
