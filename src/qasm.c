@@ -301,7 +301,6 @@ const token *qasm_advance(cursor *cu)
     return t;
 }
 
-int qasm_error_at(const cursor *cu, const token *t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int qasm_error_at(const cursor *cu, const token *t, const char *fmt, ...)
 {
     char what[512];
@@ -351,8 +350,6 @@ void qasm_copy_name(const token *t, char *out)
 }
 
 /* ---- expressions ----------------------------------------------------------- */
-
-int qasm_parse_expr(cursor *cu, double *out);
 
 static int apply_function(cursor *cu, const token *fn, double x, double *out)
 {
@@ -760,8 +757,6 @@ static int parse_gate_call(cursor *cu, const token *name)
     }
     return TN_OK;
 }
-
-int qasm_parse_statement(cursor *cu);
 
 /* Expands a custom gate's body with its parameters and qubits bound. */
 static int expand_custom(cursor *cu, const gate_def *def, const double *params, const int *qubits, const token *at)
