@@ -33,7 +33,7 @@
 /* ---- tokens -------------------------------------------------------------- */
 
 
-int qasm_tok_is(const token *t, const char *s)
+static int tok_is(const token *t, const char *s)
 {
     return (t->kind == T_ID || t->kind == T_PUNCT || t->kind == T_ARROW || t->kind == T_EQEQ) &&
            (int)strlen(s) == t->len && memcmp(t->text, s, (size_t)t->len) == 0;
@@ -250,7 +250,7 @@ static const char *builtin_definitions =
     "gate rcccx a,b,c,d { rc3x a,b,c,d; }\n";   /* Qiskit's name of rc3x (RC3XGate) */
 
 /* Returns the gate id of a built-in name (and its parameter count), or -1. */
-int qasm_builtin_gate(const token *t, int *nparams)
+static int builtin_gate(const token *t, int *nparams)
 {
     char name[CIRC_NAME_MAX];
     if (t->len >= CIRC_NAME_MAX) return -1;
@@ -270,8 +270,8 @@ int qasm_builtin_gate(const token *t, int *nparams)
 /* Multi-controlled gates built as exact dense matrices: c3x, c4x, c3sqrtx. */
 static int dense_builtin(const token *t, int *nqubits)
 {
-    if (qasm_tok_is(t, "c3x") || qasm_tok_is(t, "c3sqrtx")) { *nqubits = 4; return 1; }
-    if (qasm_tok_is(t, "c4x")) { *nqubits = 5; return 1; }
+    if (tok_is(t, "c3x") || tok_is(t, "c3sqrtx")) { *nqubits = 4; return 1; }
+    if (tok_is(t, "c4x")) { *nqubits = 5; return 1; }
     return 0;
 }
 
@@ -292,16 +292,17 @@ static void controlled_x_matrix(int nqubits, int sqrt_x, double complex *m)
 /* ---- the parser proper --------------------------------------------------- */
 
 
-const token *qasm_peek(const cursor *cu) { return &cu->src->toks[cu->pos < cu->end ? cu->pos : cu->end]; }
+static const token *peek(const cursor *cu) { return &cu->src->toks[cu->pos < cu->end ? cu->pos : cu->end]; }
 
-const token *qasm_advance(cursor *cu)
+static const token *advance(cursor *cu)
 {
-    const token *t = qasm_peek(cu);
+    const token *t = peek(cu);
     if (cu->pos < cu->end) cu->pos++;
     return t;
 }
 
-int qasm_error_at(const cursor *cu, const token *t, const char *fmt, ...)
+static int error_at(const cursor *cu, const token *t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int error_at(const cursor *cu, const token *t, const char *fmt, ...)
 {
     char what[512];
     va_list ap;
@@ -312,7 +313,7 @@ int qasm_error_at(const cursor *cu, const token *t, const char *fmt, ...)
 }
 
 /* A token as text for messages. */
-const char *qasm_tok_text(const token *t, char *buf, size_t size)
+static const char *tok_text(const token *t, char *buf, size_t size)
 {
     if (t->kind == T_END) return "end of file";
     int n = t->len < (int)size - 3 ? t->len : (int)size - 3;
@@ -320,29 +321,29 @@ const char *qasm_tok_text(const token *t, char *buf, size_t size)
     return buf;
 }
 
-int qasm_expect(cursor *cu, const char *what)
+static int expect(cursor *cu, const char *what)
 {
-    const token *t = qasm_peek(cu);
-    if (!qasm_tok_is(t, what)) {
+    const token *t = peek(cu);
+    if (!tok_is(t, what)) {
         char buf[80];
-        return qasm_error_at(cu, t, "expected '%s', found %s", what, qasm_tok_text(t, buf, sizeof buf));
+        return error_at(cu, t, "expected '%s', found %s", what, tok_text(t, buf, sizeof buf));
     }
-    qasm_advance(cu);
+    advance(cu);
     return TN_OK;
 }
 
-int qasm_expect_id(cursor *cu, const char *what, const token **out)
+static int expect_id(cursor *cu, const char *what, const token **out)
 {
-    const token *t = qasm_peek(cu);
+    const token *t = peek(cu);
     if (t->kind != T_ID) {
         char buf[80];
-        return qasm_error_at(cu, t, "expected %s, found %s", what, qasm_tok_text(t, buf, sizeof buf));
+        return error_at(cu, t, "expected %s, found %s", what, tok_text(t, buf, sizeof buf));
     }
-    *out = qasm_advance(cu);
+    *out = advance(cu);
     return TN_OK;
 }
 
-void qasm_copy_name(const token *t, char *out)
+static void copy_name(const token *t, char *out)
 {
     int n = t->len < CIRC_NAME_MAX - 1 ? t->len : CIRC_NAME_MAX - 1;
     memcpy(out, t->text, (size_t)n);
@@ -351,20 +352,22 @@ void qasm_copy_name(const token *t, char *out)
 
 /* ---- expressions ----------------------------------------------------------- */
 
+static int parse_expr(cursor *cu, double *out);
+
 static int apply_function(cursor *cu, const token *fn, double x, double *out)
 {
-    if (qasm_tok_is(fn, "sin")) *out = sin(x);
-    else if (qasm_tok_is(fn, "cos")) *out = cos(x);
-    else if (qasm_tok_is(fn, "tan")) *out = tan(x);
-    else if (qasm_tok_is(fn, "exp")) *out = exp(x);
-    else if (qasm_tok_is(fn, "ln")) *out = log(x);
-    else if (qasm_tok_is(fn, "sqrt")) *out = sqrt(x);
-    else if (qasm_tok_is(fn, "asin")) *out = asin(x);
-    else if (qasm_tok_is(fn, "acos")) *out = acos(x);
-    else if (qasm_tok_is(fn, "atan")) *out = atan(x);
+    if (tok_is(fn, "sin")) *out = sin(x);
+    else if (tok_is(fn, "cos")) *out = cos(x);
+    else if (tok_is(fn, "tan")) *out = tan(x);
+    else if (tok_is(fn, "exp")) *out = exp(x);
+    else if (tok_is(fn, "ln")) *out = log(x);
+    else if (tok_is(fn, "sqrt")) *out = sqrt(x);
+    else if (tok_is(fn, "asin")) *out = asin(x);
+    else if (tok_is(fn, "acos")) *out = acos(x);
+    else if (tok_is(fn, "atan")) *out = atan(x);
     else {
         char buf[80];
-        return qasm_error_at(cu, fn, "unknown function %s", qasm_tok_text(fn, buf, sizeof buf));
+        return error_at(cu, fn, "unknown function %s", tok_text(fn, buf, sizeof buf));
     }
     return TN_OK;
 }
@@ -372,7 +375,7 @@ static int apply_function(cursor *cu, const token *fn, double x, double *out)
 /* The value of identifier t: pi, or a parameter of the gate being expanded. */
 static int identifier_value(cursor *cu, const token *t, double *out)
 {
-    if (qasm_tok_is(t, "pi")) { *out = M_PI; return TN_OK; }
+    if (tok_is(t, "pi")) { *out = M_PI; return TN_OK; }
     if (cu->def)
         for (int i = 0; i < cu->def->nparams; i++)
             if ((int)strlen(cu->def->params[i]) == t->len && memcmp(cu->def->params[i], t->text, (size_t)t->len) == 0) {
@@ -384,36 +387,36 @@ static int identifier_value(cursor *cu, const token *t, double *out)
             *out = cu->ps->vars[i].value;
             return TN_OK;
         }
-    if (cu->ps->version == 3 && (qasm_tok_is(t, "tau") || qasm_tok_is(t, "euler"))) {
-        *out = qasm_tok_is(t, "tau") ? 2 * M_PI : M_E;
+    if (cu->ps->version == 3 && (tok_is(t, "tau") || tok_is(t, "euler"))) {
+        *out = tok_is(t, "tau") ? 2 * M_PI : M_E;
         return TN_OK;
     }
     char buf[80];
-    return qasm_error_at(cu, t, "unknown identifier %s in an expression", qasm_tok_text(t, buf, sizeof buf));
+    return error_at(cu, t, "unknown identifier %s in an expression", tok_text(t, buf, sizeof buf));
 }
 
 static int parse_primary(cursor *cu, double *out)
 {
-    const token *t = qasm_peek(cu);
+    const token *t = peek(cu);
     char buf[80];
-    if (t->kind == T_REAL || t->kind == T_INT) { qasm_advance(cu); *out = t->value; return TN_OK; }
-    if (qasm_tok_is(t, "(")) {
-        qasm_advance(cu);
-        CALL(qasm_parse_expr(cu, out));
-        return qasm_expect(cu, ")");
+    if (t->kind == T_REAL || t->kind == T_INT) { advance(cu); *out = t->value; return TN_OK; }
+    if (tok_is(t, "(")) {
+        advance(cu);
+        CALL(parse_expr(cu, out));
+        return expect(cu, ")");
     }
     if (t->kind == T_ID) {
-        qasm_advance(cu);
-        if (qasm_tok_is(qasm_peek(cu), "(")) {
+        advance(cu);
+        if (tok_is(peek(cu), "(")) {
             double x;
-            qasm_advance(cu);
-            CALL(qasm_parse_expr(cu, &x));
-            CALL(qasm_expect(cu, ")"));
+            advance(cu);
+            CALL(parse_expr(cu, &x));
+            CALL(expect(cu, ")"));
             return apply_function(cu, t, x, out);
         }
         return identifier_value(cu, t, out);
     }
-    return qasm_error_at(cu, t, "expected a number, pi, a parameter or '(', found %s", qasm_tok_text(t, buf, sizeof buf));
+    return error_at(cu, t, "expected a number, pi, a parameter or '(', found %s", tok_text(t, buf, sizeof buf));
 }
 
 /* power := primary ('^' unary)? ; unary := '-' unary | '+' unary | power */
@@ -422,8 +425,8 @@ static int parse_unary(cursor *cu, double *out);
 static int parse_power(cursor *cu, double *out)
 {
     CALL(parse_primary(cu, out));
-    if (qasm_tok_is(qasm_peek(cu), "^")) {
-        qasm_advance(cu);
+    if (tok_is(peek(cu), "^")) {
+        advance(cu);
         double e;
         CALL(parse_unary(cu, &e));
         *out = pow(*out, e);
@@ -438,7 +441,7 @@ static int parse_signed(cursor *cu, double *out);
 static int parse_unary(cursor *cu, double *out)
 {
     if (cu->expr_depth > INPUT_MAX_EXPR_DEPTH)
-        return qasm_error_at(cu, qasm_peek(cu), "expression nests more than %d deep", INPUT_MAX_EXPR_DEPTH);
+        return error_at(cu, peek(cu), "expression nests more than %d deep", INPUT_MAX_EXPR_DEPTH);
     cu->expr_depth++;
     int status = parse_signed(cu, out);
     cu->expr_depth--;
@@ -447,14 +450,14 @@ static int parse_unary(cursor *cu, double *out)
 
 static int parse_signed(cursor *cu, double *out)
 {
-    if (qasm_tok_is(qasm_peek(cu), "-")) {
-        qasm_advance(cu);
+    if (tok_is(peek(cu), "-")) {
+        advance(cu);
         CALL(parse_unary(cu, out));
         *out = -*out;
         return TN_OK;
     }
-    if (qasm_tok_is(qasm_peek(cu), "+")) {
-        qasm_advance(cu);
+    if (tok_is(peek(cu), "+")) {
+        advance(cu);
         return parse_unary(cu, out);
     }
     return parse_power(cu, out);
@@ -463,8 +466,8 @@ static int parse_signed(cursor *cu, double *out)
 static int parse_term(cursor *cu, double *out)
 {
     CALL(parse_unary(cu, out));
-    while (qasm_tok_is(qasm_peek(cu), "*") || qasm_tok_is(qasm_peek(cu), "/")) {
-        int mul = qasm_tok_is(qasm_advance(cu), "*");
+    while (tok_is(peek(cu), "*") || tok_is(peek(cu), "/")) {
+        int mul = tok_is(advance(cu), "*");
         double r;
         CALL(parse_unary(cu, &r));
         *out = mul ? *out * r : *out / r;
@@ -472,11 +475,11 @@ static int parse_term(cursor *cu, double *out)
     return TN_OK;
 }
 
-int qasm_parse_expr(cursor *cu, double *out)
+static int parse_expr(cursor *cu, double *out)
 {
     CALL(parse_term(cu, out));
-    while (qasm_tok_is(qasm_peek(cu), "+") || qasm_tok_is(qasm_peek(cu), "-")) {
-        int add = qasm_tok_is(qasm_advance(cu), "+");
+    while (tok_is(peek(cu), "+") || tok_is(peek(cu), "-")) {
+        int add = tok_is(advance(cu), "+");
         double r;
         CALL(parse_term(cu, &r));
         *out = add ? *out + r : *out - r;
@@ -485,44 +488,44 @@ int qasm_parse_expr(cursor *cu, double *out)
 }
 
 /* '(' expr (',' expr)* ')' if present; counts into *n (at most max). */
-int qasm_parse_param_list(cursor *cu, double *values, int max, int *n, const token *gate)
+static int parse_param_list(cursor *cu, double *values, int max, int *n, const token *gate)
 {
     *n = 0;
-    if (!qasm_tok_is(qasm_peek(cu), "(")) return TN_OK;
-    qasm_advance(cu);
-    if (qasm_tok_is(qasm_peek(cu), ")")) { qasm_advance(cu); return TN_OK; }
+    if (!tok_is(peek(cu), "(")) return TN_OK;
+    advance(cu);
+    if (tok_is(peek(cu), ")")) { advance(cu); return TN_OK; }
     for (;;) {
         double v;
-        const token *at = qasm_peek(cu);
-        CALL(qasm_parse_expr(cu, &v));
+        const token *at = peek(cu);
+        CALL(parse_expr(cu, &v));
         if (*n >= max) {
             char buf[80];
-            return qasm_error_at(cu, at, "too many parameters for %s", qasm_tok_text(gate, buf, sizeof buf));
+            return error_at(cu, at, "too many parameters for %s", tok_text(gate, buf, sizeof buf));
         }
         if (!isfinite(v)) {
             char buf[80];
-            return qasm_error_at(cu, at, "parameter %d of %s is not finite (%g)", *n + 1, qasm_tok_text(gate, buf, sizeof buf), v);
+            return error_at(cu, at, "parameter %d of %s is not finite (%g)", *n + 1, tok_text(gate, buf, sizeof buf), v);
         }
         values[(*n)++] = v;
-        if (qasm_tok_is(qasm_peek(cu), ",")) { qasm_advance(cu); continue; }
-        return qasm_expect(cu, ")");
+        if (tok_is(peek(cu), ",")) { advance(cu); continue; }
+        return expect(cu, ")");
     }
 }
 
 /* ---- operands ----------------------------------------------------------------- */
 
 
-int qasm_parse_operand(cursor *cu, int quantum, operand *op)
+static int parse_operand(cursor *cu, int quantum, operand *op)
 {
     const token *name;
-    CALL(qasm_expect_id(cu, quantum ? "a qubit or quantum register" : "a classical bit or register", &name));
+    CALL(expect_id(cu, quantum ? "a qubit or quantum register" : "a classical bit or register", &name));
     op->at = name;
     op->index = -1;
     op->bound_qubit = -1;
     char buf[80];
     if (name->text[0] == '$') {   /* physical qubit $n: an element of the register "$" made for them */
         if (cu->def || !quantum)
-            return qasm_error_at(cu, name, "physical qubit %s is not allowed here", qasm_tok_text(name, buf, sizeof buf));
+            return error_at(cu, name, "physical qubit %s is not allowed here", tok_text(name, buf, sizeof buf));
         op->reg = circ_find_qreg(cu->ps->c, "$");
         op->index = atoi(name->text + 1);
         return TN_OK;
@@ -531,42 +534,42 @@ int qasm_parse_operand(cursor *cu, int quantum, operand *op)
         for (int i = 0; i < cu->def->nargs; i++)
             if ((int)strlen(cu->def->args[i]) == name->len && memcmp(cu->def->args[i], name->text, (size_t)name->len) == 0) {
                 op->bound_qubit = cu->arg_qubits[i];
-                if (qasm_tok_is(qasm_peek(cu), "[")) return qasm_error_at(cu, qasm_peek(cu), "gate arguments cannot be indexed");
+                if (tok_is(peek(cu), "[")) return error_at(cu, peek(cu), "gate arguments cannot be indexed");
                 return TN_OK;
             }
-        return qasm_error_at(cu, name, "%s is not an argument of gate '%s'", qasm_tok_text(name, buf, sizeof buf), cu->def->name);
+        return error_at(cu, name, "%s is not an argument of gate '%s'", tok_text(name, buf, sizeof buf), cu->def->name);
     }
     char nm[CIRC_NAME_MAX];
-    qasm_copy_name(name, nm);
+    copy_name(name, nm);
     op->reg = quantum ? circ_find_qreg(cu->ps->c, nm) : circ_find_creg(cu->ps->c, nm);
     if (op->reg < 0) {
         int other = quantum ? circ_find_creg(cu->ps->c, nm) : circ_find_qreg(cu->ps->c, nm);
         if (other >= 0)
-            return qasm_error_at(cu, name, "'%s' is a %s register where a %s one is expected", nm,
+            return error_at(cu, name, "'%s' is a %s register where a %s one is expected", nm,
                             quantum ? "classical" : "quantum", quantum ? "quantum" : "classical");
-        return qasm_error_at(cu, name, "%s register '%s' is not declared", quantum ? "quantum" : "classical", nm);
+        return error_at(cu, name, "%s register '%s' is not declared", quantum ? "quantum" : "classical", nm);
     }
-    if (!qasm_tok_is(qasm_peek(cu), "[")) return TN_OK;
-    qasm_advance(cu);
-    const token *idx = qasm_peek(cu);
+    if (!tok_is(peek(cu), "[")) return TN_OK;
+    advance(cu);
+    const token *idx = peek(cu);
     double value = idx->value;
     if (cu->ps->version == 3) {   /* an expression: loop variables index registers */
-        CALL(qasm_parse_expr(cu, &value));
+        CALL(parse_expr(cu, &value));
         if (!(value >= 0) || value != floor(value))
-            return qasm_error_at(cu, idx, "the index %g is not a non-negative integer", value);
+            return error_at(cu, idx, "the index %g is not a non-negative integer", value);
     } else {
-        if (idx->kind != T_INT) return qasm_error_at(cu, idx, "expected an integer index, found %s", qasm_tok_text(idx, buf, sizeof buf));
-        qasm_advance(cu);
+        if (idx->kind != T_INT) return error_at(cu, idx, "expected an integer index, found %s", tok_text(idx, buf, sizeof buf));
+        advance(cu);
     }
     const circ_reg *r = quantum ? &cu->ps->c->qregs[op->reg] : &cu->ps->c->cregs[op->reg];
     if (value >= r->size)
-        return qasm_error_at(cu, idx, "index %.0f is out of range for register %s[%d]", value, r->name, r->size);
+        return error_at(cu, idx, "index %.0f is out of range for register %s[%d]", value, r->name, r->size);
     op->index = (int)value;
-    return qasm_expect(cu, "]");
+    return expect(cu, "]");
 }
 
 /* The size of the broadcast over operands (1 if none is a whole register). */
-int qasm_broadcast_size(cursor *cu, const operand *ops, int n, int quantum_mask, int *size)
+static int broadcast_size(cursor *cu, const operand *ops, int n, int quantum_mask, int *size)
 {
     *size = 1;
     int seen = 0;
@@ -575,7 +578,7 @@ int qasm_broadcast_size(cursor *cu, const operand *ops, int n, int quantum_mask,
         int quantum = (quantum_mask >> i) & 1;
         const circ_reg *r = quantum ? &cu->ps->c->qregs[ops[i].reg] : &cu->ps->c->cregs[ops[i].reg];
         if (seen && r->size != *size)
-            return qasm_error_at(cu, ops[i].at, "register %s has size %d, but the others in this statement have %d",
+            return error_at(cu, ops[i].at, "register %s has size %d, but the others in this statement have %d",
                             r->name, r->size, *size);
         *size = r->size;
         seen = 1;
@@ -584,7 +587,7 @@ int qasm_broadcast_size(cursor *cu, const operand *ops, int n, int quantum_mask,
 }
 
 /* The global index of operand op at broadcast position k. */
-int qasm_resolve(const cursor *cu, const operand *op, int quantum, int k)
+static int resolve(const cursor *cu, const operand *op, int quantum, int k)
 {
     if (op->bound_qubit >= 0) return op->bound_qubit;
     const circ_reg *r = quantum ? &cu->ps->c->qregs[op->reg] : &cu->ps->c->cregs[op->reg];
@@ -593,7 +596,7 @@ int qasm_resolve(const cursor *cu, const operand *op, int quantum, int k)
 
 /* ---- emitting operations ---------------------------------------------------- */
 
-void qasm_init_op(const cursor *cu, circ_op *op, int kind)
+static void init_op(const cursor *cu, circ_op *op, int kind)
 {
     memset(op, 0, sizeof *op);
     op->kind = kind;
@@ -607,22 +610,22 @@ void qasm_init_op(const cursor *cu, circ_op *op, int kind)
 
 /* Appends op, unless the program has grown past INPUT_MAX_OPS (gates that
  * call gates twice, a few dozen deep, or broadcasts over huge registers). */
-int qasm_append_op(cursor *cu, const circ_op *op)
+static int append_op(cursor *cu, const circ_op *op)
 {
     if ((long)cu->ps->c->nops >= INPUT_MAX_OPS) {
         token at = {0};
         at.line = op->line;
         at.col = op->col;
-        return qasm_error_at(cu, &at, "the program expands to more than %ld operations", INPUT_MAX_OPS);
+        return error_at(cu, &at, "the program expands to more than %ld operations", INPUT_MAX_OPS);
     }
     return circ_append(cu->ps->c, op);
 }
 
-int qasm_check_distinct(cursor *cu, const token *at, const int *qubits, int n)
+static int check_distinct(cursor *cu, const token *at, const int *qubits, int n)
 {
     for (int i = 0; i < n; i++)
         for (int j = 0; j < i; j++)
-            if (qubits[i] == qubits[j]) return qasm_error_at(cu, at, "qubit %d appears twice in one gate", qubits[i]);
+            if (qubits[i] == qubits[j]) return error_at(cu, at, "qubit %d appears twice in one gate", qubits[i]);
     return TN_OK;
 }
 
@@ -633,13 +636,13 @@ static int emit_builtin(cursor *cu, const token *name, int g, const double *para
                         int nq)
 {
     circ_op op;
-    qasm_init_op(cu, &op, OP_GATE);
+    init_op(cu, &op, OP_GATE);
     op.nqubits = nq;
     memcpy(op.qubits, qubits, (size_t)nq * sizeof(int));
     for (int i = 0; i < nparams && i < CIRC_MAX_PARAMS; i++) op.params[i] = params[i];
     op.gate = g;
-    if (qasm_tok_is(name, "u0")) op.params[0] = 0;
-    return qasm_append_op(cu, &op);
+    if (tok_is(name, "u0")) op.params[0] = 0;
+    return append_op(cu, &op);
 }
 
 /* A definition of a name the gate table knows, as Qiskit exports them
@@ -653,10 +656,10 @@ static int apply_defined_builtin(cursor *cu, const gate_def *d, int g, const dou
 {
     const gate_info *info = gate_get_info(g);
     int want_params = info->nparams;
-    qasm_builtin_gate(name, &want_params);
+    builtin_gate(name, &want_params);
     if (d->opaque) return emit_builtin(cu, name, g, params, nparams, qubits, nq);
     if (d->nargs != info->nqubits || d->nparams != want_params)
-        return qasm_error_at(cu, name, "gate '%s' is defined with %d qubit(s) and %d parameter(s), but the standard %s "
+        return error_at(cu, name, "gate '%s' is defined with %d qubit(s) and %d parameter(s), but the standard %s "
                         "takes %d and %d; rename the definition if it is another gate", d->name, d->nargs, d->nparams,
                         d->name, info->nqubits, want_params);
     circuit *outer = cu->ps->c, *scratch = NULL;
@@ -670,55 +673,55 @@ static int apply_defined_builtin(cursor *cu, const gate_def *d, int g, const dou
     cu->ps->c = outer;
     double complex defined[64], standard[64];
     double std_params[CIRC_MAX_PARAMS] = {0};
-    for (int i = 0; i < nparams && i < CIRC_MAX_PARAMS && !qasm_tok_is(name, "u0"); i++) std_params[i] = params[i];
+    for (int i = 0; i < nparams && i < CIRC_MAX_PARAMS && !tok_is(name, "u0"); i++) std_params[i] = params[i];
     if (status == TN_OK) status = circ_small_unitary(scratch, defined);
     circ_destroy(&scratch);
     CALL(status);
     gate_matrix(g, std_params, standard);
     double distance = gate_phase_distance(defined, standard, 1 << nq);
     if (!(distance < 1e-8))
-        return qasm_error_at(cu, name, "the definition of gate '%s' is not the standard %s (they differ by %.3g beyond a "
+        return error_at(cu, name, "the definition of gate '%s' is not the standard %s (they differ by %.3g beyond a "
                         "global phase); rename the definition if it is another gate", d->name, info->name, distance);
     return emit_builtin(cu, name, g, params, nparams, qubits, nq);
 }
 
 /* Applies gate `name` (built-in, dense or custom) to one set of qubits. */
-int qasm_apply_gate(cursor *cu, const token *name, const double *params, int nparams, const int *qubits, int nq)
+static int apply_gate(cursor *cu, const token *name, const double *params, int nparams, const int *qubits, int nq)
 {
     char buf[80];
-    CALL(qasm_check_distinct(cu, name, qubits, nq));
+    CALL(check_distinct(cu, name, qubits, nq));
     int def = find_def(cu->ps, name->text, name->len), expect_params;
-    int g = qasm_builtin_gate(name, &expect_params);
+    int g = builtin_gate(name, &expect_params);
     if (def >= 0 && g >= 0) return apply_defined_builtin(cu, &cu->ps->defs[def], g, params, nparams, qubits, nq, name);
     if (def >= 0) {
         const gate_def *d = &cu->ps->defs[def];
-        if (d->opaque) return qasm_error_at(cu, name, "gate '%s' is opaque: it has no definition to emulate", d->name);
+        if (d->opaque) return error_at(cu, name, "gate '%s' is opaque: it has no definition to emulate", d->name);
         return expand_custom(cu, d, params, qubits, name);
     }
     int dense_n;
     if (dense_builtin(name, &dense_n)) {
         circ_op op;
-        qasm_init_op(cu, &op, OP_GATE);
+        init_op(cu, &op, OP_GATE);
         op.nqubits = nq;
         memcpy(op.qubits, qubits, (size_t)nq * sizeof(int));
         double complex m[32 * 32];
-        controlled_x_matrix(dense_n, qasm_tok_is(name, "c3sqrtx"), m);
+        controlled_x_matrix(dense_n, tok_is(name, "c3sqrtx"), m);
         op.gate = GATE_UNITARY;
         op.matrix = m;
-        return qasm_append_op(cu, &op);
+        return append_op(cu, &op);
     }
-    if (g < 0) return qasm_error_at(cu, name, "unknown gate %s", qasm_tok_text(name, buf, sizeof buf));
+    if (g < 0) return error_at(cu, name, "unknown gate %s", tok_text(name, buf, sizeof buf));
     return emit_builtin(cu, name, g, params, nparams, qubits, nq);
 }
 
 /* Arity of a gate name: custom, dense or built-in; -1 if unknown. */
-int qasm_gate_arity(const cursor *cu, const token *name, int *nparams)
+static int gate_arity(const cursor *cu, const token *name, int *nparams)
 {
     int def = find_def(cu->ps, name->text, name->len);
     if (def >= 0) { *nparams = cu->ps->defs[def].nparams; return cu->ps->defs[def].nargs; }
     int n;
     if (dense_builtin(name, &n)) { *nparams = 0; return n; }
-    int g = qasm_builtin_gate(name, nparams);
+    int g = builtin_gate(name, nparams);
     if (g < 0) return -1;
     return gate_get_info(g)->nqubits;
 }
@@ -727,43 +730,45 @@ int qasm_gate_arity(const cursor *cu, const token *name, int *nparams)
 static int parse_gate_call(cursor *cu, const token *name)
 {
     char buf[80];
-    int want_params, arity = qasm_gate_arity(cu, name, &want_params);
-    if (arity < 0) return qasm_error_at(cu, name, "unknown gate %s", qasm_tok_text(name, buf, sizeof buf));
+    int want_params, arity = gate_arity(cu, name, &want_params);
+    if (arity < 0) return error_at(cu, name, "unknown gate %s", tok_text(name, buf, sizeof buf));
     double params[CIRC_MAX_PARAMS * 4];
     int nparams;
-    CALL(qasm_parse_param_list(cu, params, CIRC_MAX_PARAMS * 4, &nparams, name));
+    CALL(parse_param_list(cu, params, CIRC_MAX_PARAMS * 4, &nparams, name));
     if (nparams != want_params)
-        return qasm_error_at(cu, name, "wrong number of parameters for %s (expected %d, got %d)", qasm_tok_text(name, buf, sizeof buf),
+        return error_at(cu, name, "wrong number of parameters for %s (expected %d, got %d)", tok_text(name, buf, sizeof buf),
                         want_params, nparams);
     operand ops[MAX_GATE_ARGS];
     int nops = 0;
     for (;;) {
-        if (nops >= MAX_GATE_ARGS) return qasm_error_at(cu, qasm_peek(cu), "too many operands");
-        CALL(qasm_parse_operand(cu, 1, &ops[nops]));
+        if (nops >= MAX_GATE_ARGS) return error_at(cu, peek(cu), "too many operands");
+        CALL(parse_operand(cu, 1, &ops[nops]));
         nops++;
-        if (qasm_tok_is(qasm_peek(cu), ",")) { qasm_advance(cu); continue; }
+        if (tok_is(peek(cu), ",")) { advance(cu); continue; }
         break;
     }
-    CALL(qasm_expect(cu, ";"));
+    CALL(expect(cu, ";"));
     if (nops != arity)
-        return qasm_error_at(cu, name, "wrong number of qubits for %s (expected %d, got %d)", qasm_tok_text(name, buf, sizeof buf),
+        return error_at(cu, name, "wrong number of qubits for %s (expected %d, got %d)", tok_text(name, buf, sizeof buf),
                         arity, nops);
     int size;
-    CALL(qasm_broadcast_size(cu, ops, nops, ~0, &size));
+    CALL(broadcast_size(cu, ops, nops, ~0, &size));
     for (int k = 0; k < size; k++) {
         int qubits[MAX_GATE_ARGS];
-        for (int i = 0; i < nops; i++) qubits[i] = qasm_resolve(cu, &ops[i], 1, k);
-        CALL(qasm_apply_gate(cu, name, params, nparams, qubits, nops));
+        for (int i = 0; i < nops; i++) qubits[i] = resolve(cu, &ops[i], 1, k);
+        CALL(apply_gate(cu, name, params, nparams, qubits, nops));
     }
     return TN_OK;
 }
+
+static int parse_statement(cursor *cu);
 
 /* Expands a custom gate's body with its parameters and qubits bound. */
 static int expand_custom(cursor *cu, const gate_def *def, const double *params, const int *qubits, const token *at)
 {
     if (cu->depth >= MAX_GATE_DEPTH)
-        return qasm_error_at(cu, at, "gate '%s' nests more than %d deep (a gate that calls itself?)", def->name, MAX_GATE_DEPTH);
-    if (def->nargs > CIRC_MAX_GATE_QUBITS * 8) return qasm_error_at(cu, at, "gate '%s' has too many arguments", def->name);
+        return error_at(cu, at, "gate '%s' nests more than %d deep (a gate that calls itself?)", def->name, MAX_GATE_DEPTH);
+    if (def->nargs > CIRC_MAX_GATE_QUBITS * 8) return error_at(cu, at, "gate '%s' has too many arguments", def->name);
     cursor inner = *cu;
     inner.src = def->src;
     inner.pos = def->body_first;
@@ -772,29 +777,29 @@ static int expand_custom(cursor *cu, const gate_def *def, const double *params, 
     inner.param_values = params;
     inner.arg_qubits = qubits;
     inner.depth = cu->depth + 1;
-    while (inner.pos < inner.end) CALL(qasm_parse_statement(&inner));
+    while (inner.pos < inner.end) CALL(parse_statement(&inner));
     return TN_OK;
 }
 
 /* ---- statements ---------------------------------------------------------------- */
 
-int qasm_parse_register(cursor *cu, int quantum)
+static int parse_register(cursor *cu, int quantum)
 {
     const token *name;
-    CALL(qasm_expect_id(cu, "a register name", &name));
-    CALL(qasm_expect(cu, "["));
-    const token *size = qasm_peek(cu);
+    CALL(expect_id(cu, "a register name", &name));
+    CALL(expect(cu, "["));
+    const token *size = peek(cu);
     char buf[80];
-    if (size->kind != T_INT) return qasm_error_at(cu, size, "expected the register size, found %s", qasm_tok_text(size, buf, sizeof buf));
-    qasm_advance(cu);
+    if (size->kind != T_INT) return error_at(cu, size, "expected the register size, found %s", tok_text(size, buf, sizeof buf));
+    advance(cu);
     if (size->value < 1 || size->value > MAX_REG_SIZE)
-        return qasm_error_at(cu, size, "register size %.0f is out of range [1, %d]", size->value, MAX_REG_SIZE);
-    CALL(qasm_expect(cu, "]"));
-    CALL(qasm_expect(cu, ";"));
+        return error_at(cu, size, "register size %.0f is out of range [1, %d]", size->value, MAX_REG_SIZE);
+    CALL(expect(cu, "]"));
+    CALL(expect(cu, ";"));
     char nm[CIRC_NAME_MAX];
-    qasm_copy_name(name, nm);
+    copy_name(name, nm);
     if (circ_find_qreg(cu->ps->c, nm) >= 0 || circ_find_creg(cu->ps->c, nm) >= 0)
-        return qasm_error_at(cu, name, "register '%s' is declared twice", nm);
+        return error_at(cu, name, "register '%s' is declared twice", nm);
     return quantum ? circ_add_qreg(cu->ps->c, nm, (int)size->value, NULL)
                    : circ_add_creg(cu->ps->c, nm, (int)size->value, NULL);
 }
@@ -805,83 +810,83 @@ static int parse_name_list(cursor *cu, char (*names)[CIRC_NAME_MAX], int max, in
     *n = 0;
     for (;;) {
         const token *t;
-        CALL(qasm_expect_id(cu, what, &t));
-        if (*n >= max) return qasm_error_at(cu, t, "too many %ss", what);
+        CALL(expect_id(cu, what, &t));
+        if (*n >= max) return error_at(cu, t, "too many %ss", what);
         for (int i = 0; i < *n; i++)
             if ((int)strlen(names[i]) == t->len && memcmp(names[i], t->text, (size_t)t->len) == 0)
-                return qasm_error_at(cu, t, "%s '%.*s' is declared twice", what, t->len, t->text);
-        qasm_copy_name(t, names[(*n)++]);
-        if (!qasm_tok_is(qasm_peek(cu), ",")) return TN_OK;
-        qasm_advance(cu);
+                return error_at(cu, t, "%s '%.*s' is declared twice", what, t->len, t->text);
+        copy_name(t, names[(*n)++]);
+        if (!tok_is(peek(cu), ",")) return TN_OK;
+        advance(cu);
     }
 }
 
-int qasm_parse_gate_definition(cursor *cu, int opaque)
+static int parse_gate_definition(cursor *cu, int opaque)
 {
-    if (cu->def) return qasm_error_at(cu, qasm_peek(cu), "gate definitions cannot be nested");
+    if (cu->def) return error_at(cu, peek(cu), "gate definitions cannot be nested");
     gate_def d;
     memset(&d, 0, sizeof d);
     const token *name;
-    CALL(qasm_expect_id(cu, "a gate name", &name));
-    qasm_copy_name(name, d.name);
-    if (qasm_tok_is(qasm_peek(cu), "(")) {
-        qasm_advance(cu);
-        if (!qasm_tok_is(qasm_peek(cu), ")"))
+    CALL(expect_id(cu, "a gate name", &name));
+    copy_name(name, d.name);
+    if (tok_is(peek(cu), "(")) {
+        advance(cu);
+        if (!tok_is(peek(cu), ")"))
             CALL(parse_name_list(cu, d.params, CIRC_MAX_PARAMS * 4, &d.nparams, "parameter"));
-        CALL(qasm_expect(cu, ")"));
+        CALL(expect(cu, ")"));
     }
     CALL(parse_name_list(cu, d.args, MAX_GATE_ARGS, &d.nargs, "qubit argument"));
     d.src = cu->src;
     if (opaque) {
         d.opaque = 1;
-        CALL(qasm_expect(cu, ";"));
+        CALL(expect(cu, ";"));
         return add_def(cu->ps, &d);
     }
-    CALL(qasm_expect(cu, "{"));
+    CALL(expect(cu, "{"));
     d.body_first = cu->pos;
     int level = 1;
     while (level > 0) {
-        const token *t = qasm_peek(cu);
-        if (t->kind == T_END) return qasm_error_at(cu, name, "the body of gate '%s' has no closing '}'", d.name);
-        if (qasm_tok_is(t, "{")) level++;
-        if (qasm_tok_is(t, "}")) level--;
-        qasm_advance(cu);
+        const token *t = peek(cu);
+        if (t->kind == T_END) return error_at(cu, name, "the body of gate '%s' has no closing '}'", d.name);
+        if (tok_is(t, "{")) level++;
+        if (tok_is(t, "}")) level--;
+        advance(cu);
     }
     d.body_end = cu->pos - 1;
     /* statements a body may not hold are refused at the definition */
     for (size_t p = d.body_first; p < d.body_end; p++) {
         const token *t = &cu->src->toks[p];
-        if (t->kind == T_ID && (qasm_tok_is(t, "measure") || qasm_tok_is(t, "reset") || qasm_tok_is(t, "if") || qasm_tok_is(t, "qreg") ||
-                                qasm_tok_is(t, "creg") || qasm_tok_is(t, "gate")))
-            return qasm_error_at(cu, t, "'%.*s' is not allowed inside a gate body", t->len, t->text);
+        if (t->kind == T_ID && (tok_is(t, "measure") || tok_is(t, "reset") || tok_is(t, "if") || tok_is(t, "qreg") ||
+                                tok_is(t, "creg") || tok_is(t, "gate")))
+            return error_at(cu, t, "'%.*s' is not allowed inside a gate body", t->len, t->text);
     }
     return add_def(cu->ps, &d);
 }
 
 static int parse_measure(cursor *cu)
 {
-    if (cu->def) return qasm_error_at(cu, qasm_peek(cu), "measure is not allowed inside a gate body");
+    if (cu->def) return error_at(cu, peek(cu), "measure is not allowed inside a gate body");
     operand q, c;
-    CALL(qasm_parse_operand(cu, 1, &q));
-    if (!qasm_tok_is(qasm_peek(cu), "->")) {
+    CALL(parse_operand(cu, 1, &q));
+    if (!tok_is(peek(cu), "->")) {
         char buf[80];
-        return qasm_error_at(cu, qasm_peek(cu), "expected '->' after the measured qubits, found %s", qasm_tok_text(qasm_peek(cu), buf, sizeof buf));
+        return error_at(cu, peek(cu), "expected '->' after the measured qubits, found %s", tok_text(peek(cu), buf, sizeof buf));
     }
-    qasm_advance(cu);
-    CALL(qasm_parse_operand(cu, 0, &c));
-    CALL(qasm_expect(cu, ";"));
+    advance(cu);
+    CALL(parse_operand(cu, 0, &c));
+    CALL(expect(cu, ";"));
     operand both[2] = {q, c};
     int size;
-    CALL(qasm_broadcast_size(cu, both, 2, 1, &size));
+    CALL(broadcast_size(cu, both, 2, 1, &size));
     if ((q.index < 0) != (c.index < 0))
-        return qasm_error_at(cu, q.at, "measure needs a register on both sides or one bit on both sides");
+        return error_at(cu, q.at, "measure needs a register on both sides or one bit on both sides");
     for (int k = 0; k < size; k++) {
         circ_op op;
-        qasm_init_op(cu, &op, OP_MEASURE);
+        init_op(cu, &op, OP_MEASURE);
         op.nqubits = 1;
-        op.qubits[0] = qasm_resolve(cu, &q, 1, k);
-        op.clbit = qasm_resolve(cu, &c, 0, k);
-        CALL(qasm_append_op(cu, &op));
+        op.qubits[0] = resolve(cu, &q, 1, k);
+        op.clbit = resolve(cu, &c, 0, k);
+        CALL(append_op(cu, &op));
     }
     return TN_OK;
 }
@@ -901,61 +906,61 @@ static int push_qubit(int **list, int *n, int *cap, int q)
 }
 
 /* Emits the reset or barrier operations on the listed qubits. */
-int qasm_emit_qubit_list_op(cursor *cu, int kind, const int *qubits, int nqubits)
+static int emit_qubit_list_op(cursor *cu, int kind, const int *qubits, int nqubits)
 {
     if (kind == OP_RESET) {
         for (int i = 0; i < nqubits; i++) {
             circ_op op;
-            qasm_init_op(cu, &op, OP_RESET);
+            init_op(cu, &op, OP_RESET);
             op.nqubits = 1;
             op.qubits[0] = qubits[i];
-            CALL(qasm_append_op(cu, &op));
+            CALL(append_op(cu, &op));
         }
         return TN_OK;
     }
     for (int i = 0; i < nqubits; i += CIRC_MAX_GATE_QUBITS) {   /* barriers carry no semantics: in pieces */
         circ_op op;
-        qasm_init_op(cu, &op, OP_BARRIER);
+        init_op(cu, &op, OP_BARRIER);
         op.nqubits = nqubits - i < CIRC_MAX_GATE_QUBITS ? nqubits - i : CIRC_MAX_GATE_QUBITS;
         memcpy(op.qubits, qubits + i, (size_t)op.nqubits * sizeof(int));
-        CALL(qasm_append_op(cu, &op));
+        CALL(append_op(cu, &op));
     }
     return TN_OK;
 }
 
 /* A comma-separated list of qubits or whole registers up to ';' (consumed):
  * the qubits in order into a new array (*qubits, freed by the caller even on failure). */
-int qasm_parse_qubit_operands(cursor *cu, int **qubits, int *nqubits)
+static int parse_qubit_operands(cursor *cu, int **qubits, int *nqubits)
 {
     int cap = 0, status = TN_OK;
     *qubits = NULL;
     *nqubits = 0;
     for (;;) {
         operand op;
-        status = qasm_parse_operand(cu, 1, &op);
+        status = parse_operand(cu, 1, &op);
         if (status) break;
         int count = (op.bound_qubit < 0 && op.index < 0) ? cu->ps->c->qregs[op.reg].size : 1;
         for (int k = 0; k < count && status == TN_OK; k++)
-            status = push_qubit(qubits, nqubits, &cap, qasm_resolve(cu, &op, 1, k));
-        if (status || !qasm_tok_is(qasm_peek(cu), ",")) break;
-        qasm_advance(cu);
+            status = push_qubit(qubits, nqubits, &cap, resolve(cu, &op, 1, k));
+        if (status || !tok_is(peek(cu), ",")) break;
+        advance(cu);
     }
-    return status == TN_OK ? qasm_expect(cu, ";") : status;
+    return status == TN_OK ? expect(cu, ";") : status;
 }
 
 /* reset and barrier: a list of qubits or whole registers. */
 static int parse_qubit_list_op(cursor *cu, int kind)
 {
-    if (kind == OP_RESET && cu->def) return qasm_error_at(cu, qasm_peek(cu), "reset is not allowed inside a gate body");
+    if (kind == OP_RESET && cu->def) return error_at(cu, peek(cu), "reset is not allowed inside a gate body");
     int *qubits = NULL, nqubits = 0;
-    int status = qasm_parse_qubit_operands(cu, &qubits, &nqubits);
-    if (status == TN_OK) status = qasm_emit_qubit_list_op(cu, kind, qubits, nqubits);
+    int status = parse_qubit_operands(cu, &qubits, &nqubits);
+    if (status == TN_OK) status = emit_qubit_list_op(cu, kind, qubits, nqubits);
     free(qubits);
     return status;
 }
 
 /* Parses the decimal integer token t into little-endian 64-bit words. */
-int qasm_parse_big_integer(cursor *cu, const token *t, uint64_t *words, size_t nwords, int width)
+static int parse_big_integer(cursor *cu, const token *t, uint64_t *words, size_t nwords, int width)
 {
     memset(words, 0, nwords * sizeof *words);
     for (int i = 0; i < t->len; i++) {
@@ -965,43 +970,43 @@ int qasm_parse_big_integer(cursor *cu, const token *t, uint64_t *words, size_t n
             words[w] = (uint64_t)v;
             carry = v >> 64;
         }
-        if (carry) return qasm_error_at(cu, t, "the value %.*s does not fit a %d-bit register", t->len, t->text, width);
+        if (carry) return error_at(cu, t, "the value %.*s does not fit a %d-bit register", t->len, t->text, width);
     }
     if (width % 64) {
         uint64_t top = words[nwords - 1] >> (width % 64);
-        if (top) return qasm_error_at(cu, t, "the value %.*s does not fit a %d-bit register", t->len, t->text, width);
+        if (top) return error_at(cu, t, "the value %.*s does not fit a %d-bit register", t->len, t->text, width);
     }
     return TN_OK;
 }
 
 static int parse_if(cursor *cu)
 {
-    if (cu->def) return qasm_error_at(cu, qasm_peek(cu), "if is not allowed inside a gate body");
-    if (cu->cond_reg >= 0) return qasm_error_at(cu, qasm_peek(cu), "if statements cannot be nested");
-    CALL(qasm_expect(cu, "("));
+    if (cu->def) return error_at(cu, peek(cu), "if is not allowed inside a gate body");
+    if (cu->cond_reg >= 0) return error_at(cu, peek(cu), "if statements cannot be nested");
+    CALL(expect(cu, "("));
     const token *name;
-    CALL(qasm_expect_id(cu, "a classical register", &name));
+    CALL(expect_id(cu, "a classical register", &name));
     char nm[CIRC_NAME_MAX];
-    qasm_copy_name(name, nm);
+    copy_name(name, nm);
     int reg = circ_find_creg(cu->ps->c, nm);
-    if (reg < 0) return qasm_error_at(cu, name, "classical register '%s' is not declared", nm);
-    if (!qasm_tok_is(qasm_peek(cu), "==")) {
+    if (reg < 0) return error_at(cu, name, "classical register '%s' is not declared", nm);
+    if (!tok_is(peek(cu), "==")) {
         char buf[80];
-        return qasm_error_at(cu, qasm_peek(cu), "expected '==' in the condition, found %s", qasm_tok_text(qasm_peek(cu), buf, sizeof buf));
+        return error_at(cu, peek(cu), "expected '==' in the condition, found %s", tok_text(peek(cu), buf, sizeof buf));
     }
-    qasm_advance(cu);
-    const token *value = qasm_peek(cu);
+    advance(cu);
+    const token *value = peek(cu);
     if (value->kind != T_INT) {
         char buf[80];
-        return qasm_error_at(cu, value, "expected a non-negative integer, found %s", qasm_tok_text(value, buf, sizeof buf));
+        return error_at(cu, value, "expected a non-negative integer, found %s", tok_text(value, buf, sizeof buf));
     }
-    qasm_advance(cu);
-    CALL(qasm_expect(cu, ")"));
+    advance(cu);
+    CALL(expect(cu, ")"));
     int width = cu->ps->c->cregs[reg].size;
     size_t nwords = ((size_t)width + 63) / 64;
     uint64_t *words = tn_calloc(nwords, sizeof(uint64_t));
     if (!words) return TN_ERR_MEMORY;
-    int status = qasm_parse_big_integer(cu, value, words, nwords, width);
+    int status = parse_big_integer(cu, value, words, nwords, width);
     size_t index = 0;
     if (status == TN_OK) status = circ_add_cond_value(cu->ps->c, words, nwords, &index);
     free(words);
@@ -1009,9 +1014,9 @@ static int parse_if(cursor *cu)
     cursor inner = *cu;
     inner.cond_reg = reg;
     inner.cond_value = index;
-    const token *t = qasm_peek(cu);
-    if (!(t->kind == T_ID)) return qasm_error_at(cu, t, "expected an operation after if(...)");
-    CALL(qasm_parse_statement(&inner));
+    const token *t = peek(cu);
+    if (!(t->kind == T_ID)) return error_at(cu, t, "expected an operation after if(...)");
+    CALL(parse_statement(&inner));
     cu->pos = inner.pos;
     return TN_OK;
 }
@@ -1020,13 +1025,13 @@ static int parse_source(parser *ps, const char *path, int depth, const token *fr
 
 static int parse_include(cursor *cu, const token *kw)
 {
-    const token *file = qasm_peek(cu);
+    const token *file = peek(cu);
     char buf[80];
-    if (file->kind != T_STRING) return qasm_error_at(cu, file, "expected a file name in quotes, found %s", qasm_tok_text(file, buf, sizeof buf));
-    qasm_advance(cu);
-    CALL(qasm_expect(cu, ";"));
+    if (file->kind != T_STRING) return error_at(cu, file, "expected a file name in quotes, found %s", tok_text(file, buf, sizeof buf));
+    advance(cu);
+    CALL(expect(cu, ";"));
     if (file->len == 10 && memcmp(file->text, "qelib1.inc", 10) == 0) return TN_OK;   /* built in */
-    if (cu->def) return qasm_error_at(cu, kw, "include is not allowed inside a gate body");
+    if (cu->def) return error_at(cu, kw, "include is not allowed inside a gate body");
     char path[4096];
     const char *slash = strrchr(cu->src->name, '/');
     if (file->len > 0 && file->text[0] == '/')
@@ -1040,12 +1045,12 @@ static int parse_include(cursor *cu, const token *kw)
 
 /* The unit of a delay: seconds per unit, or 0 for dt (the device's sample
  * time, known only from a backend configuration). -1 if unknown. */
-double qasm_delay_unit(const token *u)
+static double delay_unit(const token *u)
 {
     static const struct { const char *name; double seconds; } units[] = {
         {"dt", 0}, {"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1}};
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if (qasm_tok_is(u, units[i].name)) return units[i].seconds;
+        if (tok_is(u, units[i].name)) return units[i].seconds;
     return -1;
 }
 
@@ -1053,64 +1058,66 @@ double qasm_delay_unit(const token *u)
  * 1.5e-7s, 30ns, 2us, 1ms), or a bare number in dt as Qiskit's OpenQASM 2
  * exporter writes it (beside "opaque delay(param0) q0;", which is ignored).
  * One GATE_DELAY per qubit, params (value, 1 if in dt else 0, in seconds). */
-int qasm_parse_delay(cursor *cu, const char *open, const char *close)
+static int parse_delay(cursor *cu, const char *open, const char *close)
 {
     char buf[80];
-    if (!qasm_tok_is(qasm_peek(cu), open))
-        return qasm_error_at(cu, qasm_peek(cu), "expected '%s' and a duration after delay", open);
-    qasm_advance(cu);
-    const token *at = qasm_peek(cu);
+    if (!tok_is(peek(cu), open))
+        return error_at(cu, peek(cu), "expected '%s' and a duration after delay", open);
+    advance(cu);
+    const token *at = peek(cu);
     double value, seconds = 0;
-    CALL(qasm_parse_expr(cu, &value));
-    if (qasm_peek(cu)->kind == T_ID) {
-        const token *u = qasm_advance(cu);
-        seconds = qasm_delay_unit(u);
+    CALL(parse_expr(cu, &value));
+    if (peek(cu)->kind == T_ID) {
+        const token *u = advance(cu);
+        seconds = delay_unit(u);
         if (seconds < 0)
-            return qasm_error_at(cu, u, "unknown time unit %s (dt, ns, us, ms or s)", qasm_tok_text(u, buf, sizeof buf));
+            return error_at(cu, u, "unknown time unit %s (dt, ns, us, ms or s)", tok_text(u, buf, sizeof buf));
     }
-    CALL(qasm_expect(cu, close));
-    if (!(value >= 0) || !isfinite(value)) return qasm_error_at(cu, at, "the delay %g is not a duration >= 0", value);
+    CALL(expect(cu, close));
+    if (!(value >= 0) || !isfinite(value)) return error_at(cu, at, "the delay %g is not a duration >= 0", value);
     int *qubits = NULL, nqubits = 0;
-    int status = qasm_parse_qubit_operands(cu, &qubits, &nqubits);
+    int status = parse_qubit_operands(cu, &qubits, &nqubits);
     for (int i = 0; i < nqubits && status == TN_OK; i++) {
         circ_op op;
-        qasm_init_op(cu, &op, OP_GATE);
+        init_op(cu, &op, OP_GATE);
         op.gate = GATE_DELAY;
         op.nqubits = 1;
         op.qubits[0] = qubits[i];
         op.params[0] = seconds > 0 ? value * seconds : value;
         op.params[1] = seconds > 0 ? 0 : 1;
-        status = qasm_append_op(cu, &op);
+        status = append_op(cu, &op);
     }
     free(qubits);
     return status;
 }
 
-int qasm_parse_statement(cursor *cu)
+static int statement_v2(cursor *cu, const token *t);
+
+static int parse_statement(cursor *cu)
 {
-    const token *t = qasm_advance(cu);
+    const token *t = advance(cu);
     if (!cu->def) { cu->call_line = t->line; cu->call_col = t->col; }
-    if (qasm_tok_is(t, ";")) return TN_OK;   /* empty statement */
-    return cu->ps->version == 3 ? qasm3_statement(cu, t) : qasm_statement2(cu, t);
+    if (tok_is(t, ";")) return TN_OK;   /* empty statement */
+    return cu->ps->version == 3 ? qasm3_statement(cu, t) : statement_v2(cu, t);
 }
 
-int qasm_statement2(cursor *cu, const token *t)
+static int statement_v2(cursor *cu, const token *t)
 {
     char buf[80];
-    if (t->kind != T_ID) return qasm_error_at(cu, t, "expected a statement, found %s", qasm_tok_text(t, buf, sizeof buf));
-    if (qasm_tok_is(t, "qreg") || qasm_tok_is(t, "creg")) {
-        if (cu->def) return qasm_error_at(cu, t, "registers cannot be declared inside a gate body");
-        return qasm_parse_register(cu, qasm_tok_is(t, "qreg"));
+    if (t->kind != T_ID) return error_at(cu, t, "expected a statement, found %s", tok_text(t, buf, sizeof buf));
+    if (tok_is(t, "qreg") || tok_is(t, "creg")) {
+        if (cu->def) return error_at(cu, t, "registers cannot be declared inside a gate body");
+        return parse_register(cu, tok_is(t, "qreg"));
     }
-    if (qasm_tok_is(t, "gate")) return qasm_parse_gate_definition(cu, 0);
-    if (qasm_tok_is(t, "opaque")) return qasm_parse_gate_definition(cu, 1);
-    if (qasm_tok_is(t, "measure")) return parse_measure(cu);
-    if (qasm_tok_is(t, "reset")) return parse_qubit_list_op(cu, OP_RESET);
-    if (qasm_tok_is(t, "barrier")) return parse_qubit_list_op(cu, OP_BARRIER);
-    if (qasm_tok_is(t, "if")) return parse_if(cu);
-    if (qasm_tok_is(t, "include")) return parse_include(cu, t);
-    if (qasm_tok_is(t, "delay")) return qasm_parse_delay(cu, "(", ")");
-    if (qasm_tok_is(t, "OPENQASM")) return qasm_error_at(cu, t, "OPENQASM may only appear once, at the start of the file");
+    if (tok_is(t, "gate")) return parse_gate_definition(cu, 0);
+    if (tok_is(t, "opaque")) return parse_gate_definition(cu, 1);
+    if (tok_is(t, "measure")) return parse_measure(cu);
+    if (tok_is(t, "reset")) return parse_qubit_list_op(cu, OP_RESET);
+    if (tok_is(t, "barrier")) return parse_qubit_list_op(cu, OP_BARRIER);
+    if (tok_is(t, "if")) return parse_if(cu);
+    if (tok_is(t, "include")) return parse_include(cu, t);
+    if (tok_is(t, "delay")) return parse_delay(cu, "(", ")");
+    if (tok_is(t, "OPENQASM")) return error_at(cu, t, "OPENQASM may only appear once, at the start of the file");
     return parse_gate_call(cu, t);
 }
 
@@ -1118,24 +1125,24 @@ int qasm_statement2(cursor *cu, const token *t)
  * omit it; they are read as OpenQASM 2. */
 static int parse_header(cursor *cu)
 {
-    const token *t = qasm_peek(cu);
+    const token *t = peek(cu);
     char buf[80];
-    if (!qasm_tok_is(t, "OPENQASM")) return TN_OK;
-    qasm_advance(cu);
-    const token *v = qasm_peek(cu);
-    if (v->kind != T_REAL && v->kind != T_INT) return qasm_error_at(cu, v, "expected a version number, found %s", qasm_tok_text(v, buf, sizeof buf));
+    if (!tok_is(t, "OPENQASM")) return TN_OK;
+    advance(cu);
+    const token *v = peek(cu);
+    if (v->kind != T_REAL && v->kind != T_INT) return error_at(cu, v, "expected a version number, found %s", tok_text(v, buf, sizeof buf));
     if (v->value < 2 || v->value >= 4)
-        return qasm_error_at(cu, v, "OpenQASM version %.*s is not supported (only 2.x and 3.x)", v->len, v->text);
-    qasm_advance(cu);
+        return error_at(cu, v, "OpenQASM version %.*s is not supported (only 2.x and 3.x)", v->len, v->text);
+    advance(cu);
     cu->ps->version = v->value >= 3 ? 3 : 2;
-    return qasm_expect(cu, ";");
+    return expect(cu, ";");
 }
 
 /* Reads an included file (never standard input: "-" is a file there). */
 static int load_source(parser *ps, const char *path, const token *from, const cursor *outer, source **out)
 {
     FILE *f = input_open(path);
-    if (!f) return qasm_error_at(outer, from, "cannot open included file %s: %s", path, strerror(errno));
+    if (!f) return error_at(outer, from, "cannot open included file %s: %s", path, strerror(errno));
     source *src = tn_calloc(1, sizeof *src);
     char *text = NULL;
     size_t len = 0;
@@ -1158,7 +1165,7 @@ static int declare_physical_qubits(cursor *cu)
         const token *t = &cu->src->toks[i];
         if (t->kind != T_ID || t->text[0] != '$') continue;
         long n = t->len > 8 ? MAX_REG_SIZE : atol(t->text + 1);
-        if (n >= MAX_REG_SIZE) return qasm_error_at(cu, t, "physical qubit %.*s is out of range [$0, $%d]", t->len, t->text, MAX_REG_SIZE - 1);
+        if (n >= MAX_REG_SIZE) return error_at(cu, t, "physical qubit %.*s is out of range [$0, $%d]", t->len, t->text, MAX_REG_SIZE - 1);
         if (n > largest) largest = n;
     }
     return largest < 0 ? TN_OK : circ_add_qreg(cu->ps->c, "$", (int)largest + 1, NULL);
@@ -1177,19 +1184,62 @@ static int parse_tokens(parser *ps, source *src, int depth, int header)
     if (header && cu.ps->version == 3) CALL(declare_physical_qubits(&cu));
     if (cu.ps->version != 3 && src->first_v3_tok > 0) {   /* OpenQASM 3 punctuation in an OpenQASM 2 file */
         const token *t = &src->toks[src->first_v3_tok - 1];
-        return qasm_error_at(&cu, t, "unexpected character '%c'", t->text[0]);
+        return error_at(&cu, t, "unexpected character '%c'", t->text[0]);
     }
-    while (cu.pos < cu.end) CALL(qasm_parse_statement(&cu));
+    while (cu.pos < cu.end) CALL(parse_statement(&cu));
     return TN_OK;
 }
 
 static int parse_source(parser *ps, const char *path, int depth, const token *from, const cursor *outer)
 {
-    if (depth > MAX_INCLUDE_DEPTH) return qasm_error_at(outer, from, "includes nest more than %d deep", MAX_INCLUDE_DEPTH);
-    if (ps->nsources >= 64) return qasm_error_at(outer, from, "too many included files");
+    if (depth > MAX_INCLUDE_DEPTH) return error_at(outer, from, "includes nest more than %d deep", MAX_INCLUDE_DEPTH);
+    if (ps->nsources >= 64) return error_at(outer, from, "too many included files");
     source *src = NULL;
     CALL(load_source(ps, path, from, outer, &src));
     return parse_tokens(ps, src, depth, 0);
+}
+
+/* ---- shared with qasm3.c (declared in qasm_parse.h) ------------------------------ */
+
+int qasm_tok_is(const token *t, const char *s) { return tok_is(t, s); }
+const token *qasm_peek(const cursor *cu) { return peek(cu); }
+const token *qasm_advance(cursor *cu) { return advance(cu); }
+const char *qasm_tok_text(const token *t, char *buf, size_t size) { return tok_text(t, buf, size); }
+int qasm_expect(cursor *cu, const char *what) { return expect(cu, what); }
+int qasm_expect_id(cursor *cu, const char *what, const token **out) { return expect_id(cu, what, out); }
+void qasm_copy_name(const token *t, char *out) { copy_name(t, out); }
+int qasm_parse_expr(cursor *cu, double *out) { return parse_expr(cu, out); }
+int qasm_parse_param_list(cursor *cu, double *values, int max, int *n, const token *gate)
+{
+    return parse_param_list(cu, values, max, n, gate);
+}
+int qasm_parse_operand(cursor *cu, int quantum, operand *op) { return parse_operand(cu, quantum, op); }
+int qasm_broadcast_size(cursor *cu, const operand *ops, int n, int quantum_mask, int *size)
+{
+    return broadcast_size(cu, ops, n, quantum_mask, size);
+}
+int qasm_resolve(const cursor *cu, const operand *op, int quantum, int k) { return resolve(cu, op, quantum, k); }
+void qasm_init_op(const cursor *cu, circ_op *op, int kind) { init_op(cu, op, kind); }
+int qasm_append_op(cursor *cu, const circ_op *op) { return append_op(cu, op); }
+int qasm_check_distinct(cursor *cu, const token *at, const int *qubits, int n) { return check_distinct(cu, at, qubits, n); }
+int qasm_builtin_gate(const token *t, int *nparams) { return builtin_gate(t, nparams); }
+int qasm_gate_arity(const cursor *cu, const token *name, int *nparams) { return gate_arity(cu, name, nparams); }
+int qasm_parse_delay(cursor *cu, const char *open, const char *close) { return parse_delay(cu, open, close); }
+int qasm_parse_big_integer(cursor *cu, const token *t, uint64_t *words, size_t nwords, int width)
+{
+    return parse_big_integer(cu, t, words, nwords, width);
+}
+int qasm_parse_statement(cursor *cu) { return parse_statement(cu); }
+int qasm_statement2(cursor *cu, const token *t) { return statement_v2(cu, t); }
+
+int qasm_error_at(const cursor *cu, const token *t, const char *fmt, ...)
+{
+    char what[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", cu->src->name, t->line, t->col, what);
 }
 
 /* ---- entry points ------------------------------------------------------------- */

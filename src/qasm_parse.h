@@ -104,18 +104,13 @@ int qasm_append_op(cursor *cu, const circ_op *op);
 int qasm_check_distinct(cursor *cu, const token *at, const int *qubits, int n);
 int qasm_builtin_gate(const token *t, int *nparams);
 int qasm_gate_arity(const cursor *cu, const token *name, int *nparams);
-int qasm_apply_gate(cursor *cu, const token *name, const double *params, int nparams, const int *qubits, int nq);
-int qasm_parse_qubit_operands(cursor *cu, int **qubits, int *nqubits);
-int qasm_emit_qubit_list_op(cursor *cu, int kind, const int *qubits, int nqubits);
-double qasm_delay_unit(const token *u);
 /* A delay's duration between open and close ("(" ")" or "[" "]") and its
  * qubits up to ';': one GATE_DELAY per qubit. */
 int qasm_parse_delay(cursor *cu, const char *open, const char *close);
 int qasm_parse_big_integer(cursor *cu, const token *t, uint64_t *words, size_t nwords, int width);
 int qasm_parse_statement(cursor *cu);
-int qasm_parse_register(cursor *cu, int quantum);
-int qasm_parse_gate_definition(cursor *cu, int opaque);
-/* The OpenQASM 2 statements (the first token already read as t). */
+/* The OpenQASM 2 statements (the first token already read as t): what an
+ * OpenQASM 3 statement falls back to. */
 int qasm_statement2(cursor *cu, const token *t);
 
 /* qasm3.c: one OpenQASM 3 statement (dispatched from qasm_parse_statement
