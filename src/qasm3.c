@@ -5,7 +5,8 @@
  * Handled here: qubit/bit declarations (physical qubits $n: qasm.c), `c[0] = measure q[0];`, delay[T],
  * if/else on a register or one bit, for loops over ranges (unrolled),
  * `input` parameters bound by qasm_bind_param, gphase, and the gate modifiers
- * ctrl/negctrl/inv/pow on standard gates (emitted as dense matrices). The
+ * ctrl/negctrl/inv/pow on standard gates (as the built-in they are, e.g.
+ * `ctrl @ x` is cx, or else as a dense matrix). The
  * rest (gate definitions, measure ->, reset, barrier, gate calls, qreg/creg)
  * is the OpenQASM 2 code. Any other construct is refused by name.
  * Not for: OpenQASM 2 (qasm.c), simulation. */
@@ -438,19 +439,51 @@ static int base_matrix(cursor *cu, const token *name, const double *params, int 
     return TN_OK;
 }
 
+/* The built-in a modified standard gate already is, so that it runs (and
+ * finds its device calibration) by name: one `ctrl @` on a gate with a
+ * controlled form, `ctrl(2) @ x`, or one `inv @`. Returns the gate id (its
+ * parameters into out) or -1 for a dense matrix. */
+static int builtin_form(int g, const double *params, const modifier *mods, int nmods, double *out)
+{
+    static const int controlled[][2] = {
+        {GATE_X, GATE_CX}, {GATE_Y, GATE_CY}, {GATE_Z, GATE_CZ}, {GATE_H, GATE_CH}, {GATE_SX, GATE_CSX},
+        {GATE_P, GATE_CP}, {GATE_RX, GATE_CRX}, {GATE_RY, GATE_CRY}, {GATE_RZ, GATE_CRZ}, {GATE_U3, GATE_CU3},
+        {GATE_SWAP, GATE_CSWAP}, {GATE_CX, GATE_CCX}};
+    static const int inverse[][2] = {
+        {GATE_S, GATE_SDG}, {GATE_SDG, GATE_S}, {GATE_T, GATE_TDG}, {GATE_TDG, GATE_T}, {GATE_SX, GATE_SXDG},
+        {GATE_SXDG, GATE_SX}, {GATE_X, GATE_X}, {GATE_Y, GATE_Y}, {GATE_Z, GATE_Z}, {GATE_H, GATE_H}, {GATE_ID, GATE_ID},
+        {GATE_CX, GATE_CX}, {GATE_CY, GATE_CY}, {GATE_CZ, GATE_CZ}, {GATE_CH, GATE_CH}, {GATE_SWAP, GATE_SWAP},
+        {GATE_CCX, GATE_CCX}, {GATE_CSWAP, GATE_CSWAP}};
+    static const int negated[] = {GATE_RX, GATE_RY, GATE_RZ, GATE_P, GATE_CRX, GATE_CRY, GATE_CRZ, GATE_CP,
+                                  GATE_RXX, GATE_RYY, GATE_RZZ, GATE_RZX};
+    memcpy(out, params, CIRC_MAX_PARAMS * sizeof *out);
+    if (nmods == 1 && mods[0].kind == 'c' && mods[0].count == 2 && g == GATE_X) return GATE_CCX;
+    if (nmods == 1 && mods[0].kind == 'c' && mods[0].count == 1)
+        for (size_t i = 0; i < sizeof controlled / sizeof controlled[0]; i++)
+            if (controlled[i][0] == g) return controlled[i][1];
+    if (nmods != 1 || mods[0].kind != 'i') return -1;
+    for (size_t i = 0; i < sizeof inverse / sizeof inverse[0]; i++)
+        if (inverse[i][0] == g) return inverse[i][1];
+    for (size_t i = 0; i < sizeof negated / sizeof negated[0]; i++)
+        if (negated[i] == g) { out[0] = -params[0]; return g; }
+    return -1;
+}
+
 /* Emits the dense gate u on the operands, broadcast over whole registers. */
-static int emit_dense(cursor *cu, const token *at, const double complex *u, const operand *ops, int nops)
+static int emit_dense(cursor *cu, const token *at, int g, const double *params, const double complex *u,
+                      const operand *ops, int nops)
 {
     int size;
     CALL(qasm_broadcast_size(cu, ops, nops, ~0, &size));
     for (int k = 0; k < size; k++) {
         circ_op op;
         qasm_init_op(cu, &op, OP_GATE);
-        op.gate = GATE_UNITARY;
+        op.gate = g;
+        memcpy(op.params, params, sizeof op.params);
         op.nqubits = nops;
         for (int i = 0; i < nops; i++) op.qubits[i] = qasm_resolve(cu, &ops[i], 1, k);
         CALL(qasm_check_distinct(cu, at, op.qubits, nops));
-        op.matrix = (double complex *)u;
+        op.matrix = g == GATE_UNITARY ? (double complex *)u : NULL;
         CALL(qasm_append_op(cu, &op));
     }
     return TN_OK;
@@ -470,6 +503,7 @@ static int parse_modified_gate(cursor *cu, const token *first)
     int nparams, nq = 0;
     CALL(qasm_parse_param_list(cu, params, CIRC_MAX_PARAMS * 4, &nparams, name));
     double complex base[64];
+    const double zeros[CIRC_MAX_PARAMS] = {0};
     CALL(base_matrix(cu, name, params, nparams, base, &nq));
     if (nq + ncontrols > CIRC_MAX_GATE_QUBITS)
         return qasm_error_at(cu, name, "the modified gate acts on %d qubits (at most %d)", nq + ncontrols,
@@ -490,13 +524,18 @@ static int parse_modified_gate(cursor *cu, const token *first)
         ops[0].bound_qubit = cu->def ? cu->arg_qubits[0] : -1;
         if (!cu->def && cu->ps->c->nqregs == 0) return qasm_error_at(cu, name, "gphase before any qubit is declared");
         double complex diag[4] = {base[0], 0, 0, base[0]};
-        return emit_dense(cu, name, diag, ops, 1);
+        return emit_dense(cu, name, GATE_UNITARY, zeros, diag, ops, 1);
     }
     if (nops != nq + ncontrols)
         return qasm_error_at(cu, name, "wrong number of qubits (expected %d, got %d)", nq + ncontrols, nops);
+    int want;
+    double builtin_params[CIRC_MAX_PARAMS];
+    int g = nq ? qasm_builtin_gate(name, &want) : -1;
+    g = g >= 0 && !qasm_tok_is(name, "u0") ? builtin_form(g, params, mods, nmods, builtin_params) : -1;
+    if (g >= 0) return emit_dense(cu, name, g, builtin_params, NULL, ops, nops);
     double complex *u;
     CALL(modified_matrix(base, nq, mods, nmods, &u));
-    int status = emit_dense(cu, name, u, ops, nops);
+    int status = emit_dense(cu, name, GATE_UNITARY, zeros, u, ops, nops);
     free(u);
     return status;
 }

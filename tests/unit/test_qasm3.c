@@ -104,6 +104,25 @@ static void gates_and_modifiers(void)
     same_unitary(H3 "qubit[2] q;\nctrl @ h q[0], q[1];\n", H2 "qreg q[2];\nch q[0], q[1];\n", "ctrl @ h");
 }
 
+/* Modified gates that are built-ins run as them (a device calibration finds
+ * them by name); the others are dense matrices. */
+static void builtin_forms(void)
+{
+    circuit *c = parse(H3 "qubit[3] q;\nctrl @ x q[0], q[1];\nctrl(2) @ x q[0], q[1], q[2];\nctrl @ rz(0.2) q[2], q[0];\n"
+                          "inv @ s q[0];\ninv @ rx(0.3) q[1];\nctrl @ U(0.1, 0.2, 0.3) q[1], q[2];\nnegctrl @ x q[0], q[1];\n"
+                          "pow(2) @ s q[0];\n");
+    if (ok(c && c->nops == 8, "eight modified gates")) {
+        ok(c->ops[0].gate == GATE_CX && c->ops[1].gate == GATE_CCX, "ctrl @ x is cx, ctrl(2) @ x is ccx");
+        ok(c->ops[2].gate == GATE_CRZ && c->ops[2].params[0] == 0.2 && c->ops[2].qubits[0] == 2, "ctrl @ rz(0.2) is crz(0.2)");
+        ok(c->ops[3].gate == GATE_SDG && c->ops[4].gate == GATE_RX && c->ops[4].params[0] == -0.3,
+           "inv @ s is sdg, inv @ rx(0.3) is rx(-0.3)");
+        ok(c->ops[5].gate == GATE_CU3 && c->ops[5].params[2] == 0.3, "ctrl @ U is cu3");
+        ok(c->ops[6].gate == GATE_UNITARY && c->ops[7].gate == GATE_UNITARY && c->ops[6].matrix,
+           "negctrl @ x and pow(2) @ s are dense matrices");
+    }
+    circ_destroy(&c);
+}
+
 /* Modifiers broadcast over whole registers like any gate call. */
 static void modifier_broadcast(void)
 {
@@ -228,6 +247,7 @@ int main(void)
     versions();
     gates_and_modifiers();
     modifier_broadcast();
+    builtin_forms();
     loops_and_inputs();
     measure_delay_reset();
     conditions();
