@@ -326,8 +326,8 @@ int noise_load_t2(const char *path, const char *format, double scale, noise_t2 t
         }
     }
     if (status == TN_OK && t2 != NOISE_T2_DEFAULT && strcmp(m->format, "origin") != 0)
-        status = tn_fail(TN_ERR_USAGE, "option --t2: %s is a %s noise model with one T2 per qubit; --t2 chooses "
-                         "between the Ramsey and echo T2 of Origin chip configurations", path, m->format);
+        status = tn_fail(TN_ERR_USAGE, "option --t2: %s is a %s noise model with one T2 per qubit; --t2 (a spec's "
+                         "\"t2\") chooses between the Ramsey and echo T2 of Origin chip configurations", path, m->format);
     json_decref(root);
     if (status != TN_OK) { noise_destroy(&m); return status; }
     *out = m;
