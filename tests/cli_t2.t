@@ -2,7 +2,8 @@
 # cli_t2.t - `tnemu run --t2 ramsey|echo` with an Origin chip configuration
 # (a small fixture written here): the result's noise section records which T2
 # was used and the qubits that fell back to the other, the summary line says
-# it, and the default is the measured one (echo; README "Which T2").
+# it, the default is the measured one (echo; README "Which T2"), and a
+# checkpoint written with one T2 is not resumed with the other.
 use strict;
 use warnings;
 use FindBin;
@@ -41,6 +42,19 @@ for my $case (['ramsey', ['--t2', 'ramsey']], ['echo', ['--t2', 'echo']], ['echo
 my ($status, undef, $stderr) = run_tnemu('run', $ir, '--noise', $cal, '--t2', 'foo', '-o', "$dir/bad.json");
 ok($status == 2 && $stderr =~ /option --t2: 'foo' is not one of: ramsey, echo/ && !-e "$dir/bad.json",
    '--t2 foo: exit 2 naming the valid values, no result') or diag("status $status: $stderr");
+
+# a checkpoint records the T2: resuming it with the other one is refused by name
+my @ck = ('run', $ir, '--noise', $cal, '--shots', '120', '--trajectories', '60', '--seed', '5', '-q');
+{
+    local $ENV{TNEMU_INJECT} = 'signal@0';
+    ($status) = run_tnemu(@ck, '--t2', 'ramsey', '--checkpoint', "$dir/ck", '-o', "$dir/ck.json");
+}
+is($status, 3, 'a --t2 ramsey run stopped at a checkpoint');
+($status, undef, $stderr) = run_tnemu(@ck, '--t2', 'echo', '--resume', "$dir/ck", '-o', "$dir/ck.json");
+ok($status == 2 && $stderr =~ /written with t2 = "ramsey", this run has "echo"/ && !-e "$dir/ck.json",
+   'resuming it with --t2 echo is refused naming t2') or diag("status $status: $stderr");
+($status, undef, $stderr) = run_tnemu(@ck, '--t2', 'ramsey', '--resume', "$dir/ck", '-o', "$dir/ck.json");
+is($status, 0, 'resuming it with --t2 ramsey runs') or diag($stderr);
 
 my (undef, $help) = run_tnemu('run', '--help');
 like($help, qr/^  --t2 KIND +ramsey or echo/m, 'tnemu run --help lists --t2 ramsey|echo');
