@@ -13,7 +13,8 @@
  *            readout_error. A gate_error of 1 marks a gate unusable.
  *  - origin: Origin Quantum chip configurations (chip_config_*.json with
  *            QubitParams / AdjMatrix, or cloud_chip_config_*.json with adjJSON
- *            / gateJSON): T1, T2, single-qubit fidelity for every one-qubit
+ *            / gateJSON): T1, T2 (the Ramsey "T2" or the echo "Ts2", as
+ *            noise_t2 chooses), single-qubit fidelity for every one-qubit
  *            gate, the pair's CZ fidelity for every two-qubit gate on a
  *            coupler, readout from the fidelity matrix or P00/P11, the same
  *            construction as ibm with error = 1 - fidelity. Diagonal
