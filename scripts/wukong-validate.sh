@@ -13,7 +13,8 @@
 #   (default 4000: 2 per trajectory, so that compare can measure how much the
 #   trajectories' probabilities vary, instead of bounding it), BOOTSTRAP (default 2000),
 #   CALIBRATION (default cloud_chip_config_2026-03-08.json: the cloud's calibration of
-#   2026-03-06, the days of the runs; chip_config_*.json is an older snapshot)
+#   2026-03-06, the days of the runs; chip_config_*.json is an older snapshot),
+#   T2 (ramsey or echo, passed as --t2; default tnemu's, echo: see scripts/wukong-t2.sh)
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 data=${1:-$here/../shared/data}
@@ -34,8 +35,8 @@ echo "|---|---|---|---|---|---|---|---|"
 for res in "$wk"/hardware-results/*.json; do
     name=$(basename "$res" .json)
     python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["qprog"])' "$res" > "$out/$name.ir"
-    "$tnemu" run "$out/$name.ir" --noise "$cal" --shots "$shots" --trajectories "$trajectories" --seed 1 \
-        --probabilities -q -o "$out/$name.noisy.json"
+    "$tnemu" run "$out/$name.ir" --noise "$cal" ${T2:+--t2 "$T2"} --shots "$shots" --trajectories "$trajectories" \
+        --seed 1 --probabilities -q -o "$out/$name.noisy.json"
     "$tnemu" run "$out/$name.ir" --shots 1000 --seed 1 --probabilities -q -o "$out/$name.ideal.json"
     "$tnemu" compare "$out/$name.noisy.json" "$res" --ideal "$out/$name.ideal.json" --bootstrap "$bootstrap" \
         --report "$out/$name.report" -q -o "$out/$name.metrics.json"

@@ -76,6 +76,7 @@ typedef struct {
     uint64_t seed;
     char *noise_path;
     double noise_scale;
+    noise_t2 t2;                       /* "t2": ramsey or echo (Origin calibrations); 0: the default */
     long trajectories;
     /* derived */
     double complex *unitaries;  /* ngen x d x d */
@@ -355,7 +356,7 @@ static int spec_read(const char *path, int k_override, double scale_override, ad
     json_t *root;
     CALL(input_load_json(path, JSON_REJECT_DUPLICATES, NULL, &root));
     static const char *const spec_keys[] = {"device", "block_qubits", "generator_type", "compile", "cayley_c",
-                                            "inputs", "generators", "shots", "seed", "noise", "noise_scale",
+                                            "inputs", "generators", "shots", "seed", "noise", "noise_scale", "t2",
                                             "trajectories", "sweep", NULL};
     int checked = input_check_keys(path, NULL, root, spec_keys);
     if (checked != TN_OK) { json_decref(root); return checked; }
@@ -392,6 +393,11 @@ static int spec_read(const char *path, int k_override, double scale_override, ad
     if (status == TN_OK && noise && !json_is_null(noise) && !json_is_false(noise)) {
         if (!json_is_string(noise)) status = spec_fail(s, "\"noise\" is a calibration file name, or null/false");
         else if (!(s->noise_path = spec_resolve(s->path, json_string_value(noise)))) status = TN_ERR_MEMORY;
+    }
+    json_t *t2 = json_object_get(root, "t2");
+    if (status == TN_OK && t2 && !(json_is_string(t2) && noise_parse_t2("t2", json_string_value(t2), &s->t2) == TN_OK)) {
+        tn_clear_error();
+        status = spec_fail(s, "\"t2\" must be \"ramsey\" or \"echo\" (which T2 of an Origin calibration)");
     }
     if (status == TN_OK && json_object_get(root, "noise_scale"))
         status = get_number(s, json_object_get(root, "noise_scale"), "noise_scale", 0, 1000, &s->noise_scale);
@@ -712,7 +718,7 @@ static int prepare(adapter_spec *s, const adapters_request *rq, int k, double sc
 {
     CALL(spec_read(rq->spec, k, scale >= 0 ? scale : rq->noise_scale, s));
     if (rq->shots > 0) s->shots = rq->shots;
-    if (s->noise_path) CALL(noise_load(s->noise_path, NULL, s->noise_scale, noise));
+    if (s->noise_path) CALL(noise_load_t2(s->noise_path, NULL, s->noise_scale, s->t2, noise));
     size_t dd = (size_t)s->d * s->d;
     if (!(s->unitaries = tn_malloc((size_t)s->ngen * dd * sizeof *s->unitaries))) return TN_ERR_MEMORY;
     for (int b = 0; b < s->ngen; b++) CALL(cayley(s->d, s->gens + (size_t)b * dd, s->cayley_c, s->unitaries + (size_t)b * dd));

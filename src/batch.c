@@ -217,7 +217,7 @@ static int run_task(const manifest *m, long t, tn_group *g, char **line)
     char *noise_file = NULL, *order_file = NULL;
     if (status == TN_OK) status = task_files(m, &rq, &noise_file, &order_file);
     if (status == TN_OK) status = task_circuit(m, t, g, rq.format, name, sizeof name, &c);
-    if (status == TN_OK && rq.noise_path) status = noise_load(rq.noise_path, rq.noise_format, rq.noise_scale, &noise);
+    if (status == TN_OK && rq.noise_path) status = noise_load_t2(rq.noise_path, rq.noise_format, rq.noise_scale, rq.t2, &noise);
     status = group_agree(g->comm, status);   /* files read per rank: agree first */
     rq.run.noise = noise;
     if (status == TN_OK) status = group_create(g->comm, 1, &one);

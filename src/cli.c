@@ -79,6 +79,8 @@ static const char *run_usage =
     "                     config, or tnemu's noise JSON (docs/noise-format.md); format detected\n"
     "  --noise-format F   ibm, origin or tnemu (instead of detecting it)\n"
     "  --noise-scale L    multiply every error rate by L (0..1000; default 1; 0 = noiseless exactly)\n"
+    "  --t2 KIND          ramsey or echo: which T2 of an Origin chip config relaxes the qubits\n"
+    "                     (default echo, measured on Wukong hardware; a missing one falls back)\n"
     "  --trajectories T   quantum trajectories, shots spread over them (1..100000000;\n"
     "                     default min(shots, 100); a dynamic circuit runs one per shot)\n"
     "  --dephasing-1f A,ALPHA  1/f^ALPHA frequency noise of RMS A Hz on every qubit, applied as\n"
@@ -241,6 +243,8 @@ static int parse_run_option(int argc, char **argv, int *i, run_request *rq)
         rq->noise_format = v;
     } else if (strcmp(opt, "--noise-scale") == 0) {
         CALL(cli_parse_double(opt, v, 0, 1000, &rq->noise_scale));
+    } else if (strcmp(opt, "--t2") == 0) {
+        CALL(noise_parse_t2("option --t2", v, &rq->t2));
     } else if (strcmp(opt, "--trajectories") == 0) {
         CALL(cli_parse_long(opt, v, 1, 100000000, &rq->run.trajectories));
     } else if (strcmp(opt, "--max-memory") == 0) {
@@ -293,8 +297,8 @@ int cli_parse_run_args(int argc, char **argv, run_request *rq)
     if (rq->help) return TN_OK;
     if (!rq->circuit_path) return tn_fail(TN_ERR_USAGE, "tnemu run: no circuit given (see tnemu run --help)");
     if (!rq->noise_path && (rq->noise_format || rq->run.trajectories || rq->run.noisy.dephasing_amp > 0 ||
-                            rq->run.noisy.allow_faulty || rq->run.noisy.allow_uncalibrated))
-        return tn_fail(TN_ERR_USAGE, "options --noise-format, --trajectories, --dephasing-1f and --allow-* need "
+                            rq->run.noisy.allow_faulty || rq->run.noisy.allow_uncalibrated || rq->t2))
+        return tn_fail(TN_ERR_USAGE, "options --noise-format, --trajectories, --dephasing-1f, --t2 and --allow-* need "
                        "--noise FILE");
     if (rq->quiet && !rq->progress_given) rq->run.progress_every = 0;
     if (rq->run.checkpoint.every > 0 && !rq->run.checkpoint.dir)
@@ -415,7 +419,7 @@ static int command_run(int argc, char **argv)
     noise_model *noise = NULL;
     if (status == TN_OK && rq.noise_path) {
         double t0 = run_now();
-        status = noise_load(rq.noise_path, rq.noise_format, rq.noise_scale, &noise);
+        status = noise_load_t2(rq.noise_path, rq.noise_format, rq.noise_scale, rq.t2, &noise);
         status = group_agree(world, status);   /* every rank read the file: agree before any collective */
         rq.run.noise = noise;
         t_parse += run_now() - t0;   /* reading inputs: the circuit and the noise model */

@@ -19,6 +19,7 @@ typedef struct {
     long groups;                /* 0: chosen from the work */
     const char *noise_path, *noise_format;
     double noise_scale;
+    noise_t2 t2;                /* --t2 (Origin calibrations); NOISE_T2_DEFAULT: not given */
     double max_memory;          /* --max-memory bytes per rank; 0: none */
     const char **list_storage;
 } run_request;

@@ -260,7 +260,25 @@ static int read_ibm_conf(const char *props_path, noise_model *m)
     return TN_OK;
 }
 
+const char *noise_t2_name(noise_t2 t2)
+{
+    return t2 == NOISE_T2_RAMSEY ? "ramsey" : t2 == NOISE_T2_ECHO ? "echo" : "as given";
+}
+
+int noise_parse_t2(const char *what, const char *value, noise_t2 *out)
+{
+    if (value && strcmp(value, "ramsey") == 0) *out = NOISE_T2_RAMSEY;
+    else if (value && strcmp(value, "echo") == 0) *out = NOISE_T2_ECHO;
+    else return tn_fail(TN_ERR_USAGE, "%s: '%s' is not one of: ramsey, echo", what, value ? value : "(missing)");
+    return TN_OK;
+}
+
 int noise_load(const char *path, const char *format, double scale, noise_model **out)
+{
+    return noise_load_t2(path, format, scale, NOISE_T2_DEFAULT, out);
+}
+
+int noise_load_t2(const char *path, const char *format, double scale, noise_t2 t2, noise_model **out)
 {
     *out = NULL;
     if (!(scale >= 0) || !isfinite(scale))
@@ -299,6 +317,7 @@ int noise_load(const char *path, const char *format, double scale, noise_model *
             if (status == TN_OK) status = read_ibm_conf(path, m);
         } else if (strcmp(format, "origin") == 0) {
             m->strict = 1;
+            m->t2_kind = t2 != NOISE_T2_DEFAULT ? t2 : NOISE_T2_MEASURED;
             status = noise_load_origin(m, root, path);
         } else if (strcmp(format, "tnemu") == 0) {
             status = noise_load_tnemu(m, root, path);
@@ -306,6 +325,9 @@ int noise_load(const char *path, const char *format, double scale, noise_model *
             status = tn_fail(TN_ERR_USAGE, "option --noise-format: '%s' is not one of: ibm, origin, tnemu", format);
         }
     }
+    if (status == TN_OK && t2 != NOISE_T2_DEFAULT && strcmp(m->format, "origin") != 0)
+        status = tn_fail(TN_ERR_USAGE, "option --t2: %s is a %s noise model with one T2 per qubit; --t2 (a spec's "
+                         "\"t2\") chooses between the Ramsey and echo T2 of Origin chip configurations", path, m->format);
     json_decref(root);
     if (status != TN_OK) { noise_destroy(&m); return status; }
     *out = m;

@@ -13,7 +13,8 @@
  *            readout_error. A gate_error of 1 marks a gate unusable.
  *  - origin: Origin Quantum chip configurations (chip_config_*.json with
  *            QubitParams / AdjMatrix, or cloud_chip_config_*.json with adjJSON
- *            / gateJSON): T1, T2, single-qubit fidelity for every one-qubit
+ *            / gateJSON): T1, T2 (the Ramsey "T2" or the echo "Ts2", as
+ *            noise_t2 chooses), single-qubit fidelity for every one-qubit
  *            gate, the pair's CZ fidelity for every two-qubit gate on a
  *            coupler, readout from the fidelity matrix or P00/P11, the same
  *            construction as ibm with error = 1 - fidelity. Diagonal
@@ -59,12 +60,20 @@ typedef struct {
     char where[96];                    /* the entry, for messages */
 } noise_rule;
 
+/* Which T2 relaxes an Origin qubit (--t2): the Ramsey T2 ("T2") or the
+ * echo T2 ("Ts2"). NOISE_T2_DEFAULT asks for NOISE_T2_MEASURED, the one that
+ * agreed better with the Wukong hardware runs (README, "Which T2"). Other
+ * formats give one T2 per qubit and take only the default. */
+typedef enum { NOISE_T2_DEFAULT = 0, NOISE_T2_RAMSEY, NOISE_T2_ECHO } noise_t2;
+#define NOISE_T2_MEASURED NOISE_T2_ECHO
+
 typedef struct {
     double t1, t2;                     /* seconds; 0: no relaxation while idle */
     double p1_given0, p0_given1;       /* readout confusion */
     int faulty;
     int without_times;                 /* a calibrated qubit lacking T1 or T2 (counted in times_missing) */
     int listed;                        /* tnemu format: 1 + the index of its "qubits" entry; 0: none */
+    int t2_other;                      /* origin: the chosen T2 was missing, the other one is used */
 } noise_qubit;
 
 typedef struct {
@@ -82,6 +91,8 @@ typedef struct {
     double dt;                         /* seconds per sample (IBM conf "dt"), for delay(N dt); 0: unknown */
     int t2_clipped;                    /* qubits whose T2 > 2 T1 was clipped to 2 T1 */
     int times_missing;                 /* qubits without T1/T2 (0 in the file): no relaxation */
+    noise_t2 t2_kind;                  /* origin: the T2 chosen (never DEFAULT); DEFAULT: the file's only T2 */
+    int t2_fallback;                   /* origin: qubits relaxing with the other T2 (the chosen one missing) */
     int readout_clipped;               /* scaled readout errors clipped to 1/2 (no information) */
     int strict;                        /* a gate without a rule is an error (calibrations) */
     noise_qubit default_qubit;         /* for qubits past qubit_cap (tnemu format) */
@@ -95,6 +106,17 @@ const noise_qubit *noise_qubit_params(const noise_model *m, int q);
  * scale >= 0 is the noise scale. Returns TN_OK, TN_ERR_IO, TN_ERR_INPUT (the
  * file and the offending entry named) or TN_ERR_MEMORY. */
 int noise_load(const char *path, const char *format, double scale, noise_model **out);
+
+/* noise_load with the T2 of Origin qubits chosen (noise_t2); a choice other
+ * than NOISE_T2_DEFAULT for another format is TN_ERR_USAGE. */
+int noise_load_t2(const char *path, const char *format, double scale, noise_t2 t2, noise_model **out);
+
+/* Parses "ramsey" or "echo" for `what` (an option or a spec key); anything
+ * else is TN_ERR_USAGE naming the valid values. */
+int noise_parse_t2(const char *what, const char *value, noise_t2 *out);
+
+/* "ramsey", "echo", or "as given" (NOISE_T2_DEFAULT: a format with one T2). */
+const char *noise_t2_name(noise_t2 t2);
 
 /* Checks that a model fits circuit c: a tnemu noise file (written for its
  * circuits) names no qubit >= c's width; TN_ERR_INPUT naming the entry, the

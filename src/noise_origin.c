@@ -2,7 +2,10 @@
  * model (see noise.h): chip_config_*.json (QubitParams, AdjMatrix,
  * AvailableQubits, QGateClock) or cloud_chip_config_*.json (adjJSON,
  * gateJSON). Times in the files are microseconds (T1, T2) and nanoseconds
- * (gate clocks); fidelities become errors 1 - F.
+ * (gate clocks); fidelities become errors 1 - F. A qubit's T2 is the Ramsey
+ * "T2" or the echo "Ts2" (cloud configurations only) as the model's t2_kind
+ * says; when the chosen one is missing (absent or 0) the other is used and
+ * counted in t2_fallback.
  * Not for: the IBM or tnemu formats. */
 #include <jansson.h>
 #include <math.h>
@@ -57,6 +60,36 @@ static int set_times(noise_model *m, int q, double t1_us, double t2_us, const ch
     return TN_OK;
 }
 
+/* The T2 (us) of a qubit entry by the model's choice, the other one when the
+ * chosen one is absent or 0 (*other = 1); 0 if the entry has a number under
+ * neither key ("T2" Ramsey, echo_key echo; echo_key NULL: none). */
+static int chosen_t2(const noise_model *m, json_t *entry, const char *echo_key, double *t2_us, int *other)
+{
+    double ramsey = 0, echo = 0;
+    int has_ramsey = loose_number(json_object_get(entry, "T2"), &ramsey);
+    int has_echo = echo_key && loose_number(json_object_get(entry, echo_key), &echo);
+    if (!has_ramsey && !has_echo) return 0;
+    int want_echo = m->t2_kind == NOISE_T2_ECHO;
+    double chosen = want_echo ? echo : ramsey, fallback = want_echo ? ramsey : echo;
+    *other = chosen == 0 && fallback != 0;
+    *t2_us = *other ? fallback : chosen;
+    return 1;
+}
+
+/* T1 and the chosen T2 of qubit q, counting a fallback to the other T2. */
+static int set_times_chosen(noise_model *m, int q, double t1_us, json_t *v, const char *echo_key, const char *path,
+                            const char *entry)
+{
+    double t2 = 0;
+    int other = 0;
+    if (!chosen_t2(m, v, echo_key, &t2, &other))
+        return tn_fail(TN_ERR_INPUT, "%s: %s: needs a number T2%s%s", path, entry, echo_key ? " or " : "",
+                       echo_key ? echo_key : "");
+    CALL(set_times(m, q, t1_us, t2, path, entry));
+    if (other && !m->qubit[q].without_times) { m->qubit[q].t2_other = 1; m->t2_fallback++; }
+    return TN_OK;
+}
+
 static int set_readout(noise_model *m, int q, double p00, double p11, const char *path, const char *entry)
 {
     CALL(check_fidelity(path, entry, "readout fidelity P00", p00));
@@ -92,7 +125,7 @@ static int read_chip_config(noise_model *m, json_t *root, const char *path, doub
         if (!loose_number(json_object_get(v, "T1"), &t1) || !loose_number(json_object_get(v, "T2"), &t2) ||
             !loose_number(json_object_get(v, "SingleGateFidelity"), &f1))
             return tn_fail(TN_ERR_INPUT, "%s: %s: needs numbers T1, T2 and SingleGateFidelity", path, entry);
-        CALL(set_times(m, q, t1, t2, path, entry));
+        CALL(set_times_chosen(m, q, t1, v, NULL, path, entry));   /* a Ramsey T2 only */
         CALL(check_fidelity(path, entry, "SingleGateFidelity", f1));
         json_t *mat = json_object_get(v, "FidelityMat");
         double p00, p11;
@@ -135,16 +168,15 @@ static int read_cloud_config(noise_model *m, json_t *root, const char *path, dou
         snprintf(entry, sizeof entry, "adjJSON[\"%.20s\"]", key);
         if (!parse_qubit_key(key, m->nqubits, &q))
             return tn_fail(TN_ERR_INPUT, "%s: %s: not a qubit in [0, %d]", path, entry, m->nqubits - 1);
-        double t1, t2, f1, p00, p11;
+        double t1, f1, p00, p11;
         json_t *rf = json_object_get(v, "readFidelity"), *af = json_object_get(v, "averageFidelity");
         if (json_is_string(af) && !*json_string_value(af)) continue;   /* listed but not calibrated: unusable */
-        if (!loose_number(json_object_get(v, "T1"), &t1) || !loose_number(json_object_get(v, "T2"), &t2) ||
-            !loose_number(json_object_get(v, "averageFidelity"), &f1) || !json_is_string(rf) ||
-            sscanf(json_string_value(rf), "%lf/%lf", &p00, &p11) != 2)
-            return tn_fail(TN_ERR_INPUT, "%s: %s: needs T1, T2, averageFidelity and readFidelity \"P00/P11\"", path,
-                           entry);
+        if (!loose_number(json_object_get(v, "T1"), &t1) || !loose_number(json_object_get(v, "averageFidelity"), &f1) ||
+            !json_is_string(rf) || sscanf(json_string_value(rf), "%lf/%lf", &p00, &p11) != 2)
+            return tn_fail(TN_ERR_INPUT, "%s: %s: needs T1, T2 or Ts2, averageFidelity and readFidelity \"P00/P11\"",
+                           path, entry);
         m->qubit[q].faulty = 0;
-        CALL(set_times(m, q, t1, t2, path, entry));
+        CALL(set_times_chosen(m, q, t1, v, "Ts2", path, entry));
         CALL(check_fidelity(path, entry, "averageFidelity", f1));
         CALL(set_readout(m, q, p00, p11, path, entry));
         CALL(add_gate_rule(m, 1, &q, f1, t1q, entry));

@@ -66,6 +66,7 @@ typedef struct {
     long task_group;
     char *noise_path;
     double noise_scale;
+    noise_t2 t2;                       /* "t2": ramsey or echo (Origin calibrations); 0: the default */
     long trajectories;
     uint64_t seed;
 } qnn_spec;
@@ -275,7 +276,7 @@ static int spec_read(const char *path, const char *mode, qnn_spec *s)
     json_t *root;
     CALL(input_load_json(path, JSON_REJECT_DUPLICATES, NULL, &root));
     static const char *const spec_keys[] = {"device", "qubits", "couplers", "layers", "parameters", "inputs",
-                                            "observables", "mode", "task_group", "noise", "noise_scale",
+                                            "observables", "mode", "task_group", "noise", "noise_scale", "t2",
                                             "trajectories", "seed", NULL};
     int checked = input_check_keys(path, NULL, root, spec_keys);
     if (checked != TN_OK) { json_decref(root); return checked; }
@@ -312,6 +313,11 @@ static int spec_read(const char *path, const char *mode, qnn_spec *s)
     if (status == TN_OK && noise && !json_is_null(noise) && !json_is_false(noise)) {
         if (!json_is_string(noise)) status = spec_fail(s, "\"noise\" is a calibration file name, or null/false");
         else if (!(s->noise_path = spec_resolve(s->path, json_string_value(noise)))) status = TN_ERR_MEMORY;
+    }
+    json_t *t2 = json_object_get(root, "t2");
+    if (status == TN_OK && t2 && !(json_is_string(t2) && noise_parse_t2("t2", json_string_value(t2), &s->t2) == TN_OK)) {
+        tn_clear_error();
+        status = spec_fail(s, "\"t2\" must be \"ramsey\" or \"echo\" (which T2 of an Origin calibration)");
     }
     if (status == TN_OK && json_object_get(root, "noise_scale"))
         status = number_in(s, json_object_get(root, "noise_scale"), "noise_scale", 0, 1000, &s->noise_scale);
@@ -504,7 +510,7 @@ int qnn_command(int argc, char **argv)
     memset(&s, 0, sizeof s);
     noise_model *noise = NULL;
     if (status == TN_OK) status = spec_read(spec_path, mode, &s);
-    if (status == TN_OK && s.noise_path) status = noise_load(s.noise_path, NULL, s.noise_scale, &noise);
+    if (status == TN_OK && s.noise_path) status = noise_load_t2(s.noise_path, NULL, s.noise_scale, s.t2, &noise);
     status = group_agree(world, status);
     double *all = NULL;
     long rounds = 0;

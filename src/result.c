@@ -50,6 +50,12 @@ static json_t *noise_json(const run_result *res, const run_options *opt)
     for (int q = 0; q < m->qubit_cap; q++)
         if (m->qubit[q].without_times) json_array_append_new(untimed, json_integer(q));
     json_object_set_new(o, "qubits_without_t1_t2_list", untimed);
+    json_object_set_new(o, "t2", json_string(noise_t2_name(m->t2_kind)));   /* --t2: which T2 relaxes the qubits */
+    json_t *other = json_array();
+    for (int q = 0; q < m->qubit_cap; q++)
+        if (m->qubit[q].t2_other) json_array_append_new(other, json_integer(q));
+    json_object_set_new(o, "t2_fallback_qubits", json_integer(m->t2_fallback));
+    json_object_set_new(o, "t2_fallback_qubits_list", other);
     if (opt->noisy.dephasing_amp > 0)
         json_object_set_new(o, "dephasing_1f", json_pack("{s:f, s:f}", "rms_hz", opt->noisy.dephasing_amp * sqrt(m->scale),
                                                          "alpha", opt->noisy.dephasing_alpha));
@@ -247,9 +253,9 @@ void result_print_summary(const circuit *c, const run_result *res, const result_
             ctx->options->trunc.max_chi, res->max_bond, res->fidelity_estimate, res->log_fidelity_estimate,
             res->discarded_weight);
     if (res->noisy)
-        fprintf(stderr, "tnemu: noise %s (%s, scale %g): %ld trajectories, %ld channels each, schedule %.3g us, "
+        fprintf(stderr, "tnemu: noise %s (%s, scale %g, T2 %s): %ld trajectories, %ld channels each, schedule %.3g us, "
                 "model fidelity %.4e\n", ctx->options->noise->source, ctx->options->noise->format,
-                ctx->options->noise->scale, res->trajectories, res->channels_per_trajectory,
+                ctx->options->noise->scale, noise_t2_name(ctx->options->noise->t2_kind), res->trajectories, res->channels_per_trajectory,
                 res->schedule_seconds * 1e6, res->model_fidelity);
     fprintf(stderr, "tnemu: time %.3f s (gates %.3f s, sampling %.3f s), peak memory %.1f MiB, %d rank(s)\n",
             ctx->t_total, res->t_gates, res->t_sample, (double)result_peak_rss() / 1048576.0, ctx->ranks);

@@ -71,6 +71,8 @@ json_t *resume_identity(const circuit *c, const run_options *opt, const run_resu
         json_object_set_new(id, "observables", obs);
         json_object_set_new(id, "noise_model", json_string(opt->noise->source));
         json_object_set_new(id, "noise_scale", json_real(opt->noise->scale));
+        if (opt->noise->t2_kind != NOISE_T2_DEFAULT)   /* Origin: which T2 (--t2); older checkpoints had the Ramsey T2 */
+            json_object_set_new(id, "t2", json_string(noise_t2_name(opt->noise->t2_kind)));
         json_object_set_new(id, "trajectories", json_integer(res->trajectories));
         json_object_set_new(id, "dephasing_1f", json_pack("[f,f]", opt->noisy.dephasing_amp, opt->noisy.dephasing_alpha));
         json_object_set_new(id, "allow", json_pack("[b,b]", opt->noisy.allow_faulty, opt->noisy.allow_uncalibrated));

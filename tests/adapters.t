@@ -221,6 +221,7 @@ my @bad = (
     [ 'ragged inputs',      '{"device": {"kind": "line", "qubits": 4}, "block_qubits": 2, "inputs": [[1,2,3,4],[1,2]]}', qr/inputs\[1\] is not a list of 4 numbers/ ],
     [ 'shots range',        '{"device": {"kind": "line", "qubits": 4}, "block_qubits": 2, "inputs": [[1,2,3,4]], "generators": [[1,2,3,4,5,6]], "shots": 0}', qr/"shots" must be a number in \[1, 1e\+09\]/ ],
     [ 'compile mode',       '{"device": {"kind": "line", "qubits": 4}, "block_qubits": 2, "compile": "fused"}', qr/"compile" must be merged or separate/ ],
+    [ 't2 unknown',         '{"device": {"kind": "line", "qubits": 4}, "block_qubits": 2, "inputs": [[1,2,3,4]], "generators": [[1,2,3,4,5,6]], "t2": "hahn"}', qr/"t2" must be "ramsey" or "echo"/ ],
     [ 'no room',            '{"device": {"kind": "line", "qubits": 2}, "block_qubits": 3, "inputs": [[1,2,3,4,5,6,7,8]], "generators": {"random": 1}}', qr/no connected 3-qubit set/ ],
     [ 'device file absent', '{"device": {"kind": "ibm", "file": "/nonexistent/conf.json"}}',       qr/cannot read device file/ ],
 );

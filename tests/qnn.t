@@ -88,6 +88,8 @@ my @bad = (
     [ 'bad observable',   { %$base, parameters => \@theta, observables => ['Q1'] },            qr/observable 'Q1': expected P<position>/ ],
     [ 'observable range', { %$base, parameters => \@theta, observables => ['Z7'] },            qr/position in \[0, 4\)/ ],
     [ 'mode',             { %$base, parameters => \@theta, mode => 'hessian' },                qr/"mode" must be expectation or gradient/ ],
+    [ 't2 unknown',       { %$base, parameters => \@theta, noise => $noise, t2 => 'foo' },    qr/"t2" must be "ramsey" or "echo"/ ],
+    [ 't2 on a tnemu model', { %$base, parameters => \@theta, noise => $noise, t2 => 'echo' }, qr/--t2: .* a tnemu noise model with one T2 per qubit/ ],
 );
 for my $c (@bad) {
     my ($name, $s, $want) = @$c;

@@ -711,13 +711,19 @@ static void check_origin(void)
        "origin: qubit 5 (not in AvailableQubits) is unusable, qubit 4 is not");
     noise_destroy(&m);
     snprintf(path, sizeof path, "%s/origin/wukong72/cloud_chip_config_2026-03-08.json", shared_root());
-    if (!ok(noise_load(path, NULL, 1, &m) == TN_OK, "origin cloud_chip_config loads")) { diag("%s", tn_last_message()); return; }
+    if (!ok(noise_load_t2(path, NULL, 1, NOISE_T2_RAMSEY, &m) == TN_OK, "origin cloud_chip_config loads (--t2 ramsey)")) {
+        diag("%s", tn_last_message());
+        return;
+    }
     op.gate = GATE_CZ; op.nqubits = 2; op.qubits[0] = 7; op.qubits[1] = 1;
     r = noise_lookup(m, &op);
     const noise_qubit *q44 = noise_qubit_params(m, 44);
     ok(r && fabs(r->gate_error - (1 - 0.9755)) < 1e-12 && fabs(q44->p1_given0 - (1 - 0.9742)) < 1e-12 &&
        fabs(q44->p0_given1 - (1 - 0.9442)) < 1e-12 && fabs(q44->t2 - 1.81e-6) < 1e-15,
        "origin cloud: CZ(1,7) fidelity, qubit 44 readout P00/P11 and T2");
+    noise_destroy(&m);
+    ok(noise_load_t2(path, NULL, 1, NOISE_T2_ECHO, &m) == TN_OK && fabs(noise_qubit_params(m, 44)->t2 - 3.49e-6) < 1e-15,
+       "origin cloud, --t2 echo: qubit 44 relaxes with its echo Ts2 3.49 us");
     noise_destroy(&m);
 }
 
