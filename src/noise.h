@@ -56,8 +56,16 @@ typedef struct {
     int faulty;                        /* marked unusable by the calibration */
     noise_apply *apply;
     int napply;
+    double overrotation;               /* radians added to the gate's angle (coherent.h), times the scale; 0: none */
     char where[96];                    /* the entry, for messages */
 } noise_rule;
+
+/* Static ZZ on a coupler: exp(-i 2 pi zz t Z_a Z_b / 2) over time t. */
+typedef struct {
+    int a, b;
+    double zz;                         /* Hz, times the noise scale */
+    char where[32];                    /* the entry, for messages */
+} noise_coupler;
 
 typedef struct {
     double t1, t2;                     /* seconds; 0: no relaxation while idle */
@@ -84,6 +92,8 @@ typedef struct {
     int times_missing;                 /* qubits without T1/T2 (0 in the file): no relaxation */
     int readout_clipped;               /* scaled readout errors clipped to 1/2 (no information) */
     int strict;                        /* a gate without a rule is an error (calibrations) */
+    noise_coupler *couplers;           /* static ZZ (tnemu format "couplers") */
+    int ncouplers;
     noise_qubit default_qubit;         /* for qubits past qubit_cap (tnemu format) */
     int has_default_qubit;
 } noise_model;
