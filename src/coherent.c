@@ -9,13 +9,14 @@
 #include "gates.h"
 
 /* Fixed gates and their generators: U_eps = U exp(-i eps/2 G), G a Pauli
- * combination with G^2 = I, given per qubit (q[0] first) as letters, with a
- * sign; "H" is (X + Z)/sqrt2. */
-static const struct { int gate; const char *g; int sign; } fixed[] = {
-    {GATE_X, "X", 1}, {GATE_Y, "Y", 1}, {GATE_Z, "Z", 1}, {GATE_H, "H", 1},
-    {GATE_S, "Z", 1}, {GATE_T, "Z", 1}, {GATE_SDG, "Z", -1}, {GATE_TDG, "Z", -1},
-    {GATE_SX, "X", 1}, {GATE_SXDG, "X", -1},
-    {GATE_CX, "ZX", 1}, {GATE_CY, "ZY", 1}, {GATE_CZ, "ZZ", 1}, {GATE_ECR, "ZX", 1},
+ * product with G^2 = I, given per qubit (q[0] first) as letters; "H" is
+ * (X + Z)/sqrt2. The angle is signed, as for rotation gates: sxdg = rx(-pi/2)
+ * becomes rx(-pi/2 + eps), so a folded G G^dagger G carries 3 eps. All but
+ * ecr commute with G; ecr = x(q0) rzx(pi/2) becomes x(q0) rzx(pi/2 + eps). */
+static const struct { int gate; const char *g; } fixed[] = {
+    {GATE_X, "X"}, {GATE_Y, "Y"}, {GATE_Z, "Z"}, {GATE_H, "H"}, {GATE_S, "Z"}, {GATE_T, "Z"}, {GATE_SDG, "Z"},
+    {GATE_TDG, "Z"}, {GATE_SX, "X"}, {GATE_SXDG, "X"},
+    {GATE_CX, "ZX"}, {GATE_CY, "ZY"}, {GATE_CZ, "ZZ"}, {GATE_ECR, "ZX"},
 };
 
 /* Rotation gates: the angle is params[0] (u2 is u3(pi/2, phi, lambda)). */
@@ -78,7 +79,7 @@ static void generator_rotation(int f, double eps, double complex *out)
             for (int c = 0; c < 4; c++) gm[r * 4 + c] = a[(r >> 1) * 2 + (c >> 1)] * b[(r & 1) * 2 + (c & 1)];
     }
     for (int i = 0; i < d * d; i++)
-        out[i] = (i % (d + 1) == 0 ? cos(eps / 2) : 0) - I * sin(eps / 2) * fixed[f].sign * gm[i];
+        out[i] = (i % (d + 1) == 0 ? cos(eps / 2) : 0) - I * sin(eps / 2) * gm[i];
 }
 
 int coherent_overrotation(const circ_op *op, double eps, double complex *e)

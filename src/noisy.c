@@ -44,6 +44,7 @@ struct noisy_plan {
     size_t nowned, owned_cap;
     double complex (*mats)[16];   /* coherent errors: over-rotations, ZZ phases */
     size_t nmats, mats_cap;
+    long zz_steps;
     double *t_zz;             /* per coupler: the time up to which its ZZ phase is applied (while planning) */
     double t_end, fidelity, fidelity_used;
     unsigned char *used;      /* per qubit: touched by an operation of the circuit (not only a barrier) */
@@ -151,6 +152,7 @@ static int push_zz(noisy_plan *p, const circ_op *op, double upto)
         coherent_zz(2 * M_PI * cp->zz * (upto - p->t_zz[i]), e);
         p->t_zz[i] = upto;
         int qs[2] = {cp->a, cp->b};
+        p->zz_steps++;
         CALL(push_unitary(p, e, 2, qs));
     }
     return TN_OK;
@@ -542,3 +544,5 @@ long noisy_channel_count(const noisy_plan *p)
     for (size_t s = 0; s < p->nsteps; s++) n += p->steps[s].kind == STEP_CHANNEL;
     return n;
 }
+
+int noisy_needs_circuit_order(const noisy_plan *p) { return p->zz_steps > 0; }

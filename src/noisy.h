@@ -73,6 +73,10 @@ double noisy_model_fidelity_all_qubits(const noisy_plan *p);
  * "tnemu: warning: N NAME gates ran without noise (no calibration)". */
 void noisy_warn_uncalibrated(const noisy_plan *p, FILE *out);
 long noisy_channel_count(const noisy_plan *p);
+
+/* 1 if the plan has static ZZ phases: they span two qubits, so the gates
+ * must run in circuit order (not any order that keeps each qubit's). */
+int noisy_needs_circuit_order(const noisy_plan *p);
 long noisy_uncalibrated(const noisy_plan *p);
 
 #endif
