@@ -26,6 +26,9 @@
  *            and h's, one sx each), so its error is 1 - (1 - e_gate) times
  *            (1 - e_sx) squared for each qubit, its length the gate's plus
  *            two sx lengths. dt (for delays in dt) comes from conf_*.json.
+ *            Its coherent errors (coherent.h): a rule's "overrotation" adds
+ *            eps to the gate's angle; "couplers" give static ZZ phases
+ *            exp(-i 2 pi zz t Z_a Z_b / 2) over the schedule.
  * delay(T) has no rule: its qubit relaxes (T1, T2) for T, nothing else.
  * A rule matches an operation by gate name and qubits; the most specific wins:
  * (name, qubits) > (name, any qubits) > (any gate, qubits) > (any, any).
