@@ -266,16 +266,25 @@ static int *terminal_flags(const circuit *c)
 static int schedule_ops(noisy_plan *p, const circuit *c, const noisy_options *opt, double *t_free, double *t_kick)
 {
     int *terminal = terminal_flags(c);
-    if (!terminal) return TN_ERR_MEMORY;
+    double *t_align = tn_calloc((size_t)c->nqubits + 1, sizeof(double));   /* no operation starts before (barriers) */
+    if (!terminal || !t_align) { free(terminal); free(t_align); return TN_ERR_MEMORY; }
     int status = TN_OK;
     for (size_t i = 0; i < c->nops && status == TN_OK; i++) {
         const circ_op *op = &c->ops[i];
         const noise_rule *rule = op->kind == OP_GATE ? noise_lookup(p->model, op) : NULL;
         status = check_op(p, c, op, rule, opt);
         double start = 0;
-        for (int j = 0; j < op->nqubits; j++) start = fmax(start, t_free[op->qubits[j]]);
+        for (int j = 0; j < op->nqubits; j++) start = fmax(start, fmax(t_free[op->qubits[j]], t_align[op->qubits[j]]));
         p->pre[i] = p->nsteps;
-        if (status == TN_OK && !terminal[i] && op->kind != OP_BARRIER) status = push_zz(p, op, start);
+        if (op->kind == OP_BARRIER) {
+            /* a barrier aligns its qubits but carries no noise: a static run
+             * never applies a barrier's steps, so the wait it causes is
+             * relaxed before each qubit's next operation (or at the end) */
+            for (int j = 0; j < op->nqubits; j++) t_align[op->qubits[j]] = start;
+            p->post[i] = p->nsteps;
+            continue;
+        }
+        if (status == TN_OK && !terminal[i]) status = push_zz(p, op, start);
         if (!terminal[i]) {
             for (int j = 0; j < op->nqubits && status == TN_OK; j++) {
                 int q = op->qubits[j];
@@ -287,13 +296,14 @@ static int schedule_ops(noisy_plan *p, const circuit *c, const noisy_options *op
         p->post[i] = p->nsteps;
         double end = start + (terminal[i] ? 0 : noise_duration(p->model, op, rule));
         if (status == TN_OK) status = push_overrotation(p, c, op, rule);
-        if (status == TN_OK && !terminal[i] && op->kind != OP_BARRIER) status = push_zz(p, op, end);
+        if (status == TN_OK && !terminal[i]) status = push_zz(p, op, end);
         if (status == TN_OK && op->kind == OP_GATE) status = push_rule(p, op, rule);
         if (status == TN_OK && op->kind == OP_GATE && op->gate == GATE_DELAY)   /* the wait it asks for */
             status = push_relax(p, op->qubits[0], end - start, 1);
         for (int j = 0; j < op->nqubits && !terminal[i]; j++) t_free[op->qubits[j]] = end;
     }
     free(terminal);
+    free(t_align);
     return status;
 }
 
