@@ -29,6 +29,7 @@ void noise_destroy(noise_model **pm)
     }
     free(m->rules);
     free(m->qubit);
+    free(m->couplers);
     free(m);
     *pm = NULL;
 }
@@ -211,6 +212,11 @@ int noise_check_circuit(const noise_model *m, const circuit *c)
                 return tn_fail(TN_ERR_INPUT, "%s: %s: qubit %d is out of range for the %d-qubit circuit %s "
                                "(qubits 0 to %d)", m->source, m->rules[i].where, m->rules[i].qubits[j], n,
                                c->source, n - 1);
+    for (int i = 0; i < m->ncouplers; i++)
+        if (m->couplers[i].a >= n || m->couplers[i].b >= n)
+            return tn_fail(TN_ERR_INPUT, "%s: %s: qubit %d is out of range for the %d-qubit circuit %s (qubits 0 to "
+                           "%d)", m->source, m->couplers[i].where, m->couplers[i].a >= n ? m->couplers[i].a :
+                           m->couplers[i].b, n, c->source, n - 1);
     return TN_OK;
 }
 

@@ -27,6 +27,9 @@
  *            and h's, one sx each), so its error is 1 - (1 - e_gate) times
  *            (1 - e_sx) squared for each qubit, its length the gate's plus
  *            two sx lengths. dt (for delays in dt) comes from conf_*.json.
+ *            Its coherent errors (coherent.h): a rule's "overrotation" adds
+ *            eps to the gate's angle; "couplers" give static ZZ phases
+ *            exp(-i 2 pi zz t Z_a Z_b / 2) over the schedule.
  * delay(T) has no rule: its qubit relaxes (T1, T2) for T, nothing else.
  * A rule matches an operation by gate name and qubits; the most specific wins:
  * (name, qubits) > (name, any qubits) > (any gate, qubits) > (any, any).
@@ -57,6 +60,7 @@ typedef struct {
     int faulty;                        /* marked unusable by the calibration */
     noise_apply *apply;
     int napply;
+    double overrotation;               /* radians added to the gate's angle (coherent.h), times the scale; 0: none */
     char where[96];                    /* the entry, for messages */
 } noise_rule;
 
@@ -66,6 +70,13 @@ typedef struct {
  * formats give one T2 per qubit and take only the default. */
 typedef enum { NOISE_T2_DEFAULT = 0, NOISE_T2_RAMSEY, NOISE_T2_ECHO } noise_t2;
 #define NOISE_T2_MEASURED NOISE_T2_ECHO
+
+/* Static ZZ on a coupler: exp(-i 2 pi zz t Z_a Z_b / 2) over time t. */
+typedef struct {
+    int a, b;
+    double zz;                         /* Hz, times the noise scale */
+    char where[32];                    /* the entry, for messages */
+} noise_coupler;
 
 typedef struct {
     double t1, t2;                     /* seconds; 0: no relaxation while idle */
@@ -95,6 +106,8 @@ typedef struct {
     int t2_fallback;                   /* origin: qubits relaxing with the other T2 (the chosen one missing) */
     int readout_clipped;               /* scaled readout errors clipped to 1/2 (no information) */
     int strict;                        /* a gate without a rule is an error (calibrations) */
+    noise_coupler *couplers;           /* static ZZ (tnemu format "couplers") */
+    int ncouplers;
     noise_qubit default_qubit;         /* for qubits past qubit_cap (tnemu format) */
     int has_default_qubit;
 } noise_model;

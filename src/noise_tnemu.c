@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coherent.h"
 #include "error.h"
 #include "gates.h"
 #include "input.h"
@@ -233,12 +234,27 @@ static int read_target(json_t *c, const channel *ch, int gate_k, const char *pat
     return TN_OK;
 }
 
+/* "overrotation": radians added to the gate's angle (coherent.h); a named
+ * gate must have a convention ("*" is checked per gate when planning). */
+static int read_overrotation(noise_model *m, json_t *g, noise_rule *r, const char *gname, const char *path,
+                             const char *entry)
+{
+    if (!json_object_get(g, "overrotation")) return TN_OK;
+    double eps;
+    CALL(number_field(g, "overrotation", 1, 0, path, entry, &eps));
+    if (strcmp(gname, "*") != 0 && !coherent_overrotation_defined(gate_lookup(gname)))
+        return tn_fail(TN_ERR_INPUT, "%s: %s: \"overrotation\" is not defined for %s (only for %s)", path, entry,
+                       gname, coherent_overrotation_gates());
+    r->overrotation = eps * m->scale;
+    return TN_OK;
+}
+
 static int read_rule(noise_model *m, json_t *g, size_t index, const char *path)
 {
     char entry[96];
     snprintf(entry, sizeof entry, "gates[%zu]", index);
     if (!json_is_object(g)) return bad(path, entry, "is not an object");
-    static const char *const rule_keys[] = {"gate", "qubits", "duration", "channels", NULL};
+    static const char *const rule_keys[] = {"gate", "qubits", "duration", "channels", "overrotation", NULL};
     CALL(input_check_keys(path, entry, g, rule_keys));
     noise_rule *r;
     CALL(noise_add_rule(m, &r));
@@ -267,6 +283,7 @@ static int read_rule(noise_model *m, json_t *g, size_t index, const char *path)
             r->qubits[j] = (int)json_integer_value(v);
         }
     }
+    CALL(read_overrotation(m, g, r, gname, path, entry));
     double dur;
     CALL(number_field(g, "duration", 0, -1, path, entry, &dur));
     if (json_object_get(g, "duration") && !(dur >= 0)) return bad(path, entry, "\"duration\" is negative");
@@ -355,11 +372,60 @@ static int read_qubits(noise_model *m, json_t *root, const char *path)
     return TN_OK;
 }
 
+/* One "couplers" entry: {"qubits": [a, b], "zz": Hz}. */
+static int read_coupler(noise_model *m, json_t *e, int i, const char *path)
+{
+    static const char *const coupler_keys[] = {"qubits", "zz", NULL};
+    noise_coupler *c = &m->couplers[i];
+    snprintf(c->where, sizeof c->where, "couplers[%d]", i);
+    if (!json_is_object(e)) return bad(path, c->where, "is not an object {\"qubits\": [a, b], \"zz\": Hz}");
+    CALL(input_check_keys(path, c->where, e, coupler_keys));
+    json_t *qs = json_object_get(e, "qubits");
+    if (!json_is_array(qs) || json_array_size(qs) != 2 || !json_is_integer(json_array_get(qs, 0)) ||
+        !json_is_integer(json_array_get(qs, 1)))
+        return bad(path, c->where, "\"qubits\" must be a pair [a, b] of qubit indices");
+    json_int_t a = json_integer_value(json_array_get(qs, 0)), b = json_integer_value(json_array_get(qs, 1));
+    json_int_t top = m->nqubits ? m->nqubits : 1000000;
+    if (a < 0 || b < 0 || a >= top || b >= top)
+        return tn_fail(TN_ERR_INPUT, "%s: %s: qubit %lld is out of range [0, %lld]%s", path, c->where,
+                       (long long)(a < 0 || a >= top ? a : b), (long long)top - 1, m->nqubits ? " (\"nqubits\")" : "");
+    if (a == b)
+        return tn_fail(TN_ERR_INPUT, "%s: %s: qubits %lld and %lld are not a coupled pair (a qubit is not coupled to "
+                       "itself)", path, c->where, (long long)a, (long long)b);
+    c->a = (int)a;
+    c->b = (int)b;
+    for (int j = 0; j < i; j++)
+        if ((m->couplers[j].a == c->a && m->couplers[j].b == c->b) ||
+            (m->couplers[j].a == c->b && m->couplers[j].b == c->a))
+            return tn_fail(TN_ERR_INPUT, "%s: %s: the pair %d,%d is already %s", path, c->where, c->a, c->b,
+                           m->couplers[j].where);
+    double zz;
+    CALL(number_field(e, "zz", 1, 0, path, c->where, &zz));
+    c->zz = zz * m->scale;
+    return TN_OK;
+}
+
+static int read_couplers(noise_model *m, json_t *root, const char *path)
+{
+    json_t *list = json_object_get(root, "couplers");
+    if (!list) return TN_OK;
+    if (!json_is_array(list)) return bad(path, "couplers", "is not a list of {\"qubits\": [a, b], \"zz\": Hz}");
+    size_t n = json_array_size(list);
+    if (n > 10000) return bad(path, "couplers", "lists more than 10000 couplers");
+    m->couplers = tn_calloc(n + 1, sizeof *m->couplers);
+    if (!m->couplers) return TN_ERR_MEMORY;
+    for (size_t i = 0; i < n; i++) {
+        CALL(read_coupler(m, json_array_get(list, i), (int)i, path));
+        m->ncouplers = (int)i + 1;
+    }
+    return TN_OK;
+}
+
 int noise_load_tnemu(noise_model *m, void *root_ptr, const char *path)
 {
     json_t *root = root_ptr, *v;
     static const char *const model_keys[] = {"format", "nqubits", "idle", "durations", "t1", "t2", "readout",
-                                             "qubits", "gates", NULL};
+                                             "qubits", "gates", "couplers", NULL};
     static const char *const duration_keys[] = {"1q", "2q", "measure", NULL};
     CALL(input_check_keys(path, NULL, root, model_keys));
     CALL(input_check_keys(path, "durations", json_object_get(root, "durations"), duration_keys));
@@ -380,6 +446,7 @@ int noise_load_tnemu(noise_model *m, void *root_ptr, const char *path)
             return bad(path, "durations", "a duration is negative");
     }
     CALL(read_qubits(m, root, path));
+    CALL(read_couplers(m, root, path));
     json_t *gates = json_object_get(root, "gates");
     if (gates && !json_is_array(gates)) return bad(path, "gates", "is not a list");
     size_t i;

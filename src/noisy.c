@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coherent.h"
 #include "error.h"
 #include "gates.h"
 #include "rng.h"
@@ -20,7 +21,7 @@
 #define MAX_SLOTS 64
 #define DEPHASE_MAX_POINTS (1 << 18)
 
-enum step_kind { STEP_CHANNEL, STEP_DEPHASE };
+enum step_kind { STEP_CHANNEL, STEP_DEPHASE, STEP_UNITARY };
 
 typedef struct {
     int kind;
@@ -28,6 +29,7 @@ typedef struct {
     int nq;
     int qubits[CHANNEL_MAX_QUBITS];
     double t_from, t_to;      /* STEP_DEPHASE: the interval whose phase is applied */
+    size_t mat;               /* STEP_UNITARY: index of its matrix in mats (draws no random number) */
 } noisy_step;
 
 struct noisy_plan {
@@ -40,6 +42,10 @@ struct noisy_plan {
     size_t finish;            /* final steps [finish, nsteps) */
     channel *owned;           /* idle channels */
     size_t nowned, owned_cap;
+    double complex (*mats)[16];   /* coherent errors: over-rotations, ZZ phases */
+    size_t nmats, mats_cap;
+    long zz_steps;
+    double *t_zz;             /* per coupler: the time up to which its ZZ phase is applied (while planning) */
     double t_end, fidelity, fidelity_used;
     unsigned char *used;      /* per qubit: touched by an operation of the circuit (not only a barrier) */
     long uncalibrated;
@@ -59,6 +65,8 @@ void noisy_plan_destroy(noisy_plan **pp)
     if (!p) return;
     for (size_t i = 0; i < p->nowned; i++) channel_free(&p->owned[i]);
     free(p->owned);
+    free(p->mats);
+    free(p->t_zz);
     free(p->steps);
     free(p->pre);
     free(p->post);
@@ -87,7 +95,7 @@ static int push_step(noisy_plan *p, const noisy_step *s)
 static int push_channel(noisy_plan *p, const channel *ch, int nq, const int *qubits)
 {
     if (ch->is_identity) return TN_OK;
-    noisy_step s = {STEP_CHANNEL, ch, nq, {0}, 0, 0};
+    noisy_step s = {STEP_CHANNEL, ch, nq, {0}, 0, 0, 0};
     memcpy(s.qubits, qubits, (size_t)nq * sizeof(int));
     double f = channel_process_fidelity(ch);
     p->fidelity *= f;
@@ -95,6 +103,59 @@ static int push_channel(noisy_plan *p, const channel *ch, int nq, const int *qub
     for (int j = 0; j < nq; j++) on_used = on_used && p->used[qubits[j]];
     if (on_used) p->fidelity_used *= f;
     return push_step(p, &s);
+}
+
+/* A coherent error: the k-qubit unitary e on qubits, in every trajectory. */
+static int push_unitary(noisy_plan *p, const double complex *e, int k, const int *qubits)
+{
+    if (p->nmats == p->mats_cap) {
+        size_t cap = p->mats_cap ? 2 * p->mats_cap : 64;
+        double complex (*n)[16] = realloc(p->mats, cap * sizeof *n);
+        if (!n) return tn_fail(TN_ERR_MEMORY, "out of memory: %zu coherent errors", cap);
+        p->mats = n;
+        p->mats_cap = cap;
+    }
+    memcpy(p->mats[p->nmats], e, (size_t)(1 << (2 * k)) * sizeof *e);
+    noisy_step s = {STEP_UNITARY, NULL, k, {0}, 0, 0, p->nmats++};
+    memcpy(s.qubits, qubits, (size_t)k * sizeof(int));
+    double f = coherent_fidelity(e, 1 << k);
+    p->fidelity *= f;
+    int on_used = 1;
+    for (int j = 0; j < k; j++) on_used = on_used && p->used[qubits[j]];
+    if (on_used) p->fidelity_used *= f;
+    return push_step(p, &s);
+}
+
+/* The over-rotation of gate op by its rule (coherent.h). */
+static int push_overrotation(noisy_plan *p, const circuit *c, const circ_op *op, const noise_rule *rule)
+{
+    if (!rule || rule->overrotation == 0 || op->kind != OP_GATE) return TN_OK;
+    double complex e[16];
+    if (coherent_overrotation(op, rule->overrotation, e) != 0)
+        return tn_fail(TN_ERR_INPUT, "%s: %s: \"overrotation\" is not defined for %s at %s:%d:%d (only for %s)",
+                       p->model->source, rule->where, noise_gate_name(op), c->source, op->line, op->col,
+                       coherent_overrotation_gates());
+    return push_unitary(p, e, op->nqubits, op->qubits);
+}
+
+/* The static ZZ phase each coupler of op's qubits (all couplers: op NULL)
+ * accrued from the time it was last applied up to time `upto`. */
+static int push_zz(noisy_plan *p, const circ_op *op, double upto)
+{
+    const noise_model *m = p->model;
+    for (int i = 0; i < m->ncouplers; i++) {
+        const noise_coupler *cp = &m->couplers[i];
+        int touched = !op;
+        for (int j = 0; op && j < op->nqubits; j++) touched |= op->qubits[j] == cp->a || op->qubits[j] == cp->b;
+        if (!touched || cp->zz == 0 || cp->a >= p->n || cp->b >= p->n || !(upto > p->t_zz[i])) continue;
+        double complex e[16];
+        coherent_zz(2 * M_PI * cp->zz * (upto - p->t_zz[i]), e);
+        p->t_zz[i] = upto;
+        int qs[2] = {cp->a, cp->b};
+        p->zz_steps++;
+        CALL(push_unitary(p, e, 2, qs));
+    }
+    return TN_OK;
 }
 
 /* Thermal relaxation of qubit q while it waits `idle` seconds (only when the
@@ -119,7 +180,7 @@ static int push_idle(noisy_plan *p, int q, double idle) { return push_relax(p, q
 static int push_dephase(noisy_plan *p, int q, double from, double to)
 {
     if (p->amp <= 0 || to <= from) return TN_OK;
-    noisy_step s = {STEP_DEPHASE, NULL, 1, {q}, from, to};
+    noisy_step s = {STEP_DEPHASE, NULL, 1, {q}, from, to, 0};
     return push_step(p, &s);
 }
 
@@ -205,15 +266,25 @@ static int *terminal_flags(const circuit *c)
 static int schedule_ops(noisy_plan *p, const circuit *c, const noisy_options *opt, double *t_free, double *t_kick)
 {
     int *terminal = terminal_flags(c);
-    if (!terminal) return TN_ERR_MEMORY;
+    double *t_align = tn_calloc((size_t)c->nqubits + 1, sizeof(double));   /* no operation starts before (barriers) */
+    if (!terminal || !t_align) { free(terminal); free(t_align); return TN_ERR_MEMORY; }
     int status = TN_OK;
     for (size_t i = 0; i < c->nops && status == TN_OK; i++) {
         const circ_op *op = &c->ops[i];
         const noise_rule *rule = op->kind == OP_GATE ? noise_lookup(p->model, op) : NULL;
         status = check_op(p, c, op, rule, opt);
         double start = 0;
-        for (int j = 0; j < op->nqubits; j++) start = fmax(start, t_free[op->qubits[j]]);
+        for (int j = 0; j < op->nqubits; j++) start = fmax(start, fmax(t_free[op->qubits[j]], t_align[op->qubits[j]]));
         p->pre[i] = p->nsteps;
+        if (op->kind == OP_BARRIER) {
+            /* a barrier aligns its qubits but carries no noise: a static run
+             * never applies a barrier's steps, so the wait it causes is
+             * relaxed before each qubit's next operation (or at the end) */
+            for (int j = 0; j < op->nqubits; j++) t_align[op->qubits[j]] = start;
+            p->post[i] = p->nsteps;
+            continue;
+        }
+        if (status == TN_OK && !terminal[i]) status = push_zz(p, op, start);
         if (!terminal[i]) {
             for (int j = 0; j < op->nqubits && status == TN_OK; j++) {
                 int q = op->qubits[j];
@@ -223,13 +294,16 @@ static int schedule_ops(noisy_plan *p, const circuit *c, const noisy_options *op
             }
         }
         p->post[i] = p->nsteps;
-        if (status == TN_OK && op->kind == OP_GATE) status = push_rule(p, op, rule);
         double end = start + (terminal[i] ? 0 : noise_duration(p->model, op, rule));
+        if (status == TN_OK) status = push_overrotation(p, c, op, rule);
+        if (status == TN_OK && !terminal[i]) status = push_zz(p, op, end);
+        if (status == TN_OK && op->kind == OP_GATE) status = push_rule(p, op, rule);
         if (status == TN_OK && op->kind == OP_GATE && op->gate == GATE_DELAY)   /* the wait it asks for */
             status = push_relax(p, op->qubits[0], end - start, 1);
         for (int j = 0; j < op->nqubits && !terminal[i]; j++) t_free[op->qubits[j]] = end;
     }
     free(terminal);
+    free(t_align);
     return status;
 }
 
@@ -275,7 +349,8 @@ int noisy_plan_create(const noise_model *model, const circuit *c, const noisy_op
     p->fidelity = 1;
     p->fidelity_used = 1;
     p->used = tn_calloc((size_t)c->nqubits + 1, 1);
-    if (!p->used) { free(t_free); free(t_kick); noisy_plan_destroy(&p); return TN_ERR_MEMORY; }
+    p->t_zz = tn_calloc((size_t)model->ncouplers + 1, sizeof(double));
+    if (!p->used || !p->t_zz) { free(t_free); free(t_kick); noisy_plan_destroy(&p); return TN_ERR_MEMORY; }
     for (size_t i = 0; i < c->nops; i++)
         if (c->ops[i].kind != OP_BARRIER)
             for (int j = 0; j < c->ops[i].nqubits; j++) p->used[c->ops[i].qubits[j]] = 1;
@@ -292,6 +367,7 @@ int noisy_plan_create(const noise_model *model, const circuit *c, const noisy_op
     for (int q = 0; q < c->nqubits; q++) p->t_end = fmax(p->t_end, t_free[q]);
     p->pre[c->nops] = p->nsteps;
     p->finish = p->nsteps;
+    if (status == TN_OK) status = push_zz(p, NULL, p->t_end);
     for (int q = 0; q < c->nqubits && status == TN_OK; q++) {
         status = push_idle(p, q, p->t_end - t_free[q]);
         if (status == TN_OK) status = push_dephase(p, q, t_kick[q], p->t_end);
@@ -372,6 +448,7 @@ static int pick(const double *probs, int n, double u)
 
 static int apply_step(const noisy_plan *p, const noisy_step *s, mps *m, double u)
 {
+    if (s->kind == STEP_UNITARY) return mps_apply_gate(m, p->mats[s->mat], s->nq, s->qubits);
     if (s->kind == STEP_DEPHASE) {
         double phi = phase_at(p, s->qubits[0], s->t_to) - phase_at(p, s->qubits[0], s->t_from);
         double complex rz[4] = {cexp(-I * phi / 2), 0, 0, cexp(I * phi / 2)};
@@ -400,8 +477,9 @@ static int apply_step(const noisy_plan *p, const noisy_step *s, mps *m, double u
 
 static int apply_range(const noisy_plan *p, mps *m, size_t from, size_t to, uint64_t seed, long traj, uint32_t slot_base)
 {
+    uint32_t slot = 0;   /* coherent steps draw nothing: the other steps keep their slots */
     for (size_t s = from; s < to; s++) {
-        double u = rng_uniform_at(seed, NOISE_STREAM, (uint32_t)traj, slot_base + (uint32_t)(s - from));
+        double u = p->steps[s].kind == STEP_UNITARY ? 0 : rng_uniform_at(seed, NOISE_STREAM, (uint32_t)traj, slot_base + slot++);
         CALL(apply_step(p, &p->steps[s], m, u));
     }
     return TN_OK;
@@ -409,9 +487,10 @@ static int apply_range(const noisy_plan *p, mps *m, size_t from, size_t to, uint
 
 int noisy_apply(const noisy_plan *p, mps *m, size_t i, int pre, uint64_t seed, long traj)
 {
-    size_t from = pre ? p->pre[i] : p->post[i], to = pre ? p->post[i] : p->pre[i + 1];
-    if (to - from > MAX_SLOTS / 2)
-        return tn_fail(TN_ERR_INTERNAL, "internal error: %zu noise steps around one operation", to - from);
+    size_t from = pre ? p->pre[i] : p->post[i], to = pre ? p->post[i] : p->pre[i + 1], drawn = 0;
+    for (size_t s = from; s < to; s++) drawn += p->steps[s].kind != STEP_UNITARY;
+    if (drawn > MAX_SLOTS / 2)
+        return tn_fail(TN_ERR_INTERNAL, "internal error: %zu noise steps around one operation", drawn);
     return apply_range(p, m, from, to, seed, traj, (uint32_t)(i * MAX_SLOTS + (pre ? 0 : MAX_SLOTS / 2)));
 }
 
@@ -475,3 +554,5 @@ long noisy_channel_count(const noisy_plan *p)
     for (size_t s = 0; s < p->nsteps; s++) n += p->steps[s].kind == STEP_CHANNEL;
     return n;
 }
+
+int noisy_needs_circuit_order(const noisy_plan *p) { return p->zz_steps > 0; }

@@ -5,8 +5,11 @@
  * qubits; terminal measurements happen together at the end), and lists for
  * every operation the noise before it (thermal relaxation of each of its
  * qubits for the time the qubit waited, when the model has T1/T2 and idle
- * noise on; 1/f dephasing kicks) and after it (the channels of the matching
- * rule). At the end every qubit relaxes until the last operation finishes.
+ * noise on; 1/f dephasing kicks; the static ZZ phase of its qubits' couplers
+ * up to its start) and after it (the rule's over-rotation, the ZZ phase of
+ * its duration, the channels of the matching rule). At the end every qubit
+ * relaxes, and every coupler's ZZ phase accrues, until the last operation
+ * finishes. Coherent errors are unitary: the same in every trajectory.
  * A trajectory draws every channel's outcome from a counter-based stream
  * named by (seed, trajectory, operation, slot), so it does not depend on the
  * order gates are applied in, nor on ranks or groups.
@@ -73,6 +76,10 @@ double noisy_model_fidelity_all_qubits(const noisy_plan *p);
  * "tnemu: warning: N NAME gates ran without noise (no calibration)". */
 void noisy_warn_uncalibrated(const noisy_plan *p, FILE *out);
 long noisy_channel_count(const noisy_plan *p);
+
+/* 1 if the plan has static ZZ phases: they span two qubits, so the gates
+ * must run in circuit order (not any order that keeps each qubit's). */
+int noisy_needs_circuit_order(const noisy_plan *p);
 long noisy_uncalibrated(const noisy_plan *p);
 
 #endif

@@ -539,6 +539,18 @@ static int add_state_numbers(mps *m, const run_options *opt, int n, char *paulis
     return TN_OK;
 }
 
+/* The next gate: the scheduler's choice, or circuit order when the plan's
+ * static ZZ phases (two qubits' timelines) must stay where it put them. */
+static int next_noisy_gate(schedule *sch, const mps *m, const circuit *c, const noisy_plan *plan, size_t *cursor,
+                           size_t *i)
+{
+    if (!noisy_needs_circuit_order(plan)) return schedule_next(sch, m, i);
+    while (*cursor < c->nops && c->ops[*cursor].kind != OP_GATE) ++*cursor;
+    if (*cursor == c->nops) return 0;
+    *i = (*cursor)++;
+    return 1;
+}
+
 /* Every gate of a static circuit with its noise, in the scheduler's order,
  * polling for a signal through pr. */
 static int run_noisy_gates(const circuit *c, const noisy_plan *plan, mps *m, const run_options *opt, long t,
@@ -546,9 +558,9 @@ static int run_noisy_gates(const circuit *c, const noisy_plan *plan, mps *m, con
 {
     schedule *sch;
     CALL(schedule_create(c, 0, c->nops, &sch));
-    size_t i;
+    size_t i, cursor = 0;
     int status = TN_OK;
-    for (size_t k = 0; status == TN_OK && schedule_next(sch, m, &i); k++) {
+    for (size_t k = 0; status == TN_OK && next_noisy_gate(sch, m, c, plan, &cursor, &i); k++) {
         if (schedule_new_layer(sch)) mps_layer_begins(m);
         status = noisy_apply(plan, m, i, 1, opt->seed, t);
         if (status == TN_OK) status = mps_apply_op(m, &c->ops[i]);

@@ -156,7 +156,7 @@ my @noise_keys = (
     ['noise: "noize" at the top', '{"format": "tnemu-noise", "noize": 0.1}', qr/n1.json: unknown key "noize" \(valid: format, nqubits, /],
     ['noise: durations', '{"format": "tnemu-noise", "durations": {"1q": 1e-8, "cx": 1e-7}}', qr/n2.json: durations: unknown key "cx" \(valid: 1q, 2q, measure\)/],
     ['noise: qubits[0]', '{"format": "tnemu-noise", "qubits": [{"qubit": 0, "T1": 1e-4}]}', qr/n3.json: qubits\[0\]: unknown key "T1" \(valid: qubit, t1, t2, readout\)/],
-    ['noise: gates[0]', '{"format": "tnemu-noise", "gates": [{"gate": "cx", "chanels": []}]}', qr/n4.json: gates\[0\]: unknown key "chanels" \(valid: gate, qubits, duration, channels\)/],
+    ['noise: gates[0]', '{"format": "tnemu-noise", "gates": [{"gate": "cx", "chanels": []}]}', qr/n4.json: gates\[0\]: unknown key "chanels" \(valid: gate, qubits, duration, channels, overrotation\)/],
     ['noise: a channel', '{"format": "tnemu-noise", "gates": [{"channels": [{"type": "amplitude_damping", "gamma": 0.1, "p": 0.1}]}]}',
      qr/n5.json: gates\[0\].channels\[0\]: unknown key "p" \(valid: type, on, gamma\)/],
 );

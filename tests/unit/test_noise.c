@@ -372,6 +372,33 @@ static void check_scale_zero(const circuit *c)
     noise_destroy(&m);
 }
 
+/* A barrier makes a qubit wait: it relaxes over the wait (a static run never
+ * applies a barrier's own steps, so the wait goes before the next gate). */
+static void check_barrier_wait(void)
+{
+    const char *src = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\ncreg c[2];\nx q[0];\n"
+                      "delay(10us) q[1];\nbarrier q[0],q[1];\nx q[0];\nmeasure q -> c;\n";
+    circuit *c = NULL;
+    qasm_parse_string(src, strlen(src), "barrier.qasm", &c);
+    write_file("/tmp/tnemu_test_noise.json", "{\"format\":\"tnemu-noise\",\"t1\":1e-5,\"t2\":1e-5}");
+    noise_model *m = NULL;
+    noise_load("/tmp/tnemu_test_noise.json", NULL, 1, &m);
+    run_result res;
+    long T = 4000;
+    if (ok(run_noisy(c, m, T, NULL, 0, &res) == TN_OK && res.nprobs == 4, "barrier wait: %ld trajectories run", T)) {
+        /* q0 waits 10 us - 50 ns (its x) in |1> at the barrier, then x: it reads 0 if it did not decay */
+        double exact = exp(-(1e-5 - 5e-8) / 1e-5), got = res.probs[0] + res.probs[2];
+        double se = sqrt(exact * (1 - exact) / T);
+        ok(fabs(got - exact) <= SIGMAS * se, "barrier wait: the qubit relaxes while it waits at a barrier "
+           "(P(q0 reads 0) %.4f vs exp(-9.95 us / T1) = %.4f, %.2f sigma)", got, exact, fabs(got - exact) / se);
+    } else {
+        diag("%s", tn_last_message());
+    }
+    run_result_free(&res);
+    noise_destroy(&m);
+    circ_destroy(&c);
+}
+
 /* ---- IBM ---------------------------------------------------------------------- */
 
 /* Kraus operators of the rule's channels composed in order, on the gate's k qubits. */
@@ -872,6 +899,7 @@ int main(int argc, char **argv)
     check_channel_kinds(c);
     check_readout();
     check_scale_zero(c);
+    check_barrier_wait();
     char props[1024];
     snprintf(props, sizeof props, "%s/ibm-backends/fez/props_fez.json", shared_root());
     FILE *f = fopen(props, "r");
