@@ -99,6 +99,20 @@ my $r = run_json('', 0, "$dir/qv8.json", 'run', $qv, '--chi', '2', '--seed', '1'
 ok($r && abs(exp($r->{log_fidelity_estimate}) - $r->{fidelity_estimate}) <= 1e-12 * $r->{fidelity_estimate} + 1e-300,
    'fidelity_estimate = exp(log_fidelity_estimate)');
 
+# A Bell pair: <Z0 Z1> and <X0 X1> are exactly 1 and <Y0 Y1> exactly -1 (rounding used to
+# give 1.0000000000000002; Pauli expectations are clamped to [-1, 1]), probabilities in [0, 1].
+my $bell = "$dir/bell.qasm";
+open(my $bfh, '>', $bell) or die;
+print $bfh "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\nh q[0];\ncx q[0],q[1];\n";
+close $bfh;
+$r = run_json('', 0, "$dir/bell.json", 'run', $bell, '--observable', 'Z0 Z1', '--observable', 'X0 X1',
+              '--observable', 'Y0 Y1', '--probabilities');
+my $ev = $r ? $r->{expectation_values} : {};
+ok($r && $ev->{'Z0 Z1'} == 1 && $ev->{'X0 X1'} == 1 && $ev->{'Y0 Y1'} == -1,
+   'Bell pair: <Z0 Z1> = <X0 X1> = 1 and <Y0 Y1> = -1 exactly') or diag(JSON::PP->new->canonical->encode($ev));
+my @p = $r ? values %{ $r->{probabilities} } : ();
+ok(@p && !grep({ $_ < 0 || $_ > 1 } @p), 'Bell pair: probabilities in [0, 1]');
+
 # A 100-qubit quantum-volume circuit of 55,000 gates at chi 8 in Vidal form: the state is
 # renormalised at every split, so no norm compounds (it used to overflow: "a 2 x 8 matrix
 # to decompose is not finite"); expectation values stay in [-1, 1], the fidelity estimate's
