@@ -12,19 +12,9 @@
 #   TRAJECTORIES (default 2000), SHOTS (default 4000), BOOTSTRAP (default 2000),
 #   CALIBRATION (default cloud_chip_config_2026-03-08.json) as in wukong-validate.sh
 set -eu
-here=$(cd "$(dirname "$0")/.." && pwd)
-data=${1:-$here/../shared/data}
-out=${2:-wukong-t2}
-trajectories=${TRAJECTORIES:-2000}
-shots=${SHOTS:-4000}
-bootstrap=${BOOTSTRAP:-2000}
-wk=$data/origin/wukong72
-cal=$wk/${CALIBRATION:-cloud_chip_config_2026-03-08.json}
-tnemu=$here/bin/tnemu
-[ -d "$wk/hardware-results" ] || { echo "wukong-t2: no $wk/hardware-results" >&2; exit 2; }
-[ -f "$cal" ] || { echo "wukong-t2: no calibration $cal" >&2; exit 2; }
-[ -x "$tnemu" ] || { echo "wukong-t2: build tnemu first (make)" >&2; exit 2; }
-mkdir -p "$out"
+me=wukong-t2
+default_out=wukong-t2
+. "$(dirname "$0")/wukong-common.sh"
 
 echo "| run | TVD hw-noisy, --t2 ramsey | TVD hw-noisy, --t2 echo | p ramsey | p echo |"
 echo "|---|---|---|---|---|"

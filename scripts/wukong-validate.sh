@@ -16,19 +16,9 @@
 #   2026-03-06, the days of the runs; chip_config_*.json is an older snapshot),
 #   T2 (ramsey or echo, passed as --t2; default tnemu's, echo: see scripts/wukong-t2.sh)
 set -eu
-here=$(cd "$(dirname "$0")/.." && pwd)
-data=${1:-$here/../shared/data}
-out=${2:-wukong-validation}
-trajectories=${TRAJECTORIES:-2000}
-shots=${SHOTS:-4000}
-bootstrap=${BOOTSTRAP:-2000}
-wk=$data/origin/wukong72
-cal=$wk/${CALIBRATION:-cloud_chip_config_2026-03-08.json}
-tnemu=$here/bin/tnemu
-[ -d "$wk/hardware-results" ] || { echo "wukong-validate: no $wk/hardware-results" >&2; exit 2; }
-[ -f "$cal" ] || { echo "wukong-validate: no calibration $cal" >&2; exit 2; }
-[ -x "$tnemu" ] || { echo "wukong-validate: build tnemu first (make)" >&2; exit 2; }
-mkdir -p "$out"
+me=wukong-validate
+default_out=wukong-validation
+. "$(dirname "$0")/wukong-common.sh"
 
 echo "| experiment | circuit | hardware shots | TVD hw-noisy [95%] | TVD hw-ideal [95%] | Hellinger hw-noisy | Hellinger hw-ideal | noisy consistent (p) |"
 echo "|---|---|---|---|---|---|---|---|"
