@@ -301,15 +301,22 @@ static const token *advance(cursor *cu)
     return t;
 }
 
+/* FILE:LINE:COL: error: ... at token t (TN_ERR_INPUT). */
+static int verror_at(const cursor *cu, const token *t, const char *fmt, va_list ap)
+{
+    char what[512];
+    vsnprintf(what, sizeof what, fmt, ap);
+    return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", cu->src->name, t->line, t->col, what);
+}
+
 static int error_at(const cursor *cu, const token *t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int error_at(const cursor *cu, const token *t, const char *fmt, ...)
 {
-    char what[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    int status = verror_at(cu, t, fmt, ap);
     va_end(ap);
-    return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", cu->src->name, t->line, t->col, what);
+    return status;
 }
 
 /* A token as text for messages. */
@@ -1234,12 +1241,11 @@ int qasm_statement2(cursor *cu, const token *t) { return statement_v2(cu, t); }
 
 int qasm_error_at(const cursor *cu, const token *t, const char *fmt, ...)
 {
-    char what[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    int status = verror_at(cu, t, fmt, ap);
     va_end(ap);
-    return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", cu->src->name, t->line, t->col, what);
+    return status;
 }
 
 /* ---- entry points ------------------------------------------------------------- */
