@@ -272,30 +272,39 @@ int mps_local_bond(const mps *m, int b)
     return m->site[b] || m->site[b + 1] ? m->chi[b + 1] : 0;
 }
 
-/* The exact totals (discarded weight, log-fidelity) over the group. */
-static void group_exact_totals(const mps *m, tn_exact *t)
+void mps_get_truncation(const mps *m, mps_truncation *t)
 {
-    t[0] = m->discarded;
-    t[1] = m->log_fidelity;
-    if (m->grp) group_allreduce_exact(m->grp, t, 2);
+    tn_exact sums[3] = {m->discarded, m->log_fidelity, tn_exact_zero()};
+    tn_exact_add(&sums[2], (double)m->decompositions);
+    if (m->grp) group_allreduce_exact(m->grp, sums, 3);   /* one collective for all three */
+    t->discarded_weight = tn_exact_value(sums[0]);
+    t->log_fidelity = tn_exact_value(sums[1]);
+    t->fidelity = exp(t->log_fidelity);
+    t->decompositions = (size_t)tn_exact_value(sums[2]);
 }
 
 double mps_discarded_weight(const mps *m)
 {
-    tn_exact t[2];
-    group_exact_totals(m, t);
-    return tn_exact_value(t[0]);
+    mps_truncation t;
+    mps_get_truncation(m, &t);
+    return t.discarded_weight;
 }
 
 double mps_log_fidelity_estimate(const mps *m)
 {
-    tn_exact t[2];
-    group_exact_totals(m, t);
-    return tn_exact_value(t[1]);
+    mps_truncation t;
+    mps_get_truncation(m, &t);
+    return t.log_fidelity;
 }
 
 double mps_fidelity_estimate(const mps *m) { return exp(mps_log_fidelity_estimate(m)); }
-size_t mps_decompositions(const mps *m) { return (size_t)group_total(m, (double)m->decompositions, '+'); }
+
+size_t mps_decompositions(const mps *m)
+{
+    mps_truncation t;
+    mps_get_truncation(m, &t);
+    return t.decompositions;
+}
 
 void mps_bond_dims(const mps *m, int *dims)
 {
@@ -1669,7 +1678,6 @@ int mps_save(mps *m, char **buf, size_t *len)
     return scatter_all_sites(m);
 }
 
-/* Checks a saved state's structure before anything is changed. */
 /* Bond dimensions a saved state may claim: far above any that fits in memory,
  * low enough that sizes computed from two of them cannot overflow. */
 #define SAVED_MAX_CHI (1 << 24)
@@ -1695,6 +1703,7 @@ static int check_saved_layout(const mps *m, const char *ints, const mps_saved_he
     return TN_OK;
 }
 
+/* Checks a saved state's structure before anything is changed. */
 static int check_saved(const mps *m, const char *buf, size_t len, mps_saved_header *h)
 {
     if (len < sizeof *h) return tn_fail(TN_ERR_INPUT, "the saved state is truncated");

@@ -174,6 +174,13 @@ double mps_discarded_weight(const mps *m);
 double mps_fidelity_estimate(const mps *m);
 double mps_log_fidelity_estimate(const mps *m);
 
+/* Those three and the decomposition count, with one collective (for a per-shot caller). */
+typedef struct {
+    double discarded_weight, fidelity, log_fidelity;
+    size_t decompositions;
+} mps_truncation;
+void mps_get_truncation(const mps *m, mps_truncation *t);
+
 /* Number of truncating decompositions so far (collective). */
 size_t mps_decompositions(const mps *m);
 

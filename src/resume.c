@@ -175,7 +175,7 @@ int resume_load_gates(mps *m, const run_options *opt, json_t *identity, schedule
 /* The sums one group adds up, in a flat vector of doubles. */
 static size_t sums_size(const run_options *opt, const run_result *res)
 {
-    return 2 * (size_t)opt->nobservables + 7 + res->nprobs;
+    return 2 * (size_t)opt->nobservables + 6 + res->nprobs;
 }
 
 static void pack_sums(const run_options *opt, const run_result *res, double *v)
@@ -185,13 +185,12 @@ static void pack_sums(const run_options *opt, const run_result *res, double *v)
     memcpy(v + k, res->expect_sum2, (size_t)k * sizeof *v);
     double *t = v + 2 * k;
     t[0] = res->fidelity_sum;
-    t[1] = res->fidelity_sum2;
+    t[1] = res->log_fidelity_sum;
     t[2] = res->discarded_sum;
     t[3] = (double)res->decompositions;
     t[4] = res->rebalances;
     t[5] = (double)res->shots_here;
-    t[6] = res->log_fidelity_sum;
-    if (res->nprobs) memcpy(t + 7, res->probs, res->nprobs * sizeof *v);
+    if (res->nprobs) memcpy(t + 6, res->probs, res->nprobs * sizeof *v);
 }
 
 static void unpack_sums(const run_options *opt, run_result *res, const double *v)
@@ -201,13 +200,12 @@ static void unpack_sums(const run_options *opt, run_result *res, const double *v
     memcpy(res->expect_sum2, v + k, (size_t)k * sizeof *v);
     const double *t = v + 2 * k;
     res->fidelity_sum = t[0];
-    res->fidelity_sum2 = t[1];
+    res->log_fidelity_sum = t[1];
     res->discarded_sum = t[2];
     res->decompositions = (size_t)t[3];
     res->rebalances = (int)t[4];
     res->shots_here = (long)t[5];
-    res->log_fidelity_sum = t[6];
-    if (res->nprobs) memcpy(res->probs, t + 7, res->nprobs * sizeof *v);
+    if (res->nprobs) memcpy(res->probs, t + 6, res->nprobs * sizeof *v);
 }
 
 /* World rank 0's copy of every leader's tally added up (others: NULL).

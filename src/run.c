@@ -437,15 +437,31 @@ static int run_shot_ops(const circuit *c, size_t from, mps *m, rng_stream *rng, 
 }
 
 /* Expectation values of the observables on m into values (real parts). */
+/* The expectation value of observable k on m (paulis: n + 1 chars of scratch). */
+static int expect_one(mps *m, const run_options *opt, int n, int k, char *paulis, double *value)
+{
+    double complex v;
+    CALL(run_parse_observable(opt->observables[k], n, paulis));
+    CALL(mps_expect_pauli(m, paulis, &v));
+    *value = creal(v);
+    return TN_OK;
+}
+
 static int observe(mps *m, const run_options *opt, int n, char *paulis, double *values)
 {
-    for (int k = 0; k < opt->nobservables; k++) {
-        double complex v;
-        CALL(run_parse_observable(opt->observables[k], n, paulis));
-        CALL(mps_expect_pauli(m, paulis, &v));
-        values[k] = creal(v);
-    }
+    for (int k = 0; k < opt->nobservables; k++) CALL(expect_one(m, opt, n, k, paulis, &values[k]));
     return TN_OK;
+}
+
+/* Adds one state's truncation figures (one collective) to this group's sums. */
+static void add_truncation(const mps *m, run_result *res)
+{
+    mps_truncation t;
+    mps_get_truncation(m, &t);
+    res->fidelity_sum += t.fidelity;
+    res->log_fidelity_sum += t.log_fidelity;
+    res->discarded_sum += t.discarded_weight;
+    res->decompositions += t.decompositions;
 }
 
 /* One shot of a dynamic circuit from the prefix state; adds its numbers to res. */
@@ -464,10 +480,7 @@ static int run_one_shot(const circuit *c, size_t from, const mps *prefix, const 
             res->expect_sum[k] += values[k];
             res->expect_sum2[k] += values[k] * values[k];
         }
-        res->fidelity_sum += mps_fidelity_estimate(m);
-        res->log_fidelity_sum += mps_log_fidelity_estimate(m);
-        res->discarded_sum += mps_discarded_weight(m);
-        res->decompositions += mps_decompositions(m);
+        add_truncation(m, res);
         mps_bond_dims(m, dims);
         for (int b = 0; b + 1 < n; b++)
             if (dims[b] > res->bond_dims[b]) res->bond_dims[b] = dims[b];
@@ -525,12 +538,7 @@ static int add_state_numbers(mps *m, const run_options *opt, int n, char *paulis
         res->expect_sum[k] += values[k];
         res->expect_sum2[k] += values[k] * values[k];
     }
-    double f = mps_fidelity_estimate(m);
-    res->fidelity_sum += f;
-    res->fidelity_sum2 += f * f;
-    res->log_fidelity_sum += mps_log_fidelity_estimate(m);
-    res->discarded_sum += mps_discarded_weight(m);
-    res->decompositions += mps_decompositions(m);
+    add_truncation(m, res);
     mps_bond_dims(m, dims);
     for (int b = 0; b + 1 < n; b++)
         if (dims[b] > res->bond_dims[b]) res->bond_dims[b] = dims[b];
@@ -624,7 +632,8 @@ static int sample_trajectory(const circuit *c, const noisy_plan *plan, mps *m, c
     int status = chunks_begin(&ch, n, width, count);
     if (status == TN_OK && res->leader) status = tally_create(width, 0, &mine);
     for (long done = 0; done < count && status == TN_OK; done += ch.size) {
-        /* one chunk of the trajectory's shots (collective over the group): a per-chunk check goes here */
+        /* one chunk of the trajectory's shots (collective over the group); signals are polled for
+         * between the trajectory's operations and between rounds */
         long k = count - done < ch.size ? count - done : ch.size;
         status = mps_sample_range(m, first + done, (int)k, opt->seed, 0, ch.qbits);
         for (long s = 0; s < k && status == TN_OK && res->leader; s++) {
@@ -798,12 +807,12 @@ static int observe_static(const circuit *c, mps *m, const run_options *opt, run_
     unsigned char *bits = tn_malloc((size_t)n + 1);
     int status = (paulis && bits) ? TN_OK : TN_ERR_MEMORY;
     for (int k = 0; k < nobs + opt->namplitudes && status == TN_OK; k++) {
-        double complex v;
-        if (k < nobs) status = run_parse_observable(opt->observables[k], n, paulis);
-        if (status == TN_OK && k < nobs) status = mps_expect_pauli(m, paulis, &v);
-        if (status == TN_OK && k < nobs) res->expectation[k] = creal(v);
-        if (k >= nobs) status = run_parse_bits(opt->amplitudes[k - nobs], n, bits);
-        if (status == TN_OK && k >= nobs) status = mps_amplitude(m, bits, &res->amplitudes[k - nobs]);
+        if (k < nobs) {
+            status = expect_one(m, opt, n, k, paulis, &res->expectation[k]);
+        } else {
+            status = run_parse_bits(opt->amplitudes[k - nobs], n, bits);
+            if (status == TN_OK) status = mps_amplitude(m, bits, &res->amplitudes[k - nobs]);
+        }
         if (k == (nobs + opt->namplitudes) / 2) poll_inject(opt, "-observing");
         status = poll_after_gates(pl, status, "computing expectation values and amplitudes");
     }
@@ -872,10 +881,12 @@ int run_circuit(const circuit *c, const run_options *opt, run_result *res)
     } else {
         status = run_static(c, m, opt, res);
         if (status == TN_OK) {
-            res->fidelity_estimate = mps_fidelity_estimate(m);
-            res->log_fidelity_estimate = mps_log_fidelity_estimate(m);
-            res->discarded_weight = mps_discarded_weight(m);
-            res->decompositions = mps_decompositions(m);
+            mps_truncation t;
+            mps_get_truncation(m, &t);
+            res->fidelity_estimate = t.fidelity;
+            res->log_fidelity_estimate = t.log_fidelity;
+            res->discarded_weight = t.discarded_weight;
+            res->decompositions = t.decompositions;
             mps_bond_dims(m, res->bond_dims);
             res->rebalances = mps_rebalances(m);
         }
@@ -948,7 +959,7 @@ static int collect(MPI_Comm world, const run_options *opt, run_result *res)
     CALL(group_agree(world, merged));   /* a failure on rank 0 alone must not leave the others in a collective */
     if (size > 1) {
         if (res->dynamic || res->noisy) {
-            double *sums = tn_calloc(2 * (size_t)nobs + 5, sizeof(double));
+            double *sums = tn_calloc(2 * (size_t)nobs + 4, sizeof(double));
             int *dims = tn_calloc((size_t)n, sizeof(int));
             if (!sums || !dims) { free(sums); free(dims); return TN_ERR_MEMORY; }
             if (res->leader) {
@@ -956,19 +967,17 @@ static int collect(MPI_Comm world, const run_options *opt, run_result *res)
                 sums[2 * nobs] = res->fidelity_sum;
                 sums[2 * nobs + 1] = res->discarded_sum;
                 sums[2 * nobs + 2] = (double)res->decompositions;
-                sums[2 * nobs + 3] = res->fidelity_sum2;
-                sums[2 * nobs + 4] = res->log_fidelity_sum;
+                sums[2 * nobs + 3] = res->log_fidelity_sum;
                 memcpy(dims, res->bond_dims, (size_t)(n > 1 ? n - 1 : 0) * sizeof(int));
             }
-            MPI_Reduce(rank == 0 ? MPI_IN_PLACE : sums, sums, 2 * nobs + 5, MPI_DOUBLE, MPI_SUM, 0, world);
+            MPI_Reduce(rank == 0 ? MPI_IN_PLACE : sums, sums, 2 * nobs + 4, MPI_DOUBLE, MPI_SUM, 0, world);
             MPI_Reduce(rank == 0 ? MPI_IN_PLACE : dims, dims, n > 1 ? n - 1 : 1, MPI_INT, MPI_MAX, 0, world);
             if (rank == 0) {
                 for (int k = 0; k < nobs; k++) { res->expect_sum[k] = sums[k]; res->expect_sum2[k] = sums[nobs + k]; }
                 res->fidelity_sum = sums[2 * nobs];
                 res->discarded_sum = sums[2 * nobs + 1];
                 res->decompositions = (size_t)sums[2 * nobs + 2];
-                res->fidelity_sum2 = sums[2 * nobs + 3];
-                res->log_fidelity_sum = sums[2 * nobs + 4];
+                res->log_fidelity_sum = sums[2 * nobs + 3];
                 memcpy(res->bond_dims, dims, (size_t)(n > 1 ? n - 1 : 0) * sizeof(int));
             }
             free(sums);

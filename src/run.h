@@ -76,7 +76,7 @@ typedef struct {
     size_t peak_state_bytes;
     /* before run_collect: this rank's share */
     tally *tally;               /* the outcomes of this group's shots (leader; else empty) */
-    double fidelity_sum, discarded_sum;   /* dynamic: over this group's shots */
+    double fidelity_sum, log_fidelity_sum, discarded_sum;   /* dynamic and noisy: over this group's shots or trajectories */
     double *expect_sum, *expect_sum2;
     long shots_here;
     int leader;                 /* group rank 0: its share counts in the reductions */
@@ -90,7 +90,6 @@ typedef struct {
     double model_fidelity, schedule_seconds;   /* model_fidelity: over the qubits the circuit uses */
     double model_fidelity_all_qubits;          /* every qubit of the circuit, idle ones included */
     long channels_per_trajectory, uncalibrated_gates;
-    double fidelity_sum2, log_fidelity_sum;
     /* --probabilities: the outcome distribution over the key bits (index: bit
      * j of the key is bit j of the index); noisy runs: this rank's sum over
      * trajectories before run_collect, the mean with readout error after */
