@@ -514,6 +514,7 @@ static int parse_modified_gate(cursor *cu, const token *first)
         if (nops >= nq + ncontrols) return qasm_error_at(cu, qasm_peek(cu), "too many qubits for this gate (%d)", nq + ncontrols);
         CALL(qasm_parse_operand(cu, 1, &ops[nops++]));
         if (qasm_tok_is(qasm_peek(cu), ",")) qasm_advance(cu);
+        else if (!qasm_tok_is(qasm_peek(cu), ";")) return qasm_error_at(cu, qasm_peek(cu), "expected ',' or ';'");
     }
     qasm_advance(cu);
     if (nq + ncontrols == 0) {   /* a bare gphase: a global phase, carried on the first qubit in reach */
@@ -523,7 +524,10 @@ static int parse_modified_gate(cursor *cu, const token *first)
         ops[0].reg = 0;
         ops[0].bound_qubit = cu->def ? cu->arg_qubits[0] : -1;
         if (!cu->def && cu->ps->c->nqregs == 0) return qasm_error_at(cu, name, "gphase before any qubit is declared");
-        double complex diag[4] = {base[0], 0, 0, base[0]};
+        double complex *phase;   /* the 1 x 1 matrix with inv and pow applied */
+        CALL(modified_matrix(base, 0, mods, nmods, &phase));
+        double complex diag[4] = {phase[0], 0, 0, phase[0]};
+        free(phase);
         return emit_dense(cu, name, GATE_UNITARY, zeros, diag, ops, 1);
     }
     if (nops != nq + ncontrols)

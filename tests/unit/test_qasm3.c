@@ -101,6 +101,10 @@ static void gates_and_modifiers(void)
     same_unitary(H3 "gate g(a) x { gphase(a); }\nqubit[2] q;\ng(0.7) q[1];\n",
                  H2 "qreg q[2];\nrz(-1.4) q[1];\np(1.4) q[1];\n", "gphase inside a gate body");
     same_unitary(H3 "qubit[2] q;\nctrl @ gphase(0.6) q[1];\n", H2 "qreg q[2];\np(0.6) q[1];\n", "ctrl @ gphase");
+    same_unitary(H3 "qubit[1] q;\nh q[0];\ninv @ gphase(0.25);\n", H2 "qreg q[1];\nh q[0];\nrz(0.5) q[0];\np(-0.5) q[0];\n",
+                 "inv @ gphase: the phase inverted");
+    same_unitary(H3 "qubit[1] q;\nh q[0];\npow(3) @ gphase(0.25);\n", H2 "qreg q[1];\nh q[0];\nrz(-1.5) q[0];\np(1.5) q[0];\n",
+                 "pow(3) @ gphase: the phase tripled");
     same_unitary(H3 "qubit[2] q;\nctrl @ h q[0], q[1];\n", H2 "qreg q[2];\nch q[0], q[1];\n", "ctrl @ h");
 }
 
@@ -227,6 +231,7 @@ static void errors(void)
         {"for i in [0:9999999] { for j in [0:1] x q[0]; }\n", "t.qasm:5:34", "more than 10000000 times in all"},
         {"pow(65) @ x q[0];\n", "t.qasm:5:5", "the power 65 is not in [-64, 64]"},
         {"x q[2];\n", "t.qasm:5:5", "out of range"},
+        {"ctrl @ x q[0] q[1];\n", "t.qasm:5:15", "expected ',' or ';'"},
         {"delay[5 fs] q[0];\n", "t.qasm:5:9", "unknown time unit 'fs'"},
         {"if (c[0]) { x q[0];\n", "t.qasm:5:11", "no closing '}'"},
         {"gate g a { x $0; }\ng q[0];\n", "t.qasm:5:14", "physical qubit '$0' is not allowed here"},
@@ -238,7 +243,7 @@ static void errors(void)
         expect_error(text, refused[i][1], refused[i][2], label);
     }
     expect_error(H2 "qreg q[1];\nx q[0]; @\n", "t.qasm:4:9", "unexpected character '@'", "'@' stays refused in OpenQASM 2");
-    expect_error(H2 "qreg q[1];\ncreg c[1];\nif (c[0]) x q[0];\n", "t.qasm:5:", "", "if on a bit is OpenQASM 3 only");
+    expect_error(H2 "qreg q[1];\ncreg c[1];\nif (c[0]) x q[0];\n", "t.qasm:5:6", "expected '==' in the condition", "if on a bit is OpenQASM 3 only");
     expect_error("OPENQASM 4.0;\nqubit q;\n", "t.qasm:1:10", "only 2.x and 3.x", "version 4");
 }
 
