@@ -585,8 +585,9 @@ static int run_noisy_shot_op(const circuit *c, const noisy_plan *plan, mps *m, c
                              size_t i, rng_stream *rng, unsigned char *clbits)
 {
     const circ_op *op = &c->ops[i];
-    if (op->cond_reg >= 0 && !circ_op_cond_holds(c, op, clbits)) return TN_OK;
+    /* the wait before the operation (relaxation, dephasing, ZZ phase) happens whether or not it fires */
     CALL(noisy_apply(plan, m, i, 1, opt->seed, shot));
+    if (op->cond_reg >= 0 && !circ_op_cond_holds(c, op, clbits)) return TN_OK;
     int bit;
     switch (op->kind) {
     case OP_GATE: CALL(mps_apply_op(m, op)); break;
