@@ -666,8 +666,8 @@ static int emit_circuits(const adapter_spec *s, const char *dir)
         int status = circuit_text(s, t, &b, &cz);
         snprintf(path, sizeof path, "%s/circuit-%ld.%s", dir, t, s->emit_originir ? "ir" : "qasm");
         if (status == TN_OK) {
-            if (b.len && b.text[b.len - 1] == '\n') b.text[b.len - 1] = '\0';   /* result_write_text adds it */
-            status = result_write_text(path, b.text);
+            if (b.len && b.text[b.len - 1] == '\n') b.text[b.len - 1] = '\0';   /* the writer adds it */
+            status = outfile_write_one_of_many(path, b.text, "option --emit");
         }
         free(b.text);
         CALL(status);

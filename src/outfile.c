@@ -106,12 +106,12 @@ static int open_stream(outfile *o, int stream)
     return fd < 0 ? fail_errno(o, errno) : open_fd(o, fd);
 }
 
-static int open_temporary(outfile *o, const destination *d)
+static int open_temporary(outfile *o, const destination *d, int sweep)
 {
     size_t len = strlen(o->dest) + sizeof TMP_INFIX + 24;
     if (!(o->tmp = tn_malloc(len))) return TN_ERR_MEMORY;
     snprintf(o->tmp, len, "%s" TMP_INFIX "%ld", o->dest, (long)getpid());
-    outfile_remove_stale(o->dest);
+    if (sweep) outfile_remove_stale(o->dest);
     unlink(o->tmp);   /* only a dead process of our PID can have left one */
     int fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (fd < 0) return fail_errno(o, errno);
@@ -135,7 +135,7 @@ static void release(outfile *o)
     o->f = NULL;
 }
 
-int outfile_open(outfile *o, const char *path, const char *what)
+static int open_file(outfile *o, const char *path, const char *what, int sweep)
 {
     memset(o, 0, sizeof *o);
     o->path = path;
@@ -146,10 +146,12 @@ int outfile_open(outfile *o, const char *path, const char *what)
     if (d.how == CANNOT || (d.how == ATOMIC && !d.dest)) status = fail_errno(o, d.err);
     else if (d.how == IN_PLACE) status = open_in_place(o);
     else if (d.how == OUR_STREAM) status = open_stream(o, d.fd);
-    else status = open_temporary(o, &d);
+    else status = open_temporary(o, &d, sweep);
     if (status != TN_OK) release(o);
     return status;
 }
+
+int outfile_open(outfile *o, const char *path, const char *what) { return open_file(o, path, what, 1); }
 
 /* Makes a rename durable: fsync of the directory holding file. Best effort
  * (some file systems refuse fsync on a directory; the data itself is synced). */
@@ -181,13 +183,20 @@ int outfile_commit(outfile *o, int ok)
     return err ? fail_errno(o, err) : TN_OK;
 }
 
-int outfile_write_text(const char *path, const char *text, const char *what)
+static int write_text(const char *path, const char *text, const char *what, int sweep)
 {
     outfile o;
-    CALL(outfile_open(&o, path, what));
+    CALL(open_file(&o, path, what, sweep));
     errno = 0;
     int ok = fputs(text, o.f) >= 0 && fputc('\n', o.f) != EOF;
     return outfile_commit(&o, ok);
+}
+
+int outfile_write_text(const char *path, const char *text, const char *what) { return write_text(path, text, what, 1); }
+
+int outfile_write_one_of_many(const char *path, const char *text, const char *what)
+{
+    return write_text(path, text, what, 0);
 }
 
 int outfile_stdout(const char *text)

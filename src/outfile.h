@@ -43,6 +43,11 @@ int outfile_commit(outfile *o, int ok);
 /* Writes text plus a newline to path (outfile_open + outfile_commit). */
 int outfile_write_text(const char *path, const char *text, const char *what);
 
+/* The same for one of many files a run writes into one folder (adapters
+ * --emit): without the sweep for stale temporaries, which reads the whole
+ * folder and would make N files cost N^2 (10,000 circuits: 26 s against 6 s). */
+int outfile_write_one_of_many(const char *path, const char *text, const char *what);
+
 /* Writes text plus a newline to standard output and flushes it; TN_ERR_WRITE
  * naming the reason (e.g. stdout redirected to a full disk). */
 int outfile_stdout(const char *text);

@@ -16,13 +16,6 @@
 
 #define TNEMU_VERSION "0.1.0"
 
-static double result_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 size_t result_peak_rss(void)
 {
     struct rusage ru;
@@ -149,7 +142,7 @@ static json_t *mpi_json(const result_context *ctx, const run_result *res)
 
 json_t *result_build(const circuit *c, const run_result *res, const result_context *ctx)
 {
-    double t_start = result_now();
+    double t_start = run_now();
     const run_options *opt = ctx->options;
     json_t *root = json_object();
     json_object_set_new(root, "tool", json_string("tnemu"));
@@ -194,7 +187,7 @@ json_t *result_build(const circuit *c, const run_result *res, const result_conte
     json_object_set_new(root, "max_bond_dimension", json_integer(res->max_bond));
     json_object_set_new(root, "qubit_sites", int_array(res->site_of, c->nqubits));
     json_object_set_new(root, "swap_distance", json_integer(res->swap_distance));
-    double t_result = result_now() - t_start;   /* this object so far; writing it comes after */
+    double t_result = run_now() - t_start;   /* this object so far; writing it comes after */
     json_object_set_new(root, "timing", json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "parse",
                                                   ctx->t_parse, "plan", res->t_plan, "gates", res->t_gates, "sample",
                                                   res->t_sample, "observe", res->t_observe, "collect",

@@ -37,10 +37,8 @@ static unsigned long long circuit_hash(const circuit *c)
         h = checkpoint_fnv(h, op->params, sizeof op->params);
         h = checkpoint_fnv(h, &op->clbit, sizeof op->clbit);
         h = checkpoint_fnv(h, &op->cond_reg, sizeof op->cond_reg);
-        if (op->cond_bit || op->cond_negated) {   /* OpenQASM 3 conditions; absent ones keep older hashes */
-            h = checkpoint_fnv(h, &op->cond_bit, sizeof op->cond_bit);
-            h = checkpoint_fnv(h, &op->cond_negated, sizeof op->cond_negated);
-        }
+        h = checkpoint_fnv(h, &op->cond_bit, sizeof op->cond_bit);
+        h = checkpoint_fnv(h, &op->cond_negated, sizeof op->cond_negated);
         if (op->matrix) {
             size_t d = (size_t)1 << op->nqubits;
             h = checkpoint_fnv(h, op->matrix, d * d * sizeof *op->matrix);
@@ -60,8 +58,6 @@ json_t *resume_identity(const circuit *c, const run_options *opt, const run_resu
                            *(uint8_t *)&probe ? "little" : "big", "circuit_hash", hash, "qubits", c->nqubits, "chi",
                            opt->trunc.max_chi, "cutoff", opt->trunc.cutoff, "seed", seed, "shots",
                            (json_int_t)res->shots, "probabilities", opt->probabilities != 0);
-    /* the payload holds the counts as a tally since this field was added; older checkpoints lack it */
-    json_object_set_new(id, "counts", json_string("outcome tally"));
     json_t *order = json_array();
     for (int q = 0; q < c->nqubits; q++) json_array_append_new(order, json_integer(res->site_of[q]));
     json_object_set_new(id, "qubit_order", order);
@@ -305,6 +301,7 @@ int resume_load_trajectories(const run_options *opt, json_t *identity, run_resul
         memcpy(res->bond_dims, dims, (size_t)(n > 1 ? n - 1 : 0) * sizeof(int));
         /* the merged counts go to the first leader: the groups' counts are added at the end */
         if (res->leader && group == 0) status = tally_read(res->tally, buf + fixed, len - fixed, opt->checkpoint.resume);
+        status = share_status(opt, status);   /* a bad tally on one rank stops every rank here */
     }
     free(buf);
     return status;
