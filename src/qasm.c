@@ -389,7 +389,8 @@ static int identifier_value(cursor *cu, const token *t, double *out)
                 *out = cu->param_values[i];
                 return TN_OK;
             }
-    for (int i = cu->ps->nvars - 1; i >= 0; i--)
+    /* Loop variables and inputs are global: a gate body sees only its parameters. */
+    for (int i = cu->def ? -1 : cu->ps->nvars - 1; i >= 0; i--)
         if ((int)strlen(cu->ps->vars[i].name) == t->len && memcmp(cu->ps->vars[i].name, t->text, (size_t)t->len) == 0) {
             *out = cu->ps->vars[i].value;
             return TN_OK;

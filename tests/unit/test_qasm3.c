@@ -143,6 +143,8 @@ static void loops_and_inputs(void)
                  "for over [a:b], [a:step:b] and an empty range");
     same_unitary(H3 "qubit[2] q;\nfor uint i in [0:1] { for uint j in [i:1] { rz(0.1 * (i + 2 * j)) q[j]; } }\n",
                  H2 "qreg q[2];\nrz(0) q[0];\nrz(0.2) q[1];\nrz(0.3) q[1];\n", "nested loops see both variables");
+    expect_error(H3 "qubit q;\ngate g a { rx(i) a; }\nfor uint i in [0:1] { g q; }\n", "t.qasm:4:15",
+                 "unknown identifier 'i'", "a loop variable is not visible inside a gate body");
     qasm_clear_params();
     expect_error(H3 "input float[64] theta;\nqubit q;\nrx(theta) q;\n", "t.qasm:3:17", "input 'theta' has no value",
                  "an unbound input is named");
