@@ -659,13 +659,22 @@ static int emit_builtin(cursor *cu, const token *name, int g, const double *para
  * built-in's up to a global phase, and the built-in gate emitted, so that a
  * device calibration finds the gate by its name (the device's ecr, not the
  * rzx of its definition). A definition that is another unitary is refused. */
-static int apply_defined_builtin(cursor *cu, const gate_def *d, int g, const double *params, int nparams,
+static int same_checked_params(const gate_def *d, const double *params, int nparams)
+{
+    if (!d->builtin_checked || nparams > CIRC_MAX_PARAMS) return 0;
+    for (int i = 0; i < nparams; i++)
+        if (memcmp(&d->checked_params[i], &params[i], sizeof(double)) != 0) return 0;
+    return 1;
+}
+
+static int apply_defined_builtin(cursor *cu, gate_def *d, int g, const double *params, int nparams,
                                  const int *qubits, int nq, const token *name)
 {
     const gate_info *info = gate_get_info(g);
     int want_params = info->nparams;
     builtin_gate(name, &want_params);
-    if (d->opaque) return emit_builtin(cu, name, g, params, nparams, qubits, nq);
+    if (d->opaque || same_checked_params(d, params, nparams))
+        return emit_builtin(cu, name, g, params, nparams, qubits, nq);
     if (d->nargs != info->nqubits || d->nparams != want_params)
         return error_at(cu, name, "gate '%s' is defined with %d qubit(s) and %d parameter(s), but the standard %s "
                         "takes %d and %d; rename the definition if it is another gate", d->name, d->nargs, d->nparams,
@@ -690,6 +699,10 @@ static int apply_defined_builtin(cursor *cu, const gate_def *d, int g, const dou
     if (!(distance < 1e-8))
         return error_at(cu, name, "the definition of gate '%s' is not the standard %s (they differ by %.3g beyond a "
                         "global phase); rename the definition if it is another gate", d->name, info->name, distance);
+    if (nparams <= CIRC_MAX_PARAMS) {
+        d->builtin_checked = 1;
+        for (int i = 0; i < nparams; i++) d->checked_params[i] = params[i];
+    }
     return emit_builtin(cu, name, g, params, nparams, qubits, nq);
 }
 

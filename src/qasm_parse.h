@@ -39,6 +39,11 @@ typedef struct {
     const source *src;
     size_t body_first, body_end;   /* tokens of the body, without braces */
     int opaque;
+    /* A definition of a built-in name, once found equal to it (up to a global
+     * phase) for these parameter values: the next call with them is not
+     * expanded and compared again. */
+    int builtin_checked;
+    double checked_params[CIRC_MAX_PARAMS];
 } gate_def;
 
 /* A named value an OpenQASM 3 expression may use: an input or a loop variable. */
