@@ -216,3 +216,59 @@ double gate_phase_distance(const double complex *a, const double complex *b, int
     for (int i = 0; i < n; i++) worst = fmax(worst, cabs(a[i] - phase * b[i]));
     return worst;
 }
+
+int gate_adjoint(int g, double *p)
+{
+    double t;
+    switch (g) {
+    case GATE_ID: case GATE_X: case GATE_Y: case GATE_Z: case GATE_H: case GATE_SWAP: case GATE_ECR:
+    case GATE_CX: case GATE_CY: case GATE_CZ: case GATE_CH: case GATE_CCX: case GATE_CSWAP:
+        return g;
+    case GATE_S: return GATE_SDG;
+    case GATE_SDG: return GATE_S;
+    case GATE_T: return GATE_TDG;
+    case GATE_TDG: return GATE_T;
+    case GATE_SX: return GATE_SXDG;
+    case GATE_SXDG: return GATE_SX;
+    case GATE_RX: case GATE_RY: case GATE_RZ: case GATE_P: case GATE_CRX: case GATE_CRY: case GATE_CRZ:
+    case GATE_CP: case GATE_RXX: case GATE_RYY: case GATE_RZZ: case GATE_RZX: case GATE_ISWAPTHETA:
+        p[0] = -p[0];
+        return g;
+    case GATE_U2:   /* u2(phi, lambda) = u3(pi/2, phi, lambda) */
+        t = p[0];
+        p[0] = -M_PI / 2;
+        p[2] = -t;
+        p[1] = -p[1];
+        return GATE_U3;
+    case GATE_U3: case GATE_CU3: case GATE_CU:   /* u3(t, f, l)^+ = u3(-t, -l, -f) */
+        t = p[1];
+        p[0] = -p[0];
+        p[1] = -p[2];
+        p[2] = -t;
+        p[3] = -p[3];
+        return g;
+    default:
+        return -1;
+    }
+}
+
+int gate_controlled(int g, int ncontrols)
+{
+    if (ncontrols == 2) return g == GATE_X ? GATE_CCX : -1;
+    if (ncontrols != 1) return -1;
+    switch (g) {
+    case GATE_X: return GATE_CX;
+    case GATE_Y: return GATE_CY;
+    case GATE_Z: return GATE_CZ;
+    case GATE_H: return GATE_CH;
+    case GATE_SX: return GATE_CSX;
+    case GATE_RX: return GATE_CRX;
+    case GATE_RY: return GATE_CRY;
+    case GATE_RZ: return GATE_CRZ;
+    case GATE_P: return GATE_CP;
+    case GATE_U3: return GATE_CU3;
+    case GATE_SWAP: return GATE_CSWAP;
+    case GATE_CX: return GATE_CCX;
+    default: return -1;
+    }
+}

@@ -55,6 +55,16 @@ int gate_lookup(const char *name);
  * params into m. Not for GATE_UNITARY (its matrix is in the operation). */
 void gate_matrix(int g, const double *params, double complex *m);
 
+/* The adjoint of built-in g as a built-in: its id, with its parameters
+ * (CIRC_MAX_PARAMS of them, read from params) rewritten in place. Returns -1
+ * (params untouched) when the adjoint is not a built-in with the same qubits:
+ * the caller then takes the conjugate transpose of the matrix. */
+int gate_adjoint(int g, double *params);
+
+/* The built-in that is g with ncontrols controls added before its qubits
+ * (cx for x and one control, ccx for x and two ...), or -1 if there is none. */
+int gate_controlled(int g, int ncontrols);
+
 /* How far two dim x dim matrices are apart up to a global phase: the largest
  * entry of |a - e^{i phi} b| for the phase phi that matches their largest
  * entries (2 or more when they are not alike at all). */

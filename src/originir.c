@@ -813,36 +813,10 @@ static int set_dense(parser *ps, circ_op *op, double complex *m, int nqubits)
 /* Replaces a gate operation by its adjoint. */
 static int adjoint_op(parser *ps, circ_op *op)
 {
-    double *p = op->params, t;
-    switch (op->gate) {
-    case GATE_ID: case GATE_X: case GATE_Y: case GATE_Z: case GATE_H: case GATE_SWAP:
-    case GATE_CX: case GATE_CY: case GATE_CZ: case GATE_CH: case GATE_CCX: case GATE_CSWAP:
+    int adjoint = op->gate == GATE_UNITARY ? -1 : gate_adjoint(op->gate, op->params);
+    if (adjoint >= 0) {
+        op->gate = adjoint;
         return TN_OK;
-    case GATE_S: op->gate = GATE_SDG; return TN_OK;
-    case GATE_SDG: op->gate = GATE_S; return TN_OK;
-    case GATE_T: op->gate = GATE_TDG; return TN_OK;
-    case GATE_TDG: op->gate = GATE_T; return TN_OK;
-    case GATE_SX: op->gate = GATE_SXDG; return TN_OK;
-    case GATE_SXDG: op->gate = GATE_SX; return TN_OK;
-    case GATE_RX: case GATE_RY: case GATE_RZ: case GATE_P: case GATE_CRX: case GATE_CRY: case GATE_CRZ:
-    case GATE_CP: case GATE_RXX: case GATE_RYY: case GATE_RZZ: case GATE_RZX: case GATE_ISWAPTHETA:
-        p[0] = -p[0];
-        return TN_OK;
-    case GATE_U2:   /* u2(phi, lambda) = u3(pi/2, phi, lambda) */
-        op->gate = GATE_U3;
-        t = p[0];
-        p[0] = -M_PI / 2;
-        p[2] = -t;
-        p[1] = -p[1];
-        return TN_OK;
-    case GATE_U3: case GATE_CU3: case GATE_CU:   /* u3(t, f, l)^+ = u3(-t, -l, -f) */
-        t = p[1];
-        p[0] = -p[0];
-        p[1] = -p[2];
-        p[2] = -t;
-        p[3] = -p[3];
-        return TN_OK;
-    default: break;
     }
     int k = op->nqubits;
     size_t dim = (size_t)1 << k;
@@ -853,28 +827,6 @@ static int adjoint_op(parser *ps, circ_op *op)
         for (size_t c = 0; c < dim; c++) m[r * dim + c] = conj(a[c * dim + r]);
     free(a);
     return set_dense(ps, op, m, k);
-}
-
-/* The controlled built-in for one (or two) added controls, or -1. */
-static int controlled_builtin(int gate, int ncontrols)
-{
-    if (ncontrols == 2) return gate == GATE_X ? GATE_CCX : -1;
-    if (ncontrols != 1) return -1;
-    switch (gate) {
-    case GATE_X: return GATE_CX;
-    case GATE_Y: return GATE_CY;
-    case GATE_Z: return GATE_CZ;
-    case GATE_H: return GATE_CH;
-    case GATE_SX: return GATE_CSX;
-    case GATE_RX: return GATE_CRX;
-    case GATE_RY: return GATE_CRY;
-    case GATE_RZ: return GATE_CRZ;
-    case GATE_P: return GATE_CP;
-    case GATE_U3: return GATE_CU3;
-    case GATE_SWAP: return GATE_CSWAP;
-    case GATE_CX: return GATE_CCX;
-    default: return -1;
-    }
 }
 
 /* Adds controls (most significant, listed first) to a gate operation. */
@@ -891,7 +843,7 @@ static int control_op(parser *ps, circ_op *op, const int *controls, int nc)
     int qubits[CIRC_MAX_GATE_QUBITS];
     memcpy(qubits, controls, (size_t)nc * sizeof(int));
     memcpy(qubits + nc, op->qubits, (size_t)k * sizeof(int));
-    int cg = op->gate == GATE_UNITARY ? -1 : controlled_builtin(op->gate, nc);
+    int cg = op->gate == GATE_UNITARY ? -1 : gate_controlled(op->gate, nc);
     if (cg >= 0) {
         op->gate = cg;
         op->nqubits = total;

@@ -445,27 +445,10 @@ static int base_matrix(cursor *cu, const token *name, const double *params, int 
  * parameters into out) or -1 for a dense matrix. */
 static int builtin_form(int g, const double *params, const modifier *mods, int nmods, double *out)
 {
-    static const int controlled[][2] = {
-        {GATE_X, GATE_CX}, {GATE_Y, GATE_CY}, {GATE_Z, GATE_CZ}, {GATE_H, GATE_CH}, {GATE_SX, GATE_CSX},
-        {GATE_P, GATE_CP}, {GATE_RX, GATE_CRX}, {GATE_RY, GATE_CRY}, {GATE_RZ, GATE_CRZ}, {GATE_U3, GATE_CU3},
-        {GATE_SWAP, GATE_CSWAP}, {GATE_CX, GATE_CCX}};
-    static const int inverse[][2] = {
-        {GATE_S, GATE_SDG}, {GATE_SDG, GATE_S}, {GATE_T, GATE_TDG}, {GATE_TDG, GATE_T}, {GATE_SX, GATE_SXDG},
-        {GATE_SXDG, GATE_SX}, {GATE_X, GATE_X}, {GATE_Y, GATE_Y}, {GATE_Z, GATE_Z}, {GATE_H, GATE_H}, {GATE_ID, GATE_ID},
-        {GATE_CX, GATE_CX}, {GATE_CY, GATE_CY}, {GATE_CZ, GATE_CZ}, {GATE_CH, GATE_CH}, {GATE_SWAP, GATE_SWAP},
-        {GATE_CCX, GATE_CCX}, {GATE_CSWAP, GATE_CSWAP}};
-    static const int negated[] = {GATE_RX, GATE_RY, GATE_RZ, GATE_P, GATE_CRX, GATE_CRY, GATE_CRZ, GATE_CP,
-                                  GATE_RXX, GATE_RYY, GATE_RZZ, GATE_RZX};
     memcpy(out, params, CIRC_MAX_PARAMS * sizeof *out);
-    if (nmods == 1 && mods[0].kind == 'c' && mods[0].count == 2 && g == GATE_X) return GATE_CCX;
-    if (nmods == 1 && mods[0].kind == 'c' && mods[0].count == 1)
-        for (size_t i = 0; i < sizeof controlled / sizeof controlled[0]; i++)
-            if (controlled[i][0] == g) return controlled[i][1];
-    if (nmods != 1 || mods[0].kind != 'i') return -1;
-    for (size_t i = 0; i < sizeof inverse / sizeof inverse[0]; i++)
-        if (inverse[i][0] == g) return inverse[i][1];
-    for (size_t i = 0; i < sizeof negated / sizeof negated[0]; i++)
-        if (negated[i] == g) { out[0] = -params[0]; return g; }
+    if (nmods != 1) return -1;
+    if (mods[0].kind == 'c') return gate_controlled(g, mods[0].count);
+    if (mods[0].kind == 'i') return gate_adjoint(g, out);
     return -1;
 }
 
