@@ -1,7 +1,7 @@
 /* qasm.c - the OpenQASM 2.0 front end (see qasm.h).
  *
- * The text is cut into tokens once (with line and column), then read by a
- * recursive-descent parser. Custom gates keep their body as a token range
+ * The text is cut into tokens once (qasm_lex.c, with the cursor and the
+ * parameter expressions), then read by a recursive-descent parser. Custom gates keep their body as a token range
  * and are expanded at each call with the call's parameter values and qubits.
  * qelib1.inc is built in: its gates map onto the built-in gate table, and
  * the few that gates.h lacks (rccx, rc3x, c3x, c3sqrtx, c4x) are built from
@@ -29,145 +29,6 @@
 #define MAX_INCLUDE_DEPTH 8
 #define MAX_GATE_DEPTH 64
 #define MAX_REG_SIZE 1000000
-
-/* ---- tokens -------------------------------------------------------------- */
-
-
-static int tok_is(const token *t, const char *s)
-{
-    return (t->kind == T_ID || t->kind == T_PUNCT || t->kind == T_ARROW || t->kind == T_EQEQ) &&
-           (int)strlen(s) == t->len && memcmp(t->text, s, (size_t)t->len) == 0;
-}
-
-static int push_token(source *src, token t)
-{
-    if (src->ntoks == src->cap) {
-        size_t cap = src->cap ? 2 * src->cap : 1024;
-        token *grown = tn_realloc(src->toks, cap * sizeof *grown);
-        if (!grown) return TN_ERR_MEMORY;
-        src->toks = grown;
-        src->cap = cap;
-    }
-    src->toks[src->ntoks++] = t;
-    return TN_OK;
-}
-
-static int lex_error(const source *src, int line, int col, const char *what)
-{
-    return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", src->name, line, col, what);
-}
-
-/* Reads a number at p (digits, '.', exponent); returns its length. */
-static int scan_number(const char *p, const char *end, int *is_real)
-{
-    const char *q = p;
-    *is_real = 0;
-    while (q < end && isdigit((unsigned char)*q)) q++;
-    if (q < end && *q == '.') {
-        *is_real = 1;
-        q++;
-        while (q < end && isdigit((unsigned char)*q)) q++;
-    }
-    if (q < end && (*q == 'e' || *q == 'E')) {
-        const char *r = q + 1;
-        if (r < end && (*r == '+' || *r == '-')) r++;
-        if (r < end && isdigit((unsigned char)*r)) {
-            *is_real = 1;
-            q = r;
-            while (q < end && isdigit((unsigned char)*q)) q++;
-        }
-    }
-    return (int)(q - p);
-}
-
-static int tokenize(source *src, size_t len)
-{
-    const char *p = src->text + input_bom_length(src->text, len), *end = src->text + len;
-    int line = 1, col = 1;
-    while (p < end) {
-        char ch = *p;
-        if (ch == '\n') { line++; col = 1; p++; continue; }
-        if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v') { p++; col++; continue; }
-        if (ch == '/' && p + 1 < end && p[1] == '/') {
-            while (p < end && *p != '\n') p++;
-            continue;
-        }
-        if (ch == '/' && p + 1 < end && p[1] == '*') {
-            int l0 = line, c0 = col;
-            p += 2; col += 2;
-            while (p + 1 < end && !(p[0] == '*' && p[1] == '/')) {
-                if (*p == '\n') { line++; col = 1; } else col++;
-                p++;
-            }
-            if (p + 1 >= end) return lex_error(src, l0, c0, "unterminated comment");
-            p += 2; col += 2;
-            continue;
-        }
-        token t = {0};
-        t.line = line;
-        t.col = col;
-        t.text = p;
-        if (ch == '$' && p + 1 < end && isdigit((unsigned char)p[1])) {   /* OpenQASM 3 physical qubit */
-            const char *q = p + 1;
-            while (q < end && isdigit((unsigned char)*q)) q++;
-            t.kind = T_ID;
-            t.len = (int)(q - p);
-            if (!src->first_v3_tok) src->first_v3_tok = (long)src->ntoks + 1;
-        } else if (isalpha((unsigned char)ch) || ch == '_') {
-            const char *q = p;
-            while (q < end && (isalnum((unsigned char)*q) || *q == '_')) q++;
-            t.kind = T_ID;
-            t.len = (int)(q - p);
-        } else if (isdigit((unsigned char)ch) || (ch == '.' && p + 1 < end && isdigit((unsigned char)p[1]))) {
-            int is_real;
-            t.len = scan_number(p, end, &is_real);
-            t.kind = is_real ? T_REAL : T_INT;
-            char buf[64];
-            int n = t.len < 63 ? t.len : 63;
-            memcpy(buf, p, (size_t)n);
-            buf[n] = '\0';
-            t.value = strtod(buf, NULL);
-        } else if (ch == '"') {
-            const char *q = p + 1;
-            while (q < end && *q != '"' && *q != '\n') q++;
-            if (q >= end || *q != '"') return lex_error(src, line, col, "unterminated string");
-            t.kind = T_STRING;
-            t.text = p + 1;
-            t.len = (int)(q - p - 1);
-            col += (int)(q + 1 - p);
-            p = q + 1;
-            CALL(push_token(src, t));
-            continue;
-        } else if (ch == '-' && p + 1 < end && p[1] == '>') {
-            t.kind = T_ARROW;
-            t.len = 2;
-        } else if (ch == '=' && p + 1 < end && p[1] == '=') {
-            t.kind = T_EQEQ;
-            t.len = 2;
-        } else if (strchr(";,()[]{}+-*/^", ch) && ch != '\0') {
-            t.kind = T_PUNCT;
-            t.len = 1;
-        } else if (strchr("@=:!<>&|%~", ch) && ch != '\0') {   /* OpenQASM 3 only: checked after the header */
-            t.kind = T_PUNCT;
-            t.len = (p + 1 < end && strchr("=&|", p[1]) && p[1] != '\0' && (p[1] == '=' || p[1] == ch)) ? 2 : 1;
-            if (!src->first_v3_tok) src->first_v3_tok = (long)src->ntoks + 1;
-        } else {
-            char what[64];
-            if (isprint((unsigned char)ch)) snprintf(what, sizeof what, "unexpected character '%c'", ch);
-            else snprintf(what, sizeof what, "unexpected byte 0x%02x", (unsigned char)ch);
-            return lex_error(src, line, col, what);
-        }
-        p += t.len;
-        col += t.len;
-        CALL(push_token(src, t));
-    }
-    token t = {0};
-    t.kind = T_END;
-    t.line = line;
-    t.col = col;
-    t.text = "";
-    return push_token(src, t);
-}
 
 /* ---- gate definitions ---------------------------------------------------- */
 
@@ -270,8 +131,8 @@ static int builtin_gate(const token *t, int *nparams)
 /* Multi-controlled gates built as exact dense matrices: c3x, c4x, c3sqrtx. */
 static int dense_builtin(const token *t, int *nqubits)
 {
-    if (tok_is(t, "c3x") || tok_is(t, "c3sqrtx")) { *nqubits = 4; return 1; }
-    if (tok_is(t, "c4x")) { *nqubits = 5; return 1; }
+    if (qasm_tok_is(t, "c3x") || qasm_tok_is(t, "c3sqrtx")) { *nqubits = 4; return 1; }
+    if (qasm_tok_is(t, "c4x")) { *nqubits = 5; return 1; }
     return 0;
 }
 
@@ -292,248 +153,20 @@ static void controlled_x_matrix(int nqubits, int sqrt_x, double complex *m)
 /* ---- the parser proper --------------------------------------------------- */
 
 
-static const token *peek(const cursor *cu) { return &cu->src->toks[cu->pos < cu->end ? cu->pos : cu->end]; }
-
-static const token *advance(cursor *cu)
-{
-    const token *t = peek(cu);
-    if (cu->pos < cu->end) cu->pos++;
-    return t;
-}
-
-/* FILE:LINE:COL: error: ... at token t (TN_ERR_INPUT). */
-static int verror_at(const cursor *cu, const token *t, const char *fmt, va_list ap)
-{
-    char what[512];
-    vsnprintf(what, sizeof what, fmt, ap);
-    return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", cu->src->name, t->line, t->col, what);
-}
-
-static int error_at(const cursor *cu, const token *t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int error_at(const cursor *cu, const token *t, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int status = verror_at(cu, t, fmt, ap);
-    va_end(ap);
-    return status;
-}
-
-/* A token as text for messages. */
-static const char *tok_text(const token *t, char *buf, size_t size)
-{
-    if (t->kind == T_END) return "end of file";
-    int n = t->len < (int)size - 3 ? t->len : (int)size - 3;
-    snprintf(buf, size, "'%.*s'", n, t->text);
-    return buf;
-}
-
-static int expect(cursor *cu, const char *what)
-{
-    const token *t = peek(cu);
-    if (!tok_is(t, what)) {
-        char buf[80];
-        return error_at(cu, t, "expected '%s', found %s", what, tok_text(t, buf, sizeof buf));
-    }
-    advance(cu);
-    return TN_OK;
-}
-
-static int expect_id(cursor *cu, const char *what, const token **out)
-{
-    const token *t = peek(cu);
-    if (t->kind != T_ID) {
-        char buf[80];
-        return error_at(cu, t, "expected %s, found %s", what, tok_text(t, buf, sizeof buf));
-    }
-    *out = advance(cu);
-    return TN_OK;
-}
-
-static void copy_name(const token *t, char *out)
-{
-    int n = t->len < CIRC_NAME_MAX - 1 ? t->len : CIRC_NAME_MAX - 1;
-    memcpy(out, t->text, (size_t)n);
-    out[n] = '\0';
-}
-
-/* ---- expressions ----------------------------------------------------------- */
-
-static int parse_expr(cursor *cu, double *out);
-
-static int apply_function(cursor *cu, const token *fn, double x, double *out)
-{
-    if (tok_is(fn, "sin")) *out = sin(x);
-    else if (tok_is(fn, "cos")) *out = cos(x);
-    else if (tok_is(fn, "tan")) *out = tan(x);
-    else if (tok_is(fn, "exp")) *out = exp(x);
-    else if (tok_is(fn, "ln")) *out = log(x);
-    else if (tok_is(fn, "sqrt")) *out = sqrt(x);
-    else if (tok_is(fn, "asin")) *out = asin(x);
-    else if (tok_is(fn, "acos")) *out = acos(x);
-    else if (tok_is(fn, "atan")) *out = atan(x);
-    else {
-        char buf[80];
-        return error_at(cu, fn, "unknown function %s", tok_text(fn, buf, sizeof buf));
-    }
-    return TN_OK;
-}
-
-/* The value of identifier t: pi, or a parameter of the gate being expanded. */
-static int identifier_value(cursor *cu, const token *t, double *out)
-{
-    if (tok_is(t, "pi")) { *out = M_PI; return TN_OK; }
-    if (cu->def)
-        for (int i = 0; i < cu->def->nparams; i++)
-            if ((int)strlen(cu->def->params[i]) == t->len && memcmp(cu->def->params[i], t->text, (size_t)t->len) == 0) {
-                *out = cu->param_values[i];
-                return TN_OK;
-            }
-    /* Loop variables and inputs are global: a gate body sees only its parameters. */
-    for (int i = cu->def ? -1 : cu->ps->nvars - 1; i >= 0; i--)
-        if ((int)strlen(cu->ps->vars[i].name) == t->len && memcmp(cu->ps->vars[i].name, t->text, (size_t)t->len) == 0) {
-            *out = cu->ps->vars[i].value;
-            return TN_OK;
-        }
-    if (cu->ps->version == 3 && (tok_is(t, "tau") || tok_is(t, "euler"))) {
-        *out = tok_is(t, "tau") ? 2 * M_PI : M_E;
-        return TN_OK;
-    }
-    char buf[80];
-    return error_at(cu, t, "unknown identifier %s in an expression", tok_text(t, buf, sizeof buf));
-}
-
-static int parse_primary(cursor *cu, double *out)
-{
-    const token *t = peek(cu);
-    char buf[80];
-    if (t->kind == T_REAL || t->kind == T_INT) { advance(cu); *out = t->value; return TN_OK; }
-    if (tok_is(t, "(")) {
-        advance(cu);
-        CALL(parse_expr(cu, out));
-        return expect(cu, ")");
-    }
-    if (t->kind == T_ID) {
-        advance(cu);
-        if (tok_is(peek(cu), "(")) {
-            double x;
-            advance(cu);
-            CALL(parse_expr(cu, &x));
-            CALL(expect(cu, ")"));
-            return apply_function(cu, t, x, out);
-        }
-        return identifier_value(cu, t, out);
-    }
-    return error_at(cu, t, "expected a number, pi, a parameter or '(', found %s", tok_text(t, buf, sizeof buf));
-}
-
-/* power := primary ('^' unary)? ; unary := '-' unary | '+' unary | power */
-static int parse_unary(cursor *cu, double *out);
-
-static int parse_power(cursor *cu, double *out)
-{
-    CALL(parse_primary(cu, out));
-    if (tok_is(peek(cu), "^")) {
-        advance(cu);
-        double e;
-        CALL(parse_unary(cu, &e));
-        *out = pow(*out, e);
-    }
-    return TN_OK;
-}
-
-/* Every recursion of the expression grammar passes here (signs, parentheses,
- * function arguments, exponents), so bounding it here bounds the stack. */
-static int parse_signed(cursor *cu, double *out);
-
-static int parse_unary(cursor *cu, double *out)
-{
-    if (cu->expr_depth > INPUT_MAX_EXPR_DEPTH)
-        return error_at(cu, peek(cu), "expression nests more than %d deep", INPUT_MAX_EXPR_DEPTH);
-    cu->expr_depth++;
-    int status = parse_signed(cu, out);
-    cu->expr_depth--;
-    return status;
-}
-
-static int parse_signed(cursor *cu, double *out)
-{
-    if (tok_is(peek(cu), "-")) {
-        advance(cu);
-        CALL(parse_unary(cu, out));
-        *out = -*out;
-        return TN_OK;
-    }
-    if (tok_is(peek(cu), "+")) {
-        advance(cu);
-        return parse_unary(cu, out);
-    }
-    return parse_power(cu, out);
-}
-
-static int parse_term(cursor *cu, double *out)
-{
-    CALL(parse_unary(cu, out));
-    while (tok_is(peek(cu), "*") || tok_is(peek(cu), "/")) {
-        int mul = tok_is(advance(cu), "*");
-        double r;
-        CALL(parse_unary(cu, &r));
-        *out = mul ? *out * r : *out / r;
-    }
-    return TN_OK;
-}
-
-static int parse_expr(cursor *cu, double *out)
-{
-    CALL(parse_term(cu, out));
-    while (tok_is(peek(cu), "+") || tok_is(peek(cu), "-")) {
-        int add = tok_is(advance(cu), "+");
-        double r;
-        CALL(parse_term(cu, &r));
-        *out = add ? *out + r : *out - r;
-    }
-    return TN_OK;
-}
-
-/* '(' expr (',' expr)* ')' if present; counts into *n (at most max). */
-static int parse_param_list(cursor *cu, double *values, int max, int *n, const token *gate)
-{
-    *n = 0;
-    if (!tok_is(peek(cu), "(")) return TN_OK;
-    advance(cu);
-    if (tok_is(peek(cu), ")")) { advance(cu); return TN_OK; }
-    for (;;) {
-        double v;
-        const token *at = peek(cu);
-        CALL(parse_expr(cu, &v));
-        if (*n >= max) {
-            char buf[80];
-            return error_at(cu, at, "too many parameters for %s", tok_text(gate, buf, sizeof buf));
-        }
-        if (!isfinite(v)) {
-            char buf[80];
-            return error_at(cu, at, "parameter %d of %s is not finite (%g)", *n + 1, tok_text(gate, buf, sizeof buf), v);
-        }
-        values[(*n)++] = v;
-        if (tok_is(peek(cu), ",")) { advance(cu); continue; }
-        return expect(cu, ")");
-    }
-}
-
 /* ---- operands ----------------------------------------------------------------- */
 
 
 static int parse_operand(cursor *cu, int quantum, operand *op)
 {
     const token *name;
-    CALL(expect_id(cu, quantum ? "a qubit or quantum register" : "a classical bit or register", &name));
+    CALL(qasm_expect_id(cu, quantum ? "a qubit or quantum register" : "a classical bit or register", &name));
     op->at = name;
     op->index = -1;
     op->bound_qubit = -1;
     char buf[80];
     if (name->text[0] == '$') {   /* physical qubit $n: an element of the register "$" made for them */
         if (cu->def || !quantum)
-            return error_at(cu, name, "physical qubit %s is not allowed here", tok_text(name, buf, sizeof buf));
+            return qasm_error_at(cu, name, "physical qubit %s is not allowed here", qasm_tok_text(name, buf, sizeof buf));
         op->reg = circ_find_qreg(cu->ps->c, "$");
         op->index = atoi(name->text + 1);
         return TN_OK;
@@ -542,38 +175,38 @@ static int parse_operand(cursor *cu, int quantum, operand *op)
         for (int i = 0; i < cu->def->nargs; i++)
             if ((int)strlen(cu->def->args[i]) == name->len && memcmp(cu->def->args[i], name->text, (size_t)name->len) == 0) {
                 op->bound_qubit = cu->arg_qubits[i];
-                if (tok_is(peek(cu), "[")) return error_at(cu, peek(cu), "gate arguments cannot be indexed");
+                if (qasm_tok_is(qasm_peek(cu), "[")) return qasm_error_at(cu, qasm_peek(cu), "gate arguments cannot be indexed");
                 return TN_OK;
             }
-        return error_at(cu, name, "%s is not an argument of gate '%s'", tok_text(name, buf, sizeof buf), cu->def->name);
+        return qasm_error_at(cu, name, "%s is not an argument of gate '%s'", qasm_tok_text(name, buf, sizeof buf), cu->def->name);
     }
     char nm[CIRC_NAME_MAX];
-    copy_name(name, nm);
+    qasm_copy_name(name, nm);
     op->reg = quantum ? circ_find_qreg(cu->ps->c, nm) : circ_find_creg(cu->ps->c, nm);
     if (op->reg < 0) {
         int other = quantum ? circ_find_creg(cu->ps->c, nm) : circ_find_qreg(cu->ps->c, nm);
         if (other >= 0)
-            return error_at(cu, name, "'%s' is a %s register where a %s one is expected", nm,
+            return qasm_error_at(cu, name, "'%s' is a %s register where a %s one is expected", nm,
                             quantum ? "classical" : "quantum", quantum ? "quantum" : "classical");
-        return error_at(cu, name, "%s register '%s' is not declared", quantum ? "quantum" : "classical", nm);
+        return qasm_error_at(cu, name, "%s register '%s' is not declared", quantum ? "quantum" : "classical", nm);
     }
-    if (!tok_is(peek(cu), "[")) return TN_OK;
-    advance(cu);
-    const token *idx = peek(cu);
+    if (!qasm_tok_is(qasm_peek(cu), "[")) return TN_OK;
+    qasm_advance(cu);
+    const token *idx = qasm_peek(cu);
     double value = idx->value;
     if (cu->ps->version == 3) {   /* an expression: loop variables index registers */
-        CALL(parse_expr(cu, &value));
+        CALL(qasm_parse_expr(cu, &value));
         if (!(value >= 0) || value != floor(value))
-            return error_at(cu, idx, "the index %g is not a non-negative integer", value);
+            return qasm_error_at(cu, idx, "the index %g is not a non-negative integer", value);
     } else {
-        if (idx->kind != T_INT) return error_at(cu, idx, "expected an integer index, found %s", tok_text(idx, buf, sizeof buf));
-        advance(cu);
+        if (idx->kind != T_INT) return qasm_error_at(cu, idx, "expected an integer index, found %s", qasm_tok_text(idx, buf, sizeof buf));
+        qasm_advance(cu);
     }
     const circ_reg *r = quantum ? &cu->ps->c->qregs[op->reg] : &cu->ps->c->cregs[op->reg];
     if (value >= r->size)
-        return error_at(cu, idx, "index %.0f is out of range for register %s[%d]", value, r->name, r->size);
+        return qasm_error_at(cu, idx, "index %.0f is out of range for register %s[%d]", value, r->name, r->size);
     op->index = (int)value;
-    return expect(cu, "]");
+    return qasm_expect(cu, "]");
 }
 
 /* The size of the broadcast over operands (1 if none is a whole register). */
@@ -586,7 +219,7 @@ static int broadcast_size(cursor *cu, const operand *ops, int n, int quantum_mas
         int quantum = (quantum_mask >> i) & 1;
         const circ_reg *r = quantum ? &cu->ps->c->qregs[ops[i].reg] : &cu->ps->c->cregs[ops[i].reg];
         if (seen && r->size != *size)
-            return error_at(cu, ops[i].at, "register %s has size %d, but the others in this statement have %d",
+            return qasm_error_at(cu, ops[i].at, "register %s has size %d, but the others in this statement have %d",
                             r->name, r->size, *size);
         *size = r->size;
         seen = 1;
@@ -624,7 +257,7 @@ static int append_op(cursor *cu, const circ_op *op)
         token at = {0};
         at.line = op->line;
         at.col = op->col;
-        return error_at(cu, &at, "the program expands to more than %ld operations", INPUT_MAX_OPS);
+        return qasm_error_at(cu, &at, "the program expands to more than %ld operations", INPUT_MAX_OPS);
     }
     return circ_append(cu->ps->c, op);
 }
@@ -633,7 +266,7 @@ static int check_distinct(cursor *cu, const token *at, const int *qubits, int n)
 {
     for (int i = 0; i < n; i++)
         for (int j = 0; j < i; j++)
-            if (qubits[i] == qubits[j]) return error_at(cu, at, "qubit %d appears twice in one gate", qubits[i]);
+            if (qubits[i] == qubits[j]) return qasm_error_at(cu, at, "qubit %d appears twice in one gate", qubits[i]);
     return TN_OK;
 }
 
@@ -649,7 +282,7 @@ static int emit_builtin(cursor *cu, const token *name, int g, const double *para
     memcpy(op.qubits, qubits, (size_t)nq * sizeof(int));
     for (int i = 0; i < nparams && i < CIRC_MAX_PARAMS; i++) op.params[i] = params[i];
     op.gate = g;
-    if (tok_is(name, "u0")) op.params[0] = 0;
+    if (qasm_tok_is(name, "u0")) op.params[0] = 0;
     return append_op(cu, &op);
 }
 
@@ -676,7 +309,7 @@ static int apply_defined_builtin(cursor *cu, gate_def *d, int g, const double *p
     if (d->opaque || same_checked_params(d, params, nparams))
         return emit_builtin(cu, name, g, params, nparams, qubits, nq);
     if (d->nargs != info->nqubits || d->nparams != want_params)
-        return error_at(cu, name, "gate '%s' is defined with %d qubit(s) and %d parameter(s), but the standard %s "
+        return qasm_error_at(cu, name, "gate '%s' is defined with %d qubit(s) and %d parameter(s), but the standard %s "
                         "takes %d and %d; rename the definition if it is another gate", d->name, d->nargs, d->nparams,
                         d->name, info->nqubits, want_params);
     circuit *outer = cu->ps->c, *scratch = NULL;
@@ -690,14 +323,14 @@ static int apply_defined_builtin(cursor *cu, gate_def *d, int g, const double *p
     cu->ps->c = outer;
     double complex defined[64], standard[64];
     double std_params[CIRC_MAX_PARAMS] = {0};
-    for (int i = 0; i < nparams && i < CIRC_MAX_PARAMS && !tok_is(name, "u0"); i++) std_params[i] = params[i];
+    for (int i = 0; i < nparams && i < CIRC_MAX_PARAMS && !qasm_tok_is(name, "u0"); i++) std_params[i] = params[i];
     if (status == TN_OK) status = circ_small_unitary(scratch, defined);
     circ_destroy(&scratch);
     CALL(status);
     gate_matrix(g, std_params, standard);
     double distance = gate_phase_distance(defined, standard, 1 << nq);
     if (!(distance < 1e-8))
-        return error_at(cu, name, "the definition of gate '%s' is not the standard %s (they differ by %.3g beyond a "
+        return qasm_error_at(cu, name, "the definition of gate '%s' is not the standard %s (they differ by %.3g beyond a "
                         "global phase); rename the definition if it is another gate", d->name, info->name, distance);
     if (nparams <= CIRC_MAX_PARAMS) {
         d->builtin_checked = 1;
@@ -716,7 +349,7 @@ static int apply_gate(cursor *cu, const token *name, const double *params, int n
     if (def >= 0 && g >= 0) return apply_defined_builtin(cu, &cu->ps->defs[def], g, params, nparams, qubits, nq, name);
     if (def >= 0) {
         const gate_def *d = &cu->ps->defs[def];
-        if (d->opaque) return error_at(cu, name, "gate '%s' is opaque: it has no definition to emulate", d->name);
+        if (d->opaque) return qasm_error_at(cu, name, "gate '%s' is opaque: it has no definition to emulate", d->name);
         return expand_custom(cu, d, params, qubits, name);
     }
     int dense_n;
@@ -726,12 +359,12 @@ static int apply_gate(cursor *cu, const token *name, const double *params, int n
         op.nqubits = nq;
         memcpy(op.qubits, qubits, (size_t)nq * sizeof(int));
         double complex m[32 * 32];
-        controlled_x_matrix(dense_n, tok_is(name, "c3sqrtx"), m);
+        controlled_x_matrix(dense_n, qasm_tok_is(name, "c3sqrtx"), m);
         op.gate = GATE_UNITARY;
         op.matrix = m;
         return append_op(cu, &op);
     }
-    if (g < 0) return error_at(cu, name, "unknown gate %s", tok_text(name, buf, sizeof buf));
+    if (g < 0) return qasm_error_at(cu, name, "unknown gate %s", qasm_tok_text(name, buf, sizeof buf));
     return emit_builtin(cu, name, g, params, nparams, qubits, nq);
 }
 
@@ -752,25 +385,25 @@ static int parse_gate_call(cursor *cu, const token *name)
 {
     char buf[80];
     int want_params, arity = gate_arity(cu, name, &want_params);
-    if (arity < 0) return error_at(cu, name, "unknown gate %s", tok_text(name, buf, sizeof buf));
+    if (arity < 0) return qasm_error_at(cu, name, "unknown gate %s", qasm_tok_text(name, buf, sizeof buf));
     double params[CIRC_MAX_PARAMS * 4];
     int nparams;
-    CALL(parse_param_list(cu, params, CIRC_MAX_PARAMS * 4, &nparams, name));
+    CALL(qasm_parse_param_list(cu, params, CIRC_MAX_PARAMS * 4, &nparams, name));
     if (nparams != want_params)
-        return error_at(cu, name, "wrong number of parameters for %s (expected %d, got %d)", tok_text(name, buf, sizeof buf),
+        return qasm_error_at(cu, name, "wrong number of parameters for %s (expected %d, got %d)", qasm_tok_text(name, buf, sizeof buf),
                         want_params, nparams);
     operand ops[MAX_GATE_ARGS];
     int nops = 0;
     for (;;) {
-        if (nops >= MAX_GATE_ARGS) return error_at(cu, peek(cu), "too many operands");
+        if (nops >= MAX_GATE_ARGS) return qasm_error_at(cu, qasm_peek(cu), "too many operands");
         CALL(parse_operand(cu, 1, &ops[nops]));
         nops++;
-        if (tok_is(peek(cu), ",")) { advance(cu); continue; }
+        if (qasm_tok_is(qasm_peek(cu), ",")) { qasm_advance(cu); continue; }
         break;
     }
-    CALL(expect(cu, ";"));
+    CALL(qasm_expect(cu, ";"));
     if (nops != arity)
-        return error_at(cu, name, "wrong number of qubits for %s (expected %d, got %d)", tok_text(name, buf, sizeof buf),
+        return qasm_error_at(cu, name, "wrong number of qubits for %s (expected %d, got %d)", qasm_tok_text(name, buf, sizeof buf),
                         arity, nops);
     int size;
     CALL(broadcast_size(cu, ops, nops, ~0, &size));
@@ -788,8 +421,8 @@ static int parse_statement(cursor *cu);
 static int expand_custom(cursor *cu, const gate_def *def, const double *params, const int *qubits, const token *at)
 {
     if (cu->depth >= MAX_GATE_DEPTH)
-        return error_at(cu, at, "gate '%s' nests more than %d deep (a gate that calls itself?)", def->name, MAX_GATE_DEPTH);
-    if (def->nargs > CIRC_MAX_GATE_QUBITS * 8) return error_at(cu, at, "gate '%s' has too many arguments", def->name);
+        return qasm_error_at(cu, at, "gate '%s' nests more than %d deep (a gate that calls itself?)", def->name, MAX_GATE_DEPTH);
+    if (def->nargs > CIRC_MAX_GATE_QUBITS * 8) return qasm_error_at(cu, at, "gate '%s' has too many arguments", def->name);
     cursor inner = *cu;
     inner.src = def->src;
     inner.pos = def->body_first;
@@ -807,20 +440,20 @@ static int expand_custom(cursor *cu, const gate_def *def, const double *params, 
 static int parse_register(cursor *cu, int quantum)
 {
     const token *name;
-    CALL(expect_id(cu, "a register name", &name));
-    CALL(expect(cu, "["));
-    const token *size = peek(cu);
+    CALL(qasm_expect_id(cu, "a register name", &name));
+    CALL(qasm_expect(cu, "["));
+    const token *size = qasm_peek(cu);
     char buf[80];
-    if (size->kind != T_INT) return error_at(cu, size, "expected the register size, found %s", tok_text(size, buf, sizeof buf));
-    advance(cu);
+    if (size->kind != T_INT) return qasm_error_at(cu, size, "expected the register size, found %s", qasm_tok_text(size, buf, sizeof buf));
+    qasm_advance(cu);
     if (size->value < 1 || size->value > MAX_REG_SIZE)
-        return error_at(cu, size, "register size %.0f is out of range [1, %d]", size->value, MAX_REG_SIZE);
-    CALL(expect(cu, "]"));
-    CALL(expect(cu, ";"));
+        return qasm_error_at(cu, size, "register size %.0f is out of range [1, %d]", size->value, MAX_REG_SIZE);
+    CALL(qasm_expect(cu, "]"));
+    CALL(qasm_expect(cu, ";"));
     char nm[CIRC_NAME_MAX];
-    copy_name(name, nm);
+    qasm_copy_name(name, nm);
     if (circ_find_qreg(cu->ps->c, nm) >= 0 || circ_find_creg(cu->ps->c, nm) >= 0)
-        return error_at(cu, name, "register '%s' is declared twice", nm);
+        return qasm_error_at(cu, name, "register '%s' is declared twice", nm);
     return quantum ? circ_add_qreg(cu->ps->c, nm, (int)size->value, NULL)
                    : circ_add_creg(cu->ps->c, nm, (int)size->value, NULL);
 }
@@ -831,76 +464,76 @@ static int parse_name_list(cursor *cu, char (*names)[CIRC_NAME_MAX], int max, in
     *n = 0;
     for (;;) {
         const token *t;
-        CALL(expect_id(cu, what, &t));
-        if (*n >= max) return error_at(cu, t, "too many %ss", what);
+        CALL(qasm_expect_id(cu, what, &t));
+        if (*n >= max) return qasm_error_at(cu, t, "too many %ss", what);
         for (int i = 0; i < *n; i++)
             if ((int)strlen(names[i]) == t->len && memcmp(names[i], t->text, (size_t)t->len) == 0)
-                return error_at(cu, t, "%s '%.*s' is declared twice", what, t->len, t->text);
-        copy_name(t, names[(*n)++]);
-        if (!tok_is(peek(cu), ",")) return TN_OK;
-        advance(cu);
+                return qasm_error_at(cu, t, "%s '%.*s' is declared twice", what, t->len, t->text);
+        qasm_copy_name(t, names[(*n)++]);
+        if (!qasm_tok_is(qasm_peek(cu), ",")) return TN_OK;
+        qasm_advance(cu);
     }
 }
 
 static int parse_gate_definition(cursor *cu, int opaque)
 {
-    if (cu->def) return error_at(cu, peek(cu), "gate definitions cannot be nested");
+    if (cu->def) return qasm_error_at(cu, qasm_peek(cu), "gate definitions cannot be nested");
     gate_def d;
     memset(&d, 0, sizeof d);
     const token *name;
-    CALL(expect_id(cu, "a gate name", &name));
-    copy_name(name, d.name);
-    if (tok_is(peek(cu), "(")) {
-        advance(cu);
-        if (!tok_is(peek(cu), ")"))
+    CALL(qasm_expect_id(cu, "a gate name", &name));
+    qasm_copy_name(name, d.name);
+    if (qasm_tok_is(qasm_peek(cu), "(")) {
+        qasm_advance(cu);
+        if (!qasm_tok_is(qasm_peek(cu), ")"))
             CALL(parse_name_list(cu, d.params, CIRC_MAX_PARAMS * 4, &d.nparams, "parameter"));
-        CALL(expect(cu, ")"));
+        CALL(qasm_expect(cu, ")"));
     }
     CALL(parse_name_list(cu, d.args, MAX_GATE_ARGS, &d.nargs, "qubit argument"));
     d.src = cu->src;
     if (opaque) {
         d.opaque = 1;
-        CALL(expect(cu, ";"));
+        CALL(qasm_expect(cu, ";"));
         return add_def(cu->ps, &d);
     }
-    CALL(expect(cu, "{"));
+    CALL(qasm_expect(cu, "{"));
     d.body_first = cu->pos;
     int level = 1;
     while (level > 0) {
-        const token *t = peek(cu);
-        if (t->kind == T_END) return error_at(cu, name, "the body of gate '%s' has no closing '}'", d.name);
-        if (tok_is(t, "{")) level++;
-        if (tok_is(t, "}")) level--;
-        advance(cu);
+        const token *t = qasm_peek(cu);
+        if (t->kind == T_END) return qasm_error_at(cu, name, "the body of gate '%s' has no closing '}'", d.name);
+        if (qasm_tok_is(t, "{")) level++;
+        if (qasm_tok_is(t, "}")) level--;
+        qasm_advance(cu);
     }
     d.body_end = cu->pos - 1;
     /* statements a body may not hold are refused at the definition */
     for (size_t p = d.body_first; p < d.body_end; p++) {
         const token *t = &cu->src->toks[p];
-        if (t->kind == T_ID && (tok_is(t, "measure") || tok_is(t, "reset") || tok_is(t, "if") || tok_is(t, "qreg") ||
-                                tok_is(t, "creg") || tok_is(t, "gate")))
-            return error_at(cu, t, "'%.*s' is not allowed inside a gate body", t->len, t->text);
+        if (t->kind == T_ID && (qasm_tok_is(t, "measure") || qasm_tok_is(t, "reset") || qasm_tok_is(t, "if") || qasm_tok_is(t, "qreg") ||
+                                qasm_tok_is(t, "creg") || qasm_tok_is(t, "gate")))
+            return qasm_error_at(cu, t, "'%.*s' is not allowed inside a gate body", t->len, t->text);
     }
     return add_def(cu->ps, &d);
 }
 
 static int parse_measure(cursor *cu)
 {
-    if (cu->def) return error_at(cu, peek(cu), "measure is not allowed inside a gate body");
+    if (cu->def) return qasm_error_at(cu, qasm_peek(cu), "measure is not allowed inside a gate body");
     operand q, c;
     CALL(parse_operand(cu, 1, &q));
-    if (!tok_is(peek(cu), "->")) {
+    if (!qasm_tok_is(qasm_peek(cu), "->")) {
         char buf[80];
-        return error_at(cu, peek(cu), "expected '->' after the measured qubits, found %s", tok_text(peek(cu), buf, sizeof buf));
+        return qasm_error_at(cu, qasm_peek(cu), "expected '->' after the measured qubits, found %s", qasm_tok_text(qasm_peek(cu), buf, sizeof buf));
     }
-    advance(cu);
+    qasm_advance(cu);
     CALL(parse_operand(cu, 0, &c));
-    CALL(expect(cu, ";"));
+    CALL(qasm_expect(cu, ";"));
     operand both[2] = {q, c};
     int size;
     CALL(broadcast_size(cu, both, 2, 1, &size));
     if ((q.index < 0) != (c.index < 0))
-        return error_at(cu, q.at, "measure needs a register on both sides or one bit on both sides");
+        return qasm_error_at(cu, q.at, "measure needs a register on both sides or one bit on both sides");
     for (int k = 0; k < size; k++) {
         circ_op op;
         init_op(cu, &op, OP_MEASURE);
@@ -963,16 +596,16 @@ static int parse_qubit_operands(cursor *cu, int **qubits, int *nqubits)
         int count = (op.bound_qubit < 0 && op.index < 0) ? cu->ps->c->qregs[op.reg].size : 1;
         for (int k = 0; k < count && status == TN_OK; k++)
             status = push_qubit(qubits, nqubits, &cap, resolve(cu, &op, 1, k));
-        if (status || !tok_is(peek(cu), ",")) break;
-        advance(cu);
+        if (status || !qasm_tok_is(qasm_peek(cu), ",")) break;
+        qasm_advance(cu);
     }
-    return status == TN_OK ? expect(cu, ";") : status;
+    return status == TN_OK ? qasm_expect(cu, ";") : status;
 }
 
 /* reset and barrier: a list of qubits or whole registers. */
 static int parse_qubit_list_op(cursor *cu, int kind)
 {
-    if (kind == OP_RESET && cu->def) return error_at(cu, peek(cu), "reset is not allowed inside a gate body");
+    if (kind == OP_RESET && cu->def) return qasm_error_at(cu, qasm_peek(cu), "reset is not allowed inside a gate body");
     int *qubits = NULL, nqubits = 0;
     int status = parse_qubit_operands(cu, &qubits, &nqubits);
     if (status == TN_OK) status = emit_qubit_list_op(cu, kind, qubits, nqubits);
@@ -991,38 +624,38 @@ static int parse_big_integer(cursor *cu, const token *t, uint64_t *words, size_t
             words[w] = (uint64_t)v;
             carry = v >> 64;
         }
-        if (carry) return error_at(cu, t, "the value %.*s does not fit a %d-bit register", t->len, t->text, width);
+        if (carry) return qasm_error_at(cu, t, "the value %.*s does not fit a %d-bit register", t->len, t->text, width);
     }
     if (width % 64) {
         uint64_t top = words[nwords - 1] >> (width % 64);
-        if (top) return error_at(cu, t, "the value %.*s does not fit a %d-bit register", t->len, t->text, width);
+        if (top) return qasm_error_at(cu, t, "the value %.*s does not fit a %d-bit register", t->len, t->text, width);
     }
     return TN_OK;
 }
 
 static int parse_if(cursor *cu)
 {
-    if (cu->def) return error_at(cu, peek(cu), "if is not allowed inside a gate body");
-    if (cu->cond_reg >= 0) return error_at(cu, peek(cu), "if statements cannot be nested");
-    CALL(expect(cu, "("));
+    if (cu->def) return qasm_error_at(cu, qasm_peek(cu), "if is not allowed inside a gate body");
+    if (cu->cond_reg >= 0) return qasm_error_at(cu, qasm_peek(cu), "if statements cannot be nested");
+    CALL(qasm_expect(cu, "("));
     const token *name;
-    CALL(expect_id(cu, "a classical register", &name));
+    CALL(qasm_expect_id(cu, "a classical register", &name));
     char nm[CIRC_NAME_MAX];
-    copy_name(name, nm);
+    qasm_copy_name(name, nm);
     int reg = circ_find_creg(cu->ps->c, nm);
-    if (reg < 0) return error_at(cu, name, "classical register '%s' is not declared", nm);
-    if (!tok_is(peek(cu), "==")) {
+    if (reg < 0) return qasm_error_at(cu, name, "classical register '%s' is not declared", nm);
+    if (!qasm_tok_is(qasm_peek(cu), "==")) {
         char buf[80];
-        return error_at(cu, peek(cu), "expected '==' in the condition, found %s", tok_text(peek(cu), buf, sizeof buf));
+        return qasm_error_at(cu, qasm_peek(cu), "expected '==' in the condition, found %s", qasm_tok_text(qasm_peek(cu), buf, sizeof buf));
     }
-    advance(cu);
-    const token *value = peek(cu);
+    qasm_advance(cu);
+    const token *value = qasm_peek(cu);
     if (value->kind != T_INT) {
         char buf[80];
-        return error_at(cu, value, "expected a non-negative integer, found %s", tok_text(value, buf, sizeof buf));
+        return qasm_error_at(cu, value, "expected a non-negative integer, found %s", qasm_tok_text(value, buf, sizeof buf));
     }
-    advance(cu);
-    CALL(expect(cu, ")"));
+    qasm_advance(cu);
+    CALL(qasm_expect(cu, ")"));
     int width = cu->ps->c->cregs[reg].size;
     size_t nwords = ((size_t)width + 63) / 64;
     uint64_t *words = tn_calloc(nwords, sizeof(uint64_t));
@@ -1035,8 +668,8 @@ static int parse_if(cursor *cu)
     cursor inner = *cu;
     inner.cond_reg = reg;
     inner.cond_value = index;
-    const token *t = peek(cu);
-    if (!(t->kind == T_ID)) return error_at(cu, t, "expected an operation after if(...)");
+    const token *t = qasm_peek(cu);
+    if (!(t->kind == T_ID)) return qasm_error_at(cu, t, "expected an operation after if(...)");
     CALL(parse_statement(&inner));
     cu->pos = inner.pos;
     return TN_OK;
@@ -1046,13 +679,13 @@ static int parse_source(parser *ps, const char *path, int depth, const token *fr
 
 static int parse_include(cursor *cu, const token *kw)
 {
-    const token *file = peek(cu);
+    const token *file = qasm_peek(cu);
     char buf[80];
-    if (file->kind != T_STRING) return error_at(cu, file, "expected a file name in quotes, found %s", tok_text(file, buf, sizeof buf));
-    advance(cu);
-    CALL(expect(cu, ";"));
+    if (file->kind != T_STRING) return qasm_error_at(cu, file, "expected a file name in quotes, found %s", qasm_tok_text(file, buf, sizeof buf));
+    qasm_advance(cu);
+    CALL(qasm_expect(cu, ";"));
     if (file->len == 10 && memcmp(file->text, "qelib1.inc", 10) == 0) return TN_OK;   /* built in */
-    if (cu->def) return error_at(cu, kw, "include is not allowed inside a gate body");
+    if (cu->def) return qasm_error_at(cu, kw, "include is not allowed inside a gate body");
     char path[4096];
     const char *slash = strrchr(cu->src->name, '/');
     if (file->len > 0 && file->text[0] == '/')
@@ -1071,7 +704,7 @@ static double delay_unit(const token *u)
     static const struct { const char *name; double seconds; } units[] = {
         {"dt", 0}, {"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1}};
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if (tok_is(u, units[i].name)) return units[i].seconds;
+        if (qasm_tok_is(u, units[i].name)) return units[i].seconds;
     return -1;
 }
 
@@ -1082,20 +715,20 @@ static double delay_unit(const token *u)
 static int parse_delay(cursor *cu, const char *open, const char *close)
 {
     char buf[80];
-    if (!tok_is(peek(cu), open))
-        return error_at(cu, peek(cu), "expected '%s' and a duration after delay", open);
-    advance(cu);
-    const token *at = peek(cu);
+    if (!qasm_tok_is(qasm_peek(cu), open))
+        return qasm_error_at(cu, qasm_peek(cu), "expected '%s' and a duration after delay", open);
+    qasm_advance(cu);
+    const token *at = qasm_peek(cu);
     double value, seconds = 0;
-    CALL(parse_expr(cu, &value));
-    if (peek(cu)->kind == T_ID) {
-        const token *u = advance(cu);
+    CALL(qasm_parse_expr(cu, &value));
+    if (qasm_peek(cu)->kind == T_ID) {
+        const token *u = qasm_advance(cu);
         seconds = delay_unit(u);
         if (seconds < 0)
-            return error_at(cu, u, "unknown time unit %s (dt, ns, us, ms or s)", tok_text(u, buf, sizeof buf));
+            return qasm_error_at(cu, u, "unknown time unit %s (dt, ns, us, ms or s)", qasm_tok_text(u, buf, sizeof buf));
     }
-    CALL(expect(cu, close));
-    if (!(value >= 0) || !isfinite(value)) return error_at(cu, at, "the delay %g is not a duration >= 0", value);
+    CALL(qasm_expect(cu, close));
+    if (!(value >= 0) || !isfinite(value)) return qasm_error_at(cu, at, "the delay %g is not a duration >= 0", value);
     int *qubits = NULL, nqubits = 0;
     int status = parse_qubit_operands(cu, &qubits, &nqubits);
     for (int i = 0; i < nqubits && status == TN_OK; i++) {
@@ -1116,29 +749,29 @@ static int statement_v2(cursor *cu, const token *t);
 
 static int parse_statement(cursor *cu)
 {
-    const token *t = advance(cu);
+    const token *t = qasm_advance(cu);
     if (!cu->def) { cu->call_line = t->line; cu->call_col = t->col; }
-    if (tok_is(t, ";")) return TN_OK;   /* empty statement */
+    if (qasm_tok_is(t, ";")) return TN_OK;   /* empty statement */
     return cu->ps->version == 3 ? qasm3_statement(cu, t) : statement_v2(cu, t);
 }
 
 static int statement_v2(cursor *cu, const token *t)
 {
     char buf[80];
-    if (t->kind != T_ID) return error_at(cu, t, "expected a statement, found %s", tok_text(t, buf, sizeof buf));
-    if (tok_is(t, "qreg") || tok_is(t, "creg")) {
-        if (cu->def) return error_at(cu, t, "registers cannot be declared inside a gate body");
-        return parse_register(cu, tok_is(t, "qreg"));
+    if (t->kind != T_ID) return qasm_error_at(cu, t, "expected a statement, found %s", qasm_tok_text(t, buf, sizeof buf));
+    if (qasm_tok_is(t, "qreg") || qasm_tok_is(t, "creg")) {
+        if (cu->def) return qasm_error_at(cu, t, "registers cannot be declared inside a gate body");
+        return parse_register(cu, qasm_tok_is(t, "qreg"));
     }
-    if (tok_is(t, "gate")) return parse_gate_definition(cu, 0);
-    if (tok_is(t, "opaque")) return parse_gate_definition(cu, 1);
-    if (tok_is(t, "measure")) return parse_measure(cu);
-    if (tok_is(t, "reset")) return parse_qubit_list_op(cu, OP_RESET);
-    if (tok_is(t, "barrier")) return parse_qubit_list_op(cu, OP_BARRIER);
-    if (tok_is(t, "if")) return parse_if(cu);
-    if (tok_is(t, "include")) return parse_include(cu, t);
-    if (tok_is(t, "delay")) return parse_delay(cu, "(", ")");
-    if (tok_is(t, "OPENQASM")) return error_at(cu, t, "OPENQASM may only appear once, at the start of the file");
+    if (qasm_tok_is(t, "gate")) return parse_gate_definition(cu, 0);
+    if (qasm_tok_is(t, "opaque")) return parse_gate_definition(cu, 1);
+    if (qasm_tok_is(t, "measure")) return parse_measure(cu);
+    if (qasm_tok_is(t, "reset")) return parse_qubit_list_op(cu, OP_RESET);
+    if (qasm_tok_is(t, "barrier")) return parse_qubit_list_op(cu, OP_BARRIER);
+    if (qasm_tok_is(t, "if")) return parse_if(cu);
+    if (qasm_tok_is(t, "include")) return parse_include(cu, t);
+    if (qasm_tok_is(t, "delay")) return parse_delay(cu, "(", ")");
+    if (qasm_tok_is(t, "OPENQASM")) return qasm_error_at(cu, t, "OPENQASM may only appear once, at the start of the file");
     return parse_gate_call(cu, t);
 }
 
@@ -1146,24 +779,24 @@ static int statement_v2(cursor *cu, const token *t)
  * omit it; they are read as OpenQASM 2. */
 static int parse_header(cursor *cu)
 {
-    const token *t = peek(cu);
+    const token *t = qasm_peek(cu);
     char buf[80];
-    if (!tok_is(t, "OPENQASM")) return TN_OK;
-    advance(cu);
-    const token *v = peek(cu);
-    if (v->kind != T_REAL && v->kind != T_INT) return error_at(cu, v, "expected a version number, found %s", tok_text(v, buf, sizeof buf));
+    if (!qasm_tok_is(t, "OPENQASM")) return TN_OK;
+    qasm_advance(cu);
+    const token *v = qasm_peek(cu);
+    if (v->kind != T_REAL && v->kind != T_INT) return qasm_error_at(cu, v, "expected a version number, found %s", qasm_tok_text(v, buf, sizeof buf));
     if (v->value < 2 || v->value >= 4)
-        return error_at(cu, v, "OpenQASM version %.*s is not supported (only 2.x and 3.x)", v->len, v->text);
-    advance(cu);
+        return qasm_error_at(cu, v, "OpenQASM version %.*s is not supported (only 2.x and 3.x)", v->len, v->text);
+    qasm_advance(cu);
     cu->ps->version = v->value >= 3 ? 3 : 2;
-    return expect(cu, ";");
+    return qasm_expect(cu, ";");
 }
 
 /* Reads an included file (never standard input: "-" is a file there). */
 static int load_source(parser *ps, const char *path, const token *from, const cursor *outer, source **out)
 {
     FILE *f = input_open(path);
-    if (!f) return error_at(outer, from, "cannot open included file %s: %s", path, strerror(errno));
+    if (!f) return qasm_error_at(outer, from, "cannot open included file %s: %s", path, strerror(errno));
     source *src = tn_calloc(1, sizeof *src);
     char *text = NULL;
     size_t len = 0;
@@ -1174,7 +807,7 @@ static int load_source(parser *ps, const char *path, const token *from, const cu
     src->text = text;
     ps->sources[ps->nsources++] = src;
     *out = src;
-    return tokenize(src, len);
+    return qasm_tokenize(src, len);
 }
 
 /* OpenQASM 3 physical qubits $0, $1, ... (as Qiskit writes transpiled
@@ -1186,7 +819,7 @@ static int declare_physical_qubits(cursor *cu)
         const token *t = &cu->src->toks[i];
         if (t->kind != T_ID || t->text[0] != '$') continue;
         long n = t->len > 8 ? MAX_REG_SIZE : atol(t->text + 1);
-        if (n >= MAX_REG_SIZE) return error_at(cu, t, "physical qubit %.*s is out of range [$0, $%d]", t->len, t->text, MAX_REG_SIZE - 1);
+        if (n >= MAX_REG_SIZE) return qasm_error_at(cu, t, "physical qubit %.*s is out of range [$0, $%d]", t->len, t->text, MAX_REG_SIZE - 1);
         if (n > largest) largest = n;
     }
     return largest < 0 ? TN_OK : circ_add_qreg(cu->ps->c, "$", (int)largest + 1, NULL);
@@ -1205,7 +838,7 @@ static int parse_tokens(parser *ps, source *src, int depth, int header)
     if (header && cu.ps->version == 3) CALL(declare_physical_qubits(&cu));
     if (cu.ps->version != 3 && src->first_v3_tok > 0) {   /* OpenQASM 3 punctuation in an OpenQASM 2 file */
         const token *t = &src->toks[src->first_v3_tok - 1];
-        return error_at(&cu, t, "unexpected character '%c'", t->text[0]);
+        return qasm_error_at(&cu, t, "unexpected character '%c'", t->text[0]);
     }
     while (cu.pos < cu.end) CALL(parse_statement(&cu));
     return TN_OK;
@@ -1213,8 +846,8 @@ static int parse_tokens(parser *ps, source *src, int depth, int header)
 
 static int parse_source(parser *ps, const char *path, int depth, const token *from, const cursor *outer)
 {
-    if (depth > MAX_INCLUDE_DEPTH) return error_at(outer, from, "includes nest more than %d deep", MAX_INCLUDE_DEPTH);
-    if (ps->nsources >= 64) return error_at(outer, from, "too many included files");
+    if (depth > MAX_INCLUDE_DEPTH) return qasm_error_at(outer, from, "includes nest more than %d deep", MAX_INCLUDE_DEPTH);
+    if (ps->nsources >= 64) return qasm_error_at(outer, from, "too many included files");
     source *src = NULL;
     CALL(load_source(ps, path, from, outer, &src));
     return parse_tokens(ps, src, depth, 0);
@@ -1222,18 +855,6 @@ static int parse_source(parser *ps, const char *path, int depth, const token *fr
 
 /* ---- shared with qasm3.c (declared in qasm_parse.h) ------------------------------ */
 
-int qasm_tok_is(const token *t, const char *s) { return tok_is(t, s); }
-const token *qasm_peek(const cursor *cu) { return peek(cu); }
-const token *qasm_advance(cursor *cu) { return advance(cu); }
-const char *qasm_tok_text(const token *t, char *buf, size_t size) { return tok_text(t, buf, size); }
-int qasm_expect(cursor *cu, const char *what) { return expect(cu, what); }
-int qasm_expect_id(cursor *cu, const char *what, const token **out) { return expect_id(cu, what, out); }
-void qasm_copy_name(const token *t, char *out) { copy_name(t, out); }
-int qasm_parse_expr(cursor *cu, double *out) { return parse_expr(cu, out); }
-int qasm_parse_param_list(cursor *cu, double *values, int max, int *n, const token *gate)
-{
-    return parse_param_list(cu, values, max, n, gate);
-}
 int qasm_parse_operand(cursor *cu, int quantum, operand *op) { return parse_operand(cu, quantum, op); }
 int qasm_broadcast_size(cursor *cu, const operand *ops, int n, int quantum_mask, int *size)
 {
@@ -1253,14 +874,6 @@ int qasm_parse_big_integer(cursor *cu, const token *t, uint64_t *words, size_t n
 int qasm_parse_statement(cursor *cu) { return parse_statement(cu); }
 int qasm_statement2(cursor *cu, const token *t) { return statement_v2(cu, t); }
 
-int qasm_error_at(const cursor *cu, const token *t, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int status = verror_at(cu, t, fmt, ap);
-    va_end(ap);
-    return status;
-}
 
 /* ---- entry points ------------------------------------------------------------- */
 
@@ -1293,7 +906,7 @@ static int add_text_source(parser *ps, const char *text, size_t len, const char 
     src->text[len] = '\0';
     ps->sources[ps->nsources++] = src;
     *out = src;
-    return tokenize(src, len);
+    return qasm_tokenize(src, len);
 }
 
 static int parse_all(parser *ps, const char *text, size_t len, const char *name)

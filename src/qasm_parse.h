@@ -1,7 +1,8 @@
-/* qasm_parse.h - internal: the pieces of the OpenQASM 2 reader (qasm.c) that
- * the OpenQASM 3 reader (qasm3.c) shares: tokens, the parser and cursor
- * state, expressions, operands, gate application and op emission.
- * Not for: anything outside qasm.c and qasm3.c (the public API is qasm.h). */
+/* qasm_parse.h - internal: the pieces of the OpenQASM reader that its files
+ * share: tokens, the cursor and expressions (qasm_lex.c), the parser state,
+ * operands, gate application and op emission (qasm.c), and the OpenQASM 3
+ * statements (qasm3.c).
+ * Not for: anything outside those files (the public API is qasm.h). */
 #ifndef TN_QASM_PARSE_H
 #define TN_QASM_PARSE_H
 
@@ -91,6 +92,8 @@ typedef struct {
     int bound_qubit;     /* inside a gate body: the qubit bound to the argument */
 } operand;
 
+/* Cuts the source's text (len bytes) into tokens (qasm_lex.c). */
+int qasm_tokenize(source *src, size_t len);
 int qasm_tok_is(const token *t, const char *s);
 const token *qasm_peek(const cursor *cu);
 const token *qasm_advance(cursor *cu);
