@@ -25,6 +25,7 @@
 
 #include "blocks.h"
 #include "cli.h"
+#include "densblock.h"
 #include "error.h"
 #include "group.h"
 #include "input.h"
@@ -41,6 +42,11 @@
 #define DEFAULT_SHOTS 8192
 #define ADAPTERS_MAX_INPUT_NUMBERS (1L << 28)   /* 2 GiB of inputs: far more than a model's activations */
 #define SPEC_STREAM 0x53504543ull   /* random generators and inputs of a spec */
+#define BLOCK_SHOT_STREAM 0x424c4f43ull   /* per-block shots: (seed + circuit, stream, block slot) */
+
+/* How circuits are run: per block (exact density matrices when the blocks are
+ * independent, else the MPS with trajectories), or always the MPS. */
+enum adapter_method { METHOD_AUTO, METHOD_PER_BLOCK, METHOD_MPS };
 
 static const char *adapters_usage =
     "usage: tnemu adapters SPEC.json [OPTIONS]\n"
@@ -53,6 +59,11 @@ static const char *adapters_usage =
     "                     and 0, 0.5, 1, 2): DIR/sweep.csv, DIR/sweep.png and each point's result\n"
     "  --shots N          override the spec's shots (1..1000000000)\n"
     "  --noise-scale L    override the spec's noise scale (0..1000)\n"
+    "  --method M         auto (default): each block's exact distribution from its own density\n"
+    "                     matrix when no noise couples blocks, else the MPS with trajectories;\n"
+    "                     per-block (an error when noise couples blocks); mps (whole circuits)\n"
+    "  --hardware-counts DIR  also reconstruct the outputs from hardware counts, one file per\n"
+    "                     emitted circuit (DIR/circuit-N.json, as --emit names the circuits)\n"
     "  -o, --output FILE  write the result JSON to FILE (default: stdout)\n"
     "  -q, --quiet        no summary on stderr\n"
     "\n"
@@ -67,6 +78,7 @@ typedef struct {
     int k, d;
     int complex_generators;
     int compile_separate;       /* encoding, then the compiled U (else one merged preparation) */
+    int method;                 /* enum adapter_method */
     double cayley_c;
     int ngen;                   /* generators given (1: shared by every block) */
     double complex *gens;       /* ngen x d x d skew-Hermitian K */
@@ -357,7 +369,7 @@ static int spec_read(const char *path, int k_override, double scale_override, ad
     CALL(input_load_json(path, JSON_REJECT_DUPLICATES, NULL, &root));
     static const char *const spec_keys[] = {"device", "block_qubits", "generator_type", "compile", "cayley_c",
                                             "inputs", "generators", "shots", "seed", "noise", "noise_scale", "t2",
-                                            "trajectories", "sweep", NULL};
+                                            "trajectories", "sweep", "method", NULL};
     int checked = input_check_keys(path, NULL, root, spec_keys);
     if (checked != TN_OK) { json_decref(root); return checked; }
     int status = json_is_object(root) ? apply_overrides(s, root, k_override, scale_override) : TN_OK;
@@ -378,7 +390,13 @@ static int spec_read(const char *path, int k_override, double scale_override, ad
     if (status == TN_OK && json_object_get(root, "compile") &&
         (!compile || (strcmp(compile, "merged") && strcmp(compile, "separate"))))
         status = spec_fail(s, "\"compile\" must be merged or separate");
-    s->compile_separate = compile && strcmp(compile, "separate") == 0;
+    s->compile_separate = !compile || strcmp(compile, "separate") == 0;   /* the protocol a device runs */
+    const char *method = json_string_value(json_object_get(root, "method"));
+    if (status == TN_OK && json_object_get(root, "method") &&
+        (!method || (strcmp(method, "auto") && strcmp(method, "per-block") && strcmp(method, "mps"))))
+        status = spec_fail(s, "\"method\" must be auto, per-block or mps");
+    s->method = !method || strcmp(method, "auto") == 0 ? METHOD_AUTO : strcmp(method, "mps") == 0 ? METHOD_MPS
+                                                                                                : METHOD_PER_BLOCK;
     if (status == TN_OK && json_object_get(root, "cayley_c"))
         status = get_number(s, json_object_get(root, "cayley_c"), "cayley_c", 1e-6, 1e6, &s->cayley_c);
     if (status == TN_OK) status = read_inputs(s, json_object_get(root, "inputs"));
@@ -498,8 +516,36 @@ static void block_order(const adapter_spec *s, int *site_of)
 /* ---- running ------------------------------------------------------------------ */
 
 /* Per circuit, sent from its group's leader to world rank 0: per block slot
- * the d outcome frequencies, then max bond, fidelity estimate, seconds. */
-static size_t task_doubles(const adapter_spec *s) { return (size_t)s->nblocks * s->d + 4; }
+ * the d outcome frequencies, then max bond (0: no MPS), fidelity estimate,
+ * seconds, CZ gates, and how it ran: 1 exact per block, 0 the MPS, or
+ * -(the densblock_reason code) when method auto fell back to the MPS. */
+static size_t task_doubles(const adapter_spec *s) { return (size_t)s->nblocks * s->d + 5; }
+
+/* Circuit t block by block: each block's exact distribution (densblock.h),
+ * then its shots drawn from (seed + t, block slot). *why_not > 0 when the
+ * blocks are not independent (nothing is written then). Every rank of the
+ * group computes the same, so none has to wait for another. */
+static int run_task_per_block(const adapter_spec *s, long t, const circuit *c, const noise_model *noise, double *out,
+                              int *why_not)
+{
+    long first = t * s->nblocks, left = total_pieces(s) - first;
+    int used = (int)(left < s->nblocks ? left : s->nblocks);
+    double *probs = tn_malloc((size_t)used * s->d * sizeof *probs);
+    if (!probs) return TN_ERR_MEMORY;
+    int status = densblock_probs(c, noise, s->k, used, s->blocks, probs, why_not);
+    if (status == TN_OK && *why_not && s->method == METHOD_PER_BLOCK)
+        status = tn_fail(TN_ERR_INPUT, "%s: method per-block: %s (use method auto or mps)", s->path,
+                         densblock_reason(*why_not));
+    for (int slot = 0; slot < used && status == TN_OK && !*why_not; slot++) {
+        long counts[1 << DENSBLOCK_MAX_K];
+        rng_stream r;
+        rng_init_sub(&r, s->seed + (uint64_t)t, BLOCK_SHOT_STREAM, (uint32_t)slot);
+        densblock_multinomial(&r, s->shots, probs + (size_t)slot * s->d, s->d, counts);
+        for (int i = 0; i < s->d; i++) out[(size_t)slot * s->d + i] = (double)counts[i] / (double)s->shots;
+    }
+    free(probs);
+    return status;
+}
 
 static void block_frequencies(const adapter_spec *s, const run_result *res, double *out)
 {
@@ -528,6 +574,19 @@ static int run_task(const adapter_spec *s, long t, tn_group *g, const noise_mode
     if (status == TN_OK)
         status = s->emit_originir ? originir_parse_string(b.text, b.len, name, &c) : qasm_parse_string(b.text, b.len, name, &c);
     free(b.text);
+    double t0 = MPI_Wtime();
+    int why_not = 1;
+    if (status == TN_OK && s->method != METHOD_MPS) status = run_task_per_block(s, t, c, noise, out, &why_not);
+    if (status == TN_OK && !why_not) {
+        size_t at = (size_t)s->nblocks * s->d;
+        out[at] = 0;
+        out[at + 1] = 1;
+        out[at + 2] = MPI_Wtime() - t0;
+        out[at + 3] = cz;
+        out[at + 4] = 1;
+        circ_destroy(&c);
+        return TN_OK;
+    }
     tn_group *one = NULL;
     if (status == TN_OK) status = group_create(g->comm, 1, &one);
     run_options opt;
@@ -541,7 +600,6 @@ static int run_task(const adapter_spec *s, long t, tn_group *g, const noise_mode
     opt.noise = noise;
     opt.trajectories = s->trajectories;
     run_result res = {0};
-    double t0 = MPI_Wtime();
     if (status == TN_OK) status = run_circuit(c, &opt, &res);
     if (status == TN_OK) status = run_collect(g->comm, &opt, &res);
     if (status == TN_OK && g->rank == 0) {
@@ -551,6 +609,7 @@ static int run_task(const adapter_spec *s, long t, tn_group *g, const noise_mode
         out[at + 1] = res.fidelity_estimate;
         out[at + 2] = MPI_Wtime() - t0;
         out[at + 3] = cz;
+        out[at + 4] = s->method == METHOD_MPS ? 0 : -why_not;
     }
     run_result_free(&res);
     group_destroy(&one);
@@ -594,12 +653,14 @@ static json_t *result_json(const adapter_spec *s, const double *all, int ranks, 
     size_t per = task_doubles(s);
     double complex v[1 << BLOCKS_MAX_K], exact[1 << BLOCKS_MAX_K];
     double err_sum = 0;
-    long cz_total = 0;
-    int max_bond = 1;
+    long cz_total = 0, per_block = 0;
+    int max_bond = 0, fallback = 0;
     for (long t = 0; t < circuit_count(s); t++) {
         const double *row = all + (size_t)t * per + (size_t)s->nblocks * s->d;
         if ((int)row[0] > max_bond) max_bond = (int)row[0];
         cz_total += (long)row[3];
+        per_block += row[4] > 0;
+        if (row[4] < 0) fallback = (int)-row[4];
     }
     for (int b = 0; b < s->nblocks; b++) {
         json_t *q = json_array();
@@ -645,7 +706,16 @@ static json_t *result_json(const adapter_spec *s, const double *all, int ranks, 
     json_object_set_new(root, "shots_per_circuit", json_integer(s->shots));
     json_object_set_new(root, "two_qubit_gates", json_integer(cz_total));
     json_object_set_new(root, "two_qubit_gates_per_block", json_real((double)cz_total / (double)total_pieces(s)));
-    json_object_set_new(root, "max_bond_dimension", json_integer(max_bond));
+    json_object_set_new(root, "max_bond_dimension", max_bond ? json_integer(max_bond) : json_null());
+    json_object_set_new(root, "method", json_string(per_block == circuit_count(s) ? "per-block"
+                                                    : per_block ? "mixed" : "mps"));
+    json_object_set_new(root, "noise_method", json_string(!noise ? "none" : per_block == circuit_count(s)
+                                                          ? "exact-per-block" : per_block ? "mixed" : "trajectories"));
+    if (fallback) json_object_set_new(root, "method_reason", json_string(densblock_reason(fallback)));
+    json_object_set_new(root, "trajectories", noise && per_block < circuit_count(s)
+                                              ? json_integer(s->trajectories > 0 ? s->trajectories
+                                                             : run_default_trajectories(s->shots))
+                                              : json_null());
     json_object_set_new(root, "noise", noise ? json_pack("{s:s, s:f}", "model", noise->source, "scale", noise->scale)
                                              : json_null());
     json_object_set_new(root, "mean_relative_error", json_real(err_sum / (double)total_pieces(s)));
@@ -678,7 +748,8 @@ static int emit_circuits(const adapter_spec *s, const char *dir)
 /* ---- command ------------------------------------------------------------------- */
 
 typedef struct {
-    const char *spec, *output, *emit, *sweep;
+    const char *spec, *output, *emit, *sweep, *hardware;
+    int method;                 /* enum adapter_method; -1: the spec's */
     long groups, shots;
     double noise_scale;
     int quiet, help;
@@ -689,6 +760,7 @@ static int parse_adapters_args(int argc, char **argv, adapters_request *rq, int 
     memset(rq, 0, sizeof *rq);
     rq->shots = -1;
     rq->noise_scale = -1;
+    rq->method = -1;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { rq->help = 1; return TN_OK; }
@@ -706,6 +778,12 @@ static int parse_adapters_args(int argc, char **argv, adapters_request *rq, int 
         else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) rq->output = v;
         else if (strcmp(a, "--emit") == 0) rq->emit = v;
         else if (strcmp(a, "--sweep") == 0) rq->sweep = v;
+        else if (strcmp(a, "--hardware-counts") == 0) rq->hardware = v;
+        else if (strcmp(a, "--method") == 0) {
+            if (strcmp(v, "auto") && strcmp(v, "per-block") && strcmp(v, "mps"))
+                return tn_fail(TN_ERR_USAGE, "option --method: '%s' is not one of auto, per-block, mps", v);
+            rq->method = strcmp(v, "auto") == 0 ? METHOD_AUTO : strcmp(v, "mps") == 0 ? METHOD_MPS : METHOD_PER_BLOCK;
+        }
         else return tn_fail(TN_ERR_USAGE, "unknown option '%s' for 'tnemu adapters' (see tnemu adapters --help)", a);
         if (!*v) return tn_fail(TN_ERR_USAGE, "option %s: expected a value", a);
     }
@@ -718,6 +796,7 @@ static int prepare(adapter_spec *s, const adapters_request *rq, int k, double sc
 {
     CALL(spec_read(rq->spec, k, scale >= 0 ? scale : rq->noise_scale, s));
     if (rq->shots > 0) s->shots = rq->shots;
+    if (rq->method >= 0) s->method = rq->method;
     if (s->noise_path) CALL(noise_load_t2(s->noise_path, NULL, s->noise_scale, s->t2, noise));
     size_t dd = (size_t)s->d * s->d;
     if (!(s->unitaries = tn_malloc((size_t)s->ngen * dd * sizeof *s->unitaries))) return TN_ERR_MEMORY;
