@@ -66,10 +66,98 @@ static void apply_side(double complex *rho, int k, const double complex *m, int 
         }
 }
 
+/* The matrix entry index of block index i for a gate on positions pos[]. */
+static int gate_index(size_t i, int nq, const int *pos)
+{
+    int a = 0;
+    for (int j = 0; j < nq; j++) a = a << 1 | (int)((i >> pos[j]) & 1);
+    return a;
+}
+
+static int is_diagonal(const double complex *u, int dm)
+{
+    for (int r = 0; r < dm; r++)
+        for (int c = 0; c < dm; c++)
+            if (r != c && u[r * dm + c] != 0) return 0;
+    return 1;
+}
+
+/* rho -> u rho u^dagger; a diagonal u (rz, cz, ZZ phases) scales each entry. */
 static void apply_unitary(double complex *rho, int k, const double complex *u, int nq, const int *pos)
 {
+    int d = 1 << k, dm = 1 << nq;
+    if (is_diagonal(u, dm)) {
+        double complex diag[1 << DENSBLOCK_MAX_K];
+        for (int i = 0; i < d; i++) { int a = gate_index((size_t)i, nq, pos); diag[i] = u[a * dm + a]; }
+        for (int r = 0; r < d; r++)
+            for (int c = 0; c < d; c++) rho[(size_t)r * d + c] *= diag[r] * conj(diag[c]);
+        return;
+    }
     apply_side(rho, k, u, nq, pos, 0);
     apply_side(rho, k, u, nq, pos, 1);
+}
+
+/* A Pauli channel: sum_a p_a P_a rho P_a, each P_a a signed permutation
+ * (X and Y flip bits, Z and Y give signs, Y a factor i). */
+static void apply_pauli(double complex *rho, double complex *acc, int k, const channel *ch, const int *pos)
+{
+    int d = 1 << k, nq = ch->nqubits;
+    memset(acc, 0, (size_t)d * d * sizeof *acc);
+    for (int idx = 0; idx < ch->nops; idx++) {
+        double p = ch->probs[idx];
+        if (p == 0) continue;
+        size_t flip = 0;
+        double complex phase[1 << DENSBLOCK_MAX_K];   /* P|i> = phase[i] |i ^ flip> */
+        for (int i = 0; i < d; i++) phase[i] = 1;
+        for (int j = 0; j < nq; j++) {
+            int letter = (idx >> (2 * (nq - 1 - j))) & 3;
+            size_t bit = (size_t)1 << pos[j];
+            if (letter == 1 || letter == 2) flip |= bit;
+            for (int i = 0; i < d && letter >= 2; i++) {
+                int one = (i & bit) != 0;
+                phase[i] *= letter == 3 ? (one ? -1 : 1) : (one ? -I : I);   /* Y|0> = i|1>, Y|1> = -i|0> */
+            }
+        }
+        for (int r = 0; r < d; r++)
+            for (int c = 0; c < d; c++)
+                acc[((size_t)r ^ flip) * d + ((size_t)c ^ flip)] += p * phase[r] * conj(phase[c]) * rho[(size_t)r * d + c];
+    }
+    memcpy(rho, acc, (size_t)d * d * sizeof *rho);
+}
+
+/* A one-qubit channel through its 4 x 4 superoperator S = sum_i K_i (x) conj(K_i):
+ * rho'[a b'] = sum S[(a b), (a' b')] rho[a' b'] on the qubit's row and column bits. */
+static void apply_superop_1q(double complex *rho, int k, const double complex *kops, const double *probs, int nops,
+                             int p)
+{
+    double complex sop[16] = {0};
+    for (int i = 0; i < nops; i++) {
+        const double complex *K = kops + (size_t)i * 4;
+        double w = probs ? probs[i] : 1;
+        if (w == 0) continue;
+        for (int a = 0; a < 2; a++)
+            for (int b = 0; b < 2; b++)
+                for (int a2 = 0; a2 < 2; a2++)
+                    for (int b2 = 0; b2 < 2; b2++)
+                        sop[(a * 2 + b) * 4 + a2 * 2 + b2] += w * K[a * 2 + a2] * conj(K[b * 2 + b2]);
+    }
+    int d = 1 << k;
+    size_t bit = (size_t)1 << p;
+    for (size_t r = 0; r < (size_t)d; r++) {
+        if (r & bit) continue;
+        for (size_t c = 0; c < (size_t)d; c++) {
+            if (c & bit) continue;
+            double complex in[4] = {rho[r * d + c], rho[r * d + (c | bit)], rho[(r | bit) * d + c],
+                                    rho[(r | bit) * d + (c | bit)]};
+            double complex out[4];
+            for (int a = 0; a < 4; a++)
+                out[a] = sop[a * 4] * in[0] + sop[a * 4 + 1] * in[1] + sop[a * 4 + 2] * in[2] + sop[a * 4 + 3] * in[3];
+            rho[r * d + c] = out[0];
+            rho[r * d + (c | bit)] = out[1];
+            rho[(r | bit) * d + c] = out[2];
+            rho[(r | bit) * d + (c | bit)] = out[3];
+        }
+    }
 }
 
 /* acc += w K rho K^dagger (tmp: scratch of d x d). */
@@ -105,6 +193,11 @@ static void apply_channel(double complex *rho, double complex *acc, double compl
 {
     int nq = ch->nqubits, dm = 1 << nq;
     size_t dd = (size_t)1 << (2 * k);
+    if (ch->kind == CHANNEL_PAULI) { apply_pauli(rho, acc, k, ch, pos); return; }
+    if (nq == 1) {
+        apply_superop_1q(rho, k, ch->ops, ch->kind == CHANNEL_MIXED_UNITARY ? ch->probs : NULL, ch->nops, pos[0]);
+        return;
+    }
     memset(acc, 0, dd * sizeof *acc);
     double complex m[64];
     for (int i = 0; i < ch->nops; i++) {
