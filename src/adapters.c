@@ -461,37 +461,55 @@ static void piece_state(const adapter_spec *s, int n, int j, double complex *v, 
 static long total_pieces(const adapter_spec *s) { return (long)s->ninputs * s->pieces; }
 static long circuit_count(const adapter_spec *s) { return (total_pieces(s) + s->nblocks - 1) / s->nblocks; }
 
+/* The compiled gates of piece p on its block (slot p mod B): the encoding of
+ * x/|x| then U (separate), or the preparation of U x/|x| (merged). */
+static int piece_ops(const adapter_spec *s, long p, native_op *ops, int *nops)
+{
+    double complex v[1 << BLOCKS_MAX_K], exact[1 << BLOCKS_MAX_K];
+    double norm;
+    int n = (int)(p / s->pieces), j = (int)(p % s->pieces);
+    piece_state(s, n, j, v, exact, &norm);
+    const int *qubits = s->blocks + (size_t)(p % s->nblocks) * s->k;
+    unsigned char adj[BLOCKS_MAX_K * BLOCKS_MAX_K];
+    blocks_coupling(&s->dev, s->k, qubits, adj);
+    if (s->compile_separate) {   /* amplitude-encode x/|x|, then U as its own circuit */
+        const double *x = piece_input(s, n, j);
+        for (int i = 0; i < s->d; i++) v[i] = norm > 0 ? x[i] / norm : (i == 0);
+        *nops = blocks_compile(s->k, v, piece_unitary(s, j), adj, ops);
+    } else {
+        *nops = blocks_state_prep(s->k, v, adj, ops);
+    }
+    if (*nops < 0) return tn_fail(TN_ERR_NUMERIC, "the state preparation of piece %ld failed", p);
+    return TN_OK;
+}
+
+/* The pieces of circuit t: [*first, *last). */
+static void circuit_pieces(const adapter_spec *s, long t, long *first, long *last)
+{
+    *first = t * s->nblocks;
+    *last = *first + s->nblocks;
+    if (*last > total_pieces(s)) *last = total_pieces(s);
+}
+
 /* The text of circuit t: pieces t*B .. on blocks 0.., measured into c[b*k + j]. */
 static int circuit_text(const adapter_spec *s, long t, text_buf *b, int *two_qubit_gates)
 {
-    long first = t * s->nblocks, last = first + s->nblocks;
-    if (last > total_pieces(s)) last = total_pieces(s);
+    long first, last;
+    circuit_pieces(s, t, &first, &last);
     int used = (int)(last - first), nbits = used * s->k;
-    int maxops = blocks_max_ops(s->k);
-    native_op *ops = tn_malloc((size_t)maxops * sizeof *ops);
-    double complex v[1 << BLOCKS_MAX_K], exact[1 << BLOCKS_MAX_K];
+    native_op *ops = tn_malloc((size_t)blocks_max_ops(s->k) * sizeof *ops);
     if (!ops) return TN_ERR_MEMORY;
     int status = s->emit_originir ? text_printf(b, "QINIT %d\nCREG %d\n", s->dev.nqubits, nbits)
                                   : text_printf(b, "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[%d];\ncreg c[%d];\n",
                                                 s->dev.nqubits, nbits);
     *two_qubit_gates = 0;
     for (long p = first; p < last && status == TN_OK; p++) {
-        double norm;
-        piece_state(s, (int)(p / s->pieces), (int)(p % s->pieces), v, exact, &norm);
-        const int *qubits = s->blocks + (size_t)(p - first) * s->k;
-        unsigned char adj[BLOCKS_MAX_K * BLOCKS_MAX_K];
-        blocks_coupling(&s->dev, s->k, qubits, adj);
         int nops;
-        if (s->compile_separate) {   /* amplitude-encode x/|x|, then U as its own circuit */
-            const double *x = piece_input(s, (int)(p / s->pieces), (int)(p % s->pieces));
-            for (int i = 0; i < s->d; i++) v[i] = norm > 0 ? x[i] / norm : (i == 0);
-            nops = blocks_compile(s->k, v, piece_unitary(s, (int)(p % s->pieces)), adj, ops);
-        } else {
-            nops = blocks_state_prep(s->k, v, adj, ops);
-        }
-        if (nops < 0) { status = tn_fail(TN_ERR_NUMERIC, "the state preparation of piece %ld failed", p); break; }
-        for (int i = 0; i < nops; i++) *two_qubit_gates += ops[i].cz;
-        status = s->emit_originir ? blocks_emit_originir(b, ops, nops, qubits) : blocks_emit_qasm(b, ops, nops, qubits);
+        const int *qubits = s->blocks + (size_t)(p - first) * s->k;
+        status = piece_ops(s, p, ops, &nops);
+        for (int i = 0; i < nops && status == TN_OK; i++) *two_qubit_gates += ops[i].cz;
+        if (status == TN_OK)
+            status = s->emit_originir ? blocks_emit_originir(b, ops, nops, qubits) : blocks_emit_qasm(b, ops, nops, qubits);
     }
     for (int slot = 0; slot < used && status == TN_OK; slot++)
         for (int j = 0; j < s->k && status == TN_OK; j++) {
@@ -500,6 +518,43 @@ static int circuit_text(const adapter_spec *s, long t, text_buf *b, int *two_qub
                                       : text_printf(b, "measure q[%d] -> c[%d];\n", q, bit);
         }
     free(ops);
+    return status;
+}
+
+/* Circuit t as the parser would read circuit_text's, built directly (the
+ * per-block path runs thousands of them: the text round trip was a third of
+ * its time). */
+static int circuit_build(const adapter_spec *s, long t, circuit **out, int *two_qubit_gates)
+{
+    long first, last;
+    circuit_pieces(s, t, &first, &last);
+    int used = (int)(last - first), index;
+    char name[64];
+    snprintf(name, sizeof name, "circuit-%ld.%s", t, s->emit_originir ? "ir" : "qasm");
+    native_op *ops = tn_malloc((size_t)blocks_max_ops(s->k) * sizeof *ops);
+    int status = ops ? circ_create(name, out) : TN_ERR_MEMORY;
+    if (status == TN_OK) status = circ_add_qreg(*out, "q", s->dev.nqubits, &index);
+    if (status == TN_OK) status = circ_add_creg(*out, "c", used * s->k, &index);
+    *two_qubit_gates = 0;
+    for (long p = first; p < last && status == TN_OK; p++) {
+        int nops;
+        status = piece_ops(s, p, ops, &nops);
+        for (int i = 0; i < nops && status == TN_OK; i++) *two_qubit_gates += ops[i].cz;
+        if (status == TN_OK)
+            status = blocks_append_ops(*out, ops, nops, s->blocks + (size_t)(p - first) * s->k, s->emit_originir);
+    }
+    for (int bit = 0; bit < used * s->k && status == TN_OK; bit++) {
+        circ_op m;
+        memset(&m, 0, sizeof m);
+        m.kind = OP_MEASURE;
+        m.nqubits = 1;
+        m.qubits[0] = s->blocks[bit];
+        m.clbit = bit;
+        m.cond_reg = -1;
+        status = circ_append(*out, &m);
+    }
+    free(ops);
+    if (status != TN_OK) circ_destroy(out);
     return status;
 }
 
@@ -565,18 +620,13 @@ static void block_frequencies(const adapter_spec *s, const run_result *res, doub
 static int run_task(const adapter_spec *s, long t, tn_group *g, const noise_model *noise, const int *site_of,
                     double *out)
 {
-    text_buf b = {0};
-    int cz = 0;
-    int status = circuit_text(s, t, &b, &cz);
-    circuit *c = NULL;
-    char name[64];
-    snprintf(name, sizeof name, "circuit-%ld.%s", t, s->emit_originir ? "ir" : "qasm");
-    if (status == TN_OK)
-        status = s->emit_originir ? originir_parse_string(b.text, b.len, name, &c) : qasm_parse_string(b.text, b.len, name, &c);
-    free(b.text);
     double t0 = MPI_Wtime();
-    int why_not = 1;
-    if (status == TN_OK && s->method != METHOD_MPS) status = run_task_per_block(s, t, c, noise, out, &why_not);
+    int cz = 0, why_not = 1, status = TN_OK;
+    circuit *c = NULL;
+    if (s->method != METHOD_MPS) {
+        status = circuit_build(s, t, &c, &cz);
+        if (status == TN_OK) status = run_task_per_block(s, t, c, noise, out, &why_not);
+    }
     if (status == TN_OK && !why_not) {
         size_t at = (size_t)s->nblocks * s->d;
         out[at] = 0;
@@ -587,6 +637,14 @@ static int run_task(const adapter_spec *s, long t, tn_group *g, const noise_mode
         circ_destroy(&c);
         return TN_OK;
     }
+    circ_destroy(&c);
+    text_buf b = {0};
+    char name[64];
+    snprintf(name, sizeof name, "circuit-%ld.%s", t, s->emit_originir ? "ir" : "qasm");
+    if (status == TN_OK) status = circuit_text(s, t, &b, &cz);
+    if (status == TN_OK)
+        status = s->emit_originir ? originir_parse_string(b.text, b.len, name, &c) : qasm_parse_string(b.text, b.len, name, &c);
+    free(b.text);
     tn_group *one = NULL;
     if (status == TN_OK) status = group_create(g->comm, 1, &one);
     run_options opt;
