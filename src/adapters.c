@@ -13,6 +13,7 @@
  * Not for: the compilation itself (blocks.c), running one circuit (run.c). */
 #include "adapters.h"
 #include "adapters_spec.h"
+#include "adapters_hw.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -368,12 +369,93 @@ static int farm(const adapter_spec *s, MPI_Comm world, int ngroups, const noise_
 
 /* ---- output ------------------------------------------------------------------- */
 
+/* Per-piece outcome frequencies: circuit t's block slot b at freq + t * stride + b * 2^k. */
+typedef struct {
+    const double *freq;
+    size_t stride;
+} block_rows;
+
+static const double *piece_frequencies(const adapter_spec *s, block_rows rows, long p)
+{
+    return rows.freq + (size_t)(p / s->nblocks) * rows.stride + (size_t)(p % s->nblocks) * s->d;
+}
+
+/* Piece p read back from frequencies: sqrt(f) |x| with the phases of the exact
+ * U x (est, d numbers); returns |est - U x| / |U x|. */
+static double piece_output(const adapter_spec *s, long p, const double *freq, double complex *est)
+{
+    double complex v[1 << BLOCKS_MAX_K], exact[1 << BLOCKS_MAX_K];
+    double norm, diff = 0, ref = 0;
+    piece_state(s, (int)(p / s->pieces), (int)(p % s->pieces), v, exact, &norm);
+    for (int i = 0; i < s->d; i++) {
+        double mag = sqrt(fmax(freq[i], 0)) * norm, ex = cabs(exact[i]);
+        est[i] = ex > 0 ? mag * exact[i] / ex : mag;   /* the sign (phase) of the exact U x */
+        diff += creal((est[i] - exact[i]) * conj(est[i] - exact[i]));
+        ref += ex * ex;
+    }
+    return ref > 0 ? sqrt(diff / ref) : sqrt(diff);
+}
+
+/* The outputs of every input reconstructed from rows, their relative errors
+ * against U x, and *err_sum their sum over pieces. */
+static json_t *outputs_json(const adapter_spec *s, block_rows rows, double *err_sum)
+{
+    json_t *inputs = json_array();
+    double complex est[1 << BLOCKS_MAX_K];
+    *err_sum = 0;
+    for (int n = 0; n < s->ninputs; n++) {
+        json_t *out = json_array(), *errs = json_array();
+        double in_err = 0;
+        for (int j = 0; j < s->pieces; j++) {
+            long p = (long)n * s->pieces + j;
+            double rel = piece_output(s, p, piece_frequencies(s, rows, p), est);
+            for (int i = 0; i < s->d; i++) {
+                if (s->complex_generators) json_array_append_new(out, json_pack("[f,f]", creal(est[i]), cimag(est[i])));
+                else json_array_append_new(out, json_real(creal(est[i])));
+            }
+            json_array_append_new(errs, json_real(rel));
+            in_err += rel;
+        }
+        *err_sum += in_err;
+        json_array_append_new(inputs, json_pack("{s:o, s:o, s:f}", "output", out, "block_relative_errors", errs,
+                                                "mean_relative_error", in_err / s->pieces));
+    }
+    return inputs;
+}
+
+/* The "hardware" section: outputs from the device's counts, their error
+ * against U x, and how far they are from the emulated outputs (relative
+ * difference of the outputs, total variation distance of the blocks' outcome
+ * frequencies), means over pieces. */
+static json_t *hardware_json(const adapter_spec *s, const char *dir, block_rows hw, block_rows emu, double shots)
+{
+    double err_sum, diff_sum = 0, tvd_sum = 0;
+    json_t *inputs = outputs_json(s, hw, &err_sum);
+    double complex a[1 << BLOCKS_MAX_K], b[1 << BLOCKS_MAX_K];
+    for (long p = 0; p < total_pieces(s); p++) {
+        const double *fh = piece_frequencies(s, hw, p), *fe = piece_frequencies(s, emu, p);
+        piece_output(s, p, fh, a);
+        piece_output(s, p, fe, b);
+        double diff = 0, ref = 0, tvd = 0;
+        for (int i = 0; i < s->d; i++) {
+            diff += creal((a[i] - b[i]) * conj(a[i] - b[i]));
+            ref += creal(b[i] * conj(b[i]));
+            tvd += fabs(fh[i] - fe[i]) / 2;
+        }
+        diff_sum += ref > 0 ? sqrt(diff / ref) : sqrt(diff);
+        tvd_sum += tvd;
+    }
+    double np = (double)total_pieces(s);
+    return json_pack("{s:s, s:i, s:f, s:f, s:f, s:f, s:o}", "counts", dir, "circuits", (int)circuit_count(s),
+                     "shots", shots, "mean_relative_error", err_sum / np, "mean_relative_difference_from_emulation",
+                     diff_sum / np, "mean_block_tvd_from_emulation", tvd_sum / np, "inputs", inputs);
+}
+
 static json_t *result_json(const adapter_spec *s, const double *all, int ranks, int ngroups, double seconds,
                            const noise_model *noise)
 {
-    json_t *root = json_object(), *inputs = json_array(), *blocks = json_array();
+    json_t *root = json_object(), *blocks = json_array();
     size_t per = task_doubles(s);
-    double complex v[1 << BLOCKS_MAX_K], exact[1 << BLOCKS_MAX_K];
     double err_sum = 0;
     long cz_total = 0, per_block = 0;
     int max_bond = 0, fallback = 0;
@@ -389,31 +471,8 @@ static json_t *result_json(const adapter_spec *s, const double *all, int ranks, 
         for (int j = 0; j < s->k; j++) json_array_append_new(q, json_integer(s->blocks[(size_t)b * s->k + j]));
         json_array_append_new(blocks, q);
     }
-    for (int n = 0; n < s->ninputs; n++) {
-        json_t *out = json_array(), *errs = json_array();
-        double in_err = 0;
-        for (int j = 0; j < s->pieces; j++) {
-            long p = (long)n * s->pieces + j, t = p / s->nblocks;
-            int slot = (int)(p % s->nblocks);
-            const double *freq = all + (size_t)t * per + (size_t)slot * s->d;
-            double norm, diff = 0, ref = 0;
-            piece_state(s, n, j, v, exact, &norm);
-            for (int i = 0; i < s->d; i++) {
-                double mag = sqrt(fmax(freq[i], 0)) * norm, ex = cabs(exact[i]);
-                double complex est = ex > 0 ? mag * exact[i] / ex : mag;   /* the sign (phase) of the exact U x */
-                diff += creal((est - exact[i]) * conj(est - exact[i]));
-                ref += ex * ex;
-                if (s->complex_generators) json_array_append_new(out, json_pack("[f,f]", creal(est), cimag(est)));
-                else json_array_append_new(out, json_real(creal(est)));
-            }
-            double rel = ref > 0 ? sqrt(diff / ref) : sqrt(diff);
-            json_array_append_new(errs, json_real(rel));
-            in_err += rel;
-        }
-        err_sum += in_err;
-        json_array_append_new(inputs, json_pack("{s:o, s:o, s:f}", "output", out, "block_relative_errors", errs,
-                                                "mean_relative_error", in_err / s->pieces));
-    }
+    block_rows emulated = {all, per};
+    json_t *inputs = outputs_json(s, emulated, &err_sum);
     json_object_set_new(root, "tool", json_string("tnemu adapters"));
     json_object_set_new(root, "spec", json_string(s->path));
     json_object_set_new(root, "device", json_pack("{s:s, s:i, s:i}", "name", s->dev.name, "qubits", s->dev.nqubits,
@@ -510,6 +569,8 @@ static int parse_adapters_args(int argc, char **argv, adapters_request *rq, int 
         if (!*v) return tn_fail(TN_ERR_USAGE, "option %s: expected a value", a);
     }
     if (!rq->help && !rq->spec) return tn_fail(TN_ERR_USAGE, "tnemu adapters: no spec given (see tnemu adapters --help)");
+    if (rq->sweep && rq->hardware)
+        return tn_fail(TN_ERR_USAGE, "option --hardware-counts: not with --sweep (the counts belong to one block size)");
     return TN_OK;
 }
 
@@ -557,8 +618,18 @@ static int run_point(const adapters_request *rq, int k, double scale, const char
     status = group_agree(world, status);
     const noise_model *active = noise && noise->scale > 0 ? noise : NULL;
     if (status == TN_OK) status = farm(&s, world, ngroups, active, all);
+    double *hw = NULL, hw_shots = 0;
+    size_t hw_stride = (size_t)s.nblocks * s.d;
+    if (status == TN_OK && rq->hardware && rank == 0) {
+        hw = tn_calloc((size_t)circuit_count(&s) * hw_stride + 1, sizeof *hw);
+        status = hw ? adapters_hw_read(rq->hardware, circuit_count(&s), s.nblocks, s.k, total_pieces(&s), hw, &hw_shots)
+                    : TN_ERR_MEMORY;
+    }
+    status = group_agree(world, status);
     if (status == TN_OK && rank == 0) {
         *out = result_json(&s, all, ranks, ngroups, MPI_Wtime() - t0, active);
+        block_rows hw_rows = {hw, hw_stride}, emu_rows = {all, task_doubles(&s)};
+        if (*out && hw) json_object_set_new(*out, "hardware", hardware_json(&s, rq->hardware, hw_rows, emu_rows, hw_shots));
         if (!*out) status = TN_ERR_MEMORY;
         if (status == TN_OK && !rq->quiet)
             fprintf(stderr, "tnemu adapters: %s, %d-qubit blocks, %d per circuit, %ld circuits x %ld shots, noise %s, "
@@ -569,6 +640,7 @@ static int run_point(const adapters_request *rq, int k, double scale, const char
                     json_real_value(json_object_get(*out, "mean_relative_error")), MPI_Wtime() - t0);
     }
     free(all);
+    free(hw);
     noise_destroy(&noise);
     adapter_spec_free(&s);
     return status;

@@ -12,6 +12,7 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
 use List::Util qw(max sum);
+use Math::BigInt;
 use Tnemu qw(tnemu run_tnemu read_json shared_data tmpdir write_file);
 
 my $dir = tmpdir();
@@ -172,6 +173,75 @@ for my $b (@probe) {
 }
 ok($same, 'blocks 0, 13, 40, 77 of the 156-qubit circuit equal each block emulated alone (<Z>, <ZZ> to 1e-12)');
 
+# ---- --hardware-counts: counts of the emitted circuits ----------------------------------
+# The "hardware" here is tnemu run on the emitted circuit; each output's
+# magnitude must be sqrt(f) |x| for the frequencies f of its block's two bits,
+# read here from the keys (B blocks: 2B-character keys); then the same counts
+# with Qiskit's hexadecimal keys. 64-bit keys (32 blocks) always; 156-bit keys
+# (78 blocks) once the counts reader takes keys wider than 64 bits (branch
+# `wide`), skipped before with that reason.
+sub hardware_case {
+    my ($label, $spec, $emitted, $xs, $B) = @_;
+    my $hwdir = "$dir/hw-$label";
+    mkdir $hwdir;
+    my ($st, undef, $er) = run_tnemu('run', "$emitted/circuit-0.qasm", '--shots', '3000', '--seed', '4', '-o', "$hwdir/circuit-0.json", '-q');
+    ok($st == 0, "$label: counts of the emitted circuit from tnemu run") or diag($er);
+    ($st, undef, $er) = run_tnemu('adapters', $spec, '--hardware-counts', $hwdir, '-o', "$hwdir.out.json", '-q');
+    return (0, $er) if $st != 0 && $er =~ /at most 64/;
+    my $res = $st == 0 ? read_json("$hwdir.out.json") : {};
+    my $hw = $res->{hardware} // {};
+    my $counts = -e "$hwdir/circuit-0.json" ? read_json("$hwdir/circuit-0.json")->{counts} : {};
+    my @freq = map { [ (0) x 4 ] } 0 .. $B - 1;
+    for my $key (keys %$counts) {
+        my @bits = reverse split //, $key;   # bit 0 rightmost
+        $freq[$_][ $bits[2 * $_] + 2 * $bits[2 * $_ + 1] ] += $counts->{$key} / 3000 for 0 .. $B - 1;
+    }
+    my ($worst_mag, $signs_hw) = (0, 1);
+    for my $p (0 .. $B - 1) {
+        my $norm = sqrt(sum(map { $_ * $_ } @$xs[4 * $p .. 4 * $p + 3]));
+        for my $i (0 .. 3) {
+            my $got = $hw->{inputs}[0]{output}[4 * $p + $i] // 1e9;
+            $worst_mag = max($worst_mag, abs(abs($got) - sqrt($freq[$p][$i]) * $norm));
+            my $emu = $res->{inputs}[0]{output}[4 * $p + $i] // 0;
+            $signs_hw &&= $got == 0 || $emu == 0 || ($got <=> 0) == ($emu <=> 0);
+        }
+    }
+    ok($st == 0 && $hw->{circuits} == 1 && $hw->{shots} == 3000 && $worst_mag < 1e-12,
+       sprintf('%s: --hardware-counts: each output is sqrt(f) |x| of its block in the %d-bit counts (worst %.2g)',
+               $label, 2 * $B, $worst_mag)) or diag($er);
+    ok($signs_hw, "$label: and carries the signs of the exact U x, as the emulated outputs do");
+    ok(($hw->{mean_block_tvd_from_emulation} // 1) < 0.06 && ($hw->{mean_relative_error} // 1) < 0.1,
+       sprintf('%s: noiseless counts agree with the emulation within shot noise (block TVD %.4f, relative error %.4f vs %.4f)',
+               $label, $hw->{mean_block_tvd_from_emulation} // -1, $hw->{mean_relative_error} // -1, $res->{mean_relative_error} // -1));
+    mkdir "$hwdir-hex";
+    write_file("$hwdir-hex/circuit-0.json", $json->encode({ counts => { map { (Math::BigInt->from_bin("0b$_")->as_hex() => $counts->{$_}) } keys %$counts } }));
+    ($st, undef, $er) = run_tnemu('adapters', $spec, '--hardware-counts', "$hwdir-hex", '-o', "$hwdir-hex.out.json", '-q');
+    ok($st == 0 && $json->encode(read_json("$hwdir-hex.out.json")->{hardware}{inputs}) eq $json->encode($hw->{inputs}),
+       sprintf('%s: hexadecimal keys of %d bits give the same outputs', $label, 2 * $B)) or diag($er);
+    mkdir "$hwdir-bad";
+    for my $case ([ 'absent', undef, qr/cannot read '.*-bad\/circuit-0.json'/ ],
+                  [ 'width', '{"counts": {"0101": 10}}', qr/circuit-0.json: key '0101' has 4 bits, expected ${\(2 * $B)}/ ]) {
+        my ($name, $text, $want) = @$case;
+        write_file("$hwdir-bad/circuit-0.json", $text) if defined $text;
+        unlink "$hwdir-bad.out.json";
+        my ($s, undef, $e) = run_tnemu('adapters', $spec, '--hardware-counts', "$hwdir-bad", '-o', "$hwdir-bad.out.json");
+        ok($s == 2 && (grep { length } split /\n/, $e) == 1 && $e =~ $want && !-e "$hwdir-bad.out.json",
+           "$label: --hardware-counts, counts file $name: exit 2, one line") or diag("status $s: $e");
+    }
+    return (1, '');
+}
+my @x64 = map { cos(0.29 * $_ - 0.2) } 0 .. 32 * 4 - 1;
+my $spec64 = write_file("$dir/hw64.json", $json->encode({
+    device => { kind => 'line', qubits => 64 }, block_qubits => 2, generators => [ \@gen ], inputs => [ \@x64 ], shots => 3000 }));
+($status, undef, $err) = run_tnemu('adapters', $spec64, '--emit', "$dir/hw64emit", '-o', "$dir/hw64emit.json", '-q');
+ok($status == 0, '64 qubits, 32 blocks: emitted') or diag($err);
+hardware_case('64-bit', $spec64, "$dir/hw64emit", \@x64, 32);
+SKIP: {
+    my ($ran, $why) = hardware_case('156-bit', $bigspec, "$dir/big", \@big, 78);
+    chomp $why;
+    skip "counts wider than 64 bits are not read by this build's counts reader ($why)", 6 unless $ran;
+}
+
 # ---- ranks and groups ------------------------------------------------------------
 my $farm = write_file("$dir/farm.json", $json->encode({
     device => { kind => 'grid', rows => 2, cols => 3 }, block_qubits => 2, generators => { random => 3 },
@@ -306,6 +376,8 @@ for my $case (@bad) {
 }
 my ($s, undef, $e) = run_tnemu('adapters', $spec, '--method', 'fast');
 ok($s == 2 && $e =~ /option --method: 'fast' is not one of auto, per-block, mps/, 'bad option: --method');
+($s, undef, $e) = run_tnemu('adapters', $spec, '--sweep', "$dir/sw", '--hardware-counts', $dir);
+ok($s == 2 && $e =~ /--hardware-counts: not with --sweep/, 'bad option: --hardware-counts with --sweep');
 ($s, undef, $e) = run_tnemu('adapters', $spec, '--groups', '5');
 ok($s == 2 && $e =~ /option --groups: '5' is not an integer in \[1, 1\]/, 'bad option: --groups beyond the ranks');
 done_testing();
