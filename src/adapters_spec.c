@@ -257,7 +257,7 @@ int adapter_spec_read(const char *path, int k_override, double scale_override, a
     CALL(input_load_json(path, JSON_REJECT_DUPLICATES, NULL, &root));
     static const char *const spec_keys[] = {"device", "block_qubits", "generator_type", "compile", "cayley_c",
                                             "inputs", "generators", "shots", "seed", "noise", "noise_scale", "t2",
-                                            "trajectories", "sweep", "method", NULL};
+                                            "trajectories", "method", "sweep", NULL};
     int checked = input_check_keys(path, NULL, root, spec_keys);
     if (checked != TN_OK) { json_decref(root); return checked; }
     int status = json_is_object(root) ? apply_overrides(s, root, k_override, scale_override) : TN_OK;
