@@ -4,13 +4,19 @@
  *
  * Each input vector is cut into d = 2^k long pieces; piece j is amplitude
  * encoded (its norm kept classically) and multiplied by the block's unitary
- * U_j = (I - c K_j)(I + c K_j)^-1 (c = 1/2 by default). Encoding and U merge
- * into the preparation of the state U_j x / |x| (blocks.h), placed on a
+ * U_j = (I - c K_j)(I + c K_j)^-1 (c = 1/2 by default): the encoding of
+ * x / |x|, then U_j compiled on its own (the default, as a device runs it), or
+ * both merged into the preparation of U_j x / |x| (blocks.h), placed on a
  * disjoint connected k-qubit set of the device; as many pieces as there are
  * blocks go into one circuit. Each output piece is read back as
  * sqrt(counts / shots) |x| with the signs (phases) of the exact U_j x, as in
  * the paper, and compared with U_j x.
- * Not for: the compilation itself (blocks.c), running one circuit (run.c). */
+ * A circuit runs block by block (exact density matrices, densblock.h) when no
+ * noise couples its blocks, else as one MPS with trajectories (run.c);
+ * --hardware-counts reads a device's counts of the emitted circuits back
+ * (adapters_hw.h) and compares the outputs with the emulation.
+ * Not for: the compilation itself (blocks.c), running one circuit (run.c),
+ * reading the spec (adapters_spec.c). */
 #include "adapters.h"
 #include "adapters_spec.h"
 #include "adapters_hw.h"

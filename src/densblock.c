@@ -170,23 +170,6 @@ static void add_term(double complex *acc, const double complex *rho, double comp
     for (size_t i = 0; i < dd; i++) acc[i] += w * tmp[i];
 }
 
-/* The nq-qubit Pauli string of index idx (qubit j's letter in base-4 digit nq-1-j). */
-static void pauli_string(int idx, int nq, double complex *m)
-{
-    int dm = 1 << nq;
-    double complex one[3][4];
-    for (int j = 0; j < nq; j++) channel_pauli_matrix((idx >> (2 * (nq - 1 - j))) & 3, one[j]);
-    for (int r = 0; r < dm; r++)
-        for (int c = 0; c < dm; c++) {
-            double complex v = 1;
-            for (int j = 0; j < nq; j++) {
-                int rb = (r >> (nq - 1 - j)) & 1, cb = (c >> (nq - 1 - j)) & 1;
-                v *= one[j][rb * 2 + cb];
-            }
-            m[r * dm + c] = v;
-        }
-}
-
 /* rho -> the channel applied to rho, exactly. */
 static void apply_channel(double complex *rho, double complex *acc, double complex *tmp, int k, const channel *ch,
                           const int *pos)
@@ -198,14 +181,9 @@ static void apply_channel(double complex *rho, double complex *acc, double compl
         apply_superop_1q(rho, k, ch->ops, ch->kind == CHANNEL_MIXED_UNITARY ? ch->probs : NULL, ch->nops, pos[0]);
         return;
     }
-    memset(acc, 0, dd * sizeof *acc);
-    double complex m[64];
+    memset(acc, 0, dd * sizeof *acc);   /* wider mixed-unitary and Kraus sets: sum_i w_i K_i rho K_i^dagger */
     for (int i = 0; i < ch->nops; i++) {
-        if (ch->kind == CHANNEL_PAULI) {
-            if (ch->probs[i] == 0) continue;
-            pauli_string(i, nq, m);
-            add_term(acc, rho, tmp, k, ch->probs[i], m, nq, pos);
-        } else if (ch->kind == CHANNEL_MIXED_UNITARY) {
+        if (ch->kind == CHANNEL_MIXED_UNITARY) {
             if (ch->probs[i] == 0) continue;
             add_term(acc, rho, tmp, k, ch->probs[i], ch->ops + (size_t)i * dm * dm, nq, pos);
         } else {
