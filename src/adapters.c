@@ -4,14 +4,22 @@
  *
  * Each input vector is cut into d = 2^k long pieces; piece j is amplitude
  * encoded (its norm kept classically) and multiplied by the block's unitary
- * U_j = (I - c K_j)(I + c K_j)^-1 (c = 1/2 by default). Encoding and U merge
- * into the preparation of the state U_j x / |x| (blocks.h), placed on a
+ * U_j = (I - c K_j)(I + c K_j)^-1 (c = 1/2 by default): the encoding of
+ * x / |x|, then U_j compiled on its own (the default, as a device runs it), or
+ * both merged into the preparation of U_j x / |x| (blocks.h), placed on a
  * disjoint connected k-qubit set of the device; as many pieces as there are
  * blocks go into one circuit. Each output piece is read back as
  * sqrt(counts / shots) |x| with the signs (phases) of the exact U_j x, as in
  * the paper, and compared with U_j x.
- * Not for: the compilation itself (blocks.c), running one circuit (run.c). */
+ * A circuit runs block by block (exact density matrices, densblock.h) when no
+ * noise couples its blocks, else as one MPS with trajectories (run.c);
+ * --hardware-counts reads a device's counts of the emitted circuits back
+ * (adapters_hw.h) and compares the outputs with the emulation.
+ * Not for: the compilation itself (blocks.c), running one circuit (run.c),
+ * reading the spec (adapters_spec.c). */
 #include "adapters.h"
+#include "adapters_spec.h"
+#include "adapters_hw.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -25,6 +33,7 @@
 
 #include "blocks.h"
 #include "cli.h"
+#include "densblock.h"
 #include "error.h"
 #include "group.h"
 #include "input.h"
@@ -38,9 +47,8 @@
 #include "spec.h"
 #include "run.h"
 
-#define DEFAULT_SHOTS 8192
-#define ADAPTERS_MAX_INPUT_NUMBERS (1L << 28)   /* 2 GiB of inputs: far more than a model's activations */
-#define SPEC_STREAM 0x53504543ull   /* random generators and inputs of a spec */
+#define BLOCK_SHOT_STREAM 0x424c4f43ull   /* per-block shots: (seed + circuit, stream, block slot) */
+
 
 static const char *adapters_usage =
     "usage: tnemu adapters SPEC.json [OPTIONS]\n"
@@ -53,36 +61,17 @@ static const char *adapters_usage =
     "                     and 0, 0.5, 1, 2): DIR/sweep.csv, DIR/sweep.png and each point's result\n"
     "  --shots N          override the spec's shots (1..1000000000)\n"
     "  --noise-scale L    override the spec's noise scale (0..1000)\n"
+    "  --method M         auto (default): each block's exact distribution from its own density\n"
+    "                     matrix when no noise couples blocks, else the MPS with trajectories;\n"
+    "                     per-block (an error when noise couples blocks); mps (whole circuits)\n"
+    "  --hardware-counts DIR\n"
+    "                     also reconstruct the outputs from hardware counts, one file per emitted\n"
+    "                     circuit (DIR/circuit-N.json, as --emit names them), against the emulation\n"
     "  -o, --output FILE  write the result JSON to FILE (default: stdout)\n"
     "  -q, --quiet        no summary on stderr\n"
     "\n"
     "The spec format is in docs/adapters.md; examples in examples/adapters/. File names in a\n"
     "spec are relative to the spec's folder.\n";
-
-typedef struct {
-    /* from the spec */
-    char *path;
-    device_graph dev;
-    int emit_originir;          /* device from Origin: OriginIR, else OpenQASM 2 */
-    int k, d;
-    int complex_generators;
-    int compile_separate;       /* encoding, then the compiled U (else one merged preparation) */
-    double cayley_c;
-    int ngen;                   /* generators given (1: shared by every block) */
-    double complex *gens;       /* ngen x d x d skew-Hermitian K */
-    int ninputs, pieces;        /* pieces per input */
-    double *inputs;             /* ninputs x (pieces d) */
-    long shots;
-    uint64_t seed;
-    char *noise_path;
-    double noise_scale;
-    noise_t2 t2;                       /* "t2": ramsey or echo (Origin calibrations); 0: the default */
-    long trajectories;
-    /* derived */
-    double complex *unitaries;  /* ngen x d x d */
-    int nblocks;                /* blocks per circuit */
-    int *blocks;                /* nblocks x k device qubits */
-} adapter_spec;
 
 /* ---- linear algebra ------------------------------------------------------ */
 
@@ -117,305 +106,6 @@ static void mat_vec(int d, const double complex *u, const double *x, double comp
     }
 }
 
-/* ---- the spec --------------------------------------------------------------- */
-
-static int spec_fail(const adapter_spec *s, const char *what)
-{
-    return tn_fail(TN_ERR_INPUT, "%s: %s", s->path, what);
-}
-
-static int get_number(const adapter_spec *s, json_t *v, const char *name, double lo, double hi, double *out)
-{
-    return spec_number(s->path, v, name, lo, hi, out);
-}
-
-static int read_device(adapter_spec *s, json_t *dev)
-{
-    return spec_device(s->path, dev, &s->dev, &s->emit_originir);
-}
-
-/* Fills the d x d skew-Hermitian K from its numbers: the d(d-1)/2 entries
- * above the diagonal (real), or those as (re, im) pairs followed by the d
- * imaginary diagonal entries (complex). */
-static int generator_from(const adapter_spec *s, json_t *arr, double complex *k)
-{
-    int d = s->d, upper = d * (d - 1) / 2, need = s->complex_generators ? 2 * upper + d : upper;
-    char msg[200];
-    if (!json_is_array(arr) || (int)json_array_size(arr) != need) {
-        snprintf(msg, sizeof msg, "a %s generator of a %d-qubit block has %d numbers",
-                 s->complex_generators ? "complex" : "real", s->k, need);
-        return spec_fail(s, msg);
-    }
-    double val[4096];
-    for (int i = 0; i < need; i++) CALL(get_number(s, json_array_get(arr, (size_t)i), "generators[][]", -1e6, 1e6, &val[i]));
-    memset(k, 0, (size_t)d * d * sizeof *k);
-    int at = 0;
-    for (int i = 0; i < d; i++)
-        for (int j = i + 1; j < d; j++) {
-            double complex z = s->complex_generators ? val[2 * at] + I * val[2 * at + 1] : val[at];
-            k[i * d + j] = z;
-            k[j * d + i] = -conj(z);
-            at++;
-        }
-    for (int i = 0; i < d && s->complex_generators; i++) k[i * d + i] = I * val[2 * upper + i];
-    return TN_OK;
-}
-
-static int read_generators(adapter_spec *s, json_t *g)
-{
-    size_t dd = (size_t)s->d * s->d;
-    if (json_is_object(g)) {   /* {"random": SEED, "scale": X}: entries uniform in [-X, X] */
-        static const char *const random_keys[] = {"random", "scale", NULL};
-        double seed, scale = 1;
-        CALL(input_check_keys(s->path, "generators", g, random_keys));
-        CALL(get_number(s, json_object_get(g, "random"), "generators.random", 0, 9e15, &seed));
-        if (json_object_get(g, "scale")) CALL(get_number(s, json_object_get(g, "scale"), "generators.scale", 0, 1e6, &scale));
-        if ((double)s->pieces * dd > ADAPTERS_MAX_INPUT_NUMBERS)
-            return tn_fail(TN_ERR_INPUT, "%s: generators: one %dx%d generator per piece for %d pieces is more than %ld "
-                           "numbers", s->path, s->d, s->d, s->pieces, ADAPTERS_MAX_INPUT_NUMBERS);
-        s->ngen = s->pieces;
-        if (!(s->gens = tn_calloc((size_t)s->ngen * dd, sizeof *s->gens))) return TN_ERR_MEMORY;
-        rng_stream r;
-        rng_init(&r, (uint64_t)seed, SPEC_STREAM);
-        for (int b = 0; b < s->ngen; b++) {
-            double complex *k = s->gens + (size_t)b * dd;
-            for (int i = 0; i < s->d; i++)
-                for (int j = i + 1; j < s->d; j++) {
-                    double re = scale * (2 * rng_uniform(&r) - 1), im = s->complex_generators ? scale * (2 * rng_uniform(&r) - 1) : 0;
-                    k[i * s->d + j] = re + I * im;
-                    k[j * s->d + i] = -(re - I * im);
-                }
-            for (int i = 0; i < s->d && s->complex_generators; i++) k[i * s->d + i] = I * scale * (2 * rng_uniform(&r) - 1);
-        }
-        return TN_OK;
-    }
-    if (!json_is_array(g) || json_array_size(g) == 0)
-        return spec_fail(s, "\"generators\" is a list of generators (one shared, or one per piece) or {\"random\": SEED}");
-    s->ngen = (int)json_array_size(g);
-    if (s->ngen != 1 && s->ngen != s->pieces) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "%d generators for %d pieces per input: give 1 or %d", s->ngen, s->pieces, s->pieces);
-        return spec_fail(s, msg);
-    }
-    if (!(s->gens = tn_calloc((size_t)s->ngen * dd, sizeof *s->gens))) return TN_ERR_MEMORY;
-    for (int b = 0; b < s->ngen; b++) CALL(generator_from(s, json_array_get(g, (size_t)b), s->gens + (size_t)b * dd));
-    return TN_OK;
-}
-
-/* Appends one number to a growing array. */
-static int push_number(double **v, size_t *len, size_t *cap, double x)
-{
-    if (*len == *cap) {
-        size_t ncap = *cap ? 2 * *cap : 1024;
-        double *nv = realloc(*v, ncap * sizeof *nv);
-        if (!nv) return tn_fail(TN_ERR_MEMORY, "out of memory reading the inputs file");
-        *v = nv;
-        *cap = ncap;
-    }
-    (*v)[(*len)++] = x;
-    return TN_OK;
-}
-
-/* Inputs from a text file: one vector per line, numbers separated by spaces,
- * tabs or commas; blank lines and lines starting with # are skipped (as
- * numpy.savetxt writes them). Every vector as long as the first, a multiple of d. */
-static int read_inputs_file(adapter_spec *s, const char *file)
-{
-    FILE *f = input_open(file);
-    if (!f) return tn_fail(TN_ERR_IO, "%s: cannot read inputs file %s: %s", s->path, file, strerror(errno));
-    double *v = NULL;
-    size_t len = 0, cap = 0, per = 0;
-    int status = TN_OK, lineno = 0, rows = 0;
-    char *line = NULL;
-    size_t linecap = 0;
-    while (status == TN_OK && getline(&line, &linecap, f) >= 0) {
-        lineno++;
-        char *p = line;
-        while (*p == ' ' || *p == '\t') p++;
-        if (*p == '#' || *p == '\n' || *p == '\r' || *p == 0) continue;
-        size_t start = len;
-        while (status == TN_OK) {
-            while (*p == ' ' || *p == '\t' || *p == ',') p++;
-            if (*p == '\n' || *p == '\r' || *p == 0) break;
-            char *end;
-            double x = strtod(p, &end);
-            if (end == p || !isfinite(x))
-                status = tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: expected a finite number", file, lineno,
-                                 (int)(p - line) + 1);
-            else status = push_number(&v, &len, &cap, x);
-            p = end;
-        }
-        if (status != TN_OK) break;
-        size_t got = len - start;
-        if (rows == 0) per = got;
-        if (got % (size_t)s->d)
-            status = tn_fail(TN_ERR_INPUT, "%s:%d:1: error: %zu numbers, not a multiple of 2^k = %d", file, lineno, got,
-                             s->d);
-        else if (got != per)
-            status = tn_fail(TN_ERR_INPUT, "%s:%d:1: error: %zu numbers, not %zu like the first vector", file, lineno,
-                             got, per);
-        rows++;
-    }
-    free(line);
-    fclose(f);
-    if (status == TN_OK && rows == 0) status = tn_fail(TN_ERR_INPUT, "%s: no vectors in inputs file %s", s->path, file);
-    if (status != TN_OK) { free(v); return status; }
-    s->ninputs = rows;
-    s->pieces = (int)(per / (size_t)s->d);
-    s->inputs = v;
-    return TN_OK;
-}
-
-static int read_inputs(adapter_spec *s, json_t *in)
-{
-    if (json_is_object(in) && json_object_get(in, "file")) {   /* {"file": "activations.txt"} */
-        static const char *const file_keys[] = {"file", NULL};
-        CALL(input_check_keys(s->path, "inputs", in, file_keys));
-        const char *file = json_string_value(json_object_get(in, "file"));
-        if (!file) return spec_fail(s, "\"inputs.file\" is a file name");
-        char *resolved = spec_resolve(s->path, file);   /* relative to the spec's folder */
-        int status = resolved ? read_inputs_file(s, resolved) : TN_ERR_MEMORY;
-        free(resolved);
-        return status;
-    }
-    if (json_is_object(in)) {   /* {"random": SEED, "count": N, "pieces": P} */
-        static const char *const random_keys[] = {"random", "count", "pieces", NULL};
-        double seed, count, pieces;
-        CALL(input_check_keys(s->path, "inputs", in, random_keys));
-        CALL(get_number(s, json_object_get(in, "random"), "inputs.random", 0, 9e15, &seed));
-        CALL(get_number(s, json_object_get(in, "count"), "inputs.count", 1, 1e6, &count));
-        CALL(get_number(s, json_object_get(in, "pieces"), "inputs.pieces", 1, 1e6, &pieces));
-        if (count * pieces * s->d > ADAPTERS_MAX_INPUT_NUMBERS)
-            return tn_fail(TN_ERR_INPUT, "%s: inputs: %.0f vectors of %.0f pieces of %d numbers are more than %ld "
-                           "numbers", s->path, count, pieces, s->d, ADAPTERS_MAX_INPUT_NUMBERS);
-        s->ninputs = (int)count;
-        s->pieces = (int)pieces;
-        size_t len = (size_t)s->pieces * s->d;
-        if (!(s->inputs = tn_malloc((size_t)s->ninputs * len * sizeof(double)))) return TN_ERR_MEMORY;
-        rng_stream r;
-        rng_init(&r, (uint64_t)seed, SPEC_STREAM + 1);
-        for (size_t i = 0; i < (size_t)s->ninputs * len; i++) s->inputs[i] = 2 * rng_uniform(&r) - 1;
-        return TN_OK;
-    }
-    if (!json_is_array(in) || json_array_size(in) == 0)
-        return spec_fail(s, "\"inputs\" is a list of vectors or {\"random\": SEED, \"count\": N, \"pieces\": P}");
-    s->ninputs = (int)json_array_size(in);
-    size_t len = json_array_size(json_array_get(in, 0));
-    char msg[200];
-    if (len == 0 || len % (size_t)s->d) {
-        snprintf(msg, sizeof msg, "inputs[0] has %zu numbers, not a multiple of 2^k = %d", len, s->d);
-        return spec_fail(s, msg);
-    }
-    s->pieces = (int)(len / (size_t)s->d);
-    if (!(s->inputs = tn_malloc((size_t)s->ninputs * len * sizeof(double)))) return TN_ERR_MEMORY;
-    for (int n = 0; n < s->ninputs; n++) {
-        json_t *v = json_array_get(in, (size_t)n);
-        if (!json_is_array(v) || json_array_size(v) != len) {
-            snprintf(msg, sizeof msg, "inputs[%d] is not a list of %zu numbers like inputs[0]", n, len);
-            return spec_fail(s, msg);
-        }
-        for (size_t i = 0; i < len; i++)
-            CALL(get_number(s, json_array_get(v, i), "inputs[][]", -1e12, 1e12, &s->inputs[(size_t)n * len + i]));
-    }
-    return TN_OK;
-}
-
-static void spec_free(adapter_spec *s)
-{
-    device_free(&s->dev);
-    free(s->path); free(s->gens); free(s->inputs); free(s->noise_path); free(s->unitaries); free(s->blocks);
-    memset(s, 0, sizeof *s);
-}
-
-/* A sweep point replaces the block size and noise scale; random inputs keep
- * their total length (pieces x 2^k), so every block size sees the same vectors. */
-static int apply_overrides(adapter_spec *s, json_t *root, int k, double noise_scale)
-{
-    if (noise_scale >= 0) json_object_set_new(root, "noise_scale", json_real(noise_scale));
-    if (k <= 0) return TN_OK;
-    json_t *in = json_object_get(root, "inputs"), *bq = json_object_get(root, "block_qubits");
-    if (json_is_object(in) && json_is_integer(json_object_get(in, "pieces")) && json_is_integer(bq)) {
-        long long len = json_integer_value(json_object_get(in, "pieces")) << json_integer_value(bq);
-        if (len % (1LL << k)) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "sweep: inputs of %lld numbers do not cut into %d-qubit pieces of %d", len, k, 1 << k);
-            return spec_fail(s, msg);
-        }
-        json_object_set_new(in, "pieces", json_integer(len >> k));
-    }
-    if (json_is_array(json_object_get(root, "generators")) && json_is_integer(bq) && json_integer_value(bq) != k)
-        return spec_fail(s, "sweep: block sizes other than the spec's need random generators ({\"random\": SEED})");
-    json_object_set_new(root, "block_qubits", json_integer(k));
-    return TN_OK;
-}
-
-static int spec_read(const char *path, int k_override, double scale_override, adapter_spec *s)
-{
-    memset(s, 0, sizeof *s);
-    if (!(s->path = strdup(path))) return TN_ERR_MEMORY;
-    json_t *root;
-    CALL(input_load_json(path, JSON_REJECT_DUPLICATES, NULL, &root));
-    static const char *const spec_keys[] = {"device", "block_qubits", "generator_type", "compile", "cayley_c",
-                                            "inputs", "generators", "shots", "seed", "noise", "noise_scale", "t2",
-                                            "trajectories", "sweep", NULL};
-    int checked = input_check_keys(path, NULL, root, spec_keys);
-    if (checked != TN_OK) { json_decref(root); return checked; }
-    int status = json_is_object(root) ? apply_overrides(s, root, k_override, scale_override) : TN_OK;
-    double v;
-    s->cayley_c = 0.5;
-    s->shots = DEFAULT_SHOTS;
-    s->noise_scale = 1;
-    s->seed = 1;
-    if (status == TN_OK && !json_is_object(root)) status = spec_fail(s, "the spec is a JSON object (docs/adapters.md)");
-    if (status == TN_OK) status = read_device(s, json_object_get(root, "device"));
-    if (status == TN_OK) status = get_number(s, json_object_get(root, "block_qubits"), "block_qubits", 1, 5, &v);
-    if (status == TN_OK) { s->k = (int)v; s->d = 1 << s->k; }
-    const char *kind = json_string_value(json_object_get(root, "generator_type"));
-    if (status == TN_OK && kind && strcmp(kind, "real") && strcmp(kind, "complex"))
-        status = spec_fail(s, "\"generator_type\" must be real or complex");
-    s->complex_generators = kind && strcmp(kind, "complex") == 0;
-    const char *compile = json_string_value(json_object_get(root, "compile"));
-    if (status == TN_OK && json_object_get(root, "compile") &&
-        (!compile || (strcmp(compile, "merged") && strcmp(compile, "separate"))))
-        status = spec_fail(s, "\"compile\" must be merged or separate");
-    s->compile_separate = compile && strcmp(compile, "separate") == 0;
-    if (status == TN_OK && json_object_get(root, "cayley_c"))
-        status = get_number(s, json_object_get(root, "cayley_c"), "cayley_c", 1e-6, 1e6, &s->cayley_c);
-    if (status == TN_OK) status = read_inputs(s, json_object_get(root, "inputs"));
-    if (status == TN_OK) status = read_generators(s, json_object_get(root, "generators"));
-    if (status == TN_OK && json_object_get(root, "shots") &&
-        (status = get_number(s, json_object_get(root, "shots"), "shots", 1, 1e9, &v)) == TN_OK)
-        s->shots = (long)v;
-    if (status == TN_OK && json_object_get(root, "seed") &&
-        (status = get_number(s, json_object_get(root, "seed"), "seed", 0, 9e15, &v)) == TN_OK)
-        s->seed = (uint64_t)v;
-    json_t *noise = json_object_get(root, "noise");
-    if (status == TN_OK && noise && !json_is_null(noise) && !json_is_false(noise)) {
-        if (!json_is_string(noise)) status = spec_fail(s, "\"noise\" is a calibration file name, or null/false");
-        else if (!(s->noise_path = spec_resolve(s->path, json_string_value(noise)))) status = TN_ERR_MEMORY;
-    }
-    json_t *t2 = json_object_get(root, "t2");
-    if (status == TN_OK && t2 && !(json_is_string(t2) && noise_parse_t2("t2", json_string_value(t2), &s->t2) == TN_OK)) {
-        tn_clear_error();
-        status = spec_fail(s, "\"t2\" must be \"ramsey\" or \"echo\" (which T2 of an Origin calibration)");
-    }
-    if (status == TN_OK && json_object_get(root, "noise_scale"))
-        status = get_number(s, json_object_get(root, "noise_scale"), "noise_scale", 0, 1000, &s->noise_scale);
-    if (status == TN_OK && json_object_get(root, "trajectories") &&
-        (status = get_number(s, json_object_get(root, "trajectories"), "trajectories", 1, 1e8, &v)) == TN_OK)
-        s->trajectories = (long)v;
-    json_decref(root);
-    return status;
-}
-
-int adapters_check_spec(const char *path)
-{
-    adapter_spec s;
-    int status = spec_read(path, 0, -1, &s);
-    spec_free(&s);
-    return status;
-}
-
 /* ---- circuits ---------------------------------------------------------------- */
 
 /* Piece j of input n: its numbers x and its unitary U_j. */
@@ -443,37 +133,55 @@ static void piece_state(const adapter_spec *s, int n, int j, double complex *v, 
 static long total_pieces(const adapter_spec *s) { return (long)s->ninputs * s->pieces; }
 static long circuit_count(const adapter_spec *s) { return (total_pieces(s) + s->nblocks - 1) / s->nblocks; }
 
+/* The compiled gates of piece p on its block (slot p mod B): the encoding of
+ * x/|x| then U (separate), or the preparation of U x/|x| (merged). */
+static int piece_ops(const adapter_spec *s, long p, native_op *ops, int *nops)
+{
+    double complex v[1 << BLOCKS_MAX_K], exact[1 << BLOCKS_MAX_K];
+    double norm;
+    int n = (int)(p / s->pieces), j = (int)(p % s->pieces);
+    piece_state(s, n, j, v, exact, &norm);
+    const int *qubits = s->blocks + (size_t)(p % s->nblocks) * s->k;
+    unsigned char adj[BLOCKS_MAX_K * BLOCKS_MAX_K];
+    blocks_coupling(&s->dev, s->k, qubits, adj);
+    if (s->compile_separate) {   /* amplitude-encode x/|x|, then U as its own circuit */
+        const double *x = piece_input(s, n, j);
+        for (int i = 0; i < s->d; i++) v[i] = norm > 0 ? x[i] / norm : (i == 0);
+        *nops = blocks_compile(s->k, v, piece_unitary(s, j), adj, ops);
+    } else {
+        *nops = blocks_state_prep(s->k, v, adj, ops);
+    }
+    if (*nops < 0) return tn_fail(TN_ERR_NUMERIC, "the state preparation of piece %ld failed", p);
+    return TN_OK;
+}
+
+/* The pieces of circuit t: [*first, *last). */
+static void circuit_pieces(const adapter_spec *s, long t, long *first, long *last)
+{
+    *first = t * s->nblocks;
+    *last = *first + s->nblocks;
+    if (*last > total_pieces(s)) *last = total_pieces(s);
+}
+
 /* The text of circuit t: pieces t*B .. on blocks 0.., measured into c[b*k + j]. */
 static int circuit_text(const adapter_spec *s, long t, text_buf *b, int *two_qubit_gates)
 {
-    long first = t * s->nblocks, last = first + s->nblocks;
-    if (last > total_pieces(s)) last = total_pieces(s);
+    long first, last;
+    circuit_pieces(s, t, &first, &last);
     int used = (int)(last - first), nbits = used * s->k;
-    int maxops = blocks_max_ops(s->k);
-    native_op *ops = tn_malloc((size_t)maxops * sizeof *ops);
-    double complex v[1 << BLOCKS_MAX_K], exact[1 << BLOCKS_MAX_K];
+    native_op *ops = tn_malloc((size_t)blocks_max_ops(s->k) * sizeof *ops);
     if (!ops) return TN_ERR_MEMORY;
     int status = s->emit_originir ? text_printf(b, "QINIT %d\nCREG %d\n", s->dev.nqubits, nbits)
                                   : text_printf(b, "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[%d];\ncreg c[%d];\n",
                                                 s->dev.nqubits, nbits);
     *two_qubit_gates = 0;
     for (long p = first; p < last && status == TN_OK; p++) {
-        double norm;
-        piece_state(s, (int)(p / s->pieces), (int)(p % s->pieces), v, exact, &norm);
-        const int *qubits = s->blocks + (size_t)(p - first) * s->k;
-        unsigned char adj[BLOCKS_MAX_K * BLOCKS_MAX_K];
-        blocks_coupling(&s->dev, s->k, qubits, adj);
         int nops;
-        if (s->compile_separate) {   /* amplitude-encode x/|x|, then U as its own circuit */
-            const double *x = piece_input(s, (int)(p / s->pieces), (int)(p % s->pieces));
-            for (int i = 0; i < s->d; i++) v[i] = norm > 0 ? x[i] / norm : (i == 0);
-            nops = blocks_compile(s->k, v, piece_unitary(s, (int)(p % s->pieces)), adj, ops);
-        } else {
-            nops = blocks_state_prep(s->k, v, adj, ops);
-        }
-        if (nops < 0) { status = tn_fail(TN_ERR_NUMERIC, "the state preparation of piece %ld failed", p); break; }
-        for (int i = 0; i < nops; i++) *two_qubit_gates += ops[i].cz;
-        status = s->emit_originir ? blocks_emit_originir(b, ops, nops, qubits) : blocks_emit_qasm(b, ops, nops, qubits);
+        const int *qubits = s->blocks + (size_t)(p - first) * s->k;
+        status = piece_ops(s, p, ops, &nops);
+        for (int i = 0; i < nops && status == TN_OK; i++) *two_qubit_gates += ops[i].cz;
+        if (status == TN_OK)
+            status = s->emit_originir ? blocks_emit_originir(b, ops, nops, qubits) : blocks_emit_qasm(b, ops, nops, qubits);
     }
     for (int slot = 0; slot < used && status == TN_OK; slot++)
         for (int j = 0; j < s->k && status == TN_OK; j++) {
@@ -482,6 +190,43 @@ static int circuit_text(const adapter_spec *s, long t, text_buf *b, int *two_qub
                                       : text_printf(b, "measure q[%d] -> c[%d];\n", q, bit);
         }
     free(ops);
+    return status;
+}
+
+/* Circuit t as the parser would read circuit_text's, built directly (the
+ * per-block path runs thousands of them: the text round trip was a third of
+ * its time). */
+static int circuit_build(const adapter_spec *s, long t, circuit **out, int *two_qubit_gates)
+{
+    long first, last;
+    circuit_pieces(s, t, &first, &last);
+    int used = (int)(last - first), index;
+    char name[64];
+    snprintf(name, sizeof name, "circuit-%ld.%s", t, s->emit_originir ? "ir" : "qasm");
+    native_op *ops = tn_malloc((size_t)blocks_max_ops(s->k) * sizeof *ops);
+    int status = ops ? circ_create(name, out) : TN_ERR_MEMORY;
+    if (status == TN_OK) status = circ_add_qreg(*out, "q", s->dev.nqubits, &index);
+    if (status == TN_OK) status = circ_add_creg(*out, "c", used * s->k, &index);
+    *two_qubit_gates = 0;
+    for (long p = first; p < last && status == TN_OK; p++) {
+        int nops;
+        status = piece_ops(s, p, ops, &nops);
+        for (int i = 0; i < nops && status == TN_OK; i++) *two_qubit_gates += ops[i].cz;
+        if (status == TN_OK)
+            status = blocks_append_ops(*out, ops, nops, s->blocks + (size_t)(p - first) * s->k, s->emit_originir);
+    }
+    for (int bit = 0; bit < used * s->k && status == TN_OK; bit++) {
+        circ_op m;
+        memset(&m, 0, sizeof m);
+        m.kind = OP_MEASURE;
+        m.nqubits = 1;
+        m.qubits[0] = s->blocks[bit];
+        m.clbit = bit;
+        m.cond_reg = -1;
+        status = circ_append(*out, &m);
+    }
+    free(ops);
+    if (status != TN_OK) circ_destroy(out);
     return status;
 }
 
@@ -498,8 +243,36 @@ static void block_order(const adapter_spec *s, int *site_of)
 /* ---- running ------------------------------------------------------------------ */
 
 /* Per circuit, sent from its group's leader to world rank 0: per block slot
- * the d outcome frequencies, then max bond, fidelity estimate, seconds. */
-static size_t task_doubles(const adapter_spec *s) { return (size_t)s->nblocks * s->d + 4; }
+ * the d outcome frequencies, then max bond (0: no MPS), fidelity estimate,
+ * seconds, CZ gates, and how it ran: 1 exact per block, 0 the MPS, or
+ * -(the densblock_reason code) when method auto fell back to the MPS. */
+static size_t task_doubles(const adapter_spec *s) { return (size_t)s->nblocks * s->d + 5; }
+
+/* Circuit t block by block: each block's exact distribution (densblock.h),
+ * then its shots drawn from (seed + t, block slot). *why_not > 0 when the
+ * blocks are not independent (nothing is written then). Every rank of the
+ * group computes the same, so none has to wait for another. */
+static int run_task_per_block(const adapter_spec *s, long t, const circuit *c, const noise_model *noise, double *out,
+                              int *why_not)
+{
+    long first = t * s->nblocks, left = total_pieces(s) - first;
+    int used = (int)(left < s->nblocks ? left : s->nblocks);
+    double *probs = tn_malloc((size_t)used * s->d * sizeof *probs);
+    if (!probs) return TN_ERR_MEMORY;
+    int status = densblock_probs(c, noise, s->k, used, s->blocks, probs, why_not);
+    if (status == TN_OK && *why_not && s->method == METHOD_PER_BLOCK)
+        status = tn_fail(TN_ERR_INPUT, "%s: method per-block: %s (use method auto or mps)", s->path,
+                         densblock_reason(*why_not));
+    for (int slot = 0; slot < used && status == TN_OK && !*why_not; slot++) {
+        long counts[1 << DENSBLOCK_MAX_K];
+        rng_stream r;
+        rng_init_sub(&r, s->seed + (uint64_t)t, BLOCK_SHOT_STREAM, (uint32_t)slot);
+        densblock_multinomial(&r, s->shots, probs + (size_t)slot * s->d, s->d, counts);
+        for (int i = 0; i < s->d; i++) out[(size_t)slot * s->d + i] = (double)counts[i] / (double)s->shots;
+    }
+    free(probs);
+    return status;
+}
 
 static void block_frequencies(const adapter_spec *s, const run_result *res, double *out)
 {
@@ -519,12 +292,28 @@ static void block_frequencies(const adapter_spec *s, const run_result *res, doub
 static int run_task(const adapter_spec *s, long t, tn_group *g, const noise_model *noise, const int *site_of,
                     double *out)
 {
-    text_buf b = {0};
-    int cz = 0;
-    int status = circuit_text(s, t, &b, &cz);
+    double t0 = MPI_Wtime();
+    int cz = 0, why_not = 1, status = TN_OK;
     circuit *c = NULL;
+    if (s->method != METHOD_MPS) {
+        status = circuit_build(s, t, &c, &cz);
+        if (status == TN_OK) status = run_task_per_block(s, t, c, noise, out, &why_not);
+    }
+    if (status == TN_OK && !why_not) {
+        size_t at = (size_t)s->nblocks * s->d;
+        out[at] = 0;
+        out[at + 1] = 1;
+        out[at + 2] = MPI_Wtime() - t0;
+        out[at + 3] = cz;
+        out[at + 4] = 1;
+        circ_destroy(&c);
+        return TN_OK;
+    }
+    circ_destroy(&c);
+    text_buf b = {0};
     char name[64];
     snprintf(name, sizeof name, "circuit-%ld.%s", t, s->emit_originir ? "ir" : "qasm");
+    if (status == TN_OK) status = circuit_text(s, t, &b, &cz);
     if (status == TN_OK)
         status = s->emit_originir ? originir_parse_string(b.text, b.len, name, &c) : qasm_parse_string(b.text, b.len, name, &c);
     free(b.text);
@@ -541,7 +330,6 @@ static int run_task(const adapter_spec *s, long t, tn_group *g, const noise_mode
     opt.noise = noise;
     opt.trajectories = s->trajectories;
     run_result res = {0};
-    double t0 = MPI_Wtime();
     if (status == TN_OK) status = run_circuit(c, &opt, &res);
     if (status == TN_OK) status = run_collect(g->comm, &opt, &res);
     if (status == TN_OK && g->rank == 0) {
@@ -551,6 +339,7 @@ static int run_task(const adapter_spec *s, long t, tn_group *g, const noise_mode
         out[at + 1] = res.fidelity_estimate;
         out[at + 2] = MPI_Wtime() - t0;
         out[at + 3] = cz;
+        out[at + 4] = s->method == METHOD_MPS ? 0 : -why_not;
     }
     run_result_free(&res);
     group_destroy(&one);
@@ -587,50 +376,110 @@ static int farm(const adapter_spec *s, MPI_Comm world, int ngroups, const noise_
 
 /* ---- output ------------------------------------------------------------------- */
 
+/* Per-piece outcome frequencies: circuit t's block slot b at freq + t * stride + b * 2^k. */
+typedef struct {
+    const double *freq;
+    size_t stride;
+} block_rows;
+
+static const double *piece_frequencies(const adapter_spec *s, block_rows rows, long p)
+{
+    return rows.freq + (size_t)(p / s->nblocks) * rows.stride + (size_t)(p % s->nblocks) * s->d;
+}
+
+/* Piece p read back from frequencies: sqrt(f) |x| with the phases of the exact
+ * U x (est, d numbers); returns |est - U x| / |U x|. */
+static double piece_output(const adapter_spec *s, long p, const double *freq, double complex *est)
+{
+    double complex v[1 << BLOCKS_MAX_K], exact[1 << BLOCKS_MAX_K];
+    double norm, diff = 0, ref = 0;
+    piece_state(s, (int)(p / s->pieces), (int)(p % s->pieces), v, exact, &norm);
+    for (int i = 0; i < s->d; i++) {
+        double mag = sqrt(fmax(freq[i], 0)) * norm, ex = cabs(exact[i]);
+        est[i] = ex > 0 ? mag * exact[i] / ex : mag;   /* the sign (phase) of the exact U x */
+        diff += creal((est[i] - exact[i]) * conj(est[i] - exact[i]));
+        ref += ex * ex;
+    }
+    return ref > 0 ? sqrt(diff / ref) : sqrt(diff);
+}
+
+/* The outputs of every input reconstructed from rows, their relative errors
+ * against U x, and *err_sum their sum over pieces. */
+static json_t *outputs_json(const adapter_spec *s, block_rows rows, double *err_sum)
+{
+    json_t *inputs = json_array();
+    double complex est[1 << BLOCKS_MAX_K];
+    *err_sum = 0;
+    for (int n = 0; n < s->ninputs; n++) {
+        json_t *out = json_array(), *errs = json_array();
+        double in_err = 0;
+        for (int j = 0; j < s->pieces; j++) {
+            long p = (long)n * s->pieces + j;
+            double rel = piece_output(s, p, piece_frequencies(s, rows, p), est);
+            for (int i = 0; i < s->d; i++) {
+                if (s->complex_generators) json_array_append_new(out, json_pack("[f,f]", creal(est[i]), cimag(est[i])));
+                else json_array_append_new(out, json_real(creal(est[i])));
+            }
+            json_array_append_new(errs, json_real(rel));
+            in_err += rel;
+        }
+        *err_sum += in_err;
+        json_array_append_new(inputs, json_pack("{s:o, s:o, s:f}", "output", out, "block_relative_errors", errs,
+                                                "mean_relative_error", in_err / s->pieces));
+    }
+    return inputs;
+}
+
+/* The "hardware" section: outputs from the device's counts, their error
+ * against U x, and how far they are from the emulated outputs (relative
+ * difference of the outputs, total variation distance of the blocks' outcome
+ * frequencies), means over pieces. */
+static json_t *hardware_json(const adapter_spec *s, const char *dir, block_rows hw, block_rows emu, double shots)
+{
+    double err_sum, diff_sum = 0, tvd_sum = 0;
+    json_t *inputs = outputs_json(s, hw, &err_sum);
+    double complex a[1 << BLOCKS_MAX_K], b[1 << BLOCKS_MAX_K];
+    for (long p = 0; p < total_pieces(s); p++) {
+        const double *fh = piece_frequencies(s, hw, p), *fe = piece_frequencies(s, emu, p);
+        piece_output(s, p, fh, a);
+        piece_output(s, p, fe, b);
+        double diff = 0, ref = 0, tvd = 0;
+        for (int i = 0; i < s->d; i++) {
+            diff += creal((a[i] - b[i]) * conj(a[i] - b[i]));
+            ref += creal(b[i] * conj(b[i]));
+            tvd += fabs(fh[i] - fe[i]) / 2;
+        }
+        diff_sum += ref > 0 ? sqrt(diff / ref) : sqrt(diff);
+        tvd_sum += tvd;
+    }
+    double np = (double)total_pieces(s);
+    return json_pack("{s:s, s:i, s:f, s:f, s:f, s:f, s:o}", "counts", dir, "circuits", (int)circuit_count(s),
+                     "shots", shots, "mean_relative_error", err_sum / np, "mean_relative_difference_from_emulation",
+                     diff_sum / np, "mean_block_tvd_from_emulation", tvd_sum / np, "inputs", inputs);
+}
+
 static json_t *result_json(const adapter_spec *s, const double *all, int ranks, int ngroups, double seconds,
                            const noise_model *noise)
 {
-    json_t *root = json_object(), *inputs = json_array(), *blocks = json_array();
+    json_t *root = json_object(), *blocks = json_array();
     size_t per = task_doubles(s);
-    double complex v[1 << BLOCKS_MAX_K], exact[1 << BLOCKS_MAX_K];
     double err_sum = 0;
-    long cz_total = 0;
-    int max_bond = 1;
+    long cz_total = 0, per_block = 0;
+    int max_bond = 0, fallback = 0;
     for (long t = 0; t < circuit_count(s); t++) {
         const double *row = all + (size_t)t * per + (size_t)s->nblocks * s->d;
         if ((int)row[0] > max_bond) max_bond = (int)row[0];
         cz_total += (long)row[3];
+        per_block += row[4] > 0;
+        if (row[4] < 0) fallback = (int)-row[4];
     }
     for (int b = 0; b < s->nblocks; b++) {
         json_t *q = json_array();
         for (int j = 0; j < s->k; j++) json_array_append_new(q, json_integer(s->blocks[(size_t)b * s->k + j]));
         json_array_append_new(blocks, q);
     }
-    for (int n = 0; n < s->ninputs; n++) {
-        json_t *out = json_array(), *errs = json_array();
-        double in_err = 0;
-        for (int j = 0; j < s->pieces; j++) {
-            long p = (long)n * s->pieces + j, t = p / s->nblocks;
-            int slot = (int)(p % s->nblocks);
-            const double *freq = all + (size_t)t * per + (size_t)slot * s->d;
-            double norm, diff = 0, ref = 0;
-            piece_state(s, n, j, v, exact, &norm);
-            for (int i = 0; i < s->d; i++) {
-                double mag = sqrt(fmax(freq[i], 0)) * norm, ex = cabs(exact[i]);
-                double complex est = ex > 0 ? mag * exact[i] / ex : mag;   /* the sign (phase) of the exact U x */
-                diff += creal((est - exact[i]) * conj(est - exact[i]));
-                ref += ex * ex;
-                if (s->complex_generators) json_array_append_new(out, json_pack("[f,f]", creal(est), cimag(est)));
-                else json_array_append_new(out, json_real(creal(est)));
-            }
-            double rel = ref > 0 ? sqrt(diff / ref) : sqrt(diff);
-            json_array_append_new(errs, json_real(rel));
-            in_err += rel;
-        }
-        err_sum += in_err;
-        json_array_append_new(inputs, json_pack("{s:o, s:o, s:f}", "output", out, "block_relative_errors", errs,
-                                                "mean_relative_error", in_err / s->pieces));
-    }
+    block_rows emulated = {all, per};
+    json_t *inputs = outputs_json(s, emulated, &err_sum);
     json_object_set_new(root, "tool", json_string("tnemu adapters"));
     json_object_set_new(root, "spec", json_string(s->path));
     json_object_set_new(root, "device", json_pack("{s:s, s:i, s:i}", "name", s->dev.name, "qubits", s->dev.nqubits,
@@ -645,7 +494,16 @@ static json_t *result_json(const adapter_spec *s, const double *all, int ranks, 
     json_object_set_new(root, "shots_per_circuit", json_integer(s->shots));
     json_object_set_new(root, "two_qubit_gates", json_integer(cz_total));
     json_object_set_new(root, "two_qubit_gates_per_block", json_real((double)cz_total / (double)total_pieces(s)));
-    json_object_set_new(root, "max_bond_dimension", json_integer(max_bond));
+    json_object_set_new(root, "max_bond_dimension", max_bond ? json_integer(max_bond) : json_null());
+    json_object_set_new(root, "method", json_string(per_block == circuit_count(s) ? "per-block"
+                                                    : per_block ? "mixed" : "mps"));
+    json_object_set_new(root, "noise_method", json_string(!noise ? "none" : per_block == circuit_count(s)
+                                                          ? "exact-per-block" : per_block ? "mixed" : "trajectories"));
+    if (fallback) json_object_set_new(root, "method_reason", json_string(densblock_reason(fallback)));
+    json_object_set_new(root, "trajectories", noise && per_block < circuit_count(s)
+                                              ? json_integer(s->trajectories > 0 ? s->trajectories
+                                                             : run_default_trajectories(s->shots))
+                                              : json_null());
     json_object_set_new(root, "noise", noise ? json_pack("{s:s, s:f}", "model", noise->source, "scale", noise->scale)
                                              : json_null());
     json_object_set_new(root, "mean_relative_error", json_real(err_sum / (double)total_pieces(s)));
@@ -678,7 +536,8 @@ static int emit_circuits(const adapter_spec *s, const char *dir)
 /* ---- command ------------------------------------------------------------------- */
 
 typedef struct {
-    const char *spec, *output, *emit, *sweep;
+    const char *spec, *output, *emit, *sweep, *hardware;
+    int method;                 /* enum adapter_method; -1: the spec's */
     long groups, shots;
     double noise_scale;
     int quiet, help;
@@ -689,6 +548,7 @@ static int parse_adapters_args(int argc, char **argv, adapters_request *rq, int 
     memset(rq, 0, sizeof *rq);
     rq->shots = -1;
     rq->noise_scale = -1;
+    rq->method = -1;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { rq->help = 1; return TN_OK; }
@@ -706,18 +566,27 @@ static int parse_adapters_args(int argc, char **argv, adapters_request *rq, int 
         else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) rq->output = v;
         else if (strcmp(a, "--emit") == 0) rq->emit = v;
         else if (strcmp(a, "--sweep") == 0) rq->sweep = v;
+        else if (strcmp(a, "--hardware-counts") == 0) rq->hardware = v;
+        else if (strcmp(a, "--method") == 0) {
+            if (strcmp(v, "auto") && strcmp(v, "per-block") && strcmp(v, "mps"))
+                return tn_fail(TN_ERR_USAGE, "option --method: '%s' is not one of auto, per-block, mps", v);
+            rq->method = strcmp(v, "auto") == 0 ? METHOD_AUTO : strcmp(v, "mps") == 0 ? METHOD_MPS : METHOD_PER_BLOCK;
+        }
         else return tn_fail(TN_ERR_USAGE, "unknown option '%s' for 'tnemu adapters' (see tnemu adapters --help)", a);
         if (!*v) return tn_fail(TN_ERR_USAGE, "option %s: expected a value", a);
     }
     if (!rq->help && !rq->spec) return tn_fail(TN_ERR_USAGE, "tnemu adapters: no spec given (see tnemu adapters --help)");
+    if (rq->sweep && rq->hardware)
+        return tn_fail(TN_ERR_USAGE, "option --hardware-counts: not with --sweep (the counts belong to one block size)");
     return TN_OK;
 }
 
 /* Reads the spec, the noise model and places the blocks (every rank alike). */
 static int prepare(adapter_spec *s, const adapters_request *rq, int k, double scale, noise_model **noise)
 {
-    CALL(spec_read(rq->spec, k, scale >= 0 ? scale : rq->noise_scale, s));
+    CALL(adapter_spec_read(rq->spec, k, scale >= 0 ? scale : rq->noise_scale, s));
     if (rq->shots > 0) s->shots = rq->shots;
+    if (rq->method >= 0) s->method = rq->method;
     if (s->noise_path) CALL(noise_load_t2(s->noise_path, NULL, s->noise_scale, s->t2, noise));
     size_t dd = (size_t)s->d * s->d;
     if (!(s->unitaries = tn_malloc((size_t)s->ngen * dd * sizeof *s->unitaries))) return TN_ERR_MEMORY;
@@ -756,8 +625,18 @@ static int run_point(const adapters_request *rq, int k, double scale, const char
     status = group_agree(world, status);
     const noise_model *active = noise && noise->scale > 0 ? noise : NULL;
     if (status == TN_OK) status = farm(&s, world, ngroups, active, all);
+    double *hw = NULL, hw_shots = 0;
+    size_t hw_stride = (size_t)s.nblocks * s.d;
+    if (status == TN_OK && rq->hardware && rank == 0) {
+        hw = tn_calloc((size_t)circuit_count(&s) * hw_stride + 1, sizeof *hw);
+        status = hw ? adapters_hw_read(rq->hardware, circuit_count(&s), s.nblocks, s.k, total_pieces(&s), hw, &hw_shots)
+                    : TN_ERR_MEMORY;
+    }
+    status = group_agree(world, status);
     if (status == TN_OK && rank == 0) {
         *out = result_json(&s, all, ranks, ngroups, MPI_Wtime() - t0, active);
+        block_rows hw_rows = {hw, hw_stride}, emu_rows = {all, task_doubles(&s)};
+        if (*out && hw) json_object_set_new(*out, "hardware", hardware_json(&s, rq->hardware, hw_rows, emu_rows, hw_shots));
         if (!*out) status = TN_ERR_MEMORY;
         if (status == TN_OK && !rq->quiet)
             fprintf(stderr, "tnemu adapters: %s, %d-qubit blocks, %d per circuit, %ld circuits x %ld shots, noise %s, "
@@ -768,8 +647,9 @@ static int run_point(const adapters_request *rq, int k, double scale, const char
                     json_real_value(json_object_get(*out, "mean_relative_error")), MPI_Wtime() - t0);
     }
     free(all);
+    free(hw);
     noise_destroy(&noise);
-    spec_free(&s);
+    adapter_spec_free(&s);
     return status;
 }
 

@@ -314,3 +314,36 @@ int blocks_emit_originir(text_buf *b, const native_op *ops, int nops, const int 
     }
     return TN_OK;
 }
+
+static int append_gate(circuit *c, int gate, int q0, int q1, double p0, double p1, double p2)
+{
+    circ_op op;
+    memset(&op, 0, sizeof op);
+    op.kind = OP_GATE;
+    op.gate = gate;
+    op.nqubits = q1 >= 0 ? 2 : 1;
+    op.qubits[0] = q0;
+    if (q1 >= 0) op.qubits[1] = q1;
+    op.params[0] = p0;
+    op.params[1] = p1;
+    op.params[2] = p2;
+    op.cond_reg = -1;
+    return circ_append(c, &op);
+}
+
+int blocks_append_ops(circuit *c, const native_op *ops, int nops, const int *qubits, int originir)
+{
+    for (int i = 0; i < nops; i++) {
+        const native_op *o = &ops[i];
+        int q = qubits[o->q0];
+        if (o->cz) { CALL(append_gate(c, GATE_CZ, q, qubits[o->q1], 0, 0, 0)); continue; }
+        if (originir) { CALL(append_gate(c, GATE_U3, q, -1, o->theta, o->phi, o->lambda)); continue; }
+        if (fabs(o->theta) < 1e-14) { CALL(append_gate(c, GATE_RZ, q, -1, o->phi + o->lambda, 0, 0)); continue; }
+        CALL(append_gate(c, GATE_RZ, q, -1, o->lambda, 0, 0));
+        CALL(append_gate(c, GATE_SX, q, -1, 0, 0, 0));
+        CALL(append_gate(c, GATE_RZ, q, -1, o->theta + M_PI, 0, 0));
+        CALL(append_gate(c, GATE_SX, q, -1, 0, 0, 0));
+        CALL(append_gate(c, GATE_RZ, q, -1, o->phi + M_PI, 0, 0));
+    }
+    return TN_OK;
+}

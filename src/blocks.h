@@ -10,6 +10,7 @@
 #include <complex.h>
 #include <stddef.h>
 
+#include "circuit.h"
 #include "noise.h"
 #include "synth.h"
 
@@ -49,5 +50,11 @@ typedef struct {
 int text_printf(text_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int blocks_emit_qasm(text_buf *b, const native_op *ops, int nops, const int *qubits);
 int blocks_emit_originir(text_buf *b, const native_op *ops, int nops, const int *qubits);
+
+/* Appends to c the very operations that parsing blocks_emit_qasm's text
+ * (originir = 0: rz, sx, cz) or blocks_emit_originir's (U3, CZ) gives, without
+ * the text: the same gates, qubits and parameters (%.17g reads back exactly).
+ * Returns TN_OK or TN_ERR_MEMORY. */
+int blocks_append_ops(circuit *c, const native_op *ops, int nops, const int *qubits, int originir);
 
 #endif

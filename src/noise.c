@@ -19,6 +19,21 @@
 #define DEFAULT_DURATION_2Q 300e-9
 #define DEFAULT_MEASURE_DURATION 1e-6
 
+/* The rule index (noise_lookup): open addressing on (name, qubits). */
+typedef struct {
+    const char *name;                  /* "" for any gate */
+    int nqubits;                       /* 0 for any qubits */
+    int qubits[CIRC_MAX_GATE_QUBITS];
+    size_t rule;                       /* index + 1; 0: an empty slot */
+} index_slot;
+
+struct noise_index {
+    index_slot *slots;
+    size_t mask;                       /* slots - 1, a power of two minus one */
+    size_t nrules;                     /* the rules it was built for */
+};
+
+
 void noise_destroy(noise_model **pm)
 {
     noise_model *m = *pm;
@@ -28,6 +43,8 @@ void noise_destroy(noise_model **pm)
         free(m->rules[i].apply);
     }
     free(m->rules);
+    if (m->index) free(m->index->slots);
+    free(m->index);
     free(m->qubit);
     free(m->couplers);
     free(m);
@@ -166,10 +183,82 @@ static int same_qubits(const noise_rule *r, const circ_op *op)
     return forward || backward;
 }
 
+/* ---- rule lookup by hash ------------------------------------------------------
+ * A calibration has a rule per gate and qubits (fez: about a thousand), and a
+ * plan looks one up per operation: a hash of (name or "", qubits or none)
+ * finds the first rule of each specificity at once. The index holds the first
+ * rule of every key (the linear scan keeps the first of equal rank too). */
+static size_t key_hash(const char *name, int nq, const int *qubits)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const char *p = name; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    h = (h ^ (uint64_t)(nq + 1000)) * 1099511628211ull;
+    for (int j = 0; j < nq; j++) h = (h ^ (uint64_t)(unsigned)qubits[j]) * 1099511628211ull;
+    return (size_t)(h ^ (h >> 29));
+}
+
+static int key_equal(const index_slot *s, const char *name, int nq, const int *qubits)
+{
+    if (s->nqubits != nq || strcmp(s->name, name) != 0) return 0;
+    for (int j = 0; j < nq; j++)
+        if (s->qubits[j] != qubits[j]) return 0;
+    return 1;
+}
+
+/* The slot of the key: its own, or the empty one where it would go. */
+static index_slot *index_find(const struct noise_index *ix, const char *name, int nq, const int *qubits)
+{
+    for (size_t i = key_hash(name, nq, qubits) & ix->mask;; i = (i + 1) & ix->mask) {
+        index_slot *s = &ix->slots[i];
+        if (!s->rule || key_equal(s, name, nq, qubits)) return s;
+    }
+}
+
+static void index_put(struct noise_index *ix, const char *name, int nq, const int *qubits, size_t rule)
+{
+    index_slot *s = index_find(ix, name, nq, qubits);
+    if (s->rule) return;   /* an earlier rule of the same key wins */
+    s->name = name;
+    s->nqubits = nq;
+    memcpy(s->qubits, qubits, (size_t)nq * sizeof *qubits);
+    s->rule = rule + 1;
+}
+
+static int index_build(noise_model *m)
+{
+    size_t cap = 16;
+    while (cap < 4 * m->nrules + 16) cap *= 2;   /* symmetric pairs take two slots each: at most half full */
+    struct noise_index *ix = tn_calloc(1, sizeof *ix);
+    if (ix) ix->slots = tn_calloc(cap, sizeof *ix->slots);
+    if (!ix || !ix->slots) { free(ix); return TN_ERR_MEMORY; }
+    ix->mask = cap - 1;
+    ix->nrules = m->nrules;
+    for (size_t i = 0; i < m->nrules; i++) {
+        const noise_rule *r = &m->rules[i];
+        index_put(ix, r->gate, r->nqubits, r->qubits, i);
+        if (r->nqubits == 2 && r->symmetric) {
+            int back[2] = {r->qubits[1], r->qubits[0]};
+            index_put(ix, r->gate, 2, back, i);
+        }
+    }
+    m->index = ix;
+    return TN_OK;
+}
+
+static const noise_rule *index_lookup(const noise_model *m, const char *name, const circ_op *op)
+{
+    const index_slot *s = index_find(m->index, name, op->nqubits, op->qubits);
+    if (!s->rule) s = index_find(m->index, name, 0, op->qubits);
+    if (!s->rule) s = index_find(m->index, "", op->nqubits, op->qubits);
+    if (!s->rule) s = index_find(m->index, "", 0, op->qubits);
+    return s->rule ? &m->rules[s->rule - 1] : NULL;
+}
+
 const noise_rule *noise_lookup(const noise_model *m, const circ_op *op)
 {
     if (op->kind == OP_GATE && op->gate == GATE_DELAY) return NULL;   /* idle time, no rule */
     const char *name = noise_gate_name(op);
+    if (m->index && m->index->nrules == m->nrules) return index_lookup(m, name, op);
     const noise_rule *best = NULL;
     int best_rank = 0;
     for (size_t i = 0; i < m->nrules; i++) {
@@ -335,6 +424,7 @@ int noise_load_t2(const char *path, const char *format, double scale, noise_t2 t
         status = tn_fail(TN_ERR_USAGE, "option --t2: %s is a %s noise model with one T2 per qubit; --t2 (a spec's "
                          "\"t2\") chooses between the Ramsey and echo T2 of Origin chip configurations", path, m->format);
     json_decref(root);
+    if (status == TN_OK) status = index_build(m);
     if (status != TN_OK) { noise_destroy(&m); return status; }
     *out = m;
     return TN_OK;

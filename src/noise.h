@@ -110,6 +110,7 @@ typedef struct {
     int ncouplers;
     noise_qubit default_qubit;         /* for qubits past qubit_cap (tnemu format) */
     int has_default_qubit;
+    struct noise_index *index;         /* rule lookup by hash, built by noise_load (NULL: a linear scan) */
 } noise_model;
 
 /* The parameters of qubit q (the default for qubits the model does not list). */

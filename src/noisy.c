@@ -556,3 +556,21 @@ long noisy_channel_count(const noisy_plan *p)
 }
 
 int noisy_needs_circuit_order(const noisy_plan *p) { return p->zz_steps > 0; }
+
+void noisy_step_range(const noisy_plan *p, size_t i, int pre, size_t *from, size_t *to)
+{
+    if (i >= p->nops) { *from = p->finish; *to = p->nsteps; return; }
+    *from = pre ? p->pre[i] : p->post[i];
+    *to = pre ? p->post[i] : p->pre[i + 1];
+}
+
+void noisy_step_get(const noisy_plan *p, size_t s, noisy_step_view *out)
+{
+    const noisy_step *st = &p->steps[s];
+    out->kind = st->kind == STEP_CHANNEL ? NOISY_STEP_CHANNEL : st->kind == STEP_UNITARY ? NOISY_STEP_UNITARY
+                                                                                        : NOISY_STEP_DEPHASE;
+    out->ch = st->ch;
+    out->unitary = st->kind == STEP_UNITARY ? p->mats[st->mat] : NULL;
+    out->nq = st->nq;
+    out->qubits = st->qubits;
+}

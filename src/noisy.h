@@ -80,6 +80,25 @@ long noisy_channel_count(const noisy_plan *p);
 /* 1 if the plan has static ZZ phases: they span two qubits, so the gates
  * must run in circuit order (not any order that keeps each qubit's). */
 int noisy_needs_circuit_order(const noisy_plan *p);
+
+/* The plan's steps, for exact (density-matrix) evaluation (densblock.c).
+ * Kinds: a channel, a coherent unitary, or a 1/f dephasing kick (a random
+ * process correlated in time: it has no exact per-step form). */
+enum noisy_step_kind { NOISY_STEP_CHANNEL, NOISY_STEP_DEPHASE, NOISY_STEP_UNITARY };
+typedef struct {
+    int kind;                          /* enum noisy_step_kind */
+    const channel *ch;                 /* NOISY_STEP_CHANNEL */
+    const double complex *unitary;     /* NOISY_STEP_UNITARY: 2^nq x 2^nq, first qubit most significant */
+    int nq;
+    const int *qubits;
+} noisy_step_view;
+
+/* The steps before (pre = 1) or after operation i are [*from, *to); i equal
+ * to the circuit's operation count gives the final steps (noisy_finish). */
+void noisy_step_range(const noisy_plan *p, size_t i, int pre, size_t *from, size_t *to);
+
+/* Step s of the plan (from noisy_step_range). */
+void noisy_step_get(const noisy_plan *p, size_t s, noisy_step_view *out);
 long noisy_uncalibrated(const noisy_plan *p);
 
 #endif

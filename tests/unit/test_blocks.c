@@ -672,8 +672,53 @@ static void check_place(const char *label, device_graph *g, int k, int want)
     free(blocks);
 }
 
+/* blocks_append_ops builds exactly what parsing the emitted text gives. */
+static void check_append_matches_text(int originir)
+{
+    rng_stream r;
+    rng_init(&r, 77 + originir, 5);
+    int qubits[3] = {4, 1, 2}, nops = 0;
+    native_op ops[40];
+    for (int i = 0; i < 40; i++) {
+        native_op *o = &ops[nops++];
+        memset(o, 0, sizeof *o);
+        o->cz = i % 5 == 2;
+        o->q0 = (int)(rng_uniform(&r) * 3);
+        o->q1 = (o->q0 + 1) % 3;
+        o->theta = i % 7 == 0 ? 0 : (rng_uniform(&r) - 0.5) * 7;   /* theta 0: one rz */
+        o->phi = (rng_uniform(&r) - 0.5) * 1e-3 * i;
+        o->lambda = (rng_uniform(&r) - 0.5) * 9;
+    }
+    text_buf b = {0};
+    int status = originir ? text_printf(&b, "QINIT 5\nCREG 1\n")
+                          : text_printf(&b, "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[5];\ncreg c[1];\n");
+    if (status == TN_OK)
+        status = originir ? blocks_emit_originir(&b, ops, nops, qubits) : blocks_emit_qasm(&b, ops, nops, qubits);
+    circuit *parsed = NULL, *built = NULL;
+    int index;
+    if (status == TN_OK)
+        status = originir ? originir_parse_string(b.text, b.len, "t.ir", &parsed) : qasm_parse_string(b.text, b.len, "t.qasm", &parsed);
+    if (status == TN_OK) status = circ_create("built", &built);
+    if (status == TN_OK) status = circ_add_qreg(built, "q", 5, &index);
+    if (status == TN_OK) status = blocks_append_ops(built, ops, nops, qubits, originir);
+    int same = status == TN_OK && parsed->nops == built->nops;
+    for (size_t i = 0; same && i < parsed->nops; i++) {
+        const circ_op *a = &parsed->ops[i], *c = &built->ops[i];
+        same = a->kind == c->kind && a->gate == c->gate && a->nqubits == c->nqubits && a->cond_reg == c->cond_reg &&
+               memcmp(a->qubits, c->qubits, (size_t)a->nqubits * sizeof(int)) == 0 &&
+               memcmp(a->params, c->params, sizeof a->params) == 0;
+    }
+    ok(same, "%s: blocks_append_ops builds the very operations the emitted text parses to (%zu ops, parameters "
+       "bit for bit)", originir ? "OriginIR" : "OpenQASM 2", built ? built->nops : 0);
+    free(b.text);
+    circ_destroy(&parsed);
+    circ_destroy(&built);
+}
+
 int main(void)
 {
+    check_append_matches_text(0);
+    check_append_matches_text(1);
     for (int k = 1; k <= 4; k++) {
         check_compile(k, 0, 10 + k);
         check_compile(k, 1, 20 + k);
