@@ -386,7 +386,7 @@ my @bad = (
     [ 'one file',            [$emu],                                                   qr/needs EMULATED.json and HARDWARE.json/ ],
     [ 'three files',         [$emu, $hw, $hw],                                         qr/takes two files; '.*' is a third/ ],
     [ 'bootstrap range',     [$emu, $hw, '--bootstrap', '-1'],                         qr/option --bootstrap: '-1' is not an integer in \[0, 100000\]/ ],
-    [ 'clbits range',        [$emu, $hw, '--clbits', '65'],                            qr/option --clbits: '65' is not an integer in \[1, 64\]/ ],
+    [ 'clbits range',        [$emu, $hw, '--clbits', '65537'],                         qr/option --clbits: '65537' is not an integer in \[1, 65536\]/ ],
     [ 'unknown option',      [$emu, $hw, '--frob', '1'],                               qr/unknown option '--frob' for 'tnemu compare'/ ],
     [ 'ideal width',         [$emu, $hw, '--ideal', $emu3],                            qr/emu3.json: key '001' has 3 bits, expected 2/ ],
     [ 'report is a file',    [$emu, $hw, '--report', $hw],                             qr/option --report: .*hw.json exists and is not a directory/ ],
