@@ -25,11 +25,17 @@
  * distance and gets no interval.
  *
  * Exact probabilities are not redrawn. Noisy emulations are Monte Carlo
- * means over trajectories: their counts are redrawn with the effective shots
- * of clustered trajectories (the run's count standard errors), their
- * probabilities as a sample of as many shots as the trajectories' spread is
- * worth (estimated from the counts when a run drew at least 2 shots per
- * trajectory, else bounded by one shot per trajectory). */
+ * means over trajectories, and their error belongs in every interval and
+ * test as much as the hardware's: their counts are redrawn with the
+ * effective shots of clustered trajectories (the run's count standard
+ * errors), their probabilities as a sample of as many shots as the
+ * trajectories' spread is worth (estimated from the counts when a run drew
+ * at least 2 shots per trajectory, at most the shots behind them; else
+ * bounded by one shot per trajectory, which by the law of total variance
+ * overstates the error of any linear statistic, never understates it). A
+ * noisy XEB reference is redrawn with them in every replicate.
+ * This file analyses one triple of distributions of at most 64 bits; the
+ * command and the marginals of wide counts are in compare_cmd.c. */
 #include "compare.h"
 
 #include <errno.h>
@@ -49,6 +55,7 @@
 #define KL_PROB_MIX 1e-6          /* exact probabilities mixed with the uniform over the table */
 #define BOOT_STREAM 0x424f4f54ull /* "BOOT" */
 #define TEST_STREAM 0x54455354ull /* "TEST" */
+#define CHI2_MIN_EXPECTED 5.0     /* cells expected below this many shots are pooled into one */
 #define CI_LEVEL 0.95
 #define ONE_SIDED_QUANTILE (1 - (1 - CI_LEVEL) / 2) /* 0.975: each end of an interval errs at most 2.5% */
 
@@ -404,6 +411,7 @@ typedef struct {
     double *point;             /* statistics of the data */
     double *lo, *hi;           /* 95% interval; NaN: none */
     double tvd_p[NSRC];        /* consistency test of the hardware against emulated / ideal */
+    double chi2[NSRC], chi2_df[NSRC], chi2_p[NSRC];   /* Pearson's test of the same (NaN: none) */
     long replicates;
 } compare_result;
 
@@ -647,6 +655,50 @@ static json_t *distribution_json(const table *t)
 }
 
 
+/* ---- Pearson's chi-square ---------------------------------------------------------- */
+
+/* Pearson's chi-square of the hardware against source s: two samples of
+ * their effective (bootstrap) shots n1, n2 under one pooled distribution,
+ * or, s exact, a goodness of fit; cells expected below CHI2_MIN_EXPECTED
+ * shots (at the smaller n) pooled into one. Its p-value has no floor of
+ * 1/(B+1), so that many marginal tests can be combined (Bonferroni). */
+static void chi_square(const table *t, const sample_set *d, int s, compare_result *r)
+{
+    double n1 = t->src[SRC_HW].draw_shots, n2 = t->src[s].draw_shots;
+    double c = 1 / n1 + (isfinite(n2) ? 1 / n2 : 0), nmin = fmin(n1, n2), x = 0;
+    double rest1 = 0, rest2 = 0, rest_pi = 0;
+    int cells = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        double p1 = d->p[SRC_HW][i], p2 = d->p[s][i];
+        double pi = isfinite(n2) ? (n1 * p1 + n2 * p2) / (n1 + n2) : p2;
+        if (pi * nmin >= CHI2_MIN_EXPECTED) {
+            x += (p1 - p2) * (p1 - p2) / (pi * c);
+            cells++;
+        } else {
+            rest1 += p1;
+            rest2 += p2;
+            rest_pi += pi;
+        }
+    }
+    if (rest_pi > 0) {
+        x += (rest1 - rest2) * (rest1 - rest2) / (rest_pi * c);
+        cells++;
+    } else if (rest1 > 0) {
+        x = INFINITY;   /* the hardware saw what the exact emulation forbids */
+        cells++;
+    }
+    r->chi2[s] = x;
+    r->chi2_df[s] = cells - 1;
+    r->chi2_p[s] = cells > 1 ? resample_chi2_sf(x, cells - 1) : NAN;
+}
+
+static void chi_square_tests(const table *t, const sample_set *d, compare_result *r)
+{
+    for (int s = 0; s < NSRC; s++) r->chi2[s] = r->chi2_df[s] = r->chi2_p[s] = NAN;
+    for (int s = SRC_EMU; s < NSRC; s++)
+        if (t->src[s].present && isfinite(t->src[SRC_HW].draw_shots)) chi_square(t, d, s, r);
+}
+
 /* ---- one analysis ------------------------------------------------------------------ */
 
 struct compare_analysis {
@@ -699,6 +751,7 @@ int compare_analyse(const dist *const d[COMPARE_NSRC], long B, uint64_t seed, co
     r->replicates = B;
     CALL(bootstrap(t, &a->smp, seed, B, r));
     drop_self_xeb_interval(t, r);
+    chi_square_tests(t, &a->smp, r);
     return pair_tests(t, &a->smp, seed, B, r);
 }
 
@@ -793,6 +846,22 @@ static json_t *consistency_json(const table *t, const compare_result *r)
     return test;
 }
 
+static json_t *chi_square_json(const table *t, const compare_result *r)
+{
+    json_t *o = json_pack("{s:s}", "statistic", "Pearson chi-square of the hardware against each emulation, both "
+                          "with their effective shots (inputs.*.bootstrap_shots; an exact one as a goodness of fit), "
+                          "cells expected below 5 shots pooled");
+    for (int s = SRC_EMU; s < NSRC; s++) {
+        if (!t->src[s].present) continue;
+        char name[40];
+        snprintf(name, sizeof name, "vs_%s", src_name[s]);
+        json_object_set_new(o, name, json_pack("{s:o, s:o, s:o}", "chi2", isinf(r->chi2[s]) ? json_string("inf")
+                                                                                          : num(r->chi2[s]),
+                                               "df", num(r->chi2_df[s]), "p_value", num(r->chi2_p[s])));
+    }
+    return o;
+}
+
 void compare_full_json(const compare_analysis *a, json_t *root, int with_z)
 {
     const table *t = &a->t;
@@ -833,6 +902,7 @@ json_t *compare_group_json(const compare_analysis *a)
     json_t *g = json_object();
     json_object_set_new(g, "comparisons", comparisons_json(&a->r));
     json_object_set_new(g, "consistency", consistency_json(&a->t, &a->r));
+    json_object_set_new(g, "chi_square", chi_square_json(&a->t, &a->r));
     if (a->t.reference_is_prob) json_object_set_new(g, "xeb", xeb_json(&a->t, &a->r));
     json_object_set_new(g, "distribution", distribution_json(&a->t));
     return g;
@@ -849,6 +919,9 @@ json_t *compare_z_json(const compare_analysis *a, int s)
 }
 
 double compare_p_value(const compare_analysis *a, int s) { return a->r.tvd_p[s]; }
+
+double compare_chi2_p(const compare_analysis *a, int s) { return a->r.chi2_p[s]; }
+
 
 double compare_tvd(const compare_analysis *a, int s)
 {

@@ -69,6 +69,11 @@ json_t *compare_z_json(const compare_analysis *a, int s);
 /* The p-value of the TVD test of the hardware against source s (NaN: none). */
 double compare_p_value(const compare_analysis *a, int s);
 
+/* The p-value of Pearson's chi-square of the hardware against source s
+ * (both with their effective shots; NaN: none). No floor of 1/(B+1): the
+ * test the marginal verdict combines over many groups. */
+double compare_chi2_p(const compare_analysis *a, int s);
+
 /* The TVD between the hardware and source s (NaN: s absent). */
 double compare_tvd(const compare_analysis *a, int s);
 

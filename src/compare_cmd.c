@@ -5,7 +5,9 @@
  * (marginals.c); then the metrics JSON, the summary and the report.
  *
  * Marginal tests: each group's (or, wide and without groups, each bit's)
- * TVD test gives a p-value; the marginal verdict is the Bonferroni
+ * Pearson chi-square gives a p-value (a bootstrap p-value cannot go below
+ * 1/(B+1), and 64 groups x 1/1001 could never reject at 5%); the marginal
+ * verdict is the Bonferroni
  * combination min(1, G min p), valid however the groups depend on each
  * other. Each analysis draws its bootstrap from its own streams (the seed
  * mixed with what and which it is), so adding a group changes no other
@@ -191,9 +193,23 @@ static void free_set(dist m[COMPARE_NSRC], compare_analysis **a)
     for (int s = 0; s < COMPARE_NSRC; s++) dist_free(&m[s]);
 }
 
+/* The inputs object, from the first marginal analysis of wide counts. A
+ * noisy source of several shots per trajectory gets a note: its design
+ * effect comes from whole outcomes, nearly all seen once, where the shots
+ * of one trajectory do not show their correlation within a marginal. */
 static void keep_inputs(marginal_work *w, const compare_analysis *a, const dist *const d[COMPARE_NSRC])
 {
-    if (!w->inputs) w->inputs = compare_inputs_json(a, d);
+    if (w->inputs) return;
+    w->inputs = compare_inputs_json(a, d);
+    for (int s = COMPARE_EMU; s < COMPARE_NSRC; s++) {
+        if (!d[s] || !d[s]->noisy || !(d[s]->trajectories > 0) || !(d[s]->shots > d[s]->trajectories)) continue;
+        json_t *in = json_object_get(w->inputs, s == COMPARE_EMU ? "emulated" : "ideal");
+        json_object_set_new(in, "note", json_string("several shots per trajectory: their correlation within a "
+                                                    "marginal is not seen in outcomes that are nearly all distinct, "
+                                                    "so the marginals' intervals may understate this emulation's "
+                                                    "error; run one shot per trajectory (--trajectories equal to "
+                                                    "--shots) for intervals that hold it"));
+    }
 }
 
 /* marginals_p1 of wide counts: each bit's own analysis. */
@@ -216,9 +232,8 @@ static int bits_json(const compare_request *rq, const dist *const d[COMPARE_NSRC
             json_t *p1 = compare_p1_json(a, s);
             if (p1) json_object_set_new(o, s == COMPARE_HW ? "hardware" : s == COMPARE_EMU ? "emulated" : "ideal", p1);
         }
-        json_object_set_new(o, "p_value_vs_emulated", isnan(compare_p_value(a, COMPARE_EMU))
-                                                           ? json_null() : json_real(compare_p_value(a, COMPARE_EMU)));
-        w->bit_p[j] = compare_p_value(a, COMPARE_EMU);
+        w->bit_p[j] = compare_chi2_p(a, COMPARE_EMU);
+        json_object_set_new(o, "p_value_vs_emulated", isnan(w->bit_p[j]) ? json_null() : json_real(w->bit_p[j]));
         json_array_append_new(marg, o);
         free_set(m, &a);
     }
@@ -247,7 +262,7 @@ static int groups_json(const compare_request *rq, const dist *const d[COMPARE_NS
         json_object_set_new(o, "group", json_string(text));
         json_object_set_new(o, "bits", bits);
         json_array_append_new(list, o);
-        w->group_p[g] = compare_p_value(a, COMPARE_EMU);
+        w->group_p[g] = compare_chi2_p(a, COMPARE_EMU);
         w->group_tvd[g] = compare_tvd(a, COMPARE_EMU);
         free_set(m, &a);
     }
@@ -277,14 +292,19 @@ static int zstrings_json(const compare_request *rq, const dist *const d[COMPARE_
     return TN_OK;
 }
 
-/* The Bonferroni combination of n p-values (NaN: no test). */
-static void bonferroni(const double *p, size_t n, double *smallest, size_t *at, double *combined)
+/* The Bonferroni combination of the p-values p[0..n) that are defined
+ * (*tests of them; NaN: a marginal of one outcome, no test). */
+static void bonferroni(const double *p, size_t n, double *smallest, size_t *at, size_t *tests, double *combined)
 {
     *smallest = NAN;
     *at = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!isnan(p[i]) && (isnan(*smallest) || p[i] < *smallest)) { *smallest = p[i]; *at = i; }
-    *combined = isnan(*smallest) ? NAN : fmin(1, (double)n * *smallest);
+    *tests = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(p[i])) continue;
+        ++*tests;
+        if (isnan(*smallest) || p[i] < *smallest) { *smallest = p[i]; *at = i; }
+    }
+    *combined = isnan(*smallest) ? NAN : fmin(1, (double)*tests * *smallest);
 }
 
 /* The marginal test: over the groups if any, else over the bits (wide). */
@@ -294,26 +314,27 @@ static json_t *marginal_test_json(const marginal_work *w, int width, const dist 
     size_t n = over_groups ? (size_t)w->groups.n : (size_t)width;
     const double *p = over_groups ? w->group_p : w->bit_p;
     double smallest, combined;
-    size_t at;
-    bonferroni(p, n, &smallest, &at, &combined);
+    size_t at, tests;
+    bonferroni(p, n, &smallest, &at, &tests, &combined);
     char where[256] = "";
     if (!isnan(smallest)) {
         if (over_groups) bit_set_text(&w->groups.sets[at], where, sizeof where);
         else snprintf(where, sizeof where, "%zu", at);
     }
-    json_t *o = json_pack("{s:s, s:I, s:s}", "over", over_groups ? "groups" : "bits", "tests", (json_int_t)n, "statistic",
-                          "total variation distance of each marginal; Bonferroni: min(1, tests x smallest p)");
+    json_t *o = json_pack("{s:s, s:I, s:s}", "over", over_groups ? "groups" : "bits", "tests", (json_int_t)tests, "statistic",
+                          "Pearson chi-square of each marginal (chi_square of each group; "
+                          "marginals_p1[*].p_value_vs_emulated of each bit); Bonferroni: min(1, tests x smallest p)");
     json_object_set_new(o, "smallest_p_value", isnan(smallest) ? json_null() : json_real(smallest));
     json_object_set_new(o, "smallest_at", json_string(where));
     json_object_set_new(o, "p_value_vs_emulated", isnan(combined) ? json_null() : json_real(combined));
     json_object_set_new(o, "consistent_with_emulated", isnan(combined) ? json_null() : json_boolean(combined >= 0.05));
     if (isnan(combined))
-        snprintf(verdict, size, "no verdict: the test needs --bootstrap of at least 1");
+        snprintf(verdict, size, "no verdict: no marginal has two outcomes to test");
     else
         snprintf(verdict, size, "the hardware's %s marginals are %s with %s at 95%% (%zu tests, smallest p = %.3g at "
                  "%s %s, Bonferroni p = %.3g)", over_groups ? "group" : "bit",
                  combined >= 0.05 ? "consistent" : "NOT consistent",
-                 emu->noisy ? "the noisy emulation" : "the emulation (noiseless)", n, smallest,
+                 emu->noisy ? "the noisy emulation" : "the emulation (noiseless)", tests, smallest,
                  over_groups ? "group" : "bit", where, combined);
     return o;
 }

@@ -13,6 +13,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
+use POSIX ();
 use List::Util qw(sum);
 use Tnemu qw(run_tnemu read_json shared_data tmpdir write_file gen_circuit);
 
@@ -418,11 +419,33 @@ my $all = join(' ', map { "Z$_" } 0 .. 127);
 is(scalar keys %z128, 128 + 127 + 1, 'default Z strings: every bit, every neighbouring pair, all bits');
 near($z128{$all}{hardware}{value}, $parity, 1e-12, '<Z0 ... Z127> = the parity of the keys by hand');
 my $mc = $m->{marginal_consistency};
-my ($minp) = sort { $a <=> $b } map { $_->{consistency}{p_value_vs_emulated} } @groups;
+my ($minp) = sort { $a <=> $b } map { $_->{chi_square}{vs_emulated}{p_value} } @groups;
 ok($mc && $mc->{over} eq 'groups' && $mc->{tests} == 64 && abs($mc->{p_value_vs_emulated} - ($minp * 64 > 1 ? 1 : $minp * 64)) < 1e-12,
    'the marginal test is the Bonferroni combination of the 64 groups\' tests');
 like($m->{verdict}, qr/group marginals are consistent with the emulation/, 'two runs of one circuit: consistent (verdict from the groups)');
 my $m128 = $m;
+# Pearson's chi-square of group 0 by hand: two samples of 2000 shots, pooled
+# cells, df = cells - 1; its p-value for df = 3 in closed form
+my $g0 = $groups[0];
+my ($x2, $cells) = (0, 0);
+for my $row (@{ $g0->{distribution} }) {
+    my ($p1, $p2) = ($row->{hardware_p}, $row->{emulated_p});
+    my $pi = ($p1 + $p2) / 2;
+    next unless $pi * 2000 >= 5;
+    $x2 += ($p1 - $p2)**2 / ($pi * (2 / 2000));
+    $cells++;
+}
+my $cs = $g0->{chi_square}{vs_emulated};
+ok($cells == 4 && abs($cs->{chi2} - $x2) < 1e-9 * (1 + $x2) && $cs->{df} == 3, "group 0's chi-square $x2 on 3 degrees of freedom, by hand");
+my $sf3 = exp(-$x2 / 2) * sqrt(2 * $x2 / 3.141592653589793) + POSIX::erfc(sqrt($x2 / 2));
+near($cs->{p_value}, $sf3, 1e-12, 'its p-value: the chi-square tail for 3 degrees of freedom in closed form');
+# a "hardware" of other blocks (other angles): the marginal verdict rejects it,
+# with a p-value far below what 1000 bootstrap replicates could show
+write_file("$dir/other128.qasm", blocks_circuit(128, 8));
+my ($w4, undef, $we4) = run_tnemu('run', "$dir/other128.qasm", '--shots', '2000', '-q', '--seed', '4', '-o', "$dir/o128.json");
+($m, $err) = compare("$dir/e128.json", "$dir/o128.json", '--block-size', '2', '--bootstrap', '200');
+ok($w4 == 0 && $m && !$m->{marginal_consistency}{consistent_with_emulated} && $m->{marginal_consistency}{p_value_vs_emulated} < 1e-10
+   && $m->{verdict} =~ /group marginals are NOT consistent/, 'counts of another circuit: NOT consistent (Bonferroni p < 1e-10)') or diag($err . $we4);
 
 # the same counts with Qiskit's hexadecimal keys of 128 bits
 my %hex;
