@@ -396,7 +396,7 @@ static void print_marginal_summary(const marginal_work *w, const dist *const d[C
                 sum / w->groups.n, worst, text);
     }
     if (w->per_bit) fprintf(stderr, "  %d bits: each bit's marginal compared\n", d[COMPARE_EMU]->width);
-    if (w->zsets.n > 0) fprintf(stderr, "  %d Z strings\n", w->zsets.n);
+    if (w->zsets.n > 0) fprintf(stderr, "  Z strings: %d\n", w->zsets.n);
 }
 
 /* Every analysis the request asks for, into root; the verdict into verdict. */

@@ -479,6 +479,11 @@ ok($mf && $json->encode($mf->{groups}) eq $json->encode($m->{groups}), '--groups
 my $e5 = $m && $m->{marginals_p1}[5]{emulated};
 ok($e5 && $e5->{ci95}[1] - $e5->{ci95}[0] > 0.02 && $m->{inputs}{emulated}{bootstrap_shots} > 0,
    'a noisy 128-bit emulation: its marginals have intervals of their own (redrawn as its shots)') or diag($err);
+ok($m && !exists $m->{inputs}{emulated}{note}, '... one shot per trajectory: no note on its intervals');
+my ($w5, undef, $we5) = run_tnemu(@r128, '--seed', '3', '--noise', $dep128, '--trajectories', '100', '-o', "$dir/n128b.json");
+($m, $err) = compare("$dir/n128b.json", "$dir/h128.json", '--block-size', '2', '--bootstrap', '50');
+like($m && $m->{inputs}{emulated}{note} // '', qr/several shots per trajectory.*may understate/,
+     '20 shots per trajectory: the output warns that the marginals\' intervals may understate the emulation\'s error') or diag($err . $we5);
 
 # narrow counts with groups: the whole distribution and the groups
 ($m, $err) = compare($emu, $hw, '--groups', '0,1', '--zstrings', '0+1', '--bootstrap', '100');
