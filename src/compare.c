@@ -25,11 +25,17 @@
  * distance and gets no interval.
  *
  * Exact probabilities are not redrawn. Noisy emulations are Monte Carlo
- * means over trajectories: their counts are redrawn with the effective shots
- * of clustered trajectories (the run's count standard errors), their
- * probabilities as a sample of as many shots as the trajectories' spread is
- * worth (estimated from the counts when a run drew at least 2 shots per
- * trajectory, else bounded by one shot per trajectory). */
+ * means over trajectories, and their error belongs in every interval and
+ * test as much as the hardware's: their counts are redrawn with the
+ * effective shots of clustered trajectories (the run's count standard
+ * errors), their probabilities as a sample of as many shots as the
+ * trajectories' spread is worth (estimated from the counts when a run drew
+ * at least 2 shots per trajectory, at most the shots behind them; else
+ * bounded by one shot per trajectory, which by the law of total variance
+ * overstates the error of any linear statistic, never understates it). A
+ * noisy XEB reference is redrawn with them in every replicate.
+ * This file analyses one triple of distributions of at most 64 bits; the
+ * command and the marginals of wide counts are in compare_cmd.c. */
 #include "compare.h"
 
 #include <errno.h>
@@ -40,54 +46,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "counts.h"
 #include "error.h"
-#include "outfile.h"
-#include "report.h"
 #include "resample.h"
-#include "result.h"
 #include "rng.h"
 
-#define DEFAULT_BOOTSTRAP 1000
 #define KL_COUNT_PSEUDO 0.5       /* Jeffreys: half a count added to every outcome of the table */
 #define KL_PROB_MIX 1e-6          /* exact probabilities mixed with the uniform over the table */
 #define BOOT_STREAM 0x424f4f54ull /* "BOOT" */
 #define TEST_STREAM 0x54455354ull /* "TEST" */
+#define CHI2_MIN_EXPECTED 5.0     /* cells expected below this many shots are pooled into one */
 #define CI_LEVEL 0.95
 #define ONE_SIDED_QUANTILE (1 - (1 - CI_LEVEL) / 2) /* 0.975: each end of an interval errs at most 2.5% */
 
-static const char *compare_usage =
-    "usage: tnemu compare EMULATED.json HARDWARE.json [OPTIONS]\n"
-    "\n"
-    "  EMULATED.json      a `tnemu run` result (noisy for the verdict; --probabilities for exact\n"
-    "                     distributions and cross-entropy)\n"
-    "  HARDWARE.json      counts: Qiskit ({\"counts\": ...} or a Result), Origin Quantum task results\n"
-    "                     (\"counts\" with 0x.. keys, or \"probCount\"), or plain {\"0101\": 12, ...};\n"
-    "                     counts are whole numbers in [0, 2^53]\n"
-    "  --experiment E     the experiment of HARDWARE.json to compare when it holds several (a Qiskit\n"
-    "                     Result of several circuits, an Origin result of several tasks): its name\n"
-    "                     (header.name, taskName) or its 0-based index (all digits)\n"
-    "  --ideal FILE       a noiseless `tnemu run` result of the same circuit\n"
-    "  --clbits N         classical bits of hexadecimal keys (1..64; default: the emulation's)\n"
-    "  --bootstrap B      bootstrap replicates for intervals and the test (0..100000; default 1000)\n"
-    "  --seed S           seed of the bootstrap (0..18446744073709551615; default 1)\n"
-    "  --report DIR       write DIR/metrics.json and PNG plots (needs /usr/bin/python3 with matplotlib);\n"
-    "                     all or nothing: a failing plot leaves DIR as it was (exit 1), -o is written\n"
-    "  -o, --output FILE  write the metrics JSON to FILE (default: stdout)\n"
-    "  -q, --quiet        no summary on stderr\n"
-    "\n"
-    "Keys are classical bits c[n-1]..c[0]. Hellinger fidelity is Qiskit's (1 - h^2)^2 = (sum\n"
-    "sqrt(p q))^2. Intervals are 95%: for TVD and Hellinger, the measured value -+ the samples'\n"
-    "sampling distance (measured distances between samples are biased upward; this interval is\n"
-    "for the distance between the distributions behind them); for XEB, heavy outputs, marginals\n"
-    "and Z strings, bootstrap percentiles; none for KL. The verdict tests the total variation\n"
-    "distance against its bootstrap distribution under the emulated distribution (p >= 0.05:\n"
-    "consistent).\n";
-
 /* ---- the outcome table --------------------------------------------------- */
 
-enum { SRC_HW, SRC_EMU, SRC_IDEAL, NSRC };
+enum { SRC_HW = COMPARE_HW, SRC_EMU = COMPARE_EMU, SRC_IDEAL = COMPARE_IDEAL, NSRC = COMPARE_NSRC };
 static const char *src_name[NSRC] = {"hardware", "emulated", "ideal"};
 
 typedef struct {
@@ -108,6 +82,7 @@ typedef struct {
     int nz;
     uint64_t *zmask;           /* Z strings: bit masks */
     const double *reference;   /* heavy outputs and XEB: ideal (or emulated) distribution */
+    int reference_src;         /* SRC_IDEAL or SRC_EMU */
     int reference_is_prob;
     const char *reference_from;
     int heavy_n;
@@ -185,8 +160,9 @@ static void choose_draw_shots(source *src, const dist *d, double counts_spread, 
         src->draw_basis = "exact probabilities: not redrawn";
     } else if (src->probs && T > 1 && N >= 2 * T && isfinite(deff)) {
         double excess = (deff - 1) * counts_spread;
-        src->draw_shots = excess > 0 ? (N - T) * probs_spread / excess : INFINITY;
-        src->draw_basis = "mean over trajectories: the shots their spread is worth (from the counts' errors)";
+        src->draw_shots = excess > 0 ? fmin(N, (N - T) * probs_spread / excess) : N;
+        src->draw_basis = "mean over trajectories: the shots their spread is worth (from the counts' errors), "
+                          "at most the shots behind them";
     } else if (src->probs && T >= 1) {
         src->draw_shots = T;
         src->draw_basis = "mean over trajectories: bounded by one shot per trajectory";
@@ -256,6 +232,7 @@ static int choose_reference(table *t, double *ref)
 {
     const source *r = t->src[SRC_IDEAL].present ? &t->src[SRC_IDEAL] : &t->src[SRC_EMU];
     t->reference_from = t->src[SRC_IDEAL].present ? "ideal" : "emulated";
+    t->reference_src = t->src[SRC_IDEAL].present ? SRC_IDEAL : SRC_EMU;
     t->reference_is_prob = r->probs != NULL;
     for (size_t i = 0; i < t->n; i++) ref[i] = r->probs ? r->probs[i] : r->counts[i] / r->shots;
     t->reference = ref;
@@ -431,16 +408,10 @@ static void compute_stats(const table *t, double *const dist[NSRC], const double
 /* ---- the bootstraps -------------------------------------------------------- */
 
 typedef struct {
-    const char *emulated, *hardware, *ideal, *report, *output, *experiment;
-    long clbits, bootstrap;
-    uint64_t seed;
-    int quiet, help;
-} compare_request;
-
-typedef struct {
     double *point;             /* statistics of the data */
     double *lo, *hi;           /* 95% interval; NaN: none */
     double tvd_p[NSRC];        /* consistency test of the hardware against emulated / ideal */
+    double chi2[NSRC], chi2_df[NSRC], chi2_p[NSRC];   /* Pearson's test of the same (NaN: none) */
     long replicates;
 } compare_result;
 
@@ -498,9 +469,26 @@ static int percentile_intervals(const table *t, const double *all, long B, compa
     return TN_OK;
 }
 
+/* The reference of XEB as replicate `draw` of its source gives it: a
+ * sampled reference (a noisy emulation's) has its own error, and the XEB
+ * interval must hold it (the heavy outcomes stay those of the data). */
+static void redraw_reference(table *tb, const double *draw)
+{
+    tb->reference = draw;
+    tb->ref_sum_sq = 0;
+    tb->ref_max = 0;
+    tb->ref_min = ldexp(1.0, tb->width) > (double)tb->n ? 0 : INFINITY;
+    for (size_t i = 0; i < tb->n; i++) {
+        tb->ref_sum_sq += draw[i] * draw[i];
+        tb->ref_min = fmin(tb->ref_min, draw[i]);
+        tb->ref_max = fmax(tb->ref_max, draw[i]);
+    }
+}
+
 /* Redraws every sampled source B times from itself: the statistics of each
  * replicate (for the percentile intervals) and each redraw's distance from
- * its sample (for the distances' intervals). */
+ * its sample (for the distances' intervals). A redrawn XEB reference is
+ * redrawn in each replicate too. */
 static int bootstrap(const table *t, sample_set *d, uint64_t seed, long B, compare_result *r)
 {
     size_t size = stats_size(t);
@@ -524,7 +512,9 @@ static int bootstrap(const table *t, sample_set *d, uint64_t seed, long B, compa
             d->self_tvd[s][b] = tvd_of(t->n, draw[s], d->p[s]);
             d->self_hel[s][b] = hellinger_of(t->n, draw[s], d->p[s]);
         }
-        compute_stats(t, use, d->smooth, all + (size_t)b * size);
+        table tb = *t;
+        if (t->reference_is_prob && draw[t->reference_src]) redraw_reference(&tb, draw[t->reference_src]);
+        compute_stats(&tb, use, d->smooth, all + (size_t)b * size);
     }
     if (status == TN_OK) status = percentile_intervals(t, all, B, r);
     for (int s = 0; s < NSRC; s++) { sampler_free(&smp[s]); free(draw[s]); }
@@ -664,8 +654,113 @@ static json_t *distribution_json(const table *t)
     return rows;
 }
 
-static const char *verdict_text(const table *t, const compare_result *r, const dist *emu, char *buf, size_t size)
+
+/* ---- Pearson's chi-square ---------------------------------------------------------- */
+
+/* Pearson's chi-square of the hardware against source s: two samples of
+ * their effective (bootstrap) shots n1, n2 under one pooled distribution,
+ * or, s exact, a goodness of fit; cells expected below CHI2_MIN_EXPECTED
+ * shots (at the smaller n) pooled into one. Its p-value has no floor of
+ * 1/(B+1), so that many marginal tests can be combined (Bonferroni). */
+static void chi_square(const table *t, const sample_set *d, int s, compare_result *r)
 {
+    double n1 = t->src[SRC_HW].draw_shots, n2 = t->src[s].draw_shots;
+    double c = 1 / n1 + (isfinite(n2) ? 1 / n2 : 0), nmin = fmin(n1, n2), x = 0;
+    double rest1 = 0, rest2 = 0, rest_pi = 0;
+    int cells = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        double p1 = d->p[SRC_HW][i], p2 = d->p[s][i];
+        double pi = isfinite(n2) ? (n1 * p1 + n2 * p2) / (n1 + n2) : p2;
+        if (pi * nmin >= CHI2_MIN_EXPECTED) {
+            x += (p1 - p2) * (p1 - p2) / (pi * c);
+            cells++;
+        } else {
+            rest1 += p1;
+            rest2 += p2;
+            rest_pi += pi;
+        }
+    }
+    if (rest_pi > 0) {
+        x += (rest1 - rest2) * (rest1 - rest2) / (rest_pi * c);
+        cells++;
+    } else if (rest1 > 0) {
+        x = INFINITY;   /* the hardware saw what the exact emulation forbids */
+        cells++;
+    }
+    r->chi2[s] = x;
+    r->chi2_df[s] = cells - 1;
+    r->chi2_p[s] = cells > 1 ? resample_chi2_sf(x, cells - 1) : NAN;
+}
+
+static void chi_square_tests(const table *t, const sample_set *d, compare_result *r)
+{
+    for (int s = 0; s < NSRC; s++) r->chi2[s] = r->chi2_df[s] = r->chi2_p[s] = NAN;
+    for (int s = SRC_EMU; s < NSRC; s++)
+        if (t->src[s].present && isfinite(t->src[SRC_HW].draw_shots)) chi_square(t, d, s, r);
+}
+
+/* ---- one analysis ------------------------------------------------------------------ */
+
+struct compare_analysis {
+    table t;
+    compare_result r;
+    sample_set smp;
+    double *ref;
+    const dist *d[NSRC];
+};
+
+void compare_analysis_free(compare_analysis **a)
+{
+    if (!a || !*a) return;
+    sample_set_free(&(*a)->smp);
+    free((*a)->ref);
+    free((*a)->r.point); free((*a)->r.lo); free((*a)->r.hi);
+    table_free(&(*a)->t);
+    free(*a);
+    *a = NULL;
+}
+
+/* The emulation's XEB against itself is 1 by definition: no interval. */
+static void drop_self_xeb_interval(const table *t, compare_result *r)
+{
+    size_t k = off_xeb(t->reference_src);
+    r->lo[k] = r->hi[k] = NAN;
+}
+
+int compare_analyse(const dist *const d[COMPARE_NSRC], long B, uint64_t seed, compare_analysis **out)
+{
+    compare_analysis *a = tn_calloc(1, sizeof *a);
+    if (!a) return TN_ERR_MEMORY;
+    *out = a;
+    table *t = &a->t;
+    compare_result *r = &a->r;
+    for (int s = 0; s < NSRC; s++) a->d[s] = d[s];
+    t->width = d[SRC_EMU]->width;
+    CALL(build_keys(t, a->d));
+    for (int s = 0; s < NSRC; s++) CALL(fill_source(t, s, d[s]));
+    CALL(build_zstrings(t));
+    if (!(a->ref = tn_malloc((t->n + 1) * sizeof *a->ref))) return TN_ERR_MEMORY;
+    CALL(choose_reference(t, a->ref));
+    CALL(point_distributions(t, B, &a->smp));
+    size_t size = stats_size(t);
+    r->point = tn_malloc(size * sizeof(double));
+    r->lo = tn_malloc(size * sizeof(double));
+    r->hi = tn_malloc(size * sizeof(double));
+    if (!r->point || !r->lo || !r->hi) return TN_ERR_MEMORY;
+    compute_stats(t, a->smp.p, a->smp.smooth, r->point);
+    r->replicates = B;
+    CALL(bootstrap(t, &a->smp, seed, B, r));
+    drop_self_xeb_interval(t, r);
+    chi_square_tests(t, &a->smp, r);
+    return pair_tests(t, &a->smp, seed, B, r);
+}
+
+/* ---- output of an analysis ------------------------------------------------------------ */
+
+const char *compare_verdict(const compare_analysis *a, const dist *emu, char *buf, size_t size)
+{
+    const table *t = &a->t;
+    const compare_result *r = &a->r;
     const char *what = emu->noisy ? "the noisy emulation" : "the emulation (noiseless)";
     double p = r->tvd_p[SRC_EMU];
     if (isnan(p)) {
@@ -682,10 +777,9 @@ static const char *verdict_text(const table *t, const compare_result *r, const d
     return buf;
 }
 
-/* What the ci95 intervals are, per kind of statistic (see the top of the file). */
-static json_t *intervals_json(void)
+json_t *compare_intervals_json(void)
 {
-    return json_pack("{s:s, s:s, s:s}", "hellinger_fidelity, tvd",
+    return json_pack("{s:s, s:s, s:s, s:s}", "hellinger_fidelity, tvd",
                      "95% for the distance between the distributions behind the samples: the measured value "
                      "-+ u (triangle inequality), u the 97.5th percentile of the samples' sampling distance, the "
                      "larger of two bootstraps (each sample redrawn from itself; both drawn from the null "
@@ -694,42 +788,35 @@ static json_t *intervals_json(void)
                      "kl_divergence", "none: not a distance, and no bootstrap interval for it is honest at few shots",
                      "xeb, heavy_output, marginals_p1, z_expectations",
                      "95% percentile bootstrap (linear statistics, unbiased: their replicates are centred on "
-                     "the value)");
+                     "the value); a sampled XEB reference (a noisy emulation's) is redrawn with the rest, so "
+                     "its own Monte Carlo error is in the interval; the reference's XEB against itself is 1 by "
+                     "definition and has none",
+                     "emulated side",
+                     "a noisy emulation is redrawn as the shots its trajectories are worth (inputs.*."
+                     "bootstrap_shots): both sides' sampling errors are in every interval and test");
 }
 
-static json_t *metrics_json(const compare_request *rq, const table *t, const dist *d[NSRC], const compare_result *r,
-                            int argc, char **argv)
+json_t *compare_inputs_json(const compare_analysis *a, const dist *const d[COMPARE_NSRC])
 {
-    json_t *root = json_object(), *cmd = json_array();
-    for (int i = 0; i < argc; i++) json_array_append_new(cmd, json_string(argv[i]));
-    json_object_set_new(root, "tool", json_string("tnemu compare"));
-    json_object_set_new(root, "command", cmd);
-    json_object_set_new(root, "bits", json_integer(t->width));
-    json_object_set_new(root, "bit_order", json_string("clbits c[n-1]..c[0]"));
     json_t *inputs = json_object();
     for (int s = 0; s < NSRC; s++) {
         if (!d[s]) continue;
         json_t *in = json_pack("{s:s, s:s, s:f, s:b}", "file", d[s]->path, "format", d[s]->format, "shots",
-                               d[s]->shots, "probabilities", t->src[s].probs != NULL);
+                               d[s]->shots, "probabilities", a->t.src[s].probs != NULL);
         if (s != SRC_HW) json_object_set_new(in, "noisy", json_boolean(d[s]->noisy));
         if (d[s]->noise_model) json_object_set_new(in, "noise_model", json_string(d[s]->noise_model));
         if (d[s]->trajectories > 0) json_object_set_new(in, "trajectories", json_real(d[s]->trajectories));
         if (d[s]->experiment) json_object_set_new(in, "experiment", json_string(d[s]->experiment));
-        double shots = t->src[s].draw_shots;
+        double shots = a->t.src[s].draw_shots;
         json_object_set_new(in, "bootstrap_shots", isfinite(shots) ? json_real(shots) : json_null());
-        json_object_set_new(in, "bootstrap_shots_from", json_string(t->src[s].draw_basis));
+        json_object_set_new(in, "bootstrap_shots_from", json_string(a->t.src[s].draw_basis));
         json_object_set_new(inputs, src_name[s], in);
     }
-    json_object_set_new(root, "inputs", inputs);
-    json_object_set_new(root, "kl_smoothing",
-                        json_string("KL(first || second); counts get 0.5 added to every outcome of the table "
-                                    "(Jeffreys); exact probabilities are mixed with the uniform over the table "
-                                    "with weight 1e-6"));
-    json_object_set_new(root, "bootstrap", json_pack("{s:I, s:s, s:o}", "replicates", (json_int_t)r->replicates,
-                                                     "seed", "", "intervals", intervals_json()));
-    char seed[32];
-    snprintf(seed, sizeof seed, "%llu", (unsigned long long)rq->seed);
-    json_object_set_new(json_object_get(root, "bootstrap"), "seed", json_string(seed));
+    return inputs;
+}
+
+static json_t *comparisons_json(const compare_result *r)
+{
     json_t *pairs = json_object();
     for (int k = 0; k < NPAIR; k++) {
         if (isnan(r->point[off_pair(k, M_TVD)])) continue;
@@ -737,44 +824,108 @@ static json_t *metrics_json(const compare_request *rq, const table *t, const dis
         for (int q = 0; q < NMETRIC; q++) json_object_set_new(m, metric_name[q], stat_json(r, off_pair(k, q)));
         json_object_set_new(pairs, pair_name[k], m);
     }
-    json_object_set_new(root, "comparisons", pairs);
+    return pairs;
+}
+
+static json_t *xeb_json(const table *t, const compare_result *r)
+{
     json_t *x = per_source_json(t, r, off_xeb);
     json_object_set_new(x, "reference", json_string(t->reference_is_prob ? t->reference_from : "none"));
     if (!t->reference_is_prob)
         json_object_set_new(x, "note", json_string("needs an emulation run with --probabilities"));
-    json_object_set_new(root, "xeb", x);
+    return x;
+}
+
+static json_t *consistency_json(const table *t, const compare_result *r)
+{
+    json_t *test = json_pack("{s:s, s:o}", "statistic", "total variation distance", "p_value_vs_emulated",
+                             num(r->tvd_p[SRC_EMU]));
+    if (t->src[SRC_IDEAL].present) json_object_set_new(test, "p_value_vs_ideal", num(r->tvd_p[SRC_IDEAL]));
+    json_object_set_new(test, "consistent_with_emulated",
+                        isnan(r->tvd_p[SRC_EMU]) ? json_null() : json_boolean(r->tvd_p[SRC_EMU] >= 0.05));
+    return test;
+}
+
+static json_t *chi_square_json(const table *t, const compare_result *r)
+{
+    json_t *o = json_pack("{s:s}", "statistic", "Pearson chi-square of the hardware against each emulation, both "
+                          "with their effective shots (inputs.*.bootstrap_shots; an exact one as a goodness of fit), "
+                          "cells expected below 5 shots pooled");
+    for (int s = SRC_EMU; s < NSRC; s++) {
+        if (!t->src[s].present) continue;
+        char name[40];
+        snprintf(name, sizeof name, "vs_%s", src_name[s]);
+        json_object_set_new(o, name, json_pack("{s:o, s:o, s:o}", "chi2", isinf(r->chi2[s]) ? json_string("inf")
+                                                                                          : num(r->chi2[s]),
+                                               "df", num(r->chi2_df[s]), "p_value", num(r->chi2_p[s])));
+    }
+    return o;
+}
+
+void compare_full_json(const compare_analysis *a, json_t *root, int with_z)
+{
+    const table *t = &a->t;
+    const compare_result *r = &a->r;
+    json_object_set_new(root, "comparisons", comparisons_json(r));
+    json_object_set_new(root, "xeb", xeb_json(t, r));
     json_t *h = per_source_json(t, r, off_hop);
     json_object_set_new(h, "reference", json_string(t->reference_from));
     json_object_set_new(h, "reference_from", json_string(t->reference_is_prob ? "probabilities" : "counts"));
     json_object_set_new(h, "heavy_outcomes_observed", json_integer(t->heavy_n));
     json_object_set_new(root, "heavy_output", h);
-    json_t *marg = json_array(), *zs = json_array();
+    json_t *marg = json_array();
     for (int j = 0; j < t->width; j++) {
         json_t *o = json_pack("{s:i}", "bit", j);
         for (int s = 0; s < NSRC; s++)
             if (t->src[s].present) json_object_set_new(o, src_name[s], stat_json(r, off_marg(t, s, j)));
         json_array_append_new(marg, o);
     }
-    for (int k = 0; k < t->nz; k++) {
-        char name[1024];
-        zmask_name(t, t->zmask[k], name, sizeof name);
-        json_t *o = json_pack("{s:s}", "string", name);
-        for (int s = 0; s < NSRC; s++)
-            if (t->src[s].present) json_object_set_new(o, src_name[s], stat_json(r, off_z(t, s, k)));
-        json_array_append_new(zs, o);
-    }
     json_object_set_new(root, "marginals_p1", marg);
-    json_object_set_new(root, "z_expectations", zs);
-    json_t *test = json_pack("{s:s, s:o}", "statistic", "total variation distance", "p_value_vs_emulated",
-                             num(r->tvd_p[SRC_EMU]));
-    if (t->src[SRC_IDEAL].present) json_object_set_new(test, "p_value_vs_ideal", num(r->tvd_p[SRC_IDEAL]));
-    json_object_set_new(test, "consistent_with_emulated",
-                        isnan(r->tvd_p[SRC_EMU]) ? json_null() : json_boolean(r->tvd_p[SRC_EMU] >= 0.05));
-    json_object_set_new(root, "consistency", test);
-    char verdict[512];
-    json_object_set_new(root, "verdict", json_string(verdict_text(t, r, d[SRC_EMU], verdict, sizeof verdict)));
+    if (with_z) {
+        json_t *zs = json_array();
+        for (int k = 0; k < t->nz; k++) {
+            char name[1024];
+            zmask_name(t, t->zmask[k], name, sizeof name);
+            json_t *o = json_pack("{s:s}", "string", name);
+            for (int s = 0; s < NSRC; s++)
+                if (t->src[s].present) json_object_set_new(o, src_name[s], stat_json(r, off_z(t, s, k)));
+            json_array_append_new(zs, o);
+        }
+        json_object_set_new(root, "z_expectations", zs);
+    }
+    json_object_set_new(root, "consistency", consistency_json(t, r));
     json_object_set_new(root, "distribution", distribution_json(t));
-    return root;
+}
+
+json_t *compare_group_json(const compare_analysis *a)
+{
+    json_t *g = json_object();
+    json_object_set_new(g, "comparisons", comparisons_json(&a->r));
+    json_object_set_new(g, "consistency", consistency_json(&a->t, &a->r));
+    json_object_set_new(g, "chi_square", chi_square_json(&a->t, &a->r));
+    if (a->t.reference_is_prob) json_object_set_new(g, "xeb", xeb_json(&a->t, &a->r));
+    json_object_set_new(g, "distribution", distribution_json(&a->t));
+    return g;
+}
+
+json_t *compare_p1_json(const compare_analysis *a, int s)
+{
+    return a->t.src[s].present ? stat_json(&a->r, off_marg(&a->t, s, 0)) : NULL;
+}
+
+json_t *compare_z_json(const compare_analysis *a, int s)
+{
+    return a->t.src[s].present ? stat_json(&a->r, off_z(&a->t, s, 0)) : NULL;
+}
+
+double compare_p_value(const compare_analysis *a, int s) { return a->r.tvd_p[s]; }
+
+double compare_chi2_p(const compare_analysis *a, int s) { return a->r.chi2_p[s]; }
+
+
+double compare_tvd(const compare_analysis *a, int s)
+{
+    return a->r.point[off_pair(s == SRC_IDEAL ? PAIR_HW_IDEAL : PAIR_HW_EMU, M_TVD)];
 }
 
 static void print_interval(const compare_result *r, size_t k)
@@ -784,8 +935,10 @@ static void print_interval(const compare_result *r, size_t k)
     else fprintf(stderr, " %7.4f %14s", r->point[k], "");
 }
 
-static void print_summary(const table *t, const dist *d[NSRC], const compare_result *r)
+void compare_print_full(const compare_analysis *a, const dist *const d[COMPARE_NSRC])
 {
+    const table *t = &a->t;
+    const compare_result *r = &a->r;
     fprintf(stderr, "tnemu compare: %d bits; hardware %s (%s, %.0f shots); emulated %s (%s%s)\n", t->width,
             d[SRC_HW]->path, d[SRC_HW]->format, d[SRC_HW]->shots, d[SRC_EMU]->path,
             d[SRC_EMU]->noisy ? "noisy" : "noiseless", t->src[SRC_EMU].probs ? ", probabilities" : ", counts");
@@ -806,136 +959,4 @@ static void print_summary(const table *t, const dist *d[NSRC], const compare_res
         print_interval(r, off_xeb(SRC_EMU));
         fputc('\n', stderr);
     }
-}
-
-/* ---- command line -------------------------------------------------------- */
-
-static int parse_u64(const char *option, const char *value, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(value, &end, 10);
-    if (!*value || *end || errno || value[0] == '-')
-        return tn_fail(TN_ERR_USAGE, "option %s: '%s' is not an integer in [0, 18446744073709551615]", option, value);
-    *out = v;
-    return TN_OK;
-}
-
-static int parse_compare_args(int argc, char **argv, compare_request *rq)
-{
-    memset(rq, 0, sizeof *rq);
-    rq->bootstrap = DEFAULT_BOOTSTRAP;
-    rq->seed = 1;
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { rq->help = 1; return TN_OK; }
-        if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) { rq->quiet = 1; continue; }
-        if (a[0] != '-' || !a[1]) {
-            if (!rq->emulated) rq->emulated = a;
-            else if (!rq->hardware) rq->hardware = a;
-            else return tn_fail(TN_ERR_USAGE, "tnemu compare takes two files; '%s' is a third", a);
-            continue;
-        }
-        if (i + 1 >= argc) return tn_fail(TN_ERR_USAGE, "option %s needs a value", a);
-        const char *v = argv[++i];
-        if (strcmp(a, "--ideal") == 0) rq->ideal = v;
-        else if (strcmp(a, "--experiment") == 0) rq->experiment = v;
-        else if (strcmp(a, "--report") == 0) rq->report = v;
-        else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) rq->output = v;
-        else if (strcmp(a, "--clbits") == 0) CALL(cli_parse_long(a, v, 1, 64, &rq->clbits));
-        else if (strcmp(a, "--bootstrap") == 0) CALL(cli_parse_long(a, v, 0, 100000, &rq->bootstrap));
-        else if (strcmp(a, "--seed") == 0) CALL(parse_u64(a, v, &rq->seed));
-        else return tn_fail(TN_ERR_USAGE, "unknown option '%s' for 'tnemu compare' (see tnemu compare --help)", a);
-        if (!*v) return tn_fail(TN_ERR_USAGE, "option %s: expected a value", a);
-    }
-    if (rq->help) return TN_OK;
-    if (!rq->hardware)
-        return tn_fail(TN_ERR_USAGE, "tnemu compare needs EMULATED.json and HARDWARE.json (see tnemu compare --help)");
-    return TN_OK;
-}
-
-/* Reads the three files; every width must agree. */
-static int read_inputs(const compare_request *rq, dist *emu, dist *hw, dist *ideal)
-{
-    CALL(dist_read(rq->emulated, (int)rq->clbits, NULL, emu));
-    CALL(dist_read(rq->hardware, emu->width, rq->experiment, hw));
-    if (hw->width != emu->width)
-        return tn_fail(TN_ERR_INPUT, "%s has %d-bit outcomes but %s has %d", hw->path, hw->width, emu->path,
-                       emu->width);
-    if (rq->ideal) {
-        CALL(dist_read(rq->ideal, emu->width, NULL, ideal));
-        if (ideal->width != emu->width)
-            return tn_fail(TN_ERR_INPUT, "%s has %d-bit outcomes but %s has %d", ideal->path, ideal->width,
-                           emu->path, emu->width);
-    }
-    return TN_OK;
-}
-
-/* Builds the table, the statistics, their intervals and the tests. */
-static int compare_compute(const compare_request *rq, const dist *d[NSRC], table *t, sample_set *smp, double **ref,
-                           compare_result *r)
-{
-    t->width = d[SRC_EMU]->width;
-    CALL(build_keys(t, d));
-    for (int s = 0; s < NSRC; s++) CALL(fill_source(t, s, d[s]));
-    CALL(build_zstrings(t));
-    if (!(*ref = tn_malloc((t->n + 1) * sizeof **ref))) return TN_ERR_MEMORY;
-    CALL(choose_reference(t, *ref));
-    CALL(point_distributions(t, rq->bootstrap, smp));
-    size_t size = stats_size(t);
-    r->point = tn_malloc(size * sizeof(double));
-    r->lo = tn_malloc(size * sizeof(double));
-    r->hi = tn_malloc(size * sizeof(double));
-    if (!r->point || !r->lo || !r->hi) return TN_ERR_MEMORY;
-    compute_stats(t, smp->p, smp->smooth, r->point);
-    r->replicates = rq->bootstrap;
-    CALL(bootstrap(t, smp, rq->seed, rq->bootstrap, r));
-    return pair_tests(t, smp, rq->seed, rq->bootstrap, r);
-}
-
-/* The metrics go out first (-o or stdout), then the summary, then the
- * report: a failing plot (exit 1) still leaves the metrics written. */
-static int compare_run(const compare_request *rq, const dist *d[NSRC], int argc, char **argv)
-{
-    table t = {0};
-    compare_result r = {0};
-    sample_set smp = {0};
-    double *ref = NULL;
-    int status = compare_compute(rq, d, &t, &smp, &ref, &r);
-    json_t *root = status == TN_OK ? metrics_json(rq, &t, d, &r, argc, argv) : NULL;
-    char *text = root ? json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) : NULL;
-    if (status == TN_OK && !text) status = tn_fail(TN_ERR_MEMORY, "out of memory writing the metrics");
-    if (status == TN_OK) {
-        if (rq->output) status = result_write_text(rq->output, text);
-        else status = outfile_stdout(text);
-    }
-    if (status == TN_OK && !rq->quiet) {
-        print_summary(&t, d, &r);
-        fprintf(stderr, "verdict: %s\n", json_string_value(json_object_get(root, "verdict")));
-    }
-    if (status == TN_OK && rq->report)
-        status = report_write_dir(rq->report, "metrics.json", text, "compare-plot.py", "option --report");
-    free(text);
-    json_decref(root);
-    sample_set_free(&smp);
-    free(ref);
-    free(r.point); free(r.lo); free(r.hi);
-    table_free(&t);
-    return status;
-}
-
-int compare_command(int argc, char **argv)
-{
-    compare_request rq;
-    CALL(parse_compare_args(argc, argv, &rq));
-    if (rq.help) { fputs(compare_usage, stdout); return TN_OK; }
-    if (rq.report) CALL(report_check_dir(rq.report, "option --report"));
-    dist emu = {0}, hw = {0}, ideal = {0};
-    int status = read_inputs(&rq, &emu, &hw, &ideal);
-    const dist *d[NSRC] = {&hw, &emu, rq.ideal ? &ideal : NULL};
-    if (status == TN_OK) status = compare_run(&rq, d, argc, argv);
-    dist_free(&emu);
-    dist_free(&hw);
-    dist_free(&ideal);
-    return status;
 }

@@ -13,7 +13,6 @@
 #include "error.h"
 #include "input.h"
 
-#define MAX_WIDTH 64
 #define MAX_COUNT 9007199254740992.0   /* 2^53: the largest whole number a double holds exactly */
 #define PROBABILITY_SLACK 1e-9         /* rounding above 1 allowed in a tnemu probability */
 #define LISTED_EXPERIMENTS 8           /* experiments named in an error message */
@@ -34,40 +33,52 @@ static void value_text(json_t *v, char *buf, size_t size)
     else snprintf(buf, size, "%s", json_is_null(v) ? "null" : json_is_true(v) ? "true" : "false");
 }
 
-/* Turns a key into width '0'/'1' characters in out: a bitstring (spaces
- * between registers dropped) or a hexadecimal "0x.." number. */
+/* Turns a hexadecimal "0x.." key into d->width '0'/'1' characters in out:
+ * hex digit k from the right holds classical bits 4k..4k+3, any width. */
+static int normalize_hex_key(dist *d, const char *key, char *out)
+{
+    char msg[160];
+    if (d->width <= 0)
+        return tn_fail(TN_ERR_INPUT, "%s: hexadecimal key '%.40s' needs the number of classical bits "
+                       "(option --clbits N)", d->path, key);
+    const char *h = key + 2;
+    size_t digits = strlen(h);
+    if (digits == 0) return bad(d, "key '0x' has no digits", NULL);
+    memset(out, '0', (size_t)d->width);
+    out[d->width] = '\0';
+    for (size_t k = 0; k < digits; k++) {
+        unsigned char c = (unsigned char)h[digits - 1 - k];
+        if (!isxdigit(c)) {
+            snprintf(msg, sizeof msg, "key '%.40s' is not a hexadecimal number", key);
+            return bad(d, msg, NULL);
+        }
+        unsigned v = isdigit(c) ? (unsigned)(c - '0') : (unsigned)(tolower(c) - 'a' + 10);
+        for (int b = 0; b < 4; b++) {
+            if (!(v >> b & 1)) continue;
+            size_t bit = 4 * k + (size_t)b;
+            if (bit >= (size_t)d->width) {
+                snprintf(msg, sizeof msg, "key '%.40s' has a bit above the %d classical bits", key, d->width);
+                return bad(d, msg, NULL);
+            }
+            out[d->width - 1 - bit] = '1';
+        }
+    }
+    return TN_OK;
+}
+
+/* Turns a key into width '0'/'1' characters in out (COUNTS_MAX_WIDTH + 1
+ * bytes): a bitstring (spaces between registers dropped) or a hexadecimal
+ * "0x.." number. */
 static int normalize_key(dist *d, const char *key, char *out)
 {
     char msg[160];
-    if (key[0] == '0' && (key[1] == 'x' || key[1] == 'X')) {
-        if (d->width <= 0)
-            return tn_fail(TN_ERR_INPUT, "%s: hexadecimal key '%s' needs the number of classical bits "
-                           "(option --clbits N)", d->path, key);
-        const char *h = key + 2;
-        uint64_t v = 0;
-        int digits = 0;
-        for (; *h; h++, digits++) {
-            if (!isxdigit((unsigned char)*h) || digits >= 16) {
-                snprintf(msg, sizeof msg, "key '%.40s' is not a hexadecimal number of at most 64 bits", key);
-                return bad(d, msg, NULL);
-            }
-            v = v << 4 | (uint64_t)(isdigit((unsigned char)*h) ? *h - '0' : (tolower((unsigned char)*h) - 'a' + 10));
-        }
-        if (digits == 0) return bad(d, "key '0x' has no digits", NULL);
-        if (d->width < 64 && v >> d->width) {
-            snprintf(msg, sizeof msg, "key '%.40s' has a bit above the %d classical bits", key, d->width);
-            return bad(d, msg, NULL);
-        }
-        for (int j = 0; j < d->width; j++) out[d->width - 1 - j] = (char)('0' + (v >> j & 1));
-        out[d->width] = '\0';
-        return TN_OK;
-    }
+    if (key[0] == '0' && (key[1] == 'x' || key[1] == 'X')) return normalize_hex_key(d, key, out);
     int n = 0;
     for (const char *c = key; *c; c++) {
         if (*c == ' ') continue;
-        if ((*c != '0' && *c != '1') || n >= MAX_WIDTH) {
-            snprintf(msg, sizeof msg, "key '%.40s' is not a bitstring of at most %d bits or a 0x.. number", key,
-                     MAX_WIDTH);
+        if ((*c != '0' && *c != '1') || n >= COUNTS_MAX_WIDTH) {
+            snprintf(msg, sizeof msg, "key '%.40s%s' is not a bitstring of at most %d bits or a 0x.. number", key,
+                     strlen(key) > 40 ? "..." : "", COUNTS_MAX_WIDTH);
             return bad(d, msg, NULL);
         }
         out[n++] = *c;
@@ -76,7 +87,8 @@ static int normalize_key(dist *d, const char *key, char *out)
     if (n == 0) return bad(d, "an empty key", NULL);
     if (d->width == 0) d->width = n;
     if (n != d->width) {
-        snprintf(msg, sizeof msg, "key '%.40s' has %d bits, expected %d", key, n, d->width);
+        snprintf(msg, sizeof msg, "key '%.40s%s' has %d bits, expected %d", key, strlen(key) > 40 ? "..." : "", n,
+                 d->width);
         return bad(d, msg, NULL);
     }
     return TN_OK;
@@ -127,7 +139,17 @@ static int checked_value(json_t *v, value_kind kind, double *out)
     return 1;
 }
 
-/* Appends (key, value) after checking both; where names the JSON object in
+/* Makes room in list (n entries) for extra more: a whole map at once, not
+ * one entry at a time (wide counts have about one entry per shot). */
+static int reserve_entries(dist_entry **list, size_t n, size_t extra)
+{
+    dist_entry *grown = tn_realloc(*list, (n + extra + 1) * sizeof **list);
+    if (!grown) return TN_ERR_MEMORY;
+    *list = grown;
+    return TN_OK;
+}
+
+/* Appends (key, value) after checking both (room reserved); where names the JSON object in
  * messages ("results[1].data.counts"; NULL at the top). */
 static int add_entry(dist *d, dist_entry **list, size_t *n, const char *where, const char *key, json_t *v,
                      value_kind kind)
@@ -140,12 +162,10 @@ static int add_entry(dist *d, dist_entry **list, size_t *n, const char *where, c
                        where ? ": " : "", kind == VALUE_COUNT ? "count" : "probability", key, text,
                        kind == VALUE_COUNT ? "a whole number in [0, 2^53]" : "a number in [0, 1]");
     }
-    char norm[MAX_WIDTH + 1];
-    CALL(normalize_key(d, key, norm));
-    dist_entry *grown = tn_realloc(*list, (*n + 1) * sizeof **list);
-    if (!grown) return TN_ERR_MEMORY;
-    *list = grown;
-    if (!(grown[*n].key = strdup(norm))) return tn_fail(TN_ERR_MEMORY, "out of memory reading %s", d->path);
+    if (!d->keybuf && !(d->keybuf = tn_malloc(COUNTS_MAX_WIDTH + 1))) return TN_ERR_MEMORY;
+    CALL(normalize_key(d, key, d->keybuf));
+    dist_entry *grown = *list;   /* reserve_entries made room */
+    if (!(grown[*n].key = strdup(d->keybuf))) return tn_fail(TN_ERR_MEMORY, "out of memory reading %s", d->path);
     grown[*n].value = value;
     ++*n;
     return TN_OK;
@@ -156,6 +176,7 @@ static int read_map(dist *d, json_t *map, dist_entry **list, size_t *n, const ch
 {
     const char *key;
     json_t *v;
+    CALL(reserve_entries(list, *n, json_object_size(map)));
     json_object_foreach(map, key, v) CALL(add_entry(d, list, n, where, key, v, kind));
     sort_merge(*list, n);
     return TN_OK;
@@ -176,6 +197,7 @@ static int read_prob_count(dist *d, json_t *pc, const char *where)
     int status = TN_OK;
     if (!json_is_array(keys) || !json_is_array(values) || json_array_size(keys) != json_array_size(values))
         status = tn_fail(TN_ERR_INPUT, "%s: %s needs arrays \"key\" and \"value\" of equal length", d->path, where);
+    if (status == TN_OK) status = reserve_entries(&d->counts, d->ncounts, json_array_size(keys));
     for (size_t i = 0; status == TN_OK && i < json_array_size(keys); i++) {
         json_t *k = json_array_get(keys, i), *v = json_array_get(values, i);
         if (!json_is_string(k))
@@ -398,7 +420,8 @@ int dist_read(const char *path, int width, const char *experiment, dist *out)
 {
     memset(out, 0, sizeof *out);
     out->design_effect = NAN;
-    if (width < 0 || width > MAX_WIDTH) return tn_fail(TN_ERR_USAGE, "%d classical bits: at most %d", width, MAX_WIDTH);
+    if (width < 0 || width > COUNTS_MAX_WIDTH)
+        return tn_fail(TN_ERR_USAGE, "%d classical bits: at most %d", width, COUNTS_MAX_WIDTH);
     out->width = width;
     if (!(out->path = strdup(path))) return TN_ERR_MEMORY;
     json_t *root;
@@ -425,5 +448,6 @@ void dist_free(dist *d)
     free(d->path);
     free(d->noise_model);
     free(d->experiment);
+    free(d->keybuf);
     memset(d, 0, sizeof *d);
 }

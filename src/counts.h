@@ -13,7 +13,9 @@
  *             JSON string, at the top or in raw_detail.qcodeTaskNewVo.
  *             taskResultList[i], named by its taskName)
  *   plain     {"0101": 12, ...}
- * A hexadecimal key's bit j is classical bit j; its width comes from
+ * Keys have any width up to COUNTS_MAX_WIDTH bits (a `tnemu run` of a
+ * 156-qubit register writes 156-character keys; Qiskit writes 0x.. keys of
+ * any length). A hexadecimal key's bit j is classical bit j; its width comes from
  * --clbits, or else from the other distribution being compared. Counts are
  * whole numbers (12 or 12.0) in [0, 2^53], and so is their sum; a file with
  * several experiments (a Qiskit Result of several circuits, an Origin result
@@ -23,6 +25,10 @@
 #define TN_COUNTS_H
 
 #include <stddef.h>
+
+/* The widest outcome read: far past any device, small enough that a key's
+ * scratch buffer is nothing. */
+#define COUNTS_MAX_WIDTH 65536
 
 typedef struct {
     char *key;                 /* width characters '0'/'1', bit 0 rightmost */
@@ -44,6 +50,7 @@ typedef struct {
     double design_effect;      /* a noisy tnemu result: sum of its counts' squared standard errors
                                   over their multinomial variance (NaN if it has none) */
     char *experiment;          /* the experiment read, e.g. "1 (ghz)"; NULL if the file has none */
+    char *keybuf;              /* scratch of COUNTS_MAX_WIDTH + 1 bytes while reading */
 } dist;
 
 /* Reads a distribution from path. width: the bits per outcome if known

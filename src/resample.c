@@ -183,3 +183,48 @@ double resample_percentile(double *v, long n, double q)
     long i = (long)floor(x);
     return i + 1 < valid ? v[i] + (x - (double)i) * (v[i + 1] - v[i]) : v[valid - 1];
 }
+
+/* ---- the chi-square distribution ------------------------------------------ */
+
+#define GAMMA_EPS 1e-15
+#define GAMMA_MAX_TERMS 10000
+
+/* P(a, x), the regularised lower incomplete gamma function, by its series (x < a + 1). */
+static double gamma_p_series(double a, double x)
+{
+    double term = 1 / a, sum = term;
+    for (int n = 1; n < GAMMA_MAX_TERMS; n++) {
+        term *= x / (a + n);
+        sum += term;
+        if (fabs(term) < fabs(sum) * GAMMA_EPS) break;
+    }
+    return sum * exp(-x + a * log(x) - lgamma(a));
+}
+
+/* Q(a, x) = 1 - P(a, x) by its continued fraction (x >= a + 1; modified Lentz). */
+static double gamma_q_fraction(double a, double x)
+{
+    const double tiny = 1e-300;
+    double b = x + 1 - a, c = 1 / tiny, d = 1 / b, h = d;
+    for (int i = 1; i < GAMMA_MAX_TERMS; i++) {
+        double an = -i * (i - a);
+        b += 2;
+        d = an * d + b;
+        if (fabs(d) < tiny) d = tiny;
+        c = b + an / c;
+        if (fabs(c) < tiny) c = tiny;
+        d = 1 / d;
+        double delta = d * c;
+        h *= delta;
+        if (fabs(delta - 1) < GAMMA_EPS) break;
+    }
+    return exp(-x + a * log(x) - lgamma(a)) * h;
+}
+
+double resample_chi2_sf(double x, double df)
+{
+    if (!(df > 0) || isnan(x)) return NAN;
+    if (x <= 0) return 1;
+    double a = df / 2, y = x / 2;
+    return y < a + 1 ? 1 - gamma_p_series(a, y) : gamma_q_fraction(a, y);
+}

@@ -7,6 +7,7 @@
  * the largest count a double holds exactly) as a chain of binomials, one per
  * outcome of the support. Both are exact draws; which one runs depends only
  * on N and the distribution, so a seed gives the same numbers everywhere.
+ * Also the chi-square tail of the marginal tests.
  * Not for: the simulator's shots (run.c samples the MPS itself). */
 #ifndef TN_RESAMPLE_H
 #define TN_RESAMPLE_H
@@ -45,5 +46,10 @@ double resample_binomial(rng_stream *rng, double n, double p);
 /* The q-quantile (0 <= q <= 1, linear interpolation) of the non-NaN values of
  * v[0..n-1]; sorts v in place. NaN if every value is NaN. */
 double resample_percentile(double *v, long n, double q);
+
+/* P(X >= x) for X chi-square with df > 0 degrees of freedom (the
+ * regularised upper incomplete gamma function Q(df/2, x/2)); 1 for x <= 0,
+ * NaN for df <= 0. Relative accuracy about 1e-14 far into the tail. */
+double resample_chi2_sf(double x, double df);
 
 #endif

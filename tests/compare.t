@@ -13,6 +13,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
+use POSIX ();
 use List::Util qw(sum);
 use Tnemu qw(run_tnemu read_json shared_data tmpdir write_file gen_circuit);
 
@@ -358,6 +359,174 @@ PY
        'matplotlib missing: exit 1, one line that says to install it, no report') or diag("status $st: $e");
 }
 
+# ---- wide counts: 128 bits, adapter-like 2-qubit blocks ------------------------------
+# 64 independent 2-qubit blocks (u3 on both, cx, u3) measured into 128 bits,
+# run twice by tnemu (seeds 1 and 2, 2000 shots): the "hardware" is the second
+# run, so every marginal agrees with the emulation's up to sampling.
+sub blocks_circuit {
+    my ($n, $seed) = @_;
+    srand($seed);
+    my $q = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[$n];\ncreg c[$n];\n";
+    for (my $a = 0; $a + 1 < $n; $a += 2) {
+        $q .= sprintf("u3(%.6f,%.6f,%.6f) q[%d];\n", (map { rand 3 } 1 .. 3), $_) for ($a, $a + 1);
+        $q .= sprintf("cx q[%d],q[%d];\nu3(%.6f,%.6f,%.6f) q[%d];\n", $a, $a + 1, (map { rand 3 } 1 .. 3), $a + 1);
+    }
+    return $q . "measure q -> c;\n";
+}
+my $b128 = write_file("$dir/blocks128.qasm", blocks_circuit(128, 7));
+my @r128 = ('run', $b128, '--shots', '2000', '-q');
+my ($w1, undef, $we1) = run_tnemu(@r128, '--seed', '1', '-o', "$dir/e128.json");
+my ($w2, undef, $we2) = run_tnemu(@r128, '--seed', '2', '-o', "$dir/h128.json");
+my $dep128 = write_file("$dir/dep128.json", '{"format":"tnemu-noise","gates":[{"channels":[{"type":"depolarizing","p":0.02}]}]}');
+my ($w3, undef, $we3) = run_tnemu(@r128, '--seed', '3', '--noise', $dep128, '--trajectories', '2000', '-o', "$dir/n128.json");
+my $h128 = read_json("$dir/h128.json");
+ok($w1 == 0 && $w2 == 0 && $w3 == 0 && (grep { length($_) == 128 } keys %{ $h128->{counts} }) == keys %{ $h128->{counts} },
+   'tnemu run of 128 measured bits writes 128-character keys') or diag("$we1$we2$we3");
+# by hand: per-block counts, per-bit P(1), the parity of all bits
+my (%block, @p1, $parity);
+while (my ($k, $c) = each %{ $h128->{counts} }) {
+    my $odd = 0;
+    for my $j (0 .. 127) {
+        my $bit = substr($k, 127 - $j, 1);
+        $p1[$j] += $c * $bit / 2000;
+        $odd ^= $bit;
+    }
+    $parity += ($odd ? -$c : $c) / 2000;
+    for my $g (0 .. 63) { $block{$g}{ substr($k, 126 - 2 * $g, 2) } += $c; }
+}
+($m, $err) = compare("$dir/e128.json", "$dir/h128.json", '--block-size', '2', '--bootstrap', '200');
+ok($m && $m->{bits} == 128 && !$m->{full_distribution}{computed} && !exists $m->{comparisons} && !exists $m->{xeb},
+   '128-bit counts compare; the whole-distribution metrics are refused, with the reason') or diag($err);
+like($m->{full_distribution}{reason} // '', qr/more than 64 bits.*measure the shots/, '... the reason is in the output');
+my @groups = $m ? @{ $m->{groups} } : ();
+is(scalar @groups, 64, '--block-size 2 on 128 bits: 64 groups');
+my $hand = 1;
+for my $g (0 .. $#groups) {
+    my $grp = $groups[$g];
+    $hand &&= "@{ $grp->{bits} }" eq (2 * $g) . ' ' . (2 * $g + 1) && $grp->{group} eq (2 * $g) . '-' . (2 * $g + 1);
+    for my $row (@{ $grp->{distribution} }) { $hand &&= $row->{hardware} == ($block{$g}{ $row->{key} } // 0); }
+    $hand &&= sum(map { $_->{hardware} } @{ $grp->{distribution} }) == 2000;
+}
+ok($hand, 'every group\'s marginal counts equal the per-block counts by hand (key: bit 2g+1 left, 2g right)');
+my $gtvd = $groups[5]{comparisons}{hardware_vs_emulated}{tvd};
+ok($gtvd && $gtvd->{ci95}[0] <= $gtvd->{value} && $gtvd->{value} <= $gtvd->{ci95}[1] && exists $groups[5]{comparisons}{hardware_vs_emulated}{hellinger_fidelity}{ci95},
+   'a group has its own TVD and Hellinger fidelity with intervals');
+my $p1ok = $m && @{ $m->{marginals_p1} } == 128;
+for my $j (0 .. 127) { $p1ok &&= abs($m->{marginals_p1}[$j]{hardware}{value} - $p1[$j]) < 1e-12 && $m->{marginals_p1}[$j]{bit} == $j; }
+ok($p1ok, 'per-bit P(1) of all 128 bits equal the hand computation');
+my %z128 = map { $_->{string} => $_ } @{ $m->{z_expectations} };
+my $all = join(' ', map { "Z$_" } 0 .. 127);
+is(scalar keys %z128, 128 + 127 + 1, 'default Z strings: every bit, every neighbouring pair, all bits');
+near($z128{$all}{hardware}{value}, $parity, 1e-12, '<Z0 ... Z127> = the parity of the keys by hand');
+my $mc = $m->{marginal_consistency};
+my ($minp) = sort { $a <=> $b } map { $_->{chi_square}{vs_emulated}{p_value} } @groups;
+ok($mc && $mc->{over} eq 'groups' && $mc->{tests} == 64 && abs($mc->{p_value_vs_emulated} - ($minp * 64 > 1 ? 1 : $minp * 64)) < 1e-12,
+   'the marginal test is the Bonferroni combination of the 64 groups\' tests');
+like($m->{verdict}, qr/group marginals are consistent with the emulation/, 'two runs of one circuit: consistent (verdict from the groups)');
+my $m128 = $m;
+# Pearson's chi-square of group 0 by hand: two samples of 2000 shots, pooled
+# cells, df = cells - 1; its p-value for df = 3 in closed form
+my $g0 = $groups[0];
+my ($x2, $cells) = (0, 0);
+for my $row (@{ $g0->{distribution} }) {
+    my ($p1, $p2) = ($row->{hardware_p}, $row->{emulated_p});
+    my $pi = ($p1 + $p2) / 2;
+    next unless $pi * 2000 >= 5;
+    $x2 += ($p1 - $p2)**2 / ($pi * (2 / 2000));
+    $cells++;
+}
+my $cs = $g0->{chi_square}{vs_emulated};
+ok($cells == 4 && abs($cs->{chi2} - $x2) < 1e-9 * (1 + $x2) && $cs->{df} == 3, "group 0's chi-square $x2 on 3 degrees of freedom, by hand");
+my $sf3 = exp(-$x2 / 2) * sqrt(2 * $x2 / 3.141592653589793) + POSIX::erfc(sqrt($x2 / 2));
+near($cs->{p_value}, $sf3, 1e-12, 'its p-value: the chi-square tail for 3 degrees of freedom in closed form');
+# a "hardware" of other blocks (other angles): the marginal verdict rejects it,
+# with a p-value far below what 1000 bootstrap replicates could show
+write_file("$dir/other128.qasm", blocks_circuit(128, 8));
+my ($w4, undef, $we4) = run_tnemu('run', "$dir/other128.qasm", '--shots', '2000', '-q', '--seed', '4', '-o', "$dir/o128.json");
+($m, $err) = compare("$dir/e128.json", "$dir/o128.json", '--block-size', '2', '--bootstrap', '200');
+ok($w4 == 0 && $m && !$m->{marginal_consistency}{consistent_with_emulated} && $m->{marginal_consistency}{p_value_vs_emulated} < 1e-10
+   && $m->{verdict} =~ /group marginals are NOT consistent/, 'counts of another circuit: NOT consistent (Bonferroni p < 1e-10)') or diag($err . $we4);
+
+# the same counts with Qiskit's hexadecimal keys of 128 bits
+my %hex;
+while (my ($k, $c) = each %{ $h128->{counts} }) {
+    my $h = '';
+    for (my $i = 128; $i > 0; $i -= 4) { $h = sprintf('%x', oct('0b' . substr($k, $i - 4, 4))) . $h; }
+    $h =~ s/^0+(?=.)//;
+    $hex{"0x$h"} = $c;
+}
+write_file("$dir/h128hex.json", $json->encode({results => [{header => {memory_slots => 128}, data => {counts => \%hex}}]}));
+($m, $err) = compare("$dir/e128.json", "$dir/h128hex.json", '--block-size', '2', '--bootstrap', '200');
+ok($m && $json->encode($m->{groups}) eq $json->encode($m128->{groups}) && $json->encode($m->{marginals_p1}) eq $json->encode($m128->{marginals_p1}),
+   'hexadecimal 128-bit keys (a Qiskit Result) give exactly the same groups and marginals') or diag($err);
+
+# user groups (overlapping, non-consecutive), as text and as a JSON file; Z strings named
+($m, $err) = compare("$dir/e128.json", "$dir/h128.json", '--groups', '0+5,1-3,3-4', '--zstrings', '0+1,0-127', '--bootstrap', '100');
+my @ug = $m ? @{ $m->{groups} } : ();
+my %g05;
+while (my ($k, $c) = each %{ $h128->{counts} }) { $g05{ substr($k, 127 - 5, 1) . substr($k, 127, 1) } += $c; }
+ok(@ug == 3 && "@{ $ug[0]{bits} }" eq '0 5' && "@{ $ug[1]{bits} }" eq '1 2 3' && $ug[2]{group} eq '3-4'
+   && (grep { $_->{hardware} == ($g05{ $_->{key} } // 0) } @{ $ug[0]{distribution} }) == @{ $ug[0]{distribution} },
+   '--groups 0+5,1-3,3-4: three groups (overlap allowed), group 0+5 keyed bit 5 left, bit 0 right') or diag($err);
+ok($m && @{ $m->{z_expectations} } == 2 && $m->{z_expectations}[1]{string} eq $all
+   && abs($m->{z_expectations}[1]{hardware}{value} - $parity) < 1e-12, '--zstrings 0+1,0-127: the two strings asked for');
+write_file("$dir/groups.json", '{"groups": [[0, 5], "1-3", [3, 4]]}');
+my ($mf) = compare("$dir/e128.json", "$dir/h128.json", '--groups', "$dir/groups.json", '--zstrings', '0+1,0-127', '--bootstrap', '100');
+ok($mf && $json->encode($mf->{groups}) eq $json->encode($m->{groups}), '--groups FILE.json: the same groups as the text');
+
+# a noisy emulation of the 128 bits: its own sampling error in the marginals' intervals
+($m, $err) = compare("$dir/n128.json", "$dir/h128.json", '--block-size', '2', '--bootstrap', '200');
+my $e5 = $m && $m->{marginals_p1}[5]{emulated};
+ok($e5 && $e5->{ci95}[1] - $e5->{ci95}[0] > 0.02 && $m->{inputs}{emulated}{bootstrap_shots} > 0,
+   'a noisy 128-bit emulation: its marginals have intervals of their own (redrawn as its shots)') or diag($err);
+ok($m && !exists $m->{inputs}{emulated}{note}, '... one shot per trajectory: no note on its intervals');
+my ($w5, undef, $we5) = run_tnemu(@r128, '--seed', '3', '--noise', $dep128, '--trajectories', '100', '-o', "$dir/n128b.json");
+($m, $err) = compare("$dir/n128b.json", "$dir/h128.json", '--block-size', '2', '--bootstrap', '50');
+like($m && $m->{inputs}{emulated}{note} // '', qr/several shots per trajectory.*may understate/,
+     '20 shots per trajectory: the output warns that the marginals\' intervals may understate the emulation\'s error') or diag($err . $we5);
+
+# narrow counts with groups: the whole distribution and the groups
+($m, $err) = compare($emu, $hw, '--groups', '0,1', '--zstrings', '0+1', '--bootstrap', '100');
+ok($m && $m->{comparisons}{hardware_vs_emulated} && @{ $m->{groups} } == 2 && @{ $m->{z_expectations} } == 1
+   && abs($m->{z_expectations}[0]{hardware}{value} - 0.7) < 1e-12 && $m->{marginal_consistency}{tests} == 2,
+   '2-bit counts with --groups 0,1 and --zstrings 0+1: whole metrics, two groups, <Z0 Z1> = 0.7') or diag($err);
+near($m->{groups}[0]{comparisons}{hardware_vs_emulated}{tvd}{value}, 0.05, 1e-12, 'bit 0\'s marginal TVD |0.55 - 0.5| by hand');
+
+# ---- the emulated side's Monte Carlo error in XEB and TVD intervals ------------------------
+# Two independent noisy emulations of one circuit (seeds s and s + 1000, one
+# shot per trajectory): the "hardware" is the second, the XEB reference the
+# first's probabilities, themselves a mean of 400 trajectories. The true XEB
+# is 1 and the true TVD 0; the intervals must hold them at their stated 95%
+# (and they are conservative: the reference's error is bounded by one shot per
+# trajectory). Then the same probabilities taken as exact (a noiseless
+# result): the XEB interval is narrower, so the emulated side's error is in it.
+my ($xeb_in, $tvd_in, $runs, $wider, $self_ci) = (0, 0, 0, 0, 0);
+my $ghz3 = gen_circuit('ghz3x.qasm', 'ghz', 3);
+for my $s (1 .. 20) {
+    my @n = ('run', $ghz3, '--noise', $dep, '--shots', '400', '--trajectories', '400', '-q');
+    my ($sa) = run_tnemu(@n, '--seed', $s, '--probabilities', '-o', "$dir/xa.json");
+    my ($sb) = run_tnemu(@n, '--seed', $s + 1000, '-o', "$dir/xb.json");
+    next unless $sa == 0 && $sb == 0;
+    ($m) = compare("$dir/xa.json", "$dir/xb.json", '--bootstrap', '400', '--seed', $s);
+    next unless $m;
+    $runs++;
+    my $x = $m->{xeb}{hardware};
+    $xeb_in++ if $x->{ci95}[0] <= 1 && 1 <= $x->{ci95}[1];
+    $tvd_in++ if $m->{comparisons}{hardware_vs_emulated}{tvd}{ci95}[0] == 0;
+    $self_ci++ if !exists $m->{xeb}{emulated}{ci95} && $m->{xeb}{emulated}{value} == 1;
+    next if $s > 5;
+    my $exact = read_json("$dir/xa.json");
+    delete $exact->{noise};
+    my ($me) = compare(write_file("$dir/xe.json", $json->encode($exact)), "$dir/xb.json", '--bootstrap', '400', '--seed', $s);
+    my $we = $me && $me->{xeb}{hardware}{ci95}[1] - $me->{xeb}{hardware}{ci95}[0];
+    $wider++ if $we && $x->{ci95}[1] - $x->{ci95}[0] > 1.2 * $we;
+}
+is($runs, 20, '20 pairs of independent noisy emulations (fixed seeds) compared');
+ok($xeb_in >= 19, "the hardware's XEB interval holds the true XEB 1 in $xeb_in of 20 (stated: 95%)");
+ok($tvd_in >= 19, "the TVD interval holds the true distance 0 in $tvd_in of 20");
+is($wider, 5, 'with the reference a noisy mean, the XEB interval is more than 1.2 times as wide as with it exact (5 of 5)');
+is($self_ci, 20, "the emulation's XEB against itself: 1 by definition, no interval");
+
 # ---- bad input -----------------------------------------------------------------
 my @bad = (
     [ 'JSON syntax error',   [$emu, write_file("$dir/b1.json", "{\n\"00\": 4,\n}")],   qr/b1.json:3:\d+: error:/ ],
@@ -386,9 +555,24 @@ my @bad = (
     [ 'one file',            [$emu],                                                   qr/needs EMULATED.json and HARDWARE.json/ ],
     [ 'three files',         [$emu, $hw, $hw],                                         qr/takes two files; '.*' is a third/ ],
     [ 'bootstrap range',     [$emu, $hw, '--bootstrap', '-1'],                         qr/option --bootstrap: '-1' is not an integer in \[0, 100000\]/ ],
-    [ 'clbits range',        [$emu, $hw, '--clbits', '65'],                            qr/option --clbits: '65' is not an integer in \[1, 64\]/ ],
+    [ 'clbits range',        [$emu, $hw, '--clbits', '65537'],                         qr/option --clbits: '65537' is not an integer in \[1, 65536\]/ ],
     [ 'unknown option',      [$emu, $hw, '--frob', '1'],                               qr/unknown option '--frob' for 'tnemu compare'/ ],
     [ 'ideal width',         [$emu, $hw, '--ideal', $emu3],                            qr/emu3.json: key '001' has 3 bits, expected 2/ ],
+    [ 'group out of range',  ["$dir/e128.json", "$dir/h128.json", '--groups', '0-1,128'], qr/option --groups: bit 128 in '128' is out of range for 128-bit counts \(valid: 0\.\.127\)/ ],
+    [ 'group syntax',        ["$dir/e128.json", "$dir/h128.json", '--groups', '0-1,x'], qr/option --groups: 'x' is not a set of bits \(positions and ranges a-b joined by '\+'/ ],
+    [ 'bit twice in a group', ["$dir/e128.json", "$dir/h128.json", '--groups', '0-3+2'], qr/option --groups: bit 2 is twice in the set '0-3\+2'/ ],
+    [ 'group too wide',      ["$dir/e128.json", "$dir/h128.json", '--groups', '0-16'], qr/option --groups: the set '0-16' has more than 16 bits \(valid: 1\.\.16 bits\)/ ],
+    [ 'empty range',         ["$dir/e128.json", "$dir/h128.json", '--groups', '5-2'], qr/option --groups: the range '5-2' is empty/ ],
+    [ 'block size range',    ["$dir/e128.json", "$dir/h128.json", '--block-size', '17'], qr/option --block-size: '17' is not an integer in \[1, 16\]/ ],
+    [ 'block size above width', [$emu, $hw, '--block-size', '3'],                    qr/option --block-size: 3 is more than the 2 bits of the counts \(valid: 1\.\.2\)/ ],
+    [ 'groups and block size', [$emu, $hw, '--groups', '0', '--block-size', '1'],    qr/options --groups and --block-size both name groups: give one/ ],
+    [ 'Z string out of range', ["$dir/e128.json", "$dir/h128.json", '--zstrings', '0+200'], qr/option --zstrings: bit 200 in '0\+200' is out of range for 128-bit counts/ ],
+    [ 'groups file bad bit', ["$dir/e128.json", "$dir/h128.json", '--groups', write_file("$dir/g-bad.json", '[[0,1],[2,300]]')], qr/g-bad.json: set 1: bit 300 in 'the array' is out of range for 128-bit counts \(valid: 0\.\.127\)/ ],
+    [ 'groups file syntax',  ["$dir/e128.json", "$dir/h128.json", '--groups', write_file("$dir/g-syn.json", "[[0,1],\n[2,]]")], qr/g-syn.json:2:\d+: error:/ ],
+    [ 'groups file shape',   ["$dir/e128.json", "$dir/h128.json", '--groups', write_file("$dir/g-obj.json", '{"groups": 3}')], qr/g-obj.json: expected a non-empty array of sets of bits/ ],
+    [ 'wide widths differ',  ["$dir/e128.json", write_file("$dir/h127.json", '{"' . ('0' x 127) . '": 5}')], qr/h127.json: key '0{40}\.\.\.' has 127 bits, expected 128/ ],
+    [ 'wide hex above width', ["$dir/e128.json", write_file("$dir/hx129.json", '{"counts":{"0x1' . ('0' x 32) . '": 5}}')], qr/hx129.json: key '0x10{32}' has a bit above the 128 classical bits/ ],
+    [ 'report of wide counts', ["$dir/e128.json", "$dir/h128.json", '--report', "$dir/rep128"], qr/option --report: the plots show whole distributions, of at most 64 bits; these counts have 128/ ],
     [ 'report is a file',    [$emu, $hw, '--report', $hw],                             qr/option --report: .*hw.json exists and is not a directory/ ],
 );
 for my $case (@bad) {

@@ -127,6 +127,24 @@ static void test_percentile(void)
     ok(isnan(resample_percentile(x, 2, 0.5)), "percentile of nothing but NaN is NaN");
 }
 
+/* The chi-square tail against closed forms: df = 2 is exp(-x/2), df = 1 is
+ * erfc(sqrt(x/2)), df = 3 adds sqrt(2x/pi) exp(-x/2); and the 5% points. */
+static void test_chi2_tail(void)
+{
+    int good = 1;
+    for (double x = 0.01; x < 400; x *= 1.7) {
+        good &= is_double(resample_chi2_sf(x, 2) / exp(-x / 2), 1, 1e-12, "chi2 tail df 2 at %g, relative", x);
+        double e1 = erfc(sqrt(x / 2)), e3 = e1 + sqrt(2 * x / M_PI) * exp(-x / 2);
+        if (e1 > 1e-300) good &= is_double(resample_chi2_sf(x, 1) / e1, 1, 1e-10, "chi2 tail df 1 at %g, relative", x);
+        if (e3 > 1e-300) good &= is_double(resample_chi2_sf(x, 3) / e3, 1, 1e-10, "chi2 tail df 3 at %g, relative", x);
+    }
+    ok(good, "chi-square tails for 1, 2, 3 degrees of freedom from 0.01 to 400 (down to 1e-87)");
+    is_double(resample_chi2_sf(3.841458820694124, 1), 0.05, 1e-12, "the 5%% point of df 1 is 3.8415");
+    is_double(resample_chi2_sf(11.070497693516351, 5), 0.05, 1e-12, "the 5%% point of df 5 is 11.0705");
+    is_double(resample_chi2_sf(124.34211340400407, 100), 0.05, 1e-10, "the 5%% point of df 100 is 124.342");
+    ok(resample_chi2_sf(0, 3) == 1 && isnan(resample_chi2_sf(1, 0)), "a tail of 1 at 0; NaN without degrees of freedom");
+}
+
 int main(void)
 {
     test_binomial();
@@ -134,5 +152,6 @@ int main(void)
     test_multinomial(100000, "binomial chain (100000 shots)");
     test_multinomial(9007199254740992.0, "binomial chain (2^53 shots)");
     test_percentile();
+    test_chi2_tail();
     return done_testing();
 }
