@@ -87,6 +87,8 @@ static const char *run_usage =
     "                     Z rotations along the schedule (A >= 0, 0 < ALPHA <= 3)\n"
     "  --allow-faulty     run gates and qubits the calibration marks unusable\n"
     "  --allow-uncalibrated  run gates the calibration lacks without noise\n"
+    "  --trace FILE       write the gate trace (sites, bonds before and after, seconds per\n"
+    "                     gate) for scripts/scaling-sim.py (docs/scaling.md)\n"
     "  -o, --output FILE  write the result JSON to FILE (default: stdout)\n"
     "  -q, --quiet        no summary on stderr (and no progress unless --progress is given)\n"
     "  --max-memory B     stop cleanly, with a message, before this rank's memory would exceed B\n"
@@ -262,6 +264,9 @@ static int parse_run_option(int argc, char **argv, int *i, run_request *rq)
         rq->run.checkpoint.resume = v;
     } else if (strcmp(opt, "--dephasing-1f") == 0) {
         CALL(parse_dephasing(v, &rq->run.noisy));
+    } else if (strcmp(opt, "--trace") == 0) {
+        if (!*v) return tn_fail(TN_ERR_USAGE, "option --trace: expected a file name");
+        rq->run.trace_path = v;
     } else if (strcmp(opt, "-o") == 0 || strcmp(opt, "--output") == 0) {
         if (!*v) return tn_fail(TN_ERR_USAGE, "option %s: expected a file name", opt);
         rq->output = v;

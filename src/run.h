@@ -45,6 +45,7 @@ typedef struct {
     const int *site_of;         /* a qubit-to-site order chosen by the caller (NULL: from `order`) */
     checkpoint_options checkpoint;   /* --checkpoint, --checkpoint-every, --resume */
     double progress_every;      /* seconds between progress lines in logs (0: none; a terminal: live) */
+    const char *trace_path;     /* --trace FILE: the gate trace of the run (src/trace.h); NULL: none */
 } run_options;
 
 typedef struct {
