@@ -30,9 +30,10 @@ by the Vidal-gate rate bench-gate measured at that size.
 
 Synthetic traces: tnemu runs CIRCUIT at --chi 2 on one process to record the
 gate structure (windows, swaps, layers: none of it depends on chi), and the
-bond dimensions are replaced by the saturating bond model: a window's inner
-bond j becomes min(chi, chi_left 2^j, chi_right 2^(k-j)), the largest a
-generic (entangling) gate can make it. tests/scaling_sim.t compares that with
+bond dimensions are replaced by the saturating bond model (saturate()): a
+window's inner bond becomes the largest its gate can make it, bounded by chi,
+by the outer bonds times 2^j, and by the old bond times the gate's operator
+Schmidt rank (2 for cx, cz, rzz; 4 for swaps and generic blocks). tests/scaling_sim.t compares that with
 a real trace at small chi.
 """
 import argparse
@@ -222,21 +223,52 @@ def structure_trace(circuit, run_args, tnemu):
         return read_trace(path)
 
 
-def saturate(t, chi):
-    """Replaces the bond dimensions of t by the saturating bond model at chi."""
+def saturate(t, chi, gate_rank=2):
+    """Replaces the bond dimensions of t by the saturating bond model at chi.
+    A window's inner bond becomes the largest its gate can make it: at most
+    chi; at most the outer bonds times 2^j; at most the old bond times the
+    operator Schmidt rank r of what the window applies across it (a swap, every
+    window of a gate but its last: 4; the gate itself: gate_rank, 2 for cx, cz,
+    rzz and every controlled or ZZ-type gate; 4^min(j, k-j) for a k-qubit
+    block); and at most 2^e, e the number of gates so far between a qubit left
+    of the bond and one right of it (each adds at most one bit of entanglement
+    across every cut that separates its qubits; swaps only move qubits, so
+    this is what keeps a swap of unentangled qubits from growing a bond)."""
     n = t.header["qubits"]
+    cap = chi if chi > 0 else 1 << 62
     bond = [1] * (n + 1)
+    qubit_at = list(range(n))      # the sites' qubits; any labelling works
+    site_of = list(range(n))
+    pairs = {}                     # (qubit, qubit) -> gates between them so far
+    ev = t.events
     events = []
-    for e in t.events:
+    for i, e in enumerate(ev):
         if e[0] != "w":
             events.append(e)
             continue
         _, seq, rank, first, k, _, _, _ = e
+        own = i + 1 == len(ev) or ev[i + 1][0] != "w"   # the gate's own window, not a swap
+        if own:
+            qs = qubit_at[first:first + k]
+            for x in range(k):
+                for y in range(x + 1, k):
+                    key = (min(qs[x], qs[y]), max(qs[x], qs[y]))
+                    pairs[key] = pairs.get(key, 0) + 1
+        elif k == 2:
+            a, b = qubit_at[first], qubit_at[first + 1]
+            qubit_at[first], qubit_at[first + 1] = b, a
+            site_of[a], site_of[b] = first + 1, first
         before = bond[first:first + k + 1]
         after = list(before)
         for j in range(1, k):
             s = first + j
-            after[j] = min(chi if chi > 0 else 1 << 62, before[0] << j, before[k] << (k - j), 1 << min(s, n - s))
+            crossing = 0
+            for (a, b), c in pairs.items():
+                if (site_of[a] < s) != (site_of[b] < s):
+                    crossing += c
+            r = (gate_rank if k == 2 else 4 ** min(j, k - j)) if own else 4
+            after[j] = min(cap, before[0] << j, before[k] << (k - j), before[j] * r,
+                           1 << min(s, n - s, crossing, 62))
         bond[first:first + k + 1] = after
         events.append(("w", seq, rank, first, k, before, after, 0.0))
     out = Trace()
@@ -571,6 +603,8 @@ def main(argv):
     ap.add_argument("--times", choices=["trace", "model"])
     ap.add_argument("--synthetic", metavar="CIRCUIT")
     ap.add_argument("--chi", type=int, default=0)
+    ap.add_argument("--gate-rank", type=int, default=2, choices=[2, 4],
+                    help="operator Schmidt rank of the circuit's two-qubit gates (--synthetic; 2: cx, cz, rzz)")
     ap.add_argument("--run-args", default="", help="extra tnemu run options for --synthetic (e.g. --order auto)")
     ap.add_argument("--tnemu", default=os.path.join(ROOT, "build", "tnemu"))
     ap.add_argument("--write-trace", metavar="FILE")
@@ -587,7 +621,7 @@ def main(argv):
     if a.ranks % a.team_size:
         fail("--ranks %d is not a multiple of --team-size %d" % (a.ranks, a.team_size))
     if a.synthetic:
-        t = saturate(structure_trace(a.synthetic, a.run_args.split(), a.tnemu), a.chi)
+        t = saturate(structure_trace(a.synthetic, a.run_args.split(), a.tnemu), a.chi, a.gate_rank)
     else:
         t = read_trace(a.trace)
     if a.write_trace:
