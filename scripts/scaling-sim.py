@@ -239,7 +239,8 @@ def saturate(t, chi, gate_rank=2):
     bond = [1] * (n + 1)
     qubit_at = list(range(n))      # the sites' qubits; any labelling works
     site_of = list(range(n))
-    pairs = {}                     # (qubit, qubit) -> gates between them so far
+    adj = [dict() for _ in range(n)]   # qubit -> {partner: gates between them so far}
+    crossing = [0] * (n + 1)       # crossing[b]: gates so far between a qubit left of bond b and one right of it
     ev = t.events
     events = []
     for i, e in enumerate(ev):
@@ -249,26 +250,31 @@ def saturate(t, chi, gate_rank=2):
         _, seq, rank, first, k, _, _, _ = e
         own = i + 1 == len(ev) or ev[i + 1][0] != "w"   # the gate's own window, not a swap
         if own:
-            qs = qubit_at[first:first + k]
             for x in range(k):
-                for y in range(x + 1, k):
-                    key = (min(qs[x], qs[y]), max(qs[x], qs[y]))
-                    pairs[key] = pairs.get(key, 0) + 1
-        elif k == 2:
+                for y in range(x + 1, k):   # sites first + x < first + y: bonds between them
+                    qa, qb = qubit_at[first + x], qubit_at[first + y]
+                    adj[qa][qb] = adj[qa].get(qb, 0) + 1
+                    adj[qb][qa] = adj[qb].get(qa, 0) + 1
+                    for b in range(first + x + 1, first + y + 1):
+                        crossing[b] += 1
+        elif k == 2:   # a swap: qubit a moves right across bond first + 1, qubit b left
             a, b = qubit_at[first], qubit_at[first + 1]
+            delta = 0
+            for q, sign in ((a, 1), (b, -1)):
+                for p, c in adj[q].items():
+                    if p == a or p == b:
+                        continue
+                    delta += sign * c if site_of[p] < first else -sign * c
+            crossing[first + 1] += delta
             qubit_at[first], qubit_at[first + 1] = b, a
             site_of[a], site_of[b] = first + 1, first
         before = bond[first:first + k + 1]
         after = list(before)
         for j in range(1, k):
             s = first + j
-            crossing = 0
-            for (a, b), c in pairs.items():
-                if (site_of[a] < s) != (site_of[b] < s):
-                    crossing += c
             r = (gate_rank if k == 2 else 4 ** min(j, k - j)) if own else 4
             after[j] = min(cap, before[0] << j, before[k] << (k - j), before[j] * r,
-                           1 << min(s, n - s, crossing, 62))
+                           1 << min(s, n - s, crossing[s], 62))
         bond[first:first + k + 1] = after
         events.append(("w", seq, rank, first, k, before, after, 0.0))
     out = Trace()
@@ -386,7 +392,7 @@ def ordered_events(events, spans, distributed):
             yield w
         i = j
 
-def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace", schedule=False):
+def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace", schedule=False, layer_threads=False):
     if t.header.get("form") != "vidal":
         fail("the trace is of the centre form (--canonical center): only the Vidal form is modelled")
     if ranks < 1 or team < 1 or ranks % team:
@@ -438,6 +444,8 @@ def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace",
         pending[r] = []
         if threads <= 1:
             span = sum(costs)
+        elif P > 1 and not layer_threads:   # tnemu today: a group's ranks thread inside each gate (BLAS)
+            span = sum(costs) / (1 + (threads - 1) * (machine.blas_eff if machine else 1.0))
         elif len(costs) >= threads:
             free = [0.0] * threads
             for c in costs:   # dynamic schedule, gates in order
@@ -609,6 +617,9 @@ def main(argv):
     ap.add_argument("--tnemu", default=os.path.join(ROOT, "build", "tnemu"))
     ap.add_argument("--write-trace", metavar="FILE")
     ap.add_argument("--schedule", action="store_true", help="also print the rank computing each window")
+    ap.add_argument("--layer-threads", action="store_true",
+                    help="threads of a rank of a group run its gates of a layer (not yet in tnemu: threads act "
+                         "through BLAS inside each gate there)")
     a = ap.parse_args(argv)
     if (a.trace is None) == (a.synthetic is None):
         fail("give a TRACE or --synthetic CIRCUIT (one of them)")
@@ -630,7 +641,8 @@ def main(argv):
     times = a.times or ("model" if (a.machine or a.synthetic) else "trace")
     machine = read_machine(a.machine or DEFAULT_MACHINE) if (times == "model" or a.machine or
                                                                 os.path.exists(DEFAULT_MACHINE)) else None
-    res = simulate(t, a.ranks, a.threads, a.team_size, machine, a.ranks_per_node or None, times, a.schedule)
+    res = simulate(t, a.ranks, a.threads, a.team_size, machine, a.ranks_per_node or None, times, a.schedule,
+                   a.layer_threads)
     print(json.dumps(res))
     return 0
 

@@ -19,6 +19,7 @@
 #include "error.h"
 #include "group.h"
 #include "info.h"
+#include "plan.h"
 #include "input.h"
 #include "originir.h"
 #include "qasm.h"
@@ -40,6 +41,7 @@ static const char *main_usage =
     "commands:\n"
     "  run CIRCUIT     emulate an OpenQASM 2 or OriginIR circuit with a matrix product state\n"
     "  info CIRCUIT    qubits, gates, depth, cut profile, predicted memory and time\n"
+    "  plan CIRCUIT    does a run fit on M nodes, its layout and predicted time (--help)\n"
     "  adapters SPEC.json\n"
     "                  Cayley unitary adapter blocks on a device, emulated as one batch\n"
     "  qnn SPEC.json   hybrid QNN layers: expectation values and parameter-shift gradients\n"
@@ -492,6 +494,10 @@ int cli_main(int argc, char **argv)
         int rank = 0;   /* info reads and prints: one rank is enough */
         MPI_Comm_rank(MPI_COMM_WORLD, &rank);
         status = rank == 0 ? info_command(argc, argv) : TN_OK;
+    } else if (strcmp(argv[1], "plan") == 0) {
+        int rank = 0;   /* a model, no state: one rank */
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+        status = rank == 0 ? plan_command(argc, argv) : TN_OK;
     } else if (strcmp(argv[1], "qnn") == 0) {
         status = qnn_command(argc, argv);
     } else if (strcmp(argv[1], "batch") == 0) {
@@ -503,7 +509,7 @@ int cli_main(int argc, char **argv)
         MPI_Comm_rank(MPI_COMM_WORLD, &rank);
         status = rank == 0 ? compare_command(argc, argv) : TN_OK;
     } else {
-        status = tn_fail(TN_ERR_USAGE, "unknown command '%s' (commands: run, info, adapters, qnn, batch, compare; see tnemu --help)", argv[1]);
+        status = tn_fail(TN_ERR_USAGE, "unknown command '%s' (commands: run, info, plan, adapters, qnn, batch, compare; see tnemu --help)", argv[1]);
     }
     int rank = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
