@@ -64,7 +64,8 @@ typedef struct {
 
 static const char *plan_usage =
     "usage: tnemu plan CIRCUIT --chi N --nodes M --memory-per-node BYTES\n"
-    "                  [--cores-per-node C] [--machine FILE] [--order identity|auto|FILE] [-o FILE]\n"
+    "                  [--cores-per-node C] [--machine FILE] [--order identity|auto|FILE]\n"
+    "                  [--gate-rank 2|4] [-o FILE]\n"
     "Says whether the circuit fits on M nodes at bond dimension N, how to lay the run\n"
     "out (ranks per node, threads per rank) and its predicted time, from the scaling\n"
     "model (docs/scaling.md). BYTES takes the suffixes K, M, G, T (powers of 1024).\n"
@@ -103,7 +104,11 @@ static int parse_args(int argc, char **argv, plan_args *a, int *help)
         if (strcmp(o, "--chi") == 0) CALL(cli_parse_long(o, v, 1, 1048576, &a->chi));
         else if (strcmp(o, "--nodes") == 0) CALL(cli_parse_long(o, v, 1, 1000000, &a->nodes));
         else if (strcmp(o, "--cores-per-node") == 0) CALL(cli_parse_long(o, v, 1, 65536, &a->cores));
-        else if (strcmp(o, "--gate-rank") == 0) CALL(cli_parse_long(o, v, 2, 4, &a->gate_rank));
+        else if (strcmp(o, "--gate-rank") == 0) {
+            if (strcmp(v, "2") != 0 && strcmp(v, "4") != 0)
+                return tn_fail(TN_ERR_USAGE, "option --gate-rank: '%s' is not 2 or 4", v);
+            a->gate_rank = v[0] - '0';
+        }
         else if (strcmp(o, "--memory-per-node") == 0) CALL(parse_size(o, v, &a->memory));
         else if (strcmp(o, "--machine") == 0) a->machine = v;
         else if (strcmp(o, "--order") == 0) a->order = v;
@@ -205,7 +210,8 @@ static void build_model(const circuit *c, const int *site_of, const plan_args *a
             }
     }
     for (int s = 1; s < n; s++) {
-        double e = p->bond[s] - 1, side = fmin(s, n - s), lg = fmin(e, side);
+        double bits = a->gate_rank == 4 ? 2 : 1;   /* entanglement a gate can add across a cut */
+        double e = (p->bond[s] - 1) * bits, side = fmin(s, n - s), lg = fmin(e, side);
         p->bond[s] = lg < 60 ? fmin((double)a->chi, pow(2, lg)) : (double)a->chi;
     }
     p->bond[0] = p->bond[n] = 1;
