@@ -392,7 +392,8 @@ def ordered_events(events, spans, distributed):
             yield w
         i = j
 
-def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace", schedule=False, layer_threads=False):
+def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace", schedule=False, layer_threads=False,
+             protocol="blocking"):
     if t.header.get("form") != "vidal":
         fail("the trace is of the centre form (--canonical center): only the Vidal form is modelled")
     if ranks < 1 or team < 1 or ranks % team:
@@ -413,6 +414,8 @@ def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace",
     peak_work = [0] * P
     since = 0
     boundary = 0
+    asynchronous = protocol == "async"
+    site_ready = [0.0] * n   # async: when a lent site is back with its owner
     rebalances = []
     workers = [] if schedule else None
 
@@ -541,8 +544,38 @@ def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace",
             bond[first:first + k + 1] = after
             new = [site_bytes(first + j) for j in range(k)]
             if not lenders:
+                if asynchronous:
+                    ready = max(site_ready[first:first + k])
+                    if ready > clock[w]:
+                        flush(w)
+                        clock[w] = ready
                 pending[w].append(c)
                 state[w] += sum(new) - sum(old)
+            elif asynchronous:   # lenders post their sites and go on; they wait only to use them again
+                boundary += 1
+                flush(w)
+                start = max([clock[w]] + site_ready[first:first + k])
+                for o in lenders:
+                    flush(o)
+                    mine = [j for j in range(1, k) if part_owner(lo, P, first + j) == o]
+                    nb = sum(8 + old[j] for j in mine)
+                    sent[o] += nb
+                    post = max([clock[o]] + [site_ready[first + j] for j in mine])
+                    start = max(start, post + transfer(o, w, nb))
+                    clock[o] = post + link(o, w)[0]
+                end = start + c
+                busy[w] += c
+                clock[w] = end
+                for o in lenders:
+                    mine = [j for j in range(1, k) if part_owner(lo, P, first + j) == o]
+                    nb = sum(8 + new[j] for j in mine)
+                    sent[w] += nb
+                    clock[w] += link(w, o)[0]
+                    for j in mine:
+                        site_ready[first + j] = end + transfer(w, o, nb)
+                for j in range(k):
+                    o = part_owner(lo, P, first + j)
+                    state[o] += new[j] - old[j]
             else:
                 boundary += 1
                 flush(w)
@@ -583,6 +616,7 @@ def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace",
     memory = [max(a, b) for a, b in zip(peak_state, peak_work)]
     res = {
         "ranks": ranks, "threads": threads, "team_size": team, "segments": P, "ranks_per_node": rpn,
+        "protocol": protocol,
         "times": times, "qubits": n, "chi": t.header.get("chi"),
         "predicted_seconds": total,
         "memory_per_rank_bytes": per_rank(memory, team > 1),
@@ -617,6 +651,9 @@ def main(argv):
     ap.add_argument("--tnemu", default=os.path.join(ROOT, "build", "tnemu"))
     ap.add_argument("--write-trace", metavar="FILE")
     ap.add_argument("--schedule", action="store_true", help="also print the rank computing each window")
+    ap.add_argument("--protocol", choices=["blocking", "async"], default="blocking",
+                    help="blocking: a rank lending sites waits until they are back (tnemu today); async: it posts "
+                         "them and goes on, waiting only when it needs them again (a proposed change)")
     ap.add_argument("--layer-threads", action="store_true",
                     help="threads of a rank of a group run its gates of a layer (not yet in tnemu: threads act "
                          "through BLAS inside each gate there)")
@@ -642,7 +679,7 @@ def main(argv):
     machine = read_machine(a.machine or DEFAULT_MACHINE) if (times == "model" or a.machine or
                                                                 os.path.exists(DEFAULT_MACHINE)) else None
     res = simulate(t, a.ranks, a.threads, a.team_size, machine, a.ranks_per_node or None, times, a.schedule,
-                   a.layer_threads)
+                   a.layer_threads, a.protocol)
     print(json.dumps(res))
     return 0
 
