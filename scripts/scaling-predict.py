@@ -60,6 +60,7 @@ def main(argv):
     ap.add_argument("--machine", default=os.path.join(ROOT, "docs", "scaling", "machine-cluster.json"))
     ap.add_argument("--tnemu", default=os.path.join(ROOT, "build", "tnemu"))
     ap.add_argument("--quick", action="store_true", help="chi 256 only, fewer rank counts (a smoke test)")
+    ap.add_argument("--weak-only", action="store_true", help="keep OUTDIR/predictions.csv, redo the weak scaling")
     a = ap.parse_args(argv)
     os.makedirs(a.outdir, exist_ok=True)
     machine = sim.read_machine(a.machine)
@@ -73,6 +74,10 @@ def main(argv):
     else:
         sys.stderr.write("scaling-predict: no %s: the heavy-hex problem is left out\n" % fez)
     rows = []
+    if a.weak_only:
+        problems = []
+        with open(os.path.join(a.outdir, "predictions.csv")) as f:
+            rows = list(csv.DictReader(f))
     for name, circuit, args in problems:
         structure = sim.structure_trace(circuit, args, a.tnemu)
         for chi in chis:
@@ -89,14 +94,14 @@ def main(argv):
         w.writeheader()
         w.writerows(rows)
     weak = []
-    for chi in chis:
-        base = None
-        for p in nodes:
-            circuit = gen("brickwork", 25 * p, 40, 1)
-            t = sim.saturate(sim.structure_trace(circuit, [], a.tnemu), chi)
-            r = sim.simulate(t, p, 1, 1, machine, 1, "model")
-            base = base or r["predicted_seconds"]
-            x = row("brickwork-25-per-rank", chi, r, base)
+    base = {}
+    for p in nodes:   # one structure per size, every chi on it
+        circuit = gen("brickwork", 25 * p, 40, 1)
+        structure = sim.structure_trace(circuit, [], a.tnemu)
+        os.unlink(circuit)
+        for chi in chis:
+            r = sim.simulate(sim.saturate(structure, chi), p, 1, 1, machine, 1, "model")
+            x = row("brickwork-25-per-rank", chi, r, base.setdefault(chi, r["predicted_seconds"]))
             # weak: the problem grows, and its edges (bonds below chi) are a smaller share of it, so
             # T(1) / T(P) would mix that in; the parallel efficiency is the serial time over P T(P)
             x["efficiency"] = "%.3f" % (sum(r["compute_seconds_per_rank"]) / (p * r["predicted_seconds"]))
@@ -104,7 +109,6 @@ def main(argv):
             weak.append(x)
             print("weak chi %5d  P %4d  %d qubits  %10.1f s  eff %s" % (chi, p, 25 * p, r["predicted_seconds"],
                                                                        x["efficiency"]))
-            os.unlink(circuit)
     with open(os.path.join(a.outdir, "weak.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(weak[0]))
         w.writeheader()

@@ -398,6 +398,7 @@ static int run_static(const circuit *c, mps *m, const run_options *opt, run_resu
     int status = opt->checkpoint.dir || opt->checkpoint.resume ? apply_gates_checkpointed(c, m, opt, res, &pl)
                                                                 : apply_gates(c, 0, c->nops, m, opt, res);
     res->t_gates = run_now() - t0;
+    res->gate_bytes_sent = opt->grp ? opt->grp->bytes_sent : 0;
     t0 = run_now();
     if (status == TN_OK && res->shots > 0) status = sample_static(c, opt, res, &pl);
     if (status == TN_OK) status = static_outcome_probs(c, m, opt, res);
@@ -420,7 +421,7 @@ static int run_static_traced(const circuit *c, mps *m, const run_options *opt, r
     mps_set_trace(m, NULL);
     trace_info info = {c->source, c->nqubits, opt->trunc.max_chi, mps_layer_threads(m), mps_vidal_form(m),
                        opt->trunc.cutoff};
-    if (status == TN_OK) status = trace_write(t, opt->trace_path, &info, res->t_gates);
+    if (status == TN_OK) status = trace_write(t, opt->trace_path, &info, res->t_gates, res->gate_bytes_sent);
     trace_destroy(&t);
     return status;
 }

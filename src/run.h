@@ -75,6 +75,7 @@ typedef struct {
     double t_plan, t_gates, t_sample, t_observe;
     double t_collect, t_counts; /* run_collect: gathering over ranks; within it, counting outcomes */
     size_t peak_state_bytes;
+    size_t gate_bytes_sent;     /* bytes this rank had sent when the gates were done (--trace) */
     /* before run_collect: this rank's share */
     tally *tally;               /* the outcomes of this group's shots (leader; else empty) */
     double fidelity_sum, log_fidelity_sum, discarded_sum;   /* dynamic and noisy: over this group's shots or trajectories */

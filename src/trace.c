@@ -164,12 +164,12 @@ static int write_merged(char **bufs, const size_t *lens, int nbufs, const char *
     return outfile_commit(&o, ok);
 }
 
-int trace_write(tn_trace *t, const char *path, const trace_info *info, double gate_seconds)
+int trace_write(tn_trace *t, const char *path, const trace_info *info, double gate_seconds, size_t gate_bytes)
 {
     tn_group *g = t->grp;
     int rank = g ? g->rank : 0, size = g ? g->size : 1;
     /* sequence number 0: the per-rank lines sort first */
-    add_line(t, "p 0 %d %.6f %zu\n", rank, gate_seconds, g ? g->bytes_sent : (size_t)0);
+    add_line(t, "p 0 %d %.6f %zu\n", rank, gate_seconds, gate_bytes);
     long broken = t->broken;
     if (g && g->size > 1) {
         if (rank != 0) {

@@ -11,6 +11,8 @@
 #ifndef TN_TRACE_H
 #define TN_TRACE_H
 
+#include <stddef.h>
+
 #include "group.h"
 
 typedef struct tn_trace tn_trace;
@@ -52,6 +54,6 @@ typedef struct {
  * gate-phase seconds and bytes sent go on its "p" line. Collective over the
  * group; only group 0 of several writes. Returns TN_OK, TN_ERR_MEMORY or
  * TN_ERR_WRITE. */
-int trace_write(tn_trace *t, const char *path, const trace_info *info, double gate_seconds);
+int trace_write(tn_trace *t, const char *path, const trace_info *info, double gate_seconds, size_t gate_bytes);
 
 #endif
