@@ -63,14 +63,19 @@ typedef struct {
 } plan_args;
 
 static const char *plan_usage =
-    "usage: tnemu plan CIRCUIT --chi N --nodes M --memory-per-node BYTES\n"
-    "                  [--cores-per-node C] [--machine FILE] [--order identity|auto|FILE]\n"
-    "                  [--gate-rank 2|4] [-o FILE]\n"
+    "usage: tnemu plan CIRCUIT --chi N --nodes M --memory-per-node BYTES [options]\n"
     "Says whether the circuit fits on M nodes at bond dimension N, how to lay the run\n"
     "out (ranks per node, threads per rank) and its predicted time, from the scaling\n"
-    "model (docs/scaling.md). BYTES takes the suffixes K, M, G, T (powers of 1024).\n"
-    "--machine: a machine description (scripts/scaling-machine.py; default: the rates\n"
-    "measured on the development machine, 64 cores per node, a 100 Gb/s network).\n";
+    "model (docs/scaling.md), as one JSON object.\n"
+    "  --chi N            the bond dimension (1..1048576)\n"
+    "  --nodes M          nodes of the allocation (1..1000000)\n"
+    "  --memory-per-node BYTES  memory of one node (suffixes K, M, G, T: powers of 1024)\n"
+    "  --cores-per-node C cores of one node (default: the machine's, else 64)\n"
+    "  --machine FILE     a machine description (scripts/scaling-machine.py; default: the\n"
+    "                     rates measured on the development machine, a 100 Gb/s network)\n"
+    "  --order SPEC       identity (default), auto or a file, as for tnemu run\n"
+    "  --gate-rank R      operator Schmidt rank of the two-qubit gates: 2 (cx, cz, rzz) or 4\n"
+    "  -o, --output FILE  write the plan to FILE (default: stdout)\n";
 
 /* ---- inputs ---------------------------------------------------------------- */
 
@@ -92,28 +97,27 @@ static int parse_size(const char *option, const char *v, double *out)
 static int parse_args(int argc, char **argv, plan_args *a, int *help)
 {
     for (int i = 2; i < argc; i++) {
-        const char *o = argv[i];
-        if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) { *help = 1; return TN_OK; }
-        if (o[0] != '-' || !o[1]) {
-            if (a->circuit) return tn_fail(TN_ERR_USAGE, "tnemu plan takes one circuit; '%s' is a second one", o);
-            a->circuit = o;
+        const char *opt = argv[i];
+        if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) { *help = 1; return TN_OK; }
+        if (opt[0] != '-' || !opt[1]) {
+            if (a->circuit) return tn_fail(TN_ERR_USAGE, "tnemu plan takes one circuit; '%s' is a second one", opt);
+            a->circuit = opt;
             continue;
         }
-        if (i + 1 >= argc) return tn_fail(TN_ERR_USAGE, "option %s needs a value", o);
+        if (i + 1 >= argc) return tn_fail(TN_ERR_USAGE, "option %s needs a value", opt);
         const char *v = argv[++i];
-        if (strcmp(o, "--chi") == 0) CALL(cli_parse_long(o, v, 1, 1048576, &a->chi));
-        else if (strcmp(o, "--nodes") == 0) CALL(cli_parse_long(o, v, 1, 1000000, &a->nodes));
-        else if (strcmp(o, "--cores-per-node") == 0) CALL(cli_parse_long(o, v, 1, 65536, &a->cores));
-        else if (strcmp(o, "--gate-rank") == 0) {
+        if (strcmp(opt, "--chi") == 0) CALL(cli_parse_long(opt, v, 1, 1048576, &a->chi));
+        else if (strcmp(opt, "--nodes") == 0) CALL(cli_parse_long(opt, v, 1, 1000000, &a->nodes));
+        else if (strcmp(opt, "--cores-per-node") == 0) CALL(cli_parse_long(opt, v, 1, 65536, &a->cores));
+        else if (strcmp(opt, "--gate-rank") == 0) {
             if (strcmp(v, "2") != 0 && strcmp(v, "4") != 0)
                 return tn_fail(TN_ERR_USAGE, "option --gate-rank: '%s' is not 2 or 4", v);
             a->gate_rank = v[0] - '0';
-        }
-        else if (strcmp(o, "--memory-per-node") == 0) CALL(parse_size(o, v, &a->memory));
-        else if (strcmp(o, "--machine") == 0) a->machine = v;
-        else if (strcmp(o, "--order") == 0) a->order = v;
-        else if (strcmp(o, "-o") == 0 || strcmp(o, "--output") == 0) a->output = v;
-        else return tn_fail(TN_ERR_USAGE, "unknown option '%s' for 'tnemu plan' (see tnemu plan --help)", o);
+        } else if (strcmp(opt, "--memory-per-node") == 0) CALL(parse_size(opt, v, &a->memory));
+        else if (strcmp(opt, "--machine") == 0) a->machine = v;
+        else if (strcmp(opt, "--order") == 0) a->order = v;
+        else if (strcmp(opt, "-o") == 0 || strcmp(opt, "--output") == 0) a->output = v;
+        else return tn_fail(TN_ERR_USAGE, "unknown option '%s' for 'tnemu plan' (see tnemu plan --help)", opt);
     }
     if (!a->circuit) return tn_fail(TN_ERR_USAGE, "tnemu plan: no circuit given (see tnemu plan --help)");
     if (!a->chi || !a->nodes || !(a->memory > 0))
