@@ -126,10 +126,10 @@ def plot(outdir, rows, weak):
         sys.stderr.write("scaling-predict: no matplotlib: CSV only\n")
         return
     fig, ax = plt.subplots(1, 3, figsize=(15, 4.5))
-    for (name, chi) in sorted({(r["problem"], r["chi"]) for r in rows}):
+    for (name, chi) in sorted({(r["problem"], r["chi"]) for r in rows}, key=lambda x: (x[0], int(x[1]))):
         pts = [r for r in rows if r["problem"] == name and r["chi"] == chi]
-        x = [r["ranks"] for r in pts]
-        ax[0].loglog(x, [float(r["predicted_seconds"]) for r in pts], "o-", label="%s chi %d" % (name, chi))
+        x = [int(r["ranks"]) for r in pts]
+        ax[0].loglog(x, [float(r["predicted_seconds"]) for r in pts], "o-", label="%s chi %s" % (name, chi))
         ax[1].semilogx(x, [float(r["efficiency"]) for r in pts], "o-")
         ax[2].loglog(x, [float(r["memory_per_rank_GiB"]) for r in pts], "o-")
     ax[0].set_title("predicted gate time (s)")
@@ -141,9 +141,9 @@ def plot(outdir, rows, weak):
     fig.tight_layout()
     fig.savefig(os.path.join(outdir, "strong.png"), dpi=90)
     fig, ax = plt.subplots(1, 1, figsize=(5, 4))
-    for chi in sorted({r["chi"] for r in weak}):
+    for chi in sorted({r["chi"] for r in weak}, key=int):
         pts = [r for r in weak if r["chi"] == chi]
-        ax.semilogx([r["ranks"] for r in pts], [float(r["efficiency"]) for r in pts], "o-", label="chi %d" % chi)
+        ax.semilogx([int(r["ranks"]) for r in pts], [float(r["efficiency"]) for r in pts], "o-", label="chi %s" % chi)
     ax.set_title("weak scaling: 25 qubits per rank, 40 layers")
     ax.set_xlabel("ranks (one per node)")
     ax.set_ylabel("parallel efficiency: serial time / (P T(P))")
