@@ -17,7 +17,8 @@
  * new left site as the unweighted theta times them: the same work.
  *
  * Run: build/bench-gate [CHI...]     (default 128 256 512 1024)
- * Output: one line per chi, and a JSON object on the last line. */
+ * Output: one line per chi, and a JSON object on the last line (its
+ * vidal_gflops per chi are the gate rates of scripts/scaling-machine.py). */
 #include <cblas.h>
 #include <complex.h>
 #include <math.h>
@@ -173,8 +174,9 @@ int main(int argc, char **argv)
                gram ? "gram" : "svd", tmv, tmv / floor_s);
         len += snprintf(json + len, sizeof json - (size_t)len,
                         "%s{\"chi\": %d, \"seconds\": %.4f, \"gflop\": %.2f, \"floor_seconds\": %.4f, \"ratio\": %.2f, "
-                        "\"vidal_seconds\": %.4f, \"vidal_ratio\": %.2f}",
-                        c ? ", " : "", chi, tm, flops / 1e9, floor_s, tm / floor_s, tmv, tmv / floor_s);
+                        "\"vidal_seconds\": %.4f, \"vidal_ratio\": %.2f, \"vidal_gflops\": %.3f}",
+                        c ? ", " : "", chi, tm, flops / 1e9, floor_s, tm / floor_s, tmv, tmv / floor_s,
+                        flops / 1e9 / tmv);   /* the rate scripts/scaling-sim.py divides a gate's work by */
         tsvd_work_free(&w);
         free(a); free(b); free(theta); free(out);
     }

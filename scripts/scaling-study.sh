@@ -3,8 +3,10 @@
 # several rank counts (through SLURM with slurm/strong-scaling.sbatch when a
 # cluster answers, else locally with mpirun), collects the result JSON into
 # one CSV, draws time, speedup, parallel efficiency and peak memory per rank
-# (PNG), fits the performance model of docs/scaling.md on the runs and prints
-# its predictions for 16, 64 and 256 nodes beside the measurements.
+# (PNG), fits the old curve model (scripts/scaling-model.py) and puts the
+# replay simulator's predictions from each run's gate trace beside the
+# measurements (scripts/scaling-validate.py, docs/scaling.md). Runs are in the
+# default (Vidal) form.
 #
 # Usage:
 #   sh scripts/scaling-study.sh run DIR [RANKS...]     run and collect (RANKS default: 1 2 4)
@@ -16,6 +18,7 @@
 #   NODES     SLURM nodes to ask for (default 1);  OVERSUBSCRIBE=1 lets ranks exceed cores
 #   RANKS_PER_NODE  ranks per node assumed in the predictions (default: the largest run's
 #                   ranks divided by NODES)
+#   THREADS   threads per rank (OMP_NUM_THREADS and TNEMU_BLAS_THREADS; default 1)
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 fail() { echo "scaling-study: $*" >&2; exit 2; }
@@ -32,6 +35,9 @@ collect() {
             "$here/build/pingpong" > "$dir/pingpong.json" || fail "the ping-pong measurement failed"
     fi
     /usr/bin/python3 "$here/scripts/scaling-model.py" "$dir" "${RANKS_PER_NODE:-0}"
+    if ls "$dir"/strong-np*.trace >/dev/null 2>&1; then
+        /usr/bin/python3 "$here/scripts/scaling-validate.py" "$dir" || echo "scaling-study: no simulator comparison" >&2
+    fi
 }
 
 run() {
@@ -52,15 +58,17 @@ run() {
     echo "scaling-study: $mode, ranks $ranks, circuit $circuit, chi ${CHI:-128}"
     if [ "$mode" = slurm ]; then
         sbatch -W -N "${NODES:-1}" -n "$max" -o "$dir/slurm-%j.out" \
-            --export=ALL,TNEMU_HOME="$here",CIRCUIT="$circuit",CHI="${CHI:-128}",SHOTS="${SHOTS:-100}",DIR="$dir",RANKS="$ranks" \
+            --export=ALL,TNEMU_HOME="$here",CIRCUIT="$circuit",CHI="${CHI:-128}",SHOTS="${SHOTS:-100}",DIR="$dir",RANKS="$ranks",THREADS="${THREADS:-1}" \
             "$here/slurm/strong-scaling.sbatch" >/dev/null || fail "the SLURM job failed (see $dir/slurm-*.out)"
     else
         extra=""
         [ "${OVERSUBSCRIBE:-0}" = 1 ] && extra="--oversubscribe --mca mpi_yield_when_idle 1"
         for np in $ranks; do
             # shellcheck disable=SC2086
+            OMP_NUM_THREADS=${THREADS:-1} TNEMU_BLAS_THREADS=${THREADS:-1} \
             OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun -n "$np" $extra "$here/bin/tnemu" run "$circuit" \
-                --chi "${CHI:-128}" --shots "${SHOTS:-100}" --seed 1 -q -o "$dir/strong-np$np.json" ${ARGS:-} \
+                --chi "${CHI:-128}" --shots "${SHOTS:-100}" --seed 1 -q --trace "$dir/strong-np$np.trace" \
+                -o "$dir/strong-np$np.json" ${ARGS:-} \
                 || fail "the run on $np rank(s) failed"
         done
     fi

@@ -19,6 +19,7 @@
 #include "error.h"
 #include "group.h"
 #include "info.h"
+#include "plan.h"
 #include "input.h"
 #include "originir.h"
 #include "qasm.h"
@@ -40,6 +41,7 @@ static const char *main_usage =
     "commands:\n"
     "  run CIRCUIT     emulate an OpenQASM 2 or OriginIR circuit with a matrix product state\n"
     "  info CIRCUIT    qubits, gates, depth, cut profile, predicted memory and time\n"
+    "  plan CIRCUIT    does a run fit on M nodes, its layout and predicted time (--help)\n"
     "  adapters SPEC.json\n"
     "                  Cayley unitary adapter blocks on a device, emulated as one batch\n"
     "  qnn SPEC.json   hybrid QNN layers: expectation values and parameter-shift gradients\n"
@@ -87,6 +89,8 @@ static const char *run_usage =
     "                     Z rotations along the schedule (A >= 0, 0 < ALPHA <= 3)\n"
     "  --allow-faulty     run gates and qubits the calibration marks unusable\n"
     "  --allow-uncalibrated  run gates the calibration lacks without noise\n"
+    "  --trace FILE       write the gate trace (sites, bonds before and after, seconds per\n"
+    "                     gate) for scripts/scaling-sim.py (docs/scaling.md)\n"
     "  -o, --output FILE  write the result JSON to FILE (default: stdout)\n"
     "  -q, --quiet        no summary on stderr (and no progress unless --progress is given)\n"
     "  --max-memory B     stop cleanly, with a message, before this rank's memory would exceed B\n"
@@ -262,6 +266,9 @@ static int parse_run_option(int argc, char **argv, int *i, run_request *rq)
         rq->run.checkpoint.resume = v;
     } else if (strcmp(opt, "--dephasing-1f") == 0) {
         CALL(parse_dephasing(v, &rq->run.noisy));
+    } else if (strcmp(opt, "--trace") == 0) {
+        if (!*v) return tn_fail(TN_ERR_USAGE, "option --trace: expected a file name");
+        rq->run.trace_path = v;
     } else if (strcmp(opt, "-o") == 0 || strcmp(opt, "--output") == 0) {
         if (!*v) return tn_fail(TN_ERR_USAGE, "option %s: expected a file name", opt);
         rq->output = v;
@@ -487,6 +494,10 @@ int cli_main(int argc, char **argv)
         int rank = 0;   /* info reads and prints: one rank is enough */
         MPI_Comm_rank(MPI_COMM_WORLD, &rank);
         status = rank == 0 ? info_command(argc, argv) : TN_OK;
+    } else if (strcmp(argv[1], "plan") == 0) {
+        int rank = 0;   /* a model, no state: one rank */
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+        status = rank == 0 ? plan_command(argc, argv) : TN_OK;
     } else if (strcmp(argv[1], "qnn") == 0) {
         status = qnn_command(argc, argv);
     } else if (strcmp(argv[1], "batch") == 0) {
@@ -498,7 +509,7 @@ int cli_main(int argc, char **argv)
         MPI_Comm_rank(MPI_COMM_WORLD, &rank);
         status = rank == 0 ? compare_command(argc, argv) : TN_OK;
     } else {
-        status = tn_fail(TN_ERR_USAGE, "unknown command '%s' (commands: run, info, adapters, qnn, batch, compare; see tnemu --help)", argv[1]);
+        status = tn_fail(TN_ERR_USAGE, "unknown command '%s' (commands: run, info, plan, adapters, qnn, batch, compare; see tnemu --help)", argv[1]);
     }
     int rank = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);

@@ -42,6 +42,7 @@
 #include "group.h"
 #include "part.h"
 #include "scalapack.h"
+#include "trace.h"
 #include "rng.h"
 #include "qr.h"
 #include "tsvd.h"
@@ -82,6 +83,7 @@ struct mps {
     double **lambda;           /* lambda[s]: Schmidt values of the bond left of site s (chi[s]) */
     int *lambda_cap;
     double t_shift, t_contract, t_split;
+    tn_trace *trace;           /* not owned; NULL: no --trace */
 };
 
 #define TAG_SITE 101
@@ -595,6 +597,8 @@ int mps_vidal_form(const mps *m) { return m->vidal; }
 
 void mps_layer_begins(mps *m) { m->layer_begins = 1; }
 
+void mps_set_trace(mps *m, tn_trace *t) { m->trace = t; }
+
 int mps_gate_spans_ranks(const mps *m, int k, const int *qubits)
 {
     if (!m->grp) return 0;
@@ -660,6 +664,7 @@ int mps_rebalance(mps *m, double threshold)
         if (status == TN_OK) {
             memcpy(m->lo, lo, (size_t)(m->nranks + 1) * sizeof(int));
             m->rebalances++;
+            trace_rebalance(m->trace, m->nranks, m->lo);
         }
     }
     free(cost);
@@ -844,11 +849,15 @@ static int split_block_vidal(mps *m, int first, int k)
 typedef struct {
     int first, k, end_left;
     const double complex *g;
+    long seq;                  /* its trace sequence number */
+    double *seconds;           /* NULL, or receives the time it took */
 } window_update;
 
 static int compute_window_update(mps *m, const void *ctx)
 {
     const window_update *w = ctx;
+    int before[CIRC_MAX_GATE_QUBITS + 1];
+    memcpy(before, m->chi + w->first, (size_t)(w->k + 1) * sizeof(int));
     double t0 = run_clock();
     CALL(contract_block(m, w->first, w->k));
     CALL(apply_to_block(m, m->chi[w->first], 1 << w->k, m->chi[w->first + w->k], w->g));
@@ -856,7 +865,10 @@ static int compute_window_update(mps *m, const void *ctx)
     m->t_contract += t1 - t0;
     int status = m->vidal ? split_block_vidal(m, w->first, w->k)
                : w->end_left ? split_block_leftward(m, w->first, w->k) : split_block_rightward(m, w->first, w->k);
-    m->t_split += run_clock() - t1;
+    double t2 = run_clock();
+    m->t_split += t2 - t1;
+    if (w->seconds) *w->seconds = t2 - t0;
+    if (status == TN_OK) trace_window(m->trace, w->seq, w->first, w->k, before, m->chi + w->first, t2 - t0);
     return status;
 }
 
@@ -866,13 +878,13 @@ static int compute_window_update(mps *m, const void *ctx)
 static int apply_adjacent(mps *m, int first, int k, const double complex *g, int end_left)
 {
     if (m->vidal) {   /* no centre to move: the window's owner applies it */
-        window_update w = {first, k, end_left, g};
+        window_update w = {first, k, end_left, g, trace_tick(m->trace), NULL};
         m->focus = end_left ? first : first + k - 1;
         return on_window(m, first, k, compute_window_update, &w);
     }
     if (m->center < first) CALL(move_center(m, first));
     if (m->center > first + k - 1) CALL(move_center(m, first + k - 1));
-    window_update w = {first, k, end_left, g};
+    window_update w = {first, k, end_left, g, trace_tick(m->trace), NULL};
     CALL(on_window(m, first, k, compute_window_update, &w));
     m->center = end_left ? first : first + k - 1;
     return TN_OK;
@@ -973,9 +985,11 @@ int mps_apply_gate(mps *m, const double complex *u, int k, const int *qubits)
                 return tn_fail(TN_ERR_USAGE, "qubit %d appears twice in one gate", qubits[j]);
     }
     if (k == 1) {
+        trace_one(m->trace, m->site_of[qubits[0]]);
         if (is_mine(m, m->site_of[qubits[0]])) apply_one_site(m, m->site_of[qubits[0]], u);
         return TN_OK;
     }
+    trace_gate(m->trace, k, m->layer_begins);
     int due = m->vidal ? ++m->gates_since_balance >= REBALANCE_EVERY_VIDAL && m->layer_begins
                        : ++m->gates_since_balance >= REBALANCE_EVERY;
     m->layer_begins = 0;
@@ -1052,6 +1066,7 @@ static void refresh_shadow(mps *sh, const mps *m, double *log)
     sh->nshadows = 0;
     sh->disc_log = log;
     sh->ndisc_log = 0;
+    sh->trace = NULL;   /* the layer records its gates afterwards, in order */
 }
 
 /* The window of a two-qubit gate on adjacent sites and its matrix in block order. */
@@ -1088,25 +1103,31 @@ int mps_apply_layer(mps *m, int count, const circ_op *const *ops)
         m->nshadows = threads;
     }
     /* per gate: its window, its matrix, its discarded weight and status */
-    size_t bytes = (size_t)count * (16 * sizeof(double complex) + sizeof(double) + 2 * sizeof(int));
+    size_t bytes = (size_t)count * (16 * sizeof(double complex) + 2 * sizeof(double) + 5 * sizeof(int));
     CALL(tn_buf_reserve(&m->gate, bytes));
     double complex *g = m->gate.data;
-    double *log = (double *)(g + 16 * (size_t)count);
-    int *first = (int *)(log + count), *status = first + count;
-    for (int i = 0; i < count; i++) CALL(prepare_layer_gate(m, ops[i], &first[i], g + 16 * i));
+    double *log = (double *)(g + 16 * (size_t)count), *secs = log + count;
+    int *first = (int *)(secs + count), *status = first + count, *before = status + count;
+    for (int i = 0; i < count; i++) {
+        CALL(prepare_layer_gate(m, ops[i], &first[i], g + 16 * i));
+        memcpy(before + 3 * i, m->chi + first[i], 3 * sizeof(int));
+    }
     /* BLAS is on one thread (tensor/blas.h): the gates are the parallelism, and each
      * gate's arithmetic is the same on whichever thread runs it */
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
     for (int i = 0; i < count; i++) {
         mps *sh = &m->shadows[omp_get_thread_num()];
         refresh_shadow(sh, m, log + i);
-        window_update w = {first[i], 2, 0, g + 16 * i};
+        window_update w = {first[i], 2, 0, g + 16 * i, 0, secs + i};
         status[i] = compute_window_update(sh, &w);
     }
     for (int i = 0; i < count; i++) {   /* in gate order: the same bookkeeping as one by one */
         if (status[i]) return status[i];
         record_discard(m, log[i]);
+        trace_gate(m->trace, 2, i == 0 && m->layer_begins);
+        trace_window(m->trace, trace_tick(m->trace), first[i], 2, before + 3 * i, m->chi + first[i], secs[i]);
     }
+    m->layer_begins = 0;
     m->gates_since_balance += count;
     m->focus = first[count - 1] + 1;
     return TN_OK;

@@ -70,6 +70,11 @@ int mps_vidal_form(const mps *m);
  * other not yet, which would mislead the cost measure. */
 void mps_layer_begins(mps *m);
 
+/* Records every gate, window update and rebalance from now on into t (not
+ * owned; NULL: stop). Every rank of the group passes its own trace. */
+struct tn_trace;
+void mps_set_trace(mps *m, struct tn_trace *t);
+
 /* 1 if the k qubits' sites belong to more than one rank of the group (the
  * gate needs a boundary exchange); from replicated metadata, no messages. */
 int mps_gate_spans_ranks(const mps *m, int k, const int *qubits);

@@ -17,6 +17,7 @@
 #include "rng.h"
 #include "scalapack.h"
 #include "schedule.h"
+#include "trace.h"
 #include "work.h"
 
 #define DEFAULT_SHOTS 1024
@@ -397,6 +398,7 @@ static int run_static(const circuit *c, mps *m, const run_options *opt, run_resu
     int status = opt->checkpoint.dir || opt->checkpoint.resume ? apply_gates_checkpointed(c, m, opt, res, &pl)
                                                                 : apply_gates(c, 0, c->nops, m, opt, res);
     res->t_gates = run_now() - t0;
+    res->gate_bytes_sent = opt->grp ? opt->grp->bytes_sent : 0;
     t0 = run_now();
     if (status == TN_OK && res->shots > 0) status = sample_static(c, opt, res, &pl);
     if (status == TN_OK) status = static_outcome_probs(c, m, opt, res);
@@ -405,6 +407,22 @@ static int run_static(const circuit *c, mps *m, const run_options *opt, run_resu
     if (status == TN_OK) status = observe_static(c, m, opt, res, &pl);
     res->t_observe = run_now() - t0;
     poll_state_free(&pl);
+    return status;
+}
+
+/* run_static, recording the gate trace when --trace asks for one. */
+static int run_static_traced(const circuit *c, mps *m, const run_options *opt, run_result *res)
+{
+    if (!opt->trace_path) return run_static(c, m, opt, res);
+    tn_trace *t;
+    CALL(trace_create(opt->grp, &t));
+    mps_set_trace(m, t);
+    int status = run_static(c, m, opt, res);
+    mps_set_trace(m, NULL);
+    trace_info info = {c->source, c->nqubits, opt->trunc.max_chi, mps_layer_threads(m), mps_vidal_form(m),
+                       opt->trunc.cutoff};
+    if (status == TN_OK) status = trace_write(t, opt->trace_path, &info, res->t_gates, res->gate_bytes_sent);
+    trace_destroy(&t);
     return status;
 }
 
@@ -839,6 +857,8 @@ int run_circuit(const circuit *c, const run_options *opt, run_result *res)
     if (opt->noise && opt->noise->scale > 0 && opt->namplitudes)
         return tn_fail(TN_ERR_USAGE, "option --amplitude: a noisy run is a mixture of trajectories with no single "
                        "final state; use --observable, or --noise-scale 0");
+    if (opt->trace_path && (st.dynamic || (opt->noise && opt->noise->scale > 0)))
+        return tn_fail(TN_ERR_USAGE, "option --trace: only a noiseless run without mid-circuit measurement is traced");
     CALL(allocate_result(c, opt, res));
     double t0 = run_now();
     if (opt->site_of) memcpy(res->site_of, opt->site_of, (size_t)c->nqubits * sizeof(int));
@@ -880,7 +900,7 @@ int run_circuit(const circuit *c, const run_options *opt, run_result *res)
     } else if (st.dynamic) {
         status = run_dynamic(c, m, opt, res);
     } else {
-        status = run_static(c, m, opt, res);
+        status = run_static_traced(c, m, opt, res);
         if (status == TN_OK) {
             mps_truncation t;
             mps_get_truncation(m, &t);

@@ -45,6 +45,7 @@ typedef struct {
     const int *site_of;         /* a qubit-to-site order chosen by the caller (NULL: from `order`) */
     checkpoint_options checkpoint;   /* --checkpoint, --checkpoint-every, --resume */
     double progress_every;      /* seconds between progress lines in logs (0: none; a terminal: live) */
+    const char *trace_path;     /* --trace FILE: the gate trace of the run (src/trace.h); NULL: none */
 } run_options;
 
 typedef struct {
@@ -74,6 +75,7 @@ typedef struct {
     double t_plan, t_gates, t_sample, t_observe;
     double t_collect, t_counts; /* run_collect: gathering over ranks; within it, counting outcomes */
     size_t peak_state_bytes;
+    size_t gate_bytes_sent;     /* bytes this rank had sent when the gates were done (--trace) */
     /* before run_collect: this rank's share */
     tally *tally;               /* the outcomes of this group's shots (leader; else empty) */
     double fidelity_sum, log_fidelity_sum, discarded_sum;   /* dynamic and noisy: over this group's shots or trajectories */

@@ -51,10 +51,10 @@ my ($st, $main_help) = run_tnemu('--help');
 is($st, 0, 'tnemu --help');
 my ($command_list) = $main_help =~ /^commands:\n(.*?)\n\n/ms;
 my @commands = ($command_list // '') =~ /^ {2}(\w+) [A-Z]/mg;
-is_deeply([ sort @commands ], [ sort qw(run info adapters qnn batch compare) ], 'tnemu --help lists the six commands')
+is_deeply([ sort @commands ], [ sort qw(run info plan adapters qnn batch compare) ], 'tnemu --help lists the seven commands')
     or diag($main_help);
 
-my %source_of = (run => 'src/cli.c', info => 'src/info.c', compare => 'src/compare_cmd.c', adapters => 'src/adapters.c',
+my %source_of = (run => 'src/cli.c', info => 'src/info.c', plan => 'src/plan.c', compare => 'src/compare_cmd.c', adapters => 'src/adapters.c',
                  qnn => 'src/qnn.c', batch => 'src/batch.c');
 for my $cmd (@commands) {
     my ($status, $help) = run_tnemu($cmd, '--help');

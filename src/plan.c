@@ -1,0 +1,392 @@
+/* plan.c - `tnemu plan CIRCUIT --chi N --nodes M --memory-per-node B`: does
+ * a run fit, how to lay it out (ranks per node, threads per rank) and how
+ * long it will take, from the scaling model of docs/scaling.md.
+ *
+ * The model, in its steady state (the replay simulator scripts/scaling-sim.py
+ * follows a run event by event; this is its one-pass summary):
+ *   - bonds: cut c's bond is at most chi, 2^(sites on its smaller side) and
+ *     2^(two-qubit gates across it in the chosen order): the saturating bond
+ *     model of the simulator, at the end of the circuit;
+ *   - memory: a site holds 16 * 2 * chi_l * chi_r bytes of tensor and 8 chi_l
+ *     of Schmidt values; the chain is cut by the engine's own partition
+ *     (mpi/part.c, cost chi_l chi_r (chi_l + chi_r)); a rank holds its
+ *     segment plus the workspace of its largest window;
+ *   - time: every gate (and every swap a long-range gate needs) is a window
+ *     update of the flops bench-gate counts, at the machine's measured rate for
+ *     that size, on the rank owning its first site; a window across a segment
+ *     boundary adds the round trip of one site tensor; the run takes the
+ *     slowest rank. Threads of a rank speed its gates through threaded BLAS
+ *     (the engine threads a layer's gates only on a single rank).
+ * Machine rates: --machine FILE (scripts/scaling-machine.py), else the rates
+ * measured on the development machine (docs/scaling/machine-here.json).
+ * Not for: running anything; the event-level replay (scaling-sim.py). */
+#include "plan.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "circuit.h"
+#include "cli.h"
+#include "error.h"
+#include "order.h"
+#include "originir.h"
+#include "outfile.h"
+#include "part.h"
+#include "qasm.h"
+
+#define PLAN_MAX_RATES 32
+#define PLAN_RANK_OVERHEAD_BYTES (256.0 * 1048576)   /* MPI, binary, circuit: per rank */
+
+typedef struct {
+    int cores;
+    int nrates;
+    double rate_chi[PLAN_MAX_RATES], rate_flops[PLAN_MAX_RATES];   /* flop/s per core at that chi */
+    double lat, bw, lat_in, bw_in, blas_eff;
+} plan_machine;
+
+/* Measured on the development machine (docs/scaling/machine-here.json) and
+ * assumed for the network (docs/scaling/machine-cluster.json). */
+static const plan_machine default_machine = {
+    64, 7, {16, 32, 64, 128, 256, 512, 1024},
+    {3.495e9, 7.989e9, 6.883e9, 10.026e9, 9.475e9, 11.593e9, 17.432e9},
+    2e-6, 1.25e10, 5e-7, 8e9, 0.6,
+};
+
+typedef struct {
+    const char *circuit, *order, *machine, *output;
+    long chi, nodes, cores, gate_rank;
+    double memory;
+} plan_args;
+
+static const char *plan_usage =
+    "usage: tnemu plan CIRCUIT --chi N --nodes M --memory-per-node BYTES [options]\n"
+    "Says whether the circuit fits on M nodes at bond dimension N, how to lay the run\n"
+    "out (ranks per node, threads per rank) and its predicted time, from the scaling\n"
+    "model (docs/scaling.md), as one JSON object.\n"
+    "  --chi N            the bond dimension (1..1048576)\n"
+    "  --nodes M          nodes of the allocation (1..1000000)\n"
+    "  --memory-per-node BYTES  memory of one node (suffixes K, M, G, T: powers of 1024)\n"
+    "  --cores-per-node C cores of one node (default: the machine's, else 64)\n"
+    "  --machine FILE     a machine description (scripts/scaling-machine.py; default: the\n"
+    "                     rates measured on the development machine, a 100 Gb/s network)\n"
+    "  --order SPEC       identity (default), auto or a file, as for tnemu run\n"
+    "  --gate-rank R      operator Schmidt rank of the two-qubit gates: 2 (cx, cz, rzz) or 4\n"
+    "  -o, --output FILE  write the plan to FILE (default: stdout)\n";
+
+/* ---- inputs ---------------------------------------------------------------- */
+
+static int parse_size(const char *option, const char *v, double *out)
+{
+    char *end;
+    double x = strtod(v, &end);
+    double unit = 1;
+    if (*end == 'K' || *end == 'k') unit = 1024.0, end++;
+    else if (*end == 'M' || *end == 'm') unit = 1048576.0, end++;
+    else if (*end == 'G' || *end == 'g') unit = 1073741824.0, end++;
+    else if (*end == 'T' || *end == 't') unit = 1099511627776.0, end++;
+    if (end == v || *end || !(x * unit >= 1048576.0 && x * unit <= 1e18))
+        return tn_fail(TN_ERR_USAGE, "option %s: '%s' is not a size in [1M, 1e18] bytes (suffixes K, M, G, T)", option, v);
+    *out = x * unit;
+    return TN_OK;
+}
+
+static int parse_args(int argc, char **argv, plan_args *a, int *help)
+{
+    for (int i = 2; i < argc; i++) {
+        const char *opt = argv[i];
+        if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) { *help = 1; return TN_OK; }
+        if (opt[0] != '-' || !opt[1]) {
+            if (a->circuit) return tn_fail(TN_ERR_USAGE, "tnemu plan takes one circuit; '%s' is a second one", opt);
+            a->circuit = opt;
+            continue;
+        }
+        if (i + 1 >= argc) return tn_fail(TN_ERR_USAGE, "option %s needs a value", opt);
+        const char *v = argv[++i];
+        if (strcmp(opt, "--chi") == 0) CALL(cli_parse_long(opt, v, 1, 1048576, &a->chi));
+        else if (strcmp(opt, "--nodes") == 0) CALL(cli_parse_long(opt, v, 1, 1000000, &a->nodes));
+        else if (strcmp(opt, "--cores-per-node") == 0) CALL(cli_parse_long(opt, v, 1, 65536, &a->cores));
+        else if (strcmp(opt, "--gate-rank") == 0) {
+            if (strcmp(v, "2") != 0 && strcmp(v, "4") != 0)
+                return tn_fail(TN_ERR_USAGE, "option --gate-rank: '%s' is not 2 or 4", v);
+            a->gate_rank = v[0] - '0';
+        } else if (strcmp(opt, "--memory-per-node") == 0) CALL(parse_size(opt, v, &a->memory));
+        else if (strcmp(opt, "--machine") == 0) a->machine = v;
+        else if (strcmp(opt, "--order") == 0) a->order = v;
+        else if (strcmp(opt, "-o") == 0 || strcmp(opt, "--output") == 0) a->output = v;
+        else return tn_fail(TN_ERR_USAGE, "unknown option '%s' for 'tnemu plan' (see tnemu plan --help)", opt);
+    }
+    if (!a->circuit) return tn_fail(TN_ERR_USAGE, "tnemu plan: no circuit given (see tnemu plan --help)");
+    if (!a->chi || !a->nodes || !(a->memory > 0))
+        return tn_fail(TN_ERR_USAGE, "tnemu plan needs --chi N, --nodes M and --memory-per-node BYTES");
+    return TN_OK;
+}
+
+static int read_machine(const char *path, plan_machine *m)
+{
+    *m = default_machine;
+    if (!path) return TN_OK;
+    json_error_t e;
+    json_t *root = json_load_file(path, 0, &e);
+    if (!root) return tn_fail(TN_ERR_INPUT, "%s:%d:%d: %s", path, e.line, e.column, e.text);
+    json_t *rates = json_object_get(root, "gate_rates");
+    int status = TN_OK;
+    if (!json_is_array(rates) || json_array_size(rates) < 1 || json_array_size(rates) > PLAN_MAX_RATES)
+        status = tn_fail(TN_ERR_INPUT, "%s: 'gate_rates' must be 1 to %d [chi, GFLOP/s] pairs", path, PLAN_MAX_RATES);
+    for (size_t i = 0; status == TN_OK && i < json_array_size(rates); i++) {
+        json_t *p = json_array_get(rates, i);
+        double c = json_number_value(json_array_get(p, 0)), g = json_number_value(json_array_get(p, 1));
+        if (!(c >= 1) || !(g > 0) || (i && c <= m->rate_chi[i - 1]))
+            status = tn_fail(TN_ERR_INPUT, "%s: gate_rates[%zu] is not [chi, GFLOP/s] with chi rising", path, i);
+        m->rate_chi[i] = c;
+        m->rate_flops[i] = g * 1e9;
+        m->nrates = (int)i + 1;
+    }
+    struct { const char *key; double *dst; } nums[] = {
+        {"latency_s", &m->lat}, {"bandwidth_Bps", &m->bw}, {"intra_latency_s", &m->lat_in},
+        {"intra_bandwidth_Bps", &m->bw_in}, {"blas_thread_efficiency", &m->blas_eff}};
+    for (size_t i = 0; status == TN_OK && i < sizeof nums / sizeof nums[0]; i++) {
+        json_t *v = json_object_get(root, nums[i].key);
+        if (v && !(json_number_value(v) > 0))
+            status = tn_fail(TN_ERR_INPUT, "%s: '%s' must be a positive number", path, nums[i].key);
+        if (v) *nums[i].dst = json_number_value(v);
+    }
+    json_t *cores = json_object_get(root, "cores_per_node");
+    if (status == TN_OK && cores) {
+        if (!json_is_integer(cores) || json_integer_value(cores) < 1 || json_integer_value(cores) > 65536)
+            status = tn_fail(TN_ERR_INPUT, "%s: 'cores_per_node' must be a whole number in [1, 65536]", path);
+        else m->cores = (int)json_integer_value(cores);
+    }
+    json_decref(root);
+    return status;
+}
+
+/* ---- the model ------------------------------------------------------------- */
+
+/* Flop rate of a gate of equivalent bond dimension x (log-log interpolation). */
+static double gate_rate(const plan_machine *m, double x)
+{
+    if (x <= m->rate_chi[0]) return m->rate_flops[0];
+    for (int i = 1; i < m->nrates; i++)
+        if (x <= m->rate_chi[i]) {
+            double f = log(x / m->rate_chi[i - 1]) / log(m->rate_chi[i] / m->rate_chi[i - 1]);
+            return exp(log(m->rate_flops[i - 1]) + f * log(m->rate_flops[i] / m->rate_flops[i - 1]));
+        }
+    return m->rate_flops[m->nrates - 1];
+}
+
+/* Seconds of a two-site window with bonds l, c (inner), r: bench-gate's count. */
+static double window_seconds(const plan_machine *m, double l, double c, double r)
+{
+    double rows = 2 * l, cols = 2 * r, n = fmin(rows, cols), kept = c;
+    double flops = 32 * l * c * r + 128 * l * r + 4 * n * n * fmax(rows, cols) + 16.0 / 3 * n * n * n +
+                   8 * n * n * kept + 8 * rows * kept * cols;
+    return flops / gate_rate(m, cbrt(flops / 170.7));
+}
+
+typedef struct {
+    int n;
+    double *bond;       /* bond[s]: left of site s; bond[0] = bond[n] = 1 */
+    double *work;       /* seconds of the windows computed on site s (one thread) */
+    double *crossings;  /* windows across cut s (between sites s and s + 1) */
+    double *cost;       /* the engine's balance cost chi_l chi_r (chi_l + chi_r) */
+} plan_model;
+
+static double site_bytes(const plan_model *p, int s) { return 16.0 * 2 * p->bond[s] * p->bond[s + 1] + 8 * p->bond[s]; }
+
+/* Bonds, per-site work and per-cut window counts of circuit c in order site_of. */
+static void build_model(const circuit *c, const int *site_of, const plan_args *a, const plan_machine *m,
+                        plan_model *p)
+{
+    int n = c->nqubits;
+    for (int s = 0; s <= n; s++) p->bond[s] = 1;
+    for (size_t i = 0; i < c->nops; i++) {   /* gates across each cut */
+        const circ_op *op = &c->ops[i];
+        if (op->kind != OP_GATE || op->nqubits < 2) continue;
+        for (int x = 0; x < op->nqubits; x++)
+            for (int y = x + 1; y < op->nqubits; y++) {
+                int lo = site_of[op->qubits[x]], hi = site_of[op->qubits[y]];
+                if (lo > hi) { int t = lo; lo = hi; hi = t; }
+                for (int s = lo + 1; s <= hi; s++) p->bond[s] += 1;   /* counts for now */
+            }
+    }
+    for (int s = 1; s < n; s++) {
+        double bits = a->gate_rank == 4 ? 2 : 1;   /* entanglement a gate can add across a cut */
+        double e = (p->bond[s] - 1) * bits, side = fmin(s, n - s), lg = fmin(e, side);
+        p->bond[s] = lg < 60 ? fmin((double)a->chi, pow(2, lg)) : (double)a->chi;
+    }
+    p->bond[0] = p->bond[n] = 1;
+    for (int s = 0; s < n; s++) {
+        p->work[s] = p->crossings[s] = 0;
+        p->cost[s] = p->bond[s] * p->bond[s + 1] * (p->bond[s] + p->bond[s + 1]);
+    }
+    for (size_t i = 0; i < c->nops; i++) {   /* each gate: its swaps and its own window */
+        const circ_op *op = &c->ops[i];
+        if (op->kind != OP_GATE || op->nqubits < 2) continue;
+        int lo = n, hi = -1;
+        for (int x = 0; x < op->nqubits; x++) {
+            if (site_of[op->qubits[x]] < lo) lo = site_of[op->qubits[x]];
+            if (site_of[op->qubits[x]] > hi) hi = site_of[op->qubits[x]];
+        }
+        for (int s = lo; s < hi; s++) {   /* every cut the gate spans: one window (a swap or the gate) */
+            p->work[s] += window_seconds(m, p->bond[s], p->bond[s + 1], p->bond[s + 2]);
+            p->crossings[s] += 1;
+        }
+    }
+}
+
+typedef struct {
+    int ranks, per_node, threads, fits;
+    double seconds, rank_bytes, node_bytes, imbalance;
+} plan_layout;
+
+/* Predicts one layout: P = nodes * per_node ranks of threads each. */
+static void predict(const plan_model *p, const plan_machine *m, long nodes, int per_node, int threads,
+                    double memory, plan_layout *out)
+{
+    int n = p->n, P = (int)(nodes * per_node);
+    int *lo = malloc(((size_t)P + 1) * sizeof(int));
+    out->ranks = P;
+    out->per_node = per_node;
+    out->threads = threads;
+    out->fits = 0;
+    out->seconds = out->rank_bytes = out->node_bytes = INFINITY;
+    if (!lo) return;
+    part_balanced(n, P, p->cost, lo);
+    out->imbalance = part_imbalance(n, P, p->cost, lo);
+    double speed = 1 + (threads - 1) * m->blas_eff, worst_t = 0, worst_node = 0, node = 0, worst_b = 0;
+    for (int r = 0; r < P; r++) {
+        double t = 0, bytes = PLAN_RANK_OVERHEAD_BYTES, window = 0;
+        for (int s = lo[r]; s < lo[r + 1]; s++) {
+            t += p->work[s] / speed;
+            bytes += site_bytes(p, s);
+            double w = 16.0 * 4 * p->bond[s] * p->bond[s + 2 <= n ? s + 2 : n] * 3;
+            if (w > window) window = w;
+        }
+        bytes += window;
+        if (lo[r + 1] > lo[r] && lo[r + 1] < n) {   /* the boundary to the right: round trips of one site */
+            int b = lo[r + 1] - 1, same = (r + 1) / per_node == r / per_node;
+            double lat = same ? m->lat_in : m->lat, bw = same ? m->bw_in : m->bw;
+            double trip = p->crossings[b] * (2 * lat + 2 * site_bytes(p, b + 1) / bw);
+            t += trip;
+        }
+        if (r > 0 && lo[r] > lo[r - 1] && lo[r] < n) {
+            int b = lo[r] - 1, same = r / per_node == (r - 1) / per_node;
+            double lat = same ? m->lat_in : m->lat, bw = same ? m->bw_in : m->bw;
+            t += p->crossings[b] * (2 * lat + 2 * site_bytes(p, b + 1) / bw);
+        }
+        if (t > worst_t) worst_t = t;
+        if (bytes > worst_b) worst_b = bytes;
+        node += bytes;
+        if ((r + 1) % per_node == 0 || r + 1 == P) {
+            if (node > worst_node) worst_node = node;
+            node = 0;
+        }
+    }
+    out->seconds = worst_t;
+    out->rank_bytes = worst_b;
+    out->node_bytes = worst_node;
+    out->fits = worst_node <= memory;
+    free(lo);
+}
+
+/* Every layout of powers of two ranks per node (and all cores as ranks); the
+ * fastest that fits, else the one needing the least memory per node. */
+static void choose(const plan_model *p, const plan_machine *m, const plan_args *a, int cores, json_t *cands,
+                   plan_layout *best)
+{
+    best->ranks = 0;
+    int per_node[40], count = 0;
+    for (int per = 1; per < cores && count < 39; per *= 2) per_node[count++] = per;
+    per_node[count++] = cores;
+    for (int i = 0; i < count; i++) {
+        if ((long)per_node[i] * a->nodes > p->n) break;   /* more ranks than sites: nothing to own */
+        plan_layout l;
+        predict(p, m, a->nodes, per_node[i], cores / per_node[i], a->memory, &l);
+        json_array_append_new(cands, json_pack("{s:i, s:i, s:i, s:b, s:f, s:I, s:I, s:f}", "ranks", l.ranks,
+                                               "ranks_per_node", l.per_node, "threads_per_rank", l.threads, "fits",
+                                               l.fits, "predicted_seconds", l.seconds, "memory_per_rank_bytes",
+                                               (json_int_t)l.rank_bytes, "memory_per_node_bytes",
+                                               (json_int_t)l.node_bytes, "imbalance", l.imbalance));
+        int better = !best->ranks || (l.fits && !best->fits) ||
+                     (l.fits == best->fits && (l.fits ? l.seconds < best->seconds : l.node_bytes < best->node_bytes));
+        if (better) *best = l;
+    }
+}
+
+/* The fewest nodes (doubling from nodes) on which some layout fits, or 0. */
+static long nodes_needed(const plan_model *p, const plan_machine *m, const plan_args *a, int cores)
+{
+    plan_args b = *a;
+    for (b.nodes = a->nodes * 2; b.nodes <= p->n; b.nodes *= 2) {
+        plan_layout l;
+        predict(p, m, b.nodes, 1, cores, a->memory, &l);
+        if (l.fits) return b.nodes;
+    }
+    return 0;
+}
+
+static int report(const plan_args *a, const circuit *c, const plan_model *p, const plan_machine *m, int cores)
+{
+    json_t *cands = json_array();
+    plan_layout best;
+    choose(p, m, a, cores, cands, &best);
+    double state = 0;
+    for (int s = 0; s < p->n; s++) state += site_bytes(p, s);
+    json_t *root = json_pack("{s:s, s:i, s:I, s:I, s:I, s:i, s:I, s:b}", "circuit", a->circuit, "qubits", c->nqubits,
+                             "chi", (json_int_t)a->chi, "nodes", (json_int_t)a->nodes, "memory_per_node_bytes",
+                             (json_int_t)a->memory, "cores_per_node", cores, "state_bytes", (json_int_t)state, "fits",
+                             best.ranks && best.fits);
+    if (best.ranks) {
+        json_object_set_new(root, "layout", json_pack("{s:i, s:i, s:i, s:i}", "ranks", best.ranks, "ranks_per_node",
+                                                      best.per_node, "threads_per_rank", best.threads, "team_size", 1));
+        json_object_set_new(root, "predicted_seconds", json_real(best.seconds));
+        json_object_set_new(root, "memory_per_rank_bytes", json_integer((json_int_t)best.rank_bytes));
+        json_object_set_new(root, "memory_per_node_needed_bytes", json_integer((json_int_t)best.node_bytes));
+    }
+    if (!(best.ranks && best.fits)) {
+        long more = nodes_needed(p, m, a, cores);
+        json_object_set_new(root, "fits_on_nodes", more ? json_integer(more) : json_null());
+    }
+    json_object_set_new(root, "candidates", cands);
+    json_object_set_new(root, "model", json_string("docs/scaling.md: saturated bonds, the engine's partition, "
+                                                   "measured gate rates; teams (--team-size) are not modelled here"));
+    char *text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(6));
+    json_decref(root);
+    if (!text) return tn_fail(TN_ERR_MEMORY, "out of memory: the plan");
+    int status = a->output ? outfile_write_text(a->output, text, "option -o") : outfile_stdout(text);
+    free(text);
+    return status;
+}
+
+int plan_command(int argc, char **argv)
+{
+    plan_args a = {0};
+    a.order = "identity";
+    a.gate_rank = 2;
+    int help = 0;
+    CALL(parse_args(argc, argv, &a, &help));
+    if (help) { fputs(plan_usage, stdout); return TN_OK; }
+    plan_machine m;
+    CALL(read_machine(a.machine, &m));
+    int cores = a.cores ? (int)a.cores : m.cores;
+    circuit *c;
+    CALL(originir_wants(a.circuit, NULL) ? originir_parse_file(a.circuit, &c) : qasm_parse_file(a.circuit, &c));
+    int n = c->nqubits;
+    plan_model p = {n, tn_calloc((size_t)n + 2, sizeof(double)), tn_calloc((size_t)n + 1, sizeof(double)),
+                    tn_calloc((size_t)n + 1, sizeof(double)), tn_calloc((size_t)n + 1, sizeof(double))};
+    int *site_of = tn_malloc((size_t)n * sizeof(int) + 1);
+    int status = p.bond && p.work && p.crossings && p.cost && site_of ? TN_OK : TN_ERR_MEMORY;
+    if (status == TN_OK) status = order_choose(c, a.order, site_of);
+    if (status == TN_OK) {
+        build_model(c, site_of, &a, &m, &p);
+        status = report(&a, c, &p, &m, cores);
+    }
+    free(site_of);
+    free(p.bond); free(p.work); free(p.crossings); free(p.cost);
+    circ_destroy(&c);
+    return status;
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/perl
+# plan.t - `tnemu plan`: its answers on fixed inputs (the state's bytes from
+# the saturated bond profile, fit or not, the fewest nodes that fit, time
+# falling with nodes, layouts never with more ranks than sites) and its
+# one-line errors with exit status 2.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Test::More;
+use JSON::PP;
+use Tnemu qw(run_tnemu tmpdir gen_circuit write_file read_json);
+
+my $dir = tmpdir();
+my $bw = gen_circuit('bw156.qasm', 'brickwork', 156, 40, 1);
+
+sub run_plan {
+    my ($st, $out, $err) = run_tnemu('plan', @_);
+    return ($st, $st == 0 && $out =~ /\S/ ? JSON::PP->new->decode($out) : undef, $err);
+}
+
+# the saturated profile by hand: 40 layers put 20 gates across every cut, so bond s is min(chi, 2^min(s, n - s))
+sub state_bytes {
+    my ($n, $chi) = @_;
+    my @b = map { my $m = $_ < $n - $_ ? $_ : $n - $_; $m > 40 ? $chi : (2**$m < $chi ? 2**$m : $chi) } 0 .. $n;
+    my $sum = 0;
+    $sum += 16 * 2 * $b[$_] * $b[$_ + 1] + 8 * $b[$_] for 0 .. $n - 1;
+    return $sum;
+}
+
+my ($st, $p, $err) = run_plan($bw, '--chi', 4096, '--nodes', 64, '--memory-per-node', '128G');
+is($st, 0, 'plan of the 156-qubit brickwork at chi 4096 on 64 nodes') or diag($err);
+is($p->{state_bytes}, state_bytes(156, 4096), 'the state\'s bytes are those of the saturated bond profile');
+ok($p->{state_bytes} > 60 * 2**30 && $p->{state_bytes} < 80 * 2**30, 'about 67 GiB of tensors');
+ok($p->{fits}, 'it fits on 64 nodes of 128 GiB');
+ok($p->{predicted_seconds} > 0, 'with a predicted time');
+ok($p->{memory_per_node_needed_bytes} <= 128 * 2**30, 'the chosen layout needs at most the memory a node has');
+my $too_many = grep { $_->{ranks} > 156 } @{ $p->{candidates} };
+is($too_many, 0, 'no layout has more ranks than sites');
+is($p->{layout}{ranks}, $p->{nodes} * $p->{layout}{ranks_per_node}, 'ranks = nodes x ranks per node');
+is($p->{layout}{threads_per_rank} * $p->{layout}{ranks_per_node}, 64, 'ranks x threads fill a node\'s 64 cores');
+
+($st, $p) = run_plan($bw, '--chi', 4096, '--nodes', 1, '--memory-per-node', '16G');
+ok($st == 0 && !$p->{fits}, 'it does not fit on one node of 16 GiB');
+ok($p->{fits_on_nodes} && $p->{fits_on_nodes} * 16 * 2**30 >= $p->{state_bytes}, 'and names a node count that holds it');
+my ($st2, $q) = run_plan($bw, '--chi', 4096, '--nodes', $p->{fits_on_nodes} // 1, '--memory-per-node', '16G');
+ok($q && $q->{fits}, 'which then fits');
+
+my (undef, $p8) = run_plan($bw, '--chi', 1024, '--nodes', 8, '--memory-per-node', '64G', '--cores-per-node', 8);
+my (undef, $p64) = run_plan($bw, '--chi', 1024, '--nodes', 64, '--memory-per-node', '64G', '--cores-per-node', 8);
+ok($p8 && $p64 && $p64->{predicted_seconds} < $p8->{predicted_seconds}, 'more nodes: less time (chi 1024, 8 -> 64 nodes)');
+is($p8->{cores_per_node}, 8, '--cores-per-node is used');
+
+my $m = write_file("$dir/m.json", '{"cores_per_node": 4, "gate_rates": [[64, 1.0], [1024, 2.0]], '
+                   . '"latency_s": 1e-6, "bandwidth_Bps": 1e9}');
+my (undef, $slow) = run_plan($bw, '--chi', 1024, '--nodes', 8, '--memory-per-node', '64G', '--machine', $m);
+is($slow->{cores_per_node}, 4, 'a machine file gives the cores per node');
+ok($slow->{predicted_seconds} > $p8->{predicted_seconds}, 'and its slower rates a longer time');
+
+($st) = run_tnemu('plan', $bw, '--chi', 256, '--nodes', 2, '--memory-per-node', '8G', '-o', "$dir/plan.json");
+ok($st == 0 && read_json("$dir/plan.json")->{chi} == 256, '-o writes the plan to a file');
+
+my @bad = (
+    [[$bw, '--nodes', 2, '--memory-per-node', '8G'], qr/needs --chi N, --nodes M and --memory-per-node/],
+    [[$bw, '--chi', 0, '--nodes', 2, '--memory-per-node', '8G'], qr/--chi/],
+    [[$bw, '--chi', 64, '--nodes', 2, '--memory-per-node', '10'], qr/option --memory-per-node: '10' is not a size/],
+    [[$bw, '--chi', 64, '--nodes', 0, '--memory-per-node', '8G'], qr/--nodes/],
+    [[$bw, '--chi', 64, '--nodes', 2, '--memory-per-node', '8G', '--gate-rank', 3], qr/option --gate-rank: '3' is not 2 or 4/],
+    [[$bw, '--chi', 64, '--nodes', 2, '--memory-per-node', '8G', '--bogus', 1], qr/unknown option '--bogus' for 'tnemu plan'/],
+    [['--chi', 64, '--nodes', 2, '--memory-per-node', '8G'], qr/tnemu plan: no circuit given/],
+    [[$bw, '--chi', 64, '--nodes', 2, '--memory-per-node', '8G', '--machine', write_file("$dir/bad.json", "{\n  \"gate_rates\": [\n")],
+     qr/bad\.json:\d+:\d+: /],
+    [[$bw, '--chi', 64, '--nodes', 2, '--memory-per-node', '8G', '--machine', write_file("$dir/bad2.json", '{"gate_rates": [[64, -1]]}')],
+     qr/bad2\.json: gate_rates\[0\] is not \[chi, GFLOP\/s\]/],
+);
+for my $b (@bad) {
+    my ($s, $out, $e) = run_tnemu('plan', @{ $b->[0] });
+    is($s, 2, "exit 2: plan @{ $b->[0] }[1 .. $#{ $b->[0] }]");
+    like($e, $b->[1], 'names the problem');
+    is(scalar(() = $e =~ /\n/g), 1, 'in one line');
+}
+
+done_testing();
