@@ -82,6 +82,9 @@ struct mps {
     double **lambda;           /* lambda[s]: Schmidt values of the bond left of site s (chi[s]) */
     int *lambda_cap;
     double t_shift, t_contract, t_split;
+    mps_router router;         /* where two-qubit gates meet (mps_set_router); NULL: the median */
+    void *router_ctx;
+    long swaps, fused_swaps;   /* swaps applied by themselves; swaps fused into a gate */
 };
 
 #define TAG_SITE 101
@@ -506,6 +509,8 @@ int mps_copy(const mps *src, mps **out)
     m->discarded = src->discarded;
     m->log_fidelity = src->log_fidelity;
     m->decompositions = src->decompositions;
+    m->swaps = src->swaps;
+    m->fused_swaps = src->fused_swaps;
     *out = m;
     return TN_OK;
 }
@@ -878,16 +883,23 @@ static int apply_adjacent(mps *m, int first, int k, const double complex *g, int
     return TN_OK;
 }
 
-/* Swaps the qubits on sites s and s + 1 (a two-site SWAP update). */
-static int swap_sites(mps *m, int s, int end_left)
+/* Records that the qubits on sites s and s + 1 have changed places. */
+static void exchange_sites(mps *m, int s)
 {
-    static const double complex swap[16] = {1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1};
-    CALL(apply_adjacent(m, s, 2, swap, end_left));
     int qa = m->qubit_at[s], qb = m->qubit_at[s + 1];
     m->qubit_at[s] = qb;
     m->qubit_at[s + 1] = qa;
     m->site_of[qa] = s + 1;
     m->site_of[qb] = s;
+}
+
+/* Swaps the qubits on sites s and s + 1 (a two-site SWAP update). */
+static int swap_sites(mps *m, int s, int end_left)
+{
+    static const double complex swap[16] = {1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1};
+    CALL(apply_adjacent(m, s, 2, swap, end_left));
+    m->swaps++;
+    exchange_sites(m, s);
     return TN_OK;
 }
 
@@ -908,6 +920,8 @@ static void apply_one_site(mps *m, int s, const double complex *u)
     }
 }
 
+static void exchange_rows(double complex *g);
+
 static int compare_int(const void *a, const void *b)
 {
     int x = *(const int *)a, y = *(const int *)b;
@@ -915,14 +929,16 @@ static int compare_int(const void *a, const void *b)
 }
 
 /* Moves the k qubits (on distinct sites) to adjacent sites by swaps, keeping
- * their relative order; returns the first site of the window in *first. */
-static int gather_qubits(mps *m, int k, const int *qubits, int *first)
+ * their relative order, onto the window from w (w < 0: the median of site -
+ * rank, which takes the fewest swaps; any w from the lowest to the highest
+ * of those takes as few); returns the first site of the window in *first. */
+static int gather_qubits(mps *m, int k, const int *qubits, int w, int *first)
 {
     int sites[CIRC_MAX_GATE_QUBITS], offs[CIRC_MAX_GATE_QUBITS] = {0};
     for (int j = 0; j < k; j++) sites[j] = m->site_of[qubits[j]];
     qsort(sites, (size_t)k, sizeof(int), compare_int);
     for (int j = 0; j < k; j++) offs[j] = sites[j] - j;
-    int w = offs[k / 2];   /* median of site - rank: fewest swaps */
+    if (w < offs[0] || w > offs[k - 1]) w = offs[k / 2];
     if (w < 0) w = 0;
     if (w > m->n - k) w = m->n - k;
     for (int j = 0; j < k; j++) {          /* those moving left, in order */
@@ -992,12 +1008,39 @@ int mps_apply_gate(mps *m, const double complex *u, int k, const int *qubits)
         else if (c < lo) m->sweep_left = 0;
     }
     int end_left = k == 2 && m->sweep_left;
-    CALL(gather_qubits(m, k, qubits, &first));
+    mps_route route = {-1, 0};
+    if (k == 2 && m->router) m->router(m->router_ctx, m, qubits, &route);
+    CALL(gather_qubits(m, k, qubits, route.first, &first));
     size_t dim = (size_t)1 << k;
     CALL(tn_buf_reserve(&m->gate, dim * dim * sizeof(double complex)));
     permute_gate(m, first, k, qubits, u, m->gate.data);
-    return apply_adjacent(m, first, k, m->gate.data, end_left);
+    if (!route.exchange) return apply_adjacent(m, first, k, m->gate.data, end_left);
+    exchange_rows(m->gate.data);
+    CALL(apply_adjacent(m, first, 2, m->gate.data, end_left));
+    m->fused_swaps++;
+    exchange_sites(m, first);
+    return TN_OK;
 }
+
+/* g (4 x 4, block order) becomes SWAP g: the gate, then its two sites'
+ * qubits exchanged, in one two-site update. */
+static void exchange_rows(double complex *g)
+{
+    for (int j = 0; j < 4; j++) {
+        double complex t = g[1 * 4 + j];
+        g[1 * 4 + j] = g[2 * 4 + j];
+        g[2 * 4 + j] = t;
+    }
+}
+
+void mps_set_router(mps *m, mps_router router, void *ctx)
+{
+    m->router = router;
+    m->router_ctx = ctx;
+}
+
+long mps_swaps(const mps *m) { return m->swaps; }
+long mps_fused_swaps(const mps *m) { return m->fused_swaps; }
 
 /* The matrix of a gate operation: its own (GATE_UNITARY), or the built-in
  * gate's written into buf (64 entries); NULL for what is not a gate. */
@@ -1880,7 +1923,7 @@ int mps_apply_kraus(mps *m, int nops, const double complex *ops, int k, const in
         if (qubits[j] < 0 || qubits[j] >= m->n)
             return tn_fail(TN_ERR_USAGE, "qubit %d is out of range for a %d-qubit state", qubits[j], m->n);
     int first = m->site_of[qubits[0]];
-    if (k > 1) CALL(gather_qubits(m, k, qubits, &first));
+    if (k > 1) CALL(gather_qubits(m, k, qubits, -1, &first));
     size_t dim = (size_t)1 << k, dd = dim * dim;
     CALL(tn_buf_reserve(&m->gate, (size_t)nops * dd * sizeof(double complex)));
     double complex *block_ops = m->gate.data;
