@@ -1652,13 +1652,15 @@ int mps_outcome_probs(mps *m, int k, const int *qubits, double *probs)
 typedef struct {
     int32_t n, center, sweep_left, rebalances, nranks, vidal;
     int64_t gates_since_balance, shifts;
-    int32_t focus, unused;   /* Vidal form: where the centre would be (the scheduler follows it) */
+    int32_t focus;           /* Vidal form: where the centre would be (the scheduler follows it) */
+    int32_t fused_swaps;     /* swaps fused into gates so far (0 in checkpoints older than the count) */
 } mps_saved_header;
 
 /* One rank's running totals, as saved (48 bytes, no padding). */
 typedef struct {
     tn_exact discarded, log_fidelity;
-    int64_t decompositions, unused;
+    int64_t decompositions;
+    int64_t swaps;           /* swaps applied so far (replicated: every rank's is the same) */
 } rank_book;
 
 #define TAG_BOOK 104
@@ -1668,7 +1670,7 @@ static size_t saved_ints(int n, int nranks) { return 3 * (size_t)n + 1 + (size_t
 /* Per-rank bookkeeping gathered on group rank 0. */
 static int gather_book(mps *m, rank_book *book)
 {
-    rank_book mine = {m->discarded, m->log_fidelity, (int64_t)m->decompositions, 0};
+    rank_book mine = {m->discarded, m->log_fidelity, (int64_t)m->decompositions, m->swaps};
     book[0] = mine;
     if (!m->grp) return TN_OK;
     if (m->me != 0) return group_send(m->grp, 0, TAG_BOOK, &mine, sizeof mine);
@@ -1695,7 +1697,8 @@ int mps_save(mps *m, char **buf, size_t *len)
             status = TN_ERR_MEMORY;
         } else {
             mps_saved_header h = {m->n, m->center, m->sweep_left, m->rebalances, m->nranks, m->vidal,
-                                  m->gates_since_balance, m->shifts, m->focus, 0};
+                                  m->gates_since_balance, m->shifts, m->focus,
+                                  m->fused_swaps < INT32_MAX ? (int32_t)m->fused_swaps : INT32_MAX};
             memcpy(p, &h, sizeof h);
             p += sizeof h;
             for (int q = 0; q < m->n; q++, p += 4) { int32_t v = m->site_of[q]; memcpy(p, &v, 4); }
@@ -1819,6 +1822,8 @@ int mps_restore(mps *m, const char *buf, size_t len)
         m->log_fidelity = m->me == 0 ? all.log_fidelity : tn_exact_zero();
         m->decompositions = m->me == 0 ? (size_t)all.decompositions : 0;
     }
+    m->swaps = book[0].swaps;
+    m->fused_swaps = h.fused_swaps;
     free(ints);
     free(book);
     p += nints * 4 + nbook * sizeof(rank_book);
