@@ -6,10 +6,7 @@
  * 2 is not assumed), never beyond 2^(qubits on the smaller side) or --chi.
  * The time model charges each gate the flops of an SVD of (2 chi) x (2 chi)
  * at every cut it spans, at a stated effective rate.
- * The swaps the run's routing takes are found by routing the gates on a
- * state of bond dimension 1 (the routing depends on where the qubits are,
- * never on the numbers): the scheduler and router of a run, the same
- * choices, for the cost of 2 x 2 decompositions. */
+ * The swaps the run's routing takes: order_routed_swaps. */
 #include "info.h"
 
 #include <math.h>
@@ -20,9 +17,7 @@
 #include "circuit.h"
 #include "cli.h"
 #include "error.h"
-#include "mps.h"
 #include "order.h"
-#include "schedule.h"
 #include "originir.h"
 #include "qasm.h"
 
@@ -68,25 +63,6 @@ static void predict(const circuit *c, const int *site_of, long max_chi, predicti
     }
 }
 
-/* The swaps the run's routing applies to c's gates from the order site_of
- * (by themselves and fused into gates); TN_OK or a failure. */
-static int routed_swaps(const circuit *c, const int *site_of, long *swaps, long *fused)
-{
-    mps_trunc tr = {1, 0};
-    mps *m = NULL;
-    schedule *sch = NULL;
-    *swaps = *fused = 0;
-    int status = mps_create(c->nqubits, site_of, &tr, &m);
-    if (status == TN_OK) status = schedule_create(c, 0, c->nops, &sch);
-    if (status == TN_OK) schedule_attach(sch, m);
-    size_t i;
-    while (status == TN_OK && schedule_next(sch, m, &i)) status = mps_apply_op(m, &c->ops[i]);
-    schedule_destroy(&sch);
-    if (m) { *swaps = mps_swaps(m); *fused = mps_fused_swaps(m); }
-    mps_destroy(&m);
-    return status;
-}
-
 static void print_info(const char *path, const circuit *c, const char *order, const int *site_of, long max_chi)
 {
     circ_stats st;
@@ -105,7 +81,7 @@ static void print_info(const char *path, const circuit *c, const char *order, co
     long swaps, fused;
     printf("order        %s (swap distance %ld: each gate's qubits swapped together)\n", order,
            order_swap_distance(c, site_of));
-    if (routed_swaps(c, site_of, &swaps, &fused) == TN_OK)
+    if (order_routed_swaps(c, site_of, &swaps, &fused) == TN_OK)
         printf("routing      %ld swaps, %ld more fused into two-qubit gates (the run's gate order and routing)\n",
                swaps, fused);
     long *cuts = calloc((size_t)n, sizeof(long));
