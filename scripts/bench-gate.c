@@ -16,7 +16,9 @@
  * of the left bond, its right singular vectors (TSVD_RIGHT_VECTORS), and the
  * new left site as the unweighted theta times them: the same work.
  *
- * Run: build/bench-gate [CHI...]     (default 128 256 512 1024)
+ * Small bonds (16 to 64: long-range circuits' swaps at moderate chi) repeat
+ * the gate BENCH_SMALL_REPS times, where one run is too short to time alone.
+ * Run: build/bench-gate [CHI...]     (default 16 32 64 128 256 512 1024)
  * Output: one line per chi, and a JSON object on the last line (its
  * vidal_gflops per chi are the gate rates of scripts/scaling-machine.py). */
 #include <cblas.h>
@@ -30,6 +32,8 @@
 #include "error.h"
 #include "rng.h"
 #include "tsvd.h"
+
+#define BENCH_SMALL_REPS 21
 
 static double now(void)
 {
@@ -139,23 +143,26 @@ int main(int argc, char **argv)
 {
     int chis[16], nchi = 0;
     for (int i = 1; i < argc && nchi < 16; i++) chis[nchi++] = atoi(argv[i]);
-    if (!nchi) { chis[0] = 128; chis[1] = 256; chis[2] = 512; chis[3] = 1024; nchi = 4; }
+    if (!nchi) {
+        static const int defaults[] = {16, 32, 64, 128, 256, 512, 1024};
+        for (nchi = 0; nchi < 7; nchi++) chis[nchi] = defaults[nchi];
+    }
     double rate = zgemm_rate(2048);
     printf("zgemm: %.1f GFLOP/s (n = 2048, median of 3)\n", rate);
-    printf("  chi  gate_s   flops_G  floor_s  ratio  path  vidal_s  ratio\n");
-    char json[4096];
+    printf("  chi  gate_ms  flops_G  floor_ms  ratio  path  vidal_ms  ratio\n");
+    char json[8192];
     int len = snprintf(json, sizeof json, "{\"zgemm_gflops\": %.2f, \"gates\": [", rate);
     rng_stream r;
     rng_init(&r, 7, 0);
     for (int c = 0; c < nchi; c++) {
-        int chi = chis[c], n = 2 * chi, reps = chi >= 1024 ? 1 : 3;
+        int chi = chis[c], n = 2 * chi, reps = chi <= 64 ? BENCH_SMALL_REPS : chi >= 1024 ? 1 : 3;
         size_t site = (size_t)chi * 2 * chi;
         double complex *a = malloc(site * sizeof *a), *b = malloc(site * sizeof *b);
         double complex *theta = malloc((size_t)n * n * sizeof *theta), *out = malloc((size_t)n * n * sizeof *out);
         double complex gate[16];
         tsvd_work w;
         memset(&w, 0, sizeof w);
-        double t[3], tv[3], *lambda = malloc((size_t)chi * sizeof *lambda), sum = 0;
+        double t[BENCH_SMALL_REPS], tv[BENCH_SMALL_REPS], *lambda = malloc((size_t)chi * sizeof *lambda), sum = 0;
         for (int l = 0; l < chi; l++) sum += lambda[l] = exp(-8.0 * l / chi);   /* a decaying spectrum */
         for (int l = 0; l < chi; l++) lambda[l] = sqrt(lambda[l] / sum);
         int gram = 0, gram_v = 0;
@@ -170,11 +177,11 @@ int main(int argc, char **argv)
         double x = chi, nn = n;
         double flops = 32 * x * x * x + 32 * x * x * x + 16.0 / 3 * nn * nn * nn + 8 * nn * nn * x + 32 * x * x * x;
         double tm = median(t, reps), tmv = median(tv, reps), floor_s = flops / (rate * 1e9);
-        printf("%5d  %6.3f  %8.1f  %7.3f  %5.2f  %-4s  %7.3f  %5.2f\n", chi, tm, flops / 1e9, floor_s, tm / floor_s,
-               gram ? "gram" : "svd", tmv, tmv / floor_s);
+        printf("%5d  %7.3f  %7.3f  %8.3f  %5.2f  %-4s  %8.3f  %5.2f\n", chi, 1e3 * tm, flops / 1e9, 1e3 * floor_s,
+               tm / floor_s, gram ? "gram" : "svd", 1e3 * tmv, tmv / floor_s);
         len += snprintf(json + len, sizeof json - (size_t)len,
-                        "%s{\"chi\": %d, \"seconds\": %.4f, \"gflop\": %.2f, \"floor_seconds\": %.4f, \"ratio\": %.2f, "
-                        "\"vidal_seconds\": %.4f, \"vidal_ratio\": %.2f, \"vidal_gflops\": %.3f}",
+                        "%s{\"chi\": %d, \"seconds\": %.6f, \"gflop\": %.4f, \"floor_seconds\": %.6f, \"ratio\": %.2f, "
+                        "\"vidal_seconds\": %.6f, \"vidal_ratio\": %.2f, \"vidal_gflops\": %.3f}",
                         c ? ", " : "", chi, tm, flops / 1e9, floor_s, tm / floor_s, tmv, tmv / floor_s,
                         flops / 1e9 / tmv);   /* the rate scripts/scaling-sim.py divides a gate's work by */
         tsvd_work_free(&w);

@@ -10,6 +10,15 @@
 # two ranks in Vidal form (mpirun -n 2, one BLAS thread each: the segments'
 # gates run at the same time), and one process in the centre form
 # (--canonical center). BENCH_FORMS (default "vidal vidal2 center") picks them.
+# The long-range set (issue 22; BENCH_LONGRANGE=0 skips it): QFT-48 and QFT-63
+# on random product states (QASMBench qft_n63's gate order, cx/u1) and 64
+# qubits of random long-range CX at chi 64, QV-100 at chi 16, tnemu on 2
+# threads: wall time, decompositions, swaps (by themselves + fused into gates),
+# the initial order's swap distance, fidelity estimate. Peers in the same run
+# when given as commands that take CIRCUIT.qasm CHI and print their wall
+# seconds on the last line of stdout: TNEMU_BENCH_AER (Qiskit Aer's MPS),
+# TNEMU_BENCH_QUIMB (quimb's CircuitMPS); skipped with a note otherwise (they
+# are built beside the project, never in it: see BENCHMARKS.md).
 # Writes bench-results.json in the build folder; BENCHMARKS.md records numbers.
 set -eu
 cd "$(dirname "$0")/.."
@@ -61,6 +70,36 @@ if [ -f ../shared/data/ibm-backends/fez/conf_fez.json ]; then
     printf ',{"circuit": "kicked_ising_fez_156q", "chi": 64, "shots": 100000, "result": %s}\n' "$(cat "$work/ki.json")" >> "$out"
 fi
 echo "]" >> "$out"
+longrange() {   # name, circuit, chi
+    /usr/bin/time -f "%e" -o "$work/time" env OMP_NUM_THREADS=2 bin/tnemu run "$2" --chi "$3" --seed 1 -q -o "$work/lr.json"
+    perl -MJSON::PP -e '
+        my ($f, $name, $chi, $wall) = @ARGV; local $/; open(my $fh, "<", $f) or die; my $r = decode_json(<$fh>);
+        printf "%-22s chi %3d tnemu: wall %7.2f s, gates %7.2f s, decompositions %6d, swaps %5d + %5d fused, swap distance %6d, fidelity %.6f\n",
+            $name, $chi, $wall, $r->{timing}{gates}, $r->{decompositions}, $r->{swaps}, $r->{fused_swaps},
+            $r->{swap_distance}, $r->{fidelity_estimate};
+    ' "$work/lr.json" "$1" "$3" "$(cat "$work/time")"
+    printf ',{"circuit": "%s", "chi": %s, "wall_seconds": %s, "result": %s}\n' "$1" "$3" "$(cat "$work/time")" \
+        "$(cat "$work/lr.json")" >> "$out"
+    for peer in AER QUIMB; do
+        eval "cmd=\${TNEMU_BENCH_$peer:-}"
+        if [ -z "$cmd" ]; then echo "$(printf '%-22s' "$1") chi $(printf '%3d' "$3") $peer: skipped (TNEMU_BENCH_$peer not set)"; continue; fi
+        secs=$($cmd "$2" "$3" | tail -n 1) || secs="failed"
+        echo "$(printf '%-22s' "$1") chi $(printf '%3d' "$3") $peer: wall $secs s"
+    done
+}
+if [ "${BENCH_LONGRANGE:-1}" != 0 ]; then
+    sed -i '$ d' "$out"   # reopen the array
+    echo "long-range circuits (issue 22)"
+    sh scripts/gen-circuit.sh qft 48 1 > "$work/qft48.qasm"
+    sh scripts/gen-circuit.sh qft 63 1 > "$work/qft63.qasm"
+    sh scripts/gen-circuit.sh random-cx 64 20 1 > "$work/rcx64.qasm"
+    sh scripts/gen-circuit.sh qv 100 100 1 > "$work/qv100.qasm"
+    longrange qft48_random_product "$work/qft48.qasm" 64
+    longrange qft63_random_product "$work/qft63.qasm" 64
+    longrange random_cx64_20layers "$work/rcx64.qasm" 64
+    longrange qv100_d100 "$work/qv100.qasm" 16
+    echo "]" >> "$out"
+fi
 echo "eigensolver of a Gram split: LAPACK on one rank vs ScaLAPACK on 2 ranks (median of 3)"
 mpirun -n 2 --oversubscribe -x OPENBLAS_NUM_THREADS=1 "$BUILD/bench-eigh" 512 1024 2048
 echo "results: $out"

@@ -17,6 +17,15 @@
 #       on an IBM backend's coupling map: each step is rx(THETA) on every
 #       qubit, then rzz(PHI) on every coupler, couplers grouped in colour
 #       classes (no qubit twice in a class); every qubit measured
+#   gen-circuit.sh qft QUBITS SEED
+#       the QFT (no final swaps) of a random product state (u3 with random
+#       angles on every qubit); each controlled phase cp(t) a,b written as
+#       u1(t/2) a; cx a,b; u1(-t/2) b; cx a,b; u1(t/2) b, in the order of
+#       QASMBench's qft_n63 (qubit k's phases on 0..k-1, then h on k; the
+#       textbook QFT with the qubit order reversed): every pair interacts
+#   gen-circuit.sh random-cx QUBITS LAYERS SEED
+#       each layer: u3 with random angles on every qubit, then cx on the
+#       pairs of a random permutation of the qubits (all-to-all, long range)
 set -eu
 kind=${1:-}
 case "$kind" in
@@ -94,7 +103,36 @@ qv)
             }
         }
     }' ;;
+qft)
+    [ $# -ge 3 ] || { echo "usage: $0 qft QUBITS SEED" >&2; exit 2; }
+    awk -v n="$2" -v seed="$3" 'BEGIN {
+        srand(seed); pi = 3.141592653589793
+        printf "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[%d];\ncreg c[%d];\n", n, n
+        for (q = 0; q < n; q++)
+            printf "u3(%.15f,%.15f,%.15f) q[%d];\n", pi * rand(), 2 * pi * rand(), 2 * pi * rand(), q
+        for (k = 0; k < n; k++) {
+            for (j = 0; j < k; j++) {
+                t = pi / 2 ^ (k - j)
+                printf "u1(%.17g) q[%d];\ncx q[%d],q[%d];\nu1(%.17g) q[%d];\ncx q[%d],q[%d];\nu1(%.17g) q[%d];\n", \
+                    t / 2, k, k, j, -t / 2, j, k, j, t / 2, j
+            }
+            printf "h q[%d];\n", k
+        }
+    }' ;;
+random-cx)
+    [ $# -ge 4 ] || { echo "usage: $0 random-cx QUBITS LAYERS SEED" >&2; exit 2; }
+    awk -v n="$2" -v d="$3" -v seed="$4" 'BEGIN {
+        srand(seed); pi = 3.141592653589793
+        printf "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[%d];\ncreg c[%d];\n", n, n
+        for (l = 0; l < d; l++) {
+            for (q = 0; q < n; q++)
+                printf "u3(%.15f,%.15f,%.15f) q[%d];\n", pi * rand(), 2 * pi * rand(), 2 * pi * rand(), q
+            for (i = 0; i < n; i++) p[i] = i
+            for (i = n - 1; i > 0; i--) { j = int(rand() * (i + 1)); t = p[i]; p[i] = p[j]; p[j] = t }
+            for (i = 0; i + 1 < n; i += 2) printf "cx q[%d],q[%d];\n", p[i], p[i + 1]
+        }
+    }' ;;
 *)
-    echo "usage: $0 brickwork|ghz|bv|kicked-ising|qv ..." >&2
+    echo "usage: $0 brickwork|ghz|bv|kicked-ising|qv|qft|random-cx ..." >&2
     exit 2 ;;
 esac

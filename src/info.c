@@ -5,7 +5,8 @@
  * multiply that cut's bond dimension by 4 (2 for the controlled gates of rank
  * 2 is not assumed), never beyond 2^(qubits on the smaller side) or --chi.
  * The time model charges each gate the flops of an SVD of (2 chi) x (2 chi)
- * at every cut it spans, at a stated effective rate. */
+ * at every cut it spans, at a stated effective rate.
+ * The swaps the run's routing takes: order_routed_swaps. */
 #include "info.h"
 
 #include <math.h>
@@ -77,7 +78,12 @@ static void print_info(const char *path, const circuit *c, const char *order, co
     printf("depth        %d\n", st.depth);
     printf("measures     %zu, resets %zu, conditionals %zu%s\n", st.measures, st.resets, st.conditionals,
            st.dynamic ? " (dynamic: shots run one by one)" : "");
-    printf("order        %s (swap distance %ld)\n", order, order_swap_distance(c, site_of));
+    long swaps, fused;
+    printf("order        %s (swap distance %ld: each gate's qubits swapped together)\n", order,
+           order_swap_distance(c, site_of));
+    if (order_routed_swaps(c, site_of, &swaps, &fused) == TN_OK)
+        printf("routing      %ld swaps, %ld more fused into two-qubit gates (the run's gate order and routing)\n",
+               swaps, fused);
     long *cuts = calloc((size_t)n, sizeof(long));
     prediction p = {0, 0, calloc((size_t)n, sizeof(double))};
     if (!cuts || !p.chi) { free(cuts); free(p.chi); return; }

@@ -84,6 +84,9 @@ struct mps {
     int *lambda_cap;
     double t_shift, t_contract, t_split;
     tn_trace *trace;           /* not owned; NULL: no --trace */
+    mps_router router;         /* where two-qubit gates meet (mps_set_router); NULL: the median */
+    void *router_ctx;
+    long swaps, fused_swaps;   /* swaps applied by themselves; swaps fused into a gate */
 };
 
 #define TAG_SITE 101
@@ -508,6 +511,8 @@ int mps_copy(const mps *src, mps **out)
     m->discarded = src->discarded;
     m->log_fidelity = src->log_fidelity;
     m->decompositions = src->decompositions;
+    m->swaps = src->swaps;
+    m->fused_swaps = src->fused_swaps;
     *out = m;
     return TN_OK;
 }
@@ -890,16 +895,23 @@ static int apply_adjacent(mps *m, int first, int k, const double complex *g, int
     return TN_OK;
 }
 
-/* Swaps the qubits on sites s and s + 1 (a two-site SWAP update). */
-static int swap_sites(mps *m, int s, int end_left)
+/* Records that the qubits on sites s and s + 1 have changed places. */
+static void exchange_sites(mps *m, int s)
 {
-    static const double complex swap[16] = {1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1};
-    CALL(apply_adjacent(m, s, 2, swap, end_left));
     int qa = m->qubit_at[s], qb = m->qubit_at[s + 1];
     m->qubit_at[s] = qb;
     m->qubit_at[s + 1] = qa;
     m->site_of[qa] = s + 1;
     m->site_of[qb] = s;
+}
+
+/* Swaps the qubits on sites s and s + 1 (a two-site SWAP update). */
+static int swap_sites(mps *m, int s, int end_left)
+{
+    static const double complex swap[16] = {1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1};
+    CALL(apply_adjacent(m, s, 2, swap, end_left));
+    m->swaps++;
+    exchange_sites(m, s);
     return TN_OK;
 }
 
@@ -920,6 +932,8 @@ static void apply_one_site(mps *m, int s, const double complex *u)
     }
 }
 
+static void exchange_rows(double complex *g);
+
 static int compare_int(const void *a, const void *b)
 {
     int x = *(const int *)a, y = *(const int *)b;
@@ -927,14 +941,16 @@ static int compare_int(const void *a, const void *b)
 }
 
 /* Moves the k qubits (on distinct sites) to adjacent sites by swaps, keeping
- * their relative order; returns the first site of the window in *first. */
-static int gather_qubits(mps *m, int k, const int *qubits, int *first)
+ * their relative order, onto the window from w (w < 0: the median of site -
+ * rank, which takes the fewest swaps; any w from the lowest to the highest
+ * of those takes as few); returns the first site of the window in *first. */
+static int gather_qubits(mps *m, int k, const int *qubits, int w, int *first)
 {
     int sites[CIRC_MAX_GATE_QUBITS], offs[CIRC_MAX_GATE_QUBITS] = {0};
     for (int j = 0; j < k; j++) sites[j] = m->site_of[qubits[j]];
     qsort(sites, (size_t)k, sizeof(int), compare_int);
     for (int j = 0; j < k; j++) offs[j] = sites[j] - j;
-    int w = offs[k / 2];   /* median of site - rank: fewest swaps */
+    if (w < offs[0] || w > offs[k - 1]) w = offs[k / 2];
     if (w < 0) w = 0;
     if (w > m->n - k) w = m->n - k;
     for (int j = 0; j < k; j++) {          /* those moving left, in order */
@@ -1006,12 +1022,39 @@ int mps_apply_gate(mps *m, const double complex *u, int k, const int *qubits)
         else if (c < lo) m->sweep_left = 0;
     }
     int end_left = k == 2 && m->sweep_left;
-    CALL(gather_qubits(m, k, qubits, &first));
+    mps_route route = {-1, 0};
+    if (k == 2 && m->router) m->router(m->router_ctx, m, qubits, &route);
+    CALL(gather_qubits(m, k, qubits, route.first, &first));
     size_t dim = (size_t)1 << k;
     CALL(tn_buf_reserve(&m->gate, dim * dim * sizeof(double complex)));
     permute_gate(m, first, k, qubits, u, m->gate.data);
-    return apply_adjacent(m, first, k, m->gate.data, end_left);
+    if (!route.exchange) return apply_adjacent(m, first, k, m->gate.data, end_left);
+    exchange_rows(m->gate.data);
+    CALL(apply_adjacent(m, first, 2, m->gate.data, end_left));
+    m->fused_swaps++;
+    exchange_sites(m, first);
+    return TN_OK;
 }
+
+/* g (4 x 4, block order) becomes SWAP g: the gate, then its two sites'
+ * qubits exchanged, in one two-site update. */
+static void exchange_rows(double complex *g)
+{
+    for (int j = 0; j < 4; j++) {
+        double complex t = g[1 * 4 + j];
+        g[1 * 4 + j] = g[2 * 4 + j];
+        g[2 * 4 + j] = t;
+    }
+}
+
+void mps_set_router(mps *m, mps_router router, void *ctx)
+{
+    m->router = router;
+    m->router_ctx = ctx;
+}
+
+long mps_swaps(const mps *m) { return m->swaps; }
+long mps_fused_swaps(const mps *m) { return m->fused_swaps; }
 
 /* The matrix of a gate operation: its own (GATE_UNITARY), or the built-in
  * gate's written into buf (64 entries); NULL for what is not a gate. */
@@ -1630,13 +1673,15 @@ int mps_outcome_probs(mps *m, int k, const int *qubits, double *probs)
 typedef struct {
     int32_t n, center, sweep_left, rebalances, nranks, vidal;
     int64_t gates_since_balance, shifts;
-    int32_t focus, unused;   /* Vidal form: where the centre would be (the scheduler follows it) */
+    int32_t focus;           /* Vidal form: where the centre would be (the scheduler follows it) */
+    int32_t fused_swaps;     /* swaps fused into gates so far (0 in checkpoints older than the count) */
 } mps_saved_header;
 
 /* One rank's running totals, as saved (48 bytes, no padding). */
 typedef struct {
     tn_exact discarded, log_fidelity;
-    int64_t decompositions, unused;
+    int64_t decompositions;
+    int64_t swaps;           /* swaps applied so far (replicated: every rank's is the same) */
 } rank_book;
 
 #define TAG_BOOK 104
@@ -1646,7 +1691,7 @@ static size_t saved_ints(int n, int nranks) { return 3 * (size_t)n + 1 + (size_t
 /* Per-rank bookkeeping gathered on group rank 0. */
 static int gather_book(mps *m, rank_book *book)
 {
-    rank_book mine = {m->discarded, m->log_fidelity, (int64_t)m->decompositions, 0};
+    rank_book mine = {m->discarded, m->log_fidelity, (int64_t)m->decompositions, m->swaps};
     book[0] = mine;
     if (!m->grp) return TN_OK;
     if (m->me != 0) return group_send(m->grp, 0, TAG_BOOK, &mine, sizeof mine);
@@ -1673,7 +1718,8 @@ int mps_save(mps *m, char **buf, size_t *len)
             status = TN_ERR_MEMORY;
         } else {
             mps_saved_header h = {m->n, m->center, m->sweep_left, m->rebalances, m->nranks, m->vidal,
-                                  m->gates_since_balance, m->shifts, m->focus, 0};
+                                  m->gates_since_balance, m->shifts, m->focus,
+                                  m->fused_swaps < INT32_MAX ? (int32_t)m->fused_swaps : INT32_MAX};
             memcpy(p, &h, sizeof h);
             p += sizeof h;
             for (int q = 0; q < m->n; q++, p += 4) { int32_t v = m->site_of[q]; memcpy(p, &v, 4); }
@@ -1797,6 +1843,8 @@ int mps_restore(mps *m, const char *buf, size_t len)
         m->log_fidelity = m->me == 0 ? all.log_fidelity : tn_exact_zero();
         m->decompositions = m->me == 0 ? (size_t)all.decompositions : 0;
     }
+    m->swaps = book[0].swaps;
+    m->fused_swaps = h.fused_swaps;
     free(ints);
     free(book);
     p += nints * 4 + nbook * sizeof(rank_book);
@@ -1901,7 +1949,7 @@ int mps_apply_kraus(mps *m, int nops, const double complex *ops, int k, const in
         if (qubits[j] < 0 || qubits[j] >= m->n)
             return tn_fail(TN_ERR_USAGE, "qubit %d is out of range for a %d-qubit state", qubits[j], m->n);
     int first = m->site_of[qubits[0]];
-    if (k > 1) CALL(gather_qubits(m, k, qubits, &first));
+    if (k > 1) CALL(gather_qubits(m, k, qubits, -1, &first));
     size_t dim = (size_t)1 << k, dd = dim * dim;
     CALL(tn_buf_reserve(&m->gate, (size_t)nops * dd * sizeof(double complex)));
     double complex *block_ops = m->gate.data;

@@ -96,6 +96,28 @@ int mps_nqubits(const mps *m);
  * the most significant bit of u's index). Any k >= 1, any placement. */
 int mps_apply_gate(mps *m, const double complex *u, int k, const int *qubits);
 
+/* Where the two qubits of a gate on non-adjacent sites meet: the window
+ * from site first (from the lower of their sites up to one below the higher;
+ * any of these takes the same number of swaps; -1: the default), and whether
+ * they leave the window exchanged (exchange 1: the gate and a swap of its
+ * two sites as one two-site update, one decomposition instead of two). */
+typedef struct {
+    int first, exchange;
+} mps_route;
+
+/* Asked for every two-qubit gate before it is applied (qubits as given to
+ * mps_apply_gate); must decide from replicated metadata only, so that every
+ * rank decides the same. */
+typedef void (*mps_router)(void *ctx, const mps *m, const int *qubits, mps_route *route);
+
+/* Sets (or with NULL clears) the router of two-qubit gates. */
+void mps_set_router(mps *m, mps_router router, void *ctx);
+
+/* Swaps applied by themselves (each a decomposition), and swaps fused into a
+ * two-qubit gate (no decomposition of their own); replicated, not collective. */
+long mps_swaps(const mps *m);
+long mps_fused_swaps(const mps *m);
+
 /* Applies a gate operation of the circuit IR (built-in or GATE_UNITARY). */
 int mps_apply_op(mps *m, const circ_op *op);
 

@@ -1,8 +1,10 @@
 /* order.h - qubit-to-site orders for the MPS chain.
  *
- * identity: qubit q on site q. auto: a bandwidth-reducing order (reverse
- * Cuthill-McKee) of the circuit's interaction graph, kept only if it lowers
- * the total site distance of the two-qubit gates. FILE: the qubits listed in
+ * identity: qubit q on site q. auto: the identity and a bandwidth-reducing
+ * order (reverse Cuthill-McKee) of the circuit's interaction graph, each as
+ * it is and improved by a local search of the weighted span; the one whose
+ * routing applies the fewest swaps among those that cut no wider than the
+ * identity (the identity unless another is strictly better). FILE: the qubits listed in
  * site order, whitespace separated ('#' starts a comment).
  * Not for: moving qubits during a run (mps.c tracks swaps). */
 #ifndef TN_ORDER_H
@@ -17,6 +19,11 @@ int order_choose(const circuit *c, const char *spec, int *site_of);
 /* Sum over multi-qubit gates of (max site - min site - (k - 1)): the swaps a
  * naive router would need. */
 long order_swap_distance(const circuit *c, const int *site_of);
+
+/* The swaps the run's routing (schedule_attach) applies to c's gates from
+ * the order site_of: by themselves (*swaps) and fused into two-qubit gates
+ * (*fused). Routes on a state of bond dimension 1. TN_OK or a failure. */
+int order_routed_swaps(const circuit *c, const int *site_of, long *swaps, long *fused);
 
 /* For each of the n-1 cuts, the number of multi-qubit gates crossing it. */
 void order_cut_profile(const circuit *c, const int *site_of, long *crossings);

@@ -187,6 +187,8 @@ json_t *result_build(const circuit *c, const run_result *res, const result_conte
     json_object_set_new(root, "max_bond_dimension", json_integer(res->max_bond));
     json_object_set_new(root, "qubit_sites", int_array(res->site_of, c->nqubits));
     json_object_set_new(root, "swap_distance", json_integer(res->swap_distance));
+    json_object_set_new(root, "swaps", json_integer(res->swaps));
+    json_object_set_new(root, "fused_swaps", json_integer(res->fused_swaps));
     double t_result = run_now() - t_start;   /* this object so far; writing it comes after */
     json_object_set_new(root, "timing", json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "parse",
                                                   ctx->t_parse, "plan", res->t_plan, "gates", res->t_gates, "sample",

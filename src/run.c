@@ -131,6 +131,8 @@ static void note_state(const mps *m, run_result *res)
 {
     size_t bytes = mps_bytes(m);
     if (bytes > res->peak_state_bytes) res->peak_state_bytes = bytes;
+    if (mps_swaps(m) > res->swaps) res->swaps = mps_swaps(m);   /* every state routes alike */
+    if (mps_fused_swaps(m) > res->fused_swaps) res->fused_swaps = mps_fused_swaps(m);
 }
 
 static int group_index(const run_options *opt) { return opt->grp ? opt->grp->group : 0; }
@@ -249,6 +251,7 @@ static int apply_gates(const circuit *c, size_t from, size_t to, mps *m, const r
 {
     schedule *sch;
     CALL(schedule_create(c, from, to, &sch));
+    schedule_attach(sch, m);
     /* in Vidal form on one process, the two-qubit gates of a layer run on threads */
     const circ_op **layer = tn_malloc((to - from + 1) * sizeof *layer);
     if (!layer) { schedule_destroy(&sch); return TN_ERR_MEMORY; }
@@ -346,6 +349,7 @@ static int apply_gates_checkpointed(const circuit *c, mps *m, const run_options 
 {
     schedule *sch;
     CALL(schedule_create(c, 0, c->nops, &sch));
+    schedule_attach(sch, m);
     size_t *done = pl->applied = tn_malloc((c->nops + 1) * sizeof *done), ndone = 0, i;
     json_t *id = pl->identity = resume_identity(c, opt, res, "gates");
     int status = done && id ? TN_OK : TN_ERR_MEMORY;

@@ -71,7 +71,8 @@ typedef struct {
     int *bond_dims;             /* n-1 (dynamic: max over shots) */
     int max_bond;
     int *site_of;               /* the initial qubit order */
-    long swap_distance;
+    long swap_distance;         /* the initial order's (order_swap_distance) */
+    long swaps, fused_swaps;    /* swaps the routing applied (by themselves; fused into gates) */
     double t_plan, t_gates, t_sample, t_observe;
     double t_collect, t_counts; /* run_collect: gathering over ranks; within it, counting outcomes */
     size_t peak_state_bytes;

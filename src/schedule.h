@@ -16,6 +16,10 @@
  * the centre would be (mps_focus) as in the centre form: the order of
  * long-range gates decides how many swaps the lazy permutation costs, and
  * the layer order cost 70% more swaps on fez's heavy-hex map.
+ * Routing (schedule_attach): where the qubits of a two-qubit gate meet, and
+ * whether they leave it exchanged, looking at the gates ahead, so that a
+ * qubit with many partners in a row (a QFT's) is carried along the chain once
+ * instead of travelling to each partner and staying behind.
  * Not for: measurements and conditional operations (run in circuit order). */
 #ifndef TN_SCHEDULE_H
 #define TN_SCHEDULE_H
@@ -48,6 +52,14 @@ int schedule_by_layers(const schedule *s);
  * TN_ERR_INPUT if op is not ready. */
 int schedule_take(schedule *s, size_t op);
 
+/* Makes s the router of m's two-qubit gates (mps_set_router): a gate whose
+ * qubits are apart meets where the gates ahead of it in circuit order need
+ * the fewest swaps, and may leave its qubits exchanged (a swap fused into the
+ * gate). Decided from the circuit and m's replicated qubit placement, so the
+ * same on every rank and thread count. schedule_destroy detaches it. */
+void schedule_attach(schedule *s, mps *m);
+
+/* Frees s (NULL is fine); detaches it from the state it routes. */
 void schedule_destroy(schedule **s);
 
 #endif

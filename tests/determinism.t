@@ -8,7 +8,8 @@
 # on timing (which thread takes which gate, how a library splits its work)
 # is exercised; nothing here measures time.
 # Circuits: a brickwork (the layers run on threads), a quantum-volume-style
-# circuit (long-range pairs: swaps, the centre form's order) and the
+# circuit (long-range pairs: swaps, the centre form's order), a QFT (qubits
+# carried along the chain by the routing, swaps fused into gates) and the
 # brickwork in the centre form.
 use strict;
 use warnings;
@@ -51,14 +52,16 @@ sub fingerprint {
     return 'missing' unless $r;
     return $json->encode({map { $_ => $r->{$_} } qw(expectation_values amplitudes counts bond_dimensions
                                                     fidelity_estimate log_fidelity_estimate discarded_weight
-                                                    decompositions)});
+                                                    decompositions swaps fused_swaps)});
 }
 
 my $bw = gen_circuit('bw.qasm', 'brickwork', 30, 24, 4, 'measure');
 my $qv = gen_circuit('qv.qasm', 'qv', 24, 16, 3);
+my $qft = gen_circuit('qft.qasm', 'qft', 22, 4);
 my @cases = (
     ['brickwork, Vidal form', $bw, '--chi', '24', '--shots', '300'],
     ['quantum volume (long-range), Vidal form', $qv, '--chi', '12', '--shots', '300'],
+    ['QFT (routed, fused swaps), Vidal form', $qft, '--chi', '6', '--shots', '300'],
     ['brickwork, centre form', $bw, '--chi', '24', '--shots', '300', '--canonical', 'center'],
 );
 my @common = ('--seed', '5', '--observable', 'Z0 Z1', '--observable', 'X3 Y4 Z5', '--amplitude', '0' x 30);
@@ -66,7 +69,7 @@ my @common = ('--seed', '5', '--observable', 'Z0 Z1', '--observable', 'X3 Y4 Z5'
 for my $case (@cases) {
     my ($name, $circ, @opts) = @$case;
     my @args = ('run', $circ, @opts, @common);
-    $args[-1] = '0' x ($circ eq $qv ? 24 : 30);
+    $args[-1] = '0' x ($circ eq $qv ? 24 : $circ eq $qft ? 22 : 30);
     my $ref = run_json('OMP_NUM_THREADS=1', 0, "$dir/ref.json", @args);
     ok($ref && $ref->{fidelity_estimate} < 1 && $ref->{log_fidelity_estimate} < 0,
        "$name: one thread runs, with truncation (fidelity estimate " . ($ref ? $ref->{fidelity_estimate} : '-') . ')')

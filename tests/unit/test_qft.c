@@ -9,7 +9,16 @@
  * The circuit is the textbook one, written here op by op into a circuit with
  * circ_append: u3 on each qubit of |0...0> (the random input), then from the
  * most significant qubit down, h on it and cp(pi / 2^(j-k)) from each less
- * significant qubit k, then swaps that reverse the qubit order. */
+ * significant qubit k, then swaps that reverse the qubit order.
+ * The same QFT as QASMBench's qft_n63 writes it (no final swaps, each cp as
+ * u1 and two cx, qubit k's phases on qubits 0..k-1 before h on k: the
+ * textbook QFT on the qubits relabelled q -> n-1-q, whose final swaps undo
+ * that relabelling of the output, so it is the DFT of the input with its
+ * qubits reversed) is run through the scheduler and its routing
+ * (schedule_attach: qubits carried along the chain, swaps fused into gates),
+ * and must equal that DFT; on 24 to 63 qubits the routing must take at most n^2
+ * swaps (fused or not), where swapping each gate's qubits together takes
+ * about n^3 / 3. */
 #include <complex.h>
 #include <fftw3.h>
 #include <math.h>
@@ -20,7 +29,9 @@
 #include "error.h"
 #include "gates.h"
 #include "mps.h"
+#include "order.h"
 #include "rng.h"
+#include "schedule.h"
 #include "tap.h"
 
 #define MAX_N 20
@@ -65,6 +76,43 @@ static int append_qft(circuit *c, int n)
     }
     for (int q = 0; q < n / 2; q++) CALL(append_gate(c, GATE_SWAP, 2, q, n - 1 - q, NULL));
     return TN_OK;
+}
+
+/* QASMBench's order: for k = 0..n-1, cp(pi / 2^(k-j)) between k and each
+ * j < k (u1 on k, cx k->j, u1 on j, cx k->j, u1 on j), then h on k. */
+static int append_qft_qasmbench(circuit *c, int n)
+{
+    for (int k = 0; k < n; k++) {
+        for (int j = 0; j < k; j++) {
+            double t = M_PI / (double)(1 << (k - j)), half[CIRC_MAX_PARAMS] = {t / 2}, neg[CIRC_MAX_PARAMS] = {-t / 2};
+            CALL(append_gate(c, GATE_P, 1, k, 0, half));
+            CALL(append_gate(c, GATE_CX, 2, k, j, NULL));
+            CALL(append_gate(c, GATE_P, 1, j, 0, neg));
+            CALL(append_gate(c, GATE_CX, 2, k, j, NULL));
+            CALL(append_gate(c, GATE_P, 1, j, 0, half));
+        }
+        CALL(append_gate(c, GATE_H, 1, k, 0, NULL));
+    }
+    return TN_OK;
+}
+
+/* Every gate of c in the scheduler's order, routed by it, on a state of
+ * bond dimension at most chi (0: exact); psi (if not NULL) gets the state. */
+static int run_routed(const circuit *c, int n, int chi, double complex *psi, long *swaps, long *fused)
+{
+    mps_trunc tr = {chi, 0};
+    mps *m = NULL;
+    schedule *sch = NULL;
+    int status = mps_create(n, NULL, &tr, &m);
+    if (status == TN_OK) status = schedule_create(c, 0, c->nops, &sch);
+    if (status == TN_OK) schedule_attach(sch, m);
+    size_t i;
+    while (status == TN_OK && schedule_next(sch, m, &i)) status = mps_apply_op(m, &c->ops[i]);
+    schedule_destroy(&sch);
+    if (status == TN_OK && psi) status = mps_to_dense(m, psi);
+    if (m) { *swaps = mps_swaps(m); *fused = mps_fused_swaps(m); }
+    mps_destroy(&m);
+    return status;
 }
 
 static int run_on_mps(const circuit *c, int n, double complex *psi)
@@ -124,9 +172,60 @@ static void check_qft(int n, uint64_t seed)
     free(want);
 }
 
+/* The routed QASMBench-order QFT equals the DFT of the input with its qubits reversed. */
+static void check_routed_qft(int n, uint64_t seed)
+{
+    rng_stream r;
+    rng_init(&r, seed, 0);
+    size_t dim = (size_t)1 << n;
+    double complex single[MAX_N][2], rev[MAX_N][2];
+    double complex *psi = malloc(dim * sizeof *psi), *want = malloc(dim * sizeof *want);
+    circuit *c = NULL;
+    long swaps = 0, fused = 0;
+    int status = psi && want ? circ_create("qft", &c) : TN_ERR_MEMORY;
+    if (status == TN_OK) status = append_input(c, n, &r, single);
+    if (status == TN_OK) status = append_qft_qasmbench(c, n);
+    if (c) c->nqubits = n;
+    if (status == TN_OK) status = run_routed(c, n, 0, psi, &swaps, &fused);
+    for (int q = 0; q < n; q++) { rev[q][0] = single[n - 1 - q][0]; rev[q][1] = single[n - 1 - q][1]; }
+    if (status == TN_OK) status = expected_output(n, rev, want);
+    double worst = status == TN_OK ? 0 : 1e300;
+    for (size_t k = 0; k < dim && status == TN_OK; k++) worst = fmax(worst, cabs(psi[k] - want[k]));
+    if (!ok(worst < TOL, "routed QFT (QASMBench order, cx/u1) of a random product state on %d qubits equals the "
+            "DFT to 1e-10 (%ld swaps, %ld fused)", n, swaps, fused))
+        diag("largest difference %.3g (status %d: %s)", worst, status, tn_last_message());
+    circ_destroy(&c);
+    free(psi);
+    free(want);
+}
+
+/* The routing of the QASMBench-order QFT on n qubits takes at most n^2 swaps. */
+static void check_qft_swaps(int n)
+{
+    circuit *c = NULL;
+    long swaps = 0, fused = 0;
+    int status = circ_create("qft", &c);
+    if (status == TN_OK) status = append_qft_qasmbench(c, n);
+    if (c) c->nqubits = n;
+    int *identity = malloc((size_t)n * sizeof(int));
+    long before = -1;
+    if (identity) {
+        for (int q = 0; q < n; q++) identity[q] = q;
+        before = order_swap_distance(c, identity);
+    }
+    if (status == TN_OK) status = run_routed(c, n, 2, NULL, &swaps, &fused);
+    ok(status == TN_OK && swaps + fused <= (long)n * n && swaps + fused < before,
+       "QFT on %d qubits: %ld swaps and %ld fused into gates (at most n^2 = %d; each gate's qubits swapped "
+       "together: %ld)", n, swaps, fused, n * n, before);
+    free(identity);
+    circ_destroy(&c);
+}
+
 int main(void)
 {
     for (int n = 2; n <= MAX_N; n++) check_qft(n, 1000 + n);
+    for (int n = 2; n <= 14; n++) check_routed_qft(n, 2000 + n);
+    for (int n = 24; n <= 63; n += 13) check_qft_swaps(n);
     fftw_cleanup();
     return done_testing();
 }
