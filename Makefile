@@ -7,7 +7,9 @@
 #   make bench      benchmarks (scripts/bench.sh)
 #   make fuzz       libFuzzer harnesses in build-fuzz/ (run: sh scripts/fuzz.sh NAME SECONDS)
 #   make lib        the public library: build/libtnemu.so, build/libtnemu.a, build/tnemu.pc
-#   make install PREFIX=/usr/local   bin/tnemu, man page, scripts, include/tnemu.h,
+#   make install PREFIX=/usr/local
+#   make install-python [PREFIX=/usr/local]   the Python package tnemu for /usr/bin/python3 (docs/python.md)
+#   make cua-lm     the CUA language-model experiment (examples/cua-lm; minutes on 2 cores)   bin/tnemu, man page, scripts, include/tnemu.h,
 #                   lib/libtnemu.so and .a, lib/pkgconfig/tnemu.pc
 
 PREFIX ?= /usr/local
@@ -41,7 +43,7 @@ TEST_SRC := $(wildcard tests/unit/*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TNEMU := $(BUILD)/tnemu
 
-.PHONY: all deps demo check bench install clean fuzz lib
+.PHONY: all deps demo check bench install clean fuzz lib install-python cua-lm
 .SECONDARY:
 all: bin/tnemu lib
 
@@ -154,6 +156,23 @@ install: $(INSTALL_BIN) $(SHLIB) $(LIB) src/tnemu.pc.in
 	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(PREFIX)/lib/libtnemu.so
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libtnemu.a
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' src/tnemu.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/tnemu.pc
+
+# The Python package: python/tnemu and libtnemu.so beside it (its loader looks
+# there first), into the site-packages folder of PREFIX for /usr/bin/python3:
+# /usr/local/lib/python3.X/dist-packages is on Debian's path already; for
+# another PREFIX the rule says what to add to PYTHONPATH.
+PYTHON ?= /usr/bin/python3
+PYTHON_SITE ?= $(PREFIX)/lib/python$(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)/dist-packages
+
+install-python: $(SHLIB)
+	install -d $(DESTDIR)$(PYTHON_SITE)/tnemu
+	install -m 644 python/tnemu/*.py $(DESTDIR)$(PYTHON_SITE)/tnemu/
+	install -m 755 $(SHLIB) $(DESTDIR)$(PYTHON_SITE)/tnemu/libtnemu.so
+	@$(PYTHON) -c 'import sys; sys.exit("$(PYTHON_SITE)" not in sys.path)' || \
+	    echo "install-python: $(PYTHON_SITE) is not on $(PYTHON)'s path: export PYTHONPATH=$(PYTHON_SITE)"
+
+cua-lm: bin/tnemu $(SHLIB)
+	cd examples/cua-lm && nice -n 10 $(PYTHON) cua_lm.py
 
 clean:
 	rm -rf build build-san bin
