@@ -41,7 +41,7 @@ from model import CharLM  # noqa: E402
 import tnemu.torch  # noqa: E402
 
 SIZES = {   # d_model, layers, heads, context, base steps, adapter steps, batch
-    "small": dict(d_model=128, layers=2, heads=4, context=64, steps=1200, tune_steps=250, batch=32),
+    "small": dict(d_model=128, layers=2, heads=4, context=64, steps=1000, tune_steps=200, batch=32),
     "large": dict(d_model=512, layers=6, heads=8, context=256, steps=20000, tune_steps=3000, batch=64),
 }
 
