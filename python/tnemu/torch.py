@@ -95,9 +95,10 @@ class CayleyAdapter(torch.nn.Module):
                                   (in_features, self.d), 2)
         self.in_features = int(in_features)
         self.nblocks = self.in_features // self.d
-        init = torch.empty(self.nblocks, generator_count(self.block_qubits), dtype=torch.float64)
-        init.uniform_(-init_scale, init_scale) if init_scale else init.zero_()
-        self.generators = torch.nn.Parameter(init.float())
+        init = torch.zeros(self.nblocks, generator_count(self.block_qubits))
+        if init_scale:
+            init.uniform_(-init_scale, init_scale)
+        self.generators = torch.nn.Parameter(init)
         self.device_arg, self.noise, self.noise_scale = device, noise, float(noise_scale)
         self.shots, self.trajectories, self.seed, self.cayley_c, self.groups = shots, trajectories, seed, cayley_c, groups
         self.mode = mode
