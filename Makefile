@@ -171,7 +171,7 @@ install-python: $(SHLIB)
 	@$(PYTHON) -c 'import sys; sys.exit("$(PYTHON_SITE)" not in sys.path)' || \
 	    echo "install-python: $(PYTHON_SITE) is not on $(PYTHON)'s path: export PYTHONPATH=$(PYTHON_SITE)"
 
-cua-lm: bin/tnemu $(SHLIB)
+cua-lm: $(SHLIB)
 	cd examples/cua-lm && nice -n 10 $(PYTHON) cua_lm.py
 
 clean:

@@ -64,6 +64,7 @@ def parse_args(argv):
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", default=os.path.join(HERE, "results.json"))
     p.add_argument("--plot", default=os.path.join(HERE, "noise.png"))
+    p.add_argument("--table", metavar="RESULTS", help="only print the perplexity table of a results.json")
     return p.parse_args(argv)
 
 
@@ -160,8 +161,29 @@ def at_scale(points, scale):
     return next(p for p in points if p["noise_scale"] == scale)
 
 
+def table(r):
+    """The perplexity table of a results.json, as Markdown."""
+    k2, k3 = r["k2"], r["k3"]
+    rows = [("base model", r["base"], r["held_out_full"]["base"], "", ""),
+            ("adapters, exact (k = 2)", r["adapters_exact"], r["held_out_full"]["adapters_exact"], "", ""),
+            ("adapters, exact (k = 3)", r["adapters_exact_k3"], r["held_out_full"]["adapters_exact_k3"], "", "")]
+    for k, res in ((2, k2), (3, k3)):
+        for p in sorted(res["emulated"], key=lambda p: p["noise_scale"]):
+            rows.append(("adapters emulated on ibm_fez, k = %d, noise x %g" % (k, p["noise_scale"]), p["perplexity"], None,
+                         "%.0f" % p["circuits_per_sequence"], "%.3f" % p["mean_relative_error"]))
+    lines = ["| | perplexity, %d sequences | %d sequences | circuits per sequence | piece error |" %
+             (r["evaluated_sequences"], r["held_out_full"]["sequences"]), "|---|---|---|---|---|"]
+    for name, sub, full, circ, err in rows:
+        lines.append("| %s | %.4f | %s | %s | %s |" % (name, sub, "%.4f" % full if full else "", circ, err))
+    return "\n".join(lines)
+
+
 def main(argv):
     args = parse_args(argv)
+    if args.table:
+        with open(args.table) as f:
+            print(table(json.load(f)))
+        return 0
     cfg = dict(SIZES[args.size])
     if args.steps is not None:
         cfg["steps"] = args.steps
@@ -221,6 +243,7 @@ def main(argv):
         write_json(args.out, results)
         plot(args.plot, results)
         parallel.say("wrote %s and %s in %.0f s" % (args.out, args.plot, results["wall_seconds"]))
+        print(table(results))
     return 0
 
 
