@@ -43,7 +43,7 @@ TNEMU := $(BUILD)/tnemu
 
 .PHONY: all deps demo check bench install clean fuzz lib
 .SECONDARY:
-all: bin/tnemu lib
+all: bin/tnemu
 
 lib: $(SHLIB) $(LIB) $(BUILD)/tnemu.pc
 
