@@ -359,6 +359,16 @@ static void test_adapters(void)
        tnemu_adapters_set_noise_scale(b, 0) == TNEMU_OK && tnemu_adapters_set_groups(b, 1) == TNEMU_OK &&
        tnemu_adapters_run(b, NULL, out2, 16, NULL, 0, &mean2) == TNEMU_OK && mean2 > mean,
        "100 shots: a larger error (%.3f > %.3f)", mean2, mean);
+    int64_t blocks8 = 0;
+    ok(tnemu_adapters_set_spec(b, "device", "{\"kind\": \"line\", \"qubits\": 8}") == TNEMU_OK &&
+       tnemu_adapters_info(b, NULL, NULL, NULL, NULL, NULL, NULL, &blocks8, NULL) == TNEMU_OK && blocks8 == 4,
+       "set_spec(device): a line of 8 qubits holds 4 blocks per circuit");
+    is_bad(tnemu_adapters_set_spec(b, "device", "{\"kind\": \"ring\"}"), "\"device.kind\" must be one of", "set_spec: an unknown device kind");
+    ok(tnemu_adapters_info(b, NULL, NULL, NULL, NULL, NULL, NULL, &blocks8, NULL) == TNEMU_OK && blocks8 == 4,
+       "a refused set_spec leaves the spec as it was");
+    is_bad(tnemu_adapters_set_spec(b, "noise", "\"absent-props.json\""), "absent-props.json", "set_spec: a missing noise file");
+    is_bad(tnemu_adapters_set_spec(b, "shots", "{"), "not JSON", "set_spec: a value that is not JSON");
+    is_bad(tnemu_adapters_set_spec(b, "shot", "5"), "shot", "set_spec: an unknown key");
     is_bad(tnemu_adapters_set_generators(b, 1, 5, gen), "has 6 numbers", "set_generators: 5 numbers");
     is_bad(tnemu_adapters_set_generators(b, 3, 6, gen), "give 1 or 2", "set_generators: 3 generators for 2 pieces");
     is_bad(tnemu_adapters_set_inputs(b, 1, 6, in), "multiple of 2^k", "set_inputs: 6 numbers");
@@ -407,10 +417,16 @@ static void test_qnn(void)
     char *json = NULL;
     ok(tnemu_qnn_json(q, &json) == TNEMU_OK && strstr(json, "\"expectation\""), "qnn: the result JSON");
     tnemu_free(json);
+    int64_t np2 = 0;
+    is_bad(tnemu_qnn_set_spec(q, "layers", "2"), "parameters", "set_spec(layers 2) with 2 parameters given: refused");
+    ok(tnemu_qnn_set_spec(q, "parameters", "{\"random\": 1}") == TNEMU_OK && tnemu_qnn_set_spec(q, "layers", "2") == TNEMU_OK && tnemu_qnn_info(q, NULL, &np2, NULL, NULL, NULL, NULL) == TNEMU_OK &&
+       np2 == 4, "set_spec(layers 2): 4 parameters per set");
+    is_bad(tnemu_qnn_set_spec(q, "layers", "0"), "layers", "set_spec: 0 layers");
+    tnemu_qnn_set_spec(q, "layers", "1");
     is_bad(tnemu_qnn_set_parameters(q, 1, 3, p2), "2 parameters per set", "set_parameters: 3 angles");
     is_bad(tnemu_qnn_set_inputs(q, 0, 1, x1), "inputs: 0 rows", "set_inputs: no rows");
-    is_bad(tnemu_qnn_run(q, NULL, v2, 1, NULL, 0, NULL, 0), "too short", "run: a short buffer");
-    is_bad(tnemu_qnn_run(q, NULL, v2, 2, NULL, 0, grad, 3), "too short", "run: a short gradient buffer");
+    is_bad(tnemu_qnn_run(q, NULL, v2, 0, NULL, 0, NULL, 0), "too short", "run: a short buffer");
+    is_bad(tnemu_qnn_run(q, NULL, v2, 2, NULL, 0, grad, 1), "too short", "run: a short gradient buffer");
     tnemu_qnn *bad = NULL;
     is_bad(tnemu_qnn_parse("{\"device\": {\"kind\": \"line\", \"qubits\": 3}, \"qubits\": [7], \"layers\": 1,"
                            " \"parameters\": [0, 0], \"inputs\": [[0]]}", NULL, &bad), "<spec>", "parse: a qubit off the device");
