@@ -154,6 +154,7 @@ static void test_circuits(void)
     double notu[8] = {1, 0, 1, 0, 0, 0, 1, 0};
     is_bad(tnemu_circuit_unitary(c, 1, q0, notu), "not unitary", "unitary: a non-unitary matrix");
     is_bad(tnemu_circuit_measure(c, 0, 7), "classical bit 7", "measure: a bit out of range");
+    tnemu_circuit_free(&c);
     is_bad(tnemu_circuit_create(0, 0, &c), "nqubits 0", "create: no qubits");
     ok(tnemu_circuit_create(2, 2, &c) == TNEMU_OK, "create again");
     ok(tnemu_circuit_gate(c, "rz", 1, q0, 1, &theta) == TNEMU_OK, "gate rz(0.3)");
