@@ -344,6 +344,33 @@ static int share_result(MPI_Comm world, int status, const circuit *c, const run_
     return TN_OK;
 }
 
+/* Rank 0: the caveats of a noisy run (also in the result JSON's "noise") as
+ * warnings for the caller's handler. */
+static void warn_noise(MPI_Comm world, const noise_model *m, const run_result *res)
+{
+    int rank;
+    MPI_Comm_rank(world, &rank);
+    if (rank != 0 || !m || !res->noisy) return;
+    char msg[512];
+    if (m->t2_clipped) {
+        snprintf(msg, sizeof msg, "%s: T2 > 2 T1 clipped to 2 T1 on %d qubit(s)", m->source, m->t2_clipped);
+        api_warn(msg);
+    }
+    if (m->times_missing) {
+        snprintf(msg, sizeof msg, "%s: %d qubit(s) without T1/T2 do not relax", m->source, m->times_missing);
+        api_warn(msg);
+    }
+    if (m->readout_clipped) {
+        snprintf(msg, sizeof msg, "%s: %d scaled readout error(s) clipped to 1/2", m->source, m->readout_clipped);
+        api_warn(msg);
+    }
+    if (res->uncalibrated_gates) {
+        snprintf(msg, sizeof msg, "%s: %ld gate(s) the calibration lacks ran without gate noise", m->source,
+                 res->uncalibrated_gates);
+        api_warn(msg);
+    }
+}
+
 /* The part of tnemu_run after the checks; collective over world. */
 static int run_on(MPI_Comm world, const circuit *c, const tnemu_options *o, tnemu_result **out)
 {
@@ -359,6 +386,7 @@ static int run_on(MPI_Comm world, const circuit *c, const tnemu_options *o, tnem
     if (status == TN_OK) {   /* as `tnemu run` does (engine.h), then every rank gets the result */
         engine_state st;
         status = engine_run(world, c, &rq, &st);
+        if (status == TN_OK) warn_noise(world, st.noise, &st.res);
         status = share_result(world, status, c, &st.res, &rq, argc, argv, ranks, st.grp ? st.grp->ngroups : 1,
                               run_now() - t0, out);
         engine_state_free(&st);

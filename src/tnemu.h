@@ -81,8 +81,10 @@ int tnemu_init(void);
  * Collective over MPI_COMM_WORLD when it finalises. Returns TNEMU_OK. */
 int tnemu_finalize(void);
 
-/* Warnings (a calibration lacking a gate, a clipped T2, ...) go to fn(message,
- * user) instead of standard error; fn NULL restores standard error. */
+/* Warnings go to fn(message, user) instead of standard error; fn NULL
+ * restores standard error. A noisy tnemu_run warns (on rank 0) of what its
+ * result JSON's "noise" also records: T2 clipped to 2 T1, qubits without
+ * T1/T2, readout errors clipped, gates the calibration lacks. */
 typedef void (*tnemu_warning_fn)(const char *message, void *user);
 void tnemu_set_warning_handler(tnemu_warning_fn fn, void *user);
 

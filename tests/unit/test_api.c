@@ -290,6 +290,27 @@ static void test_run_bell(void)
     json_decref(cli);
 }
 
+/* A 3-qubit IBM calibration: qubit 1 lacks T1, qubit 2 both (as tests/input.t writes it). */
+static const char *props_test3 =
+    "{\"backend_name\": \"tnemu_test3\", \"qubits\": ["
+    "[{\"name\": \"T1\", \"unit\": \"us\", \"value\": 100}, {\"name\": \"T2\", \"unit\": \"us\", \"value\": 80},"
+    " {\"name\": \"readout_error\", \"unit\": \"\", \"value\": 0.01}],"
+    "[{\"name\": \"T2\", \"unit\": \"us\", \"value\": 80}, {\"name\": \"readout_error\", \"unit\": \"\", \"value\": 0.02}],"
+    "[{\"name\": \"readout_error\", \"unit\": \"\", \"value\": 0.02}]], \"gates\": ["
+    "{\"gate\": \"sx\", \"qubits\": [0], \"parameters\": [{\"name\": \"gate_error\", \"unit\": \"\", \"value\": 0.001},"
+    " {\"name\": \"gate_length\", \"unit\": \"ns\", \"value\": 35}]},"
+    "{\"gate\": \"cx\", \"qubits\": [0, 1], \"parameters\": [{\"name\": \"gate_error\", \"unit\": \"\", \"value\": 0.01},"
+    " {\"name\": \"gate_length\", \"unit\": \"ns\", \"value\": 300}]}]}";
+
+static char warned[1024];
+static int warnings;
+
+static void on_warning(const char *message, void *user)
+{
+    warnings++;
+    snprintf(warned, sizeof warned, "%s%s", (const char *)user, message);
+}
+
 static void test_run_noisy(void)
 {
     json_t *cli = command_json("noisy-cli.json");
@@ -310,6 +331,27 @@ static void test_run_noisy(void)
     ok(cli && fabs(ev - json_real_value(json_object_get(json_object_get(cli, "expectation_values"), "Z0 Z2"))) < 1e-12 &&
        ev < 0.99 && everr > 0, "noisy <Z0 Z2> = %.4f +- %.4f equals the command's, below 1", ev, everr);
     tnemu_result_free(&r);
+    /* an IBM calibration whose qubits 1 and 2 lack T1/T2: the caller's handler hears of it */
+    tnemu_circuit *dev = NULL;
+    tnemu_circuit_parse("OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\ncreg c[2];\nsx q[0];\ncx q[0],q[1];\n"
+                        "measure q -> c;\n", -1, "dev.qasm", NULL, &dev);
+    tnemu_options *od = NULL;
+    tnemu_options_create(&od);
+    tnemu_options_set_shots(od, 50);
+    tnemu_options_set_noise(od, path_in("props_test3.json"), NULL, 1);
+    tnemu_set_warning_handler(on_warning, "handler: ");
+    int st = tnemu_run(dev, od, NULL, &r);
+    ok(st == TNEMU_OK && warnings == 1 && strstr(warned, "handler: ") == warned &&
+       strstr(warned, "2 qubit(s) without T1/T2 do not relax"), "the warning handler hears of 2 qubits without T1/T2: %s",
+       st ? tnemu_last_error() : warned);
+    tnemu_result_free(&r);
+    tnemu_set_quiet(1);
+    ok(tnemu_run(dev, od, NULL, &r) == TNEMU_OK && warnings == 1, "quiet: the handler is not called");
+    tnemu_result_free(&r);
+    tnemu_set_quiet(0);
+    tnemu_set_warning_handler(NULL, NULL);
+    tnemu_circuit_free(&dev);
+    tnemu_options_free(&od);
     tnemu_options_set_noise(o, path_in("absent-noise.json"), NULL, 1);
     is_bad(tnemu_run(c, o, NULL, &r), "absent-noise.json", "run: a missing noise file");
     tnemu_options_set_noise(o, NULL, NULL, 0);
@@ -463,6 +505,7 @@ int main(void)
     write_text("noise.json", noise_json);
     write_text("adapters.json", adapters_spec);
     write_text("qnn.json", qnn_spec);
+    write_text("props_test3.json", props_test3);
     run_command("run bell.qasm --shots 1000 --seed 5 --observable 'Z0 Z1' --observable X0 "
                                "--amplitude 11 --amplitude 01 --probabilities", "bell-cli.json");
     run_command("run noisy.qasm --shots 2000 --seed 9 --noise noise.json --trajectories 12 "
