@@ -45,7 +45,7 @@ TNEMU := $(BUILD)/tnemu
 
 .PHONY: all deps demo check bench install clean fuzz lib install-python cua-lm
 .SECONDARY:
-all: bin/tnemu lib
+all: bin/tnemu
 
 lib: $(SHLIB) $(LIB) $(BUILD)/tnemu.pc
 

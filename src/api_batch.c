@@ -199,6 +199,50 @@ int tnemu_adapters_set_inputs(tnemu_adapters *a, int64_t n, int64_t length, cons
     return TNEMU_OK;
 }
 
+/* Sets spec[key] to the JSON text value, checks the spec with check (which
+ * fills info), and puts the old value back if that fails. */
+static int set_spec_key(json_t *spec, const char *path, const char *key, const char *json_value,
+                        int (*check)(json_t *, const char *, long *), long *info)
+{
+    if (!key || !*key || !json_value) return api_bad("set_spec: key or value is NULL");
+    json_error_t err;
+    json_t *v = json_loads(json_value, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
+    if (!v) return api_bad("set_spec: the value of \"%s\" is not JSON: %s (column %d)", key, err.text, err.column);
+    json_t *old = json_object_get(spec, key);
+    if (old) json_incref(old);
+    json_object_set_new(spec, key, v);
+    int status = check(spec, path, info);
+    if (status != TN_OK) {
+        if (old) json_object_set(spec, key, old);
+        else json_object_del(spec, key);
+    }
+    json_decref(old);
+    return status;
+}
+
+static int adapters_check(json_t *spec, const char *path, long *info) { return adapters_check_json(spec, path, info); }
+static int qnn_check(json_t *spec, const char *path, long *info) { return qnn_check_json(spec, path, info); }
+
+int tnemu_adapters_set_spec(tnemu_adapters *a, const char *key, const char *json_value)
+{
+    api_enter();
+    if (!a) return api_status(api_bad("tnemu_adapters_set_spec: adapters is NULL"));
+    long info[AD_INFO];
+    int status = set_spec_key(a->spec, a->path, key, json_value, adapters_check, info);
+    if (status == TN_OK) memcpy(a->info, info, sizeof info);
+    return api_status(status);
+}
+
+int tnemu_qnn_set_spec(tnemu_qnn *q, const char *key, const char *json_value)
+{
+    api_enter();
+    if (!q) return api_status(api_bad("tnemu_qnn_set_spec: qnn is NULL"));
+    long info[QN_INFO];
+    int status = set_spec_key(q->spec, q->path, key, json_value, qnn_check, info);
+    if (status == TN_OK) memcpy(q->info, info, sizeof info);
+    return api_status(status);
+}
+
 int tnemu_adapters_set_shots(tnemu_adapters *a, int64_t shots)
 {
     api_enter();

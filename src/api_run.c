@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "engine.h"
 #include "error.h"
 #include "group.h"
 #include "noise.h"
@@ -343,11 +344,37 @@ static int share_result(MPI_Comm world, int status, const circuit *c, const run_
     return TN_OK;
 }
 
+/* Rank 0: the caveats of a noisy run (also in the result JSON's "noise") as
+ * warnings for the caller's handler. */
+static void warn_noise(MPI_Comm world, const noise_model *m, const run_result *res)
+{
+    int rank;
+    MPI_Comm_rank(world, &rank);
+    if (rank != 0 || !m || !res->noisy) return;
+    char msg[512];
+    if (m->t2_clipped) {
+        snprintf(msg, sizeof msg, "%s: T2 > 2 T1 clipped to 2 T1 on %d qubit(s)", m->source, m->t2_clipped);
+        api_warn(msg);
+    }
+    if (m->times_missing) {
+        snprintf(msg, sizeof msg, "%s: %d qubit(s) without T1/T2 do not relax", m->source, m->times_missing);
+        api_warn(msg);
+    }
+    if (m->readout_clipped) {
+        snprintf(msg, sizeof msg, "%s: %d scaled readout error(s) clipped to 1/2", m->source, m->readout_clipped);
+        api_warn(msg);
+    }
+    if (res->uncalibrated_gates) {
+        snprintf(msg, sizeof msg, "%s: %ld gate(s) the calibration lacks ran without gate noise", m->source,
+                 res->uncalibrated_gates);
+        api_warn(msg);
+    }
+}
+
 /* The part of tnemu_run after the checks; collective over world. */
 static int run_on(MPI_Comm world, const circuit *c, const tnemu_options *o, tnemu_result **out)
 {
-    int rank, ranks;
-    MPI_Comm_rank(world, &rank);
+    int ranks;
     MPI_Comm_size(world, &ranks);
     double t0 = run_now();
     int argc;
@@ -356,29 +383,14 @@ static int run_on(MPI_Comm world, const circuit *c, const tnemu_options *o, tnem
     run_request rq;
     int status = cli_parse_run_args(argc, argv, &rq);   /* the same on every rank */
     rq.run.progress_every = 0;
-    noise_model *noise = NULL;
-    if (status == TN_OK && rq.noise_path) {
-        status = noise_load_t2(rq.noise_path, rq.noise_format, rq.noise_scale, rq.t2, &noise);
-        status = group_agree(world, status);
-        rq.run.noise = noise;
+    if (status == TN_OK) {   /* as `tnemu run` does (engine.h), then every rank gets the result */
+        engine_state st;
+        status = engine_run(world, c, &rq, &st);
+        if (status == TN_OK) warn_noise(world, st.noise, &st.res);
+        status = share_result(world, status, c, &st.res, &rq, argc, argv, ranks, st.grp ? st.grp->ngroups : 1,
+                              run_now() - t0, out);
+        engine_state_free(&st);
     }
-    tn_group *g = NULL;
-    run_result res = {0};
-    int parsed = status == TN_OK;
-    if (status == TN_OK) status = group_create(world, cli_choose_groups(&rq, c, ranks), &g);
-    if (status == TN_OK) {
-        rq.run.grp = g;
-        status = run_circuit(c, &rq.run, &res);
-        if (status) group_fail(g, status);
-    }
-    if (parsed) {   /* every rank got this far: agree, collect and share */
-        status = group_agree(world, status);
-        if (status == TN_OK) status = run_collect(world, &rq.run, &res);
-        status = share_result(world, status, c, &res, &rq, argc, argv, ranks, g ? g->ngroups : 1, run_now() - t0, out);
-    }
-    run_result_free(&res);
-    group_destroy(&g);
-    noise_destroy(&noise);
     free(rq.list_storage);
     free(argv);
     return status;

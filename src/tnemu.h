@@ -81,8 +81,10 @@ int tnemu_init(void);
  * Collective over MPI_COMM_WORLD when it finalises. Returns TNEMU_OK. */
 int tnemu_finalize(void);
 
-/* Warnings (a calibration lacking a gate, a clipped T2, ...) go to fn(message,
- * user) instead of standard error; fn NULL restores standard error. */
+/* Warnings go to fn(message, user) instead of standard error; fn NULL
+ * restores standard error. A noisy tnemu_run warns (on rank 0) of what its
+ * result JSON's "noise" also records: T2 clipped to 2 T1, qubits without
+ * T1/T2, readout errors clipped, gates the calibration lacks. */
 typedef void (*tnemu_warning_fn)(const char *message, void *user);
 void tnemu_set_warning_handler(tnemu_warning_fn fn, void *user);
 
@@ -279,9 +281,10 @@ void tnemu_result_free(tnemu_result **r);
 /* ---- adapters: Cayley unitary adapter blocks (docs/adapters.md) ------------------ */
 
 /* A prepared adapter experiment: the spec of `tnemu adapters` (device, block
- * size, generators, inputs, shots, noise, ...), read and checked once, so
- * that runs with new generators and inputs reuse the device, the noise model
- * and the block placement. */
+ * size, generators, inputs, shots, noise, ...), checked when it is made;
+ * generators, inputs and other values may then be replaced between runs.
+ * (Each run reads the spec's files again, as the command does: about 0.2 ms
+ * for a small spec, docs/library.md.) */
 typedef struct tnemu_adapters tnemu_adapters;
 
 /* From a spec file (as `tnemu adapters SPEC.json`). Not collective. */
@@ -316,6 +319,13 @@ int tnemu_adapters_set_seed(tnemu_adapters *a, uint64_t seed);
 int tnemu_adapters_set_noise_scale(tnemu_adapters *a, double scale);
 int tnemu_adapters_set_groups(tnemu_adapters *a, int64_t groups);
 
+/* Sets one top-level key of the spec to a JSON value given as text, e.g.
+ * ("device", "{\"kind\": \"ibm\", \"file\": \"conf_fez.json\"}"), ("noise",
+ * "\"props_fez.json\""), ("noise", "null"), ("block_qubits", "3"), ("compile",
+ * "\"separate\""): anything docs/adapters.md lists. The spec is checked again
+ * at once (files read, blocks placed); on failure it is left as it was. */
+int tnemu_adapters_set_spec(tnemu_adapters *a, const char *key, const char *json_value);
+
 /* Runs every circuit on comm (NULL: the world). Collective. Fills outputs
  * (ninputs x input_length doubles; complex generators: ninputs x input_length
  * x 2, re and im), errors (ninputs x pieces relative errors |y - Ux| / |Ux| per
@@ -348,6 +358,12 @@ int tnemu_qnn_set_parameters(tnemu_qnn *q, int64_t nsets, int64_t nparams, const
 
 /* Replaces the inputs: ninputs rows of nfeatures angles (feature j on qubit j mod n). */
 int tnemu_qnn_set_inputs(tnemu_qnn *q, int64_t ninputs, int64_t nfeatures, const double *inputs);
+
+/* Sets one top-level key of the spec to a JSON value given as text (as
+ * tnemu_adapters_set_spec; keys in docs/qnn.md: "device", "qubits",
+ * "couplers", "layers", "observables", "noise", "noise_scale", ...). Checked
+ * at once; on failure the spec is left as it was. */
+int tnemu_qnn_set_spec(tnemu_qnn *q, const char *key, const char *json_value);
 
 /* MPI groups (0: chosen) and seed overrides. */
 int tnemu_qnn_set_groups(tnemu_qnn *q, int64_t groups);

@@ -113,7 +113,7 @@ is(`pkg-config --modversion tnemu 2>&1`, "0.1.0\n", 'pkg-config finds tnemu 0.1.
 my $flags = `pkg-config --cflags --libs tnemu`;
 chomp $flags;
 like($flags, qr{-I\Q$pre\E/include\b.*-L\Q$pre\E/lib -ltnemu}, "pkg-config --cflags --libs tnemu: -I and -L of the prefix");
-my $cc = `command -v cc` ? 'cc' : 'gcc';
+my $cc = system("sh -c 'command -v cc' >/dev/null 2>&1") == 0 ? 'cc' : 'gcc';
 $status = system("$cc -Wall -Werror -o '$work/bell' '$root/examples/c/bell.c' $flags >'$work/cc.log' 2>&1");
 is($status, 0, "examples/c/bell.c compiles and links with `$cc bell.c \$(pkg-config --cflags --libs tnemu)`")
     or diag(slurp("$work/cc.log"));

@@ -154,6 +154,7 @@ static void test_circuits(void)
     double notu[8] = {1, 0, 1, 0, 0, 0, 1, 0};
     is_bad(tnemu_circuit_unitary(c, 1, q0, notu), "not unitary", "unitary: a non-unitary matrix");
     is_bad(tnemu_circuit_measure(c, 0, 7), "classical bit 7", "measure: a bit out of range");
+    tnemu_circuit_free(&c);
     is_bad(tnemu_circuit_create(0, 0, &c), "nqubits 0", "create: no qubits");
     ok(tnemu_circuit_create(2, 2, &c) == TNEMU_OK, "create again");
     ok(tnemu_circuit_gate(c, "rz", 1, q0, 1, &theta) == TNEMU_OK, "gate rz(0.3)");
@@ -289,6 +290,27 @@ static void test_run_bell(void)
     json_decref(cli);
 }
 
+/* A 3-qubit IBM calibration: qubit 1 lacks T1, qubit 2 both (as tests/input.t writes it). */
+static const char *props_test3 =
+    "{\"backend_name\": \"tnemu_test3\", \"qubits\": ["
+    "[{\"name\": \"T1\", \"unit\": \"us\", \"value\": 100}, {\"name\": \"T2\", \"unit\": \"us\", \"value\": 80},"
+    " {\"name\": \"readout_error\", \"unit\": \"\", \"value\": 0.01}],"
+    "[{\"name\": \"T2\", \"unit\": \"us\", \"value\": 80}, {\"name\": \"readout_error\", \"unit\": \"\", \"value\": 0.02}],"
+    "[{\"name\": \"readout_error\", \"unit\": \"\", \"value\": 0.02}]], \"gates\": ["
+    "{\"gate\": \"sx\", \"qubits\": [0], \"parameters\": [{\"name\": \"gate_error\", \"unit\": \"\", \"value\": 0.001},"
+    " {\"name\": \"gate_length\", \"unit\": \"ns\", \"value\": 35}]},"
+    "{\"gate\": \"cx\", \"qubits\": [0, 1], \"parameters\": [{\"name\": \"gate_error\", \"unit\": \"\", \"value\": 0.01},"
+    " {\"name\": \"gate_length\", \"unit\": \"ns\", \"value\": 300}]}]}";
+
+static char warned[1024];
+static int warnings;
+
+static void on_warning(const char *message, void *user)
+{
+    warnings++;
+    snprintf(warned, sizeof warned, "%s%s", (const char *)user, message);
+}
+
 static void test_run_noisy(void)
 {
     json_t *cli = command_json("noisy-cli.json");
@@ -309,6 +331,27 @@ static void test_run_noisy(void)
     ok(cli && fabs(ev - json_real_value(json_object_get(json_object_get(cli, "expectation_values"), "Z0 Z2"))) < 1e-12 &&
        ev < 0.99 && everr > 0, "noisy <Z0 Z2> = %.4f +- %.4f equals the command's, below 1", ev, everr);
     tnemu_result_free(&r);
+    /* an IBM calibration whose qubits 1 and 2 lack T1/T2: the caller's handler hears of it */
+    tnemu_circuit *dev = NULL;
+    tnemu_circuit_parse("OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\ncreg c[2];\nsx q[0];\ncx q[0],q[1];\n"
+                        "measure q -> c;\n", -1, "dev.qasm", NULL, &dev);
+    tnemu_options *od = NULL;
+    tnemu_options_create(&od);
+    tnemu_options_set_shots(od, 50);
+    tnemu_options_set_noise(od, path_in("props_test3.json"), NULL, 1);
+    tnemu_set_warning_handler(on_warning, "handler: ");
+    int st = tnemu_run(dev, od, NULL, &r);
+    ok(st == TNEMU_OK && warnings == 1 && strstr(warned, "handler: ") == warned &&
+       strstr(warned, "2 qubit(s) without T1/T2 do not relax"), "the warning handler hears of 2 qubits without T1/T2: %s",
+       st ? tnemu_last_error() : warned);
+    tnemu_result_free(&r);
+    tnemu_set_quiet(1);
+    ok(tnemu_run(dev, od, NULL, &r) == TNEMU_OK && warnings == 1, "quiet: the handler is not called");
+    tnemu_result_free(&r);
+    tnemu_set_quiet(0);
+    tnemu_set_warning_handler(NULL, NULL);
+    tnemu_circuit_free(&dev);
+    tnemu_options_free(&od);
     tnemu_options_set_noise(o, path_in("absent-noise.json"), NULL, 1);
     is_bad(tnemu_run(c, o, NULL, &r), "absent-noise.json", "run: a missing noise file");
     tnemu_options_set_noise(o, NULL, NULL, 0);
@@ -359,6 +402,16 @@ static void test_adapters(void)
        tnemu_adapters_set_noise_scale(b, 0) == TNEMU_OK && tnemu_adapters_set_groups(b, 1) == TNEMU_OK &&
        tnemu_adapters_run(b, NULL, out2, 16, NULL, 0, &mean2) == TNEMU_OK && mean2 > mean,
        "100 shots: a larger error (%.3f > %.3f)", mean2, mean);
+    int64_t blocks8 = 0;
+    ok(tnemu_adapters_set_spec(b, "device", "{\"kind\": \"line\", \"qubits\": 8}") == TNEMU_OK &&
+       tnemu_adapters_info(b, NULL, NULL, NULL, NULL, NULL, NULL, &blocks8, NULL) == TNEMU_OK && blocks8 == 4,
+       "set_spec(device): a line of 8 qubits holds 4 blocks per circuit");
+    is_bad(tnemu_adapters_set_spec(b, "device", "{\"kind\": \"ring\"}"), "\"device.kind\" must be one of", "set_spec: an unknown device kind");
+    ok(tnemu_adapters_info(b, NULL, NULL, NULL, NULL, NULL, NULL, &blocks8, NULL) == TNEMU_OK && blocks8 == 4,
+       "a refused set_spec leaves the spec as it was");
+    is_bad(tnemu_adapters_set_spec(b, "noise", "\"absent-props.json\""), "absent-props.json", "set_spec: a missing noise file");
+    is_bad(tnemu_adapters_set_spec(b, "shots", "{"), "not JSON", "set_spec: a value that is not JSON");
+    is_bad(tnemu_adapters_set_spec(b, "shot", "5"), "shot", "set_spec: an unknown key");
     is_bad(tnemu_adapters_set_generators(b, 1, 5, gen), "has 6 numbers", "set_generators: 5 numbers");
     is_bad(tnemu_adapters_set_generators(b, 3, 6, gen), "give 1 or 2", "set_generators: 3 generators for 2 pieces");
     is_bad(tnemu_adapters_set_inputs(b, 1, 6, in), "multiple of 2^k", "set_inputs: 6 numbers");
@@ -407,10 +460,16 @@ static void test_qnn(void)
     char *json = NULL;
     ok(tnemu_qnn_json(q, &json) == TNEMU_OK && strstr(json, "\"expectation\""), "qnn: the result JSON");
     tnemu_free(json);
+    int64_t np2 = 0;
+    is_bad(tnemu_qnn_set_spec(q, "layers", "2"), "parameters", "set_spec(layers 2) with 2 parameters given: refused");
+    ok(tnemu_qnn_set_spec(q, "parameters", "{\"random\": 1}") == TNEMU_OK && tnemu_qnn_set_spec(q, "layers", "2") == TNEMU_OK && tnemu_qnn_info(q, NULL, &np2, NULL, NULL, NULL, NULL) == TNEMU_OK &&
+       np2 == 4, "set_spec(layers 2): 4 parameters per set");
+    is_bad(tnemu_qnn_set_spec(q, "layers", "0"), "layers", "set_spec: 0 layers");
+    tnemu_qnn_set_spec(q, "layers", "1");
     is_bad(tnemu_qnn_set_parameters(q, 1, 3, p2), "2 parameters per set", "set_parameters: 3 angles");
     is_bad(tnemu_qnn_set_inputs(q, 0, 1, x1), "inputs: 0 rows", "set_inputs: no rows");
-    is_bad(tnemu_qnn_run(q, NULL, v2, 1, NULL, 0, NULL, 0), "too short", "run: a short buffer");
-    is_bad(tnemu_qnn_run(q, NULL, v2, 2, NULL, 0, grad, 3), "too short", "run: a short gradient buffer");
+    is_bad(tnemu_qnn_run(q, NULL, v2, 0, NULL, 0, NULL, 0), "too short", "run: a short buffer");
+    is_bad(tnemu_qnn_run(q, NULL, v2, 2, NULL, 0, grad, 1), "too short", "run: a short gradient buffer");
     tnemu_qnn *bad = NULL;
     is_bad(tnemu_qnn_parse("{\"device\": {\"kind\": \"line\", \"qubits\": 3}, \"qubits\": [7], \"layers\": 1,"
                            " \"parameters\": [0, 0], \"inputs\": [[0]]}", NULL, &bad), "<spec>", "parse: a qubit off the device");
@@ -446,6 +505,7 @@ int main(void)
     write_text("noise.json", noise_json);
     write_text("adapters.json", adapters_spec);
     write_text("qnn.json", qnn_spec);
+    write_text("props_test3.json", props_test3);
     run_command("run bell.qasm --shots 1000 --seed 5 --observable 'Z0 Z1' --observable X0 "
                                "--amplitude 11 --amplitude 01 --probabilities", "bell-cli.json");
     run_command("run noisy.qasm --shots 2000 --seed 9 --noise noise.json --trajectories 12 "
