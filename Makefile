@@ -6,7 +6,11 @@
 #   make check SANITIZE=1   the same under AddressSanitizer + UBSan
 #   make bench      benchmarks (scripts/bench.sh)
 #   make fuzz       libFuzzer harnesses in build-fuzz/ (run: sh scripts/fuzz.sh NAME SECONDS)
+#   make lib        the public library: build/libtnemu.so, build/libtnemu.a, build/tnemu.pc
 #   make install PREFIX=/usr/local
+#   make install-python [PREFIX=/usr/local]   the Python package tnemu for /usr/bin/python3 (docs/python.md)
+#   make cua-lm     the CUA language-model experiment (examples/cua-lm; minutes on 2 cores)   bin/tnemu, man page, scripts, include/tnemu.h,
+#                   lib/libtnemu.so and .a, lib/pkgconfig/tnemu.pc
 
 PREFIX ?= /usr/local
 CC := mpicc
@@ -26,15 +30,24 @@ endif
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard tensor/*.c) $(wildcard mpi/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libtnemu.a
+# The public library (src/tnemu.h): libtnemu.so from position-independent
+# objects in $(BUILD)/pic/, exporting the tnemu_* functions only
+# (src/libtnemu.map); the static libtnemu.a is the archive above.
+VERSION := $(shell sed -n 's/^\#define TNEMU_VERSION_\(MAJOR\|MINOR\|PATCH\) //p' src/tnemu.h | paste -sd.)
+SO_MAJOR := $(firstword $(subst ., ,$(VERSION)))
+PIC_OBJ := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
+SHLIB := $(BUILD)/libtnemu.so.$(VERSION)
 REF_SRC := $(wildcard tests/ref/*.c)
 REF_OBJ := $(REF_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(wildcard tests/unit/*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TNEMU := $(BUILD)/tnemu
 
-.PHONY: all deps demo check bench install clean fuzz
+.PHONY: all deps demo check bench install clean fuzz lib install-python cua-lm
 .SECONDARY:
 all: bin/tnemu
+
+lib: $(SHLIB) $(LIB) $(BUILD)/tnemu.pc
 
 bin/tnemu: $(TNEMU)
 	@mkdir -p bin
@@ -46,6 +59,21 @@ $(TNEMU): $(BUILD)/src/main.o $(LIB)
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+
+$(SHLIB): $(PIC_OBJ) src/libtnemu.map
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,libtnemu.so.$(SO_MAJOR) -Wl,--version-script=src/libtnemu.map \
+	    -o $@ $(PIC_OBJ) $(LDLIBS)
+	ln -sf $(notdir $@) $(BUILD)/libtnemu.so.$(SO_MAJOR)
+	ln -sf $(notdir $@) $(BUILD)/libtnemu.so
+
+$(BUILD)/pic/%.o: %.c $(wildcard src/*.h tensor/*.h mpi/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -c -o $@ $<
+
+# pkg-config file for PREFIX (make install writes it again for its PREFIX)
+$(BUILD)/tnemu.pc: src/tnemu.pc.in src/tnemu.h
+	@mkdir -p $(BUILD)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' src/tnemu.pc.in > $@
 
 $(BUILD)/%.o: %.c $(wildcard src/*.h tensor/*.h mpi/*.h tests/ref/*.h tests/unit/*.h)
 	@mkdir -p $(dir $@)
@@ -74,7 +102,7 @@ endif
 
 CHECK_DEPS := $(TEST_BIN) $(TNEMU)
 ifneq ($(SANITIZE),1)
-  CHECK_DEPS += bin/tnemu
+  CHECK_DEPS += bin/tnemu $(SHLIB)
 endif
 
 check: $(CHECK_DEPS)
@@ -116,11 +144,35 @@ HELPER_SCRIPTS := scripts/compare-plot.py scripts/sweep-plot.py
 # the binary to install (tests/install.t installs the build under test)
 INSTALL_BIN ?= bin/tnemu
 
-install: $(INSTALL_BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/tnemu
+install: $(INSTALL_BIN) $(SHLIB) $(LIB) src/tnemu.pc.in
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/tnemu \
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
 	install -m 755 $(INSTALL_BIN) $(DESTDIR)$(PREFIX)/bin/tnemu
 	install -m 644 docs/tnemu.1 $(DESTDIR)$(PREFIX)/share/man/man1/tnemu.1
 	install -m 755 $(HELPER_SCRIPTS) $(DESTDIR)$(PREFIX)/share/tnemu/
+	install -m 644 src/tnemu.h $(DESTDIR)$(PREFIX)/include/tnemu.h
+	install -m 755 $(SHLIB) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(PREFIX)/lib/libtnemu.so.$(SO_MAJOR)
+	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(PREFIX)/lib/libtnemu.so
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libtnemu.a
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' src/tnemu.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/tnemu.pc
+
+# The Python package: python/tnemu and libtnemu.so beside it (its loader looks
+# there first), into the site-packages folder of PREFIX for /usr/bin/python3:
+# /usr/local/lib/python3.X/dist-packages is on Debian's path already; for
+# another PREFIX the rule says what to add to PYTHONPATH.
+PYTHON ?= /usr/bin/python3
+PYTHON_SITE ?= $(PREFIX)/lib/python$(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)/dist-packages
+
+install-python: $(SHLIB)
+	install -d $(DESTDIR)$(PYTHON_SITE)/tnemu
+	install -m 644 python/tnemu/*.py $(DESTDIR)$(PYTHON_SITE)/tnemu/
+	install -m 755 $(SHLIB) $(DESTDIR)$(PYTHON_SITE)/tnemu/libtnemu.so
+	@$(PYTHON) -c 'import sys; sys.exit("$(PYTHON_SITE)" not in sys.path)' || \
+	    echo "install-python: $(PYTHON_SITE) is not on $(PYTHON)'s path: export PYTHONPATH=$(PYTHON_SITE)"
+
+cua-lm: $(SHLIB)
+	cd examples/cua-lm && nice -n 10 $(PYTHON) cua_lm.py
 
 clean:
 	rm -rf build build-san bin

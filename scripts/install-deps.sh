@@ -2,9 +2,11 @@
 # install-deps.sh - installs the Debian 12 packages tnemu builds, tests and runs with.
 # Installs only what is missing; needs root (or sudo) when something is.
 set -eu
+# python3-pytest and python3-torch: the Python package's tests and PyTorch layers (docs/python.md);
+# bible-kjv (with bible-kjv-text): the text examples/cua-lm trains on.
 PACKAGES="build-essential make perl openmpi-bin libopenmpi-dev libscalapack-openmpi-dev
 libopenblas-dev liblapacke-dev libfftw3-dev librandom123-dev libjansson-dev
-slurm-wlm python3-matplotlib python3-numpy"
+slurm-wlm python3-matplotlib python3-numpy python3-pytest python3-torch bible-kjv"
 missing=""
 for p in $PACKAGES; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -541,6 +541,8 @@ typedef struct {
     long groups, shots;
     double noise_scale;
     int quiet, help;
+    json_t *root;               /* the spec already parsed (the library), else NULL: read the file spec */
+    MPI_Comm comm;              /* the ranks that run it */
 } adapters_request;
 
 static int parse_adapters_args(int argc, char **argv, adapters_request *rq, int ranks)
@@ -584,7 +586,8 @@ static int parse_adapters_args(int argc, char **argv, adapters_request *rq, int 
 /* Reads the spec, the noise model and places the blocks (every rank alike). */
 static int prepare(adapter_spec *s, const adapters_request *rq, int k, double scale, noise_model **noise)
 {
-    CALL(adapter_spec_read(rq->spec, k, scale >= 0 ? scale : rq->noise_scale, s));
+    double sc = scale >= 0 ? scale : rq->noise_scale;
+    CALL(rq->root ? adapter_spec_from_json(rq->root, rq->spec, k, sc, s) : adapter_spec_read(rq->spec, k, sc, s));
     if (rq->shots > 0) s->shots = rq->shots;
     if (rq->method >= 0) s->method = rq->method;
     if (s->noise_path) CALL(noise_load_t2(s->noise_path, NULL, s->noise_scale, s->t2, noise));
@@ -603,7 +606,7 @@ static int prepare(adapter_spec *s, const adapters_request *rq, int k, double sc
  * the spec's or --noise-scale). Collective; world rank 0 gets the result. */
 static int run_point(const adapters_request *rq, int k, double scale, const char *emit, json_t **out)
 {
-    MPI_Comm world = MPI_COMM_WORLD;
+    MPI_Comm world = rq->comm;
     int rank, ranks;
     MPI_Comm_rank(world, &rank);
     MPI_Comm_size(world, &ranks);
@@ -746,6 +749,7 @@ int adapters_command(int argc, char **argv)
     MPI_Comm_size(MPI_COMM_WORLD, &ranks);
     adapters_request rq;
     int status = parse_adapters_args(argc, argv, &rq, ranks);
+    rq.comm = MPI_COMM_WORLD;
     if (status == TN_OK && rq.help) { if (rank == 0) fputs(adapters_usage, stdout); return TN_OK; }
     if (status) return status;   /* the same arguments on every rank: the same error */
     if (rq.sweep) return run_sweep(&rq);
@@ -753,5 +757,42 @@ int adapters_command(int argc, char **argv)
     status = run_point(&rq, 0, -1, rq.emit, &root);
     if (status == TN_OK && rank == 0) status = write_json(rq.output, root);
     json_decref(root);
+    return status;
+}
+
+int adapters_run_json(MPI_Comm comm, json_t *spec, const char *path, long groups, json_t **out)
+{
+    adapters_request rq;
+    memset(&rq, 0, sizeof rq);
+    rq.spec = path;
+    rq.root = spec;
+    rq.comm = comm;
+    rq.groups = groups;
+    rq.shots = -1;
+    rq.noise_scale = -1;
+    rq.method = -1;   /* the spec's */
+    rq.quiet = 1;
+    *out = NULL;
+    return run_point(&rq, 0, -1, NULL, out);
+}
+
+int adapters_check_json(json_t *spec, const char *path, long info[8])
+{
+    adapters_request rq;
+    memset(&rq, 0, sizeof rq);
+    rq.spec = path;
+    rq.root = spec;
+    rq.noise_scale = -1;
+    rq.method = -1;
+    adapter_spec s;
+    memset(&s, 0, sizeof s);
+    noise_model *noise = NULL;
+    int status = prepare(&s, &rq, 0, -1, &noise);
+    if (status == TN_OK) {
+        long v[8] = {s.k, s.d, s.complex_generators, s.ngen, s.ninputs, (long)s.pieces * s.d, s.nblocks, circuit_count(&s)};
+        memcpy(info, v, sizeof v);
+    }
+    noise_destroy(&noise);
+    adapter_spec_free(&s);
     return status;
 }

@@ -249,17 +249,14 @@ static int apply_overrides(adapter_spec *s, json_t *root, int k, double noise_sc
     return TN_OK;
 }
 
-int adapter_spec_read(const char *path, int k_override, double scale_override, adapter_spec *s)
+int adapter_spec_from_json(json_t *root, const char *path, int k_override, double scale_override, adapter_spec *s)
 {
     memset(s, 0, sizeof *s);
     if (!(s->path = strdup(path))) return TN_ERR_MEMORY;
-    json_t *root;
-    CALL(input_load_json(path, JSON_REJECT_DUPLICATES, NULL, &root));
     static const char *const spec_keys[] = {"device", "block_qubits", "generator_type", "compile", "cayley_c",
                                             "inputs", "generators", "shots", "seed", "noise", "noise_scale", "t2",
                                             "trajectories", "method", "sweep", NULL};
-    int checked = input_check_keys(path, NULL, root, spec_keys);
-    if (checked != TN_OK) { json_decref(root); return checked; }
+    CALL(input_check_keys(path, NULL, root, spec_keys));
     int status = json_is_object(root) ? apply_overrides(s, root, k_override, scale_override) : TN_OK;
     double v;
     s->cayley_c = 0.5;
@@ -310,6 +307,15 @@ int adapter_spec_read(const char *path, int k_override, double scale_override, a
     if (status == TN_OK && json_object_get(root, "trajectories") &&
         (status = get_number(s, json_object_get(root, "trajectories"), "trajectories", 1, 1e8, &v)) == TN_OK)
         s->trajectories = (long)v;
+    return status;
+}
+
+int adapter_spec_read(const char *path, int k_override, double scale_override, adapter_spec *s)
+{
+    json_t *root;
+    memset(s, 0, sizeof *s);
+    CALL(input_load_json(path, JSON_REJECT_DUPLICATES, NULL, &root));
+    int status = adapter_spec_from_json(root, path, k_override, scale_override, s);
     json_decref(root);
     return status;
 }

@@ -5,6 +5,7 @@
 #define TN_ADAPTERS_SPEC_H
 
 #include <complex.h>
+#include <jansson.h>
 #include <stdint.h>
 
 #include "blocks.h"
@@ -48,6 +49,11 @@ typedef struct {
  * and scale_override >= 0 its noise scale (a sweep point). Returns TN_OK, or
  * TN_ERR_INPUT / TN_ERR_IO with a one-line message naming the file and key.
  * Free with adapter_spec_free even on failure. */
+/* Reads a spec from its parsed JSON (path: for messages and relative file
+ * names); root is changed only by the overrides (k_override > 0: the block
+ * size; scale_override >= 0: the noise scale). */
+int adapter_spec_from_json(json_t *root, const char *path, int k_override, double scale_override, adapter_spec *s);
+
 int adapter_spec_read(const char *path, int k_override, double scale_override, adapter_spec *s);
 
 /* Frees what the spec holds and zeroes it. */

@@ -1,6 +1,8 @@
 /* cli.c - subcommands and options of tnemu (see cli.h and `tnemu --help`). */
 #include "cli.h"
 #include "blas.h"
+#include "engine.h"
+#include "tnemu.h"
 
 #include <errno.h>
 #include <math.h>
@@ -415,48 +417,31 @@ static int command_run(int argc, char **argv)
     if (status == TN_OK) MPI_Bcast(&rq.run.seed, 1, MPI_UINT64_T, 0, world);
     if (status == TN_OK && rank == 0) checkpoint_remove_stale(&rq.run.checkpoint);   /* a kill -9's temporaries */
     circuit *c = NULL;
-    tn_group *g = NULL;
-    run_result res = {0};
-    double t_parse = 0, t_run = 0;
+    double t_parse = 0;
     if (status == TN_OK) {
         double t0 = run_now();
         status = cli_read_circuit(world, rq.circuit_path, rq.format, &c);
         t_parse = run_now() - t0;
     }
-    noise_model *noise = NULL;
-    if (status == TN_OK && rq.noise_path) {
-        double t0 = run_now();
-        status = noise_load_t2(rq.noise_path, rq.noise_format, rq.noise_scale, rq.t2, &noise);
-        status = group_agree(world, status);   /* every rank read the file: agree before any collective */
-        rq.run.noise = noise;
-        t_parse += run_now() - t0;   /* reading inputs: the circuit and the noise model */
-    }
-    if (status == TN_OK) status = group_create(world, cli_choose_groups(&rq, c, ranks), &g);
-    if (status == TN_OK) {
-        rq.run.grp = g;
-        double t0 = run_now();
-        status = run_circuit(c, &rq.run, &res);
-        t_run = run_now() - t0;
-        if (status) group_fail(g, status);
-    }
-    status = group_agree(world, status);
-    if (status == TN_OK) status = run_collect(world, &rq.run, &res);
+    engine_state st;   /* the noise model, the groups, the run: as the library's tnemu_run */
+    memset(&st, 0, sizeof st);
+    if (status == TN_OK) status = engine_run(world, c, &rq, &st);
+    else status = group_agree(world, status);
+    t_parse += st.t_noise;   /* reading inputs: the circuit and the noise model */
     double *stats = NULL;
     if (status == TN_OK) {
         stats = tn_calloc((size_t)ranks * RANK_STATS, sizeof(double));
-        gather_rank_stats(world, g, &res, t_run, stats);
+        gather_rank_stats(world, st.grp, &st.res, st.t_run, stats);
     }
     if (status == TN_OK && rank == 0) {
         result_context ctx = {argc, argv, rq.circuit_path, rq.run.seed, &rq.run, t_parse,
-                              run_now() - t_start, ranks, g->ngroups, stats, RANK_STATS};
-        status = result_write(rq.output, c, &res, &ctx);
-        if (status == TN_OK && !rq.quiet && rq.output) result_print_summary(c, &res, &ctx);
+                              run_now() - t_start, ranks, st.grp->ngroups, stats, RANK_STATS};
+        status = result_write(rq.output, c, &st.res, &ctx);
+        if (status == TN_OK && !rq.quiet && rq.output) result_print_summary(c, &st.res, &ctx);
     }
     free(stats);
-    run_result_free(&res);
-    noise_destroy(&noise);
+    engine_state_free(&st);
     circ_destroy(&c);
-    group_destroy(&g);
     free(rq.list_storage);
     return status;
 }
@@ -483,7 +468,7 @@ int cli_main(int argc, char **argv)
         fputs(main_usage, stdout);   /* a failure shows in flush_stdout below */
         status = TN_OK;
     } else if (strcmp(argv[1], "--version") == 0) {
-        puts("tnemu 0.1.0");
+        printf("tnemu %s\n", tnemu_version());
         status = TN_OK;
     } else if (tn_blas_threads_init() == 0) {
         status = tn_fail(TN_ERR_USAGE, "environment variable TNEMU_BLAS_THREADS: '%s' is not a whole number in [1, 1024]",

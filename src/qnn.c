@@ -269,17 +269,16 @@ static void spec_free(qnn_spec *s)
     memset(s, 0, sizeof *s);
 }
 
-static int spec_read(const char *path, const char *mode, qnn_spec *s)
+/* Reads the spec from its parsed JSON (path: for messages and relative file
+ * names; mode, if not NULL, overrides the spec's). */
+static int spec_from_json(json_t *root, const char *path, const char *mode, qnn_spec *s)
 {
     memset(s, 0, sizeof *s);
     if (!(s->path = strdup(path))) return TN_ERR_MEMORY;
-    json_t *root;
-    CALL(input_load_json(path, JSON_REJECT_DUPLICATES, NULL, &root));
     static const char *const spec_keys[] = {"device", "qubits", "couplers", "layers", "parameters", "inputs",
                                             "observables", "mode", "task_group", "noise", "noise_scale", "t2",
                                             "trajectories", "seed", NULL};
-    int checked = input_check_keys(path, NULL, root, spec_keys);
-    if (checked != TN_OK) { json_decref(root); return checked; }
+    CALL(input_check_keys(path, NULL, root, spec_keys));
     double v;
     s->task_group = DEFAULT_TASK_GROUP;
     s->noise_scale = 1;
@@ -332,6 +331,15 @@ static int spec_read(const char *path, const char *mode, qnn_spec *s)
         status = tn_fail(TN_ERR_INPUT, "%s: %d parameter sets x %d inputs%s make %.3g circuits; at most %ld", path,
                          s->nsets, s->ninputs, s->gradient ? " x (1 + 2 per parameter)" : "", circuits,
                          QNN_MAX_CIRCUITS);
+    return status;
+}
+
+static int spec_read(const char *path, const char *mode, qnn_spec *s)
+{
+    json_t *root;
+    memset(s, 0, sizeof *s);
+    CALL(input_load_json(path, JSON_REJECT_DUPLICATES, NULL, &root));
+    int status = spec_from_json(root, path, mode, s);
     json_decref(root);
     return status;
 }
@@ -479,6 +487,36 @@ static json_t *result_json(const qnn_spec *s, const double *all, int ranks, int 
     return root;
 }
 
+/* Runs a spec read with status `status` (its noise model read here) on
+ * world; rank 0 of world gets the result JSON. Collective over world. */
+static int run_spec(MPI_Comm world, const qnn_spec *s, int status, long groups, double t0, json_t **out)
+{
+    int rank, ranks;
+    MPI_Comm_rank(world, &rank);
+    MPI_Comm_size(world, &ranks);
+    noise_model *noise = NULL;
+    if (status == TN_OK && s->noise_path) status = noise_load_t2(s->noise_path, NULL, s->noise_scale, s->t2, &noise);
+    status = group_agree(world, status);
+    double *all = NULL;
+    long rounds = 0;
+    int ngroups = 1;
+    if (status == TN_OK) {
+        long T = circuit_total(s);
+        ngroups = groups > 0 ? (int)groups : (int)(T < ranks ? T : ranks);
+        all = tn_calloc((size_t)T * 2 * s->nobs, sizeof *all);
+        status = group_agree(world, all ? TN_OK : TN_ERR_MEMORY);
+    }
+    const noise_model *active = noise && noise->scale > 0 ? noise : NULL;
+    if (status == TN_OK) status = farm(s, world, ngroups, active, all, &rounds);
+    if (status == TN_OK && rank == 0) {
+        *out = result_json(s, all, ranks, ngroups, rounds, MPI_Wtime() - t0, active);
+        if (!*out) status = tn_fail(TN_ERR_MEMORY, "out of memory building the result");
+    }
+    free(all);
+    noise_destroy(&noise);
+    return status;
+}
+
 int qnn_command(int argc, char **argv)
 {
     MPI_Comm world = MPI_COMM_WORLD;
@@ -508,34 +546,42 @@ int qnn_command(int argc, char **argv)
     if (status == TN_OK && !spec_path) status = tn_fail(TN_ERR_USAGE, "tnemu qnn: no spec given (see tnemu qnn --help)");
     qnn_spec s;
     memset(&s, 0, sizeof s);
-    noise_model *noise = NULL;
     if (status == TN_OK) status = spec_read(spec_path, mode, &s);
-    if (status == TN_OK && s.noise_path) status = noise_load_t2(s.noise_path, NULL, s.noise_scale, s.t2, &noise);
-    status = group_agree(world, status);
-    double *all = NULL;
-    long rounds = 0;
-    int ngroups = 1;
-    if (status == TN_OK) {
-        long T = circuit_total(&s);
-        ngroups = groups > 0 ? (int)groups : (int)(T < ranks ? T : ranks);
-        all = tn_calloc((size_t)T * 2 * s.nobs, sizeof *all);
-        status = group_agree(world, all ? TN_OK : TN_ERR_MEMORY);
-    }
-    const noise_model *active = noise && noise->scale > 0 ? noise : NULL;
-    if (status == TN_OK) status = farm(&s, world, ngroups, active, all, &rounds);
+    json_t *root = NULL;
+    status = run_spec(world, &s, status, groups, t0, &root);
     if (status == TN_OK && rank == 0) {
-        json_t *root = result_json(&s, all, ranks, ngroups, rounds, MPI_Wtime() - t0, active);
         char *text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
         status = !text ? TN_ERR_MEMORY : output ? result_write_text(output, text) : outfile_stdout(text);
         if (status == TN_OK && !quiet)
-            fprintf(stderr, "tnemu qnn: %d qubits of %s, %d layers, %d parameters, %ld circuits in %ld task group(s) of %ld, "
-                    "%d group(s), %.2f s\n", s.n, s.dev.name, s.layers, s.nparams, circuit_total(&s), rounds, s.task_group,
-                    ngroups, MPI_Wtime() - t0);
+            fprintf(stderr, "tnemu qnn: %d qubits of %s, %d layers, %d parameters, %ld circuits in %lld task group(s) of %ld, "
+                    "%d group(s), %.2f s\n", s.n, s.dev.name, s.layers, s.nparams, circuit_total(&s),
+                    (long long)json_integer_value(json_object_get(root, "task_groups")), s.task_group,
+                    (int)json_integer_value(json_object_get(json_object_get(root, "mpi"), "groups")), MPI_Wtime() - t0);
         free(text);
-        json_decref(root);
     }
-    free(all);
-    noise_destroy(&noise);
+    json_decref(root);
+    spec_free(&s);
+    return status;
+}
+
+int qnn_run_json(MPI_Comm comm, json_t *spec, const char *path, const char *mode, long groups, json_t **out)
+{
+    qnn_spec s;
+    *out = NULL;
+    int status = spec_from_json(spec, path, mode, &s);
+    status = run_spec(comm, &s, status, groups, MPI_Wtime(), out);
+    spec_free(&s);
+    return status;
+}
+
+int qnn_check_json(json_t *spec, const char *path, long info[6])
+{
+    qnn_spec s;
+    int status = spec_from_json(spec, path, NULL, &s);
+    if (status == TN_OK) {
+        long v[6] = {s.n, s.nparams, s.nfeatures, s.nobs, s.nsets, s.ninputs};
+        memcpy(info, v, sizeof v);
+    }
     spec_free(&s);
     return status;
 }

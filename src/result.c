@@ -12,9 +12,9 @@
 
 #include "error.h"
 #include "outfile.h"
+#include "tnemu.h"
 #include "work.h"
 
-#define TNEMU_VERSION "0.1.0"
 
 size_t result_peak_rss(void)
 {
@@ -146,7 +146,7 @@ json_t *result_build(const circuit *c, const run_result *res, const result_conte
     const run_options *opt = ctx->options;
     json_t *root = json_object();
     json_object_set_new(root, "tool", json_string("tnemu"));
-    json_object_set_new(root, "version", json_string(TNEMU_VERSION));
+    json_object_set_new(root, "version", json_string(tnemu_version()));
     json_t *cmd = json_array();
     for (int i = 0; i < ctx->argc; i++) json_array_append_new(cmd, json_string(ctx->argv[i]));
     json_object_set_new(root, "command", cmd);

@@ -3,6 +3,9 @@
 # binary, the man page and every helper script the sources run (src/report.c
 # callers), and the installed binary finds its scripts under
 # PREFIX/share/tnemu by its own location (/proc/self/exe), not in the checkout.
+# It installs the library too (include/tnemu.h, lib/libtnemu.so and .a,
+# lib/pkgconfig/tnemu.pc): examples/c/bell.c builds with pkg-config against a
+# temporary PREFIX, dynamically and statically, and counts as `tnemu run` does.
 # Installs the binary under test into a temporary DESTDIR with PREFIX=/usr/local.
 use strict;
 use warnings;
@@ -89,6 +92,48 @@ SKIP: {
     ($st, $err) = installed(undef, 'adapters', $sweep_spec, '--sweep', "$work/sweep2", '-q');
     ok($st == 0 && -s "$work/sweep2/sweep.png", 'installed: adapters --sweep draws sweep.png') or diag($err);
 }
+
+# ---- the library: header, shared and static library, pkg-config file -----------------
+ok(-f "$prefix/include/tnemu.h", 'include/tnemu.h installed');
+ok(-f "$prefix/lib/libtnemu.a", 'lib/libtnemu.a installed');
+ok(-f "$prefix/lib/libtnemu.so.0.1.0" && readlink("$prefix/lib/libtnemu.so") eq 'libtnemu.so.0.1.0'
+   && readlink("$prefix/lib/libtnemu.so.0") eq 'libtnemu.so.0.1.0', 'lib/libtnemu.so -> .so.0 -> .so.0.1.0 installed');
+like(slurp("$prefix/lib/pkgconfig/tnemu.pc"), qr{^prefix=/usr/local$}m, 'lib/pkgconfig/tnemu.pc names the PREFIX');
+my @exported = grep { /\s[TDB]\s/ } split /\n/, `nm -D --defined-only '$prefix/lib/libtnemu.so.0.1.0'`;
+my @foreign = grep { !/\stnemu_\w+(@@?\w+)?$/ } @exported;   # name@@TNEMU_0: the version node
+ok(@exported > 50 && !@foreign, scalar(@exported) . ' symbols exported, all tnemu_*') or diag("@foreign[0..4]");
+
+# ---- examples/c/bell.c built with pkg-config against an install in a temporary PREFIX ---
+my $pre = tmpdir();
+$status = system("cd '$root' && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s install PREFIX='$pre' "
+                 . "INSTALL_BIN='$bin' >'$log' 2>&1");
+is($status, 0, 'make install PREFIX=TMP') or diag(slurp($log));
+$ENV{PKG_CONFIG_PATH} = "$pre/lib/pkgconfig";
+is(`pkg-config --modversion tnemu 2>&1`, "0.1.0\n", 'pkg-config finds tnemu 0.1.0 in the temporary prefix');
+my $flags = `pkg-config --cflags --libs tnemu`;
+chomp $flags;
+like($flags, qr{-I\Q$pre\E/include\b.*-L\Q$pre\E/lib -ltnemu}, "pkg-config --cflags --libs tnemu: -I and -L of the prefix");
+my $cc = system("sh -c 'command -v cc' >/dev/null 2>&1") == 0 ? 'cc' : 'gcc';
+$status = system("$cc -Wall -Werror -o '$work/bell' '$root/examples/c/bell.c' $flags >'$work/cc.log' 2>&1");
+is($status, 0, "examples/c/bell.c compiles and links with `$cc bell.c \$(pkg-config --cflags --libs tnemu)`")
+    or diag(slurp("$work/cc.log"));
+my $out = `cd '$work' && LD_LIBRARY_PATH='$pre/lib' ./bell 2>&1`;
+is($? >> 8, 0, 'the example runs against the installed libtnemu.so') or diag($out);
+my %lib = $out =~ /^([01]{2}) (\d+)$/mg;
+like($out, qr/^tnemu 0\.1\.0$/m, 'the example prints the library version');
+like($out, qr/^<Z0 Z1> = 1\.000000, fidelity estimate 1\.000000$/m, 'the example prints <Z0 Z1> = 1 and fidelity 1');
+# the command, same circuit, shots and seed: the same counts
+my $bell_cli = "$work/bell-cli.json";
+system("'$bin' run '$bell' --shots 1000 --seed 7 -q -o '$bell_cli' 2>'$work/err'") == 0 or diag(slurp("$work/err"));
+is_deeply(\%lib, read_json($bell_cli)->{counts}, 'the example\'s counts equal tnemu run\'s (1000 shots, seed 7)');
+# static: libtnemu.a with pkg-config --static
+my $static = `pkg-config --static --libs tnemu`;
+chomp $static;
+$static =~ s/-ltnemu\b//;
+$status = system("$cc -o '$work/bell-static' '$root/examples/c/bell.c' -I'$pre/include' '$pre/lib/libtnemu.a' $static "
+                 . ">'$work/cc.log' 2>&1");
+is($status, 0, 'the example links statically with libtnemu.a and pkg-config --static --libs') or diag(slurp("$work/cc.log"));
+is(`cd '$work' && ./bell-static 2>&1`, $out, 'the static example prints the same');
 
 # ---- a checkout binary finds them in scripts/ -----------------------------------------
 unlink $calls;
