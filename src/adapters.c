@@ -30,6 +30,7 @@
 #include "input.h"
 #include "noise.h"
 #include "originir.h"
+#include "options.h"
 #include "outfile.h"
 #include "qasm.h"
 #include "report.h"
@@ -45,19 +46,19 @@
 static const char *adapters_usage =
     "usage: tnemu adapters SPEC.json [OPTIONS]\n"
     "\n"
-    "  --groups G         MPI groups the circuits are farmed over (1..ranks; default: ranks,\n"
-    "                     at most one per circuit)\n"
     "  --emit DIR         also write every circuit as OpenQASM 2 (IBM, line, grid) or OriginIR\n"
     "                     (Origin) to DIR/circuit-N.qasm|.ir, ready for hardware\n"
     "  --sweep DIR        run every block size and noise scale of the spec's \"sweep\" (default 2, 3, 4\n"
     "                     and 0, 0.5, 1, 2): DIR/sweep.csv, DIR/sweep.png and each point's result\n"
-    "  --shots N          override the spec's shots (1..1000000000)\n"
-    "  --noise-scale L    override the spec's noise scale (0..1000)\n"
     "  -o, --output FILE  write the result JSON to FILE (default: stdout)\n"
-    "  -q, --quiet        no summary on stderr\n"
+    "engine options (as tnemu run; --shots, --seed, --noise, --noise-scale, --t2 and\n"
+    "--trajectories override the spec's; --groups defaults to one group per rank):\n"
+    "%s%s"
     "\n"
     "The spec format is in docs/adapters.md; examples in examples/adapters/. File names in a\n"
     "spec are relative to the spec's folder.\n";
+
+static run_request engine;   /* the shared engine options (options.c), applied to every circuit */
 
 typedef struct {
     /* from the spec */
@@ -540,6 +541,7 @@ static int run_task(const adapter_spec *s, long t, tn_group *g, const noise_mode
     opt.scalapack_min = 0;
     opt.noise = noise;
     opt.trajectories = s->trajectories;
+    options_apply(&engine, &opt);
     run_result res = {0};
     double t0 = MPI_Wtime();
     if (status == TN_OK) status = run_circuit(c, &opt, &res);
@@ -686,13 +688,14 @@ typedef struct {
 
 static int parse_adapters_args(int argc, char **argv, adapters_request *rq, int ranks)
 {
+    (void)ranks;
     memset(rq, 0, sizeof *rq);
-    rq->shots = -1;
-    rq->noise_scale = -1;
+    options_defaults(&engine);
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { rq->help = 1; return TN_OK; }
-        if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) { rq->quiet = 1; continue; }
+        int taken = 0;
+        CALL(options_parse_engine(argc, argv, &i, &engine, &taken));
+        if (taken) continue;
         if (a[0] != '-' || !a[1]) {
             if (rq->spec) return tn_fail(TN_ERR_USAGE, "tnemu adapters takes one spec; '%s' is a second one", a);
             rq->spec = a;
@@ -700,17 +703,22 @@ static int parse_adapters_args(int argc, char **argv, adapters_request *rq, int 
         }
         if (i + 1 >= argc) return tn_fail(TN_ERR_USAGE, "option %s needs a value", a);
         const char *v = argv[++i];
-        if (strcmp(a, "--groups") == 0) CALL(cli_parse_long(a, v, 1, ranks, &rq->groups));
-        else if (strcmp(a, "--shots") == 0) CALL(cli_parse_long(a, v, 1, 1000000000L, &rq->shots));
-        else if (strcmp(a, "--noise-scale") == 0) CALL(cli_parse_double(a, v, 0, 1000, &rq->noise_scale));
-        else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) rq->output = v;
+        if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) rq->output = v;
         else if (strcmp(a, "--emit") == 0) rq->emit = v;
         else if (strcmp(a, "--sweep") == 0) rq->sweep = v;
         else return tn_fail(TN_ERR_USAGE, "unknown option '%s' for 'tnemu adapters' (see tnemu adapters --help)", a);
         if (!*v) return tn_fail(TN_ERR_USAGE, "option %s: expected a value", a);
     }
-    if (!rq->help && !rq->spec) return tn_fail(TN_ERR_USAGE, "tnemu adapters: no spec given (see tnemu adapters --help)");
-    return TN_OK;
+    rq->help = engine.help;
+    rq->quiet = engine.quiet;
+    rq->groups = engine.groups;
+    rq->shots = engine.shots_given ? engine.run.shots : -1;
+    rq->noise_scale = engine.noise_scale_given ? engine.noise_scale : -1;
+    if (rq->help) return TN_OK;
+    if (engine.shots_given && engine.run.shots < 1)
+        return tn_fail(TN_ERR_USAGE, "option --shots: '0' is not an integer in [1, 1000000000] (adapters count outcomes)");
+    if (!rq->spec) return tn_fail(TN_ERR_USAGE, "tnemu adapters: no spec given (see tnemu adapters --help)");
+    return options_finish(&engine, "tnemu adapters", 1);
 }
 
 /* Reads the spec, the noise model and places the blocks (every rank alike). */
@@ -718,7 +726,13 @@ static int prepare(adapter_spec *s, const adapters_request *rq, int k, double sc
 {
     CALL(spec_read(rq->spec, k, scale >= 0 ? scale : rq->noise_scale, s));
     if (rq->shots > 0) s->shots = rq->shots;
-    if (s->noise_path) CALL(noise_load_t2(s->noise_path, NULL, s->noise_scale, s->t2, noise));
+    if (engine.seed_given) s->seed = engine.run.seed;
+    if (engine.noise_path) {   /* --noise replaces the spec's model */
+        free(s->noise_path);
+        if (!(s->noise_path = strdup(engine.noise_path))) return TN_ERR_MEMORY;
+    }
+    if (engine.t2) s->t2 = engine.t2;
+    if (s->noise_path) CALL(noise_load_t2(s->noise_path, engine.noise_format, s->noise_scale, s->t2, noise));
     size_t dd = (size_t)s->d * s->d;
     if (!(s->unitaries = tn_malloc((size_t)s->ngen * dd * sizeof *s->unitaries))) return TN_ERR_MEMORY;
     for (int b = 0; b < s->ngen; b++) CALL(cayley(s->d, s->gens + (size_t)b * dd, s->cayley_c, s->unitaries + (size_t)b * dd));
@@ -866,8 +880,9 @@ int adapters_command(int argc, char **argv)
     MPI_Comm_size(MPI_COMM_WORLD, &ranks);
     adapters_request rq;
     int status = parse_adapters_args(argc, argv, &rq, ranks);
-    if (status == TN_OK && rq.help) { if (rank == 0) fputs(adapters_usage, stdout); return TN_OK; }
+    if (status == TN_OK && rq.help) { if (rank == 0) printf(adapters_usage, options_engine_usage, options_noise_usage); return TN_OK; }
     if (status) return status;   /* the same arguments on every rank: the same error */
+    options_limit_memory(&engine);
     if (rq.sweep) return run_sweep(&rq);
     json_t *root = NULL;
     status = run_point(&rq, 0, -1, rq.emit, &root);
