@@ -314,3 +314,7 @@ int blocks_emit_originir(text_buf *b, const native_op *ops, int nops, const int 
     }
     return TN_OK;
 }
+
+int device_qubit_usable(const noise_model *noise, int q) { return qubit_usable(noise, q); }
+
+int device_coupler_usable(const noise_model *noise, int a, int b) { return coupler_usable(noise, a, b); }
