@@ -28,6 +28,7 @@
 #include "error.h"
 #include "group.h"
 #include "input.h"
+#include "journal.h"
 #include "noise.h"
 #include "originir.h"
 #include "options.h"
@@ -50,6 +51,9 @@ static const char *adapters_usage =
     "                     (Origin) to DIR/circuit-N.qasm|.ir, ready for hardware\n"
     "  --sweep DIR        run every block size and noise scale of the spec's \"sweep\" (default 2, 3, 4\n"
     "                     and 0, 0.5, 1, 2): DIR/sweep.csv, DIR/sweep.png and each point's result\n"
+    "  --checkpoint DIR   keep a journal of the circuits done in DIR/journal; SIGUSR1 or SIGTERM\n"
+    "                     stops after the circuits under way (exit status 3)\n"
+    "  --resume DIR       run only the circuits DIR's journal lacks (and go on journaling there)\n"
     "  -o, --output FILE  write the result JSON to FILE (default: stdout)\n"
     "engine options (as tnemu run; --shots, --seed, --noise, --noise-scale, --t2 and\n"
     "--trajectories override the spec's; --groups defaults to one group per rank):\n"
@@ -59,6 +63,7 @@ static const char *adapters_usage =
     "spec are relative to the spec's folder.\n";
 
 static run_request engine;   /* the shared engine options (options.c), applied to every circuit */
+static journal_options journal_opts = {.command = "adapters"};   /* --checkpoint, --resume (journal.c) */
 
 typedef struct {
     /* from the spec */
@@ -561,28 +566,30 @@ static int run_task(const adapter_spec *s, long t, tn_group *g, const noise_mode
 }
 
 /* Circuit t runs on group t mod G; world rank 0 gathers every circuit's numbers. */
+typedef struct {
+    const adapter_spec *s;
+    const noise_model *noise;
+    const int *site_of;
+} adapters_job;
+
+static int adapters_task(void *ctx, long t, tn_group *g, double *out)
+{
+    const adapters_job *job = ctx;
+    return run_task(job->s, t, g, job->noise, job->site_of, out);
+}
+
+/* Every circuit over the groups (journal.c; with --checkpoint or --resume, a
+ * journal of the circuits done). World rank 0 ends with all rows. */
 static int farm(const adapter_spec *s, MPI_Comm world, int ngroups, const noise_model *noise, double *all)
 {
-    int rank, size;
-    MPI_Comm_rank(world, &rank);
-    MPI_Comm_size(world, &size);
-    tn_group *g = NULL;
     int *site_of = tn_malloc((size_t)s->dev.nqubits * sizeof(int));
-    int status = site_of ? group_create(world, ngroups, &g) : TN_ERR_MEMORY;
+    int status = group_agree(world, site_of ? TN_OK : TN_ERR_MEMORY);
     if (site_of) block_order(s, site_of);
-    long T = circuit_count(s);
-    size_t per = task_doubles(s);
-    for (long t = g ? g->group : 0; t < T && status == TN_OK; t += ngroups)
-        status = run_task(s, t, g, noise, site_of, all + (size_t)t * per);
-    status = group_agree(world, status);
-    if (status == TN_OK) {   /* leaders hold their tasks' rows, others zeros: a sum gathers them */
-        if (!(g->rank == 0)) memset(all, 0, (size_t)T * per * sizeof *all);
-        else
-            for (long t = 0; t < T; t++)
-                if (t % ngroups != g->group) memset(all + (size_t)t * per, 0, per * sizeof *all);
-        MPI_Reduce(rank == 0 ? MPI_IN_PLACE : all, all, (int)((size_t)T * per), MPI_DOUBLE, MPI_SUM, 0, world);
-    }
-    group_destroy(&g);
+    adapters_job job = {s, noise, site_of};
+    long rounds = 0, resumed = 0;
+    if (status == TN_OK)
+        status = journal_farm(world, ngroups, circuit_count(s), task_doubles(s), adapters_task, &job, &journal_opts, all,
+                              &rounds, &resumed);
     free(site_of);
     return status;
 }
@@ -706,6 +713,8 @@ static int parse_adapters_args(int argc, char **argv, adapters_request *rq, int 
         if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) rq->output = v;
         else if (strcmp(a, "--emit") == 0) rq->emit = v;
         else if (strcmp(a, "--sweep") == 0) rq->sweep = v;
+        else if (strcmp(a, "--checkpoint") == 0) journal_opts.dir = v;
+        else if (strcmp(a, "--resume") == 0) { journal_opts.dir = v; journal_opts.resume = 1; }
         else return tn_fail(TN_ERR_USAGE, "unknown option '%s' for 'tnemu adapters' (see tnemu adapters --help)", a);
         if (!*v) return tn_fail(TN_ERR_USAGE, "option %s: expected a value", a);
     }
@@ -718,6 +727,8 @@ static int parse_adapters_args(int argc, char **argv, adapters_request *rq, int 
     if (engine.shots_given && engine.run.shots < 1)
         return tn_fail(TN_ERR_USAGE, "option --shots: '0' is not an integer in [1, 1000000000] (adapters count outcomes)");
     if (!rq->spec) return tn_fail(TN_ERR_USAGE, "tnemu adapters: no spec given (see tnemu adapters --help)");
+    if (journal_opts.dir && rq->sweep)
+        return tn_fail(TN_ERR_USAGE, "options --checkpoint and --resume journal one run, not a --sweep");
     return options_finish(&engine, "tnemu adapters", 1);
 }
 
@@ -873,6 +884,20 @@ static int run_sweep(const adapters_request *rq)
     return status;
 }
 
+/* The job's identity for its journal (world rank 0) and the signal handlers. */
+static int journal_start(int argc, char **argv, const char *spec)
+{
+    static char *identity;
+    int rank, status = TN_OK;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    checkpoint_install_signals();
+    free(identity);
+    identity = NULL;
+    if (rank == 0) status = journal_identity("tnemu adapters", spec, argc, argv, &identity);
+    journal_opts.identity = identity;
+    return group_agree(MPI_COMM_WORLD, status);
+}
+
 int adapters_command(int argc, char **argv)
 {
     int rank, ranks;
@@ -883,6 +908,8 @@ int adapters_command(int argc, char **argv)
     if (status == TN_OK && rq.help) { if (rank == 0) printf(adapters_usage, options_engine_usage, options_noise_usage); return TN_OK; }
     if (status) return status;   /* the same arguments on every rank: the same error */
     options_limit_memory(&engine);
+    if (journal_opts.dir) status = journal_start(argc, argv, rq.spec);
+    if (status) return status;
     if (rq.sweep) return run_sweep(&rq);
     json_t *root = NULL;
     status = run_point(&rq, 0, -1, rq.emit, &root);
