@@ -192,14 +192,21 @@ int journal_decode(const char *text, size_t n, double *v)
 
 /* ---- stopping and the farm ----------------------------------------------- */
 
+int journal_stop_hook(long ran)
+{
+    const char *hook = getenv("TNEMU_STOP_AFTER_TASKS");
+    long after = hook && *hook ? strtol(hook, NULL, 10) : -1;
+    return after >= 0 && ran >= after;
+}
+
 int journal_stop_due(MPI_Comm world, long ran)
 {
-    const char *hook = getenv("TNEMU_STOP_AFTER_TASKS"), *sig = getenv("TNEMU_SIGNAL_AFTER_TASKS");
-    long after = hook && *hook ? strtol(hook, NULL, 10) : -1, raise_after = sig && *sig ? strtol(sig, NULL, 10) : -1;
+    const char *sig = getenv("TNEMU_SIGNAL_AFTER_TASKS");
+    long raise_after = sig && *sig ? strtol(sig, NULL, 10) : -1;
     int rank;
     MPI_Comm_rank(world, &rank);
     if (rank == 0 && raise_after >= 0 && ran >= raise_after && !checkpoint_signalled()) raise(SIGTERM);
-    int mine = checkpoint_signalled() != 0 || (after >= 0 && ran >= after), any = 0;
+    int mine = checkpoint_signalled() != 0 || journal_stop_hook(ran), any = 0;
     MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, world);
     return any;
 }

@@ -56,6 +56,9 @@ void journal_destroy(journal **j);
 int journal_encode(const double *v, size_t n, char **text);
 int journal_decode(const char *text, size_t n, double *v);
 
+/* The TNEMU_STOP_AFTER_TASKS hook alone: 1 once `ran` tasks ran here. Not collective. */
+int journal_stop_hook(long ran);
+
 /* Collective over world: 1 when the job must stop after this round (a
  * signal, or the TNEMU_STOP_AFTER_TASKS hook with `ran` tasks run here). */
 int journal_stop_due(MPI_Comm world, long ran);
