@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "blocks.h"
@@ -608,8 +609,17 @@ static json_t *engine_json(const qnn_spec *s, const run_request *eng, const doub
                      "min_fidelity_estimate", min_fid);
 }
 
+/* This process's CPU seconds (user + system) so far. */
+static double cpu_seconds(void)
+{
+    struct rusage u;
+    if (getrusage(RUSAGE_SELF, &u) != 0) return 0;
+    return (double)u.ru_utime.tv_sec + 1e-6 * (double)u.ru_utime.tv_usec + (double)u.ru_stime.tv_sec +
+           1e-6 * (double)u.ru_stime.tv_usec;
+}
+
 static json_t *result_json(const qnn_spec *s, const run_request *eng, const double *all, int ranks, int ngroups,
-                           long rounds, double seconds, const noise_model *noise)
+                           long rounds, double seconds, const double *cpu, const noise_model *noise)
 {
     json_t *root = json_object(), *q = json_array(), *obs = json_array(), *results = json_array();
     size_t per = task_width(s);
@@ -642,7 +652,9 @@ static json_t *result_json(const qnn_spec *s, const run_request *eng, const doub
     json_object_set_new(root, "noise", noise ? json_pack("{s:s, s:f}", "model", noise->source, "scale", noise->scale) : json_null());
     json_object_set_new(root, "results", results);
     json_object_set_new(root, "mpi", json_pack("{s:i, s:i}", "ranks", ranks, "groups", ngroups));
-    json_object_set_new(root, "timing", json_pack("{s:f}", "total", seconds));
+    json_t *per_rank = json_array();
+    for (int r = 0; r < ranks; r++) json_array_append_new(per_rank, json_real(cpu[r]));
+    json_object_set_new(root, "timing", json_pack("{s:f, s:o}", "total", seconds, "cpu_seconds_per_rank", per_rank));
     return root;
 }
 
@@ -731,8 +743,11 @@ int qnn_command(int argc, char **argv)
     journal_options jo = {rq.resume ? rq.resume : rq.checkpoint, rq.resume != NULL, identity, s.task_group, "qnn"};
     if (status == TN_OK)
         status = journal_farm(world, ngroups, circuit_total(&s), task_width(&s), run_task, &job, &jo, all, &rounds, &resumed);
+    double mine = cpu_seconds(), *cpu = rank == 0 ? tn_calloc((size_t)ranks, sizeof *cpu) : NULL;
+    if (status == TN_OK) status = group_agree(world, rank == 0 && !cpu ? TN_ERR_MEMORY : TN_OK);
+    if (status == TN_OK) MPI_Gather(&mine, 1, MPI_DOUBLE, cpu, 1, MPI_DOUBLE, 0, world);
     if (status == TN_OK && rank == 0) {
-        json_t *root = result_json(&s, &rq.eng, all, ranks, ngroups, rounds, MPI_Wtime() - t0, active);
+        json_t *root = result_json(&s, &rq.eng, all, ranks, ngroups, rounds, MPI_Wtime() - t0, cpu, active);
         char *text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
         status = !text ? TN_ERR_MEMORY : rq.output ? result_write_text(rq.output, text) : outfile_stdout(text);
         if (status == TN_OK && !rq.eng.quiet)
@@ -743,6 +758,7 @@ int qnn_command(int argc, char **argv)
         json_decref(root);
     }
     free(all);
+    free(cpu);
     free(identity);
     spec_free(&s);
     return status;
