@@ -159,9 +159,10 @@ ok($st == 2 && $e =~ /option --mode: 'x' is not one of: expectation, gradient/, 
        'TNEMU_STOP_AFTER_TASKS: stops after the task group, exit 3, no output, a journal') or diag("$st: $e");
     delete $ENV{TNEMU_STOP_AFTER_TASKS};
     my ($st2, undef, $e2) = run_tnemu('qnn', $spec2, '--resume', "$dir/ck", '-o', "$dir/res.json");
-    my $strip = sub { my $t = Tnemu::slurp(shift); $t =~ s/\n\s*"total": [^\n]*//; $t };
+    my $strip = sub { my $f = shift; return "(no $f)" unless -s $f; my $o = read_json($f); delete @$o{qw(timing mpi)};
+                      return JSON::PP->new->canonical->encode($o); };
     ok($st2 == 0 && $e2 =~ /\(12 from the journal\)/ && $strip->("$dir/full.json") eq $strip->("$dir/res.json"),
-       'resumed: only the 21 other circuits run, the output equals an uninterrupted run (but its time)') or diag($e2);
+       'resumed: only the 21 other circuits run, the output equals an uninterrupted run (but its timing)') or diag($e2);
     my ($st3, undef, $e3) = run_tnemu('qnn', $spec2, '--resume', "$dir/ck", '--chi', '2', '-o', "$dir/res2.json");
     ok($st3 == 2 && $e3 =~ /the journal in .* is of another job/, 'resuming another job is refused');
     my ($st4, undef, $e4) = run_tnemu('qnn', $spec2, '--resume', "$dir/nothing", '-o', "$dir/res2.json");
@@ -171,7 +172,7 @@ ok($st == 2 && $e =~ /option --mode: 'x' is not one of: expectation, gradient/, 
     my $sst = $? >> 8;
     delete $ENV{TNEMU_SIGNAL_AFTER_TASKS};
     system("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe -n 2 $bin qnn $spec2 -q --resume $dir/ck2 -o $dir/r2.json >/dev/null 2>&1");
-    ok($sst == 3 && !-e "$dir/p2.json" && $? == 0 && $strip->("$dir/r2.json") =~ s/"ranks": 2,\s*"groups": 2/X/r eq $strip->("$dir/full.json") =~ s/"ranks": 1,\s*"groups": 1/X/r,
+    ok($sst == 3 && !-e "$dir/p2.json" && $? == 0 && $strip->("$dir/r2.json") eq $strip->("$dir/full.json"),
        "SIGTERM on 2 ranks stops after the task group (status $sst); resumed on 2 ranks: the same results");
 }
 
