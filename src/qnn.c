@@ -519,6 +519,7 @@ typedef struct {
     const qnn_spec *s;
     const run_request *eng;
     const noise_model *noise;   /* NULL: noiseless */
+    long runs;                  /* circuits run by this process (only the first warns) */
 } qnn_job;
 
 /* Runs circuit t on group g (journal_task); the leader writes nobs values,
@@ -526,7 +527,7 @@ typedef struct {
  * fidelity estimate. */
 static int run_task(void *ctx, long t, tn_group *g, double *out)
 {
-    const qnn_job *job = ctx;
+    qnn_job *job = ctx;
     const qnn_spec *s = job->s;
     text_buf b = {0};
     int status = circuit_text(s, t, 0, &b);
@@ -549,6 +550,7 @@ static int run_task(void *ctx, long t, tn_group *g, double *out)
     opt.noise = job->noise;
     opt.trajectories = s->trajectories > 0 ? s->trajectories : s->shots > 0 ? run_default_trajectories(s->shots) : 0;
     options_apply(job->eng, &opt);
+    opt.noisy.quiet_uncalibrated = job->runs++ > 0;
     run_result res = {0};
     if (status == TN_OK) status = run_circuit(c, &opt, &res);
     if (status == TN_OK) status = run_collect(g->comm, &opt, &res);
@@ -739,7 +741,7 @@ int qnn_command(int argc, char **argv)
         status = group_agree(world, all ? TN_OK : TN_ERR_MEMORY);
     }
     const noise_model *active = s.noise && s.noise->scale > 0 ? s.noise : NULL;
-    qnn_job job = {&s, &rq.eng, active};
+    qnn_job job = {&s, &rq.eng, active, 0};
     journal_options jo = {rq.resume ? rq.resume : rq.checkpoint, rq.resume != NULL, identity, s.task_group, "qnn"};
     if (status == TN_OK)
         status = journal_farm(world, ngroups, circuit_total(&s), task_width(&s), run_task, &job, &jo, all, &rounds, &resumed);
