@@ -27,7 +27,6 @@
 typedef struct {
     int allow_faulty;          /* run gates and qubits the calibration marks unusable */
     int allow_uncalibrated;    /* run gates without calibration without noise */
-    int quiet_uncalibrated;    /* no warning about them (a batch of circuits warns once) */
     double dephasing_amp;      /* RMS frequency offset of 1/f dephasing, Hz; 0: none */
     double dephasing_alpha;    /* its spectral exponent */
 } noisy_options;

@@ -550,7 +550,7 @@ static int run_task(void *ctx, long t, tn_group *g, double *out)
     opt.noise = job->noise;
     opt.trajectories = s->trajectories > 0 ? s->trajectories : s->shots > 0 ? run_default_trajectories(s->shots) : 0;
     options_apply(job->eng, &opt);
-    opt.noisy.quiet_uncalibrated = job->runs++ > 0;
+    opt.quiet_uncalibrated = job->runs++ > 0;
     run_result res = {0};
     if (status == TN_OK) status = run_circuit(c, &opt, &res);
     if (status == TN_OK) status = run_collect(g->comm, &opt, &res);

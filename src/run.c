@@ -855,7 +855,7 @@ int run_circuit(const circuit *c, const run_options *opt, run_result *res)
         res->channels_per_trajectory = noisy_channel_count(plan);
         res->uncalibrated_gates = noisy_uncalibrated(plan);
         res->model_fidelity_all_qubits = noisy_model_fidelity_all_qubits(plan);
-        if (res->leader && (!opt->grp || opt->grp->world_rank == 0) && !opt->noisy.quiet_uncalibrated)
+        if (res->leader && (!opt->grp || opt->grp->world_rank == 0) && !opt->quiet_uncalibrated)
             noisy_warn_uncalibrated(plan, stderr);
     }
     mps *m;

@@ -45,6 +45,7 @@ typedef struct {
     const int *site_of;         /* a qubit-to-site order chosen by the caller (NULL: from `order`) */
     checkpoint_options checkpoint;   /* --checkpoint, --checkpoint-every, --resume */
     double progress_every;      /* seconds between progress lines in logs (0: none; a terminal: live) */
+    int quiet_uncalibrated;     /* no warning about gates run without calibration (a batch of circuits warns once) */
 } run_options;
 
 typedef struct {
