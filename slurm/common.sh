@@ -50,9 +50,11 @@ tnemu_launch() {
     np=$1
     shift
     if [ "$(launch_mode)" = srun ]; then
-        ${TNEMU_EXEC:+exec} srun --mpi=pmix --ntasks="$np" --kill-on-bad-exit=1 "$TNEMU" "$@"
+        ${TNEMU_EXEC:+exec} srun --mpi=pmix --ntasks="$np" --kill-on-bad-exit=1 \
+            ${SLURM_CPUS_PER_TASK:+--cpus-per-task="$SLURM_CPUS_PER_TASK"} "$TNEMU" "$@"
     else
         extra=""
+        [ "${SLURM_CPUS_PER_TASK:-1}" -gt 1 ] && extra="--bind-to none"   # a rank's threads on its C cores, not one
         [ "${OVERSUBSCRIBE:-0}" = 1 ] && extra="--oversubscribe --mca mpi_yield_when_idle 1"
         [ -n "${OMPI_MCA_odls_base_sigkill_timeout:-}" ] || extra="$extra --mca odls_base_sigkill_timeout ${TERM_WAIT:-10}"
         [ "$(id -u)" = 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -75,5 +77,44 @@ tnemu_launch_forwarding() {
         kill -0 "$launcher" 2>/dev/null || break   # wait returns early when a trapped signal arrives
     done
     trap - USR1 TERM
+    return "$status"
+}
+
+# tnemu_threads: threads per rank. With sbatch --cpus-per-task=C each rank owns C
+# cores: OMP_NUM_THREADS (tnemu's OpenMP loops over the gates of a layer) defaults
+# to C, srun gets --cpus-per-task=C (srun does not inherit it since SLURM 22.05) and
+# mpirun --bind-to none. Without --cpus-per-task it defaults to 1: one rank per core.
+# BLAS stays on one thread (results the same bits on any thread count) unless you
+# export TNEMU_BLAS_THREADS (docs/tnemu.1, ENVIRONMENT). Values you export are kept.
+tnemu_threads() {
+    export OMP_NUM_THREADS="${OMP_NUM_THREADS:-${SLURM_CPUS_PER_TASK:-1}}"
+    echo "tnemu: $OMP_NUM_THREADS thread(s) per rank (OMP_NUM_THREADS), BLAS on ${TNEMU_BLAS_THREADS:-1}"
+}
+
+# tnemu_journaled COMMAND INPUT ARGS...: `tnemu COMMAND INPUT ARGS` (qnn, adapters or
+# batch) on every rank with a journal of the tasks done in $DIR (default
+# journal-$SLURM_JOB_ID, the same after a requeue): --resume DIR when DIR/journal
+# exists, else --checkpoint DIR. USR1 or TERM to the batch shell (#SBATCH
+# --signal=B:USR1@120) stops tnemu after the tasks under way (exit 3); with REQUEUE=1
+# (default) the job then requeues itself and its next start does only the rest.
+tnemu_journaled() {
+    command=$1
+    input=$2
+    shift 2
+    DIR=${DIR:-journal-${SLURM_JOB_ID:-local}}
+    if [ -f "$DIR/journal" ]; then
+        echo "tnemu: resuming from the journal in $DIR (start ${SLURM_RESTART_COUNT:-0})"
+        journal="--resume $DIR"
+    else
+        journal="--checkpoint $DIR"
+    fi
+    status=0
+    # shellcheck disable=SC2086
+    tnemu_launch_forwarding "${SLURM_NTASKS:-1}" "$command" "$input" $journal "$@" || status=$?
+    if [ "$status" = 3 ] && [ "${REQUEUE:-1}" = 1 ] && [ -n "${SLURM_JOB_ID:-}" ]; then
+        echo "tnemu: stopped; the journal is in $DIR; requeueing job $SLURM_JOB_ID"
+        scontrol requeue "$SLURM_JOB_ID"
+        return 0
+    fi
     return "$status"
 }

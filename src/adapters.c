@@ -37,8 +37,10 @@
 #include "error.h"
 #include "group.h"
 #include "input.h"
+#include "journal.h"
 #include "noise.h"
 #include "originir.h"
+#include "options.h"
 #include "outfile.h"
 #include "qasm.h"
 #include "report.h"
@@ -53,25 +55,29 @@
 static const char *adapters_usage =
     "usage: tnemu adapters SPEC.json [OPTIONS]\n"
     "\n"
-    "  --groups G         MPI groups the circuits are farmed over (1..ranks; default: ranks,\n"
-    "                     at most one per circuit)\n"
     "  --emit DIR         also write every circuit as OpenQASM 2 (IBM, line, grid) or OriginIR\n"
     "                     (Origin) to DIR/circuit-N.qasm|.ir, ready for hardware\n"
     "  --sweep DIR        run every block size and noise scale of the spec's \"sweep\" (default 2, 3, 4\n"
     "                     and 0, 0.5, 1, 2): DIR/sweep.csv, DIR/sweep.png and each point's result\n"
-    "  --shots N          override the spec's shots (1..1000000000)\n"
-    "  --noise-scale L    override the spec's noise scale (0..1000)\n"
     "  --method M         auto (default): each block's exact distribution from its own density\n"
     "                     matrix when no noise couples blocks, else the MPS with trajectories;\n"
     "                     per-block (an error when noise couples blocks); mps (whole circuits)\n"
     "  --hardware-counts DIR\n"
     "                     also reconstruct the outputs from hardware counts, one file per emitted\n"
     "                     circuit (DIR/circuit-N.json, as --emit names them), against the emulation\n"
+    "  --checkpoint DIR   keep a journal of the circuits done in DIR/journal; SIGUSR1 or SIGTERM\n"
+    "                     stops after the circuits under way (exit status 3)\n"
+    "  --resume DIR       run only the circuits DIR's journal lacks (and go on journaling there)\n"
     "  -o, --output FILE  write the result JSON to FILE (default: stdout)\n"
-    "  -q, --quiet        no summary on stderr\n"
+    "engine options (as tnemu run; --shots, --seed, --noise, --noise-scale, --t2 and\n"
+    "--trajectories override the spec's; --groups defaults to one group per rank):\n"
+    "%s%s"
     "\n"
     "The spec format is in docs/adapters.md; examples in examples/adapters/. File names in a\n"
     "spec are relative to the spec's folder.\n";
+
+static run_request engine;   /* the shared engine options (options.c), applied to every circuit */
+static journal_options journal_opts = {.command = "adapters"};   /* --checkpoint, --resume (journal.c) */
 
 /* ---- linear algebra ------------------------------------------------------ */
 
@@ -329,6 +335,7 @@ static int run_task(const adapter_spec *s, long t, tn_group *g, const noise_mode
     opt.scalapack_min = 0;
     opt.noise = noise;
     opt.trajectories = s->trajectories;
+    options_apply(&engine, &opt);
     run_result res = {0};
     if (status == TN_OK) status = run_circuit(c, &opt, &res);
     if (status == TN_OK) status = run_collect(g->comm, &opt, &res);
@@ -348,28 +355,30 @@ static int run_task(const adapter_spec *s, long t, tn_group *g, const noise_mode
 }
 
 /* Circuit t runs on group t mod G; world rank 0 gathers every circuit's numbers. */
+typedef struct {
+    const adapter_spec *s;
+    const noise_model *noise;
+    const int *site_of;
+} adapters_job;
+
+static int adapters_task(void *ctx, long t, tn_group *g, double *out)
+{
+    const adapters_job *job = ctx;
+    return run_task(job->s, t, g, job->noise, job->site_of, out);
+}
+
+/* Every circuit over the groups (journal.c; with --checkpoint or --resume, a
+ * journal of the circuits done). World rank 0 ends with all rows. */
 static int farm(const adapter_spec *s, MPI_Comm world, int ngroups, const noise_model *noise, double *all)
 {
-    int rank, size;
-    MPI_Comm_rank(world, &rank);
-    MPI_Comm_size(world, &size);
-    tn_group *g = NULL;
     int *site_of = tn_malloc((size_t)s->dev.nqubits * sizeof(int));
-    int status = site_of ? group_create(world, ngroups, &g) : TN_ERR_MEMORY;
+    int status = group_agree(world, site_of ? TN_OK : TN_ERR_MEMORY);
     if (site_of) block_order(s, site_of);
-    long T = circuit_count(s);
-    size_t per = task_doubles(s);
-    for (long t = g ? g->group : 0; t < T && status == TN_OK; t += ngroups)
-        status = run_task(s, t, g, noise, site_of, all + (size_t)t * per);
-    status = group_agree(world, status);
-    if (status == TN_OK) {   /* leaders hold their tasks' rows, others zeros: a sum gathers them */
-        if (!(g->rank == 0)) memset(all, 0, (size_t)T * per * sizeof *all);
-        else
-            for (long t = 0; t < T; t++)
-                if (t % ngroups != g->group) memset(all + (size_t)t * per, 0, per * sizeof *all);
-        MPI_Reduce(rank == 0 ? MPI_IN_PLACE : all, all, (int)((size_t)T * per), MPI_DOUBLE, MPI_SUM, 0, world);
-    }
-    group_destroy(&g);
+    adapters_job job = {s, noise, site_of};
+    long rounds = 0, resumed = 0;
+    if (status == TN_OK)
+        status = journal_farm(world, ngroups, circuit_count(s), task_doubles(s), adapters_task, &job, &journal_opts, all,
+                              &rounds, &resumed);
     free(site_of);
     return status;
 }
@@ -547,14 +556,15 @@ typedef struct {
 
 static int parse_adapters_args(int argc, char **argv, adapters_request *rq, int ranks)
 {
+    (void)ranks;
     memset(rq, 0, sizeof *rq);
-    rq->shots = -1;
-    rq->noise_scale = -1;
     rq->method = -1;
+    options_defaults(&engine);
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { rq->help = 1; return TN_OK; }
-        if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) { rq->quiet = 1; continue; }
+        int taken = 0;
+        CALL(options_parse_engine(argc, argv, &i, &engine, &taken));
+        if (taken) continue;
         if (a[0] != '-' || !a[1]) {
             if (rq->spec) return tn_fail(TN_ERR_USAGE, "tnemu adapters takes one spec; '%s' is a second one", a);
             rq->spec = a;
@@ -562,10 +572,7 @@ static int parse_adapters_args(int argc, char **argv, adapters_request *rq, int 
         }
         if (i + 1 >= argc) return tn_fail(TN_ERR_USAGE, "option %s needs a value", a);
         const char *v = argv[++i];
-        if (strcmp(a, "--groups") == 0) CALL(cli_parse_long(a, v, 1, ranks, &rq->groups));
-        else if (strcmp(a, "--shots") == 0) CALL(cli_parse_long(a, v, 1, 1000000000L, &rq->shots));
-        else if (strcmp(a, "--noise-scale") == 0) CALL(cli_parse_double(a, v, 0, 1000, &rq->noise_scale));
-        else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) rq->output = v;
+        if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) rq->output = v;
         else if (strcmp(a, "--emit") == 0) rq->emit = v;
         else if (strcmp(a, "--sweep") == 0) rq->sweep = v;
         else if (strcmp(a, "--hardware-counts") == 0) rq->hardware = v;
@@ -574,13 +581,25 @@ static int parse_adapters_args(int argc, char **argv, adapters_request *rq, int 
                 return tn_fail(TN_ERR_USAGE, "option --method: '%s' is not one of auto, per-block, mps", v);
             rq->method = strcmp(v, "auto") == 0 ? METHOD_AUTO : strcmp(v, "mps") == 0 ? METHOD_MPS : METHOD_PER_BLOCK;
         }
+        else if (strcmp(a, "--checkpoint") == 0) journal_opts.dir = v;
+        else if (strcmp(a, "--resume") == 0) { journal_opts.dir = v; journal_opts.resume = 1; }
         else return tn_fail(TN_ERR_USAGE, "unknown option '%s' for 'tnemu adapters' (see tnemu adapters --help)", a);
         if (!*v) return tn_fail(TN_ERR_USAGE, "option %s: expected a value", a);
     }
-    if (!rq->help && !rq->spec) return tn_fail(TN_ERR_USAGE, "tnemu adapters: no spec given (see tnemu adapters --help)");
+    rq->help = engine.help;
+    rq->quiet = engine.quiet;
+    rq->groups = engine.groups;
+    rq->shots = engine.shots_given ? engine.run.shots : -1;
+    rq->noise_scale = engine.noise_scale_given ? engine.noise_scale : -1;
+    if (rq->help) return TN_OK;
+    if (engine.shots_given && engine.run.shots < 1)
+        return tn_fail(TN_ERR_USAGE, "option --shots: '0' is not an integer in [1, 1000000000] (adapters count outcomes)");
+    if (!rq->spec) return tn_fail(TN_ERR_USAGE, "tnemu adapters: no spec given (see tnemu adapters --help)");
     if (rq->sweep && rq->hardware)
         return tn_fail(TN_ERR_USAGE, "option --hardware-counts: not with --sweep (the counts belong to one block size)");
-    return TN_OK;
+    if (journal_opts.dir && rq->sweep)
+        return tn_fail(TN_ERR_USAGE, "options --checkpoint and --resume journal one run, not a --sweep");
+    return options_finish(&engine, "tnemu adapters", 1);
 }
 
 /* Reads the spec, the noise model and places the blocks (every rank alike). */
@@ -590,7 +609,13 @@ static int prepare(adapter_spec *s, const adapters_request *rq, int k, double sc
     CALL(rq->root ? adapter_spec_from_json(rq->root, rq->spec, k, sc, s) : adapter_spec_read(rq->spec, k, sc, s));
     if (rq->shots > 0) s->shots = rq->shots;
     if (rq->method >= 0) s->method = rq->method;
-    if (s->noise_path) CALL(noise_load_t2(s->noise_path, NULL, s->noise_scale, s->t2, noise));
+    if (engine.seed_given) s->seed = engine.run.seed;
+    if (engine.noise_path) {   /* --noise replaces the spec's model */
+        free(s->noise_path);
+        if (!(s->noise_path = strdup(engine.noise_path))) return TN_ERR_MEMORY;
+    }
+    if (engine.t2) s->t2 = engine.t2;
+    if (s->noise_path) CALL(noise_load_t2(s->noise_path, engine.noise_format, s->noise_scale, s->t2, noise));
     size_t dd = (size_t)s->d * s->d;
     if (!(s->unitaries = tn_malloc((size_t)s->ngen * dd * sizeof *s->unitaries))) return TN_ERR_MEMORY;
     for (int b = 0; b < s->ngen; b++) CALL(cayley(s->d, s->gens + (size_t)b * dd, s->cayley_c, s->unitaries + (size_t)b * dd));
@@ -742,6 +767,20 @@ static int run_sweep(const adapters_request *rq)
     return status;
 }
 
+/* The job's identity for its journal (world rank 0) and the signal handlers. */
+static int journal_start(int argc, char **argv, const char *spec)
+{
+    static char *identity;
+    int rank, status = TN_OK;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    checkpoint_install_signals();
+    free(identity);
+    identity = NULL;
+    if (rank == 0) status = journal_identity("tnemu adapters", spec, argc, argv, &identity);
+    journal_opts.identity = identity;
+    return group_agree(MPI_COMM_WORLD, status);
+}
+
 int adapters_command(int argc, char **argv)
 {
     int rank, ranks;
@@ -750,8 +789,11 @@ int adapters_command(int argc, char **argv)
     adapters_request rq;
     int status = parse_adapters_args(argc, argv, &rq, ranks);
     rq.comm = MPI_COMM_WORLD;
-    if (status == TN_OK && rq.help) { if (rank == 0) fputs(adapters_usage, stdout); return TN_OK; }
+    if (status == TN_OK && rq.help) { if (rank == 0) printf(adapters_usage, options_engine_usage, options_noise_usage); return TN_OK; }
     if (status) return status;   /* the same arguments on every rank: the same error */
+    options_limit_memory(&engine);
+    if (journal_opts.dir) status = journal_start(argc, argv, rq.spec);
+    if (status) return status;
     if (rq.sweep) return run_sweep(&rq);
     json_t *root = NULL;
     status = run_point(&rq, 0, -1, rq.emit, &root);
@@ -760,10 +802,21 @@ int adapters_command(int argc, char **argv)
     return status;
 }
 
+/* A library call: the engine options at their defaults, no journal, quiet. */
+static void library_defaults(adapters_request *rq)
+{
+    options_defaults(&engine);
+    engine.quiet = 1;
+    engine.run.progress_every = 0;
+    journal_opts.dir = NULL;
+    journal_opts.resume = 0;
+    memset(rq, 0, sizeof *rq);
+}
+
 int adapters_run_json(MPI_Comm comm, json_t *spec, const char *path, long groups, json_t **out)
 {
     adapters_request rq;
-    memset(&rq, 0, sizeof rq);
+    library_defaults(&rq);
     rq.spec = path;
     rq.root = spec;
     rq.comm = comm;
@@ -779,7 +832,7 @@ int adapters_run_json(MPI_Comm comm, json_t *spec, const char *path, long groups
 int adapters_check_json(json_t *spec, const char *path, long info[8])
 {
     adapters_request rq;
-    memset(&rq, 0, sizeof rq);
+    library_defaults(&rq);
     rq.spec = path;
     rq.root = spec;
     rq.noise_scale = -1;

@@ -36,6 +36,7 @@
 #include "farm.h"
 #include "group.h"
 #include "input.h"
+#include "journal.h"
 #include "noise.h"
 #include "originir.h"
 #include "outfile.h"
@@ -51,6 +52,10 @@ static const char *batch_usage =
     "                     at most one per task)\n"
     "  -o, --output FILE  write the results, one JSON line per task in task order (default: stdout)\n"
     "  -q, --quiet        no summary on stderr\n"
+    "  --checkpoint DIR   keep the results of the tasks done in DIR/journal (written when the\n"
+    "                     batch ends or stops on SIGUSR1/SIGTERM)\n"
+    "  --resume DIR       run only the tasks DIR's journal lacks (and go on journaling there);\n"
+    "                     the output has every task's line, as an uninterrupted batch\n"
     "\n"
     "Manifest: {\"seed\": S, \"defaults\": [run options], \"tasks\": [{\"circuit\": FILE | \"qasm\": TEXT |\n"
     "\"originir\": TEXT, \"name\": NAME, \"args\": [run options]}, ...]} (docs/batch.md). Files named\n"
@@ -260,15 +265,16 @@ static int run_task(const manifest *m, long t, tn_group *g, char **line)
 
 /* Runs the tasks the farm gives this group until there are none; a fatal
  * failure or a signal stops the handing out for every group. */
-static int run_farm(const manifest *m, tn_group *g, char **lines, int *stopped)
+static int run_farm(const manifest *m, tn_group *g, const long *todo, long ntodo, char **lines, int *stopped)
 {
     tn_farm *f = NULL;
-    int status = farm_create(g, m->ntasks, &f);
+    int status = farm_create(g, ntodo, &f);
     if (status) return status;
-    for (long t = farm_next(f, 0), done = 0; t >= 0; done++) {
-        status = run_task(m, t, g, &lines[t]);
+    for (long k = farm_next(f, 0), done = 0; k >= 0; done++) {
+        status = run_task(m, todo[k], g, &lines[todo[k]]);
         if (done == 0 && tn_inject("pause-batch", g->world_rank)) checkpoint_wait_for_signal();   /* tests */
-        t = farm_next(f, (status ? FARM_FAILED : 0) | (checkpoint_signalled() ? FARM_STOP : 0));   /* -1 after either */
+        int stop = checkpoint_signalled() || journal_stop_hook(done + 1);
+        k = farm_next(f, (status ? FARM_FAILED : 0) | (stop ? FARM_STOP : 0));   /* -1 after either */
     }
     *stopped = farm_stopped(f) & FARM_STOP;
     farm_destroy(&f);
@@ -364,6 +370,8 @@ typedef struct {
     const char *manifest, *output;
     long groups;
     int quiet, help;
+    const char *journal_dir;    /* --checkpoint or --resume DIR */
+    int resume;
 } batch_request;
 
 static int parse_batch_args(int argc, char **argv, batch_request *rq, int ranks)
@@ -383,10 +391,56 @@ static int parse_batch_args(int argc, char **argv, batch_request *rq, int ranks)
         if (strcmp(a, "--groups") == 0) CALL(cli_parse_long(a, v, 1, ranks, &rq->groups));
         else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && *v) rq->output = v;
         else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) return tn_fail(TN_ERR_USAGE, "option %s: expected a file name", a);
+        else if ((strcmp(a, "--checkpoint") == 0 || strcmp(a, "--resume") == 0) && *v) {
+            if (rq->journal_dir && strcmp(rq->journal_dir, v) != 0)
+                return tn_fail(TN_ERR_USAGE, "options --checkpoint and --resume name different directories; --resume DIR "
+                               "goes on writing DIR");
+            rq->journal_dir = v;
+            rq->resume |= strcmp(a, "--resume") == 0;
+        } else if (strcmp(a, "--checkpoint") == 0 || strcmp(a, "--resume") == 0)
+            return tn_fail(TN_ERR_USAGE, "option %s: expected a directory", a);
         else return tn_fail(TN_ERR_USAGE, "unknown option '%s' for 'tnemu batch' (see tnemu batch --help)", a);
     }
     if (!rq->help && !rq->manifest) return tn_fail(TN_ERR_USAGE, "tnemu batch: no manifest given (see tnemu batch --help)");
     return TN_OK;
+}
+
+/* --checkpoint/--resume: world rank 0 opens the journal and takes the lines
+ * of the tasks done from it; every rank gets the list of tasks to run. */
+static int journal_begin(const batch_request *rq, int argc, char **argv, const manifest *m, journal **j, char **lines,
+                         long *todo, long *ntodo)
+{
+    int rank, status = TN_OK;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    unsigned char *done = tn_calloc((size_t)m->ntasks + 1, 1);
+    if (!done) status = TN_ERR_MEMORY;
+    if (status == TN_OK && rq->journal_dir && rank == 0) {
+        char *identity = NULL;
+        status = journal_identity("tnemu batch", rq->manifest, argc, argv, &identity);
+        if (status == TN_OK) status = journal_open(rq->journal_dir, rq->resume, identity, m->ntasks, j);
+        free(identity);
+        for (long t = 0; status == TN_OK && t < m->ntasks; t++)
+            if (journal_record(*j, t)) {
+                if (!(lines[t] = strdup(journal_record(*j, t)))) status = TN_ERR_MEMORY;
+                done[t] = 1;
+            }
+    }
+    status = group_agree(MPI_COMM_WORLD, status);
+    if (status == TN_OK) MPI_Bcast(done, (int)m->ntasks, MPI_UNSIGNED_CHAR, 0, MPI_COMM_WORLD);
+    *ntodo = 0;
+    for (long t = 0; status == TN_OK && t < m->ntasks; t++)
+        if (!done[t]) todo[(*ntodo)++] = t;
+    free(done);
+    return status;
+}
+
+/* Records the tasks run now (world rank 0, before "not run" lines exist). */
+static int journal_end(journal *j, const long *todo, long ntodo, char **lines)
+{
+    if (!j) return TN_OK;
+    for (long k = 0; k < ntodo; k++)
+        if (lines[todo[k]]) CALL(journal_set(j, todo[k], lines[todo[k]]));
+    return journal_save(j);
 }
 
 int batch_command(int argc, char **argv)
@@ -408,15 +462,19 @@ int batch_command(int argc, char **argv)
     int ngroups = rq.groups > 0 ? (int)rq.groups : (int)(m.ntasks < ranks ? m.ntasks : ranks);
     tn_group *g = NULL;
     char **lines = tn_calloc((size_t)m.ntasks, sizeof *lines);
-    status = group_agree(world, lines ? TN_OK : TN_ERR_MEMORY);
+    long *todo = tn_malloc(((size_t)m.ntasks + 1) * sizeof *todo), ntodo = 0;
+    journal *j = NULL;
+    status = group_agree(world, lines && todo ? TN_OK : TN_ERR_MEMORY);
+    if (status == TN_OK) status = journal_begin(&rq, argc, argv, &m, &j, lines, todo, &ntodo);
     if (status == TN_OK) status = group_create(world, ngroups, &g);
     int stopped = 0;
-    if (status == TN_OK) status = group_agree(world, run_farm(&m, g, lines, &stopped));
+    if (status == TN_OK) status = group_agree(world, run_farm(&m, g, todo, ntodo, lines, &stopped));
     if (status == TN_OK) status = group_agree(world, gather_lines(world, &m, g, lines));
     if (status == TN_OK && rank == 0) {
         long failed = 0, not_run = 0;
         const char *first = NULL;
-        status = mark_not_run(&m, lines, &not_run);
+        status = journal_end(j, todo, ntodo, lines);
+        if (status == TN_OK) status = mark_not_run(&m, lines, &not_run);
         if (status == TN_OK) status = write_lines(rq.output, &m, lines, &failed, &first);
         failed -= not_run;
         if (status == TN_OK && !rq.quiet)
@@ -436,6 +494,8 @@ int batch_command(int argc, char **argv)
     MPI_Bcast(&status, 1, MPI_INT, 0, world);   /* failed tasks: every rank exits with 2 */
     for (long t = 0; lines && t < m.ntasks; t++) free(lines[t]);
     free(lines);
+    free(todo);
+    journal_destroy(&j);
     group_destroy(&g);
     manifest_free(&m);
     return status;

@@ -347,3 +347,7 @@ int blocks_append_ops(circuit *c, const native_op *ops, int nops, const int *qub
     }
     return TN_OK;
 }
+
+int device_qubit_usable(const noise_model *noise, int q) { return qubit_usable(noise, q); }
+
+int device_coupler_usable(const noise_model *noise, int a, int b) { return coupler_usable(noise, a, b); }

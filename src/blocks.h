@@ -37,6 +37,11 @@ void device_free(device_graph *g);
  * number of blocks. */
 int blocks_place(const device_graph *g, int k, const noise_model *noise, int *blocks);
 
+/* Whether the calibration noise (NULL: none, all usable) lets qubit q, or
+ * the coupler a-b (a working CZ), be used. */
+int device_qubit_usable(const noise_model *noise, int q);
+int device_coupler_usable(const noise_model *noise, int a, int b);
+
 /* The k x k coupling of the device qubits qubits[0..k-1] (for blocks_state_prep). */
 void blocks_coupling(const device_graph *g, int k, const int *qubits, unsigned char *adj);
 

@@ -23,17 +23,14 @@
 #include "info.h"
 #include "plan.h"
 #include "input.h"
+#include "options.h"
 #include "originir.h"
 #include "qasm.h"
 #include "result.h"
 #include "run.h"
 #include "work.h"
 
-#define MAX_CHI 1048576
-#define MAX_SHOTS 1000000000L
-/* Below this many rows LAPACK on one rank beat pzheevd on the group grid in
- * our measurements (BENCHMARKS.md, "ScaLAPACK threshold"). */
-#define DEFAULT_SCALAPACK_MIN 1024
+#define DEFAULT_SCALAPACK_MIN OPTIONS_DEFAULT_SCALAPACK_MIN
 #define TN_STR_(x) #x
 #define TN_STR(x) TN_STR_(x)
 
@@ -110,154 +107,25 @@ static const char *run_usage =
     "circuit measures nothing). Exit status: 0 ok, 2 bad input or usage, 3 stopped at a\n"
     "checkpoint, 1 failure.\n";
 
-int cli_parse_long(const char *option, const char *value, long min, long max, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = value ? strtol(value, &end, 10) : 0;
-    if (!value || !*value || *end || errno || v < min || v > max)
-        return tn_fail(TN_ERR_USAGE, "option %s: '%s' is not an integer in [%ld, %ld]", option,
-                       value ? value : "(missing)", min, max);
-    *out = v;
-    return TN_OK;
-}
-
-int cli_parse_double(const char *option, const char *value, double min, double max, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = value ? strtod(value, &end) : 0;
-    if (!value || !*value || *end || errno || !isfinite(v) || v < min || v > max)
-        return tn_fail(TN_ERR_USAGE, "option %s: '%s' is not a number in [%g, %g]", option,
-                       value ? value : "(missing)", min, max);
-    *out = v;
-    return TN_OK;
-}
-
-static int parse_seed(const char *value, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = value ? strtoull(value, &end, 10) : 0;
-    if (!value || !*value || *end || errno || value[0] == '-')
-        return tn_fail(TN_ERR_USAGE, "option --seed: '%s' is not an integer in [0, 18446744073709551615]",
-                       value ? value : "(missing)");
-    *out = v;
-    return TN_OK;
-}
-
-
-
-/* The value of option argv[*i] (advancing *i), or a usage error. */
-static int option_value(int argc, char **argv, int *i, const char **value)
-{
-    if (*i + 1 >= argc) return tn_fail(TN_ERR_USAGE, "option %s needs a value", argv[*i]);
-    *value = argv[++*i];
-    return TN_OK;
-}
-
-/* --max-memory BYTES with an optional K, M, G or T suffix (powers of 1024). */
-static int parse_bytes(const char *option, const char *v, double *out)
-{
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    double unit = 1;
-    if (end != v && *end) {
-        const char *units = "KMGT";
-        const char *u = strchr(units, *end == 'k' ? 'K' : *end);
-        if (u && *u && (end[1] == '\0' || ((end[1] == 'B' || end[1] == 'i') && (end[2] == '\0' || (end[2] == 'B' && !end[3])))))
-            unit = (double)(1ull << (10 * (1 + (u - units))));
-        else
-            x = -1;
-    }
-    x *= unit;
-    if (end == v || errno || !(x >= (1 << 20)) || x > 1e18)
-        return tn_fail(TN_ERR_USAGE, "option %s: '%s' is not a size in [1M, 1e18] bytes (suffixes K, M, G, T)", option, v);
-    *out = x;
-    return TN_OK;
-}
-
-/* --dephasing-1f A,ALPHA */
-static int parse_dephasing(const char *v, noisy_options *no)
-{
-    char *end;
-    double a = strtod(v, &end), alpha = -1;
-    if (end != v && *end == ',') {
-        const char *b = end + 1;
-        alpha = strtod(b, &end);
-        if (end == b || *end) alpha = -1;
-    }
-    if (!(a >= 0 && a <= 1e12) || !(alpha > 0 && alpha <= 3))
-        return tn_fail(TN_ERR_USAGE, "option --dephasing-1f: '%s' is not AMPLITUDE,ALPHA with 0 <= AMPLITUDE "
-                       "<= 1e12 (Hz) and 0 < ALPHA <= 3", v);
-    no->dephasing_amp = a;
-    no->dephasing_alpha = alpha;
-    return TN_OK;
-}
-
+/* The options of `tnemu run` beyond the engine's (options.c). */
 static int parse_run_option(int argc, char **argv, int *i, run_request *rq)
 {
     const char *opt = argv[*i], *v = NULL;
-    long n;
-    if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) { rq->help = 1; return TN_OK; }
-    if (strcmp(opt, "-q") == 0 || strcmp(opt, "--quiet") == 0) { rq->quiet = 1; return TN_OK; }
-    if (strcmp(opt, "--allow-faulty") == 0) { rq->run.noisy.allow_faulty = 1; return TN_OK; }
+    int taken = 0;
+    CALL(options_parse_engine(argc, argv, i, rq, &taken));
+    if (taken) return TN_OK;
     if (strcmp(opt, "--probabilities") == 0) { rq->run.probabilities = 1; return TN_OK; }
-    if (strcmp(opt, "--allow-uncalibrated") == 0) { rq->run.noisy.allow_uncalibrated = 1; return TN_OK; }
-    CALL(option_value(argc, argv, i, &v));
-    if (strcmp(opt, "--chi") == 0) {
-        CALL(cli_parse_long(opt, v, 0, MAX_CHI, &n));
-        rq->run.trunc.max_chi = (int)n;
-    } else if (strcmp(opt, "--cutoff") == 0) {
-        CALL(cli_parse_double(opt, v, 0, 0.999999, &rq->run.trunc.cutoff));
-    } else if (strcmp(opt, "--shots") == 0) {
-        CALL(cli_parse_long(opt, v, 0, MAX_SHOTS, &rq->run.shots));
-    } else if (strcmp(opt, "--seed") == 0) {
-        CALL(parse_seed(v, &rq->run.seed));
-        rq->seed_given = 1;
-    } else if (strcmp(opt, "--observable") == 0) {
+    CALL(options_value(argc, argv, i, &v));
+    if (strcmp(opt, "--observable") == 0) {
         rq->run.observables[rq->run.nobservables++] = v;
     } else if (strcmp(opt, "--amplitude") == 0) {
         rq->run.amplitudes[rq->run.namplitudes++] = v;
     } else if (strcmp(opt, "--param") == 0) {
         CALL(qasm_bind_param(v));
-    } else if (strcmp(opt, "--scalapack-min") == 0) {
-        CALL(cli_parse_long(opt, v, 0, MAX_CHI, &n));
-        rq->run.scalapack_min = (int)n;
-    } else if (strcmp(opt, "--canonical") == 0) {
-        if (strcmp(v, "vidal") != 0 && strcmp(v, "center") != 0)
-            return tn_fail(TN_ERR_USAGE, "option --canonical: '%s' is not vidal or center", v);
-        rq->run.center_form = strcmp(v, "center") == 0;
-    } else if (strcmp(opt, "--groups") == 0) {
-        int ranks = 1;
-        MPI_Comm_size(MPI_COMM_WORLD, &ranks);
-        CALL(cli_parse_long(opt, v, 1, ranks, &rq->groups));
-    } else if (strcmp(opt, "--order") == 0) {
-        if (!*v) return tn_fail(TN_ERR_USAGE, "option --order: expected identity, auto or a file name");
-        rq->run.order = v;
     } else if (strcmp(opt, "--format") == 0) {
         if (strcmp(v, "qasm") != 0 && strcmp(v, "originir") != 0)
             return tn_fail(TN_ERR_USAGE, "option --format: '%s' is not one of: qasm, originir", v);
         rq->format = v;
-    } else if (strcmp(opt, "--noise") == 0) {
-        if (!*v) return tn_fail(TN_ERR_USAGE, "option --noise: expected a file name");
-        rq->noise_path = v;
-    } else if (strcmp(opt, "--noise-format") == 0) {
-        if (strcmp(v, "ibm") && strcmp(v, "origin") && strcmp(v, "tnemu"))
-            return tn_fail(TN_ERR_USAGE, "option --noise-format: '%s' is not one of: ibm, origin, tnemu", v);
-        rq->noise_format = v;
-    } else if (strcmp(opt, "--noise-scale") == 0) {
-        CALL(cli_parse_double(opt, v, 0, 1000, &rq->noise_scale));
-    } else if (strcmp(opt, "--t2") == 0) {
-        CALL(noise_parse_t2("option --t2", v, &rq->t2));
-    } else if (strcmp(opt, "--trajectories") == 0) {
-        CALL(cli_parse_long(opt, v, 1, 100000000, &rq->run.trajectories));
-    } else if (strcmp(opt, "--max-memory") == 0) {
-        CALL(parse_bytes(opt, v, &rq->max_memory));
-    } else if (strcmp(opt, "--progress") == 0) {
-        CALL(cli_parse_double(opt, v, 0, 1e7, &rq->run.progress_every));
-        rq->progress_given = 1;
     } else if (strcmp(opt, "--checkpoint") == 0) {
         if (!*v) return tn_fail(TN_ERR_USAGE, "option --checkpoint: expected a directory");
         rq->run.checkpoint.dir = v;
@@ -266,8 +134,6 @@ static int parse_run_option(int argc, char **argv, int *i, run_request *rq)
     } else if (strcmp(opt, "--resume") == 0) {
         if (!*v) return tn_fail(TN_ERR_USAGE, "option --resume: expected a directory");
         rq->run.checkpoint.resume = v;
-    } else if (strcmp(opt, "--dephasing-1f") == 0) {
-        CALL(parse_dephasing(v, &rq->run.noisy));
     } else if (strcmp(opt, "--trace") == 0) {
         if (!*v) return tn_fail(TN_ERR_USAGE, "option --trace: expected a file name");
         rq->run.trace_path = v;
@@ -282,13 +148,8 @@ static int parse_run_option(int argc, char **argv, int *i, run_request *rq)
 
 int cli_parse_run_args(int argc, char **argv, run_request *rq)
 {
-    memset(rq, 0, sizeof *rq);
+    options_defaults(rq);
     qasm_clear_params();   /* a batch task sees only its own --param */
-    rq->run.shots = -1;
-    rq->run.scalapack_min = DEFAULT_SCALAPACK_MIN;
-    rq->run.progress_every = 60;
-    rq->run.order = "identity";
-    rq->noise_scale = 1;
     /* observables and amplitudes point into argv: at most argc of each */
     rq->list_storage = tn_calloc(2 * (size_t)argc + 2, sizeof(char *));
     if (!rq->list_storage) return TN_ERR_MEMORY;
@@ -305,14 +166,9 @@ int cli_parse_run_args(int argc, char **argv, run_request *rq)
     }
     if (rq->help) return TN_OK;
     if (!rq->circuit_path) return tn_fail(TN_ERR_USAGE, "tnemu run: no circuit given (see tnemu run --help)");
-    if (!rq->noise_path && (rq->noise_format || rq->run.trajectories || rq->run.noisy.dephasing_amp > 0 ||
-                            rq->run.noisy.allow_faulty || rq->run.noisy.allow_uncalibrated || rq->t2))
-        return tn_fail(TN_ERR_USAGE, "options --noise-format, --trajectories, --dephasing-1f, --t2 and --allow-* need "
-                       "--noise FILE");
-    if (rq->quiet && !rq->progress_given) rq->run.progress_every = 0;
+    CALL(options_finish(rq, "tnemu run", 0));
     if (rq->run.checkpoint.every > 0 && !rq->run.checkpoint.dir)
         return tn_fail(TN_ERR_USAGE, "option --checkpoint-every needs --checkpoint DIR");
-    if (!rq->seed_given) rq->run.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
     return TN_OK;
 }
 

@@ -9,20 +9,8 @@
 #include <mpi.h>
 
 #include "circuit.h"
+#include "options.h"
 #include "run.h"
-
-/* Everything `tnemu run` was asked to do. */
-typedef struct {
-    run_options run;
-    const char *circuit_path, *output, *format;
-    int quiet, help, seed_given, progress_given;
-    long groups;                /* 0: chosen from the work */
-    const char *noise_path, *noise_format;
-    double noise_scale;
-    noise_t2 t2;                /* --t2 (Origin calibrations); NOISE_T2_DEFAULT: not given */
-    double max_memory;          /* --max-memory bytes per rank; 0: none */
-    const char **list_storage;
-} run_request;
 
 /* Parses `tnemu run` arguments (argv[1] is "run", argv[2].. the circuit and
  * options) into rq (free rq->list_storage). Used by run and by batch tasks,
@@ -38,11 +26,5 @@ int cli_choose_groups(const run_request *rq, const circuit *c, int ranks);
 
 /* Runs `tnemu ARGS...`; returns the process exit status (0, 1 or 2). */
 int cli_main(int argc, char **argv);
-
-/* Parses an integer option value in [min, max]. */
-int cli_parse_long(const char *option, const char *value, long min, long max, long *out);
-
-/* Parses a floating-point option value in [min, max]. */
-int cli_parse_double(const char *option, const char *value, double min, double max, double *out);
 
 #endif

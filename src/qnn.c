@@ -11,19 +11,25 @@
  * Not for: adapter blocks (adapters.c), running one circuit (run.c). */
 #include "qnn.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "blocks.h"
 #include "cli.h"
 #include "error.h"
 #include "group.h"
 #include "input.h"
+#include "journal.h"
 #include "noise.h"
+#include "options.h"
+#include "originir.h"
 #include "outfile.h"
 #include "qasm.h"
 #include "result.h"
@@ -35,14 +41,24 @@
 #define QNN_MAX_CIRCUITS 10000000L   /* per spec: beyond any batch a device or this emulator runs */
 #define QNN_MAX_NUMBERS (1L << 28)    /* parameters or inputs drawn at random: 2 GiB */
 #define QNN_STREAM 0x514e4eull
+#define QNN_SHOT_STREAM 0x514e4e5300000000ull   /* + circuit index: shot noise */
+#define QNN_EXACT_BINOMIAL 1000000L             /* shots drawn one by one up to this many */
 
 static const char *qnn_usage =
     "usage: tnemu qnn SPEC.json [OPTIONS]\n"
     "\n"
-    "  --groups G         MPI groups the circuits are farmed over (1..ranks; default: ranks)\n"
     "  --mode M           expectation or gradient (overrides the spec)\n"
+    "  --emit DIR         also write every circuit, measuring its qubits, as OriginIR (Origin\n"
+    "                     devices) or OpenQASM 2 to DIR/circuit-T.ir|.qasm\n"
+    "  --checkpoint DIR   keep a journal of the circuits done in DIR/journal (after every task\n"
+    "                     group); SIGUSR1 or SIGTERM stops after the task group (exit status 3)\n"
+    "  --resume DIR       run only the circuits DIR's journal lacks (and go on journaling there);\n"
+    "                     the result equals an uninterrupted run\n"
     "  -o, --output FILE  write the result JSON to FILE (default: stdout)\n"
-    "  -q, --quiet        no summary on stderr\n"
+    "engine options (as tnemu run; --shots N: each expectation value estimated from N shots,\n"
+    "default exact; --noise, --noise-scale, --t2, --trajectories and --seed override the spec's;\n"
+    "--groups defaults to one group per rank):\n"
+    "%s%s"
     "\n"
     "The spec format is in docs/qnn.md; examples in examples/qnn/. File names in a spec are\n"
     "relative to the spec's folder.\n";
@@ -69,6 +85,10 @@ typedef struct {
     noise_t2 t2;                       /* "t2": ramsey or echo (Origin calibrations); 0: the default */
     long trajectories;
     uint64_t seed;
+    int origin;                 /* an Origin device: circuits are OriginIR, else OpenQASM 2 */
+    int allow_faulty;           /* --allow-faulty: qubits and couplers the calibration marks unusable may be used */
+    noise_model *noise;         /* the calibration (NULL: none); its qubits choose "qubits": N */
+    long shots;                 /* per circuit and observable; 0: exact expectation values */
 } qnn_spec;
 
 static int spec_fail(const qnn_spec *s, const char *what) { return tn_fail(TN_ERR_INPUT, "%s: %s", s->path, what); }
@@ -80,8 +100,7 @@ static int number_in(const qnn_spec *s, json_t *v, const char *name, double lo, 
 
 static int read_device(qnn_spec *s, json_t *dev)
 {
-    int origin;
-    return spec_device(s->path, dev, &s->dev, &origin);
+    return spec_device(s->path, dev, &s->dev, &s->origin);
 }
 
 static int is_coupler(const device_graph *g, int a, int b)
@@ -91,8 +110,59 @@ static int is_coupler(const device_graph *g, int a, int b)
     return 0;
 }
 
+/* Qubits and couplers the calibration lets us use (all, without one or
+ * with --allow-faulty). */
+static int qubit_ok(const qnn_spec *s, int q) { return s->allow_faulty || device_qubit_usable(s->noise, q); }
+static int coupler_ok(const qnn_spec *s, int a, int b)
+{
+    return s->allow_faulty || (qubit_ok(s, a) && qubit_ok(s, b) && device_coupler_usable(s->noise, a, b));
+}
+
+/* Grows a region breadth-first from `start` over usable couplers into
+ * order[] (at most want qubits); returns its size. */
+static int grow_region(const qnn_spec *s, int start, int want, unsigned char *seen, int *order)
+{
+    int have = 0;
+    order[have++] = start;
+    seen[start] = 1;
+    for (int head = 0; head < have && have < want; head++)
+        for (int e = 0; e < s->dev.nedges && have < want; e++) {
+            int a = s->dev.edges[e][0], b = s->dev.edges[e][1], u = order[head];
+            int w = a == u ? b : b == u ? a : -1;
+            if (w >= 0 && !seen[w] && coupler_ok(s, u, w)) { seen[w] = 1; order[have++] = w; }
+        }
+    return have;
+}
+
+/* "qubits": N - the first N qubits, in breadth-first order, of a connected
+ * region of usable qubits: grown from the lowest-numbered usable qubit, else
+ * from the lowest usable qubit outside the regions tried (calibration rule in
+ * docs/qnn.md). */
+static int choose_region(qnn_spec *s)
+{
+    int nq = s->dev.nqubits, largest = 0, unusable = 0, found = 0;
+    unsigned char *seen = tn_calloc((size_t)nq, 1);
+    int *order = tn_malloc((size_t)nq * sizeof *order);
+    if (!seen || !order) { free(seen); free(order); return TN_ERR_MEMORY; }
+    for (int q = 0; q < nq; q++) {
+        if (!qubit_ok(s, q)) { unusable++; continue; }
+        if (seen[q] || found) continue;
+        int have = grow_region(s, q, nq, seen, order);   /* the whole region: its first n are the breadth-first n */
+        if (have > largest) largest = have;
+        if (have >= s->n) { memcpy(s->qubits, order, (size_t)s->n * sizeof *order); found = 1; }
+    }
+    free(seen);
+    free(order);
+    if (found) return TN_OK;
+    if (!s->noise || s->allow_faulty)
+        return tn_fail(TN_ERR_INPUT, "%s: the device %s has no connected region of %d qubits", s->path, s->dev.name, s->n);
+    return tn_fail(TN_ERR_INPUT, "%s: the calibration leaves no connected region of %d usable qubits on %s (it marks %d "
+                   "qubits unusable; the largest region has %d): ask for fewer, list the qubits, or pass --allow-faulty",
+                   s->path, s->n, s->dev.name, unusable, largest);
+}
+
 /* The qubits: a list of device qubits, or a count taken as a connected
- * region grown breadth-first from the lowest qubit. */
+ * region of usable qubits (choose_region). */
 static int read_qubits(qnn_spec *s, json_t *q)
 {
     int nq = s->dev.nqubits;
@@ -108,6 +178,11 @@ static int read_qubits(qnn_spec *s, json_t *q)
                 return spec_fail(s, msg);
             }
             s->qubits[i] = (int)json_integer_value(v);
+            if (!qubit_ok(s, s->qubits[i])) {
+                snprintf(msg, sizeof msg, "qubits[%d]: the calibration marks qubit %d unusable (pass --allow-faulty to use it)",
+                         i, s->qubits[i]);
+                return spec_fail(s, msg);
+            }
             for (int j = 0; j < i; j++)
                 if (s->qubits[j] == s->qubits[i]) { snprintf(msg, sizeof msg, "qubit %d is listed twice", s->qubits[i]); return spec_fail(s, msg); }
         }
@@ -117,23 +192,7 @@ static int read_qubits(qnn_spec *s, json_t *q)
     CALL(number_in(s, q, "qubits", 1, nq, &count));
     s->n = (int)count;
     if (!(s->qubits = tn_malloc((size_t)s->n * sizeof(int)))) return TN_ERR_MEMORY;
-    unsigned char *seen = tn_calloc((size_t)nq, 1);
-    if (!seen) return TN_ERR_MEMORY;
-    int have = 0;
-    s->qubits[have++] = 0;
-    seen[0] = 1;
-    for (int head = 0; head < have && have < s->n; head++)
-        for (int e = 0; e < s->dev.nedges && have < s->n; e++) {
-            int a = s->dev.edges[e][0], b = s->dev.edges[e][1], u = s->qubits[head];
-            int w = a == u ? b : b == u ? a : -1;
-            if (w >= 0 && !seen[w]) { seen[w] = 1; s->qubits[have++] = w; }
-        }
-    free(seen);
-    if (have < s->n) {
-        snprintf(msg, sizeof msg, "the device has no connected region of %d qubits around qubit 0", s->n);
-        return spec_fail(s, msg);
-    }
-    return TN_OK;
+    return choose_region(s);
 }
 
 /* Couplers after each layer: given (positions in the qubit list), or every
@@ -168,7 +227,7 @@ static int read_couplers(qnn_spec *s, json_t *c)
     for (int q = 0; q < s->dev.nqubits; q++) pos[q] = -1;
     for (int i = 0; i < s->n; i++) pos[s->qubits[i]] = i;
     for (int e = 0; e < s->dev.nedges; e++)
-        if (pos[s->dev.edges[e][0]] >= 0 && pos[s->dev.edges[e][1]] >= 0) {
+        if (pos[s->dev.edges[e][0]] >= 0 && pos[s->dev.edges[e][1]] >= 0 && coupler_ok(s, s->dev.edges[e][0], s->dev.edges[e][1])) {
             s->cz[s->ncz][0] = s->dev.edges[e][0];
             s->cz[s->ncz][1] = s->dev.edges[e][1];
             s->ncz++;
@@ -266,12 +325,53 @@ static void spec_free(qnn_spec *s)
     for (int k = 0; k < s->nobs; k++) { if (s->obs) free(s->obs[k]); if (s->obs_label) free(s->obs_label[k]); }
     free(s->obs); free(s->obs_label); free(s->path); free(s->qubits); free(s->cz); free(s->params); free(s->inputs);
     free(s->noise_path);
+    noise_destroy(&s->noise);
     memset(s, 0, sizeof *s);
 }
 
+/* "noise", "noise_scale", "t2", "trajectories" and "seed", each replaced by
+ * its option when given; then the calibration is loaded. */
+static int read_noise(qnn_spec *s, json_t *root, const run_request *eng)
+{
+    double v;
+    int status = TN_OK;
+    json_t *noise = json_object_get(root, "noise");
+    if (noise && !json_is_null(noise) && !json_is_false(noise)) {
+        if (!json_is_string(noise)) status = spec_fail(s, "\"noise\" is a calibration file name, or null/false");
+        else if (!(s->noise_path = spec_resolve(s->path, json_string_value(noise)))) status = TN_ERR_MEMORY;
+    }
+    json_t *t2 = json_object_get(root, "t2");
+    if (status == TN_OK && t2 && !(json_is_string(t2) && noise_parse_t2("t2", json_string_value(t2), &s->t2) == TN_OK)) {
+        tn_clear_error();
+        status = spec_fail(s, "\"t2\" must be \"ramsey\" or \"echo\" (which T2 of an Origin calibration)");
+    }
+    if (status == TN_OK && json_object_get(root, "noise_scale"))
+        status = number_in(s, json_object_get(root, "noise_scale"), "noise_scale", 0, 1000, &s->noise_scale);
+    if (status == TN_OK && json_object_get(root, "trajectories") &&
+        (status = number_in(s, json_object_get(root, "trajectories"), "trajectories", 1, 1e8, &v)) == TN_OK)
+        s->trajectories = (long)v;
+    if (status == TN_OK && json_object_get(root, "seed") &&
+        (status = number_in(s, json_object_get(root, "seed"), "seed", 0, 9e15, &v)) == TN_OK)
+        s->seed = (uint64_t)v;
+    if (status || !eng) return status;
+    if (eng->noise_path) {
+        free(s->noise_path);
+        if (!(s->noise_path = strdup(eng->noise_path))) return TN_ERR_MEMORY;
+    }
+    if (eng->noise_scale_given) s->noise_scale = eng->noise_scale;
+    if (eng->t2) s->t2 = eng->t2;
+    if (eng->run.trajectories > 0) s->trajectories = eng->run.trajectories;
+    if (eng->seed_given) s->seed = eng->run.seed;
+    s->shots = eng->run.shots > 0 ? eng->run.shots : 0;
+    s->allow_faulty = eng->run.noisy.allow_faulty;
+    if (s->noise_path) status = noise_load_t2(s->noise_path, eng->noise_format, s->noise_scale, s->t2, &s->noise);
+    return status;
+}
+
 /* Reads the spec from its parsed JSON (path: for messages and relative file
- * names; mode, if not NULL, overrides the spec's). */
-static int spec_from_json(json_t *root, const char *path, const char *mode, qnn_spec *s)
+ * names), with the engine options eng (NULL: none) and the --mode given
+ * (NULL: the spec's). Not collective. */
+static int spec_from_json(json_t *root, const char *path, const char *mode, const run_request *eng, qnn_spec *s)
 {
     memset(s, 0, sizeof *s);
     if (!(s->path = strdup(path))) return TN_ERR_MEMORY;
@@ -285,6 +385,7 @@ static int spec_from_json(json_t *root, const char *path, const char *mode, qnn_
     s->seed = 1;
     int status = json_is_object(root) ? TN_OK : spec_fail(s, "the spec is a JSON object (docs/qnn.md)");
     if (status == TN_OK) status = read_device(s, json_object_get(root, "device"));
+    if (status == TN_OK) status = read_noise(s, root, eng);
     if (status == TN_OK) status = read_qubits(s, json_object_get(root, "qubits"));
     if (status == TN_OK) status = read_couplers(s, json_object_get(root, "couplers"));
     if (status == TN_OK && (status = number_in(s, json_object_get(root, "layers"), "layers", 1, 1000, &v)) == TN_OK)
@@ -308,24 +409,6 @@ static int spec_from_json(json_t *root, const char *path, const char *mode, qnn_
     if (status == TN_OK && json_object_get(root, "task_group") &&
         (status = number_in(s, json_object_get(root, "task_group"), "task_group", 1, 1e6, &v)) == TN_OK)
         s->task_group = (long)v;
-    json_t *noise = json_object_get(root, "noise");
-    if (status == TN_OK && noise && !json_is_null(noise) && !json_is_false(noise)) {
-        if (!json_is_string(noise)) status = spec_fail(s, "\"noise\" is a calibration file name, or null/false");
-        else if (!(s->noise_path = spec_resolve(s->path, json_string_value(noise)))) status = TN_ERR_MEMORY;
-    }
-    json_t *t2 = json_object_get(root, "t2");
-    if (status == TN_OK && t2 && !(json_is_string(t2) && noise_parse_t2("t2", json_string_value(t2), &s->t2) == TN_OK)) {
-        tn_clear_error();
-        status = spec_fail(s, "\"t2\" must be \"ramsey\" or \"echo\" (which T2 of an Origin calibration)");
-    }
-    if (status == TN_OK && json_object_get(root, "noise_scale"))
-        status = number_in(s, json_object_get(root, "noise_scale"), "noise_scale", 0, 1000, &s->noise_scale);
-    if (status == TN_OK && json_object_get(root, "trajectories") &&
-        (status = number_in(s, json_object_get(root, "trajectories"), "trajectories", 1, 1e8, &v)) == TN_OK)
-        s->trajectories = (long)v;
-    if (status == TN_OK && json_object_get(root, "seed") &&
-        (status = number_in(s, json_object_get(root, "seed"), "seed", 0, 9e15, &v)) == TN_OK)
-        s->seed = (uint64_t)v;
     double circuits = (double)s->nsets * s->ninputs * (1 + (s->gradient ? 2.0 * s->nparams : 0));
     if (status == TN_OK && circuits > QNN_MAX_CIRCUITS)
         status = tn_fail(TN_ERR_INPUT, "%s: %d parameter sets x %d inputs%s make %.3g circuits; at most %ld", path,
@@ -334,12 +417,14 @@ static int spec_from_json(json_t *root, const char *path, const char *mode, qnn_
     return status;
 }
 
-static int spec_read(const char *path, const char *mode, qnn_spec *s)
+/* Reads the spec at path, with the engine options eng (NULL: none) and the
+ * --mode given (NULL: the spec's). Not collective. */
+static int spec_read(const char *path, const char *mode, const run_request *eng, qnn_spec *s)
 {
     json_t *root;
     memset(s, 0, sizeof *s);
     CALL(input_load_json(path, JSON_REJECT_DUPLICATES, NULL, &root));
-    int status = spec_from_json(root, path, mode, s);
+    int status = spec_from_json(root, path, mode, eng, s);
     json_decref(root);
     return status;
 }
@@ -347,7 +432,7 @@ static int spec_read(const char *path, const char *mode, qnn_spec *s)
 int qnn_check_spec(const char *path)
 {
     qnn_spec s;
-    int status = spec_read(path, NULL, &s);
+    int status = spec_read(path, NULL, NULL, &s);
     spec_free(&s);
     return status;
 }
@@ -358,93 +443,197 @@ int qnn_check_spec(const char *path)
 static long per_point(const qnn_spec *s) { return 1 + (s->gradient ? 2L * s->nparams : 0); }
 static long circuit_total(const qnn_spec *s) { return (long)s->nsets * s->ninputs * per_point(s); }
 
+/* Doubles per circuit: nobs values, nobs standard errors, the largest bond
+ * and the fidelity estimate. */
+static size_t task_width(const qnn_spec *s) { return 2 * (size_t)s->nobs + 2; }
+
+/* One gate as OpenQASM 2 or OriginIR (the device's language). */
+static int gate_text(const qnn_spec *s, text_buf *b, const char *name, double angle, int q)
+{
+    if (s->origin) return text_printf(b, "%c%c q[%d],(%.17g)\n", name[0] - 32, name[1] - 32, q, angle);
+    return text_printf(b, "%s(%.17g) q[%d];\n", name, angle, q);
+}
+
 /* Circuit t: point t / per_point, shift (t % per_point - 1) / 2 on parameter
- * (t % per_point - 1) / 2, + for odd, - for even. */
-static int circuit_text(const qnn_spec *s, long t, text_buf *b)
+ * (t % per_point - 1) / 2, + for odd, - for even. measure: also measure
+ * every qubit used (the emitted circuits, ready for hardware). */
+static int circuit_text(const qnn_spec *s, long t, int measure, text_buf *b)
 {
     long point = t / per_point(s), shift = t % per_point(s);
     int set = (int)(point / s->ninputs), input = (int)(point % s->ninputs);
     const double *theta = s->params + (size_t)set * s->nparams, *x = s->inputs + (size_t)input * s->nfeatures;
     int shifted = shift ? (int)((shift - 1) / 2) : -1;
     double delta = shift ? ((shift - 1) % 2 == 0 ? M_PI / 2 : -M_PI / 2) : 0;
-    CALL(text_printf(b, "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[%d];\n", s->dev.nqubits));
-    for (int j = 0; j < s->nfeatures; j++) CALL(text_printf(b, "ry(%.17g) q[%d];\n", x[j], s->qubits[j % s->n]));
+    if (s->origin) CALL(text_printf(b, "QINIT %d\nCREG %d\n", s->dev.nqubits, s->n));
+    else CALL(text_printf(b, "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[%d];\n", s->dev.nqubits));
+    if (measure && !s->origin) CALL(text_printf(b, "creg c[%d];\n", s->n));
+    for (int j = 0; j < s->nfeatures; j++) CALL(gate_text(s, b, "ry", x[j], s->qubits[j % s->n]));
     for (int l = 0; l < s->layers; l++) {
         for (int i = 0; i < s->n; i++) {
             int py = 2 * (l * s->n + i), pz = py + 1;
-            CALL(text_printf(b, "ry(%.17g) q[%d];\n", theta[py] + (py == shifted ? delta : 0), s->qubits[i]));
-            CALL(text_printf(b, "rz(%.17g) q[%d];\n", theta[pz] + (pz == shifted ? delta : 0), s->qubits[i]));
+            CALL(gate_text(s, b, "ry", theta[py] + (py == shifted ? delta : 0), s->qubits[i]));
+            CALL(gate_text(s, b, "rz", theta[pz] + (pz == shifted ? delta : 0), s->qubits[i]));
         }
-        for (int c = 0; c < s->ncz; c++) CALL(text_printf(b, "cz q[%d],q[%d];\n", s->cz[c][0], s->cz[c][1]));
+        for (int c = 0; c < s->ncz; c++)
+            CALL(text_printf(b, s->origin ? "CZ q[%d],q[%d]\n" : "cz q[%d],q[%d];\n", s->cz[c][0], s->cz[c][1]));
+    }
+    for (int i = 0; measure && i < s->n; i++)
+        CALL(text_printf(b, s->origin ? "MEASURE q[%d],c[%d]\n" : "measure q[%d] -> c[%d];\n", s->qubits[i], i));
+    return TN_OK;
+}
+
+/* --emit DIR: every circuit, with its measurements, as DIR/circuit-T.ir
+ * (Origin devices) or .qasm. World rank 0. */
+static int emit_circuits(const qnn_spec *s, const char *dir)
+{
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return tn_fail(TN_ERR_WRITE, "option --emit: cannot create directory %s: %s", dir, strerror(errno));
+    for (long t = 0; t < circuit_total(s); t++) {
+        text_buf b = {0};
+        char path[4096];
+        snprintf(path, sizeof path, "%s/circuit-%ld.%s", dir, t, s->origin ? "ir" : "qasm");
+        int status = circuit_text(s, t, 1, &b);
+        if (status == TN_OK) {
+            if (b.len && b.text[b.len - 1] == '\n') b.text[b.len - 1] = '\0';   /* the writer adds it */
+            status = outfile_write_one_of_many(path, b.text, "option --emit");
+        }
+        free(b.text);
+        CALL(status);
     }
     return TN_OK;
 }
 
-/* Runs circuit t on this group; the leader writes nobs values then nobs errors. */
-static int run_task(const qnn_spec *s, long t, tn_group *g, const noise_model *noise, double *out)
+/* The estimate of an observable of value e from `shots` outcomes +-1 drawn
+ * with P(+1) = (1 + e) / 2 from the stream of (seed, circuit t, observable
+ * k), and its standard error sqrt(sample variance / shots). Above
+ * QNN_EXACT_BINOMIAL shots the count of +1 is drawn from the normal
+ * approximation of the binomial. */
+static void shot_estimate(double e, long shots, uint64_t seed, long t, int k, double *mean, double *se)
 {
+    double p = fmin(fmax((1 + e) / 2, 0), 1), plus = 0;
+    rng_stream r;
+    rng_init_sub(&r, seed, QNN_SHOT_STREAM + (uint64_t)t, (uint32_t)k);
+    if (shots <= QNN_EXACT_BINOMIAL) {
+        for (long i = 0; i < shots; i++) plus += rng_uniform(&r) < p;
+    } else {
+        double u1 = 1 - rng_uniform(&r), u2 = rng_uniform(&r);
+        double z = sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
+        plus = fmin(fmax(round(shots * p + z * sqrt(shots * p * (1 - p))), 0), (double)shots);
+    }
+    *mean = (2 * plus - (double)shots) / (double)shots;
+    *se = shots > 1 ? sqrt(fmax(1 - *mean * *mean, 0) / (double)(shots - 1)) : 1;
+}
+
+typedef struct {
+    const qnn_spec *s;
+    const run_request *eng;
+    const noise_model *noise;   /* NULL: noiseless */
+    long runs;                  /* circuits run by this process (only the first warns) */
+} qnn_job;
+
+/* Runs circuit t on group g (journal_task); the leader writes nobs values,
+ * nobs standard errors (trajectories and shots), the largest bond and the
+ * fidelity estimate. */
+static int run_task(void *ctx, long t, tn_group *g, double *out)
+{
+    qnn_job *job = ctx;
+    const qnn_spec *s = job->s;
     text_buf b = {0};
-    int status = circuit_text(s, t, &b);
+    int status = circuit_text(s, t, 0, &b);
     circuit *c = NULL;
     char name[64];
-    snprintf(name, sizeof name, "qnn-circuit-%ld.qasm", t);
-    if (status == TN_OK) status = qasm_parse_string(b.text, b.len, name, &c);
+    snprintf(name, sizeof name, "qnn-circuit-%ld.%s", t, s->origin ? "ir" : "qasm");
+    if (status == TN_OK)
+        status = s->origin ? originir_parse_string(b.text, b.len, name, &c) : qasm_parse_string(b.text, b.len, name, &c);
     free(b.text);
     tn_group *one = NULL;
     if (status == TN_OK) status = group_create(g->comm, 1, &one);
     run_options opt;
     memset(&opt, 0, sizeof opt);
-    opt.shots = 0;
+    opt.shots = 0;   /* expectation values of the state; shot noise is drawn below */
     opt.seed = s->seed + (uint64_t)t;
     opt.order = "auto";
     opt.grp = one;
     opt.observables = (const char **)s->obs;
     opt.nobservables = s->nobs;
-    opt.noise = noise;
-    opt.trajectories = s->trajectories;
+    opt.noise = job->noise;
+    opt.trajectories = s->trajectories > 0 ? s->trajectories : s->shots > 0 ? run_default_trajectories(s->shots) : 0;
+    options_apply(job->eng, &opt);
+    opt.quiet_uncalibrated = job->runs++ > 0;
     run_result res = {0};
     if (status == TN_OK) status = run_circuit(c, &opt, &res);
     if (status == TN_OK) status = run_collect(g->comm, &opt, &res);
-    if (status == TN_OK && g->rank == 0)
-        for (int k = 0; k < s->nobs; k++) { out[k] = res.expectation[k]; out[s->nobs + k] = res.expectation_stderr[k]; }
+    if (status == TN_OK && g->rank == 0) {
+        for (int k = 0; k < s->nobs; k++) {
+            double e = res.expectation[k], se = res.expectation_stderr[k], shot_se = 0;
+            if (s->shots > 0) shot_estimate(res.expectation[k], s->shots, s->seed, t, k, &e, &shot_se);
+            out[k] = e;
+            out[s->nobs + k] = sqrt(se * se + shot_se * shot_se);
+        }
+        out[2 * s->nobs] = res.max_bond;
+        out[2 * s->nobs + 1] = res.fidelity_estimate;
+    }
     run_result_free(&res);
     group_destroy(&one);
     circ_destroy(&c);
     return status;
 }
 
-/* Task groups of task_group circuits, one after another; within one, circuit
- * t runs on group t mod G. World rank 0 gathers all values. */
-static int farm(const qnn_spec *s, MPI_Comm world, int ngroups, const noise_model *noise, double *all, long *rounds)
+/* ---- output -------------------------------------------------------------------- */
+
+/* gradient[k][j] = d<O_k>/d theta_j = (plus - minus) / 2, and its standard
+ * error sqrt(se_plus^2 + se_minus^2) / 2, of one (parameter set, input). */
+static void add_gradients(const qnn_spec *s, const double *base, json_t *r)
 {
-    int rank;
-    MPI_Comm_rank(world, &rank);
-    tn_group *g = NULL;
-    int status = group_create(world, ngroups, &g);
-    long T = circuit_total(s);
-    size_t per = 2 * (size_t)s->nobs;
-    *rounds = 0;
-    for (long first = 0; first < T && status == TN_OK; first += s->task_group) {
-        long last = first + s->task_group < T ? first + s->task_group : T;
-        for (long t = first + g->group; t < last && status == TN_OK; t += ngroups)
-            status = run_task(s, t, g, noise, all + (size_t)t * per);
-        status = group_agree(world, status);   /* the task group ends before the next is submitted */
-        ++*rounds;
+    size_t per = task_width(s);
+    json_t *grad = json_array(), *gse = json_array();
+    for (int k = 0; k < s->nobs; k++) {
+        json_t *row = json_array(), *serow = json_array();
+        for (int j = 0; j < s->nparams; j++) {
+            const double *plus = base + (size_t)(1 + 2 * j) * per, *minus = base + (size_t)(2 + 2 * j) * per;
+            double sp = plus[s->nobs + k], sm = minus[s->nobs + k];
+            json_array_append_new(row, json_real((plus[k] - minus[k]) / 2));
+            json_array_append_new(serow, json_real(sqrt(sp * sp + sm * sm) / 2));
+        }
+        json_array_append_new(grad, row);
+        json_array_append_new(gse, serow);
     }
-    if (status == TN_OK) {
-        for (long t = 0; t < T; t++)
-            if (g->rank != 0 || (t % s->task_group) % ngroups != g->group) memset(all + (size_t)t * per, 0, per * sizeof *all);
-        MPI_Reduce(rank == 0 ? MPI_IN_PLACE : all, all, (int)((size_t)T * per), MPI_DOUBLE, MPI_SUM, 0, world);
-    }
-    group_destroy(&g);
-    return status;
+    json_object_set_new(r, "gradient", grad);
+    json_object_set_new(r, "gradient_stderr", gse);
 }
 
-static json_t *result_json(const qnn_spec *s, const double *all, int ranks, int ngroups, long rounds, double seconds,
-                           const noise_model *noise)
+/* The engine settings every circuit ran with, and what truncation cost. */
+static json_t *engine_json(const qnn_spec *s, const run_request *eng, const double *all, const noise_model *noise)
+{
+    int max_bond = 0;
+    double min_fid = 1;
+    for (long t = 0; t < circuit_total(s); t++) {
+        const double *row = all + (size_t)t * task_width(s) + 2 * (size_t)s->nobs;
+        if (row[0] > max_bond) max_bond = (int)row[0];
+        if (row[1] < min_fid) min_fid = row[1];
+    }
+    long traj = s->trajectories > 0 ? s->trajectories : run_default_trajectories(s->shots);
+    return json_pack("{s:i, s:f, s:s, s:s, s:I, s:o, s:i, s:f}", "chi", eng->run.trunc.max_chi, "cutoff",
+                     eng->run.trunc.cutoff, "canonical", eng->run.center_form ? "center" : "vidal", "order",
+                     strcmp(eng->run.order, "identity") ? eng->run.order : "auto", "shots", (json_int_t)s->shots,
+                     "trajectories", noise ? json_integer(traj) : json_null(), "max_bond_dimension", max_bond,
+                     "min_fidelity_estimate", min_fid);
+}
+
+/* This process's CPU seconds (user + system) so far. */
+static double cpu_seconds(void)
+{
+    struct rusage u;
+    if (getrusage(RUSAGE_SELF, &u) != 0) return 0;
+    return (double)u.ru_utime.tv_sec + 1e-6 * (double)u.ru_utime.tv_usec + (double)u.ru_stime.tv_sec +
+           1e-6 * (double)u.ru_stime.tv_usec;
+}
+
+static json_t *result_json(const qnn_spec *s, const run_request *eng, const double *all, int ranks, int ngroups,
+                           long rounds, double seconds, const double *cpu, const noise_model *noise)
 {
     json_t *root = json_object(), *q = json_array(), *obs = json_array(), *results = json_array();
-    size_t per = 2 * (size_t)s->nobs;
+    size_t per = task_width(s);
     for (int i = 0; i < s->n; i++) json_array_append_new(q, json_integer(s->qubits[i]));
     for (int k = 0; k < s->nobs; k++) json_array_append_new(obs, json_string(s->obs_label[k]));
     for (long p = 0; p < (long)s->nsets * s->ninputs; p++) {
@@ -453,18 +642,7 @@ static json_t *result_json(const qnn_spec *s, const double *all, int ranks, int 
         for (int k = 0; k < s->nobs; k++) { json_array_append_new(e, json_real(base[k])); json_array_append_new(se, json_real(base[s->nobs + k])); }
         json_t *r = json_pack("{s:i, s:i, s:o, s:o}", "parameter_set", (int)(p / s->ninputs), "input", (int)(p % s->ninputs),
                               "expectation", e, "stderr", se);
-        if (s->gradient) {   /* gradient[k][j] = d<O_k>/d theta_j */
-            json_t *grad = json_array();
-            for (int k = 0; k < s->nobs; k++) {
-                json_t *row = json_array();
-                for (int j = 0; j < s->nparams; j++) {
-                    const double *plus = base + (size_t)(1 + 2 * j) * per, *minus = base + (size_t)(2 + 2 * j) * per;
-                    json_array_append_new(row, json_real((plus[k] - minus[k]) / 2));
-                }
-                json_array_append_new(grad, row);
-            }
-            json_object_set_new(r, "gradient", grad);
-        }
+        if (s->gradient) add_gradients(s, base, r);
         json_array_append_new(results, r);
     }
     json_object_set_new(root, "tool", json_string("tnemu qnn"));
@@ -480,96 +658,151 @@ static json_t *result_json(const qnn_spec *s, const double *all, int ranks, int 
     json_object_set_new(root, "circuits", json_integer(circuit_total(s)));
     json_object_set_new(root, "task_group", json_integer(s->task_group));
     json_object_set_new(root, "task_groups", json_integer(rounds));
+    json_object_set_new(root, "seed", json_integer((json_int_t)s->seed));
+    json_object_set_new(root, "engine", engine_json(s, eng, all, noise));
     json_object_set_new(root, "noise", noise ? json_pack("{s:s, s:f}", "model", noise->source, "scale", noise->scale) : json_null());
     json_object_set_new(root, "results", results);
     json_object_set_new(root, "mpi", json_pack("{s:i, s:i}", "ranks", ranks, "groups", ngroups));
-    json_object_set_new(root, "timing", json_pack("{s:f}", "total", seconds));
+    json_t *per_rank = json_array();
+    for (int r = 0; r < ranks; r++) json_array_append_new(per_rank, json_real(cpu[r]));
+    json_object_set_new(root, "timing", json_pack("{s:f, s:o}", "total", seconds, "cpu_seconds_per_rank", per_rank));
     return root;
 }
 
-/* Runs a spec read with status `status` (its noise model read here) on
- * world; rank 0 of world gets the result JSON. Collective over world. */
-static int run_spec(MPI_Comm world, const qnn_spec *s, int status, long groups, double t0, json_t **out)
+/* ---- command ------------------------------------------------------------------- */
+
+typedef struct {
+    run_request eng;            /* the shared engine options (options.c) */
+    const char *spec, *output, *mode, *emit, *checkpoint, *resume;
+} qnn_request;
+
+static int parse_qnn_args(int argc, char **argv, qnn_request *rq)
+{
+    memset(rq, 0, sizeof *rq);
+    options_defaults(&rq->eng);
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+        int taken = 0;
+        CALL(options_parse_engine(argc, argv, &i, &rq->eng, &taken));
+        if (taken) continue;
+        if (a[0] != '-' || !a[1]) {
+            if (rq->spec) return tn_fail(TN_ERR_USAGE, "tnemu qnn takes one spec; '%s' is a second one", a);
+            rq->spec = a;
+            continue;
+        }
+        CALL(options_value(argc, argv, &i, &v));
+        if (!*v) return tn_fail(TN_ERR_USAGE, "option %s: expected a value", a);
+        if (strcmp(a, "--mode") == 0) rq->mode = v;
+        else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) rq->output = v;
+        else if (strcmp(a, "--emit") == 0) rq->emit = v;
+        else if (strcmp(a, "--checkpoint") == 0) rq->checkpoint = v;
+        else if (strcmp(a, "--resume") == 0) rq->resume = v;
+        else return tn_fail(TN_ERR_USAGE, "unknown option '%s' for 'tnemu qnn' (see tnemu qnn --help)", a);
+    }
+    if (rq->eng.help) return TN_OK;
+    if (!rq->spec) return tn_fail(TN_ERR_USAGE, "tnemu qnn: no spec given (see tnemu qnn --help)");
+    if (rq->checkpoint && rq->resume && strcmp(rq->checkpoint, rq->resume) != 0)
+        return tn_fail(TN_ERR_USAGE, "options --checkpoint and --resume name different directories; --resume DIR goes on "
+                       "writing DIR");
+    return options_finish(&rq->eng, "tnemu qnn", 1);
+}
+
+/* Reads the spec and the calibration, emits the circuits and names the job
+ * for its journal: on every rank, agreed. */
+static int prepare(const qnn_request *rq, int argc, char **argv, qnn_spec *s, char **identity)
+{
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    int status = group_agree(MPI_COMM_WORLD, spec_read(rq->spec, rq->mode, &rq->eng, s));
+    if (status == TN_OK && rank == 0 && rq->emit) status = emit_circuits(s, rq->emit);
+    if (status == TN_OK && rank == 0 && (rq->checkpoint || rq->resume))
+        status = journal_identity("tnemu qnn", rq->spec, argc, argv, identity);
+    return group_agree(MPI_COMM_WORLD, status);
+}
+
+/* Runs the spec read into s on world, with a journal when jo->dir is set;
+ * world rank 0 gets the result JSON in *out. Collective over world. */
+static int run_spec(MPI_Comm world, const qnn_spec *s, const run_request *eng, const journal_options *jo, double t0,
+                    json_t **out, long *resumed)
 {
     int rank, ranks;
     MPI_Comm_rank(world, &rank);
     MPI_Comm_size(world, &ranks);
-    noise_model *noise = NULL;
-    if (status == TN_OK && s->noise_path) status = noise_load_t2(s->noise_path, NULL, s->noise_scale, s->t2, &noise);
-    status = group_agree(world, status);
-    double *all = NULL;
-    long rounds = 0;
-    int ngroups = 1;
-    if (status == TN_OK) {
-        long T = circuit_total(s);
-        ngroups = groups > 0 ? (int)groups : (int)(T < ranks ? T : ranks);
-        all = tn_calloc((size_t)T * 2 * s->nobs, sizeof *all);
-        status = group_agree(world, all ? TN_OK : TN_ERR_MEMORY);
-    }
-    const noise_model *active = noise && noise->scale > 0 ? noise : NULL;
-    if (status == TN_OK) status = farm(s, world, ngroups, active, all, &rounds);
-    if (status == TN_OK && rank == 0) {
-        *out = result_json(s, all, ranks, ngroups, rounds, MPI_Wtime() - t0, active);
-        if (!*out) status = tn_fail(TN_ERR_MEMORY, "out of memory building the result");
-    }
+    long T = circuit_total(s), rounds = 0;
+    int ngroups = eng->groups > 0 ? (int)eng->groups : (int)(T < ranks ? T : ranks);
+    double *all = tn_calloc((size_t)T * task_width(s), sizeof *all);
+    int status = group_agree(world, all ? TN_OK : TN_ERR_MEMORY);
+    const noise_model *active = s->noise && s->noise->scale > 0 ? s->noise : NULL;
+    qnn_job job = {s, eng, active, 0};
+    if (status == TN_OK)
+        status = journal_farm(world, ngroups, T, task_width(s), run_task, &job, jo, all, &rounds, resumed);
+    double mine = cpu_seconds(), *cpu = rank == 0 ? tn_calloc((size_t)ranks, sizeof *cpu) : NULL;
+    if (status == TN_OK) status = group_agree(world, rank == 0 && !cpu ? TN_ERR_MEMORY : TN_OK);
+    if (status == TN_OK) MPI_Gather(&mine, 1, MPI_DOUBLE, cpu, 1, MPI_DOUBLE, 0, world);
+    if (status == TN_OK && rank == 0 &&
+        !(*out = result_json(s, eng, all, ranks, ngroups, rounds, MPI_Wtime() - t0, cpu, active)))
+        status = tn_fail(TN_ERR_MEMORY, "out of memory building the result");
     free(all);
-    noise_destroy(&noise);
+    free(cpu);
     return status;
 }
 
 int qnn_command(int argc, char **argv)
 {
     MPI_Comm world = MPI_COMM_WORLD;
-    int rank, ranks;
+    int rank;
     MPI_Comm_rank(world, &rank);
-    MPI_Comm_size(world, &ranks);
     double t0 = MPI_Wtime();
-    const char *spec_path = NULL, *output = NULL, *mode = NULL;
-    long groups = 0;
-    int quiet = 0, status = TN_OK;
-    for (int i = 2; i < argc && status == TN_OK; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { if (rank == 0) fputs(qnn_usage, stdout); return TN_OK; }
-        if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) { quiet = 1; continue; }
-        if (a[0] != '-' || !a[1]) {
-            if (spec_path) status = tn_fail(TN_ERR_USAGE, "tnemu qnn takes one spec; '%s' is a second one", a);
-            spec_path = a;
-            continue;
-        }
-        if (i + 1 >= argc) { status = tn_fail(TN_ERR_USAGE, "option %s needs a value", a); break; }
-        const char *v = argv[++i];
-        if (strcmp(a, "--groups") == 0) status = cli_parse_long(a, v, 1, ranks, &groups);
-        else if (strcmp(a, "--mode") == 0) mode = v;
-        else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && *v) output = v;
-        else status = tn_fail(TN_ERR_USAGE, "unknown option '%s' for 'tnemu qnn' (see tnemu qnn --help)", a);
+    qnn_request rq;
+    int status = parse_qnn_args(argc, argv, &rq);
+    if (status == TN_OK && rq.eng.help) {
+        if (rank == 0) printf(qnn_usage, options_engine_usage, options_noise_usage);
+        return TN_OK;
     }
-    if (status == TN_OK && !spec_path) status = tn_fail(TN_ERR_USAGE, "tnemu qnn: no spec given (see tnemu qnn --help)");
+    if (status) return status;   /* the same arguments on every rank: the same error */
+    if (rq.checkpoint || rq.resume) checkpoint_install_signals();
+    options_limit_memory(&rq.eng);
     qnn_spec s;
     memset(&s, 0, sizeof s);
-    if (status == TN_OK) status = spec_read(spec_path, mode, &s);
+    char *identity = NULL;
     json_t *root = NULL;
-    status = run_spec(world, &s, status, groups, t0, &root);
+    long resumed = 0;
+    status = prepare(&rq, argc, argv, &s, &identity);
+    journal_options jo = {rq.resume ? rq.resume : rq.checkpoint, rq.resume != NULL, identity, s.task_group, "qnn"};
+    if (status == TN_OK) status = run_spec(world, &s, &rq.eng, &jo, t0, &root, &resumed);
     if (status == TN_OK && rank == 0) {
         char *text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
-        status = !text ? TN_ERR_MEMORY : output ? result_write_text(output, text) : outfile_stdout(text);
-        if (status == TN_OK && !quiet)
-            fprintf(stderr, "tnemu qnn: %d qubits of %s, %d layers, %d parameters, %ld circuits in %lld task group(s) of %ld, "
-                    "%d group(s), %.2f s\n", s.n, s.dev.name, s.layers, s.nparams, circuit_total(&s),
-                    (long long)json_integer_value(json_object_get(root, "task_groups")), s.task_group,
-                    (int)json_integer_value(json_object_get(json_object_get(root, "mpi"), "groups")), MPI_Wtime() - t0);
+        status = !text ? TN_ERR_MEMORY : rq.output ? result_write_text(rq.output, text) : outfile_stdout(text);
+        if (status == TN_OK && !rq.eng.quiet)
+            fprintf(stderr, "tnemu qnn: %d qubits of %s, %d layers, %d parameters, %ld circuits (%ld from the journal) "
+                    "in %lld task group(s) of %ld, %d group(s), %.2f s\n", s.n, s.dev.name, s.layers, s.nparams,
+                    circuit_total(&s), resumed, (long long)json_integer_value(json_object_get(root, "task_groups")),
+                    s.task_group, (int)json_integer_value(json_object_get(json_object_get(root, "mpi"), "groups")),
+                    MPI_Wtime() - t0);
         free(text);
     }
     json_decref(root);
+    free(identity);
     spec_free(&s);
     return status;
 }
 
 int qnn_run_json(MPI_Comm comm, json_t *spec, const char *path, const char *mode, long groups, json_t **out)
 {
+    run_request eng;
+    options_defaults(&eng);
+    eng.groups = groups;
+    eng.quiet = 1;
     qnn_spec s;
+    long resumed = 0;
+    journal_options no_journal = {NULL, 0, NULL, 0, "qnn"};
     *out = NULL;
-    int status = spec_from_json(spec, path, mode, &s);
-    status = run_spec(comm, &s, status, groups, MPI_Wtime(), out);
+    double t0 = MPI_Wtime();
+    int status = group_agree(comm, spec_from_json(spec, path, mode, &eng, &s));
+    if (status == TN_OK) {
+        no_journal.round = s.task_group;
+        status = run_spec(comm, &s, &eng, &no_journal, t0, out, &resumed);
+    }
     spec_free(&s);
     return status;
 }
@@ -577,7 +810,7 @@ int qnn_run_json(MPI_Comm comm, json_t *spec, const char *path, const char *mode
 int qnn_check_json(json_t *spec, const char *path, long info[6])
 {
     qnn_spec s;
-    int status = spec_from_json(spec, path, NULL, &s);
+    int status = spec_from_json(spec, path, NULL, NULL, &s);
     if (status == TN_OK) {
         long v[6] = {s.n, s.nparams, s.nfeatures, s.nobs, s.nsets, s.ninputs};
         memcpy(info, v, sizeof v);

@@ -879,7 +879,8 @@ int run_circuit(const circuit *c, const run_options *opt, run_result *res)
         res->channels_per_trajectory = noisy_channel_count(plan);
         res->uncalibrated_gates = noisy_uncalibrated(plan);
         res->model_fidelity_all_qubits = noisy_model_fidelity_all_qubits(plan);
-        if (res->leader && (!opt->grp || opt->grp->world_rank == 0)) noisy_warn_uncalibrated(plan, stderr);
+        if (res->leader && (!opt->grp || opt->grp->world_rank == 0) && !opt->quiet_uncalibrated)
+            noisy_warn_uncalibrated(plan, stderr);
     }
     mps *m;
     int created = mps_create_group(c->nqubits, res->site_of, &opt->trunc, opt->grp, &m);

@@ -46,6 +46,7 @@ typedef struct {
     checkpoint_options checkpoint;   /* --checkpoint, --checkpoint-every, --resume */
     double progress_every;      /* seconds between progress lines in logs (0: none; a terminal: live) */
     const char *trace_path;     /* --trace FILE: the gate trace of the run (src/trace.h); NULL: none */
+    int quiet_uncalibrated;     /* no warning about gates run without calibration (a batch of circuits warns once) */
 } run_options;
 
 typedef struct {

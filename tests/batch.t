@@ -98,4 +98,58 @@ for my $c (@cases) {
     my @l = grep { length } split /\n/, $e;
     ok($s == 2 && @l == 1 && $e =~ $want && !-e "$dir/m2.jsonl", "bad manifest: $name") or diag("status $s: $e");
 }
+
+# --checkpoint and --resume: the tasks done are kept; a resumed batch runs only the rest
+{
+    use POSIX ':sys_wait_h';
+    use Time::HiRes qw(sleep);
+    my $bell = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\ncreg c[2];\nh q[0];\ncx q[0],q[1];\nmeasure q -> c;\n";
+    my $jm = write_file("$dir/jm.json", JSON::PP->new->canonical->encode({ seed => 5, defaults => ['--shots', '64', '-q'],
+        tasks => [map { { name => "t$_", qasm => $bell, args => ['--seed', "$_"] } } 1 .. 5] }));
+    my $norm = sub {   # a line without what differs between any two runs (times, memory)
+        my $d = JSON::PP->new->decode(shift);
+        delete @$d{qw(timing peak_memory_bytes peak_state_bytes)};
+        delete $d->{mpi}{per_rank} if ref $d->{mpi};
+        return JSON::PP->new->canonical->encode($d);
+    };
+    my $lines = sub { [map { $norm->($_) } grep { /\S/ } split /\n/, Tnemu::slurp(shift)] };
+    my ($s0) = run_tnemu('batch', $jm, '-q', '-o', "$dir/jfull.jsonl");
+    local $ENV{TNEMU_STOP_AFTER_TASKS} = 2;
+    my ($s1, undef, $e1) = run_tnemu('batch', $jm, '-q', '--checkpoint', "$dir/jck", '-o', "$dir/jpart.jsonl");
+    delete $ENV{TNEMU_STOP_AFTER_TASKS};
+    my @jl = grep { /^\d+ / } split /\n/, Tnemu::slurp("$dir/jck/journal");
+    ok($s0 == 0 && $s1 == 3 && @jl == 2 && $e1 =~ /stopped by a signal after 2 of 5 tasks/,
+       'TNEMU_STOP_AFTER_TASKS=2: exit 3, two tasks in the journal') or diag($e1);
+    my ($s2, undef, $e2) = run_tnemu('batch', $jm, '-q', '--resume', "$dir/jck", '-o', "$dir/jres.jsonl");
+    is_deeply($lines->("$dir/jres.jsonl"), $lines->("$dir/jfull.jsonl"), 'resumed: every line as in an uninterrupted batch')
+        or diag($e2);
+    my @kept = grep { /^\d+ / } split /\n/, Tnemu::slurp("$dir/jck/journal");
+    ok($s2 == 0 && @kept == 5 && index(Tnemu::slurp("$dir/jres.jsonl"), substr($jl[0], index($jl[0], ' ') + 1)) >= 0,
+       'the journaled lines are reused as they were, the journal now holds all 5');
+    my ($s3, undef, $e3) = run_tnemu('batch', $jm, '-q', '--resume', "$dir/jck", '--groups', '1', '-o', "$dir/jres2.jsonl");
+    ok($s3 == 0 && $e3 eq '', 'a finished journal: resuming runs nothing and succeeds (--groups does not change the job)');
+    my $jm2 = write_file("$dir/jm2.json", Tnemu::slurp($jm) =~ s/"seed":5/"seed":6/r);
+    my ($s4, undef, $e4) = run_tnemu('batch', $jm2, '-q', '--resume', "$dir/jck", '-o', "$dir/jres3.jsonl");
+    ok($s4 == 2 && $e4 =~ /the journal in .* is of another job/, 'another manifest cannot resume this journal') or diag($e4);
+
+    # the real signal path: SIGUSR1 while the first task waits (TNEMU_INJECT=pause-batch@0), then resume
+    my $pid = fork();
+    die "fork: $!" unless defined $pid;
+    if ($pid == 0) {
+        exec('sh', '-c', "exec env TNEMU_INJECT=pause-batch\@0 " . tnemu() . " batch $jm -q --checkpoint $dir/jsig -o $dir/jsig.jsonl >/dev/null 2>$dir/jsig.err </dev/null") or exit 127;
+    }
+    my $paused = 0;
+    for (1 .. 3000) {
+        if (Tnemu::slurp("$dir/jsig.err") =~ /waiting for a signal/) { $paused = 1; last; }
+        last if waitpid($pid, WNOHANG) == $pid;
+        sleep 0.1;
+    }
+    kill($paused ? 'USR1' : 'KILL', $pid);
+    waitpid($pid, 0);
+    my $sst = $? >> 8;
+    my ($s5) = run_tnemu('batch', $jm, '-q', '--resume', "$dir/jsig", '-o', "$dir/jsigres.jsonl");
+    my @sj = grep { /^\d+ / } split /\n/, Tnemu::slurp("$dir/jsig/journal");
+    ok($paused && $sst == 3 && $s5 == 0 && join("\n", @{ $lines->("$dir/jsigres.jsonl") }) eq join("\n", @{ $lines->("$dir/jfull.jsonl") }),
+       "SIGUSR1 stops the batch (exit $sst) with its done tasks journaled; --resume completes it identically");
+}
 done_testing();

@@ -70,6 +70,7 @@ for my $cmd (@commands) {
 
     # the parser compares arguments with exactly the options --help lists
     my $src = slurp("$root/$source_of{$cmd}");
+    $src .= slurp("$root/src/options.c") if $src =~ /options_parse_engine\(/;   # the shared engine options
     my %in_code;
     $in_code{$1} = 1 while $src =~ /strcmp\(\s*(?:a|opt|arg|argv\[i\])\s*,\s*"(-[-\w]+)"\s*\)/g;
     delete @in_code{qw(--help -h --version)};

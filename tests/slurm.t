@@ -146,7 +146,7 @@ sub jsonl { my $f = shift; open(my $fh, '<', $f) or return (); return map { JSON
 sub stable { my %d = %{ $_[0] }; delete @d{qw(timing peak_memory_bytes peak_state_bytes mpi discarded_weight fidelity_estimate command)};
              return JSON::PP->new->canonical->encode(\%d); }
 my @one = jsonl("$dir/batch1.jsonl");
-$id = submit("-W -N 2 -n 4 -o $dir/batch-%j.out", "--export=ALL,$common,MANIFEST=$manifest,OUT=$dir/batch2.jsonl",
+$id = submit("-W -N 2 -n 4 -o $dir/batch-%j.out", "--export=ALL,$common,MANIFEST=$manifest,OUT=$dir/batch2.jsonl,DIR=$dir/bj2",
              "$root/slurm/batch.sbatch");
 my @two = jsonl("$dir/batch2.jsonl");
 ok($id && @two == 9 && `cat $dir/batch-$id.out` =~ /9 tasks on 4 group\(s\) of 4 rank\(s\), 0 failed/,
@@ -156,7 +156,7 @@ ok(@two == 9 && !(grep { stable($one[$_]) ne stable($two[$_]) } 0 .. 8), 'every 
 # ---- (f) the batch job signalled ------------------------------------------------------------------
 sub wait_output { my ($f, $re, $limit) = @_; my $t = time; sleep 0.2 until (time - $t > $limit || `cat $f 2>/dev/null` =~ $re);
                   return `cat $f 2>/dev/null` =~ $re; }
-$id = submit("-N 2 -n 2 -o $dir/bsig.out", "--export=ALL,$common,MANIFEST=$manifest,OUT=$dir/bsig.jsonl,"
+$id = submit("-N 2 -n 2 -o $dir/bsig.out", "--export=ALL,$common,MANIFEST=$manifest,OUT=$dir/bsig.jsonl,DIR=$dir/bjsig,REQUEUE=0,"
              . "TNEMU_INJECT=pause-batch\@0", "$root/slurm/batch.sbatch");
 my $paused = wait_output("$dir/bsig.out", qr/waiting for a signal/, 120);
 system("scancel --signal=USR1 --batch $id") if $paused;
@@ -169,6 +169,42 @@ ok($paused && $st eq 'FAILED' && `scontrol show job $id` =~ /ExitCode=3:0/
     or diag(`cat $dir/bsig.out`);
 ok(@part == 9 && @ran >= 1 && @ran < 9 && !(grep { !$_->{error} && stable($_) ne stable($one[$_->{task}]) } @part),
    'the results so far equal the full batch, the rest are marked "not run"') or diag(`cat $dir/bsig.jsonl`);
+
+# ---- (h) qnn.sbatch and adapters.sbatch: threads per rank, stop, requeue, resume -------------------
+{
+    my $qspec = "$dir/qnn.json";
+    open(my $qf, '>', $qspec) or die;
+    print $qf JSON::PP->new->encode({ device => { kind => 'grid', rows => 3, cols => 3 }, qubits => 6, layers => 2,
+        parameters => { random => 4 }, inputs => { random => 5, count => 1 }, mode => 'gradient', task_group => 5 });
+    close $qf;
+    system("$bin qnn $qspec --chi 8 -q -o $dir/qnn-direct.json") == 0 or die 'the direct qnn run failed';
+    my $strip = sub { my $f = shift; return undef unless -s $f; my $r = read_json($f); delete @$r{qw(timing mpi)};
+                      return JSON::PP->new->canonical->encode($r); };
+    # 2 ranks with 2 cores each; stopped by the test hook after 30 circuits, requeued, resumed
+    {
+        local $ENV{ARGS} = '--chi 8';               # --export=ALL passes these on
+        local $ENV{TNEMU_STOP_AFTER_TASKS} = 30;
+        $id = submit("-N 2 -n 2 -c 2 -o $dir/qnn.out", "--export=ALL,$common,SPEC=$qspec,OUT=$dir/qnn-slurm.json,DIR=$dir/qj",
+                     "$root/slurm/qnn.sbatch");
+    }
+    my $qst = wait_state($id, qr/COMPLETED|FAILED|CANCELLED|TIMEOUT/, 300);
+    my $log = `cat $dir/qnn.out`;
+    ok($qst eq 'COMPLETED' && restarts($id) >= 1 && $log =~ /2 thread\(s\) per rank/ && $log =~ /requeueing job $id/
+       && $log =~ /resuming from the journal/, "qnn.sbatch job $id: 2 threads per rank, stopped, requeued, resumed ($qst)")
+        or diag($log);
+    ok(defined $strip->("$dir/qnn-slurm.json") && $strip->("$dir/qnn-slurm.json") eq $strip->("$dir/qnn-direct.json"),
+       'the requeued qnn job wrote the result of an uninterrupted run');
+
+    my $aspec = "$root/examples/adapters/line-k2.json";
+    system("$bin adapters $aspec -q -o $dir/ad-direct.json") == 0 or die 'the direct adapters run failed';
+    $id = submit("-W -N 2 -n 2 -o $dir/ad.out", "--export=ALL,$common,SPEC=$aspec,OUT=$dir/ad-slurm.json,DIR=$dir/aj",
+                 "$root/slurm/adapters.sbatch");
+    my $ad = -s "$dir/ad-slurm.json" ? read_json("$dir/ad-slurm.json") : {};
+    my $want = read_json("$dir/ad-direct.json");
+    ok($id && ($ad->{mean_relative_error} // -1) == $want->{mean_relative_error} && -s "$dir/aj/journal"
+       && `cat $dir/ad.out` =~ /1 thread\(s\) per rank/, "adapters.sbatch job $id ran on 2 nodes with a journal; the same result")
+        or diag(`cat $dir/ad.out`);
+}
 
 # ---- (g) srun steps: USR1 and a cancel --------------------------------------------------------------
 SKIP: {
