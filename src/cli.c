@@ -61,6 +61,12 @@ static const char *run_usage =
     "  --seed S           random seed (0..18446744073709551615; default: from the clock, recorded)\n"
     "  --observable STR   Pauli string to average, e.g. \"Z0 Z1\" or \"X3 Y7\" (repeatable)\n"
     "  --amplitude BITS   amplitude of a basis state, qubit 0 rightmost (repeatable)\n"
+    "  --expectation-method M  auto (default), state or heisenberg: observables from the state, or\n"
+    "                     by Pauli propagation of the observable backwards through the circuit and\n"
+    "                     its noise (static circuits); each on the observed qubits' light cone\n"
+    "  --pauli-cutoff X   heisenberg: drop Pauli strings with |coefficient| < X (0..1; default 1e-5)\n"
+    "  --pauli-max-terms N  heisenberg: at most N strings at once (default 4194304; auto then uses the state)\n"
+    "  --no-lightcone     evaluate observables on the whole circuit, not their light cone\n"
     "  --probabilities    also write the exact outcome distribution of the counts' bits (at most 24;\n"
     "                     noisy runs: the mean over trajectories, with readout error)\n"
     "  --order SPEC       qubit-to-site order: identity (default), auto, or a file listing qubits by site\n"
@@ -199,6 +205,7 @@ static int parse_run_option(int argc, char **argv, int *i, run_request *rq)
     if (strcmp(opt, "--allow-faulty") == 0) { rq->run.noisy.allow_faulty = 1; return TN_OK; }
     if (strcmp(opt, "--probabilities") == 0) { rq->run.probabilities = 1; return TN_OK; }
     if (strcmp(opt, "--allow-uncalibrated") == 0) { rq->run.noisy.allow_uncalibrated = 1; return TN_OK; }
+    if (strcmp(opt, "--no-lightcone") == 0) { rq->run.expect.no_lightcone = 1; return TN_OK; }
     CALL(option_value(argc, argv, i, &v));
     if (strcmp(opt, "--chi") == 0) {
         CALL(cli_parse_long(opt, v, 0, MAX_CHI, &n));
@@ -265,6 +272,13 @@ static int parse_run_option(int argc, char **argv, int *i, run_request *rq)
     } else if (strcmp(opt, "-o") == 0 || strcmp(opt, "--output") == 0) {
         if (!*v) return tn_fail(TN_ERR_USAGE, "option %s: expected a file name", opt);
         rq->output = v;
+    } else if (strcmp(opt, "--expectation-method") == 0) {
+        CALL(expect_parse_method(v, &rq->run.expect.method));
+    } else if (strcmp(opt, "--pauli-cutoff") == 0) {
+        CALL(cli_parse_double(opt, v, 0, 1, &rq->run.expect.pauli_cutoff));
+    } else if (strcmp(opt, "--pauli-max-terms") == 0) {
+        CALL(cli_parse_long(opt, v, 1, 4000000000L, &n));
+        rq->run.expect.pauli_max_terms = (size_t)n;
     } else {
         return tn_fail(TN_ERR_USAGE, "unknown option '%s' for 'tnemu run' (see tnemu run --help)", opt);
     }
@@ -279,6 +293,8 @@ int cli_parse_run_args(int argc, char **argv, run_request *rq)
     rq->run.scalapack_min = DEFAULT_SCALAPACK_MIN;
     rq->run.progress_every = 60;
     rq->run.order = "identity";
+    rq->run.expect.method = EXPECT_AUTO;
+    rq->run.expect.pauli_cutoff = EXPECT_DEFAULT_PAULI_CUTOFF;
     rq->noise_scale = 1;
     /* observables and amplitudes point into argv: at most argc of each */
     rq->list_storage = tn_calloc(2 * (size_t)argc + 2, sizeof(char *));

@@ -499,6 +499,29 @@ int noisy_finish(const noisy_plan *p, mps *m, uint64_t seed, long traj)
     return apply_range(p, m, p->finish, p->nsteps, seed, traj, 0xF0000000u);
 }
 
+static size_t step_from(const noisy_plan *p, size_t i, int pre)
+{
+    return i >= p->nops ? p->finish : pre ? p->pre[i] : p->post[i];
+}
+
+size_t noisy_step_count(const noisy_plan *p, size_t i, int pre)
+{
+    size_t to = i >= p->nops ? p->nsteps : pre ? p->post[i] : p->pre[i + 1];
+    return to - step_from(p, i, pre);
+}
+
+void noisy_step_get(const noisy_plan *p, size_t i, int pre, size_t j, noisy_step_view *out)
+{
+    const noisy_step *s = &p->steps[step_from(p, i, pre) + j];
+    memset(out, 0, sizeof *out);
+    out->kind = s->kind == STEP_UNITARY ? NOISY_STEP_UNITARY : s->kind == STEP_DEPHASE ? NOISY_STEP_RANDOM
+                                                                                     : NOISY_STEP_CHANNEL;
+    out->ch = s->kind == STEP_CHANNEL ? s->ch : NULL;
+    out->matrix = s->kind == STEP_UNITARY ? p->mats[s->mat] : NULL;
+    out->nq = s->nq;
+    memcpy(out->qubits, s->qubits, sizeof out->qubits);
+}
+
 void noisy_readout(const noisy_plan *p, unsigned char *record, int width, const int *qubit_of_bit, uint64_t seed,
                    long shot)
 {

@@ -77,6 +77,25 @@ double noisy_model_fidelity_all_qubits(const noisy_plan *p);
 void noisy_warn_uncalibrated(const noisy_plan *p, FILE *out);
 long noisy_channel_count(const noisy_plan *p);
 
+/* One noise step of a plan, as the Heisenberg picture (expect.c) reads it:
+ * a channel, a coherent unitary (2^nq x 2^nq), or a random phase drawn per
+ * trajectory (1/f dephasing), which has no fixed adjoint. */
+enum noisy_step_kind { NOISY_STEP_CHANNEL, NOISY_STEP_UNITARY, NOISY_STEP_RANDOM };
+typedef struct {
+    int kind;
+    const channel *ch;
+    const double complex *matrix;
+    int nq;
+    int qubits[CHANNEL_MAX_QUBITS];
+} noisy_step_view;
+
+/* The number of steps before (pre = 1) or after operation i; i equal to the
+ * circuit's operation count: the final steps (pre ignored). */
+size_t noisy_step_count(const noisy_plan *p, size_t i, int pre);
+
+/* Step j (in the order they act) of that range. */
+void noisy_step_get(const noisy_plan *p, size_t i, int pre, size_t j, noisy_step_view *out);
+
 /* 1 if the plan has static ZZ phases: they span two qubits, so the gates
  * must run in circuit order (not any order that keeps each qubit's). */
 int noisy_needs_circuit_order(const noisy_plan *p);
