@@ -18,17 +18,19 @@ struct pp_sum {
     int n, words;                 /* qubits; 64-bit words per mask */
     pp_options opt;
     uint64_t *keys;               /* per string: x[words] then z[words] */
-    double *coef;
-    size_t nterms, cap;
-    uint64_t *support;            /* OR of every string's x|z */
+    double *coef;                 /* 0: a dead string (dropped or cancelled), revived if hit again */
+    size_t nterms, cap, live;     /* strings stored, room, strings with c != 0 */
+    int64_t *slots;               /* hash slots: index into keys, or -1 */
+    size_t nslots;
+    uint64_t *support;            /* covers every live string's x|z (may cover more) */
     size_t max_seen;
     double dropped_abs, dropped_sq;
-    /* the next sum, built while a gate is applied */
-    uint64_t *next_keys;
-    double *next_coef;
-    size_t next_n, next_cap;
-    int64_t *slots;               /* hash slots of the next sum: index or -1 */
-    size_t nslots;
+    /* the images of one gate not yet merged, and the strings it touched */
+    uint64_t *pend_keys;
+    double *pend_coef;
+    size_t npend, pend_cap;
+    size_t *touched;
+    size_t ntouched, touched_cap;
 };
 
 int pp_create(int n, const pp_options *opt, pp_sum **out)
@@ -52,10 +54,11 @@ void pp_destroy(pp_sum **ps)
     if (!s) return;
     free(s->keys);
     free(s->coef);
-    free(s->next_keys);
-    free(s->next_coef);
     free(s->slots);
     free(s->support);
+    free(s->pend_keys);
+    free(s->pend_coef);
+    free(s->touched);
     free(s);
     *ps = NULL;
 }
@@ -74,99 +77,127 @@ static uint64_t hash_key(const uint64_t *k, size_t len)
     return h;
 }
 
-/* Empties the next sum and sizes its hash for about `expect` strings. */
-static int next_begin(pp_sum *s, size_t expect)
+/* Rebuilds the hash with room for `want` strings at most half full. */
+static int rehash(pp_sum *s, size_t want)
 {
-    size_t want = 16;
-    while (want < 2 * expect) want *= 2;
-    if (want > s->nslots) {
-        int64_t *slots = tn_realloc(s->slots, want * sizeof(int64_t));
+    size_t size = 16, len = key_len(s);
+    while (size < 2 * want) size *= 2;
+    if (size != s->nslots) {
+        int64_t *slots = tn_realloc(s->slots, size * sizeof(int64_t));
         if (!slots) return TN_ERR_MEMORY;
         s->slots = slots;
-        s->nslots = want;
+        s->nslots = size;
     }
-    memset(s->slots, 0xff, s->nslots * sizeof(int64_t));
-    s->next_n = 0;
-    return TN_OK;
-}
-
-static int next_grow_hash(pp_sum *s)
-{
-    size_t want = s->nslots * 2, len = key_len(s);
-    int64_t *slots = tn_realloc(s->slots, want * sizeof(int64_t));
-    if (!slots) return TN_ERR_MEMORY;
-    s->slots = slots;
-    s->nslots = want;
-    memset(s->slots, 0xff, want * sizeof(int64_t));
-    for (size_t t = 0; t < s->next_n; t++) {
-        size_t h = hash_key(s->next_keys + t * len, len) & (want - 1);
-        while (s->slots[h] >= 0) h = (h + 1) & (want - 1);
+    memset(s->slots, 0xff, size * sizeof(int64_t));
+    for (size_t t = 0; t < s->nterms; t++) {
+        size_t h = hash_key(s->keys + t * len, len) & (size - 1);
+        while (s->slots[h] >= 0) h = (h + 1) & (size - 1);
         s->slots[h] = (int64_t)t;
     }
     return TN_OK;
 }
 
-/* Adds coef to string key in the next sum. */
-static int next_add(pp_sum *s, const uint64_t *key, double coef)
-{
-    size_t len = key_len(s);
-    if (2 * (s->next_n + 1) > s->nslots) CALL(next_grow_hash(s));
-    size_t mask = s->nslots - 1, h = hash_key(key, len) & mask;
-    while (s->slots[h] >= 0) {
-        size_t t = (size_t)s->slots[h];
-        if (memcmp(s->next_keys + t * len, key, len * sizeof(uint64_t)) == 0) {
-            s->next_coef[t] += coef;
-            return TN_OK;
-        }
-        h = (h + 1) & mask;
-    }
-    if (s->next_n == s->next_cap) {
-        size_t cap = s->next_cap ? 2 * s->next_cap : 64;
-        uint64_t *keys = tn_realloc(s->next_keys, cap * len * sizeof(uint64_t));
-        if (!keys) return TN_ERR_MEMORY;
-        s->next_keys = keys;
-        double *c = tn_realloc(s->next_coef, cap * sizeof(double));
-        if (!c) return TN_ERR_MEMORY;
-        s->next_coef = c;
-        s->next_cap = cap;
-    }
-    memcpy(s->next_keys + s->next_n * len, key, len * sizeof(uint64_t));
-    s->next_coef[s->next_n] = coef;
-    s->slots[h] = (int64_t)s->next_n++;
-    return TN_OK;
-}
-
-/* Makes the next sum the current one, dropping strings below the cutoff. */
-static int next_commit(pp_sum *s)
+/* Drops the dead strings from the arrays (when they are many) and rebuilds the hash and support. */
+static int compact(pp_sum *s)
 {
     size_t len = key_len(s), kept = 0;
     memset(s->support, 0, (size_t)s->words * sizeof(uint64_t));
-    for (size_t t = 0; t < s->next_n; t++) {
-        double c = s->next_coef[t];
-        if (c == 0) continue;
-        if (fabs(c) < s->opt.cutoff) {
-            s->dropped_abs += fabs(c);
-            s->dropped_sq += c * c;
-            continue;
-        }
-        uint64_t *k = s->next_keys + t * len;
-        if (kept != t) memcpy(s->next_keys + kept * len, k, len * sizeof(uint64_t));
+    for (size_t t = 0; t < s->nterms; t++) {
+        if (s->coef[t] == 0) continue;
+        uint64_t *k = s->keys + t * len;
+        if (kept != t) memcpy(s->keys + kept * len, k, len * sizeof(uint64_t));
         for (int w = 0; w < s->words; w++) s->support[w] |= k[w] | k[s->words + w];
-        s->next_coef[kept++] = c;
+        s->coef[kept++] = s->coef[t];
     }
-    uint64_t *keys = s->keys;
-    double *coef = s->coef;
-    size_t cap = s->cap;
-    s->keys = s->next_keys;
-    s->coef = s->next_coef;
-    s->cap = s->next_cap;
     s->nterms = kept;
-    s->next_keys = keys;
-    s->next_coef = coef;
-    s->next_cap = cap;
-    s->next_n = 0;
-    if (kept > s->max_seen) s->max_seen = kept;
-    if (s->opt.max_terms && kept > s->opt.max_terms)
+    return rehash(s, kept);
+}
+
+static int note_touched(pp_sum *s, size_t t)
+{
+    if (s->ntouched == s->touched_cap) {
+        size_t cap = s->touched_cap ? 2 * s->touched_cap : 256;
+        size_t *grown = tn_realloc(s->touched, cap * sizeof(size_t));
+        if (!grown) return TN_ERR_MEMORY;
+        s->touched = grown;
+        s->touched_cap = cap;
+    }
+    s->touched[s->ntouched++] = t;
+    return TN_OK;
+}
+
+/* Adds coef to string key (a new string if it is not stored yet). */
+static int add_to(pp_sum *s, const uint64_t *key, double coef)
+{
+    size_t len = key_len(s);
+    if (2 * (s->nterms + 1) > s->nslots) CALL(rehash(s, 2 * (s->nterms + 1)));
+    size_t mask = s->nslots - 1, h = hash_key(key, len) & mask;
+    while (s->slots[h] >= 0) {
+        size_t t = (size_t)s->slots[h];
+        if (memcmp(s->keys + t * len, key, len * sizeof(uint64_t)) == 0) {
+            double before = s->coef[t];
+            s->coef[t] += coef;
+            s->live += (before == 0) - (s->coef[t] == 0);
+            return note_touched(s, t);
+        }
+        h = (h + 1) & mask;
+    }
+    if (s->nterms == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 64;
+        uint64_t *keys = tn_realloc(s->keys, cap * len * sizeof(uint64_t));
+        if (!keys) return TN_ERR_MEMORY;
+        s->keys = keys;
+        double *c = tn_realloc(s->coef, cap * sizeof(double));
+        if (!c) return TN_ERR_MEMORY;
+        s->coef = c;
+        s->cap = cap;
+    }
+    memcpy(s->keys + s->nterms * len, key, len * sizeof(uint64_t));
+    for (int w = 0; w < s->words; w++) s->support[w] |= key[w] | key[s->words + w];
+    s->coef[s->nterms] = coef;
+    s->slots[h] = (int64_t)s->nterms;
+    s->live++;
+    return note_touched(s, s->nterms++);
+}
+
+static int pend(pp_sum *s, const uint64_t *key, double coef)
+{
+    size_t len = key_len(s);
+    if (s->npend == s->pend_cap) {
+        size_t cap = s->pend_cap ? 2 * s->pend_cap : 256;
+        uint64_t *keys = tn_realloc(s->pend_keys, cap * len * sizeof(uint64_t));
+        if (!keys) return TN_ERR_MEMORY;
+        s->pend_keys = keys;
+        double *c = tn_realloc(s->pend_coef, cap * sizeof(double));
+        if (!c) return TN_ERR_MEMORY;
+        s->pend_coef = c;
+        s->pend_cap = cap;
+    }
+    memcpy(s->pend_keys + s->npend * len, key, len * sizeof(uint64_t));
+    s->pend_coef[s->npend++] = coef;
+    return TN_OK;
+}
+
+/* Merges the pending images, drops touched strings below the cutoff, and
+ * compacts when dead strings are the majority. */
+static int finish_gate(pp_sum *s, double cutoff)
+{
+    size_t len = key_len(s);
+    for (size_t i = 0; i < s->npend; i++) CALL(add_to(s, s->pend_keys + i * len, s->pend_coef[i]));
+    s->npend = 0;
+    for (size_t i = 0; i < s->ntouched; i++) {
+        size_t t = s->touched[i];
+        double c = s->coef[t];
+        if (c == 0 || fabs(c) >= cutoff) continue;
+        s->dropped_abs += fabs(c);
+        s->dropped_sq += c * c;
+        s->coef[t] = 0;
+        s->live--;
+    }
+    s->ntouched = 0;
+    if (s->nterms > 2 * s->live + 1024) CALL(compact(s));
+    if (s->live > s->max_seen) s->max_seen = s->live;
+    if (s->opt.max_terms && s->live > s->opt.max_terms)
         return tn_fail(TN_ERR_NUMERIC, "Pauli propagation: more than %zu Pauli strings (raise --pauli-max-terms "
                        "or --pauli-cutoff)", s->opt.max_terms);
     return TN_OK;
@@ -207,16 +238,10 @@ int pp_add_string(pp_sum *s, const char *paulis, double coef)
         if (d < 0) { free(key); return tn_fail(TN_ERR_USAGE, "Pauli string: '%c' is not one of I X Y Z", paulis[q]); }
         set_digit(key, s->words, q, d);
     }
-    int status = next_begin(s, s->nterms + 1);
-    for (size_t t = 0; t < s->nterms && status == TN_OK; t++) status = next_add(s, s->keys + t * len, s->coef[t]);
-    if (status == TN_OK) status = next_add(s, key, coef);
+    int status = pend(s, key, coef);
     free(key);
     CALL(status);
-    double cutoff = s->opt.cutoff;
-    s->opt.cutoff = 0;   /* the observable itself is never truncated */
-    status = next_commit(s);
-    s->opt.cutoff = cutoff;
-    return status;
+    return finish_gate(s, 0);   /* the observable itself is never truncated */
 }
 
 /* The 2^k x 2^k matrix of the k-qubit Pauli string with digits of a (qubit
@@ -290,30 +315,35 @@ static int touches_support(const pp_sum *s, int k, const int *qubits)
     return 0;
 }
 
-/* Maps every string through the transfer matrix on the k qubits. */
+/* Maps every string through the transfer matrix on the k qubits: a
+ * string's own entry scales it in place, its other images wait in the
+ * pending list until every original string has been read. */
 static int apply_transfer(pp_sum *s, const double *ptm, int k, const int *qubits)
 {
     int D = 1 << (2 * k), words = s->words;
-    size_t len = key_len(s);
+    size_t len = key_len(s), n0 = s->nterms;
     uint64_t key[2 * 16];   /* up to 1024 qubits on the stack */
     if (len > sizeof key / sizeof key[0])
         return tn_fail(TN_ERR_USAGE, "Pauli propagation: at most 1024 qubits (the circuit has %d)", s->n);
-    CALL(next_begin(s, s->nterms + s->nterms / 2));
-    for (size_t t = 0; t < s->nterms; t++) {
+    for (size_t t = 0; t < n0; t++) {
+        double c = s->coef[t];
+        if (c == 0) continue;
         const uint64_t *src = s->keys + t * len;
         int b = 0;
         for (int j = 0; j < k; j++) b = 4 * b + get_digit(src, words, qubits[j]);
-        double c = s->coef[t];
-        if (b == 0) { CALL(next_add(s, src, c)); continue; }
+        if (b == 0 || ptm[b * D + b] == 1) continue;   /* a column with 1 on its diagonal has nothing else */
         memcpy(key, src, len * sizeof(uint64_t));
         for (int a = 0; a < D; a++) {
             double r = ptm[a * D + b];
-            if (r == 0) continue;
+            if (r == 0 || a == b) continue;
             for (int j = 0; j < k; j++) set_digit(key, words, qubits[j], (a >> (2 * (k - 1 - j))) & 3);
-            CALL(next_add(s, key, c * r));
+            CALL(pend(s, key, c * r));
         }
+        s->coef[t] = c * ptm[b * D + b];
+        if (s->coef[t] == 0) s->live--;
+        CALL(note_touched(s, t));
     }
-    return next_commit(s);
+    return finish_gate(s, s->opt.cutoff);
 }
 
 static int check_width(int k)
@@ -349,6 +379,7 @@ double pp_expect_zero(const pp_sum *s)
     size_t len = key_len(s);
     double sum = 0;
     for (size_t t = 0; t < s->nterms; t++) {
+        if (s->coef[t] == 0) continue;
         const uint64_t *k = s->keys + t * len;
         int has_x = 0;
         for (int w = 0; w < s->words; w++) has_x |= k[w] != 0;
@@ -357,7 +388,7 @@ double pp_expect_zero(const pp_sum *s)
     return sum;
 }
 
-size_t pp_terms(const pp_sum *s) { return s->nterms; }
+size_t pp_terms(const pp_sum *s) { return s->live; }
 size_t pp_max_terms_seen(const pp_sum *s) { return s->max_seen; }
 double pp_dropped_abs(const pp_sum *s) { return s->dropped_abs; }
 double pp_dropped_sq(const pp_sum *s) { return s->dropped_sq; }
