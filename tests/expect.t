@@ -95,6 +95,23 @@ is(read_json("$dir/dyn.json")->{expectation_methods}{'Z1'}{method}, 'state', '..
 is($st, 1, 'heisenberg past --pauli-max-terms fails (numerical)');
 like($err, qr/more than 2 Pauli strings/, '... naming the budget');
 
+# under mpirun: every rank agrees; the light-cone state run is collective over the group
+{
+    local $ENV{OMPI_ALLOW_RUN_AS_ROOT} = 1;
+    local $ENV{OMPI_ALLOW_RUN_AS_ROOT_CONFIRM} = 1;
+    local $ENV{OPENBLAS_NUM_THREADS} = 1;
+    my $bin = Tnemu::tnemu();
+    for my $method ('heisenberg', 'state') {
+        my $out = "$dir/mpi-$method.json";
+        system("timeout 300 mpirun -n 2 --oversubscribe $bin run $qasm --observable Z5 --observable 'Z1 Z2' "
+               . "--expectation-method $method -q -o $out 2>$out.err");
+        is($? >> 8, 0, "mpirun -n 2, $method: runs");
+        my $j = -e $out ? read_json($out) : {expectation_values => {}};
+        ok(abs(($j->{expectation_values}{'Z1 Z2'} // 9) - $state->{expectation_values}{'Z1 Z2'}) < 1e-10,
+           "mpirun -n 2, $method: <Z1 Z2> as on one process");
+    }
+}
+
 SKIP: {
     my $data = shared_data();
     skip('../shared/data is absent: no 127-qubit kicked Ising', 3) unless $data;
