@@ -88,6 +88,23 @@ static int propagate_circuit(pp_sum *s, const circuit *c, const noisy_plan *plan
     return TN_OK;
 }
 
+/* One propagation at `cutoff`: its value, dropped |c| and c^2, most strings. */
+static int propagate_once(const circuit *c, const noisy_plan *plan, const char *paulis, double cutoff,
+                          size_t max_terms, double *value, double *dropped_abs, double *dropped_sq, size_t *most)
+{
+    pp_options po = {cutoff, max_terms};
+    pp_sum *s;
+    CALL(pp_create(c->nqubits, &po, &s));
+    int status = pp_add_string(s, paulis, 1.0);
+    if (status == TN_OK) status = propagate_circuit(s, c, plan);
+    *value = pp_expect_zero(s);
+    *dropped_abs = pp_dropped_abs(s);
+    *dropped_sq = pp_dropped_sq(s);
+    *most = pp_max_terms_seen(s);
+    pp_destroy(&s);
+    return status;
+}
+
 int expect_heisenberg(const circuit *c, const noisy_plan *plan, const char *paulis, const expect_options *opt,
                       expect_report *rep)
 {
@@ -96,21 +113,24 @@ int expect_heisenberg(const circuit *c, const noisy_plan *plan, const char *paul
     if (st.dynamic)
         return tn_fail(TN_ERR_USAGE, "the Heisenberg picture: %s has mid-circuit measurement, reset or if() "
                        "(use --expectation-method state)", c->source);
-    pp_options po = {opt->pauli_cutoff, opt->pauli_max_terms ? opt->pauli_max_terms : EXPECT_DEFAULT_PAULI_MAX_TERMS};
-    pp_sum *s;
-    CALL(pp_create(c->nqubits, &po, &s));
-    int status = pp_add_string(s, paulis, 1.0);
-    if (status == TN_OK) status = propagate_circuit(s, c, plan);
-    if (status == TN_OK) {
-        rep->method = EXPECT_HEISENBERG;
-        rep->value = pp_expect_zero(s);
-        rep->error_bound = pp_dropped_abs(s);
-        rep->dropped_weight = pp_dropped_sq(s);
-        rep->error_estimate = sqrt(rep->dropped_weight);
-        rep->fidelity_estimate = 1;
-        rep->max_bond = 1;
+    size_t budget = opt->pauli_max_terms ? opt->pauli_max_terms : EXPECT_DEFAULT_PAULI_MAX_TERMS;
+    double value, dropped_abs, dropped_sq;
+    int status = propagate_once(c, plan, paulis, opt->pauli_cutoff, budget, &value, &dropped_abs, &dropped_sq,
+                                &rep->pauli_terms_max);
+    if (status != TN_OK) return status;
+    rep->method = EXPECT_HEISENBERG;
+    rep->value = value;
+    rep->error_bound = dropped_abs;
+    rep->dropped_weight = dropped_sq;
+    rep->fidelity_estimate = 1;
+    rep->max_bond = 1;
+    rep->error_estimate = 0;
+    if (dropped_abs > 0) {   /* self-convergence: the change when the cutoff is EXPECT_CONVERGENCE_FACTOR times larger */
+        double coarse, da, ds;
+        size_t most;
+        CALL(propagate_once(c, plan, paulis, opt->pauli_cutoff * EXPECT_CONVERGENCE_FACTOR, budget, &coarse, &da, &ds,
+                            &most));
+        rep->error_estimate = fabs(coarse - value);
     }
-    rep->pauli_terms_max = pp_max_terms_seen(s);
-    pp_destroy(&s);
     return status;
 }

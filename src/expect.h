@@ -21,6 +21,7 @@ enum expect_method { EXPECT_STATE, EXPECT_AUTO, EXPECT_HEISENBERG };
 
 #define EXPECT_DEFAULT_PAULI_CUTOFF 1e-5
 #define EXPECT_DEFAULT_PAULI_MAX_TERMS ((size_t)1 << 22)
+#define EXPECT_CONVERGENCE_FACTOR 10   /* heisenberg's error estimate: rerun at this times the cutoff */
 
 typedef struct {
     int method;                 /* asked: enum expect_method */
@@ -36,7 +37,7 @@ typedef struct {
     int lightcone_qubits;
     size_t gates_kept, gates_total;
     double value;
-    double error_estimate;      /* Heisenberg: sqrt(dropped c^2); state: 2 sqrt(1 - fidelity) */
+    double error_estimate;      /* Heisenberg: |value - value at EXPECT_CONVERGENCE_FACTOR x the cutoff|; state: 2 sqrt(1 - fidelity) */
     double error_bound;         /* Heisenberg: sum of dropped |c| (rigorous); state: as error_estimate */
     size_t pauli_terms_max;     /* Heisenberg: most strings held at once */
     double dropped_weight;      /* Heisenberg: sum of dropped c^2; state: discarded weight */

@@ -188,11 +188,14 @@ static void test_truncation(void)
     rng_init(&r, 21, 3);
     circuit *c = random_circuit(&r, 6, 60);
     expect_report exact, cut;
-    double want = heisenberg(c, "ZZIIXI", 0, &exact), got = heisenberg(c, "ZZIIXI", 0.02, &cut);
+    double want = heisenberg(c, "ZZIIXI", 0, &exact), got = heisenberg(c, "ZZIIXI", 0.005, &cut);
     ok(exact.error_bound == 0 && cut.error_bound > 0, "a cutoff drops strings and says so (bound %.3g, %zu vs %zu strings)",
        cut.error_bound, cut.pauli_terms_max, exact.pauli_terms_max);
     ok(fabs(got - want) <= cut.error_bound, "the error %.3g is within the dropped |c| bound %.3g", fabs(got - want),
        cut.error_bound);
+    ok(cut.error_estimate > 0 && exact.error_estimate == 0,
+       "a truncated value has a self-convergence estimate (%.3g; true error %.3g)", cut.error_estimate,
+       fabs(got - want));
     circ_destroy(&c);
 }
 
