@@ -90,7 +90,8 @@ static int propagate_circuit(pp_sum *s, const circuit *c, const noisy_plan *plan
 
 /* One propagation at `cutoff`: its value, dropped |c| and c^2, most strings. */
 static int propagate_once(const circuit *c, const noisy_plan *plan, const char *paulis, double cutoff,
-                          size_t max_terms, double *value, double *dropped_abs, double *dropped_sq, size_t *most)
+                          size_t max_terms, double *value, double *dropped_abs, double *dropped_sq, size_t *most,
+                          size_t *left)
 {
     pp_options po = {cutoff, max_terms};
     pp_sum *s;
@@ -101,6 +102,7 @@ static int propagate_once(const circuit *c, const noisy_plan *plan, const char *
     *dropped_abs = pp_dropped_abs(s);
     *dropped_sq = pp_dropped_sq(s);
     *most = pp_max_terms_seen(s);
+    *left = pp_terms(s);
     pp_destroy(&s);
     return status;
 }
@@ -115,8 +117,9 @@ int expect_heisenberg(const circuit *c, const noisy_plan *plan, const char *paul
                        "(use --expectation-method state)", c->source);
     size_t budget = opt->pauli_max_terms ? opt->pauli_max_terms : EXPECT_DEFAULT_PAULI_MAX_TERMS;
     double value, dropped_abs, dropped_sq;
+    size_t left, coarse_left;
     int status = propagate_once(c, plan, paulis, opt->pauli_cutoff, budget, &value, &dropped_abs, &dropped_sq,
-                                &rep->pauli_terms_max);
+                                &rep->pauli_terms_max, &left);
     if (status != TN_OK) return status;
     rep->method = EXPECT_HEISENBERG;
     rep->value = value;
@@ -129,8 +132,9 @@ int expect_heisenberg(const circuit *c, const noisy_plan *plan, const char *paul
         double coarse, da, ds;
         size_t most;
         CALL(propagate_once(c, plan, paulis, opt->pauli_cutoff * EXPECT_CONVERGENCE_FACTOR, budget, &coarse, &da, &ds,
-                            &most));
+                            &most, &coarse_left));
         rep->error_estimate = fabs(coarse - value);
+        if (left == 0) rep->error_estimate = 1;   /* every string was dropped: no information (|<O>| <= 1) */
     }
     return status;
 }
