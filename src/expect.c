@@ -133,7 +133,7 @@ int expect_heisenberg(const circuit *c, const noisy_plan *plan, const char *paul
         size_t most;
         CALL(propagate_once(c, plan, paulis, opt->pauli_cutoff * EXPECT_CONVERGENCE_FACTOR, budget, &coarse, &da, &ds,
                             &most, &coarse_left));
-        rep->error_estimate = fabs(coarse - value);
+        rep->error_estimate = fmin(fabs(coarse - value), dropped_abs);   /* the bound, when it is tighter */
         if (left == 0) rep->error_estimate = 1;   /* every string was dropped: no information (|<O>| <= 1) */
     }
     return status;
