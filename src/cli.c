@@ -205,7 +205,7 @@ static int parse_run_option(int argc, char **argv, int *i, run_request *rq)
     if (strcmp(opt, "--allow-faulty") == 0) { rq->run.noisy.allow_faulty = 1; return TN_OK; }
     if (strcmp(opt, "--probabilities") == 0) { rq->run.probabilities = 1; return TN_OK; }
     if (strcmp(opt, "--allow-uncalibrated") == 0) { rq->run.noisy.allow_uncalibrated = 1; return TN_OK; }
-    if (strcmp(opt, "--no-lightcone") == 0) { rq->run.expect.no_lightcone = 1; return TN_OK; }
+    if (strcmp(opt, "--no-lightcone") == 0) { rq->run.expect.lightcone = 0; return TN_OK; }
     CALL(option_value(argc, argv, i, &v));
     if (strcmp(opt, "--chi") == 0) {
         CALL(cli_parse_long(opt, v, 0, MAX_CHI, &n));
@@ -294,6 +294,7 @@ int cli_parse_run_args(int argc, char **argv, run_request *rq)
     rq->run.progress_every = 60;
     rq->run.order = "identity";
     rq->run.expect.method = EXPECT_AUTO;
+    rq->run.expect.lightcone = 1;
     rq->run.expect.pauli_cutoff = EXPECT_DEFAULT_PAULI_CUTOFF;
     rq->noise_scale = 1;
     /* observables and amplitudes point into argv: at most argc of each */

@@ -25,7 +25,8 @@ enum expect_method { EXPECT_STATE, EXPECT_AUTO, EXPECT_HEISENBERG };
 
 typedef struct {
     int method;                 /* asked: enum expect_method */
-    int no_lightcone;           /* --no-lightcone: evaluate on the whole circuit */
+    int lightcone;              /* prune the state's runs to the light cone (--no-lightcone: 0); with
+                                 * method state and lightcone 0 (zeroed options) observables are the state's, as before */
     double pauli_cutoff;        /* drop Pauli strings with |c| below (0: keep all) */
     size_t pauli_max_terms;     /* strings allowed at once (0: EXPECT_DEFAULT_PAULI_MAX_TERMS) */
 } expect_options;

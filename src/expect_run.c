@@ -38,7 +38,7 @@ static int state_on_cone(const circuit *sub, const run_options *opt, const char 
     so.progress_every = 0;
     so.noise = NULL;
     so.expect.method = EXPECT_STATE;
-    so.expect.no_lightcone = 1;
+    so.expect.lightcone = 0;
     run_result sr;
     int status = run_circuit(sub, &so, &sr);
     if (status == TN_OK) {
@@ -64,7 +64,7 @@ static int by_state(const circuit *c, const run_options *opt, const char *paulis
     circ_stats st;
     circ_get_stats(c, &st);
     int noisy = opt->noise && opt->noise->scale > 0;
-    if (opt->expect.no_lightcone || noisy || st.dynamic || rep->lightcone_qubits == c->nqubits) {
+    if (!opt->expect.lightcone || noisy || st.dynamic || rep->lightcone_qubits == c->nqubits) {
         rep->lightcone = 0;   /* the main state run computes it */
         return TN_OK;
     }
@@ -95,7 +95,7 @@ static int by_heisenberg(const circuit *c, const run_options *opt, noisy_plan **
     if (status == TN_OK) status = expect_heisenberg(c, *plan, paulis, &opt->expect, rep);
     if (status == TN_OK) {
         rep->done = 1;
-        rep->lightcone = !opt->expect.no_lightcone;
+        rep->lightcone = 1;   /* implicit: gates off the strings' support are skipped */
         return TN_OK;
     }
     if (opt->expect.method == EXPECT_HEISENBERG || (status != TN_ERR_USAGE && status != TN_ERR_NUMERIC)) return status;

@@ -854,9 +854,11 @@ int run_circuit(const circuit *c, const run_options *opt, run_result *res)
                        "final state; use --observable, or --noise-scale 0");
     CALL(allocate_result(c, opt, res));
     double t0 = run_now();
-    if (opt->nobservables) CALL(expect_observables(c, opt, res));
+    if (opt->nobservables && (opt->expect.method != EXPECT_STATE || opt->expect.lightcone))
+        CALL(expect_observables(c, opt, res));
     res->t_observe = run_now() - t0;
-    if (expect_all_done(res, opt->nobservables) && res->shots == 0 && !opt->namplitudes && !opt->probabilities)
+    if (opt->nobservables && expect_all_done(res, opt->nobservables) && res->shots == 0 && !opt->namplitudes &&
+        !opt->probabilities && !opt->checkpoint.dir && !opt->checkpoint.resume)
         return skip_state(c, res);
     t0 = run_now();
     if (opt->site_of) memcpy(res->site_of, opt->site_of, (size_t)c->nqubits * sizeof(int));

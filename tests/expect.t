@@ -8,6 +8,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
+use JSON::PP;
 use Tnemu qw(run_tnemu read_json tmpdir write_file shared_data gen_circuit);
 
 my $dir = tmpdir();
@@ -46,6 +47,11 @@ is($heis->{expectation_methods}{'Z5'}{method}, 'heisenberg', 'the result names t
 is($auto->{expectation_methods}{'Z0'}{method}, 'heisenberg', 'auto picks the Heisenberg picture for a static circuit');
 like($auto->{expectation_methods}{'Z0'}{note}, qr/Pauli strings/, 'auto says why');
 ok(!$heis->{state_simulated}, 'only observables asked: no state is simulated');
+{
+    my ($st, $out) = run_tnemu('run', $qasm, '--shots', '0', '-q');
+    my $j = JSON::PP->new->decode($out);
+    ok($j->{state_simulated} && $j->{max_bond_dimension} > 1, 'nothing asked: the state is still simulated (bond dimensions)');
+}
 is($cone->{expectation_methods}{'Z5'}{lightcone_qubits}, 2, 'Z5 has a light cone of 2 qubits (q4, q5)');
 is($cone->{expectation_methods}{'Z5'}{gates_kept}, 4, '... and 4 gates');
 is($cone->{expectation_methods}{'Z5'}{method}, 'state', 'state on the light cone is reported as state');

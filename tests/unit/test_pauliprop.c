@@ -98,7 +98,7 @@ static double sv_of_circuit(const circuit *c, const char *paulis)
 
 static double heisenberg(const circuit *c, const char *paulis, double cutoff, expect_report *rep)
 {
-    expect_options eo = {EXPECT_HEISENBERG, 0, cutoff, 0};
+    expect_options eo = {EXPECT_HEISENBERG, 1, cutoff, 0};
     memset(rep, 0, sizeof *rep);
     if (expect_heisenberg(c, NULL, paulis, &eo, rep) != TN_OK) {
         diag("%s", tn_last_message());
