@@ -134,7 +134,8 @@ int expect_heisenberg(const circuit *c, const noisy_plan *plan, const char *paul
         CALL(propagate_once(c, plan, paulis, opt->pauli_cutoff * EXPECT_CONVERGENCE_FACTOR, budget, &coarse, &da, &ds,
                             &most, &coarse_left));
         rep->error_estimate = fmin(fabs(coarse - value), dropped_abs);   /* the bound, when it is tighter */
-        if (left == 0) rep->error_estimate = 1;   /* every string was dropped: no information (|<O>| <= 1) */
+        if (left == 0 || value == 0)   /* no I/Z string survived: no information but |<O>| <= 1 */
+            rep->error_estimate = fmin(1, dropped_abs);
     }
     return status;
 }
