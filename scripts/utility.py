@@ -10,6 +10,7 @@ modified weight-17), computed here by conjugating the Pauli string forward gate 
 weights 10 and 17, as published, and expectation +-1 at the Clifford point.
 
 usage: scripts/utility.py [--quick] [--out docs/utility] CONF.json
+       scripts/utility.py --plot CSV PNG
 Writes OUT/utility.csv and OUT/utility.png (needs matplotlib). Not for: the tests (tests/expect.t,
 tests/unit/test_pauliprop.c check the values against exact references)."""
 import json
@@ -20,7 +21,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TIMEOUT = 300   # seconds per run
+TIMEOUT = int(os.environ.get('UTILITY_TIMEOUT', '300'))   # seconds per run
 TNEMU = os.path.join(ROOT, 'build', 'tnemu') if os.path.exists(os.path.join(ROOT, 'build', 'tnemu')) \
     else os.path.join(ROOT, 'bin', 'tnemu')
 
@@ -89,8 +90,20 @@ def run(path, obs, cutoff, max_terms):
     return j['expectation_values'][obs], j['expectation_methods'][obs], wall
 
 
+def read_csv(path):
+    rows = []
+    for line in open(path).read().splitlines()[1:]:
+        f = line.split(',')
+        rows.append((f[0], int(f[1]), int(f[2]), float(f[3]), float(f[4]), float(f[5]), float(f[6]), float(f[7]),
+                     int(f[8]), int(f[9]), int(f[10]), float(f[11])))
+    return rows
+
+
 def main():
     args = sys.argv[1:]
+    if args[:1] == ['--plot']:   # --plot CSV PNG: the plot of an earlier (or partial) sweep
+        plot(read_csv(args[1]), args[2])
+        return
     quick = '--quick' in args
     args = [a for a in args if a != '--quick']
     out = 'docs/utility'
@@ -108,10 +121,18 @@ def main():
     print('weight-17 (image of Z58, 5 steps): %s  (weight %d, <.> = %+d at pi/2)' % (spec(w17), len(w17), s17))
     print('modified weight-17 (Z58, 5+1 steps): %s  (weight %d, <.> = %+d at pi/2)' % (spec(m17), len(m17), sm17))
     thetas = [k * math.pi / 16 for k in range(0, 9, 2 if quick else 1)]
-    jobs = [('Z62', 5, False, {62: 'Z'}, 1e-5), ('Z62', 5, True, {62: 'Z'}, 1e-5),
-            ('W10', 5, False, w10, 1e-4), ('W17', 5, False, w17, 1e-4), ('W17mod', 5, True, m17, 1e-4),
-            ('Z62', 20, False, {62: 'Z'}, 1e-3)]
+    jobs = [('Z62', 5, False, {62: 'Z'}, 1e-5), ('W10', 5, False, w10, 1e-4), ('Z62', 20, False, {62: 'Z'}, 1e-3),
+            ('Z62', 5, True, {62: 'Z'}, 1e-4), ('W17', 5, False, w17, 1e-3), ('W17mod', 5, True, m17, 1e-3)]
+    only = os.environ.get('UTILITY_JOBS')   # e.g. "W10,Z62+1": a part of the sweep
+    if only:
+        keep = only.split(',')
+        jobs = [j for j in jobs if j[0] + ('+1' if j[2] else '') + ('@20' if j[1] == 20 else '') in keep]
     rows = []
+    csv_path = os.path.join(out, 'utility.csv')
+    fresh = not os.path.exists(csv_path) or not os.environ.get('UTILITY_JOBS')
+    csv = open(csv_path, 'w' if fresh else 'a')
+    if fresh: csv.write('observable,steps,final_rx,pauli_cutoff,theta_h,value,error_estimate,error_bound,'
+              'pauli_strings_max,lightcone_qubits,gates_kept,seconds\n')
     for name, steps, final, obs, cutoff in jobs:
         for theta in thetas:
             circuit(conf, steps, theta, final, tmp)
@@ -125,14 +146,12 @@ def main():
             print('%-12s theta=%.4f value=%+.6f est=%.1e bound=%.1e strings=%d cone=%d %.1fs' %
                   (label, theta, value, info['error_estimate'], info['error_bound'], info['pauli_terms_max'],
                    info['lightcone_qubits'], wall), flush=True)
+            csv.write('%s,%d,%d,%g,%.6f,%.10f,%.3e,%.3e,%d,%d,%d,%.2f\n' % rows[-1])
+            csv.flush()
     os.remove(tmp)
     if os.path.exists(tmp + '.json'): os.remove(tmp + '.json')
-    with open(os.path.join(out, 'utility.csv'), 'w') as f:
-        f.write('observable,steps,final_rx,pauli_cutoff,theta_h,value,error_estimate,error_bound,pauli_strings_max,'
-                'lightcone_qubits,gates_kept,seconds\n')
-        for r in rows:
-            f.write('%s,%d,%d,%g,%.6f,%.10f,%.3e,%.3e,%d,%d,%d,%.2f\n' % r)
-    plot(rows, os.path.join(out, 'utility.png'))
+    csv.close()
+    plot(read_csv(csv_path), os.path.join(out, 'utility.png'))
 
 
 def plot(rows, path):
