@@ -166,8 +166,8 @@ def plot(rows, path):
         for name, steps, final in curves:
             pts = [r for r in rows if r[0] == name and r[1] == steps and r[2] == final]
             if not pts: continue
-            ax.errorbar([r[4] for r in pts], [r[5] for r in pts], yerr=[min(r[7], 1) for r in pts], marker='o',
-                        capsize=3, label='<%s> (bars: dropped |c| bound, clipped at 1)' % name)
+            ax.errorbar([r[4] for r in pts], [r[5] for r in pts], yerr=[r[6] for r in pts], marker='o',
+                        capsize=3, label='<%s> (bars: error estimate)' % name)
         ax.set_title(title)
         ax.set_xlabel('theta_h')
         ax.set_ylabel('expectation value')
