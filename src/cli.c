@@ -62,6 +62,12 @@ static const char *run_usage =
     "  --seed S           random seed (0..18446744073709551615; default: from the clock, recorded)\n"
     "  --observable STR   Pauli string to average, e.g. \"Z0 Z1\" or \"X3 Y7\" (repeatable)\n"
     "  --amplitude BITS   amplitude of a basis state, qubit 0 rightmost (repeatable)\n"
+    "  --expectation-method M  auto (default), state or heisenberg: observables from the state, or\n"
+    "                     by Pauli propagation of the observable backwards through the circuit and\n"
+    "                     its noise (static circuits); each on the observed qubits' light cone\n"
+    "  --pauli-cutoff X   heisenberg: drop Pauli strings with |coefficient| < X (0..1; default 1e-5)\n"
+    "  --pauli-max-terms N  heisenberg: at most N strings at once (default 4194304; auto then uses the state)\n"
+    "  --no-lightcone     evaluate observables on the whole circuit, not their light cone\n"
     "  --probabilities    also write the exact outcome distribution of the counts' bits (at most 24;\n"
     "                     noisy runs: the mean over trajectories, with readout error)\n"
     "  --order SPEC       qubit-to-site order: identity (default), auto, or a file listing qubits by site\n"
@@ -115,6 +121,7 @@ static int parse_run_option(int argc, char **argv, int *i, run_request *rq)
     CALL(options_parse_engine(argc, argv, i, rq, &taken));
     if (taken) return TN_OK;
     if (strcmp(opt, "--probabilities") == 0) { rq->run.probabilities = 1; return TN_OK; }
+    if (strcmp(opt, "--no-lightcone") == 0) { rq->run.expect.lightcone = 0; return TN_OK; }
     CALL(options_value(argc, argv, i, &v));
     if (strcmp(opt, "--observable") == 0) {
         rq->run.observables[rq->run.nobservables++] = v;
@@ -140,6 +147,14 @@ static int parse_run_option(int argc, char **argv, int *i, run_request *rq)
     } else if (strcmp(opt, "-o") == 0 || strcmp(opt, "--output") == 0) {
         if (!*v) return tn_fail(TN_ERR_USAGE, "option %s: expected a file name", opt);
         rq->output = v;
+    } else if (strcmp(opt, "--expectation-method") == 0) {
+        CALL(expect_parse_method(v, &rq->run.expect.method));
+    } else if (strcmp(opt, "--pauli-cutoff") == 0) {
+        CALL(cli_parse_double(opt, v, 0, 1, &rq->run.expect.pauli_cutoff));
+    } else if (strcmp(opt, "--pauli-max-terms") == 0) {
+        long n;
+        CALL(cli_parse_long(opt, v, 1, 4000000000L, &n));
+        rq->run.expect.pauli_max_terms = (size_t)n;
     } else {
         return tn_fail(TN_ERR_USAGE, "unknown option '%s' for 'tnemu run' (see tnemu run --help)", opt);
     }
@@ -150,6 +165,9 @@ int cli_parse_run_args(int argc, char **argv, run_request *rq)
 {
     options_defaults(rq);
     qasm_clear_params();   /* a batch task sees only its own --param */
+    rq->run.expect.method = EXPECT_AUTO;
+    rq->run.expect.lightcone = 1;
+    rq->run.expect.pauli_cutoff = EXPECT_DEFAULT_PAULI_CUTOFF;
     /* observables and amplitudes point into argv: at most argc of each */
     rq->list_storage = tn_calloc(2 * (size_t)argc + 2, sizeof(char *));
     if (!rq->list_storage) return TN_ERR_MEMORY;

@@ -81,7 +81,8 @@ long noisy_channel_count(const noisy_plan *p);
  * must run in circuit order (not any order that keeps each qubit's). */
 int noisy_needs_circuit_order(const noisy_plan *p);
 
-/* The plan's steps, for exact (density-matrix) evaluation (densblock.c).
+/* The plan's steps, for exact evaluation: density matrices (densblock.c) and
+ * the Heisenberg picture (expect.c), where each step acts as its adjoint.
  * Kinds: a channel, a coherent unitary, or a 1/f dephasing kick (a random
  * process correlated in time: it has no exact per-step form). */
 enum noisy_step_kind { NOISY_STEP_CHANNEL, NOISY_STEP_DEPHASE, NOISY_STEP_UNITARY };

@@ -140,6 +140,38 @@ static json_t *mpi_json(const result_context *ctx, const run_result *res)
     return mpi;
 }
 
+/* Per observable: the method that ran (expect.h), its light cone, truncation
+ * figures and error estimate (its time is under "timing", which alone varies
+ * between identical runs). */
+static json_t *expect_methods_json(const run_result *res, const run_options *opt)
+{
+    json_t *all = json_object();
+    for (int k = 0; k < opt->nobservables; k++) {
+        const expect_report *r = &res->expect_reports[k];
+        json_t *o = json_pack("{s:s, s:s, s:b, s:i, s:I, s:I}", "method", expect_method_name(r->method),
+                              "asked", expect_method_name(opt->expect.method), "lightcone", r->lightcone,
+                              "lightcone_qubits", r->lightcone_qubits, "gates_kept", (json_int_t)r->gates_kept,
+                              "gates_total", (json_int_t)r->gates_total);
+        if (r->method == EXPECT_HEISENBERG) {
+            json_object_set_new(o, "pauli_cutoff", json_real(opt->expect.pauli_cutoff));
+            json_object_set_new(o, "pauli_terms_max", json_integer((json_int_t)r->pauli_terms_max));
+            json_object_set_new(o, "dropped_pauli_weight", json_real(r->dropped_weight));
+            json_object_set_new(o, "error_bound", json_real(r->error_bound));
+            json_object_set_new(o, "error_estimate", json_real(r->error_estimate));
+        } else if (r->done) {
+            json_object_set_new(o, "fidelity_estimate", json_real(r->fidelity_estimate));
+            json_object_set_new(o, "discarded_weight", json_real(r->dropped_weight));
+            json_object_set_new(o, "max_bond_dimension", json_integer(r->max_bond));
+            json_object_set_new(o, "error_estimate", json_real(r->error_estimate));
+        } else {
+            json_object_set_new(o, "computed_by", json_string("the run's state (see fidelity_estimate)"));
+        }
+        if (r->note[0]) json_object_set_new(o, "note", json_string(r->note));
+        json_object_set_new(all, opt->observables[k], o);
+    }
+    return all;
+}
+
 json_t *result_build(const circuit *c, const run_result *res, const result_context *ctx)
 {
     double t_start = run_now();
@@ -169,6 +201,8 @@ json_t *result_build(const circuit *c, const run_result *res, const result_conte
     }
     json_object_set_new(root, "expectation_values", ev);
     json_object_set_new(root, "expectation_stderr", everr);
+    if (res->expect_reports) json_object_set_new(root, "expectation_methods", expect_methods_json(res, opt));
+    json_object_set_new(root, "state_simulated", json_boolean(!res->state_skipped));
     json_t *amps = json_object();
     for (int k = 0; k < opt->namplitudes; k++)
         json_object_set_new(amps, opt->amplitudes[k],
@@ -195,6 +229,12 @@ json_t *result_build(const circuit *c, const run_result *res, const result_conte
                                                   res->t_sample, "observe", res->t_observe, "collect",
                                                   res->t_collect, "counts", res->t_counts, "result", t_result,
                                                   "total", ctx->t_total + t_result));
+    if (res->expect_reports) {
+        json_t *secs = json_object();
+        for (int k = 0; k < opt->nobservables; k++)
+            json_object_set_new(secs, opt->observables[k], json_real(res->expect_reports[k].seconds));
+        json_object_set_new(json_object_get(root, "timing"), "expectation_methods", secs);
+    }
     json_object_set_new(root, "peak_memory_bytes", json_integer((json_int_t)result_peak_rss()));
     json_object_set_new(root, "peak_state_bytes", json_integer((json_int_t)res->peak_state_bytes));
     json_object_set_new(root, "mpi", mpi_json(ctx, res));

@@ -20,6 +20,7 @@
 
 #include "circuit.h"
 #include "checkpoint.h"
+#include "expect.h"
 #include "group.h"
 #include "mps.h"
 #include "noise.h"
@@ -47,6 +48,7 @@ typedef struct {
     double progress_every;      /* seconds between progress lines in logs (0: none; a terminal: live) */
     const char *trace_path;     /* --trace FILE: the gate trace of the run (src/trace.h); NULL: none */
     int quiet_uncalibrated;     /* no warning about gates run without calibration (a batch of circuits warns once) */
+    expect_options expect;      /* --expectation-method and its truncation (expect.h) */
 } run_options;
 
 typedef struct {
@@ -101,6 +103,8 @@ typedef struct {
     size_t nprobs;              /* 2^key_bits, or 0 when not asked */
     long checkpoints;           /* checkpoints written */
     int resumed;                /* started from a checkpoint */
+    expect_report *expect_reports;   /* per observable: how it was computed (expect.h) */
+    int state_skipped;          /* every output came from expect_observables: no state was run */
 } run_result;
 
 /* Emulates this rank's part of c; fills res (free it with run_result_free).
@@ -122,6 +126,14 @@ int run_parse_observable(const char *spec, int nqubits, char *paulis);
 
 /* Parses a bitstring (qubit 0 rightmost) of exactly nqubits characters. */
 int run_parse_bits(const char *spec, int nqubits, unsigned char *bits);
+
+/* Computes the observables by opt->expect (expect_run.c): fills
+ * res->expect_reports and, for those done, res->expectation. Collective
+ * over the group (a light-cone state run). */
+int expect_observables(const circuit *c, const run_options *opt, run_result *res);
+
+/* Whether expect_observables computed every observable. */
+int expect_all_done(const run_result *res, int nobservables);
 
 /* Seconds on a monotonic clock. */
 double run_now(void);

@@ -1,0 +1,161 @@
+/* expect_run.c - the observables of a run by the method asked (run.h,
+ * expect_observables): for each observable its light cone, then Pauli
+ * propagation, or the state of the light-cone circuit, or (noisy or
+ * dynamic runs, or a cone as wide as the circuit) the main state run.
+ * Not for: the methods themselves (expect.c, pauliprop.c, run.c). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "expect.h"
+#include "lightcone.h"
+#include "run.h"
+
+/* "Z0 X3" over the cone's renumbered qubits (buf: 12 characters a qubit). */
+static void remap_observable(const char *paulis, int n, const int *new_index, char *buf)
+{
+    char *at = buf;
+    for (int q = 0; q < n; q++)
+        if (paulis[q] != 'I') at += sprintf(at, "%s%c%d", at == buf ? "" : " ", paulis[q], new_index[q]);
+    if (at == buf) sprintf(buf, "I0");
+}
+
+/* The state method on the light-cone circuit sub (noiseless, static). */
+static int state_on_cone(const circuit *sub, const run_options *opt, const char *spec, expect_report *rep)
+{
+    run_options so = *opt;
+    so.shots = 0;
+    so.observables = &spec;
+    so.nobservables = 1;
+    so.amplitudes = NULL;
+    so.namplitudes = 0;
+    so.probabilities = 0;
+    so.site_of = NULL;
+    so.order = opt->order && strcmp(opt->order, "auto") == 0 ? "auto" : "identity";
+    memset(&so.checkpoint, 0, sizeof so.checkpoint);
+    so.progress_every = 0;
+    so.noise = NULL;
+    so.expect.method = EXPECT_STATE;
+    so.expect.lightcone = 0;
+    run_result sr;
+    int status = run_circuit(sub, &so, &sr);
+    if (status == TN_OK) {
+        rep->value = sr.expectation[0];
+        rep->fidelity_estimate = sr.fidelity_estimate;
+        rep->dropped_weight = sr.discarded_weight;
+        rep->error_estimate = 2 * sqrt(fmax(0, 1 - sr.fidelity_estimate));
+        rep->error_bound = rep->error_estimate;
+        rep->max_bond = 1;
+        for (int b = 0; b + 1 < sub->nqubits; b++)
+            if (sr.bond_dims[b] > rep->max_bond) rep->max_bond = sr.bond_dims[b];
+        rep->done = 1;
+    }
+    run_result_free(&sr);
+    return status;
+}
+
+/* The state method for one observable: on its cone when that helps. */
+static int by_state(const circuit *c, const run_options *opt, const char *paulis, const unsigned char *keep,
+                    const unsigned char *in_cone, expect_report *rep)
+{
+    rep->method = EXPECT_STATE;
+    circ_stats st;
+    circ_get_stats(c, &st);
+    int noisy = opt->noise && opt->noise->scale > 0;
+    if (!opt->expect.lightcone || noisy || st.dynamic || rep->lightcone_qubits == c->nqubits) {
+        rep->lightcone = 0;   /* the main state run computes it */
+        return TN_OK;
+    }
+    circuit *sub;
+    int *new_index = tn_malloc((size_t)c->nqubits * sizeof(int));
+    char *spec = tn_malloc(12 * (size_t)c->nqubits + 4);
+    if (!new_index || !spec) { free(new_index); free(spec); return TN_ERR_MEMORY; }
+    int status = lightcone_circuit(c, keep, in_cone, &sub, new_index);
+    if (status == TN_OK) {
+        remap_observable(paulis, c->nqubits, new_index, spec);
+        status = state_on_cone(sub, opt, spec, rep);
+        circ_destroy(&sub);
+    }
+    free(new_index);
+    free(spec);
+    rep->lightcone = 1;
+    return status;
+}
+
+/* Pauli propagation for one observable; under auto a refusal or an
+ * exhausted budget leaves the observable to the state (*fallback = 1). */
+static int by_heisenberg(const circuit *c, const run_options *opt, noisy_plan **plan, const char *paulis,
+                         expect_report *rep, int *fallback)
+{
+    *fallback = 0;
+    int status = TN_OK;
+    if (opt->noise && opt->noise->scale > 0 && !*plan) status = noisy_plan_create(opt->noise, c, &opt->noisy, plan);
+    if (status == TN_OK) status = expect_heisenberg(c, *plan, paulis, &opt->expect, rep);
+    if (status == TN_OK) {
+        rep->done = 1;
+        rep->lightcone = 1;   /* implicit: gates off the strings' support are skipped */
+        return TN_OK;
+    }
+    if (opt->expect.method == EXPECT_HEISENBERG || (status != TN_ERR_USAGE && status != TN_ERR_NUMERIC)) return status;
+    snprintf(rep->note, sizeof rep->note, "state: %s", tn_last_message());
+    tn_clear_error();
+    *fallback = 1;
+    return TN_OK;
+}
+
+static int one_observable(const circuit *c, const run_options *opt, noisy_plan **plan, int k, char *paulis,
+                          unsigned char *observed, unsigned char *keep, unsigned char *in_cone, expect_report *rep)
+{
+    double t0 = run_now();
+    int n = c->nqubits, noisy = opt->noise && opt->noise->scale > 0;
+    CALL(run_parse_observable(opt->observables[k], n, paulis));
+    for (int q = 0; q < n; q++) observed[q] = paulis[q] != 'I';
+    lightcone_info li;
+    lightcone_mark(c, observed, noisy, keep, in_cone, &li);
+    rep->lightcone_qubits = li.qubits;
+    rep->gates_kept = li.gates;
+    rep->gates_total = li.gates_total;
+    int fallback = 1;
+    if (opt->expect.method != EXPECT_STATE) {
+        CALL(by_heisenberg(c, opt, plan, paulis, rep, &fallback));
+        if (!fallback && opt->expect.method == EXPECT_AUTO)
+            snprintf(rep->note, sizeof rep->note, "heisenberg: static circuit, at most %zu Pauli strings",
+                     rep->pauli_terms_max);
+    } else {
+        snprintf(rep->note, sizeof rep->note, "state: asked");
+    }
+    if (fallback) CALL(by_state(c, opt, paulis, keep, in_cone, rep));
+    rep->seconds = run_now() - t0;
+    return TN_OK;
+}
+
+int expect_observables(const circuit *c, const run_options *opt, run_result *res)
+{
+    int n = c->nqubits, nobs = opt->nobservables;
+    res->expect_reports = tn_calloc((size_t)nobs + 1, sizeof(expect_report));
+    char *paulis = tn_malloc((size_t)n + 1);
+    unsigned char *observed = tn_malloc((size_t)n), *in_cone = tn_malloc((size_t)n);
+    unsigned char *keep = tn_malloc(c->nops + 1);
+    int status = res->expect_reports && paulis && observed && in_cone && keep ? TN_OK : TN_ERR_MEMORY;
+    noisy_plan *plan = NULL;
+    for (int k = 0; k < nobs && status == TN_OK; k++) {
+        expect_report *rep = &res->expect_reports[k];
+        status = one_observable(c, opt, &plan, k, paulis, observed, keep, in_cone, rep);
+        if (status == TN_OK && rep->done) res->expectation[k] = rep->value;
+    }
+    noisy_plan_destroy(&plan);
+    free(paulis);
+    free(observed);
+    free(in_cone);
+    free(keep);
+    return status;
+}
+
+int expect_all_done(const run_result *res, int nobservables)
+{
+    for (int k = 0; k < nobservables; k++)
+        if (!res->expect_reports || !res->expect_reports[k].done) return 0;
+    return 1;
+}
