@@ -329,7 +329,9 @@ static void test_run_noisy(void)
     double ev = 0, everr = 0;
     if (r) tnemu_result_expectations(r, &ev, &everr, 1);
     ok(cli && fabs(ev - json_real_value(json_object_get(json_object_get(cli, "expectation_values"), "Z0 Z2"))) < 1e-12 &&
-       ev < 0.99 && everr > 0, "noisy <Z0 Z2> = %.4f +- %.4f equals the command's, below 1", ev, everr);
+       ev < 0.99 && everr >= 0 && everr < 1e-3,
+       "noisy <Z0 Z2> = %.4f +- %.4f equals the command's, below 1 (the Heisenberg picture: no trajectory error)", ev,
+       everr);
     tnemu_result_free(&r);
     /* an IBM calibration whose qubits 1 and 2 lack T1/T2: the caller's handler hears of it */
     tnemu_circuit *dev = NULL;
