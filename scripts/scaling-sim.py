@@ -19,8 +19,9 @@ get them back. A rank's clock advances by the cost of its own windows; a
 window across a boundary starts when both ranks have reached it and the sites
 have arrived (latency + bytes / bandwidth), and ends, for both, when they are
 back. The run takes the slowest rank. Partition, rebalancing rule and byte
-counts are tnemu's own (mpi/part.c and src/mps.c, reimplemented here; the
-test tests/scaling_sim.t checks they agree with real multi-rank traces).
+counts are tnemu's own (mpi/part.c, src/mps.c and src/mps_gates.c,
+reimplemented here; the test tests/scaling_sim.t checks they agree with real
+multi-rank traces).
 
 Costs: --times trace uses each window's measured seconds (valid for the
 machine that wrote the trace); --times model (the default with --machine or
@@ -48,7 +49,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
-# src/mps.c
+# src/mps_gates.c
 REBALANCE_EVERY = 64
 REBALANCE_EVERY_VIDAL = 256
 REBALANCE_THRESHOLD = 1.25

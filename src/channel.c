@@ -1,5 +1,5 @@
 /* channel.c - constructors and fidelities of quantum channels (see channel.h).
- * Not for: applying them to a state (mps.c, noisy.c). */
+ * Not for: applying them to a state (mps_gates.c, noisy.c). */
 #include "channel.h"
 
 #include <math.h>

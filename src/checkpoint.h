@@ -13,7 +13,7 @@
  * Checkpoints are due every --checkpoint-every seconds and at once on
  * SIGUSR1 or SIGTERM (SLURM's --signal); a signal also stops the run after
  * the write (TN_STOPPED, exit status 3).
- * Not for: what the state is (mps.c), where the run is (run.c). */
+ * Not for: what the state is (mps.c, saved by mps_save.c), where the run is (run.c). */
 #ifndef TN_CHECKPOINT_H
 #define TN_CHECKPOINT_H
 
@@ -27,7 +27,7 @@ typedef struct {
     const char *resume;        /* --resume DIR; NULL: start afresh */
 } checkpoint_options;
 
-#define CHECKPOINT_VERSION 2   /* 2: per-rank totals as exact fixed-point sums (src/mps.c rank_book) */
+#define CHECKPOINT_VERSION 2   /* 2: per-rank totals as exact fixed-point sums (src/mps_save.c rank_book) */
 
 /* Installs the SIGUSR1/SIGTERM handlers (once per process): a signal only
  * sets a flag, which the run reads at its next poll (checkpoint_due). */

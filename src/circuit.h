@@ -5,7 +5,7 @@
  * already expanded by the front end, so every gate is a built-in (gates.h) or
  * a dense k-qubit matrix. Conditions (OpenQASM `if(creg==N)`) compare a whole
  * classical register with an integer of any width, stored as 64-bit words.
- * Not for: simulation (mps.c) or parsing (qasm.c). */
+ * Not for: simulation (mps*.c) or parsing (qasm.c). */
 #ifndef TN_CIRCUIT_H
 #define TN_CIRCUIT_H
 

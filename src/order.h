@@ -6,7 +6,7 @@
  * routing applies the fewest swaps among those that cut no wider than the
  * identity (the identity unless another is strictly better). FILE: the qubits listed in
  * site order, whitespace separated ('#' starts a comment).
- * Not for: moving qubits during a run (mps.c tracks swaps). */
+ * Not for: moving qubits during a run (mps_gates.c tracks swaps). */
 #ifndef TN_ORDER_H
 #define TN_ORDER_H
 

@@ -155,7 +155,7 @@ static int *bit_sources(const circuit *c, int width)
 
 /* Shots are drawn in chunks of a bounded size and counted as they come, so
  * memory grows with the distinct outcomes, never with the shots. A chunk is
- * a multiple of the sampler's batch of 1024 shots (mps.c): chunks cut no
+ * a multiple of the sampler's batch of 1024 shots (mps_measure.c): chunks cut no
  * batch, and shot i draws from its own substream i as before. */
 #define CHUNK_BYTES ((size_t)8 << 20)   /* sampled qubits per chunk, about */
 #define CHUNK_ALIGN 1024

@@ -11,7 +11,7 @@
  * Counts are integers and the cluster sums sums of integers, so a merged
  * tally does not depend on the order its parts were added in (exactly, while
  * the sums stay below 2^53).
- * Not for: drawing the shots (run.c, mps.c), the result JSON (result.c). */
+ * Not for: drawing the shots (run.c, mps_measure.c), the result JSON (result.c). */
 #ifndef TN_TALLY_H
 #define TN_TALLY_H
 

@@ -1,6 +1,6 @@
 /* fuzz_checkpoint.c - libFuzzer harness for the read side of checkpoints:
  * the file's checks (src/checkpoint.c checkpoint_parse), a static run's gate
- * list (src/resume.c resume_gate_list) and the saved state (src/mps.c
+ * list (src/resume.c resume_gate_list) and the saved state (src/mps_save.c
  * mps_restore) of a 3-qubit run. The last 8 bytes of an input are replaced
  * by its FNV-1a checksum, so the fuzzer gets past the checksum to the
  * contents a corrupted or crafted file could hold. Inputs must match the

@@ -1,4 +1,4 @@
-/* test_mps_ref.c - the MPS engine (src/mps.c) against the dense reference
+/* test_mps_ref.c - the MPS engine (src/mps*.c) against the dense reference
  * (tests/ref/statevec.c):
  *  (a) random circuits of 1-, 2- and 3-qubit built-in gates and dense
  *      GATE_UNITARY blocks of 2-4 qubits on arbitrary qubit lists, adjacent

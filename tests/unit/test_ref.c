@@ -4,7 +4,7 @@
  * 3-qubit cases) give the states worked out on paper, the bit order of
  * matrices and indices is the documented one, measurement, reset and Pauli
  * expectations behave; the chi-square tail matches tabulated quantiles.
- * Uses nothing from the engine (no gates.c, no mps.c). */
+ * Uses nothing from the engine (no gates.c, no mps*.c). */
 #include <complex.h>
 #include <math.h>
 #include <stdlib.h>

@@ -1,0 +1,620 @@
+/* mps_gates.c - gates on the MPS: blocks of adjacent sites (contract, apply,
+ * split with truncation, in the centre form or Vidal form), gates on any
+ * qubits (swaps bring them together), a layer of gates on threads, and Kraus
+ * operators drawn for trajectories. The struct and shared helpers are in
+ * mps_internal.h; the engine's overview is at the top of mps.c.
+ * Not for: measurement and sampling (mps_measure.c), noise models (src/noise*). */
+#include "mps_internal.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "gates.h"
+#include "group.h"
+#include "trace.h"
+#include "tsvd.h"
+#include "work.h"
+
+#define REBALANCE_EVERY 64        /* multi-qubit gates between balance checks */
+/* In Vidal form a balance check (a reduction over the group) makes the ranks
+ * wait for each other, which costs them the head start they have on each
+ * other's segments: check less often. */
+#define REBALANCE_EVERY_VIDAL 256
+#define REBALANCE_THRESHOLD 1.25  /* largest segment cost over the mean */
+
+/* ---- blocks of adjacent sites ------------------------------------------- */
+
+/* Contracts sites first..first+k-1 into m->block, shape (chi_l, 2^k, chi_r)
+ * with site first+j as bit j of the middle index. */
+static int contract_block(mps *m, int first, int k)
+{
+    size_t chil = (size_t)m->chi[first], dim = 1;
+    size_t biggest = chil * 2 * m->chi[first + 1];
+    for (int j = 1; j < k; j++) {
+        size_t sz = chil * ((size_t)2 << j) * m->chi[first + j + 1];
+        if (sz > biggest) biggest = sz;
+    }
+    CALL(tn_buf_reserve(&m->block, biggest * sizeof(double complex)));
+    CALL(tn_buf_reserve(&m->scratch, biggest * sizeof(double complex)));
+    double complex *cur = m->block.data, *next = m->scratch.data;
+    memcpy(cur, m->site[first], site_elems(m, first) * sizeof *cur);
+    dim = 2;
+    for (int j = 1; j < k; j++) {
+        int s = first + j, rows = (int)(chil * dim), inner = m->chi[s], cols = 2 * m->chi[s + 1];
+        double complex one = 1, zero = 0;
+        cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, rows, cols, inner, &one, cur, rows,
+                    m->site[s], inner, &zero, next, rows);
+        double complex *t = cur; cur = next; next = t;
+        dim *= 2;
+    }
+    if (cur != m->block.data) {            /* keep the result in m->block */
+        tn_buf t = m->block; m->block = m->scratch; m->scratch = t;
+    }
+    return TN_OK;
+}
+
+/* Applies the D x D matrix g (row-major, block index order) to the middle
+ * index of m->block of shape (chil, D, chir). */
+static int apply_to_block(mps *m, int chil, int dim, int chir, const double complex *g)
+{
+    size_t slab = (size_t)chil * dim;
+    CALL(tn_buf_reserve(&m->scratch, slab * chir * sizeof(double complex)));
+    double complex *in = m->block.data, *out = m->scratch.data;
+    double complex one = 1, zero = 0;
+    /* out_r (chil x D) = in_r (chil x D) * g^T; g row-major is g^T column-major */
+    for (int r = 0; r < chir; r++)
+        cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, chil, dim, dim, &one,
+                    in + slab * r, chil, g, dim, &zero, out + slab * r, chil);
+    tn_buf t = m->block; m->block = m->scratch; m->scratch = t;
+    return TN_OK;
+}
+
+/* Records one truncation. */
+static void record_discard(mps *m, double w)
+{
+    if (m->disc_log) {   /* a shadow: the owner records it, in gate order */
+        m->disc_log[m->ndisc_log++] = w;
+        return;
+    }
+    tn_exact_add(&m->discarded, w);
+    tn_exact_add(&m->log_fidelity, log1p(-w));
+    m->decompositions++;
+}
+
+/* Splits m->block (chi_l, 2^k, chi_r) back into sites first..first+k-1,
+ * left to right; the centre ends on the last site of the block. */
+static int split_block_rightward(mps *m, int first, int k)
+{
+    tsvd_trunc tt = {m->trunc.max_chi, m->trunc.cutoff};
+    int chil = m->chi[first], chir = m->chi[first + k];
+    for (int j = 0; j < k - 1; j++) {
+        int s = first + j, rows = 2 * chil, cols = (1 << (k - 1 - j)) * chir;
+        tsvd_split_result res;
+        CALL(tsvd_split(&m->svd, rows, cols, m->block.data, &tt, TSVD_LEFT_ISOMETRY, &res));
+        record_discard(m, res.discarded);
+        int kk = res.rank;
+        CALL(mps_reserve_site(m, s, (size_t)rows * kk));
+        memcpy(m->site[s], res.left, (size_t)rows * kk * sizeof(double complex));
+        m->chi[s + 1] = kk;
+        memcpy(m->block.data, res.right, (size_t)kk * cols * sizeof(double complex));
+        chil = kk;
+    }
+    int last = first + k - 1;
+    CALL(mps_reserve_site(m, last, (size_t)chil * 2 * chir));
+    memcpy(m->site[last], m->block.data, (size_t)chil * 2 * chir * sizeof(double complex));
+    m->center = last;
+    return TN_OK;
+}
+
+/* Splits m->block back into sites right to left; the centre ends on first. */
+static int split_block_leftward(mps *m, int first, int k)
+{
+    tsvd_trunc tt = {m->trunc.max_chi, m->trunc.cutoff};
+    int chil = m->chi[first], chir = m->chi[first + k];
+    for (int j = k - 1; j > 0; j--) {
+        int s = first + j, rows = chil << j, cols = 2 * chir;
+        tsvd_split_result res;
+        CALL(tsvd_split(&m->svd, rows, cols, m->block.data, &tt, TSVD_RIGHT_ISOMETRY, &res));
+        record_discard(m, res.discarded);
+        int kk = res.rank;
+        CALL(mps_reserve_site(m, s, (size_t)kk * cols));
+        memcpy(m->site[s], res.right, (size_t)kk * cols * sizeof(double complex));
+        m->chi[s] = kk;
+        memcpy(m->block.data, res.left, (size_t)rows * kk * sizeof(double complex));
+        chir = kk;
+    }
+    CALL(mps_reserve_site(m, first, (size_t)chil * 2 * chir));
+    memcpy(m->site[first], m->block.data, (size_t)chil * 2 * chir * sizeof(double complex));
+    m->center = first;
+    return TN_OK;
+}
+
+/* Scales x (len entries, column-major with leading dimension chil) so that
+ * its norm weighted by the Schmidt values lam of its left bond is 1: the
+ * norm of the state in Vidal form. Renormalising at every split (rather
+ * than rescaling by the kept fraction of a norm assumed to be 1) keeps
+ * rounding and truncation from compounding over any number of gates. */
+static int normalise_weighted(double complex *x, int chil, size_t len, const double *lam)
+{
+    double norm2 = 0;
+    for (size_t i = 0; i < len; i += (size_t)chil)
+        for (int l = 0; l < chil; l++) {
+            double complex v = x[i + l] * lam[l];
+            norm2 += creal(v) * creal(v) + cimag(v) * cimag(v);
+        }
+    if (!(norm2 > 0) || !isfinite(norm2))
+        return tn_fail(TN_ERR_NUMERIC, "numerical failure: a gate left the state with norm %g", sqrt(norm2));
+    double scale = 1 / sqrt(norm2);
+    for (size_t i = 0; i < len; i++) x[i] *= scale;
+    return TN_OK;
+}
+
+/* Vidal form: splits m->block (the window's sites contracted, the gate
+ * applied: chi_l, 2^k, chi_r) into right-isometric sites, right to left.
+ * Each cut decomposes the block weighted by the Schmidt values of the
+ * window's left bond (theta = Lambda B...B, whose right singular vectors are
+ * the new right site and whose singular values are the new Schmidt values);
+ * the new left part is the unweighted block times those vectors, so no
+ * Schmidt value is ever inverted. The dropped weight is that of theta; the
+ * left part is renormalised so that the state's norm is 1 again. */
+static int split_block_vidal(mps *m, int first, int k)
+{
+    tsvd_trunc tt = {m->trunc.max_chi, m->trunc.cutoff};
+    int chil = m->chi[first], chir = m->chi[first + k];
+    const double *lam = m->lambda[first];
+    for (int j = k - 1; j > 0; j--) {
+        int s = first + j, rows = chil << j, cols = 2 * chir;
+        size_t len = (size_t)rows * cols;
+        CALL(tn_buf_reserve(&m->scratch, len * sizeof(double complex)));
+        const double complex *blk = m->block.data;
+        double complex *theta = m->scratch.data;
+        for (size_t i = 0; i < len; i += (size_t)chil)
+            for (int l = 0; l < chil; l++) theta[i + l] = blk[i + l] * lam[l];
+        tsvd_split_result res;
+        CALL(tsvd_split(&m->svd, rows, cols, theta, &tt, TSVD_RIGHT_VECTORS, &res));
+        record_discard(m, res.discarded);
+        int kk = res.rank;
+        double kept = 0;
+        for (int i = 0; i < kk; i++) kept += res.values[i] * res.values[i];
+        if (!(kept > 0)) return tn_fail(TN_ERR_NUMERIC, "numerical failure: a gate left a bond with no weight");
+        CALL(mps_reserve_site(m, s, (size_t)kk * cols));
+        CALL(mps_reserve_lambda(m, s, kk));
+        memcpy(m->site[s], res.right, (size_t)kk * cols * sizeof(double complex));
+        for (int i = 0; i < kk; i++) m->lambda[s][i] = res.values[i] / sqrt(kept);
+        m->chi[s] = kk;
+        /* left part: block (rows x cols) times V_k (cols x kk), then normalised */
+        double complex one = 1, zero = 0;
+        cblas_zgemm(CblasColMajor, CblasNoTrans, CblasConjTrans, rows, kk, cols, &one, blk, rows, m->site[s], kk,
+                    &zero, theta, rows);
+        CALL(normalise_weighted(theta, chil, (size_t)rows * kk, lam));
+        tn_buf t = m->block; m->block = m->scratch; m->scratch = t;
+        chir = kk;
+    }
+    CALL(mps_reserve_site(m, first, (size_t)chil * 2 * chir));
+    memcpy(m->site[first], m->block.data, (size_t)chil * 2 * chir * sizeof(double complex));
+    return TN_OK;
+}
+
+/* A gate on a window of adjacent sites. */
+typedef struct {
+    int first, k, end_left;
+    const double complex *g;
+    long seq;                  /* its trace sequence number */
+    double *seconds;           /* NULL, or receives the time it took */
+} window_update;
+
+static int compute_window_update(mps *m, const void *ctx)
+{
+    const window_update *w = ctx;
+    int before[CIRC_MAX_GATE_QUBITS + 1];
+    memcpy(before, m->chi + w->first, (size_t)(w->k + 1) * sizeof(int));
+    double t0 = run_clock();
+    CALL(contract_block(m, w->first, w->k));
+    CALL(apply_to_block(m, m->chi[w->first], 1 << w->k, m->chi[w->first + w->k], w->g));
+    double t1 = run_clock();
+    m->t_contract += t1 - t0;
+    int status = m->vidal ? split_block_vidal(m, w->first, w->k)
+               : w->end_left ? split_block_leftward(m, w->first, w->k) : split_block_rightward(m, w->first, w->k);
+    double t2 = run_clock();
+    m->t_split += t2 - t1;
+    if (w->seconds) *w->seconds = t2 - t0;
+    if (status == TN_OK) trace_window(m->trace, w->seq, w->first, w->k, before, m->chi + w->first, t2 - t0);
+    return status;
+}
+
+/* Applies g (2^k x 2^k, row-major, site first+j as bit j of its index) to
+ * the k adjacent sites from first; the centre ends at the left end if
+ * end_left, else at the right end. */
+static int apply_adjacent(mps *m, int first, int k, const double complex *g, int end_left)
+{
+    if (m->vidal) {   /* no centre to move: the window's owner applies it */
+        window_update w = {first, k, end_left, g, trace_tick(m->trace), NULL};
+        m->focus = end_left ? first : first + k - 1;
+        return mps_on_window(m, first, k, compute_window_update, &w);
+    }
+    if (m->center < first) CALL(mps_move_center(m, first));
+    if (m->center > first + k - 1) CALL(mps_move_center(m, first + k - 1));
+    window_update w = {first, k, end_left, g, trace_tick(m->trace), NULL};
+    CALL(mps_on_window(m, first, k, compute_window_update, &w));
+    m->center = end_left ? first : first + k - 1;
+    return TN_OK;
+}
+
+/* Records that the qubits on sites s and s + 1 have changed places. */
+static void exchange_sites(mps *m, int s)
+{
+    int qa = m->qubit_at[s], qb = m->qubit_at[s + 1];
+    m->qubit_at[s] = qb;
+    m->qubit_at[s + 1] = qa;
+    m->site_of[qa] = s + 1;
+    m->site_of[qb] = s;
+}
+
+/* Swaps the qubits on sites s and s + 1 (a two-site SWAP update). */
+static int swap_sites(mps *m, int s, int end_left)
+{
+    static const double complex swap[16] = {1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1};
+    CALL(apply_adjacent(m, s, 2, swap, end_left));
+    m->swaps++;
+    exchange_sites(m, s);
+    return TN_OK;
+}
+
+/* ---- gates -------------------------------------------------------------- */
+
+/* Applies a one-qubit matrix u (row-major) to site s; keeps canonical form. */
+void mps_apply_one_site(mps *m, int s, const double complex *u)
+{
+    int chil = m->chi[s], chir = m->chi[s + 1];
+    double complex *a = m->site[s];
+    for (int r = 0; r < chir; r++) {
+        double complex *p0 = a + (size_t)chil * 2 * r, *p1 = p0 + chil;
+        for (int l = 0; l < chil; l++) {
+            double complex x0 = p0[l], x1 = p1[l];
+            p0[l] = u[0] * x0 + u[1] * x1;
+            p1[l] = u[2] * x0 + u[3] * x1;
+        }
+    }
+}
+
+static void exchange_rows(double complex *g);
+
+static int compare_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Moves the k qubits (on distinct sites) to adjacent sites by swaps, keeping
+ * their relative order, onto the window from w (w < 0: the median of site -
+ * rank, which takes the fewest swaps; any w from the lowest to the highest
+ * of those takes as few); returns the first site of the window in *first. */
+static int gather_qubits(mps *m, int k, const int *qubits, int w, int *first)
+{
+    int sites[CIRC_MAX_GATE_QUBITS], offs[CIRC_MAX_GATE_QUBITS] = {0};
+    for (int j = 0; j < k; j++) sites[j] = m->site_of[qubits[j]];
+    qsort(sites, (size_t)k, sizeof(int), compare_int);
+    for (int j = 0; j < k; j++) offs[j] = sites[j] - j;
+    if (w < offs[0] || w > offs[k - 1]) w = offs[k / 2];
+    if (w < 0) w = 0;
+    if (w > m->n - k) w = m->n - k;
+    for (int j = 0; j < k; j++) {          /* those moving left, in order */
+        for (int s = sites[j]; s > w + j; s--) CALL(swap_sites(m, s - 1, 1));
+        if (sites[j] > w + j) sites[j] = w + j;
+    }
+    for (int j = k - 1; j >= 0; j--) {     /* those moving right, in reverse order */
+        for (int s = sites[j]; s < w + j; s++) CALL(swap_sites(m, s, 0));
+        if (sites[j] < w + j) sites[j] = w + j;
+    }
+    *first = w;
+    return TN_OK;
+}
+
+/* Rewrites u (gate order: qubits[0] most significant) into block order
+ * (site first+j is bit j) in out. */
+static void permute_gate(const mps *m, int first, int k, const int *qubits,
+                         const double complex *u, double complex *out)
+{
+    int shift[CIRC_MAX_GATE_QUBITS];      /* gate bit of block bit j */
+    for (int j = 0; j < k; j++) {
+        int q = m->qubit_at[first + j];
+        for (int t = 0; t < k; t++)
+            if (qubits[t] == q) shift[j] = k - 1 - t;
+    }
+    int dim = 1 << k;
+    for (int bi = 0; bi < dim; bi++) {
+        int gi = 0;
+        for (int j = 0; j < k; j++) gi |= ((bi >> j) & 1) << shift[j];
+        for (int bj = 0; bj < dim; bj++) {
+            int gj = 0;
+            for (int j = 0; j < k; j++) gj |= ((bj >> j) & 1) << shift[j];
+            out[(size_t)bi * dim + bj] = u[(size_t)gi * dim + gj];
+        }
+    }
+}
+
+int mps_apply_gate(mps *m, const double complex *u, int k, const int *qubits)
+{
+    if (k < 1 || k > CIRC_MAX_GATE_QUBITS || k > m->n)
+        return tn_fail(TN_ERR_USAGE, "a gate on %d qubits is out of range (1 to %d)", k,
+                       m->n < CIRC_MAX_GATE_QUBITS ? m->n : CIRC_MAX_GATE_QUBITS);
+    for (int j = 0; j < k; j++) {
+        if (qubits[j] < 0 || qubits[j] >= m->n)
+            return tn_fail(TN_ERR_USAGE, "qubit %d is out of range for a %d-qubit state", qubits[j], m->n);
+        for (int i = 0; i < j; i++)
+            if (qubits[i] == qubits[j])
+                return tn_fail(TN_ERR_USAGE, "qubit %d appears twice in one gate", qubits[j]);
+    }
+    if (k == 1) {
+        trace_one(m->trace, m->site_of[qubits[0]]);
+        if (is_mine(m, m->site_of[qubits[0]])) mps_apply_one_site(m, m->site_of[qubits[0]], u);
+        return TN_OK;
+    }
+    trace_gate(m->trace, k, m->layer_begins);
+    int due = m->vidal ? ++m->gates_since_balance >= REBALANCE_EVERY_VIDAL && m->layer_begins
+                       : ++m->gates_since_balance >= REBALANCE_EVERY;
+    m->layer_begins = 0;
+    if (m->grp && due) {
+        m->gates_since_balance = 0;
+        CALL(mps_rebalance(m, REBALANCE_THRESHOLD));
+    }
+    int first;
+    if (k == 2) {   /* keep sweeping the way the centre came: it came from the right, go on left */
+        int a = m->site_of[qubits[0]], b = m->site_of[qubits[1]];
+        int lo = a < b ? a : b, hi = a < b ? b : a;
+        int c = mps_focus(m);
+        if (c > hi) m->sweep_left = 1;
+        else if (c < lo) m->sweep_left = 0;
+    }
+    int end_left = k == 2 && m->sweep_left;
+    mps_route route = {-1, 0};
+    if (k == 2 && m->router) m->router(m->router_ctx, m, qubits, &route);
+    CALL(gather_qubits(m, k, qubits, route.first, &first));
+    size_t dim = (size_t)1 << k;
+    CALL(tn_buf_reserve(&m->gate, dim * dim * sizeof(double complex)));
+    permute_gate(m, first, k, qubits, u, m->gate.data);
+    if (!route.exchange) return apply_adjacent(m, first, k, m->gate.data, end_left);
+    exchange_rows(m->gate.data);
+    CALL(apply_adjacent(m, first, 2, m->gate.data, end_left));
+    m->fused_swaps++;
+    exchange_sites(m, first);
+    return TN_OK;
+}
+
+/* g (4 x 4, block order) becomes SWAP g: the gate, then its two sites'
+ * qubits exchanged, in one two-site update. */
+static void exchange_rows(double complex *g)
+{
+    for (int j = 0; j < 4; j++) {
+        double complex t = g[1 * 4 + j];
+        g[1 * 4 + j] = g[2 * 4 + j];
+        g[2 * 4 + j] = t;
+    }
+}
+
+void mps_set_router(mps *m, mps_router router, void *ctx)
+{
+    m->router = router;
+    m->router_ctx = ctx;
+}
+
+long mps_swaps(const mps *m) { return m->swaps; }
+long mps_fused_swaps(const mps *m) { return m->fused_swaps; }
+
+/* The matrix of a gate operation: its own (GATE_UNITARY), or the built-in
+ * gate's written into buf (64 entries); NULL for what is not a gate. */
+static const double complex *op_matrix(const circ_op *op, double complex *buf)
+{
+    if (op->kind != OP_GATE) {
+        tn_fail(TN_ERR_INTERNAL, "internal error: a gate was expected");
+        return NULL;
+    }
+    if (op->gate == GATE_UNITARY) return op->matrix;
+    if (op->nqubits > 3) {
+        tn_fail(TN_ERR_INTERNAL, "internal error: built-in gate of %d qubits", op->nqubits);
+        return NULL;
+    }
+    gate_matrix(op->gate, op->params, buf);
+    return buf;
+}
+
+int mps_apply_op(mps *m, const circ_op *op)
+{
+    double complex buf[64];
+    const double complex *u = op_matrix(op, buf);
+    return u ? mps_apply_gate(m, u, op->nqubits, op->qubits) : TN_ERR_INTERNAL;
+}
+
+/* ---- a layer of gates on threads (Vidal form, one process) ------------- */
+
+/* Below this bond dimension a layer's gates are too small to pay for a
+ * parallel region. */
+#define LAYER_THREADS_MIN_BOND 16
+
+void mps_set_layer_threads(mps *m, int threads) { m->layer_threads = threads; }
+
+int mps_layer_threads(const mps *m)
+{
+    return m->vidal && !m->grp && m->layer_threads > 1 ? m->layer_threads : 1;
+}
+
+/* Makes sh a view of m for one gate: the same site tensors, bonds and Schmidt
+ * values (a gate of the layer touches only its own), with the workspaces sh
+ * kept from earlier layers, recording its discarded weights in log. */
+static void refresh_shadow(mps *sh, const mps *m, double *log)
+{
+    mps own = *sh;
+    *sh = *m;
+    sh->block = own.block;
+    sh->scratch = own.scratch;
+    sh->gate = own.gate;
+    sh->lwork = own.lwork;
+    sh->svd = own.svd;
+    sh->shadows = NULL;
+    sh->nshadows = 0;
+    sh->disc_log = log;
+    sh->ndisc_log = 0;
+    sh->trace = NULL;   /* the layer records its gates afterwards, in order */
+}
+
+/* The window of a two-qubit gate on adjacent sites and its matrix in block order. */
+static int prepare_layer_gate(const mps *m, const circ_op *op, int *first, double complex *g)
+{
+    double complex buf[64];
+    const double complex *u = op_matrix(op, buf);
+    if (!u) return TN_ERR_INTERNAL;
+    int a = m->site_of[op->qubits[0]], b = m->site_of[op->qubits[op->nqubits > 1]];
+    if (op->nqubits != 2 || (a - b != 1 && b - a != 1))
+        return tn_fail(TN_ERR_INTERNAL, "internal error: mps_apply_layer takes two-qubit gates on adjacent sites");
+    *first = a < b ? a : b;
+    permute_gate(m, *first, 2, op->qubits, u, g);
+    return TN_OK;
+}
+
+int mps_apply_layer(mps *m, int count, const circ_op *const *ops)
+{
+    int threads = mps_layer_threads(m), big = 0;
+    if (threads > count) threads = count;
+    for (int i = 0; i < count && !big; i++) {
+        int s = m->site_of[ops[i]->qubits[0]];
+        big = m->chi[s] >= LAYER_THREADS_MIN_BOND || m->chi[s + 1] >= LAYER_THREADS_MIN_BOND;
+    }
+    if (threads < 2 || !big) {
+        for (int i = 0; i < count; i++) CALL(mps_apply_op(m, ops[i]));
+        return TN_OK;
+    }
+    if (m->nshadows < threads) {
+        mps *sh = realloc(m->shadows, (size_t)threads * sizeof *sh);
+        if (!sh) return tn_fail(TN_ERR_MEMORY, "out of memory: thread workspaces");
+        memset(sh + m->nshadows, 0, (size_t)(threads - m->nshadows) * sizeof *sh);
+        m->shadows = sh;
+        m->nshadows = threads;
+    }
+    /* per gate: its window, its matrix, its discarded weight and status */
+    size_t bytes = (size_t)count * (16 * sizeof(double complex) + 2 * sizeof(double) + 5 * sizeof(int));
+    CALL(tn_buf_reserve(&m->gate, bytes));
+    double complex *g = m->gate.data;
+    double *log = (double *)(g + 16 * (size_t)count), *secs = log + count;
+    int *first = (int *)(secs + count), *status = first + count, *before = status + count;
+    for (int i = 0; i < count; i++) {
+        CALL(prepare_layer_gate(m, ops[i], &first[i], g + 16 * i));
+        memcpy(before + 3 * i, m->chi + first[i], 3 * sizeof(int));
+    }
+    /* BLAS is on one thread (tensor/blas.h): the gates are the parallelism, and each
+     * gate's arithmetic is the same on whichever thread runs it */
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (int i = 0; i < count; i++) {
+        mps *sh = &m->shadows[omp_get_thread_num()];
+        refresh_shadow(sh, m, log + i);
+        window_update w = {first[i], 2, 0, g + 16 * i, 0, secs + i};
+        status[i] = compute_window_update(sh, &w);
+    }
+    for (int i = 0; i < count; i++) {   /* in gate order: the same bookkeeping as one by one */
+        if (status[i]) return status[i];
+        record_discard(m, log[i]);
+        trace_gate(m->trace, 2, i == 0 && m->layer_begins);
+        trace_window(m->trace, trace_tick(m->trace), first[i], 2, before + 3 * i, m->chi + first[i], secs[i]);
+    }
+    m->layer_begins = 0;
+    m->gates_since_balance += count;
+    m->focus = first[count - 1] + 1;
+    return TN_OK;
+}
+
+/* ---- Kraus operators (trajectories) ------------------------------------- */
+
+/* The reduced density matrix (D x D, row-major) of the middle index of a
+ * (chil, D, chir) tensor holding the orthogonality centre. */
+static void block_density(const double complex *b, int chil, int dim, int chir, double complex *rho)
+{
+    for (int x = 0; x < dim; x++)
+        for (int y = x; y < dim; y++) {
+            double complex s = 0;
+            for (int r = 0; r < chir; r++) {
+                const double complex *px = b + (size_t)chil * (x + (size_t)dim * r);
+                const double complex *py = b + (size_t)chil * (y + (size_t)dim * r);
+                for (int l = 0; l < chil; l++) s += px[l] * conj(py[l]);
+            }
+            rho[x * dim + y] = s;
+            rho[y * dim + x] = conj(s);
+        }
+}
+
+/* Picks operator i with probability tr(K_i rho K_i^dagger) / total using r;
+ * returns its index and weight in *weight. */
+static int choose_kraus(int nops, const double complex *ops, int dim, const double complex *rho, double r,
+                        double *weight)
+{
+    double w[64] = {0}, total = 0;
+    int count = nops < 64 ? nops : 64;
+    for (int i = 0; i < count; i++) {
+        const double complex *k = ops + (size_t)i * dim * dim;
+        double s = 0;   /* tr(K rho K^dagger) = sum_{a,x,y} K[a,x] rho[x,y] conj(K[a,y]) */
+        for (int a = 0; a < dim; a++)
+            for (int x = 0; x < dim; x++)
+                for (int y = 0; y < dim; y++) s += creal(k[a * dim + x] * rho[x * dim + y] * conj(k[a * dim + y]));
+        w[i] = s > 0 ? s : 0;
+        total += w[i];
+    }
+    double target = r * total, acc = 0;
+    int pick = count - 1;
+    for (int i = 0; i < count; i++) {
+        acc += w[i];
+        if (target < acc) { pick = i; break; }
+    }
+    while (pick > 0 && w[pick] == 0) pick--;   /* never an operator of weight 0 */
+    *weight = w[pick] / total;
+    return pick;
+}
+
+typedef struct {
+    int first, k, nops;
+    const double complex *ops;   /* in block order */
+    double r;
+    int chosen;
+} kraus_update;
+
+static int compute_kraus_update(mps *m, const void *ctx)
+{
+    kraus_update *ku = (kraus_update *)ctx;
+    int chil = m->chi[ku->first], chir = m->chi[ku->first + ku->k], dim = 1 << ku->k;
+    CALL(contract_block(m, ku->first, ku->k));
+    double complex rho[64], g[64];
+    double p;
+    block_density(m->block.data, chil, dim, chir, rho);
+    ku->chosen = choose_kraus(ku->nops, ku->ops, dim, rho, ku->r, &p);
+    if (!(p > MPS_PROJECT_MIN_PROB))
+        return tn_fail(TN_ERR_NUMERIC, "numerical failure: every Kraus operator has probability 0 on this state");
+    for (int e = 0; e < dim * dim; e++) g[e] = ku->ops[(size_t)ku->chosen * dim * dim + e] / sqrt(p);
+    CALL(apply_to_block(m, chil, dim, chir, g));
+    return split_block_rightward(m, ku->first, ku->k);
+}
+
+int mps_apply_kraus(mps *m, int nops, const double complex *ops, int k, const int *qubits, double r, int *chosen)
+{
+    if (k < 1 || k > 3 || k > m->n || nops < 1 || nops > 64)
+        return tn_fail(TN_ERR_USAGE, "a Kraus set of %d operators on %d qubits is out of range "
+                       "(1 to 64 operators on 1 to 3 qubits)", nops, k);
+    for (int j = 0; j < k; j++)
+        if (qubits[j] < 0 || qubits[j] >= m->n)
+            return tn_fail(TN_ERR_USAGE, "qubit %d is out of range for a %d-qubit state", qubits[j], m->n);
+    int first = m->site_of[qubits[0]];
+    if (k > 1) CALL(gather_qubits(m, k, qubits, -1, &first));
+    size_t dim = (size_t)1 << k, dd = dim * dim;
+    CALL(tn_buf_reserve(&m->gate, (size_t)nops * dd * sizeof(double complex)));
+    double complex *block_ops = m->gate.data;
+    for (int i = 0; i < nops; i++) permute_gate(m, first, k, qubits, ops + i * dd, block_ops + i * dd);
+    CALL(mps_leave_vidal(m));   /* a non-unitary draw changes the Schmidt values of every bond */
+    if (m->center < first) CALL(mps_move_center(m, first));
+    if (m->center > first + k - 1) CALL(mps_move_center(m, first + k - 1));
+    kraus_update ku = {first, k, nops, block_ops, r, 0};
+    CALL(mps_on_window(m, first, k, compute_kraus_update, &ku));
+    m->center = first + k - 1;
+    if (m->grp) CALL(group_bcast(m->grp, owner(m, first), &ku.chosen, sizeof ku.chosen));
+    *chosen = ku.chosen;
+    return TN_OK;
+}
