@@ -334,22 +334,7 @@ static void spec_free(qnn_spec *s)
 static int read_noise(qnn_spec *s, json_t *root, const run_request *eng)
 {
     double v;
-    int status = TN_OK;
-    json_t *noise = json_object_get(root, "noise");
-    if (noise && !json_is_null(noise) && !json_is_false(noise)) {
-        if (!json_is_string(noise)) status = spec_fail(s, "\"noise\" is a calibration file name, or null/false");
-        else if (!(s->noise_path = spec_resolve(s->path, json_string_value(noise)))) status = TN_ERR_MEMORY;
-    }
-    json_t *t2 = json_object_get(root, "t2");
-    if (status == TN_OK && t2 && !(json_is_string(t2) && noise_parse_t2("t2", json_string_value(t2), &s->t2) == TN_OK)) {
-        tn_clear_error();
-        status = spec_fail(s, "\"t2\" must be \"ramsey\" or \"echo\" (which T2 of an Origin calibration)");
-    }
-    if (status == TN_OK && json_object_get(root, "noise_scale"))
-        status = number_in(s, json_object_get(root, "noise_scale"), "noise_scale", 0, 1000, &s->noise_scale);
-    if (status == TN_OK && json_object_get(root, "trajectories") &&
-        (status = number_in(s, json_object_get(root, "trajectories"), "trajectories", 1, 1e8, &v)) == TN_OK)
-        s->trajectories = (long)v;
+    int status = spec_noise(s->path, root, &s->noise_path, &s->t2, &s->noise_scale, &s->trajectories);
     if (status == TN_OK && json_object_get(root, "seed") &&
         (status = number_in(s, json_object_get(root, "seed"), "seed", 0, 9e15, &v)) == TN_OK)
         s->seed = (uint64_t)v;

@@ -59,3 +59,27 @@ int spec_device(const char *path, json_t *dev, device_graph *g, int *origin)
     free(resolved);
     return status;
 }
+
+int spec_noise(const char *path, json_t *root, char **noise_path, noise_t2 *t2, double *noise_scale,
+               long *trajectories)
+{
+    json_t *noise = json_object_get(root, "noise"), *kind = json_object_get(root, "t2");
+    if (noise && !json_is_null(noise) && !json_is_false(noise)) {
+        if (!json_is_string(noise))
+            return tn_fail(TN_ERR_INPUT, "%s: \"noise\" is a calibration file name, or null/false", path);
+        free(*noise_path);
+        if (!(*noise_path = spec_resolve(path, json_string_value(noise)))) return TN_ERR_MEMORY;
+    }
+    if (kind && !(json_is_string(kind) && noise_parse_t2("t2", json_string_value(kind), t2) == TN_OK)) {
+        tn_clear_error();
+        return tn_fail(TN_ERR_INPUT, "%s: \"t2\" must be \"ramsey\" or \"echo\" (which T2 of an Origin calibration)", path);
+    }
+    if (json_object_get(root, "noise_scale"))
+        CALL(spec_number(path, json_object_get(root, "noise_scale"), "noise_scale", 0, 1000, noise_scale));
+    double v;
+    if (json_object_get(root, "trajectories")) {
+        CALL(spec_number(path, json_object_get(root, "trajectories"), "trajectories", 1, 1e8, &v));
+        *trajectories = (long)v;
+    }
+    return TN_OK;
+}

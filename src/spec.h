@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "blocks.h"
+#include "noise.h"
 
 /* *out = v when v is a finite number in [lo, hi]; else TN_ERR_INPUT naming
  * the spec file, the key and the range. */
@@ -18,6 +19,13 @@ int spec_number(const char *path, json_t *v, const char *name, double lo, double
  * from any working directory). Returns a malloc'd string, or NULL when out of
  * memory (TN_ERR_MEMORY recorded). */
 char *spec_resolve(const char *spec_path, const char *name);
+
+/* The noise keys of a spec: "noise" (a calibration file, resolved against
+ * the spec's folder; null or false: none), "t2" (ramsey or echo), "noise_scale"
+ * (0..1000) and "trajectories" (1..1e8). Each key present is read into its
+ * field; absent ones leave theirs. Errors name the spec (TN_ERR_INPUT). */
+int spec_noise(const char *path, json_t *root, char **noise_path, noise_t2 *t2, double *noise_scale,
+               long *trajectories);
 
 /* The device of a spec: {"kind": "ibm"|"origin", "file": F}, {"kind": "line",
  * "qubits": N} or {"kind": "grid", "rows": R, "cols": C}; F relative to the
