@@ -60,15 +60,23 @@ static void keep_slice(mps *m, int s, int outcome, double scale)
     }
 }
 
-int mps_project(mps *m, int qubit, int outcome, double *prob)
+/* The weights of outcomes 0 and 1 of qubit, with the centre moved to its
+ * site (*site): the first step of a projection. */
+static int qubit_weights(mps *m, int qubit, int *site, double w[2])
 {
     if (qubit < 0 || qubit >= m->n)
         return tn_fail(TN_ERR_USAGE, "qubit %d is out of range for a %d-qubit state", qubit, m->n);
-    int s = m->site_of[qubit];
+    *site = m->site_of[qubit];
     CALL(mps_leave_vidal(m));   /* a projection changes the Schmidt values of every bond */
-    CALL(mps_move_center(m, s));
+    CALL(mps_move_center(m, *site));
+    return center_weights(m, *site, w);
+}
+
+int mps_project(mps *m, int qubit, int outcome, double *prob)
+{
+    int s;
     double w[2];
-    CALL(center_weights(m, s, w));
+    CALL(qubit_weights(m, qubit, &s, w));
     double p = (outcome ? w[1] : w[0]) / (w[0] + w[1]);
     if (prob) *prob = p;
     if (!(p > MPS_PROJECT_MIN_PROB))
@@ -80,13 +88,9 @@ int mps_project(mps *m, int qubit, int outcome, double *prob)
 
 int mps_measure(mps *m, int qubit, double r, int *outcome)
 {
-    if (qubit < 0 || qubit >= m->n)
-        return tn_fail(TN_ERR_USAGE, "qubit %d is out of range for a %d-qubit state", qubit, m->n);
-    int s = m->site_of[qubit];
-    CALL(mps_leave_vidal(m));   /* a projection changes the Schmidt values of every bond */
-    CALL(mps_move_center(m, s));
+    int s;
     double w[2];
-    CALL(center_weights(m, s, w));
+    CALL(qubit_weights(m, qubit, &s, w));
     int bit = r < w[1] / (w[0] + w[1]);
     if (is_mine(m, s)) keep_slice(m, s, bit, 1 / sqrt(bit ? w[1] : w[0]));
     *outcome = bit;
