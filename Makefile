@@ -108,10 +108,10 @@ endif
 check: $(CHECK_DEPS)
 	$(SAN_ENV) TNEMU_BUILD=$(BUILD) prove -j2 --timer tests/
 
-$(BUILD)/bench-eigh: $(BUILD)/scripts/bench-eigh.o $(LIB)
+$(BUILD)/bench-eigh: $(BUILD)/scripts/bench-eigh.o $(BUILD)/tensor/zgemv.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/bench-gate: $(BUILD)/scripts/bench-gate.o $(LIB)
+$(BUILD)/bench-gate: $(BUILD)/scripts/bench-gate.o $(BUILD)/tensor/zgemv.o $(LIB)   # zgemv.o: see tensor/zgemv.c
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/pingpong: scripts/pingpong.c
