@@ -117,7 +117,8 @@ int expect_heisenberg(const circuit *c, const noisy_plan *plan, const char *paul
     if (st.dynamic)
         return tn_fail(TN_ERR_USAGE, "the Heisenberg picture: %s has mid-circuit measurement, reset or if() "
                        "(use --expectation-method state)", c->source);
-    size_t budget = opt->pauli_max_terms ? opt->pauli_max_terms : EXPECT_DEFAULT_PAULI_MAX_TERMS;
+    size_t budget = opt->pauli_max_terms ? opt->pauli_max_terms
+                  : opt->method == EXPECT_AUTO ? EXPECT_AUTO_PAULI_MAX_TERMS : EXPECT_DEFAULT_PAULI_MAX_TERMS;
     double value, dropped_abs, dropped_sq;
     size_t left, coarse_left;
     int status = propagate_once(c, plan, paulis, opt->pauli_cutoff, budget, &value, &dropped_abs, &dropped_sq,

@@ -21,6 +21,11 @@ enum expect_method { EXPECT_STATE, EXPECT_AUTO, EXPECT_HEISENBERG };
 
 #define EXPECT_DEFAULT_PAULI_CUTOFF 1e-5
 #define EXPECT_DEFAULT_PAULI_MAX_TERMS ((size_t)1 << 22)
+/* Under auto, without --pauli-max-terms: a try of this many strings at most
+ * (a fraction of a second), then the state. Circuits that need more (deep,
+ * non-Clifford, wide light cones) cost far more in the Heisenberg picture
+ * than as a state, so auto must not spend the whole default budget on them. */
+#define EXPECT_AUTO_PAULI_MAX_TERMS ((size_t)1 << 16)
 #define EXPECT_CONVERGENCE_FACTOR 10   /* heisenberg's error estimate: rerun at this times the cutoff */
 
 typedef struct {

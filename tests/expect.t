@@ -101,6 +101,14 @@ is(read_json("$dir/dyn.json")->{expectation_methods}{'Z1'}{method}, 'state', '..
 is($st, 1, 'heisenberg past --pauli-max-terms fails (numerical)');
 like($err, qr/more than 2 Pauli strings/, '... naming the budget');
 
+# auto tries at most 65536 strings before it takes the state: a deep non-Clifford brickwork needs millions
+my $deep = gen_circuit('bw40.qasm', 'brickwork', 40, 20, 1);
+($st, $out, $err) = run_tnemu('run', $deep, '--observable', 'Z0 Z1', '--chi', '8', '-q', '-o', "$dir/deep.json");
+is($st, 0, 'auto on a 40-qubit brickwork of depth 20 runs') or diag($err);
+my $deep_m = read_json("$dir/deep.json")->{expectation_methods}{'Z0 Z1'};
+is($deep_m->{method}, 'state', '... by the state: the Heisenberg picture would need more than its try of strings');
+like($deep_m->{note}, qr/more than 65536 Pauli strings/, '... and the note says so');
+
 # under mpirun: every rank agrees; the light-cone state run is collective over the group
 {
     local $ENV{OMPI_ALLOW_RUN_AS_ROOT} = 1;
