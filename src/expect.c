@@ -125,7 +125,7 @@ int expect_heisenberg(const circuit *c, const noisy_plan *plan, const char *paul
                                 &rep->pauli_terms_max, &left);
     if (status != TN_OK) return status;
     rep->method = EXPECT_HEISENBERG;
-    rep->value = value;
+    rep->value = fmax(-1, fmin(1, value));   /* a Pauli string's expectation, as the state path clamps it */
     rep->error_bound = dropped_abs;
     rep->dropped_weight = dropped_sq;
     rep->fidelity_estimate = 1;

@@ -299,7 +299,8 @@ static int transfer_matrix(const double complex *ops, int nops, int k, double *p
             for (int r = 0; r < d; r++)
                 for (int c = 0; c < d; c++) tr += pa[r * d + c] * img[c * d + r];
             double v = creal(tr) / d;
-            ptm[a * D + b] = fabs(v) < PP_PTM_EPS ? 0 : v;
+            /* rounding snapped: a Clifford gate maps a string to one string exactly (coefficient +-1) */
+            ptm[a * D + b] = fabs(v) < PP_PTM_EPS ? 0 : fabs(fabs(v) - 1) < PP_PTM_EPS ? copysign(1, v) : v;
         }
     }
     free(paulis);
