@@ -84,7 +84,7 @@ static int append_qft_qasmbench(circuit *c, int n)
 {
     for (int k = 0; k < n; k++) {
         for (int j = 0; j < k; j++) {
-            double t = M_PI / (double)(1 << (k - j)), half[CIRC_MAX_PARAMS] = {t / 2}, neg[CIRC_MAX_PARAMS] = {-t / 2};
+            double t = ldexp(M_PI, -(k - j)), half[CIRC_MAX_PARAMS] = {t / 2}, neg[CIRC_MAX_PARAMS] = {-t / 2};
             CALL(append_gate(c, GATE_P, 1, k, 0, half));
             CALL(append_gate(c, GATE_CX, 2, k, j, NULL));
             CALL(append_gate(c, GATE_P, 1, j, 0, neg));
