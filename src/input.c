@@ -1,6 +1,7 @@
 /* input.c - whole input files, byte-order marks, JSON and its keys (see input.h). */
 #include "input.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,4 +121,27 @@ int input_check_keys(const char *path, const char *where, const json_t *obj, con
                        sep, key, list);
     }
     return TN_OK;
+}
+
+/* Reads a number at p (digits, '.', exponent); returns its length. */
+int input_scan_number(const char *p, const char *end, int *is_real)
+{
+    const char *q = p;
+    *is_real = 0;
+    while (q < end && isdigit((unsigned char)*q)) q++;
+    if (q < end && *q == '.') {
+        *is_real = 1;
+        q++;
+        while (q < end && isdigit((unsigned char)*q)) q++;
+    }
+    if (q < end && (*q == 'e' || *q == 'E')) {
+        const char *r = q + 1;
+        if (r < end && (*r == '+' || *r == '-')) r++;
+        if (r < end && isdigit((unsigned char)*r)) {
+            *is_real = 1;
+            q = r;
+            while (q < end && isdigit((unsigned char)*q)) q++;
+        }
+    }
+    return (int)(q - p);
 }

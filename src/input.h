@@ -58,4 +58,9 @@ int input_load_json(const char *path, size_t flags, const char *what, json_t **r
  * is NULL or empty). */
 int input_check_keys(const char *path, const char *where, const json_t *obj, const char *const *valid);
 
+/* Reads a number at p (digits, '.', exponent; end: the end of the text) for
+ * the circuit readers; returns its length, *is_real 1 if it has '.' or an
+ * exponent. */
+int input_scan_number(const char *p, const char *end, int *is_real);
+
 #endif

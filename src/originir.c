@@ -117,34 +117,14 @@ static int fail_at(const parser *ps, int line, int col, const char *fmt, ...)
     return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", ps->name, line, col, what);
 }
 
-/* Reads a number at p; returns its length and whether it is an integer. */
-static int scan_number(const char *p, const char *end, int *is_int)
-{
-    const char *q = p;
-    *is_int = 1;
-    while (q < end && isdigit((unsigned char)*q)) q++;
-    if (q < end && *q == '.') {
-        *is_int = 0;
-        q++;
-        while (q < end && isdigit((unsigned char)*q)) q++;
-    }
-    if (q < end && (*q == 'e' || *q == 'E')) {
-        const char *r = q + 1;
-        if (r < end && (*r == '+' || *r == '-')) r++;
-        if (r < end && isdigit((unsigned char)*r)) {
-            *is_int = 0;
-            q = r;
-            while (q < end && isdigit((unsigned char)*q)) q++;
-        }
-    }
-    return (int)(q - p);
-}
 
 /* A number token at p (a malformed one such as 1.2.3 or 12abc is an error). */
 static int lex_number(parser *ps, const char *p, const char *end, token *t)
 {
     t->kind = T_NUM;
-    t->len = scan_number(p, end, &t->is_int);
+    int is_real;
+    t->len = input_scan_number(p, end, &is_real);
+    t->is_int = !is_real;
     const char *q = p + t->len;
     if (q < end && (isalnum((unsigned char)*q) || *q == '_' || *q == '.')) {
         while (q < end && (isalnum((unsigned char)*q) || *q == '_' || *q == '.')) q++;

@@ -46,29 +46,6 @@ static int lex_error(const source *src, int line, int col, const char *what)
     return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", src->name, line, col, what);
 }
 
-/* Reads a number at p (digits, '.', exponent); returns its length. */
-static int scan_number(const char *p, const char *end, int *is_real)
-{
-    const char *q = p;
-    *is_real = 0;
-    while (q < end && isdigit((unsigned char)*q)) q++;
-    if (q < end && *q == '.') {
-        *is_real = 1;
-        q++;
-        while (q < end && isdigit((unsigned char)*q)) q++;
-    }
-    if (q < end && (*q == 'e' || *q == 'E')) {
-        const char *r = q + 1;
-        if (r < end && (*r == '+' || *r == '-')) r++;
-        if (r < end && isdigit((unsigned char)*r)) {
-            *is_real = 1;
-            q = r;
-            while (q < end && isdigit((unsigned char)*q)) q++;
-        }
-    }
-    return (int)(q - p);
-}
-
 int qasm_tokenize(source *src, size_t len)
 {
     const char *p = src->text + input_bom_length(src->text, len), *end = src->text + len;
@@ -109,7 +86,7 @@ int qasm_tokenize(source *src, size_t len)
             t.len = (int)(q - p);
         } else if (isdigit((unsigned char)ch) || (ch == '.' && p + 1 < end && isdigit((unsigned char)p[1]))) {
             int is_real;
-            t.len = scan_number(p, end, &is_real);
+            t.len = input_scan_number(p, end, &is_real);
             t.kind = is_real ? T_REAL : T_INT;
             char buf[64];
             int n = t.len < 63 ? t.len : 63;
