@@ -105,8 +105,10 @@ ifneq ($(SANITIZE),1)
   CHECK_DEPS += bin/tnemu $(SHLIB)
 endif
 
+# scripts/check.sh runs prove -j2 on tests/ and, when some fail, runs those
+# again verbosely and prints their failures last (a CI log's tail shows them)
 check: $(CHECK_DEPS)
-	$(SAN_ENV) TNEMU_BUILD=$(BUILD) prove -j2 --timer tests/
+	$(SAN_ENV) TNEMU_BUILD=$(BUILD) sh scripts/check.sh
 
 $(BUILD)/bench-eigh: $(BUILD)/scripts/bench-eigh.o $(BUILD)/tensor/zgemv.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
