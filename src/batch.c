@@ -52,8 +52,8 @@ static const char *batch_usage =
     "                     at most one per task)\n"
     "  -o, --output FILE  write the results, one JSON line per task in task order (default: stdout)\n"
     "  -q, --quiet        no summary on stderr\n"
-    "  --checkpoint DIR   keep the results of the tasks done in DIR/journal (written when the\n"
-    "                     batch ends or stops on SIGUSR1/SIGTERM)\n"
+    "  --checkpoint DIR   keep the results of the tasks done in DIR (each leader appends its\n"
+    "                     tasks' lines as they finish; a kill -9 loses only the tasks running)\n"
     "  --resume DIR       run only the tasks DIR's journal lacks (and go on journaling there);\n"
     "                     the output has every task's line, as an uninterrupted batch\n"
     "\n"
@@ -265,13 +265,15 @@ static int run_task(const manifest *m, long t, tn_group *g, char **line)
 
 /* Runs the tasks the farm gives this group until there are none; a fatal
  * failure or a signal stops the handing out for every group. */
-static int run_farm(const manifest *m, tn_group *g, const long *todo, long ntodo, char **lines, int *stopped)
+static int run_farm(const manifest *m, tn_group *g, const long *todo, long ntodo, char **lines, journal_part *part,
+                    int *stopped)
 {
     tn_farm *f = NULL;
     int status = farm_create(g, ntodo, &f);
     if (status) return status;
     for (long k = farm_next(f, 0), done = 0; k >= 0; done++) {
         status = run_task(m, todo[k], g, &lines[todo[k]]);
+        if (status == TN_OK && lines[todo[k]]) status = journal_part_append(part, todo[k], lines[todo[k]]);
         if (done == 0 && tn_inject("pause-batch", g->world_rank)) checkpoint_wait_for_signal();   /* tests */
         int stop = checkpoint_signalled() || journal_stop_hook(done + 1);
         k = farm_next(f, (status ? FARM_FAILED : 0) | (stop ? FARM_STOP : 0));   /* -1 after either */
@@ -434,13 +436,31 @@ static int journal_begin(const batch_request *rq, int argc, char **argv, const m
     return status;
 }
 
-/* Records the tasks run now (world rank 0, before "not run" lines exist). */
+/* --checkpoint/--resume: every group leader appends its tasks' lines to its
+ * own part of the journal as they finish (a kill -9 loses only the tasks
+ * running); *part stays NULL without a journal and on the other ranks. */
+static int journal_part_begin(const batch_request *rq, int argc, char **argv, const manifest *m, const tn_group *g,
+                              journal_part **part)
+{
+    *part = NULL;
+    if (!rq->journal_dir || g->rank != 0) return TN_OK;
+    char *identity = NULL;
+    int status = journal_identity("tnemu batch", rq->manifest, argc, argv, &identity);
+    if (status == TN_OK) status = journal_part_open(rq->journal_dir, identity, m->ntasks, g->world_rank, part);
+    free(identity);
+    return status;
+}
+
+/* Records the tasks run now (world rank 0, before "not run" lines exist);
+ * the journal then holds what the parts held. */
 static int journal_end(journal *j, const long *todo, long ntodo, char **lines)
 {
     if (!j) return TN_OK;
     for (long k = 0; k < ntodo; k++)
         if (lines[todo[k]]) CALL(journal_set(j, todo[k], lines[todo[k]]));
-    return journal_save(j);
+    CALL(journal_save(j));
+    journal_remove_parts(j);
+    return TN_OK;
 }
 
 int batch_command(int argc, char **argv)
@@ -468,7 +488,10 @@ int batch_command(int argc, char **argv)
     if (status == TN_OK) status = journal_begin(&rq, argc, argv, &m, &j, lines, todo, &ntodo);
     if (status == TN_OK) status = group_create(world, ngroups, &g);
     int stopped = 0;
-    if (status == TN_OK) status = group_agree(world, run_farm(&m, g, todo, ntodo, lines, &stopped));
+    journal_part *part = NULL;
+    if (status == TN_OK) status = group_agree(world, journal_part_begin(&rq, argc, argv, &m, g, &part));
+    if (status == TN_OK) status = group_agree(world, run_farm(&m, g, todo, ntodo, lines, part, &stopped));
+    journal_part_close(&part);
     if (status == TN_OK) status = group_agree(world, gather_lines(world, &m, g, lines));
     if (status == TN_OK && rank == 0) {
         long failed = 0, not_run = 0;

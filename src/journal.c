@@ -2,13 +2,16 @@
  * Not for: `tnemu run`'s state checkpoints (checkpoint.c). */
 #include "journal.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "checkpoint.h"
 #include "error.h"
@@ -16,6 +19,8 @@
 #include "outfile.h"
 
 #define JOURNAL_MAGIC "tnemu journal 1"
+#define PART_MAGIC "tnemu journal part 1"
+#define PART_PREFIX "journal.part."
 
 struct journal {
     char *path;                 /* DIR/journal */
@@ -94,6 +99,27 @@ int journal_set(journal *j, long t, const char *text)
     return TN_OK;
 }
 
+/* The "identity X" and "tasks N" header lines of a journal or a part must name this job. */
+static int check_job(const journal *j, const char *dir, const char *ident, long tasks)
+{
+    if (strcmp(ident, j->identity) == 0 && tasks == j->ntasks) return TN_OK;
+    return tn_fail(TN_ERR_INPUT, "option --resume: the journal in %s is of another job (%s, %ld tasks; this job: "
+                   "%s, %ld tasks): the input file or an option that changes results differs", dir, ident, tasks,
+                   j->identity, j->ntasks);
+}
+
+/* One "t text" record line (line number lineno of path) into j. */
+static int read_record(journal *j, const char *path, long lineno, const char *line)
+{
+    char *end;
+    errno = 0;
+    long t = strtol(line, &end, 10);
+    if (end == line || *end != ' ' || errno || t < 0 || t >= j->ntasks)
+        return tn_fail(TN_ERR_INPUT, "%s:%ld:1: expected a task index in [0, %ld) and its result", path, lineno,
+                       j->ntasks);
+    return journal_set(j, t, end + 1);
+}
+
 /* Reads the records of an existing journal (the identity must match). */
 static int journal_read(journal *j, const char *dir)
 {
@@ -113,22 +139,171 @@ static int journal_read(journal *j, const char *dir)
     if (status == TN_OK) snprintf(ident, sizeof ident, "%s", line + 9);
     if (status == TN_OK && (!(line = strtok_r(NULL, "\n", &save)) || sscanf(line, "tasks %ld", &tasks) != 1))
         status = tn_fail(TN_ERR_INPUT, "%s:3:1: expected 'tasks N'", j->path);
-    if (status == TN_OK && (strcmp(ident, j->identity) != 0 || tasks != j->ntasks))
-        status = tn_fail(TN_ERR_INPUT, "option --resume: the journal in %s is of another job (%s, %ld tasks; this job: "
-                         "%s, %ld tasks): the input file or an option that changes results differs", dir, ident, tasks,
-                         j->identity, j->ntasks);
-    for (long lineno = 4; status == TN_OK && (line = strtok_r(NULL, "\n", &save)); lineno++) {
-        char *end;
-        errno = 0;
-        long t = strtol(line, &end, 10);
-        if (end == line || *end != ' ' || errno || t < 0 || t >= j->ntasks)
-            status = tn_fail(TN_ERR_INPUT, "%s:%ld:1: expected a task index in [0, %ld) and its result", j->path, lineno,
-                             j->ntasks);
-        else
-            status = journal_set(j, t, end + 1);
+    if (status == TN_OK) status = check_job(j, dir, ident, tasks);
+    for (long lineno = 4; status == TN_OK && (line = strtok_r(NULL, "\n", &save)); lineno++)
+        status = read_record(j, j->path, lineno, line);
+    free(text);
+    return status;
+}
+
+/* ---- parts: records appended by group leaders as their tasks finish ------- */
+
+struct journal_part {
+    int fd;
+    char *path;
+};
+
+/* DIR/journal.part.R -> 1 (a part's name), else 0. */
+static int is_part_name(const char *name)
+{
+    size_t n = strlen(PART_PREFIX);
+    if (strncmp(name, PART_PREFIX, n) != 0 || !name[n]) return 0;
+    for (const char *c = name + n; *c; c++)
+        if (*c < '0' || *c > '9') return 0;
+    return 1;
+}
+
+/* Calls fn(j, dir, path) for every part in dir; stops at the first failure. */
+static int for_each_part(journal *j, const char *dir, int (*fn)(journal *, const char *, const char *))
+{
+    DIR *d = opendir(dir);
+    int status = TN_OK;
+    for (struct dirent *e; d && status == TN_OK && (e = readdir(d));) {
+        if (!is_part_name(e->d_name)) continue;
+        size_t cap = strlen(dir) + strlen(e->d_name) + 2;
+        char *path = tn_malloc(cap);
+        if (!path) { status = TN_ERR_MEMORY; break; }
+        snprintf(path, cap, "%s/%s", dir, e->d_name);
+        status = fn(j, dir, path);
+        free(path);
+    }
+    if (d) closedir(d);
+    return status;
+}
+
+/* Merges one part's complete lines into j (a last line without its newline
+ * was cut short by a kill: its task is not done). */
+static int merge_part(journal *j, const char *dir, const char *path)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (input_read_file(path, &text, &len) != TN_OK) {
+        tn_clear_error();
+        return tn_fail(TN_ERR_IO, "option --resume: cannot read %s", path);
+    }
+    char *line = text, *nl, *ident = NULL;
+    long lineno = 1, tasks = -1;
+    int status = TN_OK;
+    for (; status == TN_OK && (nl = memchr(line, '\n', len - (size_t)(line - text))); line = nl + 1, lineno++) {
+        *nl = '\0';
+        if (lineno == 1 && strcmp(line, PART_MAGIC) != 0)
+            status = tn_fail(TN_ERR_INPUT, "%s:1:1: not a tnemu journal part", path);
+        else if (lineno == 2 && strncmp(line, "identity ", 9) != 0)
+            status = tn_fail(TN_ERR_INPUT, "%s:2:1: expected 'identity ...'", path);
+        else if (lineno == 2)
+            ident = line + 9;
+        else if (lineno == 3 && sscanf(line, "tasks %ld", &tasks) != 1)
+            status = tn_fail(TN_ERR_INPUT, "%s:3:1: expected 'tasks N'", path);
+        else if (lineno == 3)
+            status = check_job(j, dir, ident, tasks);
+        else if (lineno > 3)
+            status = read_record(j, path, lineno, line);
     }
     free(text);
     return status;
+}
+
+static int unlink_part(journal *j, const char *dir, const char *path)
+{
+    (void)j;
+    (void)dir;
+    unlink(path);
+    return TN_OK;
+}
+
+void journal_remove_parts(const journal *j)
+{
+    if (!j) return;
+    size_t cap = strlen(j->path) + 1;
+    char *dir = tn_malloc(cap);
+    if (!dir) return;
+    memcpy(dir, j->path, cap);
+    *strrchr(dir, '/') = '\0';   /* j->path is DIR/journal */
+    for_each_part((journal *)j, dir, unlink_part);
+    free(dir);
+}
+
+/* write(2) of all len bytes, or errno. */
+static int write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return n < 0 ? errno : EIO;
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* One whole piece of text at the end of the part, then to disk. */
+static int part_write(journal_part *p, const char *text)
+{
+    int err = write_all(p->fd, text, strlen(text));
+    if (!err && fdatasync(p->fd) != 0 && errno != EINVAL && errno != EROFS) err = errno;
+    if (err) return tn_fail(TN_ERR_WRITE, "option --checkpoint: cannot write %s: %s", p->path, strerror(err));
+    return TN_OK;
+}
+
+int journal_part_open(const char *dir, const char *identity, long ntasks, int world_rank, journal_part **out)
+{
+    *out = NULL;
+    journal_part *p = tn_calloc(1, sizeof *p);
+    size_t cap = strlen(dir) + strlen(PART_PREFIX) + 24;
+    char *path = p ? tn_malloc(cap) : NULL;
+    if (!path) { free(p); return TN_ERR_MEMORY; }
+    snprintf(path, cap, "%s/%s%d", dir, PART_PREFIX, world_rank);
+    p->path = path;
+    p->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0666);
+    if (p->fd < 0) {
+        int err = errno;
+        free(path);
+        free(p);
+        return tn_fail(TN_ERR_WRITE, "option --checkpoint: cannot create %s/%s%d: %s", dir, PART_PREFIX, world_rank,
+                       strerror(err));
+    }
+    size_t hcap = strlen(PART_MAGIC) + strlen(identity) + 48;
+    char *header = tn_malloc(hcap);
+    int status = header ? TN_OK : TN_ERR_MEMORY;
+    if (status == TN_OK) {
+        snprintf(header, hcap, "%s\nidentity %s\ntasks %ld\n", PART_MAGIC, identity, ntasks);
+        status = part_write(p, header);
+    }
+    free(header);
+    if (status) journal_part_close(&p);
+    *out = p;
+    return status;
+}
+
+int journal_part_append(journal_part *p, long t, const char *text)
+{
+    if (!p) return TN_OK;
+    size_t cap = strlen(text) + 24;
+    char *line = tn_malloc(cap);
+    if (!line) return TN_ERR_MEMORY;
+    snprintf(line, cap, "%ld %s\n", t, text);   /* one write: a kill leaves it whole or without its newline */
+    int status = part_write(p, line);
+    free(line);
+    return status;
+}
+
+void journal_part_close(journal_part **p)
+{
+    if (!p || !*p) return;
+    close((*p)->fd);
+    free((*p)->path);
+    free(*p);
+    *p = NULL;
 }
 
 int journal_open(const char *dir, int resume, const char *identity, long ntasks, journal **out)
@@ -146,7 +321,13 @@ int journal_open(const char *dir, int resume, const char *identity, long ntasks,
     int status = j->path && j->identity && j->rec ? TN_OK : TN_ERR_MEMORY;
     if (status == TN_OK) snprintf(j->path, cap, "%s/journal", dir);
     if (status == TN_OK && resume) status = journal_read(j, dir);
+    long before = j && j->rec ? j->done : 0;
+    if (status == TN_OK && resume) status = for_each_part(j, dir, merge_part);
     if (status == TN_OK) outfile_remove_stale(j->path);   /* a kill -9's temporaries */
+    /* afresh: an empty journal now (a kill before the first save leaves one to resume);
+     * resumed with records from parts: they go into the journal before the parts go */
+    if (status == TN_OK && (!resume || j->done > before)) status = journal_save(j);
+    if (status == TN_OK) journal_remove_parts(j);
     if (status) journal_destroy(&j);
     *out = j;
     return status;

@@ -32,8 +32,9 @@ typedef struct journal journal;
 int journal_identity(const char *command, const char *input_path, int argc, char **argv, char **out);
 
 /* Opens DIR/journal for a job of ntasks tasks: afresh (resume = 0: an old
- * journal there is replaced at the first save), or read back (resume = 1:
- * it must exist and name the same identity). Not collective (world rank 0). */
+ * journal there, and its parts, are replaced by an empty journal now), or
+ * read back (resume = 1: it must exist and name the same identity; the
+ * records of its parts are merged in and saved). Not collective (world rank 0). */
 int journal_open(const char *dir, int resume, const char *identity, long ntasks, journal **out);
 
 /* Task t's recorded result, or NULL when it is not done. */
@@ -47,6 +48,21 @@ long journal_done(const journal *j);
 
 /* Rewrites DIR/journal with every record (atomically). */
 int journal_save(journal *j);
+
+/* Per-task records of one group leader, appended as its tasks finish (batch,
+ * whose results are gathered only at the end): DIR/journal.part.R for world
+ * rank R, the journal's header then one "t text" line per task, each line
+ * written whole and flushed to disk, so that a kill -9 loses only the tasks
+ * running. journal_open merges every part it finds into the journal when it
+ * resumes (a line cut short by the kill is ignored, its task runs again) and
+ * removes them when it starts afresh. Not collective. */
+typedef struct journal_part journal_part;
+int journal_part_open(const char *dir, const char *identity, long ntasks, int world_rank, journal_part **out);
+int journal_part_append(journal_part *p, long t, const char *text);
+void journal_part_close(journal_part **p);   /* NULL is fine */
+
+/* Removes DIR's journal.part.* files (after journal_save has every record). */
+void journal_remove_parts(const journal *j);
 
 /* Frees j (NULL is fine) and sets it to NULL. */
 void journal_destroy(journal **j);

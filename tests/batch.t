@@ -151,5 +151,38 @@ for my $c (@cases) {
     my @sj = grep { /^\d+ / } split /\n/, Tnemu::slurp("$dir/jsig/journal");
     ok($paused && $sst == 3 && $s5 == 0 && join("\n", @{ $lines->("$dir/jsigres.jsonl") }) eq join("\n", @{ $lines->("$dir/jfull.jsonl") }),
        "SIGUSR1 stops the batch (exit $sst) with its done tasks journaled; --resume completes it identically");
+
+    # kill -9 after the first task: its line is already in the leader's part of the journal
+    $pid = fork();
+    die "fork: $!" unless defined $pid;
+    if ($pid == 0) {
+        exec('sh', '-c', "exec env TNEMU_INJECT=pause-batch\@0 " . tnemu() . " batch $jm -q --checkpoint $dir/jkill -o $dir/jkill.jsonl >/dev/null 2>$dir/jkill.err </dev/null") or exit 127;
+    }
+    $paused = 0;
+    for (1 .. 3000) {
+        if (Tnemu::slurp("$dir/jkill.err") =~ /waiting for a signal/) { $paused = 1; last; }
+        last if waitpid($pid, WNOHANG) == $pid;
+        sleep 0.1;
+    }
+    kill('KILL', $pid);
+    waitpid($pid, 0);
+    my @part = split /\n/, Tnemu::slurp("$dir/jkill/journal.part.0");
+    ok($paused && !-e "$dir/jkill.jsonl" && -e "$dir/jkill/journal" && @part == 4 && $part[3] =~ /^0 \{"task":0,/,
+       'kill -9 after the first task: no output, and the task\'s line in DIR/journal.part.0') or diag(join("\n", @part));
+    # a line cut short by the kill is not a task done
+    open(my $fh, '>>', "$dir/jkill/journal.part.0") or die;
+    print $fh '3 {"task":3,"name":"t4","coun';
+    close $fh;
+    my ($s6, undef, $e6) = run_tnemu('batch', $jm, '-q', '--resume', "$dir/jkill", '-o', "$dir/jkillres.jsonl");
+    my @kj = grep { /^\d+ / } split /\n/, Tnemu::slurp("$dir/jkill/journal");
+    ok($s6 == 0 && join("\n", @{ $lines->("$dir/jkillres.jsonl") }) eq join("\n", @{ $lines->("$dir/jfull.jsonl") })
+       && @kj == 5 && !glob("$dir/jkill/journal.part.*"),
+       '--resume after kill -9: the part merged (its cut line ignored), the output as uninterrupted, no parts left')
+        or diag($e6);
+    # a part of another job is refused like a journal of another job
+    write_file("$dir/jkill/journal.part.7", "tnemu journal part 1\nidentity tnemu batch 0 0\ntasks 5\n0 {}\n");
+    my ($s7, undef, $e7) = run_tnemu('batch', $jm, '-q', '--resume', "$dir/jkill", '-o', "$dir/jkill2.jsonl");
+    ok($s7 == 2 && $e7 =~ /the journal in .* is of another job/ && !-e "$dir/jkill2.jsonl",
+       'a journal part of another job: exit 2, nothing written') or diag($e7);
 }
 done_testing();
