@@ -1,6 +1,6 @@
 /* originir.c - the OriginIR front end (see originir.h).
  *
- * The text is cut into tokens once (with line, column and end-of-line
+ * The text is cut into tokens once (originir_lex.c: with line, column and end-of-line
  * tokens: OriginIR is line-oriented), then read statement by statement.
  * DAGGER and CONTROL blocks are emitted as ordinary operations first and
  * rewritten in place when the block closes: ENDDAGGER reverses the block's
@@ -41,6 +41,7 @@
 #include "gates.h"
 #include "input.h"
 #include "originir_gates.h"
+#include "originir_lex.h"
 
 #define ORIGINIR_MAX_QUBITS 1000000
 #define ORIGINIR_MAX_NEST 64            /* DAGGER/CONTROL blocks plus QGATE calls */
@@ -48,18 +49,7 @@
 #define ORIGINIR_MAX_ARGS 64            /* qubit arguments of a QGATE */
 #define ORIGINIR_MAX_DENSE_BYTES ((size_t)1 << 30)
 
-/* ---- tokens -------------------------------------------------------------- */
-
-enum originir_tok { T_END, T_EOL, T_ID, T_NUM, T_PUNCT };
-
-typedef struct {
-    int kind;
-    int line, col;
-    const char *text;   /* into the source; not NUL-terminated */
-    int len;
-    double value;       /* T_NUM */
-    int is_int;         /* T_NUM without '.' or exponent */
-} token;
+/* ---- the parser ------------------------------------------------------------ */
 
 typedef struct {
     char name[CIRC_NAME_MAX];
@@ -70,10 +60,7 @@ typedef struct {
 } originir_def;
 
 typedef struct {
-    const char *name;              /* file name for messages */
-    const char *text;
-    token *toks;
-    size_t ntoks, cap;
+    token_list tl;                 /* the file's name, text and tokens */
     circuit *c;
     originir_def *defs;
     int ndefs, defs_cap;
@@ -81,135 +68,15 @@ typedef struct {
     size_t dense_bytes;
 } parser;
 
-static int tok_is(const token *t, const char *s)
-{
-    return (t->kind == T_ID || t->kind == T_PUNCT) && (int)strlen(s) == t->len && memcmp(t->text, s, (size_t)t->len) == 0;
-}
-
-/* Keywords and built-in gate names are matched without regard to case
- * (QPanda writes RPhi, its documents RPHI). */
-static int tok_keyword(const token *t, const char *s)
-{
-    return t->kind == T_ID && (int)strlen(s) == t->len && strncasecmp(t->text, s, (size_t)t->len) == 0;
-}
-
-static int push_token(parser *ps, token t)
-{
-    if (ps->ntoks == ps->cap) {
-        size_t cap = ps->cap ? 2 * ps->cap : 1024;
-        token *grown = tn_realloc(ps->toks, cap * sizeof *grown);
-        if (!grown) return TN_ERR_MEMORY;
-        ps->toks = grown;
-        ps->cap = cap;
-    }
-    ps->toks[ps->ntoks++] = t;
-    return TN_OK;
-}
-
+/* "FILE:LINE:COL: error: ..." at a place of the parser's file. */
 static int fail_at(const parser *ps, int line, int col, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static int fail_at(const parser *ps, int line, int col, const char *fmt, ...)
 {
-    char what[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    int status = originir_vfail(ps->tl.name, line, col, fmt, ap);
     va_end(ap);
-    return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", ps->name, line, col, what);
-}
-
-
-/* A number token at p (a malformed one such as 1.2.3 or 12abc is an error). */
-static int lex_number(parser *ps, const char *p, const char *end, token *t)
-{
-    t->kind = T_NUM;
-    int is_real;
-    t->len = input_scan_number(p, end, &is_real);
-    t->is_int = !is_real;
-    const char *q = p + t->len;
-    if (q < end && (isalnum((unsigned char)*q) || *q == '_' || *q == '.')) {
-        while (q < end && (isalnum((unsigned char)*q) || *q == '_' || *q == '.')) q++;
-        return fail_at(ps, t->line, t->col, "malformed number '%.*s'", (int)(q - p) < 40 ? (int)(q - p) : 40, p);
-    }
-    char buf[64];
-    int n = t->len < 63 ? t->len : 63;
-    memcpy(buf, p, (size_t)n);
-    buf[n] = '\0';
-    t->value = strtod(buf, NULL);
-    return TN_OK;
-}
-
-/* Skips a comment at *p (// to the end of the line, or a block comment);
- * returns 1 if there was one. */
-static int skip_comment(parser *ps, const char **p, const char *end, int *line, int *col, int *status)
-{
-    const char *s = *p;
-    if (s + 1 >= end || s[0] != '/' || (s[1] != '/' && s[1] != '*')) return 0;
-    if (s[1] == '/') {
-        while (s < end && *s != '\n') s++;
-        *p = s;
-        return 1;
-    }
-    int l0 = *line, c0 = *col;
-    s += 2;
-    *col += 2;
-    while (s + 1 < end && !(s[0] == '*' && s[1] == '/')) {
-        if (*s == '\n') { (*line)++; *col = 1; } else (*col)++;
-        s++;
-    }
-    if (s + 1 >= end) *status = fail_at(ps, l0, c0, "unterminated comment");
-    *p = s + 2;
-    *col += 2;
-    return 1;
-}
-
-static int tokenize(parser *ps, size_t len)
-{
-    const char *p = ps->text + input_bom_length(ps->text, len), *end = ps->text + len;
-    int line = 1, col = 1;
-    while (p < end) {
-        char ch = *p;
-        token t = {0};
-        t.line = line;
-        t.col = col;
-        t.text = p;
-        if (ch == '\n') {
-            t.kind = T_EOL;
-            t.len = 1;
-            CALL(push_token(ps, t));
-            line++; col = 1; p++;
-            continue;
-        }
-        if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v') { p++; col++; continue; }
-        int status = TN_OK;
-        if (skip_comment(ps, &p, end, &line, &col, &status)) {
-            CALL(status);
-            continue;
-        }
-        if (isalpha((unsigned char)ch) || ch == '_') {
-            const char *q = p;
-            while (q < end && (isalnum((unsigned char)*q) || *q == '_')) q++;
-            t.kind = T_ID;
-            t.len = (int)(q - p);
-        } else if (isdigit((unsigned char)ch) || (ch == '.' && p + 1 < end && isdigit((unsigned char)p[1]))) {
-            CALL(lex_number(ps, p, end, &t));
-        } else if (strchr(",()[]+-*/=<>!&|", ch) && ch != '\0') {
-            t.kind = T_PUNCT;
-            t.len = 1;
-        } else if (isprint((unsigned char)ch)) {
-            return fail_at(ps, line, col, "unexpected character '%c'", ch);
-        } else {
-            return fail_at(ps, line, col, "unexpected byte 0x%02x", (unsigned char)ch);
-        }
-        p += t.len;
-        col += t.len;
-        CALL(push_token(ps, t));
-    }
-    token t = {0};
-    t.kind = T_END;
-    t.line = line;
-    t.col = col;
-    t.text = "";
-    return push_token(ps, t);
+    return status;
 }
 
 /* ---- the cursor ---------------------------------------------------------- */
@@ -225,7 +92,7 @@ typedef struct {
     int line, col;                 /* the top-level statement, recorded on ops */
 } cursor;
 
-static const token *peek(const cursor *cu) { return &cu->ps->toks[cu->pos < cu->end ? cu->pos : cu->end]; }
+static const token *peek(const cursor *cu) { return &cu->ps->tl.toks[cu->pos < cu->end ? cu->pos : cu->end]; }
 
 static const token *advance(cursor *cu)
 {
@@ -244,7 +111,7 @@ static int error_at(const cursor *cu, const token *t, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", cu->ps->name, t->line, t->col, what);
+    return tn_fail(TN_ERR_INPUT, "%s:%d:%d: error: %s", cu->ps->tl.name, t->line, t->col, what);
 }
 
 /* A token as text for messages. */
@@ -554,7 +421,7 @@ static int parse_operands(cursor *cu, int *qubits, int max, int *n)
         (*n)++;
         t = peek(cu);
         if (tok_is(t, ",")) {
-            const token *next = &cu->ps->toks[cu->pos + 1 < cu->end ? cu->pos + 1 : cu->end];
+            const token *next = &cu->ps->tl.toks[cu->pos + 1 < cu->end ? cu->pos + 1 : cu->end];
             if (tok_is(next, "(")) { advance(cu); return TN_OK; }
             advance(cu);
             continue;
@@ -951,7 +818,7 @@ static int parse_qgate(cursor *cu, const token *kw)
     while (status == TN_OK) {   /* the body: up to ENDQGATE at the start of a line */
         const token *t = peek(cu);
         if (at_end(cu)) { status = error_at(cu, kw, "QGATE '%s' has no matching ENDQGATE", d->name); break; }
-        int line_start = cu->pos == 0 || cu->ps->toks[cu->pos - 1].kind == T_EOL;
+        int line_start = cu->pos == 0 || cu->ps->tl.toks[cu->pos - 1].kind == T_EOL;
         if (line_start && tok_keyword(t, "QGATE")) { status = error_at(cu, t, "QGATE definitions cannot be nested"); break; }
         if (line_start && tok_keyword(t, "ENDQGATE")) break;
         advance(cu);
@@ -1013,7 +880,7 @@ static int parse_program(parser *ps)
     cursor cu;
     memset(&cu, 0, sizeof cu);
     cu.ps = ps;
-    cu.end = ps->ntoks - 1;   /* the T_END token */
+    cu.end = ps->tl.ntoks - 1;   /* the T_END token */
     for (;;) {
         CALL(skip_blank_lines(&cu));
         if (at_end(&cu)) break;
@@ -1033,12 +900,12 @@ int originir_parse_string(const char *text, size_t len, const char *name, circui
     *out = NULL;
     parser ps;
     memset(&ps, 0, sizeof ps);
-    ps.name = name;
-    ps.text = text;
+    ps.tl.name = name;
+    ps.tl.text = text;
     int status = circ_create(name, &ps.c);
-    if (status == TN_OK) status = tokenize(&ps, len);
+    if (status == TN_OK) status = originir_tokenize(&ps.tl, len);
     if (status == TN_OK) status = parse_program(&ps);
-    free(ps.toks);
+    free(ps.tl.toks);
     free(ps.defs);
     if (status != TN_OK) {
         circ_destroy(&ps.c);

@@ -115,6 +115,10 @@ int run_circuit(const circuit *c, const run_options *opt, run_result *res);
 /* The default number of trajectories of a noisy static run with `shots` shots. */
 long run_default_trajectories(long shots);
 
+/* The first shot of trajectory t when shots are spread over T trajectories
+ * (trajectory t draws shots [first(t), first(t + 1))). */
+long run_trajectory_first_shot(long shots, long t, long T);
+
 /* Gathers the ranks' parts on world rank 0 (counts, means, errors, bond
  * dimensions). Collective over world; call only after every rank succeeded. */
 int run_collect(MPI_Comm world, const run_options *opt, run_result *res);
