@@ -70,13 +70,7 @@ int circ_find_creg(const circuit *c, const char *name) { return find_reg(c->creg
 
 int circ_append(circuit *c, const circ_op *op)
 {
-    if (c->nops == c->ops_cap) {
-        size_t cap = c->ops_cap ? 2 * c->ops_cap : 256;
-        circ_op *grown = tn_realloc(c->ops, cap * sizeof *grown);
-        if (!grown) return TN_ERR_MEMORY;
-        c->ops = grown;
-        c->ops_cap = cap;
-    }
+    CALL(tn_grow((void **)&c->ops, &c->ops_cap, c->nops, sizeof *c->ops, 256));
     circ_op copy = *op;
     copy.matrix = NULL;
     if (op->kind == OP_GATE && op->gate == GATE_UNITARY) {

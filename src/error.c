@@ -105,6 +105,17 @@ void *tn_realloc(void *ptr, size_t bytes)
     return p;
 }
 
+int tn_grow(void **items, size_t *cap, size_t n, size_t size, size_t first_cap)
+{
+    if (n < *cap) return TN_OK;
+    size_t grown_cap = *cap ? 2 * *cap : first_cap;
+    void *grown = tn_realloc(*items, grown_cap * size);
+    if (!grown) return TN_ERR_MEMORY;
+    *items = grown;
+    *cap = grown_cap;
+    return TN_OK;
+}
+
 int tn_inject(const char *point, int world_rank)
 {
     const char *spec = getenv("TNEMU_INJECT");

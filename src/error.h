@@ -82,4 +82,9 @@ void *tn_malloc(size_t bytes);
 void *tn_calloc(size_t count, size_t size);
 void *tn_realloc(void *ptr, size_t bytes);
 
+/* Makes room for one more item in a growing array *items of *cap items of
+ * `size` bytes holding n: doubles *cap (from first_cap) when n == *cap.
+ * Returns TN_OK or TN_ERR_MEMORY (then *items and *cap are unchanged). */
+int tn_grow(void **items, size_t *cap, size_t n, size_t size, size_t first_cap);
+
 #endif

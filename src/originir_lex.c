@@ -30,13 +30,7 @@ int originir_fail_at(const char *file, int line, int col, const char *fmt, ...)
 
 static int push_token(token_list *tl, token t)
 {
-    if (tl->ntoks == tl->cap) {
-        size_t cap = tl->cap ? 2 * tl->cap : 1024;
-        token *grown = tn_realloc(tl->toks, cap * sizeof *grown);
-        if (!grown) return TN_ERR_MEMORY;
-        tl->toks = grown;
-        tl->cap = cap;
-    }
+    CALL(tn_grow((void **)&tl->toks, &tl->cap, tl->ntoks, sizeof t, 1024));
     tl->toks[tl->ntoks++] = t;
     return TN_OK;
 }

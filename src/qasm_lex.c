@@ -30,13 +30,7 @@ int qasm_tok_is(const token *t, const char *s)
 
 static int push_token(source *src, token t)
 {
-    if (src->ntoks == src->cap) {
-        size_t cap = src->cap ? 2 * src->cap : 1024;
-        token *grown = tn_realloc(src->toks, cap * sizeof *grown);
-        if (!grown) return TN_ERR_MEMORY;
-        src->toks = grown;
-        src->cap = cap;
-    }
+    CALL(tn_grow((void **)&src->toks, &src->cap, src->ntoks, sizeof t, 1024));
     src->toks[src->ntoks++] = t;
     return TN_OK;
 }
