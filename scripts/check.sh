@@ -15,6 +15,9 @@ failed=$(sed -n 's/^\(tests\/[^ ]*\.t\) .*(Wstat.*/\1/p' "$log")
 [ -n "$failed" ] || exit "$status"
 echo
 echo "=== failed files, run again one at a time: their failures and diagnostics ==="
+echo "machine: $(uname -srm), $(nproc) cores, user $(id -un); cc: $(cc --version 2>&1 | head -1);" \
+     "mpicc: $(mpicc --showme:version 2>&1 | head -1); python3: $(/usr/bin/python3 --version 2>&1)"
+env | grep -E '^(CC|CFLAGS|LDFLAGS|LD_LIBRARY_PATH|LD_PRELOAD|PKG_CONFIG_PATH|PYTHONPATH|OMP_|OMPI_|TMPDIR)' | sed 's/^/env: /'
 for t in $failed; do
     echo "--- $t"
     prove -v "$t" 2>&1 | grep -E '^(not ok|#)|Dubious|Wstat' | head -40
