@@ -26,6 +26,7 @@ void tsvd_work_free(tsvd_work *w)
     tn_buf_free(&w->tri);
     tn_buf_free(&w->vals);
     w->eig_rows = 0;
+    w->svd_method = 0;
 }
 
 /* Reserves U, S, VT for an m x n problem. */
@@ -38,6 +39,22 @@ static int reserve_factors(tsvd_work *w, int m, int n)
     return TN_OK;
 }
 
+/* Whether the last workspace query was for this routine and shape (a split
+ * sees the same shapes over and over; the query costs as much as a small SVD's
+ * arithmetic). */
+static int svd_query_cached(const tsvd_work *w, int method, int m, int n)
+{
+    return w->svd_method == method && w->svd_m == m && w->svd_n == n;
+}
+
+static void svd_query_remember(tsvd_work *w, int method, int m, int n, int lwork)
+{
+    w->svd_method = method;
+    w->svd_m = m;
+    w->svd_n = n;
+    w->svd_lwork = lwork;
+}
+
 /* zgesdd on a (destroyed) with workspace query; returns LAPACK's info. */
 static int run_gesdd(tsvd_work *w, int m, int n, double complex *a, int *info)
 {
@@ -45,11 +62,14 @@ static int run_gesdd(tsvd_work *w, int m, int n, double complex *a, int *info)
     size_t lrwork = (size_t)r * (size_t)(5 * r + 7 > 2 * mx + 2 * r + 1 ? 5 * r + 7 : 2 * mx + 2 * r + 1);
     CALL(tn_buf_reserve(&w->rwork, lrwork * sizeof(double)));
     CALL(tn_buf_reserve(&w->iwork, (size_t)8 * r * sizeof(lapack_int)));
-    double complex query;
-    *info = LAPACKE_zgesdd_work(LAPACK_COL_MAJOR, 'S', m, n, a, m, w->s.data, w->u.data, m,
-                                w->vt.data, r, &query, -1, w->rwork.data, w->iwork.data);
-    if (*info != 0) return TN_OK;
-    int lwork = (int)creal(query) + 1;
+    if (!svd_query_cached(w, 1, m, n)) {
+        double complex query;
+        *info = LAPACKE_zgesdd_work(LAPACK_COL_MAJOR, 'S', m, n, a, m, w->s.data, w->u.data, m,
+                                    w->vt.data, r, &query, -1, w->rwork.data, w->iwork.data);
+        if (*info != 0) return TN_OK;
+        svd_query_remember(w, 1, m, n, (int)creal(query) + 1);
+    }
+    int lwork = w->svd_lwork;
     CALL(tn_buf_reserve(&w->work, (size_t)lwork * sizeof(double complex)));
     *info = LAPACKE_zgesdd_work(LAPACK_COL_MAJOR, 'S', m, n, a, m, w->s.data, w->u.data, m,
                                 w->vt.data, r, w->work.data, lwork, w->rwork.data, w->iwork.data);
@@ -61,11 +81,14 @@ static int run_gesvd(tsvd_work *w, int m, int n, double complex *a, int *info)
 {
     int r = m < n ? m : n;
     CALL(tn_buf_reserve(&w->rwork, (size_t)5 * r * sizeof(double)));
-    double complex query;
-    *info = LAPACKE_zgesvd_work(LAPACK_COL_MAJOR, 'S', 'S', m, n, a, m, w->s.data, w->u.data, m,
-                                w->vt.data, r, &query, -1, w->rwork.data);
-    if (*info != 0) return TN_OK;
-    int lwork = (int)creal(query) + 1;
+    if (!svd_query_cached(w, 2, m, n)) {
+        double complex query;
+        *info = LAPACKE_zgesvd_work(LAPACK_COL_MAJOR, 'S', 'S', m, n, a, m, w->s.data, w->u.data, m,
+                                    w->vt.data, r, &query, -1, w->rwork.data);
+        if (*info != 0) return TN_OK;
+        svd_query_remember(w, 2, m, n, (int)creal(query) + 1);
+    }
+    int lwork = w->svd_lwork;
     CALL(tn_buf_reserve(&w->work, (size_t)lwork * sizeof(double complex)));
     *info = LAPACKE_zgesvd_work(LAPACK_COL_MAJOR, 'S', 'S', m, n, a, m, w->s.data, w->u.data, m,
                                 w->vt.data, r, w->work.data, lwork, w->rwork.data);
@@ -393,12 +416,21 @@ static int split_by_gram(tsvd_work *w, int m, int n, const double complex *a, co
     return TN_OK;
 }
 
+/* Whether the Gram path is the cheaper one for an m x n split on this side
+ * (tsvd.h: TSVD_GRAM_MIN_DIM, TSVD_GRAM_MAX_ASPECT). */
+static int gram_pays(int m, int n, int side)
+{
+    int gram_rows = side == TSVD_LEFT_ISOMETRY ? m : n, other = side == TSVD_LEFT_ISOMETRY ? n : m;
+    if ((m < n ? m : n) >= TSVD_GRAM_MIN_DIM) return 1;
+    return gram_rows <= TSVD_GRAM_MAX_ASPECT * other;
+}
+
 int tsvd_split(tsvd_work *w, int m, int n, double complex *a, const tsvd_trunc *trunc, int side,
                tsvd_split_result *res)
 {
     res->values = NULL;
-    int small = (m < n ? m : n) < TSVD_GRAM_MIN_DIM;
-    if (w->gram_disabled || small || w->forced_failures > 0) return split_by_svd(w, m, n, a, trunc, side, res);
+    if (w->gram_disabled || !gram_pays(m, n, side) || w->forced_failures > 0)
+        return split_by_svd(w, m, n, a, trunc, side, res);
     int ok = 0;
     if (side == TSVD_LEFT_ISOMETRY) {
         CALL(split_by_gram(w, m, n, a, trunc, 1, res, &ok));
