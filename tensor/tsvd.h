@@ -64,15 +64,19 @@ int tsvd_truncated(tsvd_work *w, int m, int n, double complex *a, const tsvd_tru
 enum tsvd_side { TSVD_LEFT_ISOMETRY, TSVD_RIGHT_ISOMETRY, TSVD_RIGHT_VECTORS };
 
 /* From this dimension on (the smaller of m and n) the split always takes the
- * Gram path. Below it the Gram path is taken when the Gram matrix is formed
- * on the matrix's smaller side or at most TSVD_GRAM_MAX_ASPECT times the
- * other side (a near-square theta, 2 chi_l x 2 chi_r): there it costs about
- * half the SVD from 2 x 2 on (measured 2x2: 0.8 vs 3.8 us, 32x32: 0.17 vs
- * 0.24 ms, 64x64: 0.65 vs 1.03 ms), with the accuracy stated below (the
- * kept span to TSVD_GRAM_SPAN_TOL; exact spectra, equal or zero singular
- * values as in GHZ, stabilizer and product states, to rounding). A Gram
- * matrix on the longer side of an unbalanced matrix (a chain end: 2 x 2chi)
- * has rank at most the short side and costs up to 10x the SVD: the SVD. */
+ * Gram path, with up to TSVD_GRAM_PASSES passes. Below it, one Gram pass or
+ * the SVD: the Gram path when the bond limit truncates (max_rank below
+ * min(m, n)), the Gram matrix is on the smaller side or at most
+ * TSVD_GRAM_MAX_ASPECT times the other (a near-square theta, 2 chi_l x
+ * 2 chi_r), and one Gram matrix resolves every kept direction (the
+ * tridiagonal matrix's eigenvalues, by dsterf, checked before its vectors
+ * are computed). There one pass costs about 0.6x zgesdd at every size from
+ * 4 x 4 to 64 x 64 (random 2chi x 2chi kept to chi). Elsewhere the SVD is
+ * cheaper: without truncation every value down to TSVD_RANK_RTOL must be
+ * resolved (a fast-decaying spectrum, as in a QFT, needs 2 or 3 passes); a
+ * Gram matrix on the long side of a chain end (2 x 2chi) has rank 2 and
+ * costs up to 10x the SVD. Exact spectra (equal or zero values: GHZ,
+ * stabilizer and product states) come out exact to rounding on both. */
 #define TSVD_GRAM_MIN_DIM 96
 #define TSVD_GRAM_MAX_ASPECT 1.5
 /* Gram eigenvalues below this fraction of the largest cannot be told from
@@ -91,7 +95,10 @@ enum tsvd_side { TSVD_LEFT_ISOMETRY, TSVD_RIGHT_ISOMETRY, TSVD_RIGHT_VECTORS };
 #define TSVD_RESIDUAL_TOL 1e-12
 /* Gram matrices per split: the first of M, the next of the part of M the
  * directions resolved so far miss (where the small singular values are
- * large again); beyond that the SVD path. */
+ * large again); beyond that the SVD path. A later pass resolves directions
+ * only until what is left is at most TSVD_RESIDUAL_TOL of |M|: the rest of
+ * its remainder is the projections' rounding (about eps |M|, above
+ * TSVD_RANK_RTOL at 128 rows), not directions of M. */
 #define TSVD_GRAM_PASSES 3
 
 typedef struct {
