@@ -26,6 +26,7 @@ void tsvd_work_free(tsvd_work *w)
     tn_buf_free(&w->tri);
     tn_buf_free(&w->vals);
     w->eig_rows = 0;
+    w->svd_method = 0;
 }
 
 /* Reserves U, S, VT for an m x n problem. */
@@ -38,6 +39,22 @@ static int reserve_factors(tsvd_work *w, int m, int n)
     return TN_OK;
 }
 
+/* Whether the last workspace query was for this routine and shape (a split
+ * sees the same shapes over and over; the query costs as much as a small SVD's
+ * arithmetic). */
+static int svd_query_cached(const tsvd_work *w, int method, int m, int n)
+{
+    return w->svd_method == method && w->svd_m == m && w->svd_n == n;
+}
+
+static void svd_query_remember(tsvd_work *w, int method, int m, int n, int lwork)
+{
+    w->svd_method = method;
+    w->svd_m = m;
+    w->svd_n = n;
+    w->svd_lwork = lwork;
+}
+
 /* zgesdd on a (destroyed) with workspace query; returns LAPACK's info. */
 static int run_gesdd(tsvd_work *w, int m, int n, double complex *a, int *info)
 {
@@ -45,11 +62,14 @@ static int run_gesdd(tsvd_work *w, int m, int n, double complex *a, int *info)
     size_t lrwork = (size_t)r * (size_t)(5 * r + 7 > 2 * mx + 2 * r + 1 ? 5 * r + 7 : 2 * mx + 2 * r + 1);
     CALL(tn_buf_reserve(&w->rwork, lrwork * sizeof(double)));
     CALL(tn_buf_reserve(&w->iwork, (size_t)8 * r * sizeof(lapack_int)));
-    double complex query;
-    *info = LAPACKE_zgesdd_work(LAPACK_COL_MAJOR, 'S', m, n, a, m, w->s.data, w->u.data, m,
-                                w->vt.data, r, &query, -1, w->rwork.data, w->iwork.data);
-    if (*info != 0) return TN_OK;
-    int lwork = (int)creal(query) + 1;
+    if (!svd_query_cached(w, 1, m, n)) {
+        double complex query;
+        *info = LAPACKE_zgesdd_work(LAPACK_COL_MAJOR, 'S', m, n, a, m, w->s.data, w->u.data, m,
+                                    w->vt.data, r, &query, -1, w->rwork.data, w->iwork.data);
+        if (*info != 0) return TN_OK;
+        svd_query_remember(w, 1, m, n, (int)creal(query) + 1);
+    }
+    int lwork = w->svd_lwork;
     CALL(tn_buf_reserve(&w->work, (size_t)lwork * sizeof(double complex)));
     *info = LAPACKE_zgesdd_work(LAPACK_COL_MAJOR, 'S', m, n, a, m, w->s.data, w->u.data, m,
                                 w->vt.data, r, w->work.data, lwork, w->rwork.data, w->iwork.data);
@@ -61,11 +81,14 @@ static int run_gesvd(tsvd_work *w, int m, int n, double complex *a, int *info)
 {
     int r = m < n ? m : n;
     CALL(tn_buf_reserve(&w->rwork, (size_t)5 * r * sizeof(double)));
-    double complex query;
-    *info = LAPACKE_zgesvd_work(LAPACK_COL_MAJOR, 'S', 'S', m, n, a, m, w->s.data, w->u.data, m,
-                                w->vt.data, r, &query, -1, w->rwork.data);
-    if (*info != 0) return TN_OK;
-    int lwork = (int)creal(query) + 1;
+    if (!svd_query_cached(w, 2, m, n)) {
+        double complex query;
+        *info = LAPACKE_zgesvd_work(LAPACK_COL_MAJOR, 'S', 'S', m, n, a, m, w->s.data, w->u.data, m,
+                                    w->vt.data, r, &query, -1, w->rwork.data);
+        if (*info != 0) return TN_OK;
+        svd_query_remember(w, 2, m, n, (int)creal(query) + 1);
+    }
+    int lwork = w->svd_lwork;
     CALL(tn_buf_reserve(&w->work, (size_t)lwork * sizeof(double complex)));
     *info = LAPACKE_zgesvd_work(LAPACK_COL_MAJOR, 'S', 'S', m, n, a, m, w->s.data, w->u.data, m,
                                 w->vt.data, r, w->work.data, lwork, w->rwork.data);
@@ -208,15 +231,52 @@ static int reserve_eigen_work(tsvd_work *w, int m, double complex *g, double *d,
     return TN_OK;
 }
 
+/* How many directions to keep (chi and cutoff) over the spectrum vals[0..have)
+ * (resolved) followed by the m eigenvalues lambda (ascending) of this pass. */
+static int choose_kept(const double *vals, int have, const double *lambda, int m, const tsvd_trunc *trunc, double total)
+{
+    int k = m;   /* at most m directions in all */
+    if (trunc->max_rank > 0 && k > trunc->max_rank) k = trunc->max_rank;
+#define SPECTRUM(i) ((i) < have ? vals[i] : fmax(lambda[m - 1 - ((i) - have)], 0))
+    double tail = 0;
+    for (int i = k; i < have + m; i++) tail += SPECTRUM(i);
+    while (k > 1 && trunc->cutoff > 0 && tail + SPECTRUM(k - 1) <= trunc->cutoff * total) {
+        k--;
+        tail += SPECTRUM(k);
+    }
+#undef SPECTRUM
+    return k;
+}
+
+/* Whether one Gram matrix resolves every direction truncation keeps: the
+ * eigenvalues of the tridiagonal matrix (d, e: zhetrd's; dsterf on copies
+ * in w->rwork, a few per cent of dstedc's work) above TSVD_GRAM_GUARD of the
+ * largest number at least the kept rank. */
+static int one_pass_resolves(tsvd_work *w, int m, const double *d, const double *e, const tsvd_trunc *trunc,
+                             double total)
+{
+    double *lambda = w->rwork.data, *off = lambda + m;
+    memcpy(lambda, d, (size_t)m * sizeof *lambda);
+    if (m > 1) memcpy(off, e, (size_t)(m - 1) * sizeof *off);
+    if (LAPACKE_dsterf_work(m, lambda, off) != 0) return 0;
+    int clear = 0;
+    while (clear < m && lambda[m - 1 - clear] > TSVD_GRAM_GUARD * lambda[m - 1]) clear++;
+    return clear >= choose_kept(NULL, 0, lambda, m, trunc, total);
+}
+
 /* Eigenvalues of G = a a^dagger (m x m) into w->s, ascending. On one rank:
  * G -> Q T Q^dagger (zhetrd, the reflectors kept in w->gram), then the real
  * tridiagonal T = Z diag Z^T by divide and conquer (dstedc, Z in w->tri);
  * the eigenvectors needed are formed later by top_vectors (only those kept,
  * by zunmtr): the same arithmetic as zheevd without back-transforming the
  * vectors that truncation drops. With a distributed eigensolver (w->eigh),
- * w->gram holds every eigenvector instead (*full = 1). */
-static int gram_eigen(tsvd_work *w, int m, int n, const double complex *a, int *info, int *full)
+ * w->gram holds every eigenvector instead (*full = 1). With one_pass (the
+ * truncation; total = |a|^2), stops after zhetrd with *unresolved = 1 when
+ * one_pass_resolves says no (the caller then takes the SVD). */
+static int gram_eigen(tsvd_work *w, int m, int n, const double complex *a, const tsvd_trunc *one_pass,
+                      double total, int *info, int *full, int *unresolved)
 {
+    *unresolved = 0;
     CALL(tn_buf_reserve(&w->gram, (size_t)m * m * sizeof(double complex)));
     CALL(tn_buf_reserve(&w->s, (size_t)m * sizeof(double)));
     double complex *g = w->gram.data;
@@ -236,6 +296,10 @@ static int gram_eigen(tsvd_work *w, int m, int n, const double complex *a, int *
     if (m > w->eig_rows) CALL(reserve_eigen_work(w, m, g, d, e, tau));   /* enough for every smaller m too */
     *info = LAPACKE_zhetrd_work(LAPACK_COL_MAJOR, 'U', m, g, m, d, e, tau, w->work.data, w->eig_lwork);
     if (*info) return TN_OK;
+    if (one_pass && !one_pass_resolves(w, m, d, e, one_pass, total)) {
+        *unresolved = 1;
+        return TN_OK;
+    }
     *info = LAPACKE_dstedc_work(LAPACK_COL_MAJOR, 'I', m, d, e, w->tri.data, m, w->rwork.data, w->eig_lrwork,
                                 w->iwork.data, w->eig_liwork);
     return TN_OK;
@@ -270,21 +334,20 @@ static int residual2(tsvd_work *w, int m, int n, int k, const double complex *a,
     return TN_OK;
 }
 
-/* How many directions to keep (chi and cutoff) over the spectrum vals[0..have)
- * (resolved) followed by the m eigenvalues lambda (ascending) of this pass. */
-static int choose_kept(const double *vals, int have, const double *lambda, int m, const tsvd_trunc *trunc, double total)
+/* How many of the largest of the m eigenvalues lambda (ascending) of a
+ * remainder's Gram matrix, at most take, must be resolved before the weight
+ * left (its trace minus theirs) is at most floor. A later pass's remainder
+ * carries the rounding of the projections (about eps |a| in every
+ * direction, up to 2e-14 of the largest singular value at 128 rows): above
+ * TSVD_RANK_RTOL, so without this stop those directions were resolved as if
+ * they were the state's and kept up to the bond limit. */
+static int needed_directions(const double *lambda, int m, int take, double floor)
 {
-    int k = m;   /* at most m directions in all */
-    if (trunc->max_rank > 0 && k > trunc->max_rank) k = trunc->max_rank;
-#define SPECTRUM(i) ((i) < have ? vals[i] : fmax(lambda[m - 1 - ((i) - have)], 0))
-    double tail = 0;
-    for (int i = k; i < have + m; i++) tail += SPECTRUM(i);
-    while (k > 1 && trunc->cutoff > 0 && tail + SPECTRUM(k - 1) <= trunc->cutoff * total) {
-        k--;
-        tail += SPECTRUM(k);
-    }
-#undef SPECTRUM
-    return k;
+    double rest = 0;
+    for (int i = 0; i < m; i++) rest += fmax(lambda[i], 0);
+    int need = 0;
+    while (need < take && rest > floor) rest -= fmax(lambda[m - 1 - need++], 0);
+    return need;
 }
 
 /* x (m x c) -= l (l^H x), l m x k: the part of x outside the span of l. */
@@ -302,7 +365,8 @@ static int project_out(tsvd_work *w, int m, int c, int k, const double complex *
  * Gram matrix. When truncation would keep such directions, the part of a
  * outside the resolved span (projected out twice) is decomposed by its own
  * Gram matrix, in which those directions are large again; up to
- * TSVD_GRAM_PASSES passes. The remainder is dropped only when it is below
+ * TSVD_GRAM_PASSES passes (one below TSVD_GRAM_MIN_DIM rows or columns,
+ * where the SVD is cheaper than more). The remainder is dropped only when it is below
  * TSVD_RESIDUAL_TOL of |a| (measured, not inferred). Sets *ok to 0 when the
  * passes cannot resolve what must be kept (then the SVD path runs).
  * Without form_right, R is not formed when one pass sufficed (res->right is
@@ -323,10 +387,12 @@ static int split_by_gram(tsvd_work *w, int m, int n, const double complex *a, co
     const double complex *cur = a;   /* what this pass decomposes */
     int have = 0, k = 0, done = 0, r_rows = 0;   /* r holds L^H a for its first r_rows directions */
     double dropped = -1;              /* measured remainder, when the unresolved rest is dropped */
-    for (int pass = 0; pass < TSVD_GRAM_PASSES && !done; pass++) {
-        int info, full;
-        CALL(gram_eigen(w, m, n, cur, &info, &full));
+    int small = m < TSVD_GRAM_MIN_DIM || n < TSVD_GRAM_MIN_DIM;   /* one pass or the SVD (tsvd.h) */
+    for (int pass = 0; pass < (small ? 1 : TSVD_GRAM_PASSES) && !done; pass++) {
+        int info, full, unresolved;
+        CALL(gram_eigen(w, m, n, cur, small ? trunc : NULL, total, &info, &full, &unresolved));
         if (info) return TN_OK;
+        if (unresolved) break;
         const double *lambda = w->s.data;   /* ascending */
         double top = lambda[m - 1];
         if (!(top > 0)) return TN_OK;
@@ -341,6 +407,11 @@ static int split_by_gram(tsvd_work *w, int m, int n, const double complex *a, co
         while (above < take && lambda[m - 1 - above] > rank_floor) above++;
         int rank_limited = above < take;
         take = above;
+        if (have > 0) {   /* a later pass: stop once what is left is below TSVD_RESIDUAL_TOL (tsvd.h) */
+            int need = needed_directions(lambda, m, take, TSVD_RESIDUAL_TOL * TSVD_RESIDUAL_TOL * total);
+            rank_limited |= need < take;
+            take = need;
+        }
         if (take == 0) { k = have; done = have > 0; break; }
         if (top_vectors(w, m, take, full, l + (size_t)m * have) != TN_OK) return TN_OK;
         for (int again = 0; again < 2 && have > 0; again++)   /* twice is enough (CGS2) */
@@ -393,12 +464,22 @@ static int split_by_gram(tsvd_work *w, int m, int n, const double complex *a, co
     return TN_OK;
 }
 
+/* Whether the Gram path is the cheaper one for an m x n split on this side
+ * (tsvd.h: TSVD_GRAM_MIN_DIM, TSVD_GRAM_MAX_ASPECT). */
+static int gram_pays(int m, int n, const tsvd_trunc *trunc, int side)
+{
+    int gram_rows = side == TSVD_LEFT_ISOMETRY ? m : n, other = side == TSVD_LEFT_ISOMETRY ? n : m;
+    int r = m < n ? m : n;
+    if (r >= TSVD_GRAM_MIN_DIM) return 1;
+    return trunc->max_rank > 0 && trunc->max_rank < r && gram_rows <= TSVD_GRAM_MAX_ASPECT * other;
+}
+
 int tsvd_split(tsvd_work *w, int m, int n, double complex *a, const tsvd_trunc *trunc, int side,
                tsvd_split_result *res)
 {
     res->values = NULL;
-    int small = (m < n ? m : n) < TSVD_GRAM_MIN_DIM;
-    if (w->gram_disabled || small || w->forced_failures > 0) return split_by_svd(w, m, n, a, trunc, side, res);
+    if (w->gram_disabled || !gram_pays(m, n, trunc, side) || w->forced_failures > 0)
+        return split_by_svd(w, m, n, a, trunc, side, res);
     int ok = 0;
     if (side == TSVD_LEFT_ISOMETRY) {
         CALL(split_by_gram(w, m, n, a, trunc, 1, res, &ok));

@@ -27,6 +27,7 @@ typedef struct {
 typedef struct {
     tn_buf a, u, s, vt, work, rwork, iwork, gram, left, right, resid, tau, offdiag, tri, vals;
     int eig_rows, eig_lwork, eig_lrwork, eig_liwork;   /* workspace sizes for up to eig_rows rows */
+    int svd_m, svd_n, svd_lwork, svd_method;   /* the last SVD workspace query (0 none, 1 zgesdd, 2 zgesvd) */
     int gram_disabled;     /* 1: always the SVD (for tests and comparisons) */
     /* a replacement Hermitian eigensolver (same contract as zheevd: vectors
      * in place, eigenvalues ascending) for Gram matrices of at least
@@ -62,8 +63,22 @@ int tsvd_truncated(tsvd_work *w, int m, int n, double complex *a, const tsvd_tru
  * matrix, so the product U S is not computed). */
 enum tsvd_side { TSVD_LEFT_ISOMETRY, TSVD_RIGHT_ISOMETRY, TSVD_RIGHT_VECTORS };
 
-/* Below this dimension the split always uses the SVD (cheap and exact). */
+/* From this dimension on (the smaller of m and n) the split always takes the
+ * Gram path, with up to TSVD_GRAM_PASSES passes. Below it, one Gram pass or
+ * the SVD: the Gram path when the bond limit truncates (max_rank below
+ * min(m, n)), the Gram matrix is on the smaller side or at most
+ * TSVD_GRAM_MAX_ASPECT times the other (a near-square theta, 2 chi_l x
+ * 2 chi_r), and one Gram matrix resolves every kept direction (the
+ * tridiagonal matrix's eigenvalues, by dsterf, checked before its vectors
+ * are computed). There one pass costs about 0.6x zgesdd at every size from
+ * 4 x 4 to 64 x 64 (random 2chi x 2chi kept to chi). Elsewhere the SVD is
+ * cheaper: without truncation every value down to TSVD_RANK_RTOL must be
+ * resolved (a fast-decaying spectrum, as in a QFT, needs 2 or 3 passes); a
+ * Gram matrix on the long side of a chain end (2 x 2chi) has rank 2 and
+ * costs up to 10x the SVD. Exact spectra (equal or zero values: GHZ,
+ * stabilizer and product states) come out exact to rounding on both. */
 #define TSVD_GRAM_MIN_DIM 96
+#define TSVD_GRAM_MAX_ASPECT 1.5
 /* Gram eigenvalues below this fraction of the largest cannot be told from
  * rounding (eps relative to the largest); keeping any of them needs the
  * residual check below, or the SVD. */
@@ -80,7 +95,10 @@ enum tsvd_side { TSVD_LEFT_ISOMETRY, TSVD_RIGHT_ISOMETRY, TSVD_RIGHT_VECTORS };
 #define TSVD_RESIDUAL_TOL 1e-12
 /* Gram matrices per split: the first of M, the next of the part of M the
  * directions resolved so far miss (where the small singular values are
- * large again); beyond that the SVD path. */
+ * large again); beyond that the SVD path. A later pass resolves directions
+ * only until what is left is at most TSVD_RESIDUAL_TOL of |M|: the rest of
+ * its remainder is the projections' rounding (about eps |M|, above
+ * TSVD_RANK_RTOL at 128 rows), not directions of M. */
 #define TSVD_GRAM_PASSES 3
 
 typedef struct {

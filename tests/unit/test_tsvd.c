@@ -13,6 +13,17 @@
  * right-vectors side (TSVD_RIGHT_VECTORS, the Vidal-form update): V_k^dagger
  * orthonormal and spanning the exact top-k right singular subspace, the
  * values proportional to the kept s, the exact tail weight, left NULL.
+ * Small matrices (2 x 2 to 64 x 64, the bonds of long-range circuits): the
+ * Gram path where tsvd.h's rule takes it (the bond limit truncates, the Gram
+ * matrix on the square or shorter side, one Gram matrix resolves what is
+ * kept), the SVD elsewhere (no truncation, exactly low rank below the limit,
+ * the longer side of a chain end); random, exactly low-rank, degenerate; and
+ * exact states written out entry by entry (GHZ, product, stabilizer:
+ * singular values exactly equal or exactly zero) reproduced to rounding on
+ * every side. A fast-decaying spectrum (2^-i) at 128 rows: the later Gram
+ * passes keep no direction made of the projections' rounding (rank at most
+ * the SVD's). The SVD path's cached workspace query across changing shapes
+ * and the zgesvd fallback.
  * Not for: the MPS engine (test_mps_ref.c). */
 #include <complex.h>
 #include <math.h>
@@ -212,6 +223,254 @@ static void check_vectors(const char *name, int m, int n, const double *s, const
     free(ar);
 }
 
+/* Like check, and the path must be the one expected (want_gram 1: Gram,
+ * 0: the SVD) with isometries orthonormal to 1e-13. */
+static void check_small(const char *name, int m, int n, const double *s, const tsvd_trunc *t, int side,
+                        int want_rank, int want_gram, uint64_t seed)
+{
+    rng_stream rs;
+    rng_init(&rs, seed, 3);
+    double complex *a = malloc((size_t)m * n * sizeof *a);
+    build(&rs, m, n, s, a);
+    tsvd_work w;
+    memset(&w, 0, sizeof w);
+    for (int path = 0; path < 2; path++) {
+        outcome o = run_split(&w, m, n, a, s, t, side, path);
+        int path_ok = path ? !o.used_gram : o.used_gram == want_gram;
+        const char *how = path ? "SVD path (gram_disabled)" : want_gram ? "Gram path" : "SVD by the rule";
+        ok(o.recon < TOL && o.isometry < 1e-13 && o.discarded < 1e-12 && o.rank == want_rank && path_ok,
+           "small %s, %dx%d side %d, %s: rank %d (want %d), path %s, optimal weight (%.1e), isometry (%.1e), "
+           "discarded weight (%.1e)", name, m, n, side, how, o.rank, want_rank, o.used_gram ? "Gram" : "SVD", o.recon,
+           o.isometry, o.discarded);
+    }
+    tsvd_work_free(&w);
+    free(a);
+}
+
+/* max |x - y| over len entries */
+static double max_diff(const double complex *x, const double complex *y, size_t len)
+{
+    double d = 0;
+    for (size_t i = 0; i < len; i++) d = fmax(d, cabs(x[i] - y[i]));
+    return d;
+}
+
+/* An exact state's matrix (entries written out) with exact singular values
+ * want_s[0..rank), split with the bond limit max_rank (at least rank): on
+ * every side, the split has that rank, L R (or A V_k^H V_k) equals A entry
+ * by entry to rounding (1e-14), the isometry is orthonormal to 1e-14, the
+ * values are exact ratios, nothing is discarded (the Gram path reports
+ * |A|^2 - |kept|^2, exact to the rounding of |A|^2: at most 1e-15; the SVD
+ * the dropped s^2), and the path is the one
+ * tsvd.h's rule picks: Gram when the limit truncates (below min(m, n)), the
+ * Gram matrix is on the square or shorter side, and the limit is reached by
+ * nonzero values (one Gram matrix resolves them). */
+static void check_exact(const char *name, int m, int n, const double complex *a, int rank, const double *want_s,
+                        int max_rank)
+{
+    static const char *sides[] = {"left isometry", "right isometry", "right vectors"};
+    size_t len = (size_t)m * n;
+    double complex *copy = malloc(len * sizeof *copy), *lr = malloc(len * sizeof *lr);
+    tsvd_work w;
+    memset(&w, 0, sizeof w);
+    tsvd_trunc limit = {max_rank, 0};
+    for (int side = TSVD_LEFT_ISOMETRY; side <= TSVD_RIGHT_VECTORS; side++) {
+        memcpy(copy, a, len * sizeof *copy);
+        tsvd_split_result res;
+        if (!ok(tsvd_split(&w, m, n, copy, &limit, side, &res) == TN_OK, "exact %s, %s: split succeeds", name,
+                sides[side])) {
+            skip("the split failed");
+            continue;
+        }
+        int gram_rows = side == TSVD_LEFT_ISOMETRY ? m : n, other = side == TSVD_LEFT_ISOMETRY ? n : m;
+        int want_gram = max_rank > 0 && max_rank < (m < n ? m : n) && gram_rows <= TSVD_GRAM_MAX_ASPECT * other && rank >= max_rank;
+        int k = res.rank;
+        const double complex *iso = side == TSVD_LEFT_ISOMETRY ? res.left : res.right;
+        double iso_err = 0;
+        for (int p = 0; p < k && iso; p++)
+            for (int q = 0; q < k; q++) {
+                double complex dot = 0;
+                if (side == TSVD_LEFT_ISOMETRY)
+                    for (int i = 0; i < m; i++) dot += conj(iso[i + (size_t)m * p]) * iso[i + (size_t)m * q];
+                else
+                    for (int j = 0; j < n; j++) dot += iso[p + (size_t)k * j] * conj(iso[q + (size_t)k * j]);
+                iso_err = fmax(iso_err, cabs(dot - (p == q)));
+            }
+        /* L R, or A V_k^H V_k for the right vectors */
+        memset(lr, 0, len * sizeof *lr);
+        for (int j = 0; j < n; j++)
+            for (int p = 0; p < k; p++) {
+                double complex rv = res.right[p + (size_t)k * j];
+                for (int i = 0; i < m; i++) {
+                    double complex lv = 0;
+                    if (side != TSVD_RIGHT_VECTORS)
+                        lv = res.left[i + (size_t)m * p];
+                    else
+                        for (int c = 0; c < n; c++) lv += a[i + (size_t)m * c] * conj(res.right[p + (size_t)k * c]);
+                    lr[i + (size_t)m * j] += lv * rv;
+                }
+            }
+        double err = max_diff(a, lr, len), val_err = 0;
+        if (side == TSVD_RIGHT_VECTORS && res.values && k == rank)
+            for (int i = 0; i < k; i++) val_err = fmax(val_err, fabs(res.values[i] / res.values[0] - want_s[i] / want_s[0]));
+        ok(k == rank && res.used_gram == want_gram && err <= 1e-14 && iso_err <= 1e-14 && val_err <= 1e-14 &&
+               res.discarded <= (res.used_gram ? 1e-15 : 1e-28),
+           "exact %s, %dx%d, limit %d, %s: rank %d (want %d), %s path (want %s), max |A - L R| %.1e, isometry %.1e, "
+           "values %.1e, discarded %.1e", name, m, n, max_rank, sides[side], k, rank, res.used_gram ? "Gram" : "SVD",
+           want_gram ? "Gram" : "SVD", err, iso_err, val_err, res.discarded);
+    }
+    tsvd_work_free(&w);
+    free(copy);
+    free(lr);
+}
+
+/* Exact states' matrices: GHZ cuts, a product state, stabilizer states. */
+static void check_exact_states(void)
+{
+    double h = 1 / sqrt(2);
+    double complex ghz3[2 * 4] = {0};   /* GHZ-3 cut 0 | 12: 2 x 4, (|000> + |111>) / sqrt 2 */
+    ghz3[0 + 2 * 0] = h;
+    ghz3[1 + 2 * 3] = h;
+    double two[2] = {h, h};
+    check_exact("GHZ-3, cut 0|12", 2, 4, ghz3, 2, two, 2);
+    double complex ghz4[4 * 4] = {0};   /* GHZ-4 cut 01 | 23: rank 2 of 4 */
+    ghz4[0 + 4 * 0] = h;
+    ghz4[3 + 4 * 3] = h;
+    check_exact("GHZ-4, cut 01|23", 4, 4, ghz4, 2, two, 2);
+    check_exact("GHZ-4, cut 01|23", 4, 4, ghz4, 2, two, 0);
+    double complex bell[2 * 2] = {h, 0, 0, h};
+    check_exact("Bell pair", 2, 2, bell, 2, two, 0);
+    double complex one[1] = {1};
+    double unit[1] = {1};
+    check_exact("1 x 1", 1, 1, one, 1, unit, 1);
+    /* a product state: rank 1 (the outer product's rounding is far below TSVD_RANK_RTOL) */
+    double complex u[4] = {0.6, 0.8 * I, 0, 0}, v[4] = {0.5, 0.5, 0.5 * I, -0.5}, prod[16];
+    for (int j = 0; j < 4; j++)
+        for (int i = 0; i < 4; i++) prod[i + 4 * j] = u[i] * v[j];
+    check_exact("product state", 4, 4, prod, 1, unit, 1);
+    check_exact("product state", 4, 4, prod, 1, unit, 3);
+    /* stabilizer states: the 2-qubit DFT / 2 (a unitary: four equal values), and a rank-2 one */
+    double complex dft[16], st2[16] = {0};
+    for (int j = 0; j < 4; j++)
+        for (int i = 0; i < 4; i++) dft[i + 4 * j] = 0.5 * cpow(I, (i * j) % 4);
+    for (int i = 0; i < 4; i++) dft[i] = 0.5;   /* column 0 exactly 1/2 (cpow(I, 0) is exact too; be sure) */
+    double four[4] = {1, 1, 1, 1};
+    check_exact("stabilizer, 4 equal values", 4, 4, dft, 4, four, 4);
+    double q = 1 / (2 * sqrt(2));
+    st2[0 + 4 * 0] = st2[0 + 4 * 3] = st2[3 + 4 * 0] = st2[3 + 4 * 3] = q;
+    st2[1 + 4 * 1] = st2[1 + 4 * 2] = q;
+    st2[2 + 4 * 1] = st2[2 + 4 * 2] = q * I;
+    check_exact("stabilizer, rank 2 of 4", 4, 4, st2, 2, two, 2);
+    check_exact("stabilizer, rank 2 of 4", 4, 4, st2, 2, two, 3);
+}
+
+/* The SVD path with one workspace over changing shapes (its workspace query
+ * is cached per routine and shape) and through the zgesvd fallback:
+ * every split exact (no truncation, full rank). */
+static void check_svd_shapes(void)
+{
+    static const int shapes[][2] = {{3, 5}, {5, 3}, {3, 5}, {8, 8}, {3, 5}, {12, 7}, {3, 5}};
+    double s[12];
+    for (int i = 0; i < 12; i++) s[i] = 1.0 / (1 + i);
+    tsvd_work w;
+    memset(&w, 0, sizeof w);
+    tsvd_trunc none = {0, 0};
+    rng_stream rs;
+    rng_init(&rs, 31, 3);
+    for (int c = 0; c < 7; c++) {
+        int m = shapes[c][0], n = shapes[c][1], r = m < n ? m : n;
+        double complex *a = malloc((size_t)m * n * sizeof *a);
+        build(&rs, m, n, s, a);
+        long before = w.fallbacks;
+        if (c == 4) w.forced_failures = 1;   /* zgesvd for this one, zgesdd again after */
+        outcome o = run_split(&w, m, n, a, s, &none, TSVD_LEFT_ISOMETRY, 1);
+        long want_fallbacks = before + (c == 4);
+        ok(o.recon < TOL && o.isometry < 1e-13 && o.rank == r && w.fallbacks == want_fallbacks,
+           "SVD path, shape %d: %dx%d, rank %d, weight (%.1e), isometry (%.1e), %s", c, m, n, o.rank, o.recon,
+           o.isometry, c == 4 ? "zgesvd fallback" : "zgesdd");
+        free(a);
+    }
+    tsvd_work_free(&w);
+}
+
+/* Small splits: random, exactly low-rank and degenerate spectra at the
+ * sizes of small bonds, on the Gram path where tsvd.h's rule takes it
+ * (want_gram: 1 Gram, 0 the SVD). */
+static void check_small_sizes(void)
+{
+    static const int chis[] = {1, 2, 4, 8, 16, 32};
+    double s[64];
+    for (int c = 0; c < 6; c++) {
+        int chi = chis[c], m = 2 * chi;
+        tsvd_trunc to_chi = {chi, 0}, none = {0, 0};
+        char name[64];
+        for (int i = 0; i < m; i++) s[i] = 1.0 / (1 + i);
+        snprintf(name, sizeof name, "random, truncated to %d", chi);
+        check_small(name, m, m, s, &to_chi, TSVD_LEFT_ISOMETRY, chi, 1, 100 + c);
+        check_small(name, m, m, s, &to_chi, TSVD_RIGHT_ISOMETRY, chi, 1, 110 + c);
+        check_small("random, no truncation", m, m, s, &none, TSVD_RIGHT_ISOMETRY, m, 0, 120 + c);
+        check_vectors(name, m, m, s, &to_chi, chi, 130 + c);
+        if (m < 4) continue;
+        int r = m / 4;   /* exactly rank r < chi: one Gram matrix cannot resolve the zeros, the SVD */
+        for (int i = 0; i < m; i++) s[i] = i < r ? 1.0 / (1 + i) : 0;
+        snprintf(name, sizeof name, "rank %d exactly, max rank %d", r, chi);
+        check_small(name, m, m, s, &to_chi, TSVD_LEFT_ISOMETRY, r, 0, 140 + c);
+        check_small(name, m, m, s, &to_chi, TSVD_RIGHT_ISOMETRY, r, 0, 150 + c);
+        for (int i = 0; i < m; i++) s[i] = i < m / 4 ? 1.0 : i < m / 2 ? 0.5 : 0.125;   /* cut at m/2: a gap */
+        snprintf(name, sizeof name, "degenerate clusters, cut at %d", chi);
+        check_small(name, m, m, s, &to_chi, TSVD_LEFT_ISOMETRY, chi, 1, 160 + c);
+        check_vectors(name, m, m, s, &to_chi, chi, 170 + c);
+    }
+    /* unbalanced (chain ends): Gram on the short side, the SVD on the long side */
+    for (int i = 0; i < 64; i++) s[i] = 1.0 / (1 + i);
+    tsvd_trunc to1 = {1, 0}, to15 = {15, 0};
+    check_small("chain end, truncated to 1", 2, 32, s, &to1, TSVD_LEFT_ISOMETRY, 1, 1, 180);
+    check_small("chain end, truncated to 1", 2, 32, s, &to1, TSVD_RIGHT_ISOMETRY, 1, 0, 181);
+    check_small("chain end, truncated to 1", 32, 2, s, &to1, TSVD_RIGHT_ISOMETRY, 1, 1, 182);
+    check_small("chain end, truncated to 1", 32, 2, s, &to1, TSVD_LEFT_ISOMETRY, 1, 0, 183);
+    check_small("nearly square, truncated to 15", 30, 32, s, &to15, TSVD_RIGHT_ISOMETRY, 15, 1, 184);
+    /* the kept values fall below TSVD_GRAM_GUARD: one Gram matrix cannot resolve them, the SVD */
+    for (int i = 0; i < 64; i++) s[i] = pow(10.0, -i);
+    tsvd_trunc to8 = {8, 0};
+    check_small("1, 0.1, 0.01, ..., truncated to 8", 32, 32, s, &to8, TSVD_LEFT_ISOMETRY, 8, 0, 185);
+}
+
+/* A fast-decaying spectrum s_i = 2^-i at 128 rows without truncation (the
+ * Gram path's later passes): the rank lies between the fewest directions
+ * that leave at most TSVD_RESIDUAL_TOL^2 of the weight and the count of
+ * values at least TSVD_RANK_RTOL of the largest (the SVD's rank): the
+ * rounding of the projections is not kept as directions. */
+static void check_decay(void)
+{
+    enum { M = 128 };
+    double s[M], total = 0, tail = 0;
+    for (int i = 0; i < M; i++) {
+        s[i] = ldexp(1.0, -i);
+        total += s[i] * s[i];
+    }
+    int numerical = 0, fewest = M;
+    for (int i = 0; i < M; i++) numerical += s[i] >= TSVD_RANK_RTOL * s[0];
+    for (int k = M - 1; k >= 0 && tail + s[k] * s[k] <= TSVD_RESIDUAL_TOL * TSVD_RESIDUAL_TOL * total; k--) {
+        tail += s[k] * s[k];
+        fewest = k;
+    }
+    rng_stream rs;
+    rng_init(&rs, 41, 3);
+    double complex *a = malloc((size_t)M * M * sizeof *a);
+    build(&rs, M, M, s, a);
+    tsvd_work w;
+    memset(&w, 0, sizeof w);
+    tsvd_trunc none = {0, 0};
+    for (int side = TSVD_LEFT_ISOMETRY; side <= TSVD_RIGHT_ISOMETRY; side++) {
+        outcome o = run_split(&w, M, M, a, s, &none, side, 0);
+        ok(o.used_gram && o.rank >= fewest && o.rank <= numerical && o.recon < TOL && o.isometry < 1e-13,
+           "decaying 2^-i, 128x128, side %d, %s: rank %d in [%d, %d], weight (%.1e), isometry (%.1e)", side,
+           o.used_gram ? "Gram path" : "SVD", o.rank, fewest, numerical, o.recon, o.isometry);
+    }
+    tsvd_work_free(&w);
+    free(a);
+}
+
 int main(void)
 {
     enum { M = 128, N = 160 };
@@ -256,5 +515,10 @@ int main(void)
     check_vectors("tall, truncated to 40 with a gap", N, M, s, &to40, 40, 23);
     for (int i = 0; i < M; i++) s[i] = pow(10.0, -9.0 * i / (M - 1));   /* 1 .. 1e-9: a second Gram pass */
     check_vectors("ill-conditioned (1 .. 1e-9), truncated to 100 beyond one Gram matrix", M, N, s, &to100, 100, 24);
+
+    check_small_sizes();
+    check_exact_states();
+    check_decay();
+    check_svd_shapes();
     return done_testing();
 }
