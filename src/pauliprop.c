@@ -65,6 +65,13 @@ void pp_destroy(pp_sum **ps)
 
 static size_t key_len(const pp_sum *s) { return 2 * (size_t)s->words; }
 
+static int keys_equal(const uint64_t *a, const uint64_t *b, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
+}
+
 static uint64_t hash_key(const uint64_t *k, size_t len)
 {
     uint64_t h = 0x9e3779b97f4a7c15ull;
@@ -110,7 +117,7 @@ static int compact(pp_sum *s)
         s->coef[kept++] = s->coef[t];
     }
     s->nterms = kept;
-    return rehash(s, kept);
+    return rehash(s, s->nslots / 2 > kept ? s->nslots / 2 : kept);   /* the table keeps its size: no regrowth */
 }
 
 static int note_touched(pp_sum *s, size_t t)
@@ -134,7 +141,7 @@ static int add_to(pp_sum *s, const uint64_t *key, double coef)
     size_t mask = s->nslots - 1, h = hash_key(key, len) & mask;
     while (s->slots[h] >= 0) {
         size_t t = (size_t)s->slots[h];
-        if (memcmp(s->keys + t * len, key, len * sizeof(uint64_t)) == 0) {
+        if (keys_equal(s->keys + t * len, key, len)) {
             double before = s->coef[t];
             s->coef[t] += coef;
             s->live += (before == 0) - (s->coef[t] == 0);
