@@ -5,7 +5,7 @@
 # two-qubit gate at chi 128..1024 against its linear-algebra floor
 # (build/bench-gate), sampling throughput at 156 qubits, and the eigensolver
 # timings behind the --scalapack-min default.
-# BENCH_CHIS (default "64 256 512") picks the brickwork bond dimensions; each
+# BENCH_CHIS (default "64 256 512"; empty: none) picks the brickwork bond dimensions; each
 # runs three ways: one process in Vidal form (the default, 2 BLAS threads),
 # two ranks in Vidal form (mpirun -n 2, one BLAS thread each: the segments'
 # gates run at the same time), and one process in the centre form
@@ -24,7 +24,7 @@ set -eu
 cd "$(dirname "$0")/.."
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 BUILD=${TNEMU_BUILD:-build}
-CHIS=${BENCH_CHIS:-64 256 512}
+CHIS=${BENCH_CHIS-64 256 512}   # BENCH_CHIS= (empty): no brickwork runs
 FORMS=${BENCH_FORMS:-vidal vidal2 center}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
