@@ -106,25 +106,16 @@ static outcome run_split(tsvd_work *w, int m, int n, const double complex *a, co
     return o;
 }
 
+static void check_split(const char *name, int m, int n, const double *s, const tsvd_trunc *t, int side,
+                        int want_rank, int want_gram, double iso_tol, uint64_t seed);
+
+/* Splits A (m x n, singular values s) on both paths: L R is the optimal
+ * rank-k approximation, the isometry orthonormal, the discarded weight the
+ * exact tail, and the rank want_rank (any if negative). */
 static void check(const char *name, int m, int n, const double *s, const tsvd_trunc *t, int side, int want_rank,
                   uint64_t seed)
 {
-    rng_stream rs;
-    rng_init(&rs, seed, 3);
-    double complex *a = malloc((size_t)m * n * sizeof *a);
-    build(&rs, m, n, s, a);
-    tsvd_work w;
-    memset(&w, 0, sizeof w);
-    for (int path = 0; path < 2; path++) {
-        outcome o = run_split(&w, m, n, a, s, t, side, path);
-        const char *how = path ? "SVD path" : (o.used_gram ? "Gram path" : "Gram guard -> SVD");
-        int rank_ok = want_rank < 0 || o.rank == want_rank;
-        ok(o.recon < TOL && o.isometry < TOL && o.discarded < 1e-12 && rank_ok,
-           "%s, %dx%d, %s: rank %d, optimal weight (%.1e), isometry (%.1e), discarded weight (%.1e)", name, m, n, how,
-           o.rank, o.recon, o.isometry, o.discarded);
-    }
-    tsvd_work_free(&w);
-    free(a);
+    check_split(name, m, n, s, t, side, want_rank, -1, TOL, seed);
 }
 
 /* TSVD_RIGHT_VECTORS: the split returns only V_k^dagger (k x n, leading
@@ -228,6 +219,14 @@ static void check_vectors(const char *name, int m, int n, const double *s, const
 static void check_small(const char *name, int m, int n, const double *s, const tsvd_trunc *t, int side,
                         int want_rank, int want_gram, uint64_t seed)
 {
+    check_split(name, m, n, s, t, side, want_rank, want_gram, 1e-13, seed);
+}
+
+/* check and check_small: want_gram -1 takes either path on the first pass
+ * (the second always forces the SVD). */
+static void check_split(const char *name, int m, int n, const double *s, const tsvd_trunc *t, int side,
+                        int want_rank, int want_gram, double iso_tol, uint64_t seed)
+{
     rng_stream rs;
     rng_init(&rs, seed, 3);
     double complex *a = malloc((size_t)m * n * sizeof *a);
@@ -236,12 +235,12 @@ static void check_small(const char *name, int m, int n, const double *s, const t
     memset(&w, 0, sizeof w);
     for (int path = 0; path < 2; path++) {
         outcome o = run_split(&w, m, n, a, s, t, side, path);
-        int path_ok = path ? !o.used_gram : o.used_gram == want_gram;
-        const char *how = path ? "SVD path (gram_disabled)" : want_gram ? "Gram path" : "SVD by the rule";
-        ok(o.recon < TOL && o.isometry < 1e-13 && o.discarded < 1e-12 && o.rank == want_rank && path_ok,
-           "small %s, %dx%d side %d, %s: rank %d (want %d), path %s, optimal weight (%.1e), isometry (%.1e), "
-           "discarded weight (%.1e)", name, m, n, side, how, o.rank, want_rank, o.used_gram ? "Gram" : "SVD", o.recon,
-           o.isometry, o.discarded);
+        int path_ok = path ? !o.used_gram : want_gram < 0 || o.used_gram == want_gram;
+        int rank_ok = want_rank < 0 || o.rank == want_rank;
+        const char *how = path ? "SVD path (gram_disabled)" : o.used_gram ? "Gram path" : "SVD";
+        ok(o.recon < TOL && o.isometry < iso_tol && o.discarded < 1e-12 && rank_ok && path_ok,
+           "%s, %dx%d side %d, %s: rank %d (want %d), optimal weight (%.1e), isometry (%.1e), discarded weight (%.1e)",
+           name, m, n, side, how, o.rank, want_rank, o.recon, o.isometry, o.discarded);
     }
     tsvd_work_free(&w);
     free(a);
