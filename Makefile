@@ -100,9 +100,10 @@ ifeq ($(SANITIZE),1)
              UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 endif
 
-CHECK_DEPS := $(TEST_BIN) $(TNEMU)
+# the library too (tests/install.t installs the build's own, instrumented under SANITIZE=1)
+CHECK_DEPS := $(TEST_BIN) $(TNEMU) $(SHLIB)
 ifneq ($(SANITIZE),1)
-  CHECK_DEPS += bin/tnemu $(SHLIB)
+  CHECK_DEPS += bin/tnemu
 endif
 
 # scripts/check.sh runs prove -j2 on tests/ and, when some fail, runs those

@@ -20,6 +20,14 @@ my $bin = File::Spec->rel2abs(tnemu());
 my $json = JSON::PP->new->canonical;
 delete $ENV{TNEMU_SCRIPTS};
 delete $ENV{TNEMU_PYTHON};
+# The build under test decides which library is installed: under make check SANITIZE=1
+# (TNEMU_BUILD=build-san) the instrumented one, and the example is then built with the
+# same -fsanitize flags (an ASan library cannot load into an uninstrumented program:
+# "ASan runtime does not come first"). SANITIZE is never taken from the environment,
+# where the outer make check SANITIZE=1 puts it.
+my $san = ($ENV{TNEMU_BUILD} // '') =~ /-san$/;
+my $make = 'env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SANITIZE make -s' . ($san ? ' SANITIZE=1' : '');
+my $cc_san = $san ? ' -fsanitize=address,undefined' : '';
 
 sub slurp { my $f = shift; open(my $fh, '<', $f) or return ''; local $/; my $t = <$fh>; return $t // ''; }
 
@@ -41,7 +49,7 @@ for my $name (@called) {
 # ---- make install DESTDIR=... PREFIX=/usr/local --------------------------------------
 my $dest = tmpdir();
 my $log = "$dest/make.log";
-my $status = system("cd '$root' && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s install DESTDIR='$dest' "
+my $status = system("cd '$root' && $make install DESTDIR='$dest' "
                     . "PREFIX=/usr/local INSTALL_BIN='$bin' >'$log' 2>&1");
 is($status, 0, 'make install DESTDIR=TMP PREFIX=/usr/local') or diag(slurp($log));
 my $prefix = "$dest/usr/local";
@@ -107,7 +115,7 @@ ok((grep { /\szgemv_(@@?\w+)?$/ } @exported) == 1, 'zgemv_ is exported: OpenBLAS
 
 # ---- examples/c/bell.c built with pkg-config against an install in a temporary PREFIX ---
 my $pre = tmpdir();
-$status = system("cd '$root' && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s install PREFIX='$pre' "
+$status = system("cd '$root' && $make install PREFIX='$pre' "
                  . "INSTALL_BIN='$bin' >'$log' 2>&1");
 is($status, 0, 'make install PREFIX=TMP') or diag(slurp($log));
 $ENV{PKG_CONFIG_PATH} = "$pre/lib/pkgconfig";
@@ -116,7 +124,7 @@ my $flags = `pkg-config --cflags --libs tnemu`;
 chomp $flags;
 like($flags, qr{-I\Q$pre\E/include\b.*-L\Q$pre\E/lib -ltnemu}, "pkg-config --cflags --libs tnemu: -I and -L of the prefix");
 my $cc = system("sh -c 'command -v cc' >/dev/null 2>&1") == 0 ? 'cc' : 'gcc';
-$status = system("$cc -Wall -Werror -o '$work/bell' '$root/examples/c/bell.c' $flags >'$work/cc.log' 2>&1");
+$status = system("$cc -Wall -Werror$cc_san -o '$work/bell' '$root/examples/c/bell.c' $flags >'$work/cc.log' 2>&1");
 is($status, 0, "examples/c/bell.c compiles and links with `$cc bell.c \$(pkg-config --cflags --libs tnemu)`")
     or diag(slurp("$work/cc.log"));
 my $out = `cd '$work' && LD_LIBRARY_PATH='$pre/lib' ./bell 2>&1`;
@@ -132,7 +140,7 @@ is_deeply(\%lib, read_json($bell_cli)->{counts}, 'the example\'s counts equal tn
 my $static = `pkg-config --static --libs tnemu`;
 chomp $static;
 $static =~ s/-ltnemu\b//;
-$status = system("$cc -o '$work/bell-static' '$root/examples/c/bell.c' -I'$pre/include' '$pre/lib/libtnemu.a' $static "
+$status = system("$cc$cc_san -o '$work/bell-static' '$root/examples/c/bell.c' -I'$pre/include' '$pre/lib/libtnemu.a' $static "
                  . ">'$work/cc.log' 2>&1");
 is($status, 0, 'the example links statically with libtnemu.a and pkg-config --static --libs') or diag(slurp("$work/cc.log"));
 is(`cd '$work' && ./bell-static 2>&1`, $out, 'the static example prints the same');
