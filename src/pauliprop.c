@@ -122,14 +122,24 @@ static int compact(pp_sum *s)
 
 static int note_touched(pp_sum *s, size_t t)
 {
-    if (s->ntouched == s->touched_cap) {
-        size_t cap = s->touched_cap ? 2 * s->touched_cap : 256;
-        size_t *grown = tn_realloc(s->touched, cap * sizeof(size_t));
-        if (!grown) return TN_ERR_MEMORY;
-        s->touched = grown;
-        s->touched_cap = cap;
-    }
+    CALL(tn_grow((void **)&s->touched, &s->touched_cap, s->ntouched, sizeof *s->touched, 256));
     s->touched[s->ntouched++] = t;
+    return TN_OK;
+}
+
+/* Room for one more string (len words of key, one coefficient) in the
+ * parallel arrays *keys and *coef holding n of *cap. */
+static int reserve_string(uint64_t **keys, double **coef, size_t *cap, size_t n, size_t len, size_t first_cap)
+{
+    if (n < *cap) return TN_OK;
+    size_t grown_cap = *cap ? 2 * *cap : first_cap;
+    uint64_t *k = tn_realloc(*keys, grown_cap * len * sizeof(uint64_t));
+    if (!k) return TN_ERR_MEMORY;
+    *keys = k;
+    double *c = tn_realloc(*coef, grown_cap * sizeof(double));
+    if (!c) return TN_ERR_MEMORY;
+    *coef = c;
+    *cap = grown_cap;
     return TN_OK;
 }
 
@@ -149,16 +159,7 @@ static int add_to(pp_sum *s, const uint64_t *key, double coef)
         }
         h = (h + 1) & mask;
     }
-    if (s->nterms == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 64;
-        uint64_t *keys = tn_realloc(s->keys, cap * len * sizeof(uint64_t));
-        if (!keys) return TN_ERR_MEMORY;
-        s->keys = keys;
-        double *c = tn_realloc(s->coef, cap * sizeof(double));
-        if (!c) return TN_ERR_MEMORY;
-        s->coef = c;
-        s->cap = cap;
-    }
+    CALL(reserve_string(&s->keys, &s->coef, &s->cap, s->nterms, len, 64));
     memcpy(s->keys + s->nterms * len, key, len * sizeof(uint64_t));
     for (int w = 0; w < s->words; w++) s->support[w] |= key[w] | key[s->words + w];
     s->coef[s->nterms] = coef;
@@ -170,16 +171,7 @@ static int add_to(pp_sum *s, const uint64_t *key, double coef)
 static int pend(pp_sum *s, const uint64_t *key, double coef)
 {
     size_t len = key_len(s);
-    if (s->npend == s->pend_cap) {
-        size_t cap = s->pend_cap ? 2 * s->pend_cap : 256;
-        uint64_t *keys = tn_realloc(s->pend_keys, cap * len * sizeof(uint64_t));
-        if (!keys) return TN_ERR_MEMORY;
-        s->pend_keys = keys;
-        double *c = tn_realloc(s->pend_coef, cap * sizeof(double));
-        if (!c) return TN_ERR_MEMORY;
-        s->pend_coef = c;
-        s->pend_cap = cap;
-    }
+    CALL(reserve_string(&s->pend_keys, &s->pend_coef, &s->pend_cap, s->npend, len, 256));
     memcpy(s->pend_keys + s->npend * len, key, len * sizeof(uint64_t));
     s->pend_coef[s->npend++] = coef;
     return TN_OK;
