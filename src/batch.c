@@ -407,9 +407,10 @@ static int parse_batch_args(int argc, char **argv, batch_request *rq, int ranks)
     return TN_OK;
 }
 
-/* --checkpoint/--resume: world rank 0 opens the journal and takes the lines
- * of the tasks done from it; every rank gets the list of tasks to run. */
-static int journal_begin(const batch_request *rq, int argc, char **argv, const manifest *m, journal **j, char **lines,
+/* --checkpoint/--resume: world rank 0 opens the journal of the job
+ * `identity` and takes the lines of the tasks done from it; every rank gets
+ * the list of tasks to run. */
+static int journal_begin(const batch_request *rq, const char *identity, const manifest *m, journal **j, char **lines,
                          long *todo, long *ntodo)
 {
     int rank, status = TN_OK;
@@ -417,10 +418,7 @@ static int journal_begin(const batch_request *rq, int argc, char **argv, const m
     unsigned char *done = tn_calloc((size_t)m->ntasks + 1, 1);
     if (!done) status = TN_ERR_MEMORY;
     if (status == TN_OK && rq->journal_dir && rank == 0) {
-        char *identity = NULL;
-        status = journal_identity("tnemu batch", rq->manifest, argc, argv, &identity);
-        if (status == TN_OK) status = journal_open(rq->journal_dir, rq->resume, identity, m->ntasks, j);
-        free(identity);
+        status = journal_open(rq->journal_dir, rq->resume, identity, m->ntasks, j);
         for (long t = 0; status == TN_OK && t < m->ntasks; t++)
             if (journal_record(*j, t)) {
                 if (!(lines[t] = strdup(journal_record(*j, t)))) status = TN_ERR_MEMORY;
@@ -439,16 +437,12 @@ static int journal_begin(const batch_request *rq, int argc, char **argv, const m
 /* --checkpoint/--resume: every group leader appends its tasks' lines to its
  * own part of the journal as they finish (a kill -9 loses only the tasks
  * running); *part stays NULL without a journal and on the other ranks. */
-static int journal_part_begin(const batch_request *rq, int argc, char **argv, const manifest *m, const tn_group *g,
+static int journal_part_begin(const batch_request *rq, const char *identity, const manifest *m, const tn_group *g,
                               journal_part **part)
 {
     *part = NULL;
     if (!rq->journal_dir || g->rank != 0) return TN_OK;
-    char *identity = NULL;
-    int status = journal_identity("tnemu batch", rq->manifest, argc, argv, &identity);
-    if (status == TN_OK) status = journal_part_open(rq->journal_dir, identity, m->ntasks, g->world_rank, part);
-    free(identity);
-    return status;
+    return journal_part_open(rq->journal_dir, identity, m->ntasks, g->world_rank, part);
 }
 
 /* Records the tasks run now (world rank 0, before "not run" lines exist);
@@ -484,12 +478,15 @@ int batch_command(int argc, char **argv)
     char **lines = tn_calloc((size_t)m.ntasks, sizeof *lines);
     long *todo = tn_malloc(((size_t)m.ntasks + 1) * sizeof *todo), ntodo = 0;
     journal *j = NULL;
+    char *identity = NULL;   /* --checkpoint/--resume: the job's name in the journal, on every rank */
     status = group_agree(world, lines && todo ? TN_OK : TN_ERR_MEMORY);
-    if (status == TN_OK) status = journal_begin(&rq, argc, argv, &m, &j, lines, todo, &ntodo);
+    if (status == TN_OK && rq.journal_dir)
+        status = group_agree(world, journal_identity("tnemu batch", rq.manifest, argc, argv, &identity));
+    if (status == TN_OK) status = journal_begin(&rq, identity, &m, &j, lines, todo, &ntodo);
     if (status == TN_OK) status = group_create(world, ngroups, &g);
     int stopped = 0;
     journal_part *part = NULL;
-    if (status == TN_OK) status = group_agree(world, journal_part_begin(&rq, argc, argv, &m, g, &part));
+    if (status == TN_OK) status = group_agree(world, journal_part_begin(&rq, identity, &m, g, &part));
     if (status == TN_OK) status = group_agree(world, run_farm(&m, g, todo, ntodo, lines, part, &stopped));
     journal_part_close(&part);
     if (status == TN_OK) status = group_agree(world, gather_lines(world, &m, g, lines));
@@ -518,6 +515,7 @@ int batch_command(int argc, char **argv)
     for (long t = 0; lines && t < m.ntasks; t++) free(lines[t]);
     free(lines);
     free(todo);
+    free(identity);
     journal_destroy(&j);
     group_destroy(&g);
     manifest_free(&m);
