@@ -199,6 +199,30 @@ static void test_truncation(void)
     circ_destroy(&c);
 }
 
+/* The backward light cone of Pauli string p (n qubits) in c: its size in
+ * *qubits, and unless it has more than max_qubits, the circuit on the cone's
+ * qubits (*sub) and p on them (sp, n + 1 chars); *sub stays NULL otherwise. */
+static void cone_of(const circuit *c, const char *p, int n, int max_qubits, int *qubits, circuit **sub, char *sp)
+{
+    unsigned char *observed = calloc((size_t)n, 1), *in_cone = calloc((size_t)n, 1), *keep = calloc(c->nops + 1, 1);
+    int *idx = calloc((size_t)n, sizeof *idx);
+    for (int q = 0; q < n; q++) observed[q] = p[q] != 'I';
+    lightcone_info li;
+    lightcone_mark(c, observed, 0, keep, in_cone, &li);
+    *qubits = li.qubits;
+    *sub = NULL;
+    memset(sp, 0, (size_t)n + 1);
+    if (li.qubits <= max_qubits) {
+        lightcone_circuit(c, keep, in_cone, sub, idx);
+        for (int q = 0; q < n; q++)
+            if (idx[q] >= 0) sp[idx[q]] = p[q];
+    }
+    free(observed);
+    free(in_cone);
+    free(keep);
+    free(idx);
+}
+
 static void test_lightcone_random(void)
 {
     rng_stream r;
@@ -210,22 +234,15 @@ static void test_lightcone_random(void)
         char p[9] = "IIIIIIII";
         p[rng_next_u32(&r) % 8] = 'X';
         p[rng_next_u32(&r) % 8] = 'Z';
-        unsigned char observed[8], in_cone[8], *keep = calloc(c->nops + 1, 1);
-        for (int q = 0; q < 8; q++) observed[q] = p[q] != 'I';
-        lightcone_info li;
-        lightcone_mark(c, observed, 0, keep, in_cone, &li);
         circuit *sub;
-        int idx[8];
-        lightcone_circuit(c, keep, in_cone, &sub, idx);
-        char sp[9] = {0};
-        for (int q = 0; q < 8; q++)
-            if (idx[q] >= 0) sp[idx[q]] = p[q];
+        char sp[9];
+        int qubits;
+        cone_of(c, p, 8, 8, &qubits, &sub, sp);
         double diff = fabs(sv_of_circuit(sub, sp) - sv_of_circuit(c, p));
         if (!(diff <= worst)) worst = diff;
-        pruned += li.qubits < 8;
+        pruned += qubits < 8;
         circ_destroy(&sub);
         circ_destroy(&c);
-        free(keep);
     }
     ok(worst < 1e-12 && pruned > 0, "light-cone circuits give the whole circuit's values (worst %.2e, %d of 10 pruned)",
        worst, pruned);
@@ -388,25 +405,18 @@ static void test_lightcone_exact(void)
             char p[128];
             int k = obs[o][1] < 0 ? 1 : 2;
             observable(p, 127, obs[o], k, "Z");
-            unsigned char observed[127], in_cone[127], *keep = calloc(c->nops + 1, 1);
-            for (int q = 0; q < 127; q++) observed[q] = p[q] != 'I';
-            lightcone_info li;
-            lightcone_mark(c, observed, 0, keep, in_cone, &li);
-            if (li.qubits <= 22) {
-                circuit *sub;
-                int idx[127];
-                lightcone_circuit(c, keep, in_cone, &sub, idx);
-                char sp[128] = {0};
-                for (int q = 0; q < 127; q++)
-                    if (idx[q] >= 0) sp[idx[q]] = p[q];
+            circuit *sub;
+            char sp[128];
+            int qubits;
+            cone_of(c, p, 127, 22, &qubits, &sub, sp);
+            if (sub) {
                 expect_report rep;
                 double diff = fabs(heisenberg(c, p, 0, &rep) - sv_of_circuit(sub, sp));
                 if (!(diff <= worst)) worst = diff;
-                if (li.qubits > largest) largest = li.qubits;
+                if (qubits > largest) largest = qubits;
                 checked++;
                 circ_destroy(&sub);
             }
-            free(keep);
         }
         circ_destroy(&c);
     }
