@@ -18,15 +18,18 @@
 int expect_parse_method(const char *value, int *method)
 {
     static const struct { const char *name; int method; } names[] = {
-        {"auto", EXPECT_AUTO}, {"state", EXPECT_STATE}, {"heisenberg", EXPECT_HEISENBERG}};
-    for (int m = 0; m < 3; m++)
+        {"auto", EXPECT_AUTO}, {"state", EXPECT_STATE}, {"heisenberg", EXPECT_HEISENBERG},
+        {"heisenberg-mps", EXPECT_HEISENBERG_MPS}};
+    for (int m = 0; m < 4; m++)
         if (strcmp(value, names[m].name) == 0) { *method = names[m].method; return TN_OK; }
-    return tn_fail(TN_ERR_USAGE, "option --expectation-method: '%s' is not one of auto, state, heisenberg", value);
+    return tn_fail(TN_ERR_USAGE, "option --expectation-method: '%s' is not one of auto, state, heisenberg, "
+                   "heisenberg-mps", value);
 }
 
 const char *expect_method_name(int method)
 {
-    return method == EXPECT_STATE ? "state" : method == EXPECT_HEISENBERG ? "heisenberg" : "auto";
+    return method == EXPECT_STATE ? "state" : method == EXPECT_HEISENBERG ? "heisenberg"
+         : method == EXPECT_HEISENBERG_MPS ? "heisenberg-mps" : "auto";
 }
 
 /* The adjoint of one noise step on the sum. */

@@ -1,5 +1,6 @@
 /* expect.h - how expectation values are computed: the state (MPS) or the
- * Heisenberg picture (Pauli propagation, pauliprop.h), each on the backward
+ * Heisenberg picture (Pauli propagation, pauliprop.h, or an operator MPS,
+ * opmps.h), each on the backward
  * light cone of the observed qubits (lightcone.h), and `auto` choosing.
  *
  * auto: the Heisenberg picture when it applies (a static circuit, gates of
@@ -17,7 +18,7 @@
 #include "noisy.h"
 
 /* EXPECT_STATE is 0: callers that zero their run options keep the state's values */
-enum expect_method { EXPECT_STATE, EXPECT_AUTO, EXPECT_HEISENBERG };
+enum expect_method { EXPECT_STATE, EXPECT_AUTO, EXPECT_HEISENBERG, EXPECT_HEISENBERG_MPS };
 
 #define EXPECT_DEFAULT_PAULI_CUTOFF 1e-5
 #define EXPECT_DEFAULT_PAULI_MAX_TERMS ((size_t)1 << 22)
@@ -38,7 +39,7 @@ typedef struct {
 
 typedef struct {
     int done;                   /* computed here (else by the main state run) */
-    int method;                 /* the method that ran: EXPECT_STATE or EXPECT_HEISENBERG */
+    int method;                 /* the method that ran: EXPECT_STATE, EXPECT_HEISENBERG or EXPECT_HEISENBERG_MPS */
     int lightcone;              /* pruned to the light cone */
     int lightcone_qubits;
     size_t gates_kept, gates_total;
@@ -48,15 +49,17 @@ typedef struct {
     size_t pauli_terms_max;     /* Heisenberg: most strings held at once */
     double dropped_weight;      /* Heisenberg: sum of dropped c^2; state: discarded weight */
     double fidelity_estimate;   /* state: the light-cone run's; Heisenberg: 1 */
-    int max_bond;               /* state */
+    int max_bond;               /* state, operator MPS */
+    int opmps_sites;            /* operator MPS: sites of the doubled chain (2 per qubit of the cone) */
+    size_t opmps_decompositions;
     double seconds;
-    char note[200];             /* why this method */
+    char note[400];             /* why this method */
 } expect_report;
 
-/* Parses auto|state|heisenberg for --expectation-method; TN_ERR_USAGE otherwise. */
+/* Parses auto|state|heisenberg|heisenberg-mps for --expectation-method; TN_ERR_USAGE otherwise. */
 int expect_parse_method(const char *value, int *method);
 
-/* "auto", "state", "heisenberg". */
+/* "auto", "state", "heisenberg", "heisenberg-mps". */
 const char *expect_method_name(int method);
 
 /* The expectation in |0...0> of paulis (one letter per qubit) after c and

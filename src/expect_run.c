@@ -11,6 +11,7 @@
 #include "error.h"
 #include "expect.h"
 #include "lightcone.h"
+#include "opmps.h"
 #include "run.h"
 
 /* "Z0 X3" over the cone's renumbered qubits (buf: 12 characters a qubit). */
@@ -84,6 +85,39 @@ static int by_state(const circuit *c, const run_options *opt, const char *paulis
     return status;
 }
 
+/* The operator MPS for one observable, on its light-cone circuit. */
+static int by_operator_mps(const circuit *c, const run_options *opt, const char *paulis, const unsigned char *keep,
+                           const unsigned char *in_cone, expect_report *rep)
+{
+    if (opt->noise && opt->noise->scale > 0)
+        return tn_fail(TN_ERR_USAGE, "option --expectation-method heisenberg-mps: the operator MPS is noiseless "
+                       "(use heisenberg, Pauli strings, which take the noise's adjoint channels)");
+    circ_stats st;
+    circ_get_stats(c, &st);
+    if (st.dynamic)
+        return tn_fail(TN_ERR_USAGE, "option --expectation-method heisenberg-mps: %s has mid-circuit measurement, reset "
+                       "or if(); the operator MPS takes static circuits only (use --expectation-method state)",
+                       c->source);
+    circuit *sub;
+    int n = c->nqubits;
+    int *new_index = tn_malloc((size_t)n * sizeof(int));
+    char *sub_paulis = tn_malloc((size_t)n + 1);
+    if (!new_index || !sub_paulis) { free(new_index); free(sub_paulis); return TN_ERR_MEMORY; }
+    int status = lightcone_circuit(c, keep, in_cone, &sub, new_index);
+    if (status == TN_OK) {
+        for (int q = 0; q < n; q++)
+            if (new_index[q] >= 0) sub_paulis[new_index[q]] = paulis[q];
+        sub_paulis[sub->nqubits] = 0;
+        status = opmps_expect(sub, opt, sub_paulis, rep);
+        circ_destroy(&sub);
+    }
+    free(new_index);
+    free(sub_paulis);
+    rep->lightcone = 1;
+    snprintf(rep->note, sizeof rep->note, "heisenberg-mps: asked");
+    return status;
+}
+
 /* Pauli propagation for one observable; under auto a refusal or an
  * exhausted budget leaves the observable to the state (*fallback = 1). */
 static int by_heisenberg(const circuit *c, const run_options *opt, noisy_plan **plan, const char *paulis,
@@ -105,6 +139,85 @@ static int by_heisenberg(const circuit *c, const run_options *opt, noisy_plan **
     return TN_OK;
 }
 
+/* Bond dimension of auto's probes: small enough to cost a fraction of the
+ * real run, large enough that the truncation they report ranks the methods. */
+#define EXPECT_PROBE_CHI 8
+
+/* auto, when Pauli strings gave no answer: which of the state and the
+ * operator MPS keeps more of its norm at EXPECT_PROBE_CHI on the light cone
+ * (*use_operator = 1: the operator MPS). Static noiseless circuits only. */
+static int probe_methods(const circuit *c, const run_options *opt, const char *paulis, const unsigned char *keep,
+                         const unsigned char *in_cone, int *use_operator, char *why, size_t why_size)
+{
+    run_options po = *opt;
+    po.trunc.max_chi = opt->trunc.max_chi > 0 && opt->trunc.max_chi < EXPECT_PROBE_CHI ? opt->trunc.max_chi
+                                                                                       : EXPECT_PROBE_CHI;
+    circuit *sub;
+    int n = c->nqubits;
+    int *new_index = tn_malloc((size_t)n * sizeof(int));
+    char *spec = tn_malloc(12 * (size_t)n + 4), *sub_paulis = tn_malloc((size_t)n + 1);
+    if (!new_index || !spec || !sub_paulis) { free(new_index); free(spec); free(sub_paulis); return TN_ERR_MEMORY; }
+    int status = lightcone_circuit(c, keep, in_cone, &sub, new_index);
+    expect_report state_rep, op_rep;
+    memset(&state_rep, 0, sizeof state_rep);
+    memset(&op_rep, 0, sizeof op_rep);
+    if (status == TN_OK) {
+        remap_observable(paulis, n, new_index, spec);
+        for (int q = 0; q < n; q++)
+            if (new_index[q] >= 0) sub_paulis[new_index[q]] = paulis[q];
+        sub_paulis[sub->nqubits] = 0;
+        status = state_on_cone(sub, &po, spec, &state_rep);
+        if (status == TN_OK) status = opmps_expect(sub, &po, sub_paulis, &op_rep);
+        circ_destroy(&sub);
+    }
+    if (status == TN_OK) {
+        *use_operator = op_rep.fidelity_estimate > state_rep.fidelity_estimate;
+        snprintf(why, why_size, "%s: at bond %d the operator MPS keeps %.3g of its norm, the state %.3g",
+                 *use_operator ? "heisenberg-mps" : "state", po.trunc.max_chi, op_rep.fidelity_estimate,
+                 state_rep.fidelity_estimate);
+    }
+    free(new_index);
+    free(spec);
+    free(sub_paulis);
+    return status;
+}
+
+/* auto after Pauli propagation failed or gave no answer: the state or the
+ * operator MPS, by probe_methods, for a static noiseless circuit; otherwise
+ * the state (*fallback stays 1). */
+static int auto_after_strings(const circuit *c, const run_options *opt, const char *paulis,
+                              const unsigned char *keep, const unsigned char *in_cone, expect_report *rep, int *fallback)
+{
+    circ_stats st;
+    circ_get_stats(c, &st);
+    if ((opt->noise && opt->noise->scale > 0) || st.dynamic) return TN_OK;
+    int use_operator = 0;
+    char why[sizeof rep->note / 2 - 8];
+    CALL(probe_methods(c, opt, paulis, keep, in_cone, &use_operator, why, sizeof why));
+    char strings[sizeof rep->note / 2 - 8];   /* why the strings gave no answer */
+    const char *reason = *fallback ? rep->note + (strncmp(rep->note, "state: ", 7) ? 0 : 7)
+                                   : "no Pauli string without X or Y survived the cutoff";
+    size_t len = strlen(reason) < sizeof strings - 1 ? strlen(reason) : sizeof strings - 1;
+    memcpy(strings, reason, len);
+    strings[len] = 0;
+    if (!use_operator) {   /* the state, even where the strings ended: their answer was none */
+        *fallback = 1;
+        rep->done = 0;
+        snprintf(rep->note, sizeof rep->note, "%s; %s", why, strings);
+        return TN_OK;
+    }
+    expect_report op;
+    memset(&op, 0, sizeof op);
+    op.lightcone_qubits = rep->lightcone_qubits;
+    op.gates_kept = rep->gates_kept;
+    op.gates_total = rep->gates_total;
+    CALL(by_operator_mps(c, opt, paulis, keep, in_cone, &op));
+    snprintf(op.note, sizeof op.note, "%s; %s", why, strings);
+    *rep = op;
+    *fallback = 0;
+    return TN_OK;
+}
+
 static int one_observable(const circuit *c, const run_options *opt, noisy_plan **plan, int k, char *paulis,
                           unsigned char *observed, unsigned char *keep, unsigned char *in_cone, expect_report *rep)
 {
@@ -118,11 +231,17 @@ static int one_observable(const circuit *c, const run_options *opt, noisy_plan *
     rep->gates_kept = li.gates;
     rep->gates_total = li.gates_total;
     int fallback = 1;
-    if (opt->expect.method != EXPECT_STATE) {
+    if (opt->expect.method == EXPECT_HEISENBERG_MPS) {
+        CALL(by_operator_mps(c, opt, paulis, keep, in_cone, rep));
+        fallback = 0;
+    } else if (opt->expect.method != EXPECT_STATE) {
         CALL(by_heisenberg(c, opt, plan, paulis, rep, &fallback));
         if (!fallback && opt->expect.method == EXPECT_AUTO)
             snprintf(rep->note, sizeof rep->note, "heisenberg: static circuit, at most %zu Pauli strings",
                      rep->pauli_terms_max);
+        /* auto: no string survived (no answer) or too many: the state or the operator MPS */
+        if (opt->expect.method == EXPECT_AUTO && (fallback || rep->error_estimate >= 1))
+            CALL(auto_after_strings(c, opt, paulis, keep, in_cone, rep, &fallback));
     } else {
         snprintf(rep->note, sizeof rep->note, "state: asked");
     }

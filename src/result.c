@@ -158,6 +158,13 @@ static json_t *expect_methods_json(const run_result *res, const run_options *opt
             json_object_set_new(o, "dropped_pauli_weight", json_real(r->dropped_weight));
             json_object_set_new(o, "error_bound", json_real(r->error_bound));
             json_object_set_new(o, "error_estimate", json_real(r->error_estimate));
+        } else if (r->method == EXPECT_HEISENBERG_MPS) {
+            json_object_set_new(o, "operator_sites", json_integer(r->opmps_sites));
+            json_object_set_new(o, "max_bond_dimension", json_integer(r->max_bond));
+            json_object_set_new(o, "decompositions", json_integer((json_int_t)r->opmps_decompositions));
+            json_object_set_new(o, "operator_fidelity_estimate", json_real(r->fidelity_estimate));
+            json_object_set_new(o, "dropped_frobenius_norm", json_real(r->error_bound));
+            json_object_set_new(o, "error_estimate", json_real(r->error_estimate));
         } else if (r->done) {
             json_object_set_new(o, "fidelity_estimate", json_real(r->fidelity_estimate));
             json_object_set_new(o, "discarded_weight", json_real(r->dropped_weight));

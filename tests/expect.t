@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# expect.t - tnemu run --expectation-method auto|state|heisenberg on the command line: the methods agree
+# expect.t - tnemu run --expectation-method auto|state|heisenberg|heisenberg-mps on the command line: the methods agree
 # (noiseless exactly, noisy within the trajectories' error), the result says which ran with its light cone,
 # truncation and error; bad values are one-line usage errors; the 127-qubit kicked Ising Z62 after 5 steps
 # comes out of the Heisenberg picture on its light cone (shared data).
@@ -38,12 +38,22 @@ my $state = run_method('state', '--no-lightcone');
 my $heis = run_method('heisenberg');
 my $auto = run_method('auto');
 my $cone = run_method('state');
+my $opmps = run_method('heisenberg-mps');
 for my $o (@obs) {
     my $want = $state->{expectation_values}{$o};
     ok(abs($heis->{expectation_values}{$o} - $want) < 1e-10, "<$o>: heisenberg = state ($want)");
+    ok(abs($opmps->{expectation_values}{$o} - $want) < 1e-10, "<$o>: heisenberg-mps = state");
     ok(abs($cone->{expectation_values}{$o} - $want) < 1e-10, "<$o>: state on the light cone = state");
 }
 is($heis->{expectation_methods}{'Z5'}{method}, 'heisenberg', 'the result names the method that ran');
+{
+    my $m = $opmps->{expectation_methods}{'Y0 X1 Z2 Z3'};
+    is($m->{method}, 'heisenberg-mps', 'heisenberg-mps: the result names it');
+    is($m->{operator_sites}, 2 * $m->{lightcone_qubits}, "... two sites per qubit of the light cone ($m->{operator_sites})");
+    ok($m->{operator_fidelity_estimate} == 1 && $m->{error_estimate} == 0 && $m->{max_bond_dimension} >= 2,
+       "... nothing dropped at the default bond limit (bond $m->{max_bond_dimension})");
+    ok(!$opmps->{state_simulated}, '... and no state is simulated');
+}
 is($auto->{expectation_methods}{'Z0'}{method}, 'heisenberg', 'auto picks the Heisenberg picture for a static circuit');
 like($auto->{expectation_methods}{'Z0'}{note}, qr/Pauli strings/, 'auto says why');
 ok(!$heis->{state_simulated}, 'only observables asked: no state is simulated');
@@ -86,7 +96,20 @@ ok(abs($nheis->{expectation_values}{'Z0'} - $heis->{expectation_values}{'Z0'}) >
 # errors
 my ($st, $out, $err) = run_tnemu('run', $qasm, '--observable', 'Z0', '--expectation-method', 'schroedinger');
 is($st, 2, 'a bad method is a usage error');
-like($err, qr/^tnemu: option --expectation-method: 'schroedinger' is not one of auto, state, heisenberg\n\z/, '... in one line');
+like($err, qr/^tnemu: option --expectation-method: 'schroedinger' is not one of auto, state, heisenberg, heisenberg-mps\n\z/,
+     '... in one line');
+($st, $out, $err) = run_tnemu('run', $qasm, '--observable', 'Z0', '--expectation-method', 'heisenberg-mps',
+                               '--noise', $noise, '-o', "$dir/never.json");
+is($st, 2, 'heisenberg-mps with noise is a usage error');
+like($err, qr/^tnemu: option --expectation-method heisenberg-mps: the operator MPS is noiseless .*\n\z/, '... in one line');
+ok(!-e "$dir/never.json", '... and writes nothing');
+for my $body ("h q[0];\nmeasure q[0] -> c[0];\ncx q[0],q[1];\n", "h q[0];\nreset q[0];\ncx q[0],q[1];\n") {
+    my $d = write_file("$dir/dyn-mps.qasm", "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\ncreg c[1];\n$body");
+    ($st, $out, $err) = run_tnemu('run', $d, '--observable', 'Z1', '--expectation-method', 'heisenberg-mps',
+                                   '--shots', '10');
+    is($st, 2, 'heisenberg-mps on a circuit with ' . ($body =~ /reset/ ? 'a reset' : 'a mid-circuit measurement') . ' is refused');
+    like($err, qr/^tnemu: .*static circuits only.*\n\z/, '... in one line saying why');
+}
 ($st, $out, $err) = run_tnemu('run', $qasm, '--observable', 'Z0', '--pauli-cutoff', '2');
 is($st, 2, '--pauli-cutoff out of range is a usage error');
 my $dyn = write_file("$dir/dyn.qasm", "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\ncreg c[1];\nh q[0];\nmeasure q[0] -> c[0];\ncx q[0],q[1];\n");
@@ -108,6 +131,8 @@ is($st, 0, 'auto on a 40-qubit brickwork of depth 20 runs') or diag($err);
 my $deep_m = read_json("$dir/deep.json")->{expectation_methods}{'Z0 Z1'};
 is($deep_m->{method}, 'state', '... by the state: the Heisenberg picture would need more than its try of strings');
 like($deep_m->{note}, qr/more than 65536 Pauli strings/, '... and the note says so');
+like($deep_m->{note}, qr/^state: at bond 8 the operator MPS keeps [0-9.e-]+ of its norm, the state [0-9.e-]+;/,
+     '... and why the state rather than the operator MPS (their probes at bond 8)');
 
 # under mpirun: every rank agrees; the light-cone state run is collective over the group
 {
@@ -115,7 +140,7 @@ like($deep_m->{note}, qr/more than 65536 Pauli strings/, '... and the note says 
     local $ENV{OMPI_ALLOW_RUN_AS_ROOT_CONFIRM} = 1;
     local $ENV{OPENBLAS_NUM_THREADS} = 1;
     my $bin = Tnemu::tnemu();
-    for my $method ('heisenberg', 'state') {
+    for my $method ('heisenberg', 'state', 'heisenberg-mps') {
         my $out = "$dir/mpi-$method.json";
         system("timeout 300 mpirun -n 2 --oversubscribe $bin run $qasm --observable Z5 --observable 'Z1 Z2' "
                . "--expectation-method $method -q -o $out 2>$out.err");

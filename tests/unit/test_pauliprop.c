@@ -4,9 +4,13 @@
  * density matrix (channels), a stabilizer tableau (the 127-qubit kicked
  * Ising circuit at the Clifford point theta_h = pi/2) and the state vector
  * of the light-cone circuit (the kicked Ising at theta_h = pi/4, 2 and 3
- * steps). The 127-qubit checks need ../shared/data and are skipped without it. */
+ * steps). The same references check the operator MPS (opmps.c): random
+ * circuits, the Clifford point (bond dimension 2: a Pauli string stays a
+ * product) and the light cones at pi/4.
+ * The 127-qubit checks need ../shared/data and are skipped without it. */
 #include <jansson.h>
 #include <math.h>
+#include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +22,7 @@
 #include "expect.h"
 #include "gates.h"
 #include "lightcone.h"
+#include "opmps.h"
 #include "pauliprop.h"
 #include "randmat.h"
 #include "stabilizer.h"
@@ -107,6 +112,21 @@ static double heisenberg(const circuit *c, const char *paulis, double cutoff, ex
     return rep->value;
 }
 
+/* The operator MPS at bond dimension chi (0: no limit). */
+static double operator_mps(const circuit *c, const char *paulis, int chi, expect_report *rep)
+{
+    run_options o;
+    memset(&o, 0, sizeof o);
+    o.trunc.max_chi = chi;
+    o.order = "identity";
+    memset(rep, 0, sizeof *rep);
+    if (opmps_expect(c, &o, paulis, rep) != TN_OK) {
+        diag("%s", tn_last_message());
+        return NAN;
+    }
+    return rep->value;
+}
+
 static void test_random_circuits(void)
 {
     rng_stream r;
@@ -122,6 +142,48 @@ static void test_random_circuits(void)
         circ_destroy(&c);
     }
     ok(worst < 1e-10, "20 random 5-qubit circuits of every gate: Heisenberg = state vector (worst %.2e)", worst);
+}
+
+static void test_operator_mps_random(void)
+{
+    rng_stream r;
+    rng_init(&r, 21, 7);
+    double worst = 0;
+    int bond_ok = 1;
+    for (int t = 0; t < 20; t++) {
+        int n = 3 + t % 4;
+        circuit *c = random_circuit(&r, n, 30);
+        char p[8];
+        random_paulis(&r, n, p);
+        expect_report rep;
+        double got = operator_mps(c, p, 0, &rep), want = sv_of_circuit(c, p);
+        if (!(fabs(got - want) <= worst)) worst = fabs(got - want);
+        bond_ok &= rep.method == EXPECT_HEISENBERG_MPS && rep.opmps_sites == 2 * n && rep.fidelity_estimate == 1;
+        circ_destroy(&c);
+    }
+    ok(worst < 1e-10, "operator MPS: 20 random 3- to 6-qubit circuits of every gate = state vector (worst %.2e)", worst);
+    ok(bond_ok, "... 2 sites per qubit, nothing dropped without a bond limit");
+    /* truncated: a bond limit of 2 on a random 6-qubit circuit drops weight, and says so */
+    circuit *c = random_circuit(&r, 6, 60);
+    char p[8] = "ZXZYZX";
+    expect_report rep;
+    double full = operator_mps(c, p, 0, &rep), cut = operator_mps(c, p, 2, &rep);
+    ok(rep.fidelity_estimate < 1 && rep.error_bound > 0 && rep.max_bond <= 2,
+       "operator MPS at chi 2: fidelity %.3f, dropped norm %.3f, bond %d", rep.fidelity_estimate, rep.error_bound,
+       rep.max_bond);
+    ok(fabs(cut - full) <= rep.error_estimate, "... its error estimate %.3f covers the true error %.3f",
+       rep.error_estimate, fabs(cut - full));
+    int covered = 1;
+    double first_estimate = rep.error_estimate;
+    for (int chi = 16; chi <= 48; chi += 16) {
+        double mid = operator_mps(c, p, chi, &rep);
+        covered &= fabs(mid - full) <= rep.error_estimate;
+        diag("chi %d: error %.2e, estimate %.2e, fidelity %.3f", chi, fabs(mid - full), rep.error_estimate,
+             rep.fidelity_estimate);
+    }
+    ok(covered && rep.error_estimate < first_estimate, "... at chi 16, 32, 48 the estimate covers the error too, "
+       "and falls (%.2e at chi 48)", rep.error_estimate);
+    circ_destroy(&c);
 }
 
 /* A noisy 3-qubit sequence: gates and channels forward on rho, backwards on the Pauli sum. */
@@ -393,6 +455,54 @@ static void test_clifford_point(void)
     circ_destroy(&c);
 }
 
+/* The operator MPS at the Clifford point: weight-1, 2 and 17 strings after
+ * 5 steps + rx against the tableau, at bond dimension 2 (a Pauli string is a
+ * product over the pairs, each pair a Bell-like state of bond 2). */
+static void test_operator_mps_clifford(void)
+{
+    rng_stream r;
+    rng_init(&r, 21, 8);
+    circuit *c = kicked_ising(5, M_PI / 2, 1);
+    stab_state st;
+    stab_init(&st, 127);
+    kicked_ising_tableau(&st, 5, 1);
+    int mismatches = 0, nonzero = 0, total = 0, bond = 0;
+    for (int t = 0; t < 6; t++) {
+        char p[128];
+        int qs[17], k = t < 2 ? 1 : t < 4 ? 2 : 17;
+        if (k == 2) { int e = (int)(rng_next_u32(&r) % (unsigned)nedges); qs[0] = edges[e][0]; qs[1] = edges[e][1]; }
+        else for (int j = 0; j < k; j++) qs[j] = (int)((37 + 5 * j + 11 * t) % 127);
+        observable(p, 127, qs, k, t % 2 ? "Z" : "XYZ");
+        expect_report rep;
+        double got = operator_mps(c, p, 4, &rep);
+        int want = stab_expect(&st, p);
+        mismatches += !(fabs(got - want) < 1e-9);
+        nonzero += want != 0;
+        if (rep.max_bond > bond) bond = rep.max_bond;
+        total++;
+    }
+    for (int t = 0; t < 3; t++) {   /* stabilizers of the final state: +-1 */
+        int row = 127 + (int)(rng_next_u32(&r) % 127);
+        char p[128];
+        for (int q = 0; q < 127; q++) {
+            int x = st.x[(size_t)row * 127 + q], z = st.z[(size_t)row * 127 + q];
+            p[q] = x ? (z ? 'Y' : 'X') : (z ? 'Z' : 'I');
+        }
+        p[127] = 0;
+        expect_report rep;
+        double got = operator_mps(c, p, 4, &rep);
+        mismatches += !(fabs(got - (st.r[row] ? -1 : 1)) < 1e-9);
+        nonzero++;
+        if (rep.max_bond > bond) bond = rep.max_bond;
+        total++;
+    }
+    ok(mismatches == 0 && nonzero >= 3, "operator MPS, theta_h = pi/2, 5 steps + rx: %d observables = tableau "
+       "(%d nonzero)", total, nonzero);
+    ok(bond <= 2, "... at bond dimension %d: Clifford keeps a Pauli string a product", bond);
+    stab_free(&st);
+    circ_destroy(&c);
+}
+
 /* theta = pi/4: the light cone's state vector against Pauli propagation (no truncation). */
 static void test_lightcone_exact(void)
 {
@@ -424,9 +534,42 @@ static void test_lightcone_exact(void)
        "= state vector of the cone (worst %.2e)", checked, largest, worst);
 }
 
-int main(void)
+/* theta = pi/4, 2 and 3 steps: the operator MPS of the light-cone circuit against its state vector. */
+static void test_operator_mps_lightcone(void)
 {
+    int checked = 0, largest = 0;
+    double worst = 0;
+    for (int steps = 2; steps <= 3; steps++) {
+        circuit *c = kicked_ising(steps, M_PI / 4, 0);
+        int obs[3][2] = {{62, -1}, {edges[7][0], edges[7][1]}, {edges[100][0], edges[100][1]}};
+        for (int o = 0; o < 3; o++) {
+            char p[128];
+            int k = obs[o][1] < 0 ? 1 : 2;
+            observable(p, 127, obs[o], k, "Z");
+            circuit *sub;
+            char sp[128];
+            int qubits;
+            cone_of(c, p, 127, 22, &qubits, &sub, sp);
+            if (sub) {
+                expect_report rep;
+                double diff = fabs(operator_mps(sub, sp, 0, &rep) - sv_of_circuit(sub, sp));
+                if (!(diff <= worst)) worst = diff;
+                if (qubits > largest) largest = qubits;
+                checked++;
+                circ_destroy(&sub);
+            }
+        }
+        circ_destroy(&c);
+    }
+    ok(checked >= 4 && worst < 1e-10, "operator MPS, theta_h = pi/4, 2 and 3 steps: %d observables (cones up to %d "
+       "qubits) = state vector of the cone (worst %.2e)", checked, largest, worst);
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);   /* the operator MPS runs the engine, which asks its communicator's size */
     test_random_circuits();
+    test_operator_mps_random();
     test_channels();
     test_truncation();
     test_lightcone_random();
@@ -439,6 +582,10 @@ int main(void)
         ok(classes == 3 && nedges == 144, "brisbane: 144 couplers in 3 classes (%d, %d)", nedges, classes);
         test_clifford_point();
         test_lightcone_exact();
+        test_operator_mps_clifford();
+        test_operator_mps_lightcone();
     }
-    return done_testing();
+    int status = done_testing();
+    MPI_Finalize();
+    return status;
 }
