@@ -63,6 +63,21 @@ static void predict(const circuit *c, const int *site_of, long max_chi, predicti
     }
 }
 
+/* What --order auto weighed, and why it took the order it did. */
+static void print_auto_candidates(const order_report *rep)
+{
+    printf("order auto   candidates (largest cut in gates, swaps the routing applies, swap distance):\n");
+    for (int k = 0; k < ORDER_CANDIDATES; k++) {
+        if (k > 0 && !rep->cut[k]) continue;   /* not reached */
+        if (!rep->competed[k]) {
+            printf("  %-16s cut %5ld  (cuts wider than the identity: not taken)\n", rep->name[k], rep->cut[k]);
+            continue;
+        }
+        printf("  %-16s cut %5ld  routed swaps %8ld  distance %8ld  %s\n", rep->name[k], rep->cut[k], rep->routed[k],
+               rep->distance[k], k == rep->chosen ? "<- taken" : "(no fewer swaps: not taken)");
+    }
+}
+
 static void print_info(const char *path, const circuit *c, const char *order, const int *site_of, long max_chi)
 {
     circ_stats st;
@@ -125,8 +140,10 @@ int info_command(int argc, char **argv)
     circuit *c;
     CALL(originir_wants(path, NULL) ? originir_parse_file(path, &c) : qasm_parse_file(path, &c));
     int *site_of = tn_malloc((size_t)c->nqubits * sizeof(int) + 1);
-    int status = site_of ? order_choose(c, order, site_of) : TN_ERR_MEMORY;
+    order_report rep;
+    int status = site_of ? order_choose_report(c, order, site_of, &rep) : TN_ERR_MEMORY;
     if (status == TN_OK) print_info(path, c, order, site_of, max_chi);
+    if (status == TN_OK && rep.asked) print_auto_candidates(&rep);
     free(site_of);
     circ_destroy(&c);
     return status;

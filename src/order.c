@@ -359,7 +359,7 @@ static int figures(const circuit *c, const weighted_graph *g, const int *site_of
  * gate's qubits are swapped there and back), then the lower swap distance;
  * only orders whose largest cut is no wider than the identity's compete, and
  * the identity stays unless another is strictly better. */
-static int auto_order(const circuit *c, int *site_of)
+static int auto_order(const circuit *c, int *site_of, order_report *rep)
 {
     int n = c->nqubits;
     weighted_graph g;
@@ -370,22 +370,35 @@ static int auto_order(const circuit *c, int *site_of)
     order_figures best = {0, 0, 0}, f;
     if (status == TN_OK) status = figures(c, &g, site_of, diff, &best);
     long id_cut = best.cut;
+    static const char *names[ORDER_CANDIDATES] = {"identity", "identity+search", "rcm", "rcm+search"};
+    memset(rep, 0, sizeof *rep);
+    for (int k = 0; k < ORDER_CANDIDATES; k++) rep->name[k] = names[k];
+    rep->cut[0] = best.cut;
+    rep->routed[0] = best.routed;
+    rep->distance[0] = best.distance;
+    rep->competed[0] = 1;
+    rep->asked = 1;
     for (int q = 0; q < n && status == TN_OK; q++) cand[q] = q;
     if (status == TN_OK) status = rcm_order(c, cand + n);
     for (int k = 0; k < 4 && status == TN_OK; k++) {
         memcpy(o, cand + (size_t)(k / 2) * n, (size_t)n * sizeof(int));
-        if (max_cut(&g, o, diff) > id_cut) continue;   /* RCM may cut wider */
+        if (k == 0) continue;   /* the identity itself: best already */
+        rep->cut[k] = max_cut(&g, o, diff);
+        if (rep->cut[k] > id_cut) continue;   /* RCM may cut wider */
         if (k % 2) {
             status = local_search(&g, o, id_cut);
             if (status == TN_OK) status = insertion_search(&g, o, id_cut);
             if (status == TN_OK) status = local_search(&g, o, id_cut);
-        } else if (k == 0) {
-            continue;   /* the identity itself: best already */
         }
         if (status == TN_OK) status = figures(c, &g, o, diff, &f);
-        if (status == TN_OK && f.cut <= id_cut
-            && (f.routed < best.routed || (f.routed == best.routed && f.distance < best.distance))) {
+        if (status != TN_OK) break;
+        rep->cut[k] = f.cut;
+        rep->routed[k] = f.routed;
+        rep->distance[k] = f.distance;
+        rep->competed[k] = f.cut <= id_cut;
+        if (f.cut <= id_cut && (f.routed < best.routed || (f.routed == best.routed && f.distance < best.distance))) {
             best = f;
+            rep->chosen = k;
             memcpy(site_of, o, (size_t)n * sizeof(int));
         }
     }
@@ -441,11 +454,18 @@ static int read_order_file(const circuit *c, const char *path, int *site_of)
     return status;
 }
 
-int order_choose(const circuit *c, const char *spec, int *site_of)
+int order_choose_report(const circuit *c, const char *spec, int *site_of, order_report *rep)
 {
     int n = c->nqubits;
     for (int q = 0; q < n; q++) site_of[q] = q;
+    memset(rep, 0, sizeof *rep);
     if (!spec || strcmp(spec, "identity") == 0) return TN_OK;
-    if (strcmp(spec, "auto") == 0) return auto_order(c, site_of);
+    if (strcmp(spec, "auto") == 0) return auto_order(c, site_of, rep);
     return read_order_file(c, spec, site_of);
+}
+
+int order_choose(const circuit *c, const char *spec, int *site_of)
+{
+    order_report rep;
+    return order_choose_report(c, spec, site_of, &rep);
 }

@@ -16,6 +16,21 @@
  * file name). Returns TN_OK, TN_ERR_USAGE, TN_ERR_INPUT or TN_ERR_IO. */
 int order_choose(const circuit *c, const char *spec, int *site_of);
 
+/* What auto weighed: per candidate its largest cut (multi-qubit gates across
+ * it), the swaps its routing applies, its swap distance, and whether it
+ * competed (no wider cut than the identity). */
+#define ORDER_CANDIDATES 4
+typedef struct {
+    const char *name[ORDER_CANDIDATES];   /* identity, identity+search, rcm, rcm+search */
+    long cut[ORDER_CANDIDATES], routed[ORDER_CANDIDATES], distance[ORDER_CANDIDATES];
+    int competed[ORDER_CANDIDATES];
+    int chosen;                           /* index of the order taken */
+    int asked;                            /* 1: auto ran and filled this (0 when zeroed) */
+} order_report;
+
+/* order_choose that also fills rep (for "auto"; rep->asked = 0 otherwise). */
+int order_choose_report(const circuit *c, const char *spec, int *site_of, order_report *rep);
+
 /* Sum over multi-qubit gates of (max site - min site - (k - 1)): the swaps a
  * naive router would need. */
 long order_swap_distance(const circuit *c, const int *site_of);

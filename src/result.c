@@ -140,6 +140,23 @@ static json_t *mpi_json(const result_context *ctx, const run_result *res)
     return mpi;
 }
 
+/* --order auto: each candidate order's figures and which was taken. */
+static json_t *order_auto_json(const order_report *rep)
+{
+    json_t *all = json_array();
+    for (int k = 0; k < ORDER_CANDIDATES; k++) {
+        if (k > 0 && !rep->cut[k]) continue;   /* not reached */
+        json_t *o = json_pack("{s:s, s:I, s:b, s:b}", "order", rep->name[k], "largest_cut_gates", (json_int_t)rep->cut[k],
+                              "competed", rep->competed[k], "taken", k == rep->chosen);
+        if (rep->competed[k]) {
+            json_object_set_new(o, "routed_swaps", json_integer(rep->routed[k]));
+            json_object_set_new(o, "swap_distance", json_integer(rep->distance[k]));
+        }
+        json_array_append_new(all, o);
+    }
+    return all;
+}
+
 /* Per observable: the method that ran (expect.h), its light cone, truncation
  * figures and error estimate (its time is under "timing", which alone varies
  * between identical runs). */
@@ -228,6 +245,7 @@ json_t *result_build(const circuit *c, const run_result *res, const result_conte
     json_object_set_new(root, "max_bond_dimension", json_integer(res->max_bond));
     json_object_set_new(root, "qubit_sites", int_array(res->site_of, c->nqubits));
     json_object_set_new(root, "swap_distance", json_integer(res->swap_distance));
+    if (res->order_auto.asked) json_object_set_new(root, "order_auto", order_auto_json(&res->order_auto));
     json_object_set_new(root, "swaps", json_integer(res->swaps));
     json_object_set_new(root, "fused_swaps", json_integer(res->fused_swaps));
     double t_result = run_now() - t_start;   /* this object so far; writing it comes after */

@@ -860,7 +860,7 @@ int run_circuit(const circuit *c, const run_options *opt, run_result *res)
         return skip_state(c, res);
     t0 = run_now();
     if (opt->site_of) memcpy(res->site_of, opt->site_of, (size_t)c->nqubits * sizeof(int));
-    else CALL(order_choose(c, opt->order, res->site_of));
+    else CALL(order_choose_report(c, opt->order, res->site_of, &res->order_auto));
     res->swap_distance = order_swap_distance(c, res->site_of);
     noisy_plan *plan = NULL;
     if (opt->noise && opt->noise->scale > 0) {

@@ -25,6 +25,7 @@
 #include "mps.h"
 #include "noise.h"
 #include "noisy.h"
+#include "order.h"
 #include "tally.h"
 
 typedef struct {
@@ -75,6 +76,7 @@ typedef struct {
     int max_bond;
     int *site_of;               /* the initial qubit order */
     long swap_distance;         /* the initial order's (order_swap_distance) */
+    order_report order_auto;    /* --order auto: the candidates weighed (asked 0: no auto) */
     long swaps, fused_swaps;    /* swaps the routing applied (by themselves; fused into gates) */
     double t_plan, t_gates, t_sample, t_observe;
     double t_collect, t_counts; /* run_collect: gathering over ranks; within it, counting outcomes */

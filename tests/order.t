@@ -80,4 +80,20 @@ my $info = info_figures($small, 'auto');
 ok($info && $r{auto} && $r{auto}{swaps} == $info->{swaps} && $r{auto}{fused_swaps} == $info->{fused},
    "QV 12: the result's swaps and fused_swaps are tnemu info's (" . show($info) . ')');
 
+# what auto weighed: every candidate's figures in the result and in tnemu info, exactly one taken,
+# and the taken one's routing is the run's
+{
+    my $cands = $r{auto} ? $r{auto}{order_auto} : undef;
+    ok(ref $cands eq 'ARRAY' && @$cands >= 2 && (grep { $_->{order} eq 'identity' } @$cands),
+       'QV 12: the result lists the orders auto weighed (' . join(', ', map { $_->{order} } @{$cands // []}) . ')');
+    my @taken = grep { $_->{taken} } @{$cands // []};
+    is(scalar @taken, 1, '... exactly one of them taken');
+    ok(@taken && $taken[0]{routed_swaps} == $r{auto}{swaps} && $taken[0]{swap_distance} == $r{auto}{swap_distance},
+       "... its routed swaps and swap distance are the run's ($r{auto}{swaps}, $r{auto}{swap_distance})");
+    ok(!exists $r{identity}{order_auto}, '--order identity: no candidates listed');
+    my ($status, $out) = run_tnemu('info', $small, '--order', 'auto');
+    like($out, qr/^order auto   candidates .*\n  identity +cut +\d+ .*\n/m, 'tnemu info --order auto lists them too');
+    like($out, qr/<- taken/, '... marking the one taken');
+}
+
 done_testing();
