@@ -503,8 +503,26 @@ static void test_operator_mps_clifford(void)
     circ_destroy(&c);
 }
 
-/* theta = pi/4: the light cone's state vector against Pauli propagation (no truncation). */
-static void test_lightcone_exact(void)
+/* The methods checked against light cones: exact (no cutoff, no bond limit),
+ * each given the whole circuit and the cone's circuit. */
+static double exact_heisenberg(const circuit *whole, const circuit *sub, const char *p, const char *sp)
+{
+    expect_report rep;
+    (void)sub; (void)sp;
+    return heisenberg(whole, p, 0, &rep);
+}
+
+static double exact_operator_mps(const circuit *whole, const circuit *sub, const char *p, const char *sp)
+{
+    expect_report rep;
+    (void)whole; (void)p;
+    return operator_mps(sub, sp, 0, &rep);
+}
+
+/* theta = pi/4, 2 and 3 steps: a method (on the whole circuit or the cone)
+ * against the state vector of the light cone's circuit. */
+static void test_lightcone_exact(const char *name,
+                                 double (*method)(const circuit *, const circuit *, const char *, const char *))
 {
     int checked = 0, largest = 0;
     double worst = 0;
@@ -520,8 +538,7 @@ static void test_lightcone_exact(void)
             int qubits;
             cone_of(c, p, 127, 22, &qubits, &sub, sp);
             if (sub) {
-                expect_report rep;
-                double diff = fabs(heisenberg(c, p, 0, &rep) - sv_of_circuit(sub, sp));
+                double diff = fabs(method(c, sub, p, sp) - sv_of_circuit(sub, sp));
                 if (!(diff <= worst)) worst = diff;
                 if (qubits > largest) largest = qubits;
                 checked++;
@@ -530,39 +547,8 @@ static void test_lightcone_exact(void)
         }
         circ_destroy(&c);
     }
-    ok(checked >= 4 && worst < 1e-10, "theta_h = pi/4, 2 and 3 steps: %d observables (light cones up to %d qubits) "
-       "= state vector of the cone (worst %.2e)", checked, largest, worst);
-}
-
-/* theta = pi/4, 2 and 3 steps: the operator MPS of the light-cone circuit against its state vector. */
-static void test_operator_mps_lightcone(void)
-{
-    int checked = 0, largest = 0;
-    double worst = 0;
-    for (int steps = 2; steps <= 3; steps++) {
-        circuit *c = kicked_ising(steps, M_PI / 4, 0);
-        int obs[3][2] = {{62, -1}, {edges[7][0], edges[7][1]}, {edges[100][0], edges[100][1]}};
-        for (int o = 0; o < 3; o++) {
-            char p[128];
-            int k = obs[o][1] < 0 ? 1 : 2;
-            observable(p, 127, obs[o], k, "Z");
-            circuit *sub;
-            char sp[128];
-            int qubits;
-            cone_of(c, p, 127, 22, &qubits, &sub, sp);
-            if (sub) {
-                expect_report rep;
-                double diff = fabs(operator_mps(sub, sp, 0, &rep) - sv_of_circuit(sub, sp));
-                if (!(diff <= worst)) worst = diff;
-                if (qubits > largest) largest = qubits;
-                checked++;
-                circ_destroy(&sub);
-            }
-        }
-        circ_destroy(&c);
-    }
-    ok(checked >= 4 && worst < 1e-10, "operator MPS, theta_h = pi/4, 2 and 3 steps: %d observables (cones up to %d "
-       "qubits) = state vector of the cone (worst %.2e)", checked, largest, worst);
+    ok(checked >= 4 && worst < 1e-10, "%s, theta_h = pi/4, 2 and 3 steps: %d observables (light cones up to %d "
+       "qubits) = state vector of the cone (worst %.2e)", name, checked, largest, worst);
 }
 
 int main(int argc, char **argv)
@@ -581,9 +567,9 @@ int main(int argc, char **argv)
         int classes = load_couplers();
         ok(classes == 3 && nedges == 144, "brisbane: 144 couplers in 3 classes (%d, %d)", nedges, classes);
         test_clifford_point();
-        test_lightcone_exact();
+        test_lightcone_exact("Pauli propagation", exact_heisenberg);
         test_operator_mps_clifford();
-        test_operator_mps_lightcone();
+        test_lightcone_exact("operator MPS", exact_operator_mps);
     }
     int status = done_testing();
     MPI_Finalize();
