@@ -19,6 +19,7 @@
 #   RANKS_PER_NODE  ranks per node assumed in the predictions (default: the largest run's
 #                   ranks divided by NODES)
 #   THREADS   threads per rank (OMP_NUM_THREADS and TNEMU_BLAS_THREADS; default 1)
+#   TEAM      ranks per team (--team-size; default 1: every rank owns its own segment)
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 fail() { echo "scaling-study: $*" >&2; exit 2; }
@@ -58,7 +59,7 @@ run() {
     echo "scaling-study: $mode, ranks $ranks, circuit $circuit, chi ${CHI:-128}"
     if [ "$mode" = slurm ]; then
         sbatch -W -N "${NODES:-1}" -n "$max" -o "$dir/slurm-%j.out" \
-            --export=ALL,TNEMU_HOME="$here",CIRCUIT="$circuit",CHI="${CHI:-128}",SHOTS="${SHOTS:-100}",DIR="$dir",RANKS="$ranks",THREADS="${THREADS:-1}" \
+            --export=ALL,TNEMU_HOME="$here",CIRCUIT="$circuit",CHI="${CHI:-128}",SHOTS="${SHOTS:-100}",DIR="$dir",RANKS="$ranks",THREADS="${THREADS:-1}",TEAM="${TEAM:-}" \
             "$here/slurm/strong-scaling.sbatch" >/dev/null || fail "the SLURM job failed (see $dir/slurm-*.out)"
     else
         extra=""
@@ -68,7 +69,7 @@ run() {
             OMP_NUM_THREADS=${THREADS:-1} TNEMU_BLAS_THREADS=${THREADS:-1} \
             OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun -n "$np" $extra "$here/bin/tnemu" run "$circuit" \
                 --chi "${CHI:-128}" --shots "${SHOTS:-100}" --seed 1 -q --trace "$dir/strong-np$np.trace" \
-                -o "$dir/strong-np$np.json" ${ARGS:-} \
+                -o "$dir/strong-np$np.json" ${TEAM:+--team-size "$TEAM"} ${ARGS:-} \
                 || fail "the run on $np rank(s) failed"
         done
     fi
