@@ -306,20 +306,22 @@ static int static_outcome_probs(const circuit *c, mps *m, const run_options *opt
 
 static MPI_Comm run_world(const run_options *opt) { return opt->grp ? opt->grp->world : MPI_COMM_SELF; }
 
-/* Processes of the job on this node (the launcher's count; without one, the
- * ranks of this group on the node: a collective over the group alone, since
- * groups of a job reach this point at different times). */
-static int ranks_on_node(const run_options *opt)
+/* Processes of the job on this node: the launcher's count; without one, the
+ * ranks of this group on the node (a collective over the group alone, since
+ * the groups of a job reach this point at different times), or every process
+ * of the job when this group is one process (the safe guess). */
+static int ranks_on_node(const run_options *opt, int world)
 {
     const char *vars[] = {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "PMI_LOCAL_SIZE"};
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
         const char *v = getenv(vars[i]);
         if (v && atoi(v) > 0) return atoi(v);
     }
-    if (!opt->grp || opt->grp->size < 2) return 1;
+    if (!opt->grp || opt->grp->size < 2) return world;
     MPI_Comm node;
     int count = 1;
-    if (MPI_Comm_split_type(opt->grp->comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) != MPI_SUCCESS) return 1;
+    if (MPI_Comm_split_type(opt->grp->comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) != MPI_SUCCESS)
+        return world;
     MPI_Comm_size(node, &count);
     MPI_Comm_free(&node);
     return count;
@@ -329,15 +331,16 @@ static int ranks_on_node(const run_options *opt)
  * layer): OMP_NUM_THREADS when set; else every core this process may run
  * on when it is the only one, and with several MPI processes the node's
  * cores shared out among the processes on it (at most those it may run on:
- * a launcher that binds a rank to one core gets one thread). */
+ * a launcher that binds a rank to one core gets one thread). Collective over
+ * the group. */
 static int layer_threads(const run_options *opt)
 {
     int world = 1;
     MPI_Comm_size(run_world(opt), &world);
-    int here = ranks_on_node(opt);   /* collective over the group: every rank calls it */
+    int here = world > 1 ? ranks_on_node(opt, world) : 1;   /* on every rank: it may be a collective */
     if (getenv("OMP_NUM_THREADS") || world == 1) return omp_get_max_threads();
     long online = sysconf(_SC_NPROCESSORS_ONLN);
-    int mask = omp_get_num_procs(), share = online > 0 ? (int)(online / here) : 1;
+    int mask = omp_get_num_procs(), share = online > 0 && here > 0 ? (int)(online / here) : 1;
     if (share > mask) share = mask;
     return share > 1 ? share : 1;
 }
