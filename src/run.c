@@ -312,11 +312,9 @@ static MPI_Comm run_world(const run_options *opt) { return opt->grp ? opt->grp->
  * of the job when this group is one process (the safe guess). */
 static int ranks_on_node(const run_options *opt, int world)
 {
-    const char *vars[] = {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "PMI_LOCAL_SIZE"};
-    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
-        const char *v = getenv(vars[i]);
-        if (v && atoi(v) > 0) return atoi(v);
-    }
+    const char *said[] = {getenv("OMPI_COMM_WORLD_LOCAL_SIZE"), getenv("MPI_LOCALNRANKS"), getenv("PMI_LOCAL_SIZE")};
+    for (size_t i = 0; i < sizeof said / sizeof *said; i++)
+        if (said[i] && atoi(said[i]) > 0) return atoi(said[i]);
     if (!opt->grp || opt->grp->size < 2) return world;
     MPI_Comm node;
     int count = 1;
