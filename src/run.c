@@ -234,6 +234,10 @@ static int apply_gates(const circuit *c, size_t from, size_t to, mps *m, const r
     const circ_op **layer = tn_malloc((to - from + 1) * sizeof *layer);
     if (!layer) { schedule_destroy(&sch); return TN_ERR_MEMORY; }
     int nlayer = 0;
+    /* In a group a layer's first multi-qubit gate goes by itself: it may
+     * rebalance the segments, and the scheduler orders the rest of the layer
+     * (boundary gates first) by the segments after it, as one by one. */
+    int opening = 0;
     size_t i, done = 0;
     int status = TN_OK, rank = opt->grp ? opt->grp->world_rank : 0;
     progress pr;
@@ -244,14 +248,16 @@ static int apply_gates(const circuit *c, size_t from, size_t to, mps *m, const r
         if (schedule_new_layer(sch)) {
             status = flush_layer(m, layer, &nlayer);
             mps_layer_begins(m);
+            opening = mps_ranks(m) > 1;
         }
         progress_gate(&pr, m, i);   /* its work at the bonds now (a layer's gates: when gathered) */
-        if (status == TN_OK && schedule_by_layers(sch) && mps_layer_gathers(m) && joins_layer(op, m)) {
+        if (status == TN_OK && schedule_by_layers(sch) && mps_layer_gathers(m) && joins_layer(op, m) && !opening) {
             layer[nlayer++] = op;
         } else if (status == TN_OK) {
             if (op->nqubits > 1 || !schedule_by_layers(sch)) status = flush_layer(m, layer, &nlayer);
             if (status == TN_OK) status = mps_apply_op(m, op);   /* a one-qubit gate of the layer: its own qubit */
         }
+        if (op->nqubits > 1) opening = 0;
         progress_gate_done(&pr, m);
         if ((++done & 63) == 0) note_state(m, res);
         if (status == TN_OK && done == (to - from) / 2 && tn_inject("gate", rank))
