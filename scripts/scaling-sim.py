@@ -448,7 +448,7 @@ def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace",
         pending[r] = []
         if threads <= 1:
             span = sum(costs)
-        elif P > 1 and not layer_threads:   # tnemu today: a group's ranks thread inside each gate (BLAS)
+        elif P > 1 and not layer_threads:   # threads inside each gate (BLAS), the model without --layer-threads
             span = sum(costs) / (1 + (threads - 1) * (machine.blas_eff if machine else 1.0))
         elif len(costs) >= threads:
             free = [0.0] * threads
@@ -656,8 +656,8 @@ def main(argv):
                     help="blocking: a rank lending sites waits until they are back (tnemu today); async: it posts "
                          "them and goes on, waiting only when it needs them again (a proposed change)")
     ap.add_argument("--layer-threads", action="store_true",
-                    help="threads of a rank of a group run its gates of a layer (not yet in tnemu: threads act "
-                         "through BLAS inside each gate there)")
+                    help="threads of a rank of a group run its gates of a layer (tnemu does: src/mps_gates.c "
+                         "mps_apply_layer); without it, threads are modelled as acting through BLAS inside each gate")
     a = ap.parse_args(argv)
     if (a.trace is None) == (a.synthetic is None):
         fail("give a TRACE or --synthetic CIRCUIT (one of them)")

@@ -261,14 +261,15 @@ int cli_choose_groups(const run_request *rq, const circuit *c, int ranks)
 }
 
 /* Per-rank numbers for the result: group, compute and wait seconds, bytes
- * sent, peak resident and state memory. */
-#define RANK_STATS 6
+ * sent, peak resident and state memory, threads for a layer's gates and the
+ * gates run on them. */
+#define RANK_STATS 8
 static void gather_rank_stats(MPI_Comm world, const tn_group *g, const run_result *res, double busy,
                               double *all)
 {
     double mine[RANK_STATS] = {g ? g->group : 0, busy - (g ? g->t_wait : 0), g ? g->t_wait : 0,
                                g ? (double)g->bytes_sent : 0, (double)result_peak_rss(),
-                               (double)res->peak_state_bytes};
+                               (double)res->peak_state_bytes, res->layer_threads, (double)res->threaded_gates};
     MPI_Gather(mine, RANK_STATS, MPI_DOUBLE, all, RANK_STATS, MPI_DOUBLE, 0, world);
 }
 

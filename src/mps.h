@@ -121,15 +121,27 @@ long mps_fused_swaps(const mps *m);
 /* Applies a gate operation of the circuit IR (built-in or GATE_UNITARY). */
 int mps_apply_op(mps *m, const circ_op *op);
 
-/* Threads a layer of gates may use (OpenMP): the number set, for a state in
- * Vidal form held by one process; else 1. The default is 1. */
+/* Threads a layer of gates may use on this rank (OpenMP): the number set,
+ * for a state in Vidal form; else 1. The default is 1. The ranks of a group
+ * may set different numbers (their nodes may differ). */
 void mps_set_layer_threads(mps *m, int threads);
 int mps_layer_threads(const mps *m);
 
+/* 1 if a caller should gather a layer's gates for mps_apply_layer: in Vidal
+ * form, in a group (on every rank, whatever its threads) or when this
+ * process threads layers. */
+int mps_layer_gathers(const mps *m);
+
+/* Two-qubit gates this rank has run on its threads so far (mps_apply_layer). */
+long mps_threaded_gates(const mps *m);
+
 /* Applies count two-qubit gates on adjacent sites, no two sharing a site (one
- * layer of a circuit), on mps_layer_threads threads with one BLAS thread
- * each. Every gate's arithmetic and the bookkeeping (in the given order) are
- * those of applying them one by one, so the result is the same bits. */
+ * layer of a circuit), the gates inside this rank's segment (every gate, in
+ * one process) on mps_layer_threads threads with one BLAS thread each, the
+ * others one by one in the given order as mps_apply_gate would. Every gate's
+ * arithmetic and the bookkeeping (in the given order) are those of applying
+ * them one by one, so the result is the same bits. Collective over the group
+ * (call it on every rank with the same gates). */
 int mps_apply_layer(mps *m, int count, const circ_op *const *ops);
 
 /* Applies one operator of the Kraus set ops (nops matrices of 2^k x 2^k, gate

@@ -429,7 +429,7 @@ int mps_apply_op(mps *m, const circ_op *op)
     return u ? mps_apply_gate(m, u, op->nqubits, op->qubits) : TN_ERR_INTERNAL;
 }
 
-/* ---- a layer of gates on threads (Vidal form, one process) ------------- */
+/* ---- a layer of gates on threads (Vidal form) --------------------------- */
 
 /* Below this bond dimension a layer's gates are too small to pay for a
  * parallel region. */
@@ -439,8 +439,16 @@ void mps_set_layer_threads(mps *m, int threads) { m->layer_threads = threads; }
 
 int mps_layer_threads(const mps *m)
 {
-    return m->vidal && !m->grp && m->layer_threads > 1 ? m->layer_threads : 1;
+    return m->vidal && m->layer_threads > 1 ? m->layer_threads : 1;
 }
+
+/* In a group every rank gathers, whatever its threads: the ranks then walk the
+ * gates alike (one that gathered and one that did not would send their
+ * messages in different orders around a collective) and a rank with one
+ * thread runs its layer one by one. */
+int mps_layer_gathers(const mps *m) { return m->vidal && (m->grp || m->layer_threads > 1); }
+
+long mps_threaded_gates(const mps *m) { return m->threaded_gates; }
 
 /* Makes sh a view of m for one gate: the same site tensors, bonds and Schmidt
  * values (a gate of the layer touches only its own), with the workspaces sh
@@ -475,18 +483,45 @@ static int prepare_layer_gate(const mps *m, const circ_op *op, int *first, doubl
     return TN_OK;
 }
 
-int mps_apply_layer(mps *m, int count, const circ_op *const *ops)
+/* What mps_apply_gate does for each gate of the layer besides its window
+ * update, in gate order: the trace's gate line and the window's sequence
+ * number, the balance check (in Vidal form only a layer's first gate can be
+ * due), the sweep direction and where the centre would be. Collective when
+ * a balance check is due (on every rank at the same gate). */
+static int layer_bookkeeping(mps *m, int count, const int *first, long *seq)
 {
-    int threads = mps_layer_threads(m), big = 0;
-    if (threads > count) threads = count;
-    for (int i = 0; i < count && !big; i++) {
-        int s = m->site_of[ops[i]->qubits[0]];
-        big = m->chi[s] >= LAYER_THREADS_MIN_BOND || m->chi[s + 1] >= LAYER_THREADS_MIN_BOND;
+    for (int i = 0; i < count; i++) {
+        trace_gate(m->trace, 2, m->layer_begins);
+        int due = ++m->gates_since_balance >= REBALANCE_EVERY_VIDAL && m->layer_begins;
+        m->layer_begins = 0;
+        if (m->grp && due) {
+            m->gates_since_balance = 0;
+            CALL(mps_rebalance(m, REBALANCE_THRESHOLD));
+        }
+        int c = mps_focus(m);
+        if (c > first[i] + 1) m->sweep_left = 1;
+        else if (c < first[i]) m->sweep_left = 0;
+        m->focus = m->sweep_left ? first[i] : first[i] + 1;
+        seq[i] = trace_tick(m->trace);
     }
-    if (threads < 2 || !big) {
-        for (int i = 0; i < count; i++) CALL(mps_apply_op(m, ops[i]));
-        return TN_OK;
-    }
+    return TN_OK;
+}
+
+/* One gate of the layer as apply_adjacent runs it: on the rank owning its
+ * first site, borrowing the other site when it belongs to a neighbour (a
+ * no-op on a rank holding neither). */
+static int layer_gate_on_window(mps *m, int first, const double complex *g, long seq)
+{
+    window_update w = {first, 2, 0, g, seq, NULL};
+    return mps_on_window(m, first, 2, compute_window_update, &w);
+}
+
+/* The gates marked local (both sites this rank's) on threads, each on a
+ * shadow of m; their discarded weights and trace lines are recorded after,
+ * in gate order. */
+static int layer_gates_on_threads(mps *m, int count, int threads, const int *local, const int *first,
+                                  const double complex *g, const long *seq)
+{
     if (m->nshadows < threads) {
         mps *sh = realloc(m->shadows, (size_t)threads * sizeof *sh);
         if (!sh) return tn_fail(TN_ERR_MEMORY, "out of memory: thread workspaces");
@@ -494,35 +529,68 @@ int mps_apply_layer(mps *m, int count, const circ_op *const *ops)
         m->shadows = sh;
         m->nshadows = threads;
     }
-    /* per gate: its window, its matrix, its discarded weight and status */
-    size_t bytes = (size_t)count * (16 * sizeof(double complex) + 2 * sizeof(double) + 5 * sizeof(int));
-    CALL(tn_buf_reserve(&m->gate, bytes));
-    double complex *g = m->gate.data;
-    double *log = (double *)(g + 16 * (size_t)count), *secs = log + count;
-    int *first = (int *)(secs + count), *status = first + count, *before = status + count;
+    /* per gate: its discarded weight, seconds, status and bonds before */
+    size_t bytes = (size_t)count * (2 * sizeof(double) + 4 * sizeof(int));
+    CALL(tn_buf_reserve(&m->scratch, bytes));
+    double *log = m->scratch.data, *secs = log + count;
+    int *status = (int *)(secs + count), *before = status + count;
     for (int i = 0; i < count; i++) {
-        CALL(prepare_layer_gate(m, ops[i], &first[i], g + 16 * i));
-        memcpy(before + 3 * i, m->chi + first[i], 3 * sizeof(int));
+        status[i] = TN_OK;
+        if (local[i]) memcpy(before + 3 * i, m->chi + first[i], 3 * sizeof(int));
     }
     /* BLAS is on one thread (tensor/blas.h): the gates are the parallelism, and each
      * gate's arithmetic is the same on whichever thread runs it */
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
     for (int i = 0; i < count; i++) {
+        if (!local[i]) continue;
         mps *sh = &m->shadows[omp_get_thread_num()];
         refresh_shadow(sh, m, log + i);
         window_update w = {first[i], 2, 0, g + 16 * i, 0, secs + i};
         status[i] = compute_window_update(sh, &w);
     }
+    int bad = TN_OK;
     for (int i = 0; i < count; i++) {   /* in gate order: the same bookkeeping as one by one */
-        if (status[i]) return status[i];
+        if (!local[i]) continue;
+        if (status[i]) { bad = status[i]; break; }
         record_discard(m, log[i]);
-        trace_gate(m->trace, 2, i == 0 && m->layer_begins);
-        trace_window(m->trace, trace_tick(m->trace), first[i], 2, before + 3 * i, m->chi + first[i], secs[i]);
+        trace_window(m->trace, seq[i], first[i], 2, before + 3 * i, m->chi + first[i], secs[i]);
+        m->threaded_gates++;
     }
-    m->layer_begins = 0;
-    m->gates_since_balance += count;
-    m->focus = first[count - 1] + 1;
-    return TN_OK;
+    return bad ? failed(m, bad) : TN_OK;
+}
+
+/* In a group, the gates whose window lies in this rank's segment run on its
+ * threads; every other gate (one spanning a boundary: the lender protocol;
+ * one on other ranks' sites: nothing here) goes first, one by one in gate
+ * order, so each rank's sequence of messages is that of applying the layer
+ * gate by gate (local gates send nothing), and the layer's gates touch
+ * disjoint sites and bonds, so their order changes no bit. */
+int mps_apply_layer(mps *m, int count, const circ_op *const *ops)
+{
+    /* per gate: its matrix (block order), window, trace number, whether it is this rank's */
+    size_t bytes = (size_t)count * (16 * sizeof(double complex) + sizeof(long) + 2 * sizeof(int));
+    CALL(tn_buf_reserve(&m->gate, bytes));
+    double complex *g = m->gate.data;
+    long *seq = (long *)(g + 16 * (size_t)count);
+    int *first = (int *)(seq + count), *local = first + count;
+    for (int i = 0; i < count; i++) CALL(prepare_layer_gate(m, ops[i], &first[i], g + 16 * i));
+    CALL(layer_bookkeeping(m, count, first, seq));   /* may rebalance: the segments are final after it */
+    int nlocal = 0, big = 0;
+    for (int i = 0; i < count; i++) {
+        local[i] = is_mine(m, first[i]) && is_mine(m, first[i] + 1);
+        nlocal += local[i];
+        if (local[i] && (m->chi[first[i]] >= LAYER_THREADS_MIN_BOND || m->chi[first[i] + 1] >= LAYER_THREADS_MIN_BOND))
+            big = 1;
+    }
+    int threads = mps_layer_threads(m);
+    if (threads > nlocal) threads = nlocal;
+    if (threads < 2 || !big) {   /* this rank's gates too: one by one */
+        for (int i = 0; i < count; i++) CALL(layer_gate_on_window(m, first[i], g + 16 * i, seq[i]));
+        return TN_OK;
+    }
+    for (int i = 0; i < count; i++)
+        if (!local[i]) CALL(layer_gate_on_window(m, first[i], g + 16 * i, seq[i]));
+    return layer_gates_on_threads(m, count, threads, local, first, g, seq);
 }
 
 /* ---- Kraus operators (trajectories) ------------------------------------- */

@@ -49,6 +49,7 @@ struct mps {
     struct mps *shadows;       /* per thread: a view of this state with its own workspaces */
     int nshadows;
     int layer_threads;         /* threads a layer may use (mps_set_layer_threads); 0 or 1: none */
+    long threaded_gates;       /* gates a layer ran on threads (mps_threaded_gates) */
     double *disc_log;          /* a shadow records its discarded weights here, in order */
     int ndisc_log;
     double **lambda;           /* lambda[s]: Schmidt values of the bond left of site s (chi[s]) */

@@ -19,7 +19,8 @@ typedef struct {
     const run_options *options;
     double t_parse, t_total;
     int ranks, groups;
-    const double *rank_stats;  /* per rank: group, compute s, wait s, bytes sent, peak rss, peak state */
+    const double *rank_stats;  /* per rank: group, compute s, wait s, bytes sent, peak rss, peak state,
+                                  layer threads, gates run on them */
     int stats_per_rank;
 } result_context;
 

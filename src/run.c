@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "order.h"
@@ -108,6 +109,8 @@ static void note_state(const mps *m, run_result *res)
     if (bytes > res->peak_state_bytes) res->peak_state_bytes = bytes;
     if (mps_swaps(m) > res->swaps) res->swaps = mps_swaps(m);   /* every state routes alike */
     if (mps_fused_swaps(m) > res->fused_swaps) res->fused_swaps = mps_fused_swaps(m);
+    if (mps_layer_threads(m) > res->layer_threads) res->layer_threads = mps_layer_threads(m);
+    if (mps_threaded_gates(m) > res->threaded_gates) res->threaded_gates = mps_threaded_gates(m);
 }
 
 static int group_index(const run_options *opt) { return opt->grp ? opt->grp->group : 0; }
@@ -227,10 +230,14 @@ static int apply_gates(const circuit *c, size_t from, size_t to, mps *m, const r
     schedule *sch;
     CALL(schedule_create(c, from, to, &sch));
     schedule_attach(sch, m);
-    /* in Vidal form on one process, the two-qubit gates of a layer run on threads */
+    /* in Vidal form the two-qubit gates of a layer run on threads (in a group: each rank's own) */
     const circ_op **layer = tn_malloc((to - from + 1) * sizeof *layer);
     if (!layer) { schedule_destroy(&sch); return TN_ERR_MEMORY; }
     int nlayer = 0;
+    /* In a group a layer's first multi-qubit gate goes by itself: it may
+     * rebalance the segments, and the scheduler orders the rest of the layer
+     * (boundary gates first) by the segments after it, as one by one. */
+    int opening = 0;
     size_t i, done = 0;
     int status = TN_OK, rank = opt->grp ? opt->grp->world_rank : 0;
     progress pr;
@@ -241,14 +248,16 @@ static int apply_gates(const circuit *c, size_t from, size_t to, mps *m, const r
         if (schedule_new_layer(sch)) {
             status = flush_layer(m, layer, &nlayer);
             mps_layer_begins(m);
+            opening = mps_ranks(m) > 1;
         }
         progress_gate(&pr, m, i);   /* its work at the bonds now (a layer's gates: when gathered) */
-        if (status == TN_OK && schedule_by_layers(sch) && mps_layer_threads(m) > 1 && joins_layer(op, m)) {
+        if (status == TN_OK && schedule_by_layers(sch) && mps_layer_gathers(m) && joins_layer(op, m) && !opening) {
             layer[nlayer++] = op;
         } else if (status == TN_OK) {
             if (op->nqubits > 1 || !schedule_by_layers(sch)) status = flush_layer(m, layer, &nlayer);
             if (status == TN_OK) status = mps_apply_op(m, op);   /* a one-qubit gate of the layer: its own qubit */
         }
+        if (op->nqubits > 1) opening = 0;
         progress_gate_done(&pr, m);
         if ((++done & 63) == 0) note_state(m, res);
         if (status == TN_OK && done == (to - from) / 2 && tn_inject("gate", rank))
@@ -303,15 +312,41 @@ static int static_outcome_probs(const circuit *c, mps *m, const run_options *opt
 
 static MPI_Comm run_world(const run_options *opt) { return opt->grp ? opt->grp->world : MPI_COMM_SELF; }
 
-/* Threads for a layer's gates: every core when this is the only process;
- * with several MPI processes (on one node they share its cores) only as
- * many as OMP_NUM_THREADS asks for. */
+/* Processes of the job on this node: the launcher's count; without one, the
+ * ranks of this group on the node (a collective over the group alone, since
+ * the groups of a job reach this point at different times), or every process
+ * of the job when this group is one process (the safe guess). */
+static int ranks_on_node(const run_options *opt, int world)
+{
+    const char *said[] = {getenv("OMPI_COMM_WORLD_LOCAL_SIZE"), getenv("MPI_LOCALNRANKS"), getenv("PMI_LOCAL_SIZE")};
+    for (size_t i = 0; i < sizeof said / sizeof *said; i++)
+        if (said[i] && atoi(said[i]) > 0) return atoi(said[i]);
+    if (!opt->grp || opt->grp->size < 2) return world;
+    MPI_Comm node;
+    int count = 1;
+    if (MPI_Comm_split_type(opt->grp->comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) != MPI_SUCCESS)
+        return world;
+    MPI_Comm_size(node, &count);
+    MPI_Comm_free(&node);
+    return count;
+}
+
+/* Threads for a layer's gates (in a group: for this rank's own gates of a
+ * layer): OMP_NUM_THREADS when set; else every core this process may run
+ * on when it is the only one, and with several MPI processes the node's
+ * cores shared out among the processes on it (at most those it may run on:
+ * a launcher that binds a rank to one core gets one thread). Collective over
+ * the group. */
 static int layer_threads(const run_options *opt)
 {
     int world = 1;
     MPI_Comm_size(run_world(opt), &world);
-    if (world > 1 && !getenv("OMP_NUM_THREADS")) return 1;
-    return omp_get_max_threads();
+    int here = world > 1 ? ranks_on_node(opt, world) : 1;   /* on every rank: it may be a collective */
+    if (getenv("OMP_NUM_THREADS") || world == 1) return omp_get_max_threads();
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    int mask = omp_get_num_procs(), share = online > 0 && here > 0 ? (int)(online / here) : 1;
+    if (share > mask) share = mask;
+    return share > 1 ? share : 1;
 }
 
 /* The gates of a static run with checkpoints: the order applied is recorded

@@ -81,6 +81,8 @@ typedef struct {
     double t_plan, t_gates, t_sample, t_observe;
     double t_collect, t_counts; /* run_collect: gathering over ranks; within it, counting outcomes */
     size_t peak_state_bytes;
+    int layer_threads;          /* threads this rank runs a layer's gates on (mps_layer_threads) */
+    long threaded_gates;        /* gates this rank ran on those threads (mps_threaded_gates) */
     size_t gate_bytes_sent;     /* bytes this rank had sent when the gates were done (--trace) */
     /* before run_collect: this rank's share */
     tally *tally;               /* the outcomes of this group's shots (leader; else empty) */
