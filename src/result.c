@@ -120,14 +120,21 @@ static json_t *mpi_json(const result_context *ctx, const run_result *res)
                             "canonical_form", ctx->options->center_form ? "center" : "vidal", "rebalances",
                             res->rebalances, "scalapack_min", ctx->options->scalapack_min, "scalapack_solves",
                             (json_int_t)res->scalapack_solves);
+    int team = ctx->team_size > 1 ? ctx->team_size : 1;
+    json_object_set_new(mpi, "team_size", json_integer(team));
+    json_object_set_new(mpi, "teams", json_integer(ctx->ranks / team));
     if (!ctx->rank_stats) return mpi;
     json_t *per = json_array();
     for (int r = 0; r < ctx->ranks; r++) {
         const double *v = ctx->rank_stats + (size_t)r * ctx->stats_per_rank;
-        json_array_append_new(per, json_pack("{s:i, s:i, s:f, s:f, s:I, s:I, s:I}", "rank", r, "group", (int)v[0],
-                                             "compute_seconds", v[1], "wait_seconds", v[2], "bytes_sent",
-                                             (json_int_t)v[3], "peak_memory_bytes", (json_int_t)v[4],
-                                             "peak_state_bytes", (json_int_t)v[5]));
+        json_t *one = json_pack("{s:i, s:i, s:f, s:f, s:I, s:I, s:I}", "rank", r, "group", (int)v[0],
+                                "compute_seconds", v[1], "wait_seconds", v[2], "bytes_sent", (json_int_t)v[3],
+                                "peak_memory_bytes", (json_int_t)v[4], "peak_state_bytes", (json_int_t)v[5]);
+        if (one && ctx->stats_per_rank >= 8) {   /* its team, and the eigensolves it joined on that team's grid */
+            json_object_set_new(one, "team", json_integer((json_int_t)v[6]));
+            json_object_set_new(one, "scalapack_solves", json_integer((json_int_t)v[7]));
+        }
+        json_array_append_new(per, one);
     }
     json_object_set_new(mpi, "per_rank", per);
     json_t *ratio = json_object();
