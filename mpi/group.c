@@ -32,6 +32,62 @@ int group_create(MPI_Comm world, int ngroups, tn_group **out)
     return TN_OK;
 }
 
+/* A group of world with no communicator yet: the caller splits one. */
+static tn_group *group_new(MPI_Comm world, int group, int ngroups)
+{
+    tn_group *g = tn_calloc(1, sizeof *g);
+    if (!g) return NULL;
+    g->world = world;
+    MPI_Comm_rank(world, &g->world_rank);
+    MPI_Comm_size(world, &g->world_size);
+    g->group = group;
+    g->ngroups = ngroups;
+    g->comm = MPI_COMM_NULL;
+    return g;
+}
+
+int group_create_teams(MPI_Comm world, int ngroups, int team_size, tn_group **grp, tn_group **team)
+{
+    *grp = NULL;
+    *team = NULL;
+    int wr, ws;
+    MPI_Comm_rank(world, &wr);
+    MPI_Comm_size(world, &ws);
+    if (team_size < 1 || ws % team_size)
+        return tn_fail(TN_ERR_USAGE, "option --team-size: %d does not divide the %d rank%s (valid: a divisor of %d)",
+                       team_size, ws, ws > 1 ? "s" : "", ws);
+    if (team_size == 1) return group_create(world, ngroups, grp);
+    int teams = ws / team_size;
+    if (ngroups < 1 || ngroups > teams)
+        return tn_fail(TN_ERR_USAGE, "option --groups: %d is out of range [1, %d] for %d team%s of %d ranks", ngroups,
+                       teams, teams, teams > 1 ? "s" : "", team_size);
+    int t = wr / team_size, leader = wr % team_size == 0;
+    int group = (int)(((long)t * ngroups) / teams);   /* the leaders' groups, as group_create splits ranks */
+    /* both splits are collective over world: every rank makes them, whatever else fails */
+    MPI_Comm team_comm, lead_comm;
+    MPI_Comm_split(world, t, wr, &team_comm);
+    MPI_Comm_split(world, leader ? group : MPI_UNDEFINED, wr, &lead_comm);
+    tn_group *tm = group_new(world, group, ngroups), *g = leader ? group_new(world, group, ngroups) : NULL;
+    if (!tm || (leader && !g)) {
+        MPI_Comm_free(&team_comm);
+        if (lead_comm != MPI_COMM_NULL) MPI_Comm_free(&lead_comm);
+        free(tm);
+        free(g);
+        return TN_ERR_MEMORY;
+    }
+    tm->comm = team_comm;
+    MPI_Comm_rank(team_comm, &tm->rank);
+    MPI_Comm_size(team_comm, &tm->size);
+    if (g) {
+        g->comm = lead_comm;
+        MPI_Comm_rank(lead_comm, &g->rank);
+        MPI_Comm_size(lead_comm, &g->size);
+    }
+    *grp = g;
+    *team = tm;
+    return TN_OK;
+}
+
 void group_destroy(tn_group **g)
 {
     if (!g || !*g) return;

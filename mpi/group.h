@@ -7,6 +7,9 @@
  * one note (its one-line message) to every rank of the world and returns; a
  * rank waiting on it receives the note and fails with the same message,
  * so a failure on one rank is a clean failure on all, never a hang.
+ * Teams (group_create_teams): T contiguous ranks of which only the first,
+ * the leader, belongs to a group and holds sites; the others join its
+ * large eigensolves on the team's grid (mpi/scalapack.h).
  * Only group_agree() is a true collective, called once at the end of a
  * command by every world rank.
  * Not for: deciding what to compute (src/), arithmetic (tensor/). */
@@ -33,6 +36,16 @@ typedef struct {
 /* Splits world into ngroups groups of contiguous ranks (1 <= ngroups <= size).
  * Collective over world. Returns TN_OK, TN_ERR_USAGE or TN_ERR_MEMORY. */
 int group_create(MPI_Comm world, int ngroups, tn_group **out);
+
+/* Splits world into teams of team_size contiguous ranks (team rank 0 is
+ * the leader) and the leaders into ngroups groups of contiguous teams
+ * (1 <= ngroups <= size / team_size). A leader gets its group in *grp and
+ * its team in *team; another member gets *grp = NULL and its team. With
+ * team_size 1, *team is NULL and *grp is group_create's. Every group's and
+ * team's world is world, so an abort note reaches the members too.
+ * Collective over world. Returns TN_OK, TN_ERR_USAGE (team_size does not
+ * divide the ranks, ngroups out of range) or TN_ERR_MEMORY. */
+int group_create_teams(MPI_Comm world, int ngroups, int team_size, tn_group **grp, tn_group **team);
 
 /* Frees the group; accepts NULL and sets *g to NULL. */
 void group_destroy(tn_group **g);

@@ -25,6 +25,7 @@ void pzgemr2d_(const int *m, const int *n, const double complex *a, const int *i
 
 #define BLOCK 64          /* block-cyclic block size */
 #define TAG_ANNOUNCE 201
+#define TAG_READY 202
 
 struct tn_scalapack {
     tn_group *g;
@@ -79,6 +80,7 @@ void scal_destroy(tn_scalapack **ps)
 }
 
 long scal_solves(const tn_scalapack *s) { return s->solves; }
+int scal_ranks(const tn_scalapack *s) { return s->g->size; }
 
 /* The distributed eigensolve, called by every rank of the group. */
 static int solve(tn_scalapack *s, int root, int m, double complex *g, double *w)
@@ -134,9 +136,23 @@ static int announce(tn_scalapack *s, int m)
     return TN_OK;
 }
 
+/* Waits until every other rank of the group has said it is in the solve.
+ * A rank that left on another rank's abort note never says so; the note
+ * was sent to this rank too, and the abortable wait returns it, where
+ * entering the solve (a collective) would wait for that rank for ever. */
+static int wait_ready(tn_scalapack *s)
+{
+    for (int r = 0; r < s->g->size; r++) {
+        int m;
+        if (r != s->g->rank) CALL(group_recv(s->g, r, TAG_READY, &m, sizeof m));
+    }
+    return TN_OK;
+}
+
 int scal_eigh_root(tn_scalapack *s, int m, double complex *g, double *w)
 {
     CALL(announce(s, m));
+    CALL(wait_ready(s));
     return solve(s, s->g->rank, m, g, w);
 }
 
@@ -148,6 +164,7 @@ int scal_serve(tn_scalapack *s, int root)
         int m;
         CALL(group_recv(s->g, root, TAG_ANNOUNCE, &m, sizeof m));
         if (m == 0) return TN_OK;
+        CALL(group_send(s->g, root, TAG_READY, &m, sizeof m));
         CALL(solve(s, root, m, NULL, NULL));
     }
 }

@@ -7,7 +7,11 @@
  * and brings the eigenvectors back.
  * Protocol: while a window step runs on its root, every other rank of the
  * group serves (scal_serve): it waits for announcements from the root and
- * joins each eigensolve, until the root says the step is done.
+ * joins each eigensolve, until the root says the step is done. Before each
+ * solve the root waits for every server to say it is ready, so a server
+ * that left on an abort note is never waited for inside the solve.
+ * The group may also be a team (mpi/group.h): the leader is the root of
+ * every solve and its members serve for the whole run.
  * Not for: deciding when to use it (src/mps.c), local LAPACK (tensor/). */
 #ifndef TN_SCALAPACK_H
 #define TN_SCALAPACK_H
@@ -36,5 +40,8 @@ int scal_serve(tn_scalapack *s, int root);
 
 /* Eigensolves run so far on the grid. */
 long scal_solves(const tn_scalapack *s);
+
+/* The ranks of the grid (its group's size). */
+int scal_ranks(const tn_scalapack *s);
 
 #endif

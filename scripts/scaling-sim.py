@@ -399,6 +399,10 @@ def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace",
         fail("the trace is of the centre form (--canonical center): only the Vidal form is modelled")
     if ranks < 1 or team < 1 or ranks % team:
         fail("--ranks must be a multiple of --team-size (both at least 1)")
+    trace_team = int(t.header.get("team_size", 1))   # recorded by a team run: its window seconds include the grid
+    if trace_team > 1 and times == "trace" and team != trace_team:
+        fail("the trace was recorded with teams of %d ranks, whose grid its window times include: replay it with "
+             "--team-size %d, or with --times model" % (trace_team, trace_team))
     n = t.header["qubits"]
     P = ranks // team                       # segments: one per team
     rpn = rpn or max(1, (machine.cores if machine else 1) // max(threads, 1))
@@ -467,6 +471,8 @@ def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace",
         flops, split = window_flops(before, after)
         if times == "trace" and seconds > 0:
             c = seconds
+            if trace_team > 1:              # measured on the team's grid already
+                return c
         else:
             size = (flops / 170.7) ** (1.0 / 3)
             c = flops / machine.rate(size)

@@ -329,7 +329,8 @@ static int share_result(MPI_Comm world, int status, const circuit *c, const run_
     tnemu_result *r = tn_calloc(1, sizeof *r);
     if (!r) status = TN_ERR_MEMORY;
     if (status == TN_OK && rank == 0) {
-        result_context ctx = {argc, argv, c->source, rq->run.seed, &rq->run, 0, t_total, ranks, groups, NULL, 0};
+        result_context ctx = {argc, argv, c->source, rq->run.seed, &rq->run, 0, t_total, ranks, groups, NULL, 0,
+                              (int)rq->team_size};
         json_t *root = result_build(c, res, &ctx);
         char *text = root ? api_json_text(root) : NULL;
         json_decref(root);

@@ -219,6 +219,8 @@ static int run_task(const manifest *m, long t, tn_group *g, char **line)
     rq.run.progress_every = 0;   /* tasks are short and many: the batch reports, not each task */
     if (status == TN_OK && (rq.output || rq.groups || rq.help))
         status = tn_fail(TN_ERR_USAGE, "options -o, --groups and --help belong to tnemu batch, not to a task");
+    if (status == TN_OK && rq.team_size > 1)
+        status = tn_fail(TN_ERR_USAGE, "option --team-size: a batch task runs on one group without teams (valid: 1)");
     char *noise_file = NULL, *order_file = NULL;
     if (status == TN_OK) status = task_files(m, &rq, &noise_file, &order_file);
     if (status == TN_OK) status = task_circuit(m, t, g, rq.format, name, sizeof name, &c);
@@ -236,7 +238,7 @@ static int run_task(const manifest *m, long t, tn_group *g, char **line)
     json_t *root = NULL;
     if (g->rank == 0) {
         if (status == TN_OK) {
-            result_context ctx = {argc, argv, name, rq.run.seed, &rq.run, 0, MPI_Wtime() - t0, g->size, 1, NULL, 0};
+            result_context ctx = {argc, argv, name, rq.run.seed, &rq.run, 0, MPI_Wtime() - t0, g->size, 1, NULL, 0, 1};
             root = result_build(c, &res, &ctx);
         } else {
             root = json_pack("{s:s}", "error", tn_last_message());

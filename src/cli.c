@@ -73,8 +73,12 @@ static const char *run_usage =
     "  --probabilities    also write the exact outcome distribution of the counts' bits (at most 24;\n"
     "                     noisy runs: the mean over trajectories, with readout error)\n"
     "  --order SPEC       qubit-to-site order: identity (default), auto, or a file listing qubits by site\n"
-    "  --scalapack-min N  decompositions with at least N rows run on a ScaLAPACK grid over the\n"
-    "                     group's ranks (0 = never; 0..1048576; default " TN_STR(DEFAULT_SCALAPACK_MIN) "; centre form)\n"
+    "  --scalapack-min N  decompositions with at least N rows run on a ScaLAPACK grid (0 = never;\n"
+    "                     0..1048576; default " TN_STR(DEFAULT_SCALAPACK_MIN) "): the team's grid with --team-size, else\n"
+    "                     the group's ranks' grid in the centre form\n"
+    "  --team-size T      teams of T ranks own one segment together: the team's first rank holds\n"
+    "                     the sites, all T join its decompositions of at least --scalapack-min rows\n"
+    "                     (T divides the ranks; default 1, no teams)\n"
     "  --canonical FORM   vidal (default): Schmidt values on every bond, gates in different\n"
     "                     segments run at once on their ranks; center: one orthogonality centre\n"
     "                     moved from gate to gate (large decompositions on the ScaLAPACK grid)\n"
@@ -143,6 +147,10 @@ static int parse_run_option(int argc, char **argv, int *i, run_request *rq)
     } else if (strcmp(opt, "--resume") == 0) {
         if (!*v) return tn_fail(TN_ERR_USAGE, "option --resume: expected a directory");
         rq->run.checkpoint.resume = v;
+    } else if (strcmp(opt, "--team-size") == 0) {
+        int ranks = 1;
+        MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+        CALL(cli_parse_long(opt, v, 1, ranks, &rq->team_size));
     } else if (strcmp(opt, "--trace") == 0) {
         if (!*v) return tn_fail(TN_ERR_USAGE, "option --trace: expected a file name");
         rq->run.trace_path = v;
@@ -189,6 +197,9 @@ int cli_parse_run_args(int argc, char **argv, run_request *rq)
     CALL(options_finish(rq, "tnemu run", 0));
     if (rq->run.checkpoint.every > 0 && !rq->run.checkpoint.dir)
         return tn_fail(TN_ERR_USAGE, "option --checkpoint-every needs --checkpoint DIR");
+    if (rq->team_size > 1 && rq->run.scalapack_min == 0)
+        return tn_fail(TN_ERR_USAGE, "option --team-size: a team shares decompositions on its ScaLAPACK grid, which "
+                       "--scalapack-min 0 turns off (give --scalapack-min N >= 1, or --team-size 1)");
     return TN_OK;
 }
 
@@ -261,15 +272,20 @@ int cli_choose_groups(const run_request *rq, const circuit *c, int ranks)
 }
 
 /* Per-rank numbers for the result: group, compute and wait seconds, bytes
- * sent, peak resident and state memory, threads for a layer's gates and the
- * gates run on them. */
-#define RANK_STATS 8
-static void gather_rank_stats(MPI_Comm world, const tn_group *g, const run_result *res, double busy,
-                              double *all)
+ * sent, peak resident and state memory, team, eigensolves joined on its
+ * grid (by the group's or the team's grid, whichever the run used), threads
+ * for a layer's gates and the gates run on them. */
+#define RANK_STATS 10
+static void gather_rank_stats(MPI_Comm world, const engine_state *st, double *all)
 {
-    double mine[RANK_STATS] = {g ? g->group : 0, busy - (g ? g->t_wait : 0), g ? g->t_wait : 0,
-                               g ? (double)g->bytes_sent : 0, (double)result_peak_rss(),
-                               (double)res->peak_state_bytes, res->layer_threads, (double)res->threaded_gates};
+    const tn_group *g = st->grp, *t = st->team;
+    double wait = (g ? g->t_wait : 0) + (t ? t->t_wait : 0);
+    double sent = (g ? (double)g->bytes_sent : 0) + (t ? (double)t->bytes_sent : 0);
+    double mine[RANK_STATS] = {g ? g->group : t ? t->group : 0, st->t_run - wait, wait, sent,
+                               (double)result_peak_rss(), (double)st->res.peak_state_bytes,
+                               t ? t->world_rank / t->size : (g ? g->world_rank : 0),
+                               (double)st->res.scalapack_solves, st->res.layer_threads,
+                               (double)st->res.threaded_gates};
     MPI_Gather(mine, RANK_STATS, MPI_DOUBLE, all, RANK_STATS, MPI_DOUBLE, 0, world);
 }
 
@@ -308,11 +324,12 @@ static int command_run(int argc, char **argv)
     double *stats = NULL;
     if (status == TN_OK) {
         stats = tn_calloc((size_t)ranks * RANK_STATS, sizeof(double));
-        gather_rank_stats(world, st.grp, &st.res, st.t_run, stats);
+        gather_rank_stats(world, &st, stats);
     }
     if (status == TN_OK && rank == 0) {
         result_context ctx = {argc, argv, rq.circuit_path, rq.run.seed, &rq.run, t_parse,
-                              run_now() - t_start, ranks, st.grp->ngroups, stats, RANK_STATS};
+                              run_now() - t_start, ranks, st.grp->ngroups, stats, RANK_STATS,
+                              (int)rq.team_size};
         status = result_write(rq.output, c, &st.res, &ctx);
         if (status == TN_OK && !rq.quiet && rq.output) result_print_summary(c, &st.res, &ctx);
     }

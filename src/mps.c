@@ -164,13 +164,15 @@ int mps_scatter_all_sites(mps *m)
 
 static int eigh_on_grid(void *ctx, int rows, double complex *g, double *w);
 
-/* The distributed eigensolver serves the centre form only: in Vidal form the
- * ranks are busy with gates of their own and cannot join one. */
+/* The distributed eigensolver: the team's grid in either form (its other
+ * ranks do nothing else); else the group's grid in the centre form only (in
+ * Vidal form the group's ranks are busy with gates of their own and cannot
+ * join one). */
 void mps_attach_eigensolver(mps *m)
 {
-    int use = m->scal && !m->vidal;
-    m->svd.eigh = use ? eigh_on_grid : NULL;
-    m->svd.eigh_ctx = use ? m->scal : NULL;
+    tn_scalapack *grid = m->team ? m->team : m->scal && !m->vidal ? m->scal : NULL;
+    m->svd.eigh = grid ? eigh_on_grid : NULL;
+    m->svd.eigh_ctx = grid;
     m->svd.eigh_min = m->scal_min;
 }
 
@@ -447,10 +449,11 @@ int mps_copy(const mps *src, mps **out)
         if (status == TN_OK && src->vidal) memcpy(m->lambda[s], src->lambda[s], (size_t)src->chi[s] * sizeof(double));
     }
     CALL(agree_created(&m, src->grp, status));
-    mps_use_scalapack(m, src->scal, src->scal_min);
     m->center = src->center;
     m->focus = src->focus;
     m->vidal = src->vidal;
+    mps_use_scalapack(m, src->scal, src->scal_min);   /* after vidal: which grid depends on the form */
+    mps_use_team(m, src->team, src->scal_min);
     m->discarded = src->discarded;
     m->log_fidelity = src->log_fidelity;
     m->decompositions = src->decompositions;
@@ -528,11 +531,23 @@ static int eigh_on_grid(void *ctx, int rows, double complex *g, double *w)
     return scal_eigh_root(ctx, rows, g, w);
 }
 
+/* Whether a split of min_rows rows can happen under the bond limit. */
+static int grid_possible(const mps *m, int min_rows)
+{
+    return min_rows > 0 && (m->trunc.max_chi <= 0 || 2 * m->trunc.max_chi >= min_rows);
+}
+
 void mps_use_scalapack(mps *m, tn_scalapack *scal, int min_rows)
 {
-    int possible = m->trunc.max_chi <= 0 || 2 * m->trunc.max_chi >= min_rows;
-    m->scal = m->grp && scal && min_rows > 0 && possible ? scal : NULL;
+    m->scal = m->grp && scal && grid_possible(m, min_rows) ? scal : NULL;
     m->scal_min = min_rows;
+    mps_attach_eigensolver(m);
+}
+
+void mps_use_team(mps *m, tn_scalapack *team, int min_rows)
+{
+    m->team = team && grid_possible(m, min_rows) ? team : NULL;
+    if (m->team) m->scal_min = min_rows;
     mps_attach_eigensolver(m);
 }
 

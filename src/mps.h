@@ -53,6 +53,13 @@ int mps_rebalance(mps *m, double threshold);
 struct tn_scalapack;
 void mps_use_scalapack(mps *m, struct tn_scalapack *scal, int min_rows);
 
+/* Spreads every Gram eigensolve of at least min_rows rows that this rank
+ * runs over its team's process grid (the team's other ranks serve it,
+ * mpi/scalapack.h), in either canonical form; the team's grid replaces the
+ * group's. Only this rank's main thread then decomposes: threaded layers
+ * are off. NULL or 0: no team. Not collective. */
+void mps_use_team(mps *m, struct tn_scalapack *team, int min_rows);
+
 /* A new state is in Vidal form (Schmidt values kept on every bond, centre on
  * site 0): unitary gates need no centre moves and, in a group, gates in
  * different segments run at the same time on their owners. A measurement,
@@ -122,8 +129,9 @@ long mps_fused_swaps(const mps *m);
 int mps_apply_op(mps *m, const circ_op *op);
 
 /* Threads a layer of gates may use on this rank (OpenMP): the number set,
- * for a state in Vidal form; else 1. The default is 1. The ranks of a group
- * may set different numbers (their nodes may differ). */
+ * for a state in Vidal form without a team (mps_use_team); else 1. The
+ * default is 1. The ranks of a group may set different numbers (their nodes
+ * may differ). */
 void mps_set_layer_threads(mps *m, int threads);
 int mps_layer_threads(const mps *m);
 

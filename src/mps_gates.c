@@ -439,7 +439,7 @@ void mps_set_layer_threads(mps *m, int threads) { m->layer_threads = threads; }
 
 int mps_layer_threads(const mps *m)
 {
-    return m->vidal && m->layer_threads > 1 ? m->layer_threads : 1;
+    return m->vidal && !m->team && m->layer_threads > 1 ? m->layer_threads : 1;
 }
 
 /* In a group every rank gathers, whatever its threads: the ranks then walk the

@@ -40,6 +40,7 @@ struct mps {
     long gates_since_balance;
     int rebalances;
     tn_scalapack *scal;        /* not owned; NULL: every decomposition on one rank */
+    tn_scalapack *team;        /* not owned; the team's grid (mps_use_team); NULL: no team */
     int scal_min;
     long shifts;               /* centre moves by QR/LQ */
     int sweep_left;            /* the direction two-qubit gates have been moving the centre */

@@ -26,6 +26,7 @@ typedef struct {
     const char *circuit_path, *output, *format;
     int quiet, help, seed_given, progress_given;
     long groups;                /* 0: chosen from the work */
+    long team_size;             /* --team-size (tnemu run only, engine.h); 0 or 1: no teams */
     const char *noise_path, *noise_format;
     double noise_scale;
     noise_t2 t2;                /* --t2 (Origin calibrations); NOISE_T2_DEFAULT: not given */

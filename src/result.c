@@ -120,6 +120,9 @@ static json_t *mpi_json(const result_context *ctx, const run_result *res)
                             "canonical_form", ctx->options->center_form ? "center" : "vidal", "rebalances",
                             res->rebalances, "scalapack_min", ctx->options->scalapack_min, "scalapack_solves",
                             (json_int_t)res->scalapack_solves);
+    int team = ctx->team_size > 1 ? ctx->team_size : 1;
+    json_object_set_new(mpi, "team_size", json_integer(team));
+    json_object_set_new(mpi, "teams", json_integer(ctx->ranks / team));
     if (!ctx->rank_stats) return mpi;
     json_t *per = json_array();
     for (int r = 0; r < ctx->ranks; r++) {
@@ -127,9 +130,12 @@ static json_t *mpi_json(const result_context *ctx, const run_result *res)
         json_t *one = json_pack("{s:i, s:i, s:f, s:f, s:I, s:I, s:I}", "rank", r, "group", (int)v[0],
                                 "compute_seconds", v[1], "wait_seconds", v[2], "bytes_sent", (json_int_t)v[3],
                                 "peak_memory_bytes", (json_int_t)v[4], "peak_state_bytes", (json_int_t)v[5]);
-        if (ctx->stats_per_rank > 7) {   /* threads for a layer's gates, and the gates run on them */
-            json_object_set_new(one, "layer_threads", json_integer((json_int_t)v[6]));
-            json_object_set_new(one, "threaded_gates", json_integer((json_int_t)v[7]));
+        if (one && ctx->stats_per_rank >= 10) {   /* its team and the eigensolves it joined on that team's grid;
+                                                   * threads for a layer's gates and the gates run on them */
+            json_object_set_new(one, "team", json_integer((json_int_t)v[6]));
+            json_object_set_new(one, "scalapack_solves", json_integer((json_int_t)v[7]));
+            json_object_set_new(one, "layer_threads", json_integer((json_int_t)v[8]));
+            json_object_set_new(one, "threaded_gates", json_integer((json_int_t)v[9]));
         }
         json_array_append_new(per, one);
     }

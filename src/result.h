@@ -19,9 +19,10 @@ typedef struct {
     const run_options *options;
     double t_parse, t_total;
     int ranks, groups;
-    const double *rank_stats;  /* per rank: group, compute s, wait s, bytes sent, peak rss, peak state,
-                                  layer threads, gates run on them */
+    const double *rank_stats;  /* per rank: group, compute s, wait s, bytes sent, peak rss, peak state
+                                  [, team, eigensolves joined on its grid, layer threads, gates run on them] */
     int stats_per_rank;
+    int team_size;             /* --team-size (0: 1) */
 } result_context;
 
 /* The result of c as a JSON object (the caller owns it); NULL when out of memory. */

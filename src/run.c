@@ -434,7 +434,7 @@ static int run_static_traced(const circuit *c, mps *m, const run_options *opt, r
     int status = run_static(c, m, opt, res);
     mps_set_trace(m, NULL);
     trace_info info = {c->source, c->nqubits, opt->trunc.max_chi, mps_layer_threads(m), mps_vidal_form(m),
-                       opt->trunc.cutoff};
+                       opt->trunc.cutoff, opt->team_grid ? scal_ranks(opt->team_grid) : 1, opt->scalapack_min};
     if (status == TN_OK) status = trace_write(t, opt->trace_path, &info, res->t_gates, res->gate_bytes_sent);
     trace_destroy(&t);
     return status;
@@ -866,26 +866,41 @@ static int skip_state(const circuit *c, run_result *res)
     return TN_OK;
 }
 
-int run_circuit(const circuit *c, const run_options *opt, run_result *res)
+/* What every rank of a run (team members too) knows before any state
+ * exists: the shape of the result, and whether the requests are valid. */
+static int begin_result(const circuit *c, const run_options *opt, run_result *res, circ_stats *st)
 {
     memset(res, 0, sizeof *res);
     if (c->nqubits < 1) return tn_fail(TN_ERR_INPUT, "%s: the circuit declares no qubits", c->source);
-    circ_stats st;
-    circ_get_stats(c, &st);
+    circ_get_stats(c, st);
     res->nqubits = c->nqubits;
     res->nclbits = c->nclbits;
-    res->dynamic = st.dynamic;
+    res->dynamic = st->dynamic;
     res->shots = opt->shots >= 0 ? opt->shots : (has_measure(c) ? DEFAULT_SHOTS : 0);
-    res->key_bits = has_measure(c) || st.dynamic ? c->nclbits : c->nqubits;
+    res->key_bits = has_measure(c) || st->dynamic ? c->nclbits : c->nqubits;
     res->leader = !opt->grp || opt->grp->rank == 0;
-    CALL(validate_requests(c, opt, st.dynamic));
+    CALL(validate_requests(c, opt, st->dynamic));
     if (opt->noise) CALL(noise_check_circuit(opt->noise, c));
     if (opt->noise && opt->noise->scale > 0 && opt->namplitudes)
         return tn_fail(TN_ERR_USAGE, "option --amplitude: a noisy run is a mixture of trajectories with no single "
                        "final state; use --observable, or --noise-scale 0");
-    if (opt->trace_path && (st.dynamic || (opt->noise && opt->noise->scale > 0)))
+    if (opt->trace_path && (st->dynamic || (opt->noise && opt->noise->scale > 0)))
         return tn_fail(TN_ERR_USAGE, "option --trace: only a noiseless run without mid-circuit measurement is traced");
-    CALL(allocate_result(c, opt, res));
+    return allocate_result(c, opt, res);
+}
+
+int run_serve_team(const circuit *c, const run_options *opt, run_result *res)
+{
+    circ_stats st;
+    CALL(begin_result(c, opt, res, &st));
+    res->leader = 0;   /* a member holds no share of the results */
+    return scal_serve(opt->team_grid, 0);
+}
+
+int run_circuit(const circuit *c, const run_options *opt, run_result *res)
+{
+    circ_stats st;
+    CALL(begin_result(c, opt, res, &st));
     double t0 = run_now();
     if (opt->nobservables && (opt->expect.method != EXPECT_STATE || opt->expect.lightcone))
         CALL(expect_observables(c, opt, res));
@@ -915,7 +930,9 @@ int run_circuit(const circuit *c, const run_options *opt, run_result *res)
     int created = mps_create_group(c->nqubits, res->site_of, &opt->trunc, opt->grp, &m);
     if (created != TN_OK) { noisy_plan_destroy(&plan); return created; }
     tn_scalapack *scal = NULL;
-    if (opt->grp && opt->grp->size > 1 && opt->scalapack_min > 0) {
+    if (opt->team_grid) {   /* the team's grid replaces the group's (mps.h) */
+        mps_use_team(m, opt->team_grid, opt->scalapack_min);
+    } else if (opt->grp && opt->grp->size > 1 && opt->scalapack_min > 0) {
         int status = scal_create(opt->grp, &scal);
         if (status) { mps_destroy(&m); noisy_plan_destroy(&plan); return status; }
         mps_use_scalapack(m, scal, opt->scalapack_min);

@@ -39,6 +39,7 @@ typedef struct {
     int namplitudes;
     tn_group *grp;              /* NULL: one process */
     int scalapack_min;          /* Gram eigensolves of at least this many rows on the group grid; 0: never */
+    struct tn_scalapack *team_grid;   /* this leader's team grid (engine.c; mps_use_team); NULL: no team */
     int center_form;            /* --canonical center: one orthogonality centre (else Vidal form) */
     const noise_model *noise;   /* NULL (or scale 0): noiseless */
     noisy_options noisy;
@@ -115,6 +116,14 @@ typedef struct {
  * Collective over the group. Returns TN_OK, TN_ERR_USAGE (bad observable,
  * amplitude or order), TN_ERR_MEMORY or TN_ERR_NUMERIC. */
 int run_circuit(const circuit *c, const run_options *opt, run_result *res);
+
+/* On a team member (a rank of a team other than its leader, mpi/group.h):
+ * checks the requests as run_circuit does (the same verdict as the leader),
+ * shapes res as a non-leader's for run_collect (except res->noisy, which
+ * only the leader knows: the caller takes it from the leader), and joins the
+ * leader's eigensolves on opt->team_grid until the leader says the run is
+ * over. Returns TN_OK, a usage error, or the status of an abort note. */
+int run_serve_team(const circuit *c, const run_options *opt, run_result *res);
 
 /* The default number of trajectories of a noisy static run with `shots` shots. */
 long run_default_trajectories(long shots);

@@ -150,6 +150,10 @@ static int write_merged(char **bufs, const size_t *lens, int nbufs, const char *
     json_t *h = json_pack("{s:s, s:i, s:i, s:f, s:i, s:i, s:s}", "circuit", info->circuit ? info->circuit : "",
                           "qubits", info->qubits, "chi", info->chi, "cutoff", info->cutoff, "ranks", nbufs,
                           "threads", info->threads, "form", info->vidal ? "vidal" : "center");
+    if (h && info->team_size > 1) {
+        json_object_set_new(h, "team_size", json_integer(info->team_size));
+        json_object_set_new(h, "scalapack_min", json_integer(info->scalapack_min));
+    }
     char *header = h ? json_dumps(h, JSON_COMPACT) : NULL;
     json_decref(h);
     if (!header) { free(lines); return tn_fail(TN_ERR_MEMORY, "out of memory: the trace's header"); }

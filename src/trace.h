@@ -47,6 +47,7 @@ typedef struct {
     const char *circuit;
     int qubits, chi, threads, vidal;
     double cutoff;
+    int team_size, scalapack_min;   /* --team-size > 1: window seconds include the team's grid (written then only) */
 } trace_info;
 
 /* Gathers every rank's lines on group rank 0, which writes path (through a
