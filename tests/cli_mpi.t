@@ -10,12 +10,9 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
-use Tnemu qw(tnemu read_json shared_data tmpdir gen_circuit);
+use Tnemu qw(tnemu read_json shared_data tmpdir gen_circuit mpi_as_root);
 
-$ENV{OMPI_ALLOW_RUN_AS_ROOT} = 1;
-$ENV{OMPI_ALLOW_RUN_AS_ROOT_CONFIRM} = 1;
-$ENV{OMPI_MCA_rmaps_base_oversubscribe} = 1;
-$ENV{OPENBLAS_NUM_THREADS} = 1;
+mpi_as_root();
 my $dir = tmpdir();
 my $bin = tnemu();
 

@@ -17,23 +17,11 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
-use Tnemu qw(tnemu read_json tmpdir gen_circuit);
+use Tnemu qw(tnemu read_json tmpdir gen_circuit start_hogs stop_hogs);
 
 my $dir = tmpdir();
 my $bin = tnemu();
 my $mpirun = 'OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe';
-
-my @hogs;
-sub start_hogs {
-    for (1 .. 2) {
-        my $pid = fork();
-        die "fork: $!" unless defined $pid;
-        if ($pid == 0) { open(STDOUT, '>', '/dev/null'); exec('yes') or exit 1; }
-        push @hogs, $pid;
-    }
-}
-sub stop_hogs { kill 'TERM', @hogs; waitpid($_, 0) for @hogs; @hogs = (); }
-END { stop_hogs() if @hogs; }
 
 # Runs tnemu (env prefix, ranks or 0 for no launcher); returns the result or undef.
 sub run_json {

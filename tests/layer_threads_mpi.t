@@ -19,24 +19,12 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
-use Tnemu qw(tnemu read_json tmpdir gen_circuit write_file);
+use Tnemu qw(tnemu read_json tmpdir gen_circuit write_file start_hogs stop_hogs);
 
 my $dir = tmpdir();
 my $bin = tnemu();
 my $mpirun = 'OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_mpi_yield_when_idle=1 '
            . 'mpirun --oversubscribe --bind-to none';
-
-my @hogs;
-sub start_hogs {
-    for (1 .. 2) {
-        my $pid = fork();
-        die "fork: $!" unless defined $pid;
-        if ($pid == 0) { open(STDOUT, '>', '/dev/null'); exec('yes') or exit 1; }
-        push @hogs, $pid;
-    }
-}
-sub stop_hogs { kill 'TERM', @hogs; waitpid($_, 0) for @hogs; @hogs = (); }
-END { stop_hogs() if @hogs; }
 
 sub slurp { my $f = shift; open(my $fh, '<', $f) or return ''; local $/; my $t = <$fh>; close $fh; return $t; }
 

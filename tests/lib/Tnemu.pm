@@ -7,7 +7,8 @@ use File::Spec;
 use File::Temp qw(tempdir);
 use JSON::PP;
 use Exporter 'import';
-our @EXPORT_OK = qw(tnemu run_tnemu read_json shared_data tmpdir gen_circuit write_file);
+our @EXPORT_OK = qw(tnemu run_tnemu read_json shared_data tmpdir gen_circuit write_file mpi_as_root start_hogs
+                    stop_hogs);
 
 my $root = $ENV{TNEMU_ROOT} // '.';
 
@@ -49,5 +50,28 @@ sub gen_circuit {
     system("sh $root/scripts/gen-circuit.sh @args > $dir/$name") == 0 or die "gen-circuit @args failed";
     return "$dir/$name";
 }
+
+# The environment of tests that start mpirun themselves: as root, more ranks
+# than cores, BLAS on one thread per rank.
+sub mpi_as_root {
+    $ENV{OMPI_ALLOW_RUN_AS_ROOT} = 1;
+    $ENV{OMPI_ALLOW_RUN_AS_ROOT_CONFIRM} = 1;
+    $ENV{OMPI_MCA_rmaps_base_oversubscribe} = 1;
+    $ENV{OPENBLAS_NUM_THREADS} = 1;
+}
+
+# Two CPU hogs (`yes`), for checks that must hold on a busy machine; stopped
+# by stop_hogs or when the test ends.
+my @hogs;
+sub start_hogs {
+    for (1 .. 2) {
+        my $pid = fork();
+        die "fork: $!" unless defined $pid;
+        if ($pid == 0) { open(STDOUT, '>', '/dev/null'); exec('yes') or exit 1; }
+        push @hogs, $pid;
+    }
+}
+sub stop_hogs { kill 'TERM', @hogs; waitpid($_, 0) for @hogs; @hogs = (); }
+END { stop_hogs() if @hogs; }
 
 1;

@@ -388,6 +388,16 @@ static void observable(char *p, int n, const int *qubits, int k, const char *let
     for (int j = 0; j < k; j++) p[qubits[j]] = letters[j % strlen(letters)];
 }
 
+/* Row `row` of the 127-qubit tableau as a Pauli string (its sign is st->r[row]). */
+static void stabilizer_string(const stab_state *st, int row, char *p)
+{
+    for (int q = 0; q < 127; q++) {
+        int x = st->x[(size_t)row * 127 + q], z = st->z[(size_t)row * 127 + q];
+        p[q] = x ? (z ? 'Y' : 'X') : (z ? 'Z' : 'I');
+    }
+    p[127] = 0;
+}
+
 static void test_clifford_point(void)
 {
     rng_stream r;
@@ -427,11 +437,7 @@ static void test_clifford_point(void)
         for (int t = 0; t < 6; t++) {   /* stabilizers of the final state: +-1, wide strings */
             int row = 127 + (int)(rng_next_u32(&r) % 127);
             char p[128];
-            for (int q = 0; q < 127; q++) {
-                int x = st.x[(size_t)row * 127 + q], z = st.z[(size_t)row * 127 + q];
-                p[q] = x ? (z ? 'Y' : 'X') : (z ? 'Z' : 'I');
-            }
-            p[127] = 0;
+            stabilizer_string(&st, row, p);
             expect_report rep;
             double got = heisenberg(c, p, 0, &rep);
             int want = stab_expect(&st, p);
@@ -484,11 +490,7 @@ static void test_operator_mps_clifford(void)
     for (int t = 0; t < 3; t++) {   /* stabilizers of the final state: +-1 */
         int row = 127 + (int)(rng_next_u32(&r) % 127);
         char p[128];
-        for (int q = 0; q < 127; q++) {
-            int x = st.x[(size_t)row * 127 + q], z = st.z[(size_t)row * 127 + q];
-            p[q] = x ? (z ? 'Y' : 'X') : (z ? 'Z' : 'I');
-        }
-        p[127] = 0;
+        stabilizer_string(&st, row, p);
         expect_report rep;
         double got = operator_mps(c, p, 4, &rep);
         mismatches += !(fabs(got - (st.r[row] ? -1 : 1)) < 1e-9);
