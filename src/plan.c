@@ -16,7 +16,9 @@
  *     that size, on the rank owning its first site; a window across a segment
  *     boundary adds the round trip of one site tensor; the run takes the
  *     slowest rank. Threads of a rank speed its gates through threaded BLAS
- *     (the engine threads a layer's gates only on a single rank).
+ *     (conservative: the engine now also runs a rank's own gates of a layer
+ *     on its threads, which scaling-sim.py --layer-threads models and this
+ *     summary does not yet).
  * Machine rates: --machine FILE (scripts/scaling-machine.py), else the rates
  * measured on the development machine (docs/scaling/machine-here.json).
  * Not for: running anything; the event-level replay (scaling-sim.py). */
