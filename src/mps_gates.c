@@ -337,6 +337,31 @@ static void permute_gate(const mps *m, int first, int k, const int *qubits,
     }
 }
 
+/* What every multi-qubit gate does before its update: its trace line and,
+ * when due, a rebalance (collective over the group, on the same gate on
+ * every rank: the counters are replicated). */
+static int begin_gate(mps *m, int k)
+{
+    trace_gate(m->trace, k, m->layer_begins);
+    int due = m->vidal ? ++m->gates_since_balance >= REBALANCE_EVERY_VIDAL && m->layer_begins
+                       : ++m->gates_since_balance >= REBALANCE_EVERY;
+    m->layer_begins = 0;
+    if (m->grp && due) {
+        m->gates_since_balance = 0;
+        CALL(mps_rebalance(m, REBALANCE_THRESHOLD));
+    }
+    return TN_OK;
+}
+
+/* A two-qubit gate on sites lo..hi keeps sweeping the way the centre came:
+ * when it came from the right, go on left. */
+static void follow_sweep(mps *m, int lo, int hi)
+{
+    int c = mps_focus(m);
+    if (c > hi) m->sweep_left = 1;
+    else if (c < lo) m->sweep_left = 0;
+}
+
 int mps_apply_gate(mps *m, const double complex *u, int k, const int *qubits)
 {
     if (k < 1 || k > CIRC_MAX_GATE_QUBITS || k > m->n)
@@ -354,21 +379,11 @@ int mps_apply_gate(mps *m, const double complex *u, int k, const int *qubits)
         if (is_mine(m, m->site_of[qubits[0]])) mps_apply_one_site(m, m->site_of[qubits[0]], u);
         return TN_OK;
     }
-    trace_gate(m->trace, k, m->layer_begins);
-    int due = m->vidal ? ++m->gates_since_balance >= REBALANCE_EVERY_VIDAL && m->layer_begins
-                       : ++m->gates_since_balance >= REBALANCE_EVERY;
-    m->layer_begins = 0;
-    if (m->grp && due) {
-        m->gates_since_balance = 0;
-        CALL(mps_rebalance(m, REBALANCE_THRESHOLD));
-    }
+    CALL(begin_gate(m, k));
     int first;
-    if (k == 2) {   /* keep sweeping the way the centre came: it came from the right, go on left */
+    if (k == 2) {
         int a = m->site_of[qubits[0]], b = m->site_of[qubits[1]];
-        int lo = a < b ? a : b, hi = a < b ? b : a;
-        int c = mps_focus(m);
-        if (c > hi) m->sweep_left = 1;
-        else if (c < lo) m->sweep_left = 0;
+        follow_sweep(m, a < b ? a : b, a < b ? b : a);
     }
     int end_left = k == 2 && m->sweep_left;
     mps_route route = {-1, 0};
@@ -484,23 +499,13 @@ static int prepare_layer_gate(const mps *m, const circ_op *op, int *first, doubl
 }
 
 /* What mps_apply_gate does for each gate of the layer besides its window
- * update, in gate order: the trace's gate line and the window's sequence
- * number, the balance check (in Vidal form only a layer's first gate can be
- * due), the sweep direction and where the centre would be. Collective when
- * a balance check is due (on every rank at the same gate). */
+ * update, in gate order (begin_gate, follow_sweep, where the centre would
+ * be, the window's trace number). Collective when a rebalance is due. */
 static int layer_bookkeeping(mps *m, int count, const int *first, long *seq)
 {
     for (int i = 0; i < count; i++) {
-        trace_gate(m->trace, 2, m->layer_begins);
-        int due = ++m->gates_since_balance >= REBALANCE_EVERY_VIDAL && m->layer_begins;
-        m->layer_begins = 0;
-        if (m->grp && due) {
-            m->gates_since_balance = 0;
-            CALL(mps_rebalance(m, REBALANCE_THRESHOLD));
-        }
-        int c = mps_focus(m);
-        if (c > first[i] + 1) m->sweep_left = 1;
-        else if (c < first[i]) m->sweep_left = 0;
+        CALL(begin_gate(m, 2));
+        follow_sweep(m, first[i], first[i] + 1);
         m->focus = m->sweep_left ? first[i] : first[i] + 1;
         seq[i] = trace_tick(m->trace);
     }
