@@ -45,7 +45,9 @@ typedef struct {
     size_t gates_kept, gates_total;
     double value;
     double error_estimate;      /* Heisenberg: |value - value at EXPECT_CONVERGENCE_FACTOR x the cutoff|; state: 2 sqrt(1 - fidelity) */
-    double error_bound;         /* Heisenberg: sum of dropped |c| (rigorous); state: as error_estimate */
+    double error_bound;         /* Heisenberg: sum of dropped |c| (rigorous); operator MPS: the dropped
+                                 * Frobenius norm sqrt(1 - fidelity) (conservative, not a bound); state: as
+                                 * error_estimate */
     size_t pauli_terms_max;     /* Heisenberg: most strings held at once */
     double dropped_weight;      /* Heisenberg: sum of dropped c^2; state: discarded weight */
     double fidelity_estimate;   /* state: the light-cone run's; Heisenberg: 1 */

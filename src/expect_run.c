@@ -23,6 +23,41 @@ static void remap_observable(const char *paulis, int n, const int *new_index, ch
     if (at == buf) sprintf(buf, "I0");
 }
 
+/* An observable's light-cone circuit with its Pauli string there: one
+ * letter per qubit of the cone (paulis) and as an --observable spec. */
+typedef struct {
+    circuit *sub;
+    char *paulis, *spec;
+} cone_circuit;
+
+static void cone_free(cone_circuit *k)
+{
+    circ_destroy(&k->sub);
+    free(k->paulis);
+    free(k->spec);
+}
+
+static int cone_build(const circuit *c, const char *paulis, const unsigned char *keep, const unsigned char *in_cone,
+                      cone_circuit *k)
+{
+    int n = c->nqubits;
+    memset(k, 0, sizeof *k);
+    int *new_index = tn_malloc((size_t)n * sizeof(int));
+    k->paulis = tn_malloc((size_t)n + 1);
+    k->spec = tn_malloc(12 * (size_t)n + 4);
+    int status = new_index && k->paulis && k->spec ? lightcone_circuit(c, keep, in_cone, &k->sub, new_index)
+                                                   : TN_ERR_MEMORY;
+    if (status == TN_OK) {
+        remap_observable(paulis, n, new_index, k->spec);
+        for (int q = 0; q < n; q++)
+            if (new_index[q] >= 0) k->paulis[new_index[q]] = paulis[q];
+        k->paulis[k->sub->nqubits] = 0;
+    }
+    free(new_index);
+    if (status != TN_OK) cone_free(k);
+    return status;
+}
+
 /* The state method on the light-cone circuit sub (noiseless, static). */
 static int state_on_cone(const circuit *sub, const run_options *opt, const char *spec, expect_report *rep)
 {
@@ -69,18 +104,10 @@ static int by_state(const circuit *c, const run_options *opt, const char *paulis
         rep->lightcone = 0;   /* the main state run computes it */
         return TN_OK;
     }
-    circuit *sub;
-    int *new_index = tn_malloc((size_t)c->nqubits * sizeof(int));
-    char *spec = tn_malloc(12 * (size_t)c->nqubits + 4);
-    if (!new_index || !spec) { free(new_index); free(spec); return TN_ERR_MEMORY; }
-    int status = lightcone_circuit(c, keep, in_cone, &sub, new_index);
-    if (status == TN_OK) {
-        remap_observable(paulis, c->nqubits, new_index, spec);
-        status = state_on_cone(sub, opt, spec, rep);
-        circ_destroy(&sub);
-    }
-    free(new_index);
-    free(spec);
+    cone_circuit k;
+    CALL(cone_build(c, paulis, keep, in_cone, &k));
+    int status = state_on_cone(k.sub, opt, k.spec, rep);
+    cone_free(&k);
     rep->lightcone = 1;
     return status;
 }
@@ -98,21 +125,10 @@ static int by_operator_mps(const circuit *c, const run_options *opt, const char 
         return tn_fail(TN_ERR_USAGE, "option --expectation-method heisenberg-mps: %s has mid-circuit measurement, reset "
                        "or if(); the operator MPS takes static circuits only (use --expectation-method state)",
                        c->source);
-    circuit *sub;
-    int n = c->nqubits;
-    int *new_index = tn_malloc((size_t)n * sizeof(int));
-    char *sub_paulis = tn_malloc((size_t)n + 1);
-    if (!new_index || !sub_paulis) { free(new_index); free(sub_paulis); return TN_ERR_MEMORY; }
-    int status = lightcone_circuit(c, keep, in_cone, &sub, new_index);
-    if (status == TN_OK) {
-        for (int q = 0; q < n; q++)
-            if (new_index[q] >= 0) sub_paulis[new_index[q]] = paulis[q];
-        sub_paulis[sub->nqubits] = 0;
-        status = opmps_expect(sub, opt, sub_paulis, rep);
-        circ_destroy(&sub);
-    }
-    free(new_index);
-    free(sub_paulis);
+    cone_circuit k;
+    CALL(cone_build(c, paulis, keep, in_cone, &k));
+    int status = opmps_expect(k.sub, opt, k.paulis, rep);
+    cone_free(&k);
     rep->lightcone = 1;
     snprintf(rep->note, sizeof rep->note, "heisenberg-mps: asked");
     return status;
@@ -152,33 +168,20 @@ static int probe_methods(const circuit *c, const run_options *opt, const char *p
     run_options po = *opt;
     po.trunc.max_chi = opt->trunc.max_chi > 0 && opt->trunc.max_chi < EXPECT_PROBE_CHI ? opt->trunc.max_chi
                                                                                        : EXPECT_PROBE_CHI;
-    circuit *sub;
-    int n = c->nqubits;
-    int *new_index = tn_malloc((size_t)n * sizeof(int));
-    char *spec = tn_malloc(12 * (size_t)n + 4), *sub_paulis = tn_malloc((size_t)n + 1);
-    if (!new_index || !spec || !sub_paulis) { free(new_index); free(spec); free(sub_paulis); return TN_ERR_MEMORY; }
-    int status = lightcone_circuit(c, keep, in_cone, &sub, new_index);
+    cone_circuit k;
+    CALL(cone_build(c, paulis, keep, in_cone, &k));
     expect_report state_rep, op_rep;
     memset(&state_rep, 0, sizeof state_rep);
     memset(&op_rep, 0, sizeof op_rep);
-    if (status == TN_OK) {
-        remap_observable(paulis, n, new_index, spec);
-        for (int q = 0; q < n; q++)
-            if (new_index[q] >= 0) sub_paulis[new_index[q]] = paulis[q];
-        sub_paulis[sub->nqubits] = 0;
-        status = state_on_cone(sub, &po, spec, &state_rep);
-        if (status == TN_OK) status = opmps_expect(sub, &po, sub_paulis, &op_rep);
-        circ_destroy(&sub);
-    }
+    int status = state_on_cone(k.sub, &po, k.spec, &state_rep);
+    if (status == TN_OK) status = opmps_expect(k.sub, &po, k.paulis, &op_rep);
+    cone_free(&k);
     if (status == TN_OK) {
         *use_operator = op_rep.fidelity_estimate > state_rep.fidelity_estimate;
         snprintf(why, why_size, "%s: at bond %d the operator MPS keeps %.3g of its norm, the state %.3g",
                  *use_operator ? "heisenberg-mps" : "state", po.trunc.max_chi, op_rep.fidelity_estimate,
                  state_rep.fidelity_estimate);
     }
-    free(new_index);
-    free(spec);
-    free(sub_paulis);
     return status;
 }
 
