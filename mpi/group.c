@@ -165,6 +165,110 @@ int group_recv(tn_group *g, int src, int tag, void *buf, size_t bytes)
     return TN_OK;
 }
 
+/* Makes room for need more requests. */
+static int posts_reserve(group_posts *p, size_t need)
+{
+    if ((size_t)(p->cap - p->count) >= need) return TN_OK;
+    size_t cap = p->cap ? 2 * (size_t)p->cap : 16;
+    while (cap - (size_t)p->count < need) cap *= 2;
+    if (cap > (1u << 30)) return tn_fail(TN_ERR_MEMORY, "out of memory: pending messages");
+    MPI_Request *req = realloc(p->req, cap * sizeof *req);
+    if (!req) return tn_fail(TN_ERR_MEMORY, "out of memory: pending messages");
+    p->req = req;
+    void **owned = realloc(p->owned, cap * sizeof *owned);
+    if (!owned) return tn_fail(TN_ERR_MEMORY, "out of memory: pending messages");
+    p->owned = owned;
+    size_t *ob = realloc(p->owned_bytes, cap * sizeof *ob);
+    if (!ob) return tn_fail(TN_ERR_MEMORY, "out of memory: pending messages");
+    p->owned_bytes = ob;
+    p->cap = (int)cap;
+    return TN_OK;
+}
+
+int group_post(tn_group *g, group_posts *p, int dest, int tag, const void *buf, size_t bytes, void *owned,
+               size_t owned_bytes)
+{
+    const char *c = buf;
+    size_t chunks = bytes ? (bytes + (1u << 30) - 1) / (1u << 30) : 1;
+    CALL(posts_reserve(p, chunks));   /* room for every piece first: all or nothing */
+    do {
+        int piece = bytes > (1u << 30) ? (1 << 30) : (int)bytes;
+        MPI_Isend(c, piece, MPI_BYTE, dest, tag, g->comm, &p->req[p->count]);
+        c += piece;
+        bytes -= (size_t)piece;
+        g->bytes_sent += (size_t)piece;
+        p->owned[p->count] = bytes == 0 ? owned : NULL;   /* the last piece frees it */
+        p->owned_bytes[p->count] = bytes == 0 ? owned_bytes : 0;
+        p->count++;
+    } while (bytes > 0);
+    return TN_OK;
+}
+
+/* Drops the completed requests (done[i]), freeing what they own, keeping order. */
+static void posts_compact(group_posts *p, const int *done, size_t *freed)
+{
+    int k = 0;
+    for (int i = 0; i < p->count; i++) {
+        if (done[i]) {
+            free(p->owned[i]);
+            *freed += p->owned_bytes[i];
+            continue;
+        }
+        p->req[k] = p->req[i];
+        p->owned[k] = p->owned[i];
+        p->owned_bytes[k] = p->owned_bytes[i];
+        k++;
+    }
+    p->count = k;
+}
+
+void group_posts_progress(group_posts *p, size_t *freed)
+{
+    if (p->count == 0) return;
+    int *done = malloc((size_t)p->count * sizeof *done);
+    if (!done) return;   /* nothing freed now; a later call or the wait does it */
+    for (int i = 0; i < p->count; i++) MPI_Test(&p->req[i], &done[i], MPI_STATUS_IGNORE);
+    posts_compact(p, done, freed);
+    free(done);
+}
+
+int group_posts_wait(tn_group *g, group_posts *p, size_t *freed)
+{
+    double t0 = run_now();
+    for (int i = 0; i < p->count; i++) {
+        int status = wait_abortable(g, &p->req[i]);
+        if (status) {   /* this request was cancelled and freed; the rest go too */
+            p->req[i] = MPI_REQUEST_NULL;
+            g->t_wait += run_now() - t0;
+            return status;
+        }
+        free(p->owned[i]);
+        p->owned[i] = NULL;
+        *freed += p->owned_bytes[i];
+        p->owned_bytes[i] = 0;
+    }
+    p->count = 0;
+    g->t_wait += run_now() - t0;
+    return TN_OK;
+}
+
+void group_posts_abandon(group_posts *p)
+{
+    for (int i = 0; i < p->count; i++)
+        if (p->req[i] != MPI_REQUEST_NULL) MPI_Request_free(&p->req[i]);
+    free(p->req);
+    free(p->owned);
+    free(p->owned_bytes);
+    memset(p, 0, sizeof *p);
+}
+
+int group_tag_limit(const tn_group *g)
+{
+    int *ub = NULL, flag = 0;
+    MPI_Comm_get_attr(g->comm, MPI_TAG_UB, &ub, &flag);
+    return flag && ub ? *ub : 32767;
+}
+
 #define TAG_BCAST 9001
 #define TAG_REDUCE 9002
 

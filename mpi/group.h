@@ -57,6 +57,38 @@ int group_send(tn_group *g, int dest, int tag, const void *buf, size_t bytes);
  * notes; returns the sender's failure status if one arrives. */
 int group_recv(tn_group *g, int src, int tag, void *buf, size_t bytes);
 
+/* Non-blocking sends posted by group_post (the lazy returns of src/mps.c):
+ * each request, and the memory it owns until it completes. */
+typedef struct {
+    MPI_Request *req;
+    void **owned;             /* per request: freed when it completes (NULL: nothing) */
+    size_t *owned_bytes;
+    int count, cap;
+} group_posts;
+
+/* Posts a send of bytes to group rank dest with tag and returns at once;
+ * owned (may be NULL, else buf or memory behind it) is freed when the send
+ * completes and its owned_bytes reported by the progress and wait calls.
+ * The bytes count as sent now. Returns TN_OK or TN_ERR_MEMORY (nothing
+ * posted, owned not freed). */
+int group_post(tn_group *g, group_posts *p, int dest, int tag, const void *buf, size_t bytes, void *owned,
+               size_t owned_bytes);
+
+/* Frees the memory of the posted sends that have completed (never waits);
+ * adds the bytes freed to *freed. */
+void group_posts_progress(group_posts *p, size_t *freed);
+
+/* Waits until every posted send has completed, polling for abort notes;
+ * adds the bytes freed to *freed. Returns TN_OK or the abort's status. */
+int group_posts_wait(tn_group *g, group_posts *p, size_t *freed);
+
+/* After a failure: lets the pending sends go (their memory is not freed:
+ * MPI may still read it) and empties p. */
+void group_posts_abandon(group_posts *p);
+
+/* The largest message tag this group accepts (MPI_TAG_UB). */
+int group_tag_limit(const tn_group *g);
+
 /* Sends buf from group rank root to every other group rank (abortable). */
 int group_bcast(tn_group *g, int root, void *buf, size_t bytes);
 

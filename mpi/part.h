@@ -13,8 +13,13 @@ void part_even(int n, int size, int *lo);
 /* The rank owning site s under lo (size ranks). */
 int part_owner(const int *lo, int size, int s);
 
-/* Fills lo[0..size] with the contiguous split of cost[0..n) whose largest
- * segment cost is smallest (binary search on the bound, greedy fill). */
+/* Fills lo[0..size] with a contiguous split of cost[0..n) whose largest
+ * segment cost is smallest (binary search on the bound, greedy fill); when
+ * the cuts nearest the prefix targets total * r / size reach the same
+ * largest segment (within PART_TARGET_SLACK), those instead, so that every
+ * rank gets its share, not only the left ones. */
+#define PART_TARGET_SLACK 1e-9
+
 void part_balanced(int n, int size, const double *cost, int *lo);
 
 /* The largest segment cost over the mean (1 = perfectly balanced). */

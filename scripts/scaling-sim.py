@@ -53,6 +53,7 @@ ROOT = os.path.dirname(HERE)
 REBALANCE_EVERY = 64
 REBALANCE_EVERY_VIDAL = 256
 REBALANCE_THRESHOLD = 1.25
+PART_TARGET_SLACK = 1e-9     # mpi/part.h
 SCALAPACK_MIN = 1024          # src/cli.c DEFAULT_SCALAPACK_MIN
 
 DEFAULT_MACHINE = os.path.join(ROOT, "docs", "scaling", "machine-here.json")
@@ -92,6 +93,29 @@ def segments_needed(cost, bound):
     return segs
 
 
+def largest_segment(size, cost, lo):
+    return max(sum(cost[lo[r]:lo[r + 1]]) for r in range(size))
+
+
+def part_targets(n, size, cost, total):
+    """Cuts nearest the prefix targets total * r / size, no segment empty."""
+    if n < size:
+        return None
+    lo = [0] * (size + 1)
+    lo[size] = n
+    pre, c = 0.0, 0
+    for r in range(1, size):
+        t = total * r / size
+        while c < lo[r - 1] + 1:
+            pre += cost[c]
+            c += 1
+        while c < n - (size - r) and abs(pre + cost[c] - t) <= abs(pre - t):
+            pre += cost[c]
+            c += 1
+        lo[r] = c
+    return lo
+
+
 def part_balanced(n, size, cost):
     total, biggest = 0.0, 0.0
     for c in cost:
@@ -120,6 +144,9 @@ def part_balanced(n, size, cost):
         r += 1
         lo[r] = n
     lo[size] = n
+    near = part_targets(n, size, cost, total)   # mpi/part.c: the same largest segment, spread over every rank
+    if near is not None and largest_segment(size, cost, near) <= largest_segment(size, cost, lo) * (1 + PART_TARGET_SLACK):
+        return near
     return lo
 
 
@@ -394,7 +421,7 @@ def ordered_events(events, spans, distributed):
         i = j
 
 def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace", schedule=False, layer_threads=False,
-             protocol="blocking"):
+             protocol="async"):
     if t.header.get("form") != "vidal":
         fail("the trace is of the centre form (--canonical center): only the Vidal form is modelled")
     if ranks < 1 or team < 1 or ranks % team:
@@ -487,7 +514,7 @@ def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace",
         nonlocal lo, state
         for r in range(P):
             flush(r)
-        tsync = max(clock)
+        tsync = max(clock + site_ready)     # mps_settle first: every lent site home
         cost = [float(bond[s]) * bond[s + 1] * (bond[s] + bond[s + 1]) for s in range(n)]
         red = 8 * n
         for r in range(1, P):
@@ -535,6 +562,9 @@ def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace",
         elif kind == "o":
             s = e[2]
             r = part_owner(lo, P, s)
+            if asynchronous and site_ready[s] > clock[r]:   # a lent site: taken back first (mps_reclaim_site)
+                flush(r)
+                clock[r] = max(clock[r], site_ready[s])
             c = 32.0 * bond[s] * bond[s + 1] / (machine.one_site_rate if machine else 1e9)
             clock[r] += c
             busy[r] += c
@@ -612,7 +642,7 @@ def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace",
                     peak_state[r] = state[r]
     for r in range(P):
         flush(r)
-    total = max(clock) if clock else 0.0
+    total = max(clock + site_ready) if clock else 0.0   # mps_settle at the end of the gates
 
     def per_rank(v, divide=False):   # team members share their segment's numbers
         out = []
@@ -658,9 +688,10 @@ def main(argv):
     ap.add_argument("--tnemu", default=os.path.join(ROOT, "build", "tnemu"))
     ap.add_argument("--write-trace", metavar="FILE")
     ap.add_argument("--schedule", action="store_true", help="also print the rank computing each window")
-    ap.add_argument("--protocol", choices=["blocking", "async"], default="blocking",
-                    help="blocking: a rank lending sites waits until they are back (tnemu today); async: it posts "
-                         "them and goes on, waiting only when it needs them again (a proposed change)")
+    ap.add_argument("--protocol", choices=["blocking", "async"], default="async",
+                    help="async: a rank lending sites posts them and goes on, waiting only when it needs them "
+                         "again (tnemu's lazy returns, src/mps.c); blocking: it waits until they are back "
+                         "(tnemu with TNEMU_BLOCKING_LENDERS set, and before lazy returns)")
     ap.add_argument("--layer-threads", action="store_true",
                     help="threads of a rank of a group run its gates of a layer (tnemu does: src/mps_gates.c "
                          "mps_apply_layer); without it, threads are modelled as acting through BLAS inside each gate")

@@ -93,36 +93,92 @@ static int send_site(mps *m, int s, int dest)
     return TN_OK;
 }
 
-/* Receives site s from group rank src. */
-static int recv_site(mps *m, int s, int src)
+/* Receives site s from group rank src (tag: TAG_SITE, or TAG_SITE_LAZY + s). */
+static int recv_site_tagged(mps *m, int s, int src, int tag)
 {
     int dims[2];
-    CALL(group_recv(m->grp, src, TAG_SITE, dims, sizeof dims));
+    CALL(group_recv(m->grp, src, tag, dims, sizeof dims));
     m->chi[s] = dims[0];
     m->chi[s + 1] = dims[1];
     int status = mps_reserve_site(m, s, site_elems(m, s));
     if (status == TN_OK && m->vidal) status = mps_reserve_lambda(m, s, m->chi[s]);
     if (status) return failed(m, status);
-    CALL(group_recv(m->grp, src, TAG_SITE, m->site[s], site_elems(m, s) * sizeof(double complex)));
-    if (m->vidal) CALL(group_recv(m->grp, src, TAG_SITE, m->lambda[s], (size_t)m->chi[s] * sizeof(double)));
+    CALL(group_recv(m->grp, src, tag, m->site[s], site_elems(m, s) * sizeof(double complex)));
+    if (m->vidal) CALL(group_recv(m->grp, src, tag, m->lambda[s], (size_t)m->chi[s] * sizeof(double)));
     return TN_OK;
 }
 
-/* Brings sites first..first+count-1 to the owner of first (the worker). */
-static int acquire_window(mps *m, int first, int count)
+static int recv_site(mps *m, int s, int src) { return recv_site_tagged(m, s, src, TAG_SITE); }
+
+/* Frees the memory of delivered lazy sends. */
+static void lazy_progress(mps *m)
 {
-    if (!m->grp) return TN_OK;
-    int worker = owner(m, first);
-    for (int s = first; s < first + count; s++) {
-        int o = owner(m, s);
-        if (o == worker) continue;
-        if (m->me == o) CALL(send_site(m, s, worker));
-        else if (m->me == worker) CALL(recv_site(m, s, o));
+    size_t freed = 0;
+    group_posts_progress(&m->posts, &freed);
+    tn_mem_charge(-(long long)freed);
+}
+
+/* Posts site s to group rank dest and returns at once (lazy returns): the
+ * same three messages as send_site, tagged TAG_SITE_LAZY + s, which own
+ * the tensor and Schmidt values until delivered. A lender (lend) records
+ * where the site is. */
+static int post_site(mps *m, int s, int dest, int lend)
+{
+    int tag = TAG_SITE_LAZY + s;
+    int *dims = malloc(2 * sizeof *dims);
+    if (!dims) return failed(m, tn_fail(TN_ERR_MEMORY, "out of memory: a message"));
+    dims[0] = m->chi[s];
+    dims[1] = m->chi[s + 1];
+    int status = group_post(m->grp, &m->posts, dest, tag, dims, 2 * sizeof *dims, dims, 0);
+    if (status) { free(dims); return failed(m, status); }
+    status = group_post(m->grp, &m->posts, dest, tag, m->site[s], site_elems(m, s) * sizeof(double complex),
+                        m->site[s], m->site_cap[s] * sizeof(double complex));   /* its charge goes when delivered */
+    if (status) return failed(m, status);
+    m->site[s] = NULL;
+    m->site_cap[s] = 0;
+    if (m->vidal) {
+        status = group_post(m->grp, &m->posts, dest, tag, m->lambda[s], (size_t)m->chi[s] * sizeof(double),
+                            m->lambda[s], 0);
+        if (status) return failed(m, status);
+        m->lambda[s] = NULL;
+        m->lambda_cap[s] = 0;
+    }
+    if (lend) {
+        m->away[s] = dest;
+        m->lazy_lends++;
     }
     return TN_OK;
 }
 
-/* Returns the borrowed sites of the window to their owners. */
+/* Brings back site s (this rank's) if it is lent out. */
+int mps_reclaim_site(mps *m, int s)
+{
+    if (!m->lazy || m->away[s] < 0) return TN_OK;
+    int from = m->away[s];
+    m->away[s] = -1;
+    return recv_site_tagged(m, s, from, TAG_SITE_LAZY + s);
+}
+
+/* Brings sites first..first+count-1 to the owner of first (the worker).
+ * Under lazy returns the lenders post their sites and go on. */
+static int acquire_window(mps *m, int first, int count)
+{
+    if (!m->grp) return TN_OK;
+    int worker = owner(m, first);
+    if (m->lazy) lazy_progress(m);
+    for (int s = first; s < first + count; s++) {
+        int o = owner(m, s);
+        if (m->me == o) CALL(mps_reclaim_site(m, s));
+        if (o == worker) continue;
+        if (m->me == o) CALL(m->lazy ? post_site(m, s, worker, 1) : send_site(m, s, worker));
+        else if (m->me == worker) CALL(recv_site_tagged(m, s, o, m->lazy ? TAG_SITE_LAZY + s : TAG_SITE));
+    }
+    return TN_OK;
+}
+
+/* Returns the borrowed sites of the window to their owners; under lazy
+ * returns the worker posts them and the owners take them when they next
+ * need them (mps_reclaim_site). */
 static int release_window(mps *m, int first, int count)
 {
     if (!m->grp) return TN_OK;
@@ -130,15 +186,43 @@ static int release_window(mps *m, int first, int count)
     for (int s = first; s < first + count; s++) {
         int o = owner(m, s);
         if (o == worker) continue;
-        if (m->me == worker) CALL(send_site(m, s, o));
-        else if (m->me == o) CALL(recv_site(m, s, worker));
+        if (m->me == worker) CALL(m->lazy ? post_site(m, s, o, 0) : send_site(m, s, o));
+        else if (m->me == o && !m->lazy) CALL(recv_site(m, s, worker));
     }
     return TN_OK;
 }
 
+int mps_lazy_begin(mps *m)
+{
+    if (!m->grp || !m->vidal || m->lazy || getenv("TNEMU_BLOCKING_LENDERS")) return TN_OK;
+    if (TAG_SITE_LAZY + m->n > group_tag_limit(m->grp)) return TN_OK;   /* MPI's tags are too few: blocking */
+    if (!m->away) {
+        m->away = malloc((size_t)m->n * sizeof *m->away);
+        if (!m->away) return failed(m, tn_fail(TN_ERR_MEMORY, "out of memory: %d site owners", m->n));
+    }
+    for (int s = 0; s < m->n; s++) m->away[s] = -1;
+    m->lazy = 1;
+    return TN_OK;
+}
+
+int mps_settle(mps *m)
+{
+    if (!m->lazy) return TN_OK;
+    for (int s = 0; s < m->n; s++) CALL(mps_reclaim_site(m, s));
+    size_t freed = 0;
+    int status = group_posts_wait(m->grp, &m->posts, &freed);
+    tn_mem_charge(-(long long)freed);
+    CALL(status);
+    m->lazy = 0;
+    return TN_OK;
+}
+
+long mps_lazy_lends(const mps *m) { return m->lazy_lends; }
+
 /* Brings every site to group rank 0 (tests and small states only). */
 int mps_gather_all_sites(mps *m)
 {
+    CALL(mps_settle(m));
     if (!m->grp) return TN_OK;
     for (int s = 0; s < m->n; s++) {
         int o = owner(m, s);
@@ -152,6 +236,7 @@ int mps_gather_all_sites(mps *m)
 /* Returns the sites gathered by mps_gather_all_sites to their owners. */
 int mps_scatter_all_sites(mps *m)
 {
+    CALL(mps_settle(m));
     if (!m->grp) return TN_OK;
     for (int s = 0; s < m->n; s++) {
         int o = owner(m, s);
@@ -182,6 +267,7 @@ void mps_attach_eigensolver(mps *m)
  * sweep from the right end, then site 0 normalised. Collective. */
 int mps_leave_vidal(mps *m)
 {
+    CALL(mps_settle(m));
     if (!m->vidal) return TN_OK;
     m->vidal = 0;
     mps_attach_eigensolver(m);
@@ -400,6 +486,8 @@ void mps_destroy(mps **pm)
                 m->me, m->grp ? m->lo[m->me] : 0, m->grp ? m->lo[m->me + 1] - 1 : m->n - 1, m->decompositions,
                 local_max_bond(m), m->svd.gram_used, m->svd.gram_rejected,
                 m->svd.fallbacks, m->shifts, m->t_shift, m->t_contract, m->t_split);
+    group_posts_abandon(&m->posts);   /* empty unless the run failed with sends pending */
+    free(m->away);
     if (m->site)
         for (int s = 0; s < m->n; s++) {
             tn_mem_charge(-(long long)(m->site_cap[s] * sizeof(double complex)));
@@ -596,6 +684,7 @@ static int shift_center_left(mps *m)
 /* Moves the orthogonality centre to site target. */
 int mps_move_center(mps *m, int target)
 {
+    CALL(mps_settle(m));
     if (m->vidal && target != m->center) CALL(mps_leave_vidal(m));
     while (m->center < target) CALL(shift_center_right(m));
     while (m->center > target) CALL(shift_center_left(m));
@@ -606,6 +695,7 @@ int mps_move_center(mps *m, int target)
 
 int mps_rebalance(mps *m, double threshold)
 {
+    CALL(mps_settle(m));
     if (!m->grp) return TN_OK;
     double *cost = tn_calloc((size_t)m->n, sizeof(double));
     int *lo = tn_calloc((size_t)m->nranks + 1, sizeof(int));

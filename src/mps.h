@@ -77,6 +77,19 @@ int mps_vidal_form(const mps *m);
  * other not yet, which would mislead the cost measure. */
 void mps_layer_begins(mps *m);
 
+/* Lazy returns, for a run of gates in Vidal form in a group (every rank of
+ * the group calls both, in the same place): from mps_lazy_begin on, a rank
+ * lending a site to the worker of a window posts it and goes on, and takes
+ * it back only when it next needs it; mps_settle brings every site home and
+ * waits until every message has been delivered (every other operation does
+ * that first by itself). The arithmetic, and so every result, is the same
+ * as with blocking lenders (TNEMU_BLOCKING_LENDERS set in the environment
+ * keeps them blocking). */
+int mps_lazy_begin(mps *m);
+int mps_settle(mps *m);
+/* Sites this rank lent without waiting for them. */
+long mps_lazy_lends(const mps *m);
+
 /* Records every gate, window update and rebalance from now on into t (not
  * owned; NULL: stop). Every rank of the group passes its own trace. */
 struct tn_trace;

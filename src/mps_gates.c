@@ -375,8 +375,12 @@ int mps_apply_gate(mps *m, const double complex *u, int k, const int *qubits)
                 return tn_fail(TN_ERR_USAGE, "qubit %d appears twice in one gate", qubits[j]);
     }
     if (k == 1) {
-        trace_one(m->trace, m->site_of[qubits[0]]);
-        if (is_mine(m, m->site_of[qubits[0]])) mps_apply_one_site(m, m->site_of[qubits[0]], u);
+        int site = m->site_of[qubits[0]];
+        trace_one(m->trace, site);
+        if (is_mine(m, site)) {
+            CALL(mps_reclaim_site(m, site));
+            mps_apply_one_site(m, site, u);
+        }
         return TN_OK;
     }
     CALL(begin_gate(m, k));
@@ -580,21 +584,31 @@ int mps_apply_layer(mps *m, int count, const circ_op *const *ops)
     int *first = (int *)(seq + count), *local = first + count;
     for (int i = 0; i < count; i++) CALL(prepare_layer_gate(m, ops[i], &first[i], g + 16 * i));
     CALL(layer_bookkeeping(m, count, first, seq));   /* may rebalance: the segments are final after it */
-    int nlocal = 0, big = 0;
+    int nlocal = 0;
     for (int i = 0; i < count; i++) {
         local[i] = is_mine(m, first[i]) && is_mine(m, first[i] + 1);
         nlocal += local[i];
-        if (local[i] && (m->chi[first[i]] >= LAYER_THREADS_MIN_BOND || m->chi[first[i] + 1] >= LAYER_THREADS_MIN_BOND))
-            big = 1;
     }
     int threads = mps_layer_threads(m);
     if (threads > nlocal) threads = nlocal;
-    if (threads < 2 || !big) {   /* this rank's gates too: one by one */
+    if (threads < 2) {   /* this rank's gates too: one by one */
         for (int i = 0; i < count; i++) CALL(layer_gate_on_window(m, first[i], g + 16 * i, seq[i]));
         return TN_OK;
     }
     for (int i = 0; i < count; i++)
         if (!local[i]) CALL(layer_gate_on_window(m, first[i], g + 16 * i, seq[i]));
+    int big = 0;   /* this rank's gates, with their sites home (lazy returns) */
+    for (int i = 0; i < count; i++) {
+        if (!local[i]) continue;
+        CALL(mps_reclaim_site(m, first[i]));
+        CALL(mps_reclaim_site(m, first[i] + 1));
+        if (m->chi[first[i]] >= LAYER_THREADS_MIN_BOND || m->chi[first[i] + 1] >= LAYER_THREADS_MIN_BOND) big = 1;
+    }
+    if (!big) {
+        for (int i = 0; i < count; i++)
+            if (local[i]) CALL(layer_gate_on_window(m, first[i], g + 16 * i, seq[i]));
+        return TN_OK;
+    }
     return layer_gates_on_threads(m, count, threads, local, first, g, seq);
 }
 
@@ -681,6 +695,7 @@ int mps_apply_kraus(mps *m, int nops, const double complex *ops, int k, const in
     CALL(tn_buf_reserve(&m->gate, (size_t)nops * dd * sizeof(double complex)));
     double complex *block_ops = m->gate.data;
     for (int i = 0; i < nops; i++) permute_gate(m, first, k, qubits, ops + i * dd, block_ops + i * dd);
+    CALL(mps_settle(m));
     CALL(mps_leave_vidal(m));   /* a non-unitary draw changes the Schmidt values of every bond */
     if (m->center < first) CALL(mps_move_center(m, first));
     if (m->center > first + k - 1) CALL(mps_move_center(m, first + k - 1));

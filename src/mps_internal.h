@@ -60,6 +60,12 @@ struct mps {
     mps_router router;         /* where two-qubit gates meet (mps_set_router); NULL: the median */
     void *router_ctx;
     long swaps, fused_swaps;   /* swaps applied by themselves; swaps fused into a gate */
+    /* lazy returns (mps_lazy_begin): a lender posts its sites and goes on;
+     * they come back when it needs them again */
+    int lazy;                  /* 1 between mps_lazy_begin and mps_settle (every rank alike) */
+    int *away;                 /* per site this rank owns: the group rank holding it now, or -1 */
+    group_posts posts;         /* sends not yet delivered, owning their tensors */
+    long lazy_lends;           /* sites this rank lent without waiting for them */
 };
 
 /* Tags of the engine's point-to-point messages (mpi/group.h), one per kind. */
@@ -67,6 +73,7 @@ struct mps {
 #define TAG_VECTOR 102
 #define TAG_BITS 103
 #define TAG_BOOK 104
+#define TAG_SITE_LAZY 1000     /* + site: a site lent or returned under lazy returns */
 
 /* ---- small helpers, inline in every file of the engine ------------------ */
 
@@ -111,6 +118,7 @@ void mps_attach_eigensolver(mps *m);
 int mps_leave_vidal(mps *m);
 int mps_on_window(mps *m, int first, int count, int (*step)(mps *, const void *), const void *ctx);
 int mps_move_center(mps *m, int target);
+int mps_reclaim_site(mps *m, int s);
 
 /* mps_gates.c */
 void mps_apply_one_site(mps *m, int s, const double complex *u);

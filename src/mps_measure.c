@@ -74,6 +74,7 @@ static int qubit_weights(mps *m, int qubit, int *site, double w[2])
 
 int mps_project(mps *m, int qubit, int outcome, double *prob)
 {
+    CALL(mps_settle(m));   /* lazy returns: every site home */
     int s;
     double w[2];
     CALL(qubit_weights(m, qubit, &s, w));
@@ -88,6 +89,7 @@ int mps_project(mps *m, int qubit, int outcome, double *prob)
 
 int mps_measure(mps *m, int qubit, double r, int *outcome)
 {
+    CALL(mps_settle(m));   /* lazy returns: every site home */
     int s;
     double w[2];
     CALL(qubit_weights(m, qubit, &s, w));
@@ -99,6 +101,7 @@ int mps_measure(mps *m, int qubit, double r, int *outcome)
 
 int mps_reset(mps *m, int qubit, double r)
 {
+    CALL(mps_settle(m));   /* lazy returns: every site home */
     int bit;
     CALL(mps_measure(m, qubit, r, &bit));
     if (bit) {
@@ -124,6 +127,7 @@ static int pass_right(mps *m, int s, double complex *buf, size_t elems)
 
 int mps_amplitude(mps *m, const unsigned char *bits, double complex *amp)
 {
+    CALL(mps_settle(m));   /* lazy returns: every site home */
     CALL(mps_leave_vidal(m));   /* exactly canonical and normalised */
     int maxchi = local_max_bond(m);
     int status = tn_buf_reserve(&m->scratch, 2 * (size_t)maxchi * sizeof(double complex));
@@ -186,6 +190,7 @@ static void transfer_step(mps *m, int s, const double complex *p, double complex
 
 int mps_expect_pauli(mps *m, const char *paulis, double complex *value)
 {
+    CALL(mps_settle(m));   /* lazy returns: every site home */
     int lo = m->n, hi = -1;
     for (int q = 0; q < m->n; q++) {
         double complex p[4];
@@ -257,6 +262,7 @@ static int contract_dense(mps *m, double complex *psi)
 
 int mps_to_dense(mps *m, double complex *psi)
 {
+    CALL(mps_settle(m));   /* lazy returns: every site home */
     if (m->n > 30) return tn_fail(TN_ERR_USAGE, "a dense state of %d qubits is too large (at most 30)", m->n);
     CALL(mps_gather_all_sites(m));
     if (m->me == 0) {
@@ -343,6 +349,7 @@ static int merge_bits(mps *m, unsigned char *bits, size_t bytes)
 
 int mps_sample_range(mps *m, long first_shot, int nshots, uint64_t seed, uint64_t stream, unsigned char *bits)
 {
+    CALL(mps_settle(m));   /* lazy returns: every site home */
     if (nshots < 0) return tn_fail(TN_ERR_USAGE, "shots %d is out of range (0 or more)", nshots);
     /* every site right of the centre is right-isometric; in Vidal form to
      * about the discarded weight, which the per-site normalisation of the
@@ -363,6 +370,7 @@ int mps_sample_range(mps *m, long first_shot, int nshots, uint64_t seed, uint64_
 
 int mps_sample(mps *m, int nshots, uint64_t seed, uint64_t stream, unsigned char *bits)
 {
+    CALL(mps_settle(m));   /* lazy returns: every site home */
     return mps_sample_range(m, 0, nshots, seed, stream, bits);
 }
 
@@ -463,6 +471,7 @@ static int outcome_probs_local(mps *m, int k, const int *qubits, double *probs)
 
 int mps_outcome_probs(mps *m, int k, const int *qubits, double *probs)
 {
+    CALL(mps_settle(m));   /* lazy returns: every site home */
     if (k < 0 || k > MPS_MAX_OUTCOME_QUBITS)
         return tn_fail(TN_ERR_USAGE, "outcome probabilities of %d qubits: at most %d", k, MPS_MAX_OUTCOME_QUBITS);
     for (int j = 0; j < k; j++)

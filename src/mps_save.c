@@ -52,6 +52,7 @@ static int gather_book(mps *m, rank_book *book)
 
 int mps_save(mps *m, char **buf, size_t *len)
 {
+    CALL(mps_settle(m));   /* lazy returns: every site home */
     *buf = NULL;
     *len = 0;
     rank_book *book = tn_malloc((size_t)m->nranks * sizeof *book);
@@ -154,6 +155,7 @@ static int check_saved(const mps *m, const char *buf, size_t len, mps_saved_head
 
 int mps_restore(mps *m, const char *buf, size_t len)
 {
+    CALL(mps_settle(m));   /* lazy returns: every site home */
     mps_saved_header h;
     int status = m->me == 0 ? check_saved(m, buf, len, &h) : TN_OK;
     if (status) return failed(m, status);

@@ -137,6 +137,8 @@ static json_t *mpi_json(const result_context *ctx, const run_result *res)
             json_object_set_new(one, "layer_threads", json_integer((json_int_t)v[8]));
             json_object_set_new(one, "threaded_gates", json_integer((json_int_t)v[9]));
         }
+        if (one && ctx->stats_per_rank >= 11)   /* sites it lent to a neighbour's gate without waiting */
+            json_object_set_new(one, "lazy_lends", json_integer((json_int_t)v[10]));
         json_array_append_new(per, one);
     }
     json_object_set_new(mpi, "per_rank", per);

@@ -111,6 +111,7 @@ static void note_state(const mps *m, run_result *res)
     if (mps_fused_swaps(m) > res->fused_swaps) res->fused_swaps = mps_fused_swaps(m);
     if (mps_layer_threads(m) > res->layer_threads) res->layer_threads = mps_layer_threads(m);
     if (mps_threaded_gates(m) > res->threaded_gates) res->threaded_gates = mps_threaded_gates(m);
+    if (mps_lazy_lends(m) > res->lazy_lends) res->lazy_lends = mps_lazy_lends(m);
 }
 
 static int group_index(const run_options *opt) { return opt->grp ? opt->grp->group : 0; }
@@ -239,7 +240,8 @@ static int apply_gates(const circuit *c, size_t from, size_t to, mps *m, const r
      * (boundary gates first) by the segments after it, as one by one. */
     int opening = 0;
     size_t i, done = 0;
-    int status = TN_OK, rank = opt->grp ? opt->grp->world_rank : 0;
+    int rank = opt->grp ? opt->grp->world_rank : 0;
+    int status = mps_lazy_begin(m);   /* lenders go on without waiting; mps_settle below */
     progress pr;
     progress_start_gates(&pr, rank, opt->progress_every, c, from, to, opt->trunc.max_chi,
                          from == 0 && to == c->nops ? "gates" : "prefix gates");
@@ -265,6 +267,7 @@ static int apply_gates(const circuit *c, size_t from, size_t to, mps *m, const r
                              "(TNEMU_INJECT)", rank);
     }
     if (status == TN_OK) status = flush_layer(m, layer, &nlayer);
+    if (status == TN_OK) status = mps_settle(m);
     free(layer);
     progress_end(&pr, m);
     schedule_destroy(&sch);

@@ -84,6 +84,7 @@ typedef struct {
     size_t peak_state_bytes;
     int layer_threads;          /* threads this rank runs a layer's gates on (mps_layer_threads) */
     long threaded_gates;        /* gates this rank ran on those threads (mps_threaded_gates) */
+    long lazy_lends;            /* sites this rank lent without waiting (mps_lazy_lends) */
     size_t gate_bytes_sent;     /* bytes this rank had sent when the gates were done (--trace) */
     /* before run_collect: this rank's share */
     tally *tally;               /* the outcomes of this group's shots (leader; else empty) */

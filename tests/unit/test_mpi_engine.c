@@ -17,6 +17,7 @@
 #include "gates.h"
 #include "group.h"
 #include "mps.h"
+#include "part.h"
 #include "rng.h"
 #include "scalapack.h"
 
@@ -62,7 +63,8 @@ static double max_diff(const double complex *a, const double complex *b, size_t 
 }
 
 /* Runs one random circuit on a local and a distributed state and compares. */
-static void compare_run(tn_group *g, tn_scalapack *scal, int center, int n, int ngates, int max_chi, uint64_t seed)
+static void compare_run(tn_group *g, tn_scalapack *scal, int center, int n, int ngates, int max_chi, uint64_t seed,
+                        int lazy)
 {
     mps_trunc tr = {max_chi, 0};
     mps *local, *dist;
@@ -71,6 +73,8 @@ static void compare_run(tn_group *g, tn_scalapack *scal, int center, int n, int 
     int ok = mps_create(n, order, &tr, &local) == TN_OK && mps_create_group(n, order, &tr, g, &dist) == TN_OK;
     if (ok && scal) mps_use_scalapack(dist, scal, 96);
     if (ok && center) ok = mps_use_center_form(local) == TN_OK && mps_use_center_form(dist) == TN_OK;
+    /* lazy returns stay on after the gates: every query below must bring the sites home by itself */
+    if (ok && lazy) ok = mps_lazy_begin(dist) == TN_OK;
     rng_stream r;
     rng_init(&r, seed, 0);
     for (int i = 0; i < ngates && ok; i++) {
@@ -84,14 +88,21 @@ static void compare_run(tn_group *g, tn_scalapack *scal, int center, int n, int 
      * (many near-degenerate cuts) amplifies; exact arithmetic paths must agree to 1e-10 */
     double tol = scal && max_chi > 0 ? 1e-6 : 1e-10;
     char label[160];
-    snprintf(label, sizeof label, "n=%d gates=%d chi=%d %s%s", n, ngates, max_chi, center ? "centre form" : "Vidal form",
-             scal ? ", scalapack from 96 rows" : "");
+    snprintf(label, sizeof label, "n=%d gates=%d chi=%d %s%s%s", n, ngates, max_chi,
+             center ? "centre form" : "Vidal form", scal ? ", scalapack from 96 rows" : "",
+             lazy ? ", lazy returns" : "");
     char what[400];
     snprintf(what, sizeof what, "%s: gates applied on %d ranks", label, g->size);
     check(ok, what);
     if (!ok) return;
     snprintf(what, sizeof what, "%s: the state is still in %s form on every rank", label, center ? "centre" : "Vidal");
     check(mps_vidal_form(dist) == !center && mps_vidal_form(local) == !center, what);
+    if (lazy && g->size > 1) {   /* some rank lent a site without waiting (Vidal form only) */
+        long lent = mps_lazy_lends(dist), all = 0;
+        MPI_Allreduce(&lent, &all, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);
+        snprintf(what, sizeof what, "%s: %ld sites lent without waiting", label, all);
+        check(center ? all == 0 : all > 0, what);
+    }
 
     size_t dim = (size_t)1 << n;
     double complex *a = malloc(dim * sizeof *a), *b = malloc(dim * sizeof *b);
@@ -147,6 +158,37 @@ static void compare_run(tn_group *g, tn_scalapack *scal, int center, int n, int 
     mps_destroy(&dist);
 }
 
+/* part_balanced on the bond profile of a long chain at its bond limit (cheap
+ * ends, equal middle), 156 sites on 64 ranks: the smallest largest segment,
+ * and every rank a share (the greedy fill alone left the right end one
+ * cheap site per rank). Rank independent. */
+static void check_partition(void)
+{
+    enum { N = 156, P = 64 };
+    double cost[N], total = 0, unit = 0;
+    for (int s = 0; s < N; s++) {
+        int l = s < 10 ? 1 << s : 1024, r = N - 1 - s < 10 ? 1 << (N - 1 - s) : 1024;
+        double b = l < r ? l : r;
+        cost[s] = b * b * 2 * b;   /* chi_l chi_r (chi_l + chi_r) with equal bonds */
+        total += cost[s];
+        if (cost[s] > unit) unit = cost[s];
+    }
+    int lo[P + 1];
+    part_balanced(N, P, cost, lo);
+    double worst = 0, least = total;
+    int empty = 0;
+    for (int r = 0; r < P; r++) {
+        double seg = 0;
+        for (int s = lo[r]; s < lo[r + 1]; s++) seg += cost[s];
+        worst = fmax(worst, seg);
+        least = fmin(least, seg);
+        empty += lo[r + 1] == lo[r];
+    }
+    check(lo[0] == 0 && lo[P] == N && empty == 0, "partition of 156 sites on 64 ranks: contiguous, no rank empty");
+    check(worst <= 3 * unit * (1 + 1e-9), "its largest segment is 3 full sites, the smallest a contiguous split allows");
+    check(least >= 0.5 * total / P, "every rank has at least half the mean cost (none left with one cheap site)");
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -156,14 +198,17 @@ int main(int argc, char **argv)
     tn_scalapack *scal = NULL;
     if (g->size > 1 && scal_create(g, &scal) != TN_OK) MPI_Abort(MPI_COMM_WORLD, 1);
     for (int center = 0; center < 2; center++) {
-        compare_run(g, NULL, center, 6, 60, 0, 1);
-        compare_run(g, NULL, center, 10, 200, 0, 2);
-        compare_run(g, NULL, center, 12, 300, 8, 3);
-        compare_run(g, NULL, center, 14, 400, 4, 4);
+        for (int lazy = 0; lazy < 2; lazy++) {
+            compare_run(g, NULL, center, 6, 60, 0, 1, lazy);
+            compare_run(g, NULL, center, 10, 200, 0, 2, lazy);
+            compare_run(g, NULL, center, 12, 300, 8, 3, lazy);
+            compare_run(g, NULL, center, 14, 400, 4, 4, lazy);
+        }
     }
+    check_partition();
     if (scal) {   /* the ScaLAPACK path (centre form) against the LAPACK one */
-        compare_run(g, scal, 1, 14, 300, 0, 5);
-        compare_run(g, scal, 1, 16, 300, 100, 6);
+        compare_run(g, scal, 1, 14, 300, 0, 5, 0);
+        compare_run(g, scal, 1, 16, 300, 100, 6, 0);
         long solves = scal_solves(scal);
         check(solves > 0, "the distributed eigensolver was used");
         scal_destroy(&scal);
