@@ -100,18 +100,44 @@ SKIP: {
                   '--trajectories', 4, '--observable', 'Z0 Z1');
 }
 
-# failures injected on one rank
-for my $case (['alloc@1', 3, qr/^tnemu: out of memory: allocation failure injected on rank 1/m],
-              ['gate@1', 3, qr/^tnemu: numerical failure injected on rank 1/m],
-              ['gate@2', 4, qr/^tnemu: numerical failure injected on rank 2/m]) {
-    my ($inj, $p, $want) = @$case;
+# lazy returns (src/mps.c): on 3 ranks the lenders of the brickwork's boundary
+# gates went on without waiting; blocking lenders give the same result
+{
+    my ($s, $lazy, $e) = mpirun(3, "$dir/lazy.json", $brick, '--chi', 16, '--shots', 300, '--seed', 7,
+                                '--observable', 'Z3 Z4');
+    my ($s2, $blocking, $e2);
+    {
+        local $ENV{TNEMU_BLOCKING_LENDERS} = 1;
+        ($s2, $blocking, $e2) = mpirun(3, "$dir/blocking.json", $brick, '--chi', 16, '--shots', 300, '--seed', 7,
+                                       '--observable', 'Z3 Z4');
+    }
+    ok($s == 0 && $s2 == 0 && $lazy && $blocking, 'brickwork on 3 ranks, lazy and blocking lenders: both run')
+        or diag("$e$e2");
+    my $lent = sub { my $t = 0; $t += $_->{lazy_lends} // 0 for @{ $_[0]{mpi}{per_rank} }; $t };
+    ok($lazy && $lent->($lazy) > 0, 'lazy returns: sites were lent without waiting (' . ($lazy ? $lent->($lazy) : 0) . ')');
+    ok($blocking && $lent->($blocking) == 0, 'TNEMU_BLOCKING_LENDERS: no site lent without waiting');
+    is_deeply($lazy->{counts}, $blocking->{counts}, 'lazy and blocking lenders: counts identical');
+    ok($lazy && $blocking && $lazy->{fidelity_estimate} == $blocking->{fidelity_estimate}
+       && $lazy->{expectation_values}{'Z3 Z4'} == $blocking->{expectation_values}{'Z3 Z4'},
+       'lazy and blocking lenders: fidelity estimate and expectation value bitwise equal');
+}
+
+# failures injected on one rank (the brickwork: in layers, with sites lent
+# lazily, so the failing rank and the others have sends pending)
+for my $case (['alloc@1', 3, qr/^tnemu: out of memory: allocation failure injected on rank 1/m, $ghz],
+              ['gate@1', 3, qr/^tnemu: numerical failure injected on rank 1/m, $ghz],
+              ['gate@2', 4, qr/^tnemu: numerical failure injected on rank 2/m, $ghz],
+              ['gate@0', 3, qr/^tnemu: numerical failure injected on rank 0/m, $brick],
+              ['gate@1', 2, qr/^tnemu: numerical failure injected on rank 1/m, $brick]) {
+    my ($inj, $p, $want, $circuit) = @$case;
     local $ENV{TNEMU_INJECT} = $inj;
     my $out = "$dir/inject.json";
     my $t0 = time;
-    my ($s, undef, $err) = mpirun($p, $out, $ghz, '--shots', 100);
+    my ($s, undef, $err) = mpirun($p, $out, $circuit, '--shots', 100, '--chi', 16);
     my @ours = grep { /^tnemu:/ } split /\n/, $err;
     ok($s == 1 && @ours == 1 && $err =~ $want && !-e $out && time - $t0 < 60,
-       "failure $inj on $p ranks: every rank ends, exit 1, one message naming rank, no result")
+       "failure $inj on $p ranks (" . ($circuit eq $brick ? 'brickwork' : 'ghz') . "): every rank ends, exit 1, "
+       . "one message naming rank, no result")
         or diag("status $s\n$err");
 }
 done_testing();
