@@ -47,7 +47,9 @@ def main(argv):
         own = sim.read_trace(runs[np_][1])
         a = sim.simulate(base, np_, times="trace")
         b = sim.simulate(own, np_, times="trace")
-        measured = res["timing"]["gates"]
+        # the slowest rank's gate phase (the trace's per-rank lines; results
+        # before 2026-12-07 gave rank 0's as timing.gates)
+        measured = max(v[0] for v in own.ranks.values()) if own.ranks else res["timing"]["gates"]
         bytes_meas = [own.ranks[r][1] for r in sorted(own.ranks)]
         rows.append({"ranks": np_, "measured_gate_s": "%.2f" % measured,
                      "predicted_from_np%d_s" % min(runs): "%.2f" % a["predicted_seconds"],

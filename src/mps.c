@@ -110,6 +110,11 @@ static int recv_site_tagged(mps *m, int s, int src, int tag)
 
 static int recv_site(mps *m, int s, int src) { return recv_site_tagged(m, s, src, TAG_SITE); }
 
+/* Whether a window's lenders go on without waiting: lazy returns are on and
+ * the state is in Vidal form (the centre form's windows join collective
+ * eigensolves; leaving Vidal form settles first). */
+static int lends_lazily(const mps *m) { return m->lazy && m->vidal; }
+
 /* Frees the memory of delivered lazy sends. */
 static void lazy_progress(mps *m)
 {
@@ -164,14 +169,14 @@ int mps_reclaim_site(mps *m, int s)
 static int acquire_window(mps *m, int first, int count)
 {
     if (!m->grp) return TN_OK;
-    int worker = owner(m, first);
-    if (m->lazy) lazy_progress(m);
+    int worker = owner(m, first), lazy = lends_lazily(m);
+    if (lazy) lazy_progress(m);
     for (int s = first; s < first + count; s++) {
         int o = owner(m, s);
         if (m->me == o) CALL(mps_reclaim_site(m, s));
         if (o == worker) continue;
-        if (m->me == o) CALL(m->lazy ? post_site(m, s, worker, 1) : send_site(m, s, worker));
-        else if (m->me == worker) CALL(recv_site_tagged(m, s, o, m->lazy ? TAG_SITE_LAZY + s : TAG_SITE));
+        if (m->me == o) CALL(lazy ? post_site(m, s, worker, 1) : send_site(m, s, worker));
+        else if (m->me == worker) CALL(recv_site_tagged(m, s, o, lazy ? TAG_SITE_LAZY + s : TAG_SITE));
     }
     return TN_OK;
 }
@@ -182,12 +187,12 @@ static int acquire_window(mps *m, int first, int count)
 static int release_window(mps *m, int first, int count)
 {
     if (!m->grp) return TN_OK;
-    int worker = owner(m, first);
+    int worker = owner(m, first), lazy = lends_lazily(m);
     for (int s = first; s < first + count; s++) {
         int o = owner(m, s);
         if (o == worker) continue;
-        if (m->me == worker) CALL(m->lazy ? post_site(m, s, o, 0) : send_site(m, s, o));
-        else if (m->me == o && !m->lazy) CALL(recv_site(m, s, worker));
+        if (m->me == worker) CALL(lazy ? post_site(m, s, o, 0) : send_site(m, s, o));
+        else if (m->me == o && !lazy) CALL(recv_site(m, s, worker));
     }
     return TN_OK;
 }
@@ -212,7 +217,12 @@ int mps_settle(mps *m)
     size_t freed = 0;
     int status = group_posts_wait(m->grp, &m->posts, &freed);
     tn_mem_charge(-(long long)freed);
-    CALL(status);
+    return status;
+}
+
+int mps_lazy_end(mps *m)
+{
+    CALL(mps_settle(m));
     m->lazy = 0;
     return TN_OK;
 }

@@ -80,13 +80,14 @@ void mps_layer_begins(mps *m);
 /* Lazy returns, for a run of gates in Vidal form in a group (every rank of
  * the group calls both, in the same place): from mps_lazy_begin on, a rank
  * lending a site to the worker of a window posts it and goes on, and takes
- * it back only when it next needs it; mps_settle brings every site home and
- * waits until every message has been delivered (every other operation does
- * that first by itself). The arithmetic, and so every result, is the same
+ * it back only when it next needs it; mps_lazy_end brings every site home,
+ * waits until every message has been delivered and ends it (every other
+ * operation settles first by itself, and lazy returns go on after it). The arithmetic, and so every result, is the same
  * as with blocking lenders (TNEMU_BLOCKING_LENDERS set in the environment
  * keeps them blocking). */
 int mps_lazy_begin(mps *m);
-int mps_settle(mps *m);
+int mps_settle(mps *m);     /* every site home, every message delivered; lazy returns stay on */
+int mps_lazy_end(mps *m);   /* mps_settle, then lenders block again */
 /* Sites this rank lent without waiting for them. */
 long mps_lazy_lends(const mps *m);
 

@@ -241,7 +241,7 @@ static int apply_gates(const circuit *c, size_t from, size_t to, mps *m, const r
     int opening = 0;
     size_t i, done = 0;
     int rank = opt->grp ? opt->grp->world_rank : 0;
-    int status = mps_lazy_begin(m);   /* lenders go on without waiting; mps_settle below */
+    int status = mps_lazy_begin(m);   /* lenders go on without waiting; mps_lazy_end below */
     progress pr;
     progress_start_gates(&pr, rank, opt->progress_every, c, from, to, opt->trunc.max_chi,
                          from == 0 && to == c->nops ? "gates" : "prefix gates");
@@ -267,7 +267,7 @@ static int apply_gates(const circuit *c, size_t from, size_t to, mps *m, const r
                              "(TNEMU_INJECT)", rank);
     }
     if (status == TN_OK) status = flush_layer(m, layer, &nlayer);
-    if (status == TN_OK) status = mps_settle(m);
+    if (status == TN_OK) status = mps_lazy_end(m);
     free(layer);
     progress_end(&pr, m);
     schedule_destroy(&sch);
