@@ -293,7 +293,10 @@ static int gram_eigen(tsvd_work *w, int m, int n, const double complex *a, const
     CALL(tn_buf_reserve(&w->tri, (size_t)m * m * sizeof(double)));
     double *e = w->offdiag.data;
     double complex *tau = w->tau.data;
-    if (m > w->eig_rows) CALL(reserve_eigen_work(w, m, g, d, e, tau));   /* enough for every smaller m too */
+    /* the workspace of this very size: LAPACK given a larger one (left by a larger split) can take
+     * another blocking and round differently, and a split must be a function of its matrix alone
+     * (the same bits on any rank or thread, whatever each one split before) */
+    if (m != w->eig_rows) CALL(reserve_eigen_work(w, m, g, d, e, tau));
     *info = LAPACKE_zhetrd_work(LAPACK_COL_MAJOR, 'U', m, g, m, d, e, tau, w->work.data, w->eig_lwork);
     if (*info) return TN_OK;
     if (one_pass && !one_pass_resolves(w, m, d, e, one_pass, total)) {

@@ -26,7 +26,7 @@ typedef struct {
 
 typedef struct {
     tn_buf a, u, s, vt, work, rwork, iwork, gram, left, right, resid, tau, offdiag, tri, vals;
-    int eig_rows, eig_lwork, eig_lrwork, eig_liwork;   /* workspace sizes for up to eig_rows rows */
+    int eig_rows, eig_lwork, eig_lrwork, eig_liwork;   /* workspace sizes for exactly eig_rows rows */
     int svd_m, svd_n, svd_lwork, svd_method;   /* the last SVD workspace query (0 none, 1 zgesdd, 2 zgesvd) */
     int gram_disabled;     /* 1: always the SVD (for tests and comparisons) */
     /* a replacement Hermitian eigensolver (same contract as zheevd: vectors
