@@ -16,6 +16,14 @@
  * of the left bond, its right singular vectors (TSVD_RIGHT_VECTORS), and the
  * new left site as the unweighted theta times them: the same work.
  *
+ * The second floor (lapack_ms, x_lapack): the very LAPACK and BLAS calls of
+ * such a split (ZGEMM, ZHERK, ZHETRD, DSTEDC, ZUNMTR on the kept vectors,
+ * ZGEMM) timed alone on the same shapes; the Vidal update's time over it is
+ * what the engine adds (copies, checks, the gate, workspace handling). At
+ * small bonds the tridiagonal reduction (half of it matrix-vector products)
+ * and the eigensolver run far below the ZGEMM rate, which the first floor
+ * does not see.
+ *
  * Small bonds (16 to 64: long-range circuits' swaps at moderate chi) repeat
  * the gate BENCH_SMALL_REPS times, where one run is too short to time alone.
  * Run: build/bench-gate [CHI...]     (default 16 32 64 128 256 512 1024)
@@ -23,6 +31,7 @@
  * vidal_gflops per chi are the gate rates of scripts/scaling-machine.py). */
 #include <cblas.h>
 #include <complex.h>
+#include <lapacke.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +148,47 @@ static double one_gate(int chi, const double complex *a, const double complex *b
     return now() - t0;
 }
 
+/* The linear algebra a truncated split of an n x n theta to chi needs, timed
+ * alone on the same shapes with nothing of the engine around it: the
+ * contraction (ZGEMM n x n x chi), the Gram matrix (ZHERK), its tridiagonal
+ * reduction (ZHETRD), all eigenpairs of the tridiagonal matrix (DSTEDC), the
+ * kept chi eigenvectors back-transformed (ZUNMTR) and the projection (ZGEMM
+ * chi x n x n). Workspaces are allocated before the clock starts. Returns
+ * seconds. */
+static double lapack_floor(int chi, const double complex *a, const double complex *b, double complex *theta,
+                           double complex *g)
+{
+    int n = 2 * chi;
+    double complex one = 1, zero = 0, qz;
+    double *d = malloc((size_t)n * sizeof *d), *e = malloc((size_t)n * sizeof *e), qd;
+    double *z = malloc((size_t)n * n * sizeof *z);
+    double complex *tau = malloc((size_t)n * sizeof *tau), *l = malloc((size_t)n * chi * sizeof *l);
+    double complex *right = malloc((size_t)n * chi * sizeof *right);
+    lapack_int qi, lwork, lrwork, liwork;
+    LAPACKE_zhetrd_work(LAPACK_COL_MAJOR, 'U', n, g, n, d, e, tau, &qz, -1);
+    lwork = (lapack_int)creal(qz) + 1;
+    LAPACKE_zunmtr_work(LAPACK_COL_MAJOR, 'L', 'U', 'N', n, chi, g, n, tau, l, n, &qz, -1);
+    if ((lapack_int)creal(qz) + 1 > lwork) lwork = (lapack_int)creal(qz) + 1;
+    LAPACKE_dstedc_work(LAPACK_COL_MAJOR, 'I', n, d, e, z, n, &qd, -1, &qi, -1);
+    lrwork = (lapack_int)qd + 1;
+    liwork = qi + 1;
+    double complex *work = malloc((size_t)lwork * sizeof *work);
+    double *rwork = malloc((size_t)lrwork * sizeof *rwork);
+    lapack_int *iwork = malloc((size_t)liwork * sizeof *iwork);
+    double t0 = now();
+    cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, chi, &one, a, n, b, chi, &zero, theta, n);
+    cblas_zherk(CblasColMajor, CblasUpper, CblasNoTrans, n, n, 1.0, theta, n, 0.0, g, n);
+    LAPACKE_zhetrd_work(LAPACK_COL_MAJOR, 'U', n, g, n, d, e, tau, work, lwork);
+    LAPACKE_dstedc_work(LAPACK_COL_MAJOR, 'I', n, d, e, z, n, rwork, lrwork, iwork, liwork);
+    for (int c = 0; c < chi; c++)
+        for (int i = 0; i < n; i++) l[i + (size_t)n * c] = z[i + (size_t)n * (n - 1 - c)];
+    LAPACKE_zunmtr_work(LAPACK_COL_MAJOR, 'L', 'U', 'N', n, chi, g, n, tau, l, n, work, lwork);
+    cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, chi, n, n, &one, l, n, theta, n, &zero, right, chi);
+    double t = now() - t0;
+    free(d); free(e); free(z); free(tau); free(l); free(right); free(work); free(rwork); free(iwork);
+    return t;
+}
+
 int main(int argc, char **argv)
 {
     int chis[16], nchi = 0;
@@ -149,7 +199,7 @@ int main(int argc, char **argv)
     }
     double rate = zgemm_rate(2048);
     printf("zgemm: %.1f GFLOP/s (n = 2048, median of 3)\n", rate);
-    printf("  chi  gate_ms  flops_G  floor_ms  ratio  path  vidal_ms  ratio\n");
+    printf("  chi  gate_ms  flops_G  floor_ms  ratio  path  vidal_ms  ratio  lapack_ms  x_lapack\n");
     char json[8192];
     int len = snprintf(json, sizeof json, "{\"zgemm_gflops\": %.2f, \"gates\": [", rate);
     rng_stream r;
@@ -162,7 +212,7 @@ int main(int argc, char **argv)
         double complex gate[16];
         tsvd_work w;
         memset(&w, 0, sizeof w);
-        double t[BENCH_SMALL_REPS], tv[BENCH_SMALL_REPS], *lambda = malloc((size_t)chi * sizeof *lambda), sum = 0;
+        double t[BENCH_SMALL_REPS], tv[BENCH_SMALL_REPS], tl[BENCH_SMALL_REPS], *lambda = malloc((size_t)chi * sizeof *lambda), sum = 0;
         for (int l = 0; l < chi; l++) sum += lambda[l] = exp(-8.0 * l / chi);   /* a decaying spectrum */
         for (int l = 0; l < chi; l++) lambda[l] = sqrt(lambda[l] / sum);
         int gram = 0, gram_v = 0;
@@ -172,18 +222,20 @@ int main(int argc, char **argv)
             random_unitary4(&r, gate);
             t[rep] = one_gate(chi, a, b, gate, NULL, theta, out, &w, &gram);
             tv[rep] = one_gate(chi, a, b, gate, lambda, theta, out, &w, &gram_v);
+            tl[rep] = lapack_floor(chi, a, b, theta, out);
         }
         free(lambda);
         double x = chi, nn = n;
         double flops = 32 * x * x * x + 32 * x * x * x + 16.0 / 3 * nn * nn * nn + 8 * nn * nn * x + 32 * x * x * x;
-        double tm = median(t, reps), tmv = median(tv, reps), floor_s = flops / (rate * 1e9);
-        printf("%5d  %7.3f  %7.3f  %8.3f  %5.2f  %-4s  %8.3f  %5.2f\n", chi, 1e3 * tm, flops / 1e9, 1e3 * floor_s,
-               tm / floor_s, gram ? "gram" : "svd", 1e3 * tmv, tmv / floor_s);
+        double tm = median(t, reps), tmv = median(tv, reps), tml = median(tl, reps), floor_s = flops / (rate * 1e9);
+        printf("%5d  %7.3f  %7.3f  %8.3f  %5.2f  %-4s  %8.3f  %5.2f  %9.3f  %8.2f\n", chi, 1e3 * tm, flops / 1e9,
+               1e3 * floor_s, tm / floor_s, gram ? "gram" : "svd", 1e3 * tmv, tmv / floor_s, 1e3 * tml, tmv / tml);
         len += snprintf(json + len, sizeof json - (size_t)len,
                         "%s{\"chi\": %d, \"seconds\": %.6f, \"gflop\": %.4f, \"floor_seconds\": %.6f, \"ratio\": %.2f, "
-                        "\"vidal_seconds\": %.6f, \"vidal_ratio\": %.2f, \"vidal_gflops\": %.3f}",
+                        "\"vidal_seconds\": %.6f, \"vidal_ratio\": %.2f, \"vidal_gflops\": %.3f, "
+                        "\"lapack_seconds\": %.6f, \"vidal_over_lapack\": %.2f}",
                         c ? ", " : "", chi, tm, flops / 1e9, floor_s, tm / floor_s, tmv, tmv / floor_s,
-                        flops / 1e9 / tmv);   /* the rate scripts/scaling-sim.py divides a gate's work by */
+                        flops / 1e9 / tmv, tml, tmv / tml);   /* the rate scripts/scaling-sim.py divides a gate's work by */
         tsvd_work_free(&w);
         free(a); free(b); free(theta); free(out);
     }
