@@ -45,13 +45,17 @@ def main(argv):
     for np_ in sorted(runs):
         res = json.load(open(runs[np_][0]))
         own = sim.read_trace(runs[np_][1])
-        a = sim.simulate(base, np_, times="trace")
-        b = sim.simulate(own, np_, times="trace")
+        # the lenders the run had: lazy returns when any rank lent lazily (results
+        # before them, and TNEMU_BLOCKING_LENDERS runs, say none)
+        lent = sum(x.get("lazy_lends", 0) for x in res.get("mpi", {}).get("per_rank", []))
+        protocol = "async" if lent > 0 else "blocking"
+        a = sim.simulate(base, np_, times="trace", protocol=protocol)
+        b = sim.simulate(own, np_, times="trace", protocol=protocol)
         # the slowest rank's gate phase (the trace's per-rank lines; results
         # before 2026-12-07 gave rank 0's as timing.gates)
         measured = max(v[0] for v in own.ranks.values()) if own.ranks else res["timing"]["gates"]
         bytes_meas = [own.ranks[r][1] for r in sorted(own.ranks)]
-        rows.append({"ranks": np_, "measured_gate_s": "%.2f" % measured,
+        rows.append({"ranks": np_, "lenders": protocol, "measured_gate_s": "%.2f" % measured,
                      "predicted_from_np%d_s" % min(runs): "%.2f" % a["predicted_seconds"],
                      "error_pct": "%.1f" % (100 * (a["predicted_seconds"] / measured - 1)),
                      "own_trace_replay_s": "%.2f" % b["predicted_seconds"],
@@ -70,7 +74,7 @@ def main(argv):
     os.replace(out + ".tmp", out)
     for r in rows:
         print("validation: %d rank(s): measured %s s, predicted %s s (%s%%), own trace %s s (%s%%); bytes %s vs %s"
-              % (r["ranks"], r["measured_gate_s"], list(r.values())[2], r["error_pct"], r["own_trace_replay_s"],
+              % (r["ranks"], r["measured_gate_s"], list(r.values())[3], r["error_pct"], r["own_trace_replay_s"],
                  r["own_error_pct"], r["bytes_sent_measured"], r["bytes_sent_predicted"]))
     return 0
 
