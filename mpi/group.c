@@ -204,12 +204,13 @@ int group_post(tn_group *g, group_posts *p, int dest, int tag, const void *buf, 
     return TN_OK;
 }
 
-/* Drops the completed requests (done[i]), freeing what they own, keeping order. */
-static void posts_compact(group_posts *p, const int *done, size_t *freed)
+void group_posts_progress(group_posts *p, size_t *freed)
 {
-    int k = 0;
+    int k = 0;   /* keeps the pending ones, in order */
     for (int i = 0; i < p->count; i++) {
-        if (done[i]) {
+        int done;
+        MPI_Test(&p->req[i], &done, MPI_STATUS_IGNORE);
+        if (done) {
             free(p->owned[i]);
             *freed += p->owned_bytes[i];
             continue;
@@ -220,16 +221,6 @@ static void posts_compact(group_posts *p, const int *done, size_t *freed)
         k++;
     }
     p->count = k;
-}
-
-void group_posts_progress(group_posts *p, size_t *freed)
-{
-    if (p->count == 0) return;
-    int *done = malloc((size_t)p->count * sizeof *done);
-    if (!done) return;   /* nothing freed now; a later call or the wait does it */
-    for (int i = 0; i < p->count; i++) MPI_Test(&p->req[i], &done[i], MPI_STATUS_IGNORE);
-    posts_compact(p, done, freed);
-    free(done);
 }
 
 int group_posts_wait(tn_group *g, group_posts *p, size_t *freed)

@@ -325,8 +325,6 @@ static int command_run(int argc, char **argv)
     if (status == TN_OK) {
         stats = tn_calloc((size_t)ranks * RANK_STATS, sizeof(double));
         gather_rank_stats(world, &st, stats);
-        /* the gate phase ends when its slowest rank is done, not rank 0 */
-        MPI_Allreduce(MPI_IN_PLACE, &st.res.t_gates, 1, MPI_DOUBLE, MPI_MAX, world);
     }
     if (status == TN_OK && rank == 0) {
         result_context ctx = {argc, argv, rq.circuit_path, rq.run.seed, &rq.run, t_parse,
