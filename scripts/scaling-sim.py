@@ -14,11 +14,14 @@ idle_seconds_per_rank, windows_per_rank, boundary_windows, rebalances, ...
 The model (docs/scaling.md): every rank walks the trace's events in order, as
 tnemu's ranks walk the circuit. A window update (a gate's or a swap's two or
 more adjacent sites) runs on the owner of its first site; the owners of its
-other sites send them there (dimensions, tensor, Schmidt values), wait, and
-get them back. A rank's clock advances by the cost of its own windows; a
-window across a boundary starts when both ranks have reached it and the sites
-have arrived (latency + bytes / bandwidth), and ends, for both, when they are
-back. The run takes the slowest rank. Partition, rebalancing rule and byte
+other sites (the lenders) send them there (dimensions, tensor, Schmidt
+values). A rank's clock advances by the cost of its own windows; a window
+across a boundary starts when the worker has reached it and the lent sites
+have arrived (latency + bytes / bandwidth). With --protocol async (tnemu's
+lazy returns, the default) a lender goes on at once and waits only when it
+next needs the sites, which are back latency + bytes / bandwidth after the
+window ends; with --protocol blocking (TNEMU_BLOCKING_LENDERS) it waits
+until they are back. The run takes the slowest rank. Partition, rebalancing rule and byte
 counts are tnemu's own (mpi/part.c, src/mps.c and src/mps_gates.c,
 reimplemented here; the test tests/scaling_sim.t checks they agree with real
 multi-rank traces).
