@@ -55,7 +55,7 @@ ROOT = os.path.dirname(HERE)
 # src/mps_gates.c
 REBALANCE_EVERY = 64
 REBALANCE_EVERY_VIDAL = 256
-REBALANCE_THRESHOLD = 1.25
+REBALANCE_THRESHOLD_VIDAL = 1.05
 PART_TARGET_SLACK = 1e-9     # mpi/part.h
 SCALAPACK_MIN = 1024          # src/cli.c DEFAULT_SCALAPACK_MIN
 
@@ -525,7 +525,7 @@ def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace",
             sent[0] += red
         tsync += 2 * (P - 1) * (transfer(0, 1, red) if P > 1 else 0)
         moved = [0.0] * P
-        if part_imbalance(n, P, cost, lo) > REBALANCE_THRESHOLD:
+        if part_imbalance(n, P, cost, lo) > REBALANCE_THRESHOLD_VIDAL:
             new = part_balanced(n, P, cost)
             for s in range(n):
                 a, b = part_owner(lo, P, s), part_owner(new, P, s)

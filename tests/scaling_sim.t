@@ -131,6 +131,28 @@ SKIP: {
     is_deeply($res->{bytes_sent_per_rank}, [map { $real->{p}{$_} + 0 } 0 .. 2], 'swaps: bytes per rank equal tnemu\'s');
 }
 
+# A brickwork on 22 of 24 qubits: the even cut of 2 ranks is out of balance by
+# less than the centre form's 1.25 and more than Vidal form's 1.05 (the two
+# idle sites cost almost nothing), so Vidal form recuts it, and the simulator
+# does the same.
+{
+    my $bw22 = gen_circuit('bw22.qasm', 'brickwork', 22, 30, 2);
+    (my $text = slurp($bw22)) =~ s/q\[22\]/q[24]/;
+    $text =~ s/c\[22\]/c[24]/;
+    write_file("$dir/bw22of24.qasm", $text);
+    my $t = traced(2, "$dir/bw22of24.qasm", 'bw22x2', '--chi 16');
+    SKIP: {
+        skip 'no trace of the 22-of-24-qubit brickwork', 3 unless $t;
+        my $real = parse($t);
+        is_deeply([map { [map { $_ + 0 } @$_] } @{ $real->{r} }], [[0, 11, 24]],
+                  'Vidal form recuts an even cut 13% out of balance (threshold 1.05): sites 0-10 and 11-23');
+        my ($st, $res, $err) = simulate($t, '--ranks', 2, '--schedule');
+        is($st, 0, 'simulating it on 2 ranks succeeds') or diag($err);
+        is_deeply([map { [map { $_ + 0 } @{ $_->[1] }] } @{ $res->{rebalances} // [] }], [[0, 11, 24]],
+                  'the simulator recuts it the same way');
+    }
+}
+
 # ---- the prediction's shape ------------------------------------------------
 
 {
