@@ -212,6 +212,7 @@ int mps_lazy_begin(mps *m)
 
 int mps_settle(mps *m)
 {
+    CALL(mps_defer_flush(m));
     if (!m->lazy) return TN_OK;
     for (int s = 0; s < m->n; s++) CALL(mps_reclaim_site(m, s));
     size_t freed = 0;
@@ -522,6 +523,9 @@ void mps_destroy(mps **pm)
         tn_buf_free(&sh->lwork);
     }
     free(m->shadows);
+    free(m->deferred);
+    free(m->defer_tok);
+    free(m->defer_depth);
     tsvd_work_free(&m->svd);
     tn_buf_free(&m->block);
     tn_buf_free(&m->scratch);

@@ -91,6 +91,21 @@ int mps_lazy_end(mps *m);   /* mps_settle, then lenders block again */
 /* Sites this rank lent without waiting for them. */
 long mps_lazy_lends(const mps *m);
 
+/* Deferred updates, for a run of gates in Vidal form in one process with
+ * more than one layer thread (else mps_defer_begin does nothing): from
+ * mps_defer_begin on, the one- and two-site updates of gates and their swaps
+ * are queued, and where the qubits are is kept up to date (routing needs
+ * nothing else); mps_defer_flush runs the queue on the layer threads, each
+ * update after the earlier ones on its sites, and does the bookkeeping in
+ * queue order, so every result is the same bits as running them one by one.
+ * mps_settle flushes, so every operation that reads the state sees it whole;
+ * mps_defer_end flushes and stops deferring; mps_defer_abandon drops the
+ * queue after a failure. */
+int mps_defer_begin(mps *m);
+int mps_defer_flush(mps *m);
+int mps_defer_end(mps *m);
+void mps_defer_abandon(mps *m);
+
 /* Records every gate, window update and rebalance from now on into t (not
  * owned; NULL: stop). Every rank of the group passes its own trace. */
 struct tn_trace;

@@ -66,6 +66,12 @@ struct mps {
     int *away;                 /* per site this rank owns: the group rank holding it now, or -1 */
     group_posts posts;         /* sends not yet delivered, owning their tensors */
     long lazy_lends;           /* sites this rank lent without waiting for them */
+    /* deferred updates (mps_defer_begin): queued, then run on threads */
+    int defer;                 /* 1 between mps_defer_begin and mps_defer_end */
+    struct mps_deferred *deferred;
+    int ndeferred, deferred_cap;
+    char *defer_tok;           /* one byte per site: the tasks' dependence on it */
+    int *defer_depth;          /* per site: the longest chain of queued updates on it */
 };
 
 /* Tags of the engine's point-to-point messages (mpi/group.h), one per kind. */

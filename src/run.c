@@ -242,6 +242,8 @@ static int apply_gates(const circuit *c, size_t from, size_t to, mps *m, const r
     size_t i, done = 0;
     int rank = opt->grp ? opt->grp->world_rank : 0;
     int status = mps_lazy_begin(m);   /* lenders go on without waiting; mps_lazy_end below */
+    /* a routed circuit's gates and swaps are queued and run on threads (one process) */
+    if (status == TN_OK && !schedule_by_layers(sch)) status = mps_defer_begin(m);
     progress pr;
     progress_start_gates(&pr, rank, opt->progress_every, c, from, to, opt->trunc.max_chi,
                          from == 0 && to == c->nops ? "gates" : "prefix gates");
@@ -261,12 +263,17 @@ static int apply_gates(const circuit *c, size_t from, size_t to, mps *m, const r
         }
         if (op->nqubits > 1) opening = 0;
         progress_gate_done(&pr, m);
-        if ((++done & 63) == 0) note_state(m, res);
+        if ((++done & 63) == 0) {
+            if (status == TN_OK) status = mps_defer_flush(m);   /* note_state reads the state as it is */
+            note_state(m, res);
+        }
         if (status == TN_OK && done == (to - from) / 2 && tn_inject("gate", rank))
             status = tn_fail(TN_ERR_NUMERIC, "numerical failure injected on rank %d halfway through the gates "
                              "(TNEMU_INJECT)", rank);
     }
     if (status == TN_OK) status = flush_layer(m, layer, &nlayer);
+    if (status == TN_OK) status = mps_defer_end(m);
+    else mps_defer_abandon(m);
     if (status == TN_OK) status = mps_lazy_end(m);
     free(layer);
     progress_end(&pr, m);

@@ -9,7 +9,9 @@
 # is exercised; nothing here measures time.
 # Circuits: a brickwork (the layers run on threads), a quantum-volume-style
 # circuit (long-range pairs: swaps, the centre form's order), a QFT (qubits
-# carried along the chain by the routing, swaps fused into gates) and the
+# carried along the chain by the routing, swaps fused into gates), random
+# long-range CX at bonds of 16 and more (its gates and swaps queued and run
+# as tasks on the threads, src/mps_gates.c "deferred updates") and the
 # brickwork in the centre form.
 use strict;
 use warnings;
@@ -46,10 +48,12 @@ sub fingerprint {
 my $bw = gen_circuit('bw.qasm', 'brickwork', 30, 24, 4, 'measure');
 my $qv = gen_circuit('qv.qasm', 'qv', 24, 16, 3);
 my $qft = gen_circuit('qft.qasm', 'qft', 22, 4);
+my $rcx = gen_circuit('rcx.qasm', 'random-cx', 24, 10, 2);
 my @cases = (
     ['brickwork, Vidal form', $bw, '--chi', '24', '--shots', '300'],
     ['quantum volume (long-range), Vidal form', $qv, '--chi', '12', '--shots', '300'],
     ['QFT (routed, fused swaps), Vidal form', $qft, '--chi', '6', '--shots', '300'],
+    ['random CX (routed updates as tasks), Vidal form', $rcx, '--chi', '32', '--shots', '300'],
     ['brickwork, centre form', $bw, '--chi', '24', '--shots', '300', '--canonical', 'center'],
 );
 my @common = ('--seed', '5', '--observable', 'Z0 Z1', '--observable', 'X3 Y4 Z5', '--amplitude', '0' x 30);
@@ -57,7 +61,7 @@ my @common = ('--seed', '5', '--observable', 'Z0 Z1', '--observable', 'X3 Y4 Z5'
 for my $case (@cases) {
     my ($name, $circ, @opts) = @$case;
     my @args = ('run', $circ, @opts, @common);
-    $args[-1] = '0' x ($circ eq $qv ? 24 : $circ eq $qft ? 22 : 30);
+    $args[-1] = '0' x ($circ eq $qv || $circ eq $rcx ? 24 : $circ eq $qft ? 22 : 30);
     my $ref = run_json('OMP_NUM_THREADS=1', 0, "$dir/ref.json", @args);
     ok($ref && $ref->{fidelity_estimate} < 1 && $ref->{log_fidelity_estimate} < 0,
        "$name: one thread runs, with truncation (fidelity estimate " . ($ref ? $ref->{fidelity_estimate} : '-') . ')')
@@ -68,6 +72,12 @@ for my $case (@cases) {
         for my $round (1, 2) {
             my $r = run_json("OMP_NUM_THREADS=$threads", 0, "$dir/t.json", @args);
             is(fingerprint($r), $want, "$name: $threads threads on a busy machine (round $round): the same bits");
+            if ($circ eq $rcx && $round == 1) {   # the threads did run the updates
+                my $on = $r ? $r->{mpi}{per_rank}[0]{threaded_gates} // 0 : 0;
+                ok($on > 0.5 * ($ref ? $ref->{decompositions} : 1e9),
+                   "$name: $threads threads ran $on of its " . ($ref ? $ref->{decompositions} : '-')
+                   . ' two-site updates as tasks');
+            }
         }
     }
     stop_hogs();
