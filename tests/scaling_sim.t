@@ -4,7 +4,8 @@
 # not at all, and that its bonds do not depend on the rank count; the
 # simulator's partition, layer order, rebalances and bytes against real
 # oversubscribed runs on 2, 3, 4 and 8 ranks (schedule and bytes, never
-# time); the synthetic bond model against a real trace; bad options.
+# time); the synthetic bond model against a real trace; a routed circuit's
+# trace on 1 and 2 threads (its updates run as tasks); bad options.
 use strict;
 use warnings;
 use FindBin;
@@ -151,6 +152,27 @@ SKIP: {
         is_deeply([map { [map { $_ + 0 } @{ $_->[1] }] } @{ $res->{rebalances} // [] }], [[0, 11, 24]],
                   'the simulator recuts it the same way');
     }
+}
+
+# A routed circuit on 2 threads runs its updates as tasks (src/mps_gates.c,
+# "deferred updates"): its trace is that of one thread but for the times.
+{
+    my $rcx = gen_circuit('rcx24.qasm', 'random-cx', 24, 10, 2);
+    my %cut;
+    for my $threads (1, 2) {
+        my $trace = "$dir/rcx-t$threads.trace";
+        system("OMP_NUM_THREADS=$threads $bin run $rcx --chi 32 --seed 1 -q --trace $trace -o $dir/rcx-t$threads.json "
+               . "2>$dir/rcx.err");
+        my @lines = grep { !/^p / } split /\n/, slurp($trace);
+        splice(@lines, 0, 2);   # the format line, and the header (its thread count differs)
+        s/ [0-9.]+$// for grep { /^w / } @lines;
+        $cut{$threads} = join("\n", @lines);
+    }
+    my $res = eval { JSON::PP->new->decode(slurp("$dir/rcx-t2.json")) };
+    ok($res && $res->{mpi}{per_rank}[0]{threaded_gates} > 0, 'a routed circuit on 2 threads ran updates as tasks ('
+       . ($res ? $res->{mpi}{per_rank}[0]{threaded_gates} : '-') . ')');
+    ok(length($cut{1}) > 1000 && $cut{1} eq $cut{2},
+       'its trace on 2 threads is the one thread\'s: the same gates, windows, sites and bonds, in order');
 }
 
 # ---- the prediction's shape ------------------------------------------------
