@@ -383,13 +383,19 @@ static int apply_gates_checkpointed(const circuit *c, mps *m, const run_options 
     progress pr;
     progress_start_gates(&pr, rank, opt->progress_every, c, 0, c->nops, opt->trunc.max_chi, "gates");
     if (status == TN_OK) progress_gates_resumed(&pr, m, done, ndone);
+    /* gates one by one in the recorded order, their updates queued and run as
+     * tasks on the threads (one process; a checkpoint settles the queue) */
+    if (status == TN_OK) status = mps_defer_begin(m);
     while (!any_failed && status == TN_OK && schedule_next(sch, m, &i)) {
         if (schedule_new_layer(sch)) mps_layer_begins(m);
         progress_gate(&pr, m, i);
         status = mps_apply_op(m, &c->ops[i]);
         done[ndone++] = i;
         progress_gate_done(&pr, m);
-        if ((ndone & 63) == 0) note_state(m, res);
+        if ((ndone & 63) == 0) {
+            if (status == TN_OK) status = mps_defer_flush(m);   /* note_state reads the state as it is */
+            note_state(m, res);
+        }
         if (ndone - start == (c->nops - start) / 2) poll_inject(opt, "");   /* halfway through this process's part */
         if (ndone % CHECKPOINT_STRIDE != 0 && status == TN_OK) continue;
         int stop = 0;
@@ -403,6 +409,8 @@ static int apply_gates_checkpointed(const circuit *c, mps *m, const run_options 
         }
         if (any_failed && status == TN_OK) status = tn_fail(TN_ERR_INTERNAL, "stopped: another rank failed");
     }
+    if (status == TN_OK) status = mps_defer_end(m);
+    else mps_defer_abandon(m);
     progress_end(&pr, m);
     schedule_destroy(&sch);
     pl->napplied = ndone;
