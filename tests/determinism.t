@@ -93,6 +93,10 @@ for my $case (@cases) {
     my $res = run_json('OMP_NUM_THREADS=2', 0, "$dir/res.json", @args, '--resume', "$dir/ck");
     ok($stopped == 3 && $res, "$name: stopped halfway with a checkpoint (exit $stopped) and resumed");
     is(fingerprint($res), $want, "$name: the resumed run has the same bits");
+    if ($circ eq $rcx) {   # a run with checkpoints queues its updates too
+        my $on = $res ? $res->{mpi}{per_rank}[0]{threaded_gates} // 0 : 0;
+        ok($on > 0, "$name: the resumed run on 2 threads ran $on updates as tasks");
+    }
 }
 
 # log_fidelity_estimate is the logarithm of fidelity_estimate, and does not underflow
