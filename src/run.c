@@ -114,6 +114,15 @@ static void note_state(const mps *m, run_result *res)
     if (mps_lazy_lends(m) > res->lazy_lends) res->lazy_lends = mps_lazy_lends(m);
 }
 
+/* note_state after running the queued updates (mps_defer_flush), so that
+ * what it reads is the state as it is; returns the flush's status. */
+static int note_state_flushed(mps *m, run_result *res, int status)
+{
+    if (status == TN_OK) status = mps_defer_flush(m);
+    note_state(m, res);
+    return status;
+}
+
 static int group_index(const run_options *opt) { return opt->grp ? opt->grp->group : 0; }
 static int group_count(const run_options *opt) { return opt->grp ? opt->grp->ngroups : 1; }
 
@@ -263,10 +272,7 @@ static int apply_gates(const circuit *c, size_t from, size_t to, mps *m, const r
         }
         if (op->nqubits > 1) opening = 0;
         progress_gate_done(&pr, m);
-        if ((++done & 63) == 0) {
-            if (status == TN_OK) status = mps_defer_flush(m);   /* note_state reads the state as it is */
-            note_state(m, res);
-        }
+        if ((++done & 63) == 0) status = note_state_flushed(m, res, status);
         if (status == TN_OK && done == (to - from) / 2 && tn_inject("gate", rank))
             status = tn_fail(TN_ERR_NUMERIC, "numerical failure injected on rank %d halfway through the gates "
                              "(TNEMU_INJECT)", rank);
@@ -392,10 +398,7 @@ static int apply_gates_checkpointed(const circuit *c, mps *m, const run_options 
         status = mps_apply_op(m, &c->ops[i]);
         done[ndone++] = i;
         progress_gate_done(&pr, m);
-        if ((ndone & 63) == 0) {
-            if (status == TN_OK) status = mps_defer_flush(m);   /* note_state reads the state as it is */
-            note_state(m, res);
-        }
+        if ((ndone & 63) == 0) status = note_state_flushed(m, res, status);
         if (ndone - start == (c->nops - start) / 2) poll_inject(opt, "");   /* halfway through this process's part */
         if (ndone % CHECKPOINT_STRIDE != 0 && status == TN_OK) continue;
         int stop = 0;
