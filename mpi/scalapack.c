@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "work.h"
 
 /* ScaLAPACK and BLACS ship no C headers on Debian: their Fortran/C entry points. */
 void Cblacs_get(int ctxt, int what, int *val);
@@ -115,6 +116,9 @@ static int solve(tn_scalapack *s, int root, int m, double complex *g, double *w)
     double *rwork = tn_malloc((size_t)lrwork * sizeof *rwork);
     int *iwork = tn_malloc((size_t)liwork * sizeof *iwork);
     int status = (work && rwork && iwork) ? TN_OK : TN_ERR_MEMORY;
+    long long held = (long long)(2 * local * sizeof *a + (size_t)m * sizeof *eig + (size_t)lwork * sizeof *work +
+                                 (size_t)lrwork * sizeof *rwork + (size_t)liwork * sizeof *iwork);
+    tn_mem_record(held);   /* in the ledger's peak (peak_tensor_bytes), never refused: a collective */
     if (status == TN_OK) {
         pzheevd_("V", "U", &m, a, &one, &one, desc, eig, z, &one, &one, desc_z, work, &lwork, rwork, &lrwork, iwork,
                  &liwork, &info);
@@ -124,6 +128,7 @@ static int solve(tn_scalapack *s, int root, int m, double complex *g, double *w)
     if (status == TN_OK) pzgemr2d_(&m, &m, z, &one, &one, desc_z, g, &one, &one, desc_root, &s->grid);
     if (status == TN_OK && s->g->rank == root) memcpy(w, eig, (size_t)m * sizeof *w);
     s->solves++;
+    tn_mem_record(-held);
     free(work); free(rwork); free(iwork); free(a); free(z); free(eig);
     return status;
 }

@@ -314,6 +314,37 @@ def saturate(t, chi, gate_rank=2):
     return out
 
 
+# ---- memory ---------------------------------------------------------------------
+
+def eigen_rows(before):
+    """Rows of a window's Gram matrix: the side of theta the split works on."""
+    k = len(before) - 1
+    return min(2 * before[0], (1 << (k - 1)) * before[k])
+
+
+def window_workspace(before, after):
+    """Bytes of the scratch buffers a window update needs (src/mps_gates.c
+    contract_block, tensor/tsvd.c's Gram split; tests/scaling_sim.t checks
+    this against the engine's own ledger, peak_tensor_bytes): theta and its
+    copy (2 R C), its conjugate transpose (R C), the Gram matrix and the
+    eigensolver's tridiagonal vectors and real workspace (2 G^2, G = the
+    Gram side), and the kept directions on both sides and their transposes
+    (K (G + 2 H), H the other side, K the kept bond)."""
+    k = len(before) - 1
+    rows, cols = 2 * before[0], (1 << (k - 1)) * before[k]
+    g, h = min(rows, cols), max(rows, cols)
+    kept = max(after[1:k]) if k > 1 else 1
+    return 16 * (3 * rows * cols + 2 * g * g + kept * (g + 2 * h))
+
+
+def grid_block_bytes(rows, team):
+    """Bytes of each team rank's part of a distributed eigensolve of rows x
+    rows (mpi/scalapack.c: its blocks of the matrix and of the vectors, and
+    pzheevd's workspaces, about 5 more blocks' worth)."""
+    block = -(-rows // team) * rows
+    return 16 * 7 * block
+
+
 # ---- the machine ----------------------------------------------------------------
 
 class Machine:
@@ -447,6 +478,10 @@ def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace",
     state = [0] * P
     peak_state = [0] * P
     peak_work = [0] * P
+    ws = [0] * P            # per segment: its scratch buffers (they only grow), per window-running thread
+    grid = [0] * P          # per segment: each team rank's block of the ScaLAPACK eigensolve
+    workspaces = threads if layer_threads else 1   # layer threads: one set of buffers each
+    scalapack_min = int(t.header.get("scalapack_min", SCALAPACK_MIN))
     since = 0
     boundary = 0
     asynchronous = protocol == "async"
@@ -638,19 +673,23 @@ def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace",
                 for j in range(k):
                     o = part_owner(lo, P, first + j)
                     state[o] += new[j] - old[j]
-            work = 16 * (before[0] << k) * before[k] * 3 + 16 * (2 * before[k]) ** 2
-            peak_work[w] = max(peak_work[w], state[w] + work)
+            ws[w] = max(ws[w], window_workspace(before, after))
+            if team > 1 and eigen_rows(before) >= scalapack_min:
+                grid[w] = max(grid[w], grid_block_bytes(eigen_rows(before), team))
+            # the worker holds the lent sites while it works on them (src/mps.c recv_site)
+            held = sum(max(old[j], new[j]) for j in range(1, k) if part_owner(lo, P, first + j) != w)
             for r in {w, *lenders}:
                 if state[r] > peak_state[r]:
                     peak_state[r] = state[r]
+                peak_work[r] = max(peak_work[r], state[r] + workspaces * ws[r] + grid[r] + (held if r == w else 0))
     for r in range(P):
         flush(r)
     total = max(clock + site_ready) if clock else 0.0   # mps_settle at the end of the gates
 
-    def per_rank(v, divide=False):   # team members share their segment's numbers
+    def per_rank(v, members=None):   # team members share their segment's numbers (members: theirs)
         out = []
         for r in range(P):
-            out += [v[r] / team if divide else v[r]] * team
+            out += [v[r]] + [v[r] if members is None else members[r]] * (team - 1)
         return out
 
     memory = [max(a, b) for a, b in zip(peak_state, peak_work)]
@@ -659,8 +698,8 @@ def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace",
         "protocol": protocol,
         "times": times, "qubits": n, "chi": t.header.get("chi"),
         "predicted_seconds": total,
-        "memory_per_rank_bytes": per_rank(memory, team > 1),
-        "state_bytes_per_rank": per_rank(peak_state, team > 1),
+        "memory_per_rank_bytes": per_rank(memory, grid),
+        "state_bytes_per_rank": per_rank(peak_state, [0] * P),
         "bytes_sent_per_rank": per_rank(sent),
         "compute_seconds_per_rank": per_rank(busy),
         "idle_seconds_per_rank": per_rank([total - b for b in busy]),

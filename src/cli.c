@@ -274,8 +274,9 @@ int cli_choose_groups(const run_request *rq, const circuit *c, int ranks)
 /* Per-rank numbers for the result: group, compute and wait seconds, bytes
  * sent, peak resident and state memory, team, eigensolves joined on its
  * grid (by the group's or the team's grid, whichever the run used), threads
- * for a layer's gates and the gates run on them, sites lent without waiting. */
-#define RANK_STATS 11
+ * for a layer's gates and the gates run on them, sites lent without waiting,
+ * and the most its tensors and scratch buffers held at once. */
+#define RANK_STATS 12
 static void gather_rank_stats(MPI_Comm world, const engine_state *st, double *all)
 {
     const tn_group *g = st->grp, *t = st->team;
@@ -285,7 +286,7 @@ static void gather_rank_stats(MPI_Comm world, const engine_state *st, double *al
                                (double)result_peak_rss(), (double)st->res.peak_state_bytes,
                                t ? t->world_rank / t->size : (g ? g->world_rank : 0),
                                (double)st->res.scalapack_solves, st->res.layer_threads,
-                               (double)st->res.threaded_gates, (double)st->res.lazy_lends};
+                               (double)st->res.threaded_gates, (double)st->res.lazy_lends, (double)tn_mem_peak()};
     MPI_Gather(mine, RANK_STATS, MPI_DOUBLE, all, RANK_STATS, MPI_DOUBLE, 0, world);
 }
 

@@ -10,7 +10,8 @@
  *   - memory: a site holds 16 * 2 * chi_l * chi_r bytes of tensor and 8 chi_l
  *     of Schmidt values; the chain is cut by the engine's own partition
  *     (mpi/part.c, cost chi_l chi_r (chi_l + chi_r)); a rank holds its
- *     segment plus the workspace of its largest window;
+ *     segment plus the scratch buffers of its largest window (and a lent
+ *     site), once per thread that runs its gates of a layer;
  *   - time: every gate (and every swap a long-range gate needs) is a window
  *     update of the flops bench-gate counts, at the machine's measured rate for
  *     that size, on the rank owning its first site; a window across a segment
@@ -199,6 +200,18 @@ typedef struct {
 
 static double site_bytes(const plan_model *p, int s) { return 16.0 * 2 * p->bond[s] * p->bond[s + 1] + 8 * p->bond[s]; }
 
+/* Bytes of the scratch buffers of a two-site window with bonds l, c (kept),
+ * r (src/mps_gates.c, tensor/tsvd.c; scripts/scaling-sim.py
+ * window_workspace, which tests/scaling_sim.t checks against the engine's
+ * ledger): theta and its copy and transpose (3 R C, R = 2 l, C = 2 r), the
+ * Gram matrix and the eigensolver's vectors and workspace (2 G^2, G the
+ * smaller side), the kept directions (c (G + 2 H), H the larger). */
+static double window_workspace(double l, double c, double r)
+{
+    double rows = 2 * l, cols = 2 * r, g = fmin(rows, cols), h = fmax(rows, cols);
+    return 16.0 * (3 * rows * cols + 2 * g * g + c * (g + 2 * h));
+}
+
 /* Bonds, per-site work and per-cut window counts of circuit c in order site_of. */
 static void build_model(const circuit *c, const int *site_of, const plan_args *a, const plan_machine *m,
                         plan_model *p)
@@ -265,10 +278,14 @@ static void predict(const plan_model *p, const plan_machine *m, long nodes, int 
         for (int s = lo[r]; s < lo[r + 1]; s++) {
             t += p->work[s] / speed;
             bytes += site_bytes(p, s);
-            double w = 16.0 * 4 * p->bond[s] * p->bond[s + 2 <= n ? s + 2 : n] * 3;
-            if (w > window) window = w;
+            if (s + 1 < n) {   /* the windows from s: its own, or across the boundary holding a lent site */
+                double w = window_workspace(p->bond[s], p->bond[s + 1], p->bond[s + 2]);
+                if (s + 1 == lo[r + 1]) w += site_bytes(p, s + 1);
+                if (w > window) window = w;
+            }
         }
-        bytes += window;
+        int busy = (lo[r + 1] - lo[r] + 1) / 2;   /* its gates of a layer run on its threads: buffers each */
+        bytes += window * (busy < threads ? (busy > 0 ? busy : 1) : threads);
         if (lo[r + 1] > lo[r] && lo[r + 1] < n) {   /* the boundary to the right: round trips of one site */
             int b = lo[r + 1] - 1, same = (r + 1) / per_node == r / per_node;
             double lat = same ? m->lat_in : m->lat, bw = same ? m->bw_in : m->bw;
@@ -295,8 +312,23 @@ static void predict(const plan_model *p, const plan_machine *m, long nodes, int 
     free(lo);
 }
 
-/* Every layout of powers of two ranks per node (and all cores as ranks); the
- * fastest that fits, else the one needing the least memory per node. */
+/* Keeps layout l as the best so far if it is: the fastest that fits, else
+ * the one needing the least memory per node. */
+static void consider(const plan_layout *l, json_t *cands, plan_layout *best)
+{
+    json_array_append_new(cands, json_pack("{s:i, s:i, s:i, s:b, s:f, s:I, s:I, s:f}", "ranks", l->ranks,
+                                           "ranks_per_node", l->per_node, "threads_per_rank", l->threads, "fits",
+                                           l->fits, "predicted_seconds", l->seconds, "memory_per_rank_bytes",
+                                           (json_int_t)l->rank_bytes, "memory_per_node_bytes",
+                                           (json_int_t)l->node_bytes, "imbalance", l->imbalance));
+    int better = !best->ranks || (l->fits && !best->fits) ||
+                 (l->fits == best->fits && (l->fits ? l->seconds < best->seconds : l->node_bytes < best->node_bytes));
+    if (better) *best = *l;
+}
+
+/* Every layout of powers of two ranks per node (and all cores as ranks),
+ * each with the node's cores shared out as threads, or fewer threads (a
+ * rank's threads each hold a window's scratch buffers) until it fits. */
 static void choose(const plan_model *p, const plan_machine *m, const plan_args *a, int cores, json_t *cands,
                    plan_layout *best)
 {
@@ -306,16 +338,12 @@ static void choose(const plan_model *p, const plan_machine *m, const plan_args *
     per_node[count++] = cores;
     for (int i = 0; i < count; i++) {
         if ((long)per_node[i] * a->nodes > p->n) break;   /* more ranks than sites: nothing to own */
-        plan_layout l;
-        predict(p, m, a->nodes, per_node[i], cores / per_node[i], a->memory, &l);
-        json_array_append_new(cands, json_pack("{s:i, s:i, s:i, s:b, s:f, s:I, s:I, s:f}", "ranks", l.ranks,
-                                               "ranks_per_node", l.per_node, "threads_per_rank", l.threads, "fits",
-                                               l.fits, "predicted_seconds", l.seconds, "memory_per_rank_bytes",
-                                               (json_int_t)l.rank_bytes, "memory_per_node_bytes",
-                                               (json_int_t)l.node_bytes, "imbalance", l.imbalance));
-        int better = !best->ranks || (l.fits && !best->fits) ||
-                     (l.fits == best->fits && (l.fits ? l.seconds < best->seconds : l.node_bytes < best->node_bytes));
-        if (better) *best = l;
+        for (int threads = cores / per_node[i]; threads >= 1; threads /= 2) {
+            plan_layout l;
+            predict(p, m, a->nodes, per_node[i], threads, a->memory, &l);
+            consider(&l, cands, best);
+            if (l.fits) break;   /* fewer threads would only be slower */
+        }
     }
 }
 
@@ -324,9 +352,11 @@ static long nodes_needed(const plan_model *p, const plan_machine *m, const plan_
 {
     plan_args b = *a;
     for (b.nodes = a->nodes * 2; b.nodes <= p->n; b.nodes *= 2) {
+        json_t *scratch = json_array();
         plan_layout l;
-        predict(p, m, b.nodes, 1, cores, a->memory, &l);
-        if (l.fits) return b.nodes;
+        choose(p, m, &b, cores, scratch, &l);
+        json_decref(scratch);
+        if (l.ranks && l.fits) return b.nodes;
     }
     return 0;
 }

@@ -139,6 +139,8 @@ static json_t *mpi_json(const result_context *ctx, const run_result *res)
         }
         if (one && ctx->stats_per_rank >= 11)   /* sites it lent to a neighbour's gate without waiting */
             json_object_set_new(one, "lazy_lends", json_integer((json_int_t)v[10]));
+        if (one && ctx->stats_per_rank >= 12)   /* the ledger's peak: site tensors and scratch buffers */
+            json_object_set_new(one, "peak_tensor_bytes", json_integer((json_int_t)v[11]));
         json_array_append_new(per, one);
     }
     json_object_set_new(mpi, "per_rank", per);
@@ -274,6 +276,7 @@ json_t *result_build(const circuit *c, const run_result *res, const result_conte
     }
     json_object_set_new(root, "peak_memory_bytes", json_integer((json_int_t)result_peak_rss()));
     json_object_set_new(root, "peak_state_bytes", json_integer((json_int_t)res->peak_state_bytes));
+    json_object_set_new(root, "peak_tensor_bytes", json_integer((json_int_t)tn_mem_peak()));
     json_object_set_new(root, "mpi", mpi_json(ctx, res));
     return root;
 }

@@ -7,7 +7,7 @@
 
 #include "error.h"
 
-static size_t mem_limit, mem_baseline, mem_in_use;
+static size_t mem_limit, mem_baseline, mem_in_use, mem_peak;
 
 void tn_mem_set_limit(size_t limit, size_t baseline)
 {
@@ -16,6 +16,8 @@ void tn_mem_set_limit(size_t limit, size_t baseline)
 }
 
 size_t tn_mem_in_use(void) { return mem_in_use; }
+
+size_t tn_mem_peak(void) { return mem_peak; }
 
 /* The gates of one layer may run on several threads (mps_apply_layer). */
 static pthread_mutex_t mem_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -37,12 +39,22 @@ int tn_mem_charge_for(long long delta, const char *what)
                              "ranks", mem_limit, mem_baseline, mem_in_use, delta);
     } else {
         mem_in_use += (size_t)delta;
+        if (mem_in_use > mem_peak) mem_peak = mem_in_use;
     }
     pthread_mutex_unlock(&mem_lock);
     return status;
 }
 
 int tn_mem_charge(long long delta) { return tn_mem_charge_for(delta, NULL); }
+
+void tn_mem_record(long long delta)
+{
+    pthread_mutex_lock(&mem_lock);
+    if (delta < 0) mem_in_use -= (size_t)-delta > mem_in_use ? mem_in_use : (size_t)-delta;
+    else mem_in_use += (size_t)delta;
+    if (mem_in_use > mem_peak) mem_peak = mem_in_use;
+    pthread_mutex_unlock(&mem_lock);
+}
 
 int tn_buf_reserve(tn_buf *buf, size_t bytes)
 {

@@ -33,6 +33,17 @@ int tn_mem_charge(long long delta);
 int tn_mem_charge_for(long long delta, const char *what);
 size_t tn_mem_in_use(void);
 
+/* Records memory held for a while without checking the limit: buffers of a
+ * collective call (a distributed eigensolve), where failing on one rank
+ * alone would leave the others waiting in it. */
+void tn_mem_record(long long delta);
+
+/* The most the ledger has held since the process began: the state and the
+ * scratch buffers at their largest together (what a memory model of the
+ * engine predicts; the resident size adds the program, MPI and the
+ * allocator's own keeping). */
+size_t tn_mem_peak(void);
+
 /* Narrows a size to a BLAS/LAPACK int, failing with TN_ERR_MEMORY (with the
  * size named) if it does not fit. */
 int tn_blas_int(size_t n, int *out);

@@ -191,6 +191,37 @@ SKIP: {
     is($team->{segments}, 2, 'teams of 2 on 4 ranks own 2 segments');
 }
 
+# ---- memory per rank against the engine's own ledger ------------------------
+# The engine counts what its site tensors, scratch buffers and distributed
+# eigensolves hold (peak_tensor_bytes per rank, the ledger of --max-memory);
+# the simulator predicts it from the trace's bonds. Chi 128 on 20 qubits:
+# windows of 256 rows, whose buffers (about 5 MiB) are most of it. One
+# rank, two, and a team of two (the leader holds its segment, its windows'
+# buffers and its block of each eigensolve; the member only its block).
+
+{
+    my $bw20 = gen_circuit('bw20.qasm', 'brickwork', 20, 20, 1);
+    for my $case ([1, 1], [2, 1], [2, 2], [4, 2]) {
+        my ($p, $team) = @$case;
+        my $name = "mem-p$p-t$team";
+        my $t = traced($p, $bw20, $name, '--chi 128', ($team > 1 ? ('--team-size', $team, '--scalapack-min 128') : ()));
+        SKIP: {
+            skip "no trace of $name: " . slurp("$dir/$name.err"), 3 unless $t;
+            my $run = JSON::PP->new->decode(slurp("$dir/$name.json"));
+            my @ledger = $p > 1 ? map { $_->{peak_tensor_bytes} } @{ $run->{mpi}{per_rank} } : ($run->{peak_tensor_bytes});
+            my ($st, $res, $err) = simulate($t, '--ranks', $p, '--team-size', $team, '--times', 'trace');
+            is($st, 0, "$name: the simulator replays it") or diag($err);
+            my @model = @{ $res->{memory_per_rank_bytes} // [] };
+            is(scalar(@model), $p, "$name: a prediction for each rank");
+            my @off = grep { !($ledger[$_] > 0) || abs($model[$_] / $ledger[$_] - 1) > 0.15 }
+                      grep { $team > 1 || $ledger[$_] == (sort { $b <=> $a } @ledger)[0] } 0 .. $p - 1;
+            ok(!@off, "$name: predicted memory within 15% of the ledger's peak ("
+               . join(', ', map { sprintf('%.2f/%.2f MiB', ($model[$_] // 0) / 2**20, ($ledger[$_] // 0) / 2**20) } 0 .. $p - 1)
+               . ($team > 1 ? ', every rank of the team' : ', the largest rank') . ')');
+        }
+    }
+}
+
 # ---- the synthetic bond model against a real trace ---------------------------
 
 {
