@@ -1,6 +1,6 @@
 /* plan.c - `tnemu plan CIRCUIT --chi N --nodes M --memory-per-node B`: does
- * a run fit, how to lay it out (ranks per node, threads per rank) and how
- * long it will take, from the scaling model of docs/scaling.md.
+ * a run fit, how to lay it out (ranks per node, threads per rank, teams)
+ * and how long it will take, from the scaling model of docs/scaling.md.
  *
  * The model, in its steady state (the replay simulator scripts/scaling-sim.py
  * follows a run event by event; this is its one-pass summary):
@@ -19,7 +19,13 @@
  *     slowest rank. Threads of a rank speed its gates through threaded BLAS
  *     (conservative: the engine now also runs a rank's own gates of a layer
  *     on its threads, which scaling-sim.py --layer-threads models and this
- *     summary does not yet).
+ *     summary does not yet);
+ *   - teams (--team-size T): T ranks own a segment; its eigensolves of at
+ *     least PLAN_SCALAPACK_MIN rows run on the team's grid at the machine's
+ *     scalapack_efficiency (assumed), the Gram matrix there and the vectors
+ *     back; the leader holds the segment and its windows' buffers (one set:
+ *     it runs one gate at a time), every rank of the team its block of the
+ *     eigensolve.
  * Machine rates: --machine FILE (scripts/scaling-machine.py), else the rates
  * measured on the development machine (docs/scaling/machine-here.json).
  * Not for: running anything; the event-level replay (scaling-sim.py). */
@@ -43,12 +49,14 @@
 
 #define PLAN_MAX_RATES 32
 #define PLAN_RANK_OVERHEAD_BYTES (256.0 * 1048576)   /* MPI, binary, circuit: per rank */
+#define PLAN_MAX_TEAM 16
+#define PLAN_SCALAPACK_MIN 1024   /* src/cli.c DEFAULT_SCALAPACK_MIN: eigensolves on a team's grid */
 
 typedef struct {
     int cores;
     int nrates;
     double rate_chi[PLAN_MAX_RATES], rate_flops[PLAN_MAX_RATES];   /* flop/s per core at that chi */
-    double lat, bw, lat_in, bw_in, blas_eff;
+    double lat, bw, lat_in, bw_in, blas_eff, scal_eff;
 } plan_machine;
 
 /* Measured on the development machine (docs/scaling/machine-here.json) and
@@ -56,7 +64,7 @@ typedef struct {
 static const plan_machine default_machine = {
     64, 7, {16, 32, 64, 128, 256, 512, 1024},
     {3.495e9, 7.989e9, 6.883e9, 10.026e9, 9.475e9, 11.593e9, 17.432e9},
-    2e-6, 1.25e10, 5e-7, 8e9, 0.6,
+    2e-6, 1.25e10, 5e-7, 8e9, 0.6, 0.5,
 };
 
 typedef struct {
@@ -68,8 +76,9 @@ typedef struct {
 static const char *plan_usage =
     "usage: tnemu plan CIRCUIT --chi N --nodes M --memory-per-node BYTES [options]\n"
     "Says whether the circuit fits on M nodes at bond dimension N, how to lay the run\n"
-    "out (ranks per node, threads per rank) and its predicted time, from the scaling\n"
-    "model (docs/scaling.md), as one JSON object.\n"
+    "out (ranks per node, threads per rank, ranks per team: --team-size) and its\n"
+    "predicted time and memory per rank, from the scaling model (docs/scaling.md),\n"
+    "as one JSON object.\n"
     "  --chi N            the bond dimension (1..1048576)\n"
     "  --nodes M          nodes of the allocation (1..1000000)\n"
     "  --memory-per-node BYTES  memory of one node (suffixes K, M, G, T: powers of 1024)\n"
@@ -150,7 +159,8 @@ static int read_machine(const char *path, plan_machine *m)
     }
     struct { const char *key; double *dst; } nums[] = {
         {"latency_s", &m->lat}, {"bandwidth_Bps", &m->bw}, {"intra_latency_s", &m->lat_in},
-        {"intra_bandwidth_Bps", &m->bw_in}, {"blas_thread_efficiency", &m->blas_eff}};
+        {"intra_bandwidth_Bps", &m->bw_in}, {"blas_thread_efficiency", &m->blas_eff},
+        {"scalapack_efficiency", &m->scal_eff}};
     for (size_t i = 0; status == TN_OK && i < sizeof nums / sizeof nums[0]; i++) {
         json_t *v = json_object_get(root, nums[i].key);
         if (v && !(json_number_value(v) > 0))
@@ -181,13 +191,17 @@ static double gate_rate(const plan_machine *m, double x)
     return m->rate_flops[m->nrates - 1];
 }
 
-/* Seconds of a two-site window with bonds l, c (inner), r: bench-gate's count. */
-static double window_seconds(const plan_machine *m, double l, double c, double r)
+/* Seconds of a two-site window with bonds l, c (inner), r: bench-gate's
+ * count; *eigen: those of its eigensolve (the tridiagonal reduction and the
+ * back-transformation of the kept vectors), which a team does on its grid. */
+static double window_seconds(const plan_machine *m, double l, double c, double r, double *eigen)
 {
     double rows = 2 * l, cols = 2 * r, n = fmin(rows, cols), kept = c;
-    double flops = 32 * l * c * r + 128 * l * r + 4 * n * n * fmax(rows, cols) + 16.0 / 3 * n * n * n +
-                   8 * n * n * kept + 8 * rows * kept * cols;
-    return flops / gate_rate(m, cbrt(flops / 170.7));
+    double eig = 16.0 / 3 * n * n * n + 8 * n * n * kept;
+    double flops = 32 * l * c * r + 128 * l * r + 4 * n * n * fmax(rows, cols) + eig + 8 * rows * kept * cols;
+    double rate = gate_rate(m, cbrt(flops / 170.7));
+    *eigen = eig / rate;
+    return flops / rate;
 }
 
 typedef struct {
@@ -196,6 +210,9 @@ typedef struct {
     double *work;       /* seconds of the windows computed on site s (one thread) */
     double *crossings;  /* windows across cut s (between sites s and s + 1) */
     double *cost;       /* the engine's balance cost chi_l chi_r (chi_l + chi_r) */
+    double *eigen;      /* of work: the eigensolves of at least PLAN_SCALAPACK_MIN rows */
+    double *eigen_bytes;   /* their Gram matrices and vectors to a team's grid and back */
+    double *eigen_rows;    /* the largest of them */
 } plan_model;
 
 static double site_bytes(const plan_model *p, int s) { return 16.0 * 2 * p->bond[s] * p->bond[s + 1] + 8 * p->bond[s]; }
@@ -235,7 +252,7 @@ static void build_model(const circuit *c, const int *site_of, const plan_args *a
     }
     p->bond[0] = p->bond[n] = 1;
     for (int s = 0; s < n; s++) {
-        p->work[s] = p->crossings[s] = 0;
+        p->work[s] = p->crossings[s] = p->eigen[s] = p->eigen_bytes[s] = p->eigen_rows[s] = 0;
         p->cost[s] = p->bond[s] * p->bond[s + 1] * (p->bond[s] + p->bond[s + 1]);
     }
     for (size_t i = 0; i < c->nops; i++) {   /* each gate: its swaps and its own window */
@@ -247,60 +264,96 @@ static void build_model(const circuit *c, const int *site_of, const plan_args *a
             if (site_of[op->qubits[x]] > hi) hi = site_of[op->qubits[x]];
         }
         for (int s = lo; s < hi; s++) {   /* every cut the gate spans: one window (a swap or the gate) */
-            p->work[s] += window_seconds(m, p->bond[s], p->bond[s + 1], p->bond[s + 2]);
+            double eigen, rows = 2 * fmin(p->bond[s], p->bond[s + 2]);
+            p->work[s] += window_seconds(m, p->bond[s], p->bond[s + 1], p->bond[s + 2], &eigen);
             p->crossings[s] += 1;
+            if (rows >= PLAN_SCALAPACK_MIN) {
+                p->eigen[s] += eigen;
+                p->eigen_bytes[s] += 2 * 16 * rows * rows;
+                p->eigen_rows[s] = fmax(p->eigen_rows[s], rows);
+            }
         }
     }
 }
 
 typedef struct {
-    int ranks, per_node, threads, fits;
+    int ranks, per_node, threads, team, fits;
     double seconds, rank_bytes, node_bytes, imbalance;
 } plan_layout;
 
-/* Predicts one layout: P = nodes * per_node ranks of threads each. */
-static void predict(const plan_model *p, const plan_machine *m, long nodes, int per_node, int threads,
+/* Seconds of segment lo..hi (sites) on its rank or team: its windows, the
+ * eigensolves of a team on the team's grid (and the Gram matrix there and
+ * the vectors back), and round trips of a site for windows across its ends. */
+static double segment_seconds(const plan_model *p, const plan_machine *m, const int *lo, int r, int segments,
+                              int per_node, int threads, int team)
+{
+    int n = p->n;
+    double speed = 1 + (threads - 1) * m->blas_eff, t = 0;
+    for (int s = lo[r]; s < lo[r + 1]; s++) {
+        if (team > 1)
+            t += (p->work[s] - p->eigen[s] + p->eigen[s] / (team * m->scal_eff)) / speed + p->eigen_bytes[s] / m->bw_in;
+        else
+            t += p->work[s] / speed;
+    }
+    for (int side = 0; side < 2; side++) {   /* the boundaries right and left: round trips of one site */
+        int cut = side ? lo[r] : lo[r + 1], other = side ? r - 1 : r + 1;
+        if (lo[r + 1] == lo[r] || cut <= 0 || cut >= n || other < 0 || other >= segments) continue;
+        int same = (other * team) / per_node == (r * team) / per_node;
+        double lat = same ? m->lat_in : m->lat, bw = same ? m->bw_in : m->bw;
+        t += p->crossings[cut - 1] * (2 * lat + 2 * site_bytes(p, cut) / bw);
+    }
+    return t;
+}
+
+/* Bytes a segment's leader holds: the segment, its largest window's buffers
+ * (with a lent site at its right end), once per thread that runs its gates
+ * of a layer (a team's leader keeps one), and its block of an eigensolve. */
+static double leader_bytes(const plan_model *p, const int *lo, int r, int threads, int team, double grid)
+{
+    int n = p->n;
+    double bytes = PLAN_RANK_OVERHEAD_BYTES, window = 0;
+    for (int s = lo[r]; s < lo[r + 1]; s++) {
+        bytes += site_bytes(p, s);
+        if (s + 1 < n) {
+            double w = window_workspace(p->bond[s], p->bond[s + 1], p->bond[s + 2]);
+            if (s + 1 == lo[r + 1]) w += site_bytes(p, s + 1);
+            if (w > window) window = w;
+        }
+    }
+    int busy = (lo[r + 1] - lo[r] + 1) / 2, sets = team > 1 ? 1 : threads;
+    return bytes + window * (busy < sets ? (busy > 0 ? busy : 1) : sets) + grid;
+}
+
+/* Predicts one layout: P = nodes * per_node ranks of threads each, in teams
+ * of team ranks that own one segment each. */
+static void predict(const plan_model *p, const plan_machine *m, long nodes, int per_node, int threads, int team,
                     double memory, plan_layout *out)
 {
-    int n = p->n, P = (int)(nodes * per_node);
-    int *lo = malloc(((size_t)P + 1) * sizeof(int));
+    int n = p->n, P = (int)(nodes * per_node), S = P / team;
+    int *lo = malloc(((size_t)S + 1) * sizeof(int));
     out->ranks = P;
     out->per_node = per_node;
     out->threads = threads;
+    out->team = team;
     out->fits = 0;
     out->seconds = out->rank_bytes = out->node_bytes = INFINITY;
     if (!lo) return;
-    part_balanced(n, P, p->cost, lo);
-    out->imbalance = part_imbalance(n, P, p->cost, lo);
-    double speed = 1 + (threads - 1) * m->blas_eff, worst_t = 0, worst_node = 0, node = 0, worst_b = 0;
-    for (int r = 0; r < P; r++) {
-        double t = 0, bytes = PLAN_RANK_OVERHEAD_BYTES, window = 0;
-        for (int s = lo[r]; s < lo[r + 1]; s++) {
-            t += p->work[s] / speed;
-            bytes += site_bytes(p, s);
-            if (s + 1 < n) {   /* the windows from s: its own, or across the boundary holding a lent site */
-                double w = window_workspace(p->bond[s], p->bond[s + 1], p->bond[s + 2]);
-                if (s + 1 == lo[r + 1]) w += site_bytes(p, s + 1);
-                if (w > window) window = w;
-            }
+    part_balanced(n, S, p->cost, lo);
+    out->imbalance = part_imbalance(n, S, p->cost, lo);
+    double worst_t = 0, worst_node = 0, node = 0, worst_b = 0;
+    for (int q = 0; q < P; q++) {   /* rank q: the leader of segment q / team, or a member */
+        int r = q / team;
+        double rows = 0;
+        for (int s = lo[r]; s < lo[r + 1]; s++) rows = fmax(rows, p->eigen_rows[s]);
+        double grid = team > 1 && rows > 0 ? 16.0 * 7 * ceil(rows / team) * rows : 0;
+        double bytes = q % team ? PLAN_RANK_OVERHEAD_BYTES + grid : leader_bytes(p, lo, r, threads, team, grid);
+        if (q % team == 0) {
+            double t = segment_seconds(p, m, lo, r, S, per_node, threads, team);
+            if (t > worst_t) worst_t = t;
         }
-        int busy = (lo[r + 1] - lo[r] + 1) / 2;   /* its gates of a layer run on its threads: buffers each */
-        bytes += window * (busy < threads ? (busy > 0 ? busy : 1) : threads);
-        if (lo[r + 1] > lo[r] && lo[r + 1] < n) {   /* the boundary to the right: round trips of one site */
-            int b = lo[r + 1] - 1, same = (r + 1) / per_node == r / per_node;
-            double lat = same ? m->lat_in : m->lat, bw = same ? m->bw_in : m->bw;
-            double trip = p->crossings[b] * (2 * lat + 2 * site_bytes(p, b + 1) / bw);
-            t += trip;
-        }
-        if (r > 0 && lo[r] > lo[r - 1] && lo[r] < n) {
-            int b = lo[r] - 1, same = r / per_node == (r - 1) / per_node;
-            double lat = same ? m->lat_in : m->lat, bw = same ? m->bw_in : m->bw;
-            t += p->crossings[b] * (2 * lat + 2 * site_bytes(p, b + 1) / bw);
-        }
-        if (t > worst_t) worst_t = t;
         if (bytes > worst_b) worst_b = bytes;
         node += bytes;
-        if ((r + 1) % per_node == 0 || r + 1 == P) {
+        if ((q + 1) % per_node == 0 || q + 1 == P) {
             if (node > worst_node) worst_node = node;
             node = 0;
         }
@@ -316,8 +369,9 @@ static void predict(const plan_model *p, const plan_machine *m, long nodes, int 
  * the one needing the least memory per node. */
 static void consider(const plan_layout *l, json_t *cands, plan_layout *best)
 {
-    json_array_append_new(cands, json_pack("{s:i, s:i, s:i, s:b, s:f, s:I, s:I, s:f}", "ranks", l->ranks,
-                                           "ranks_per_node", l->per_node, "threads_per_rank", l->threads, "fits",
+    json_array_append_new(cands, json_pack("{s:i, s:i, s:i, s:i, s:b, s:f, s:I, s:I, s:f}", "ranks", l->ranks,
+                                           "ranks_per_node", l->per_node, "threads_per_rank", l->threads,
+                                           "team_size", l->team, "fits",
                                            l->fits, "predicted_seconds", l->seconds, "memory_per_rank_bytes",
                                            (json_int_t)l->rank_bytes, "memory_per_node_bytes",
                                            (json_int_t)l->node_bytes, "imbalance", l->imbalance));
@@ -326,7 +380,8 @@ static void consider(const plan_layout *l, json_t *cands, plan_layout *best)
     if (better) *best = *l;
 }
 
-/* Every layout of powers of two ranks per node (and all cores as ranks),
+/* Every layout of powers of two ranks per node (and all cores as ranks);
+ * teams of 1 to PLAN_MAX_TEAM ranks (at most as many segments as sites);
  * each with the node's cores shared out as threads, or fewer threads (a
  * rank's threads each hold a window's scratch buffers) until it fits. */
 static void choose(const plan_model *p, const plan_machine *m, const plan_args *a, int cores, json_t *cands,
@@ -337,12 +392,15 @@ static void choose(const plan_model *p, const plan_machine *m, const plan_args *
     for (int per = 1; per < cores && count < 39; per *= 2) per_node[count++] = per;
     per_node[count++] = cores;
     for (int i = 0; i < count; i++) {
-        if ((long)per_node[i] * a->nodes > p->n) break;   /* more ranks than sites: nothing to own */
-        for (int threads = cores / per_node[i]; threads >= 1; threads /= 2) {
-            plan_layout l;
-            predict(p, m, a->nodes, per_node[i], threads, a->memory, &l);
-            consider(&l, cands, best);
-            if (l.fits) break;   /* fewer threads would only be slower */
+        long ranks = (long)per_node[i] * a->nodes;
+        for (int team = 1; team <= PLAN_MAX_TEAM && team <= ranks; team *= 2) {
+            if (ranks % team || ranks / team > p->n) continue;   /* a segment needs a site to own */
+            for (int threads = cores / per_node[i]; threads >= 1; threads /= 2) {
+                plan_layout l;
+                predict(p, m, a->nodes, per_node[i], threads, team, a->memory, &l);
+                consider(&l, cands, best);
+                if (l.fits) break;   /* fewer threads would only be slower */
+            }
         }
     }
 }
@@ -374,7 +432,7 @@ static int report(const plan_args *a, const circuit *c, const plan_model *p, con
                              best.ranks && best.fits);
     if (best.ranks) {
         json_object_set_new(root, "layout", json_pack("{s:i, s:i, s:i, s:i}", "ranks", best.ranks, "ranks_per_node",
-                                                      best.per_node, "threads_per_rank", best.threads, "team_size", 1));
+                                                      best.per_node, "threads_per_rank", best.threads, "team_size", best.team));
         json_object_set_new(root, "predicted_seconds", json_real(best.seconds));
         json_object_set_new(root, "memory_per_rank_bytes", json_integer((json_int_t)best.rank_bytes));
         json_object_set_new(root, "memory_per_node_needed_bytes", json_integer((json_int_t)best.node_bytes));
@@ -385,7 +443,8 @@ static int report(const plan_args *a, const circuit *c, const plan_model *p, con
     }
     json_object_set_new(root, "candidates", cands);
     json_object_set_new(root, "model", json_string("docs/scaling.md: saturated bonds, the engine's partition, "
-                                                   "measured gate rates; teams (--team-size) are not modelled here"));
+                                                   "measured gate rates; teams' eigensolves at the assumed "
+                                                   "ScaLAPACK efficiency"));
     char *text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(6));
     json_decref(root);
     if (!text) return tn_fail(TN_ERR_MEMORY, "out of memory: the plan");
@@ -408,10 +467,13 @@ int plan_command(int argc, char **argv)
     circuit *c;
     CALL(originir_wants(a.circuit, NULL) ? originir_parse_file(a.circuit, &c) : qasm_parse_file(a.circuit, &c));
     int n = c->nqubits;
-    plan_model p = {n, tn_calloc((size_t)n + 2, sizeof(double)), tn_calloc((size_t)n + 1, sizeof(double)),
-                    tn_calloc((size_t)n + 1, sizeof(double)), tn_calloc((size_t)n + 1, sizeof(double))};
+    size_t len = (size_t)n + 1;
+    plan_model p = {n, tn_calloc(len + 1, sizeof(double)), tn_calloc(len, sizeof(double)), tn_calloc(len, sizeof(double)),
+                    tn_calloc(len, sizeof(double)), tn_calloc(len, sizeof(double)), tn_calloc(len, sizeof(double)),
+                    tn_calloc(len, sizeof(double))};
     int *site_of = tn_malloc((size_t)n * sizeof(int) + 1);
-    int status = p.bond && p.work && p.crossings && p.cost && site_of ? TN_OK : TN_ERR_MEMORY;
+    int status = p.bond && p.work && p.crossings && p.cost && p.eigen && p.eigen_bytes && p.eigen_rows && site_of
+                     ? TN_OK : TN_ERR_MEMORY;
     if (status == TN_OK) status = order_choose(c, a.order, site_of);
     if (status == TN_OK) {
         build_model(c, site_of, &a, &m, &p);
@@ -419,6 +481,7 @@ int plan_command(int argc, char **argv)
     }
     free(site_of);
     free(p.bond); free(p.work); free(p.crossings); free(p.cost);
+    free(p.eigen); free(p.eigen_bytes); free(p.eigen_rows);
     circ_destroy(&c);
     return status;
 }

@@ -1,15 +1,17 @@
 #!/usr/bin/perl
 # plan.t - `tnemu plan`: its answers on fixed inputs (the state's bytes from
 # the saturated bond profile, fit or not, the fewest nodes that fit, time
-# falling with nodes, layouts never with more ranks than sites) and its
-# one-line errors with exit status 2.
+# falling with nodes, layouts never with more segments than sites, fewer
+# threads or teams where the buffers of every core's thread do not fit), its
+# memory per rank against a real run's ledger, and its one-line errors with
+# exit status 2.
 use strict;
 use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
-use Tnemu qw(run_tnemu tmpdir gen_circuit write_file read_json);
+use Tnemu qw(tnemu run_tnemu tmpdir gen_circuit write_file read_json mpi_as_root);
 
 my $dir = tmpdir();
 my $bw = gen_circuit('bw156.qasm', 'brickwork', 156, 40, 1);
@@ -17,6 +19,28 @@ my $bw = gen_circuit('bw156.qasm', 'brickwork', 156, 40, 1);
 sub run_plan {
     my ($st, $out, $err) = run_tnemu('plan', @_);
     return ($st, $st == 0 && $out =~ /\S/ ? JSON::PP->new->decode($out) : undef, $err);
+}
+
+# The plan's memory per rank against a real run: a 20-qubit brickwork of
+# depth 20 saturates chi 128, so the plan's bonds are the run's; on 1 and 2
+# ranks of one thread the plan's bytes per rank, less its allowance for the
+# program and MPI (256 MiB), are within 15% of the largest rank's peak in
+# the engine's ledger (peak_tensor_bytes).
+{
+    mpi_as_root();
+    local $ENV{OMP_NUM_THREADS} = 1;
+    my $bw20 = gen_circuit('bw20.qasm', 'brickwork', 20, 20, 1);
+    for my $p (1, 2) {
+        system("timeout 300 mpirun -n $p " . tnemu() . " run $bw20 --chi 128 --seed 1 -q -o $dir/run$p.json 2>$dir/run$p.err");
+        my $run = -s "$dir/run$p.json" ? read_json("$dir/run$p.json") : undef;
+        my @ledger = !$run ? () : $p > 1 ? map { $_->{peak_tensor_bytes} } @{ $run->{mpi}{per_rank} } : ($run->{peak_tensor_bytes});
+        my ($largest) = sort { $b <=> $a } @ledger;
+        my (undef, $pl) = run_plan($bw20, '--chi', 128, '--nodes', $p, '--memory-per-node', '8G', '--cores-per-node', 1);
+        my $model = ($pl->{memory_per_rank_bytes} // 0) - 256 * 2**20;
+        ok($largest && abs($model / $largest - 1) <= 0.15,
+           sprintf('%d rank(s): the plan\'s memory per rank %.2f MiB (less 256 MiB) against the ledger\'s %.2f MiB',
+                   $p, $model / 2**20, ($largest // 0) / 2**20));
+    }
 }
 
 # the saturated profile by hand: 40 layers put 20 gates across every cut, so bond s is min(chi, 2^min(s, n - s))
@@ -35,8 +59,8 @@ ok($p->{state_bytes} > 60 * 2**30 && $p->{state_bytes} < 80 * 2**30, 'about 67 G
 ok($p->{fits}, 'it fits on 64 nodes of 128 GiB');
 ok($p->{predicted_seconds} > 0, 'with a predicted time');
 ok($p->{memory_per_node_needed_bytes} <= 128 * 2**30, 'the chosen layout needs at most the memory a node has');
-my $too_many = grep { $_->{ranks} > 156 } @{ $p->{candidates} };
-is($too_many, 0, 'no layout has more ranks than sites');
+my $too_many = grep { $_->{ranks} / $_->{team_size} > 156 } @{ $p->{candidates} };
+is($too_many, 0, 'no layout has more segments (ranks / team size) than sites');
 is($p->{layout}{ranks}, $p->{nodes} * $p->{layout}{ranks_per_node}, 'ranks = nodes x ranks per node');
 is($p->{layout}{threads_per_rank} * $p->{layout}{ranks_per_node}, 64, 'ranks x threads fill a node\'s 64 cores');
 
@@ -45,6 +69,32 @@ ok($st == 0 && !$p->{fits}, 'it does not fit on one node of 16 GiB');
 ok($p->{fits_on_nodes} && $p->{fits_on_nodes} * 16 * 2**30 >= $p->{state_bytes}, 'and names a node count that holds it');
 my ($st2, $q) = run_plan($bw, '--chi', 4096, '--nodes', $p->{fits_on_nodes} // 1, '--memory-per-node', '16G');
 ok($q && $q->{fits}, 'which then fits');
+
+# A window's scratch buffers at chi 4096 (theta 8,192 x 8,192 and what its
+# split holds: src/plan.c window_workspace) come on top of any segment: no
+# layout needs less. Where every core's thread holding them does not fit,
+# fewer threads do.
+my $scratch = 16 * (3 * 8192**2 + 2 * 8192**2 + 4096 * (8192 + 2 * 8192));
+my ($st3, $r) = run_plan($bw, '--chi', 4096, '--nodes', 128, '--memory-per-node', '16G', '--cores-per-node', 8);
+my ($least) = sort { $a <=> $b } map { $_->{memory_per_rank_bytes} } @{ $r->{candidates} // [] };
+ok($st3 == 0 && $least >= $scratch, 'no layout at chi 4096 needs less than one window\'s scratch per rank (6.5 GiB)');
+ok($r->{fits} && $r->{memory_per_node_needed_bytes} <= 16 * 2**30, '128 nodes of 16 GiB and 8 cores: it fits');
+my @alone = grep { $_->{team_size} == 1 && $_->{ranks_per_node} == 1 } @{ $r->{candidates} };
+ok(!grep({ $_->{threads_per_rank} == 8 && $_->{fits} } @alone),
+   'one rank per node without teams: 8 threads, each with its buffers, would not fit');
+ok(grep({ $_->{threads_per_rank} < 8 && $_->{fits} } @alone), 'fewer threads do');
+ok(grep({ $_->{team_size} > 1 && $_->{threads_per_rank} == 8 && $_->{fits} } @{ $r->{candidates} }),
+   'and so do teams with every core (a team\'s leader runs one gate at a time, its threads in BLAS)');
+
+# Teams: 256 nodes for 156 sites, one rank per node, in teams of 2 or more
+# (at most one segment per site); a member holds only its block of each
+# eigensolve (7 x 16 x 8192^2 / team bytes) besides the program.
+my (undef, $t) = run_plan($bw, '--chi', 4096, '--nodes', 256, '--memory-per-node', '128G');
+ok($t->{fits} && $t->{layout}{team_size} >= 2 && $t->{layout}{ranks} / $t->{layout}{team_size} <= 156,
+   '256 nodes of 128 GiB: a layout in teams (' . ($t->{layout}{ranks} // '?') . ' ranks in teams of '
+   . ($t->{layout}{team_size} // '?') . ')');
+my ($no_team) = grep { $_->{team_size} == 1 } @{ $t->{candidates} };
+ok(!$no_team, 'and none without (256 ranks, 156 sites)');
 
 my (undef, $p8) = run_plan($bw, '--chi', 1024, '--nodes', 8, '--memory-per-node', '64G', '--cores-per-node', 8);
 my (undef, $p64) = run_plan($bw, '--chi', 1024, '--nodes', 64, '--memory-per-node', '64G', '--cores-per-node', 8);
