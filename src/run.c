@@ -892,6 +892,7 @@ static int skip_state(const circuit *c, run_result *res)
 static int begin_result(const circuit *c, const run_options *opt, run_result *res, circ_stats *st)
 {
     memset(res, 0, sizeof *res);
+    tn_mem_reset_peak();   /* peak_tensor_bytes: this run's (what earlier runs of the process held is freed) */
     if (c->nqubits < 1) return tn_fail(TN_ERR_INPUT, "%s: the circuit declares no qubits", c->source);
     circ_get_stats(c, st);
     res->nqubits = c->nqubits;

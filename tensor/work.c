@@ -9,6 +9,9 @@
 
 static size_t mem_limit, mem_baseline, mem_in_use, mem_peak;
 
+/* The gates of one layer may run on several threads (mps_apply_layer). */
+static pthread_mutex_t mem_lock = PTHREAD_MUTEX_INITIALIZER;
+
 void tn_mem_set_limit(size_t limit, size_t baseline)
 {
     mem_limit = limit;
@@ -19,8 +22,13 @@ size_t tn_mem_in_use(void) { return mem_in_use; }
 
 size_t tn_mem_peak(void) { return mem_peak; }
 
-/* The gates of one layer may run on several threads (mps_apply_layer). */
-static pthread_mutex_t mem_lock = PTHREAD_MUTEX_INITIALIZER;
+void tn_mem_reset_peak(void)
+{
+    pthread_mutex_lock(&mem_lock);
+    mem_peak = mem_in_use;
+    pthread_mutex_unlock(&mem_lock);
+}
+
 
 int tn_mem_charge_for(long long delta, const char *what)
 {

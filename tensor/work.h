@@ -44,6 +44,9 @@ void tn_mem_record(long long delta);
  * allocator's own keeping). */
 size_t tn_mem_peak(void);
 
+/* Starts a new peak from what the ledger holds now (each run reports its own). */
+void tn_mem_reset_peak(void);
+
 /* Narrows a size to a BLAS/LAPACK int, failing with TN_ERR_MEMORY (with the
  * size named) if it does not fit. */
 int tn_blas_int(size_t n, int *out);

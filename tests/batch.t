@@ -30,7 +30,7 @@ my $manifest = write_file("$dir/m.json", $json->encode({ seed => 10, defaults =>
 
 sub lines_of { my $f = shift; open(my $fh, '<', $f) or return (); my @l = map { decode_json($_) } grep { /\S/ } <$fh>; return @l; }
 # what may differ between runs on other rank counts: timing, memory, MPI layout, rounding of sums and products
-sub stable { my %d = %{ $_[0] }; delete @d{qw(timing peak_memory_bytes peak_state_bytes mpi discarded_weight fidelity_estimate command)}; return \%d; }
+sub stable { my %d = %{ $_[0] }; delete @d{qw(timing peak_memory_bytes peak_state_bytes peak_tensor_bytes mpi discarded_weight fidelity_estimate command)}; return \%d; }
 
 my ($status, undef, $err) = run_tnemu('batch', $manifest, '-o', "$dir/one.jsonl", '-q');
 ok($status == 0, 'a 6-task batch runs') or diag($err);
@@ -108,7 +108,7 @@ for my $c (@cases) {
         tasks => [map { { name => "t$_", qasm => $bell, args => ['--seed', "$_"] } } 1 .. 5] }));
     my $norm = sub {   # a line without what differs between any two runs (times, memory)
         my $d = JSON::PP->new->decode(shift);
-        delete @$d{qw(timing peak_memory_bytes peak_state_bytes)};
+        delete @$d{qw(timing peak_memory_bytes peak_state_bytes peak_tensor_bytes)};
         delete $d->{mpi}{per_rank} if ref $d->{mpi};
         return JSON::PP->new->canonical->encode($d);
     };

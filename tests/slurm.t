@@ -143,7 +143,7 @@ print $mf JSON::PP->new->canonical->encode({ seed => 5, defaults => ['--shots', 
 close $mf;
 system("$bin batch $manifest -q -o $dir/batch1.jsonl") == 0 or die 'the one-process batch failed';
 sub jsonl { my $f = shift; open(my $fh, '<', $f) or return (); return map { JSON::PP->new->decode($_) } grep { /\S/ } <$fh>; }
-sub stable { my %d = %{ $_[0] }; delete @d{qw(timing peak_memory_bytes peak_state_bytes mpi discarded_weight fidelity_estimate command)};
+sub stable { my %d = %{ $_[0] }; delete @d{qw(timing peak_memory_bytes peak_state_bytes peak_tensor_bytes mpi discarded_weight fidelity_estimate command)};
              return JSON::PP->new->canonical->encode(\%d); }
 my @one = jsonl("$dir/batch1.jsonl");
 $id = submit("-W -N 2 -n 4 -o $dir/batch-%j.out", "--export=ALL,$common,MANIFEST=$manifest,OUT=$dir/batch2.jsonl,DIR=$dir/bj2",
