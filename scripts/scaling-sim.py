@@ -322,19 +322,44 @@ def eigen_rows(before):
     return min(2 * before[0], (1 << (k - 1)) * before[k])
 
 
-def window_workspace(before, after):
-    """Bytes of the scratch buffers a window update needs (src/mps_gates.c
-    contract_block, tensor/tsvd.c's Gram split; tests/scaling_sim.t checks
-    this against the engine's own ledger, peak_tensor_bytes): theta and its
-    copy (2 R C), its conjugate transpose (R C), the Gram matrix and the
-    eigensolver's tridiagonal vectors and real workspace (2 G^2, G = the
-    Gram side), and the kept directions on both sides and their transposes
-    (K (G + 2 H), H the other side, K the kept bond)."""
+BUFFERS = ("block", "scratch", "transpose", "gram", "eigen", "kept", "vectors", "passes", "svd_u", "svd_vt",
+           "svd_work")
+GRAM_MIN_DIM = 96             # tensor/tsvd.h TSVD_GRAM_MIN_DIM: smaller splits may take the SVD
+
+
+def window_buffers(before, after, chi):
+    """Bytes of each scratch buffer a window update needs (src/mps_gates.c
+    contract_block and split_block_vidal, tensor/tsvd.c's Gram split): theta
+    and its weighted copy (R x C each, R = 2 chi_l rows, C the columns), the
+    conjugate transpose of a theta that is not square (a square one is
+    transposed in place), the Gram matrix of the C side, the eigensolver's
+    tridiagonal vectors and real workspace (C^2 doubles each), the kept
+    eigenvectors (C x min(chi, C)) and V_k^dagger where it does not fit in
+    the transpose's place (more directions than rows); from GRAM_MIN_DIM on,
+    a later Gram pass's R factor, remainder and projections (3 C x
+    min(chi, C), counted always: whether a split needs a second pass depends
+    on its spectrum, and a plan must not say a run fits that does not); a split with a side
+    under GRAM_MIN_DIM may take the SVD (zgesdd on a copy in the transpose's
+    buffer, U, V^dagger and its workspace). Buffers only grow, so
+    a rank holds each one's largest (tests/scaling_sim.t checks the sum
+    against the engine's own ledger, peak_tensor_bytes)."""
     k = len(before) - 1
     rows, cols = 2 * before[0], (1 << (k - 1)) * before[k]
-    g, h = min(rows, cols), max(rows, cols)
     kept = max(after[1:k]) if k > 1 else 1
-    return 16 * (3 * rows * cols + 2 * g * g + kept * (g + 2 * h))
+    limit = min(chi, cols) if chi else cols
+    r, svd = min(rows, cols), min(rows, cols) < GRAM_MIN_DIM
+    return {"block": 16 * rows * cols, "scratch": 16 * rows * cols,
+            "transpose": 16 * rows * cols if rows != cols or svd else 0,
+            "gram": 16 * cols * cols, "eigen": 16 * cols * cols, "kept": 16 * cols * limit,
+            "vectors": 16 * kept * cols if kept > rows else 0,
+            "passes": 3 * 16 * limit * max(rows, cols) if not svd else 0,
+            "svd_u": 16 * rows * r if svd else 0, "svd_vt": 16 * r * cols if svd else 0,
+            "svd_work": 16 * (r * r + 2 * r + max(rows, cols)) if svd else 0}
+
+
+def window_workspace(before, after, chi=0):
+    """The sum of a window's buffers (one window alone)."""
+    return sum(window_buffers(before, after, chi).values())
 
 
 def grid_block_bytes(rows, team):
@@ -479,6 +504,8 @@ def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace",
     peak_state = [0] * P
     peak_work = [0] * P
     ws = [0] * P            # per segment: its scratch buffers (they only grow), per window-running thread
+    bufs = [dict.fromkeys(BUFFERS, 0) for _ in range(P)]   # each buffer's largest so far
+    chi_limit = int(t.header.get("chi") or 0)
     grid = [0] * P          # per segment: each team rank's block of the ScaLAPACK eigensolve
     workspaces = threads if layer_threads else 1   # layer threads: one set of buffers each
     scalapack_min = int(t.header.get("scalapack_min", SCALAPACK_MIN))
@@ -673,7 +700,9 @@ def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace",
                 for j in range(k):
                     o = part_owner(lo, P, first + j)
                     state[o] += new[j] - old[j]
-            ws[w] = max(ws[w], window_workspace(before, after))
+            for name, nbytes in window_buffers(before, after, chi_limit).items():
+                bufs[w][name] = max(bufs[w][name], nbytes)
+            ws[w] = sum(bufs[w].values())
             if team > 1 and eigen_rows(before) >= scalapack_min:
                 grid[w] = max(grid[w], grid_block_bytes(eigen_rows(before), team))
             # the worker holds the lent sites while it works on them (src/mps.c recv_site)

@@ -206,6 +206,7 @@ static double window_seconds(const plan_machine *m, double l, double c, double r
 
 typedef struct {
     int n;
+    double chi;         /* the bond limit */
     double *bond;       /* bond[s]: left of site s; bond[0] = bond[n] = 1 */
     double *work;       /* seconds of the windows computed on site s (one thread) */
     double *crossings;  /* windows across cut s (between sites s and s + 1) */
@@ -217,16 +218,34 @@ typedef struct {
 
 static double site_bytes(const plan_model *p, int s) { return 16.0 * 2 * p->bond[s] * p->bond[s + 1] + 8 * p->bond[s]; }
 
-/* Bytes of the scratch buffers of a two-site window with bonds l, c (kept),
- * r (src/mps_gates.c, tensor/tsvd.c; scripts/scaling-sim.py
- * window_workspace, which tests/scaling_sim.t checks against the engine's
- * ledger): theta and its copy and transpose (3 R C, R = 2 l, C = 2 r), the
- * Gram matrix and the eigensolver's vectors and workspace (2 G^2, G the
- * smaller side), the kept directions (c (G + 2 H), H the larger). */
-static double window_workspace(double l, double c, double r)
+/* The scratch buffers of a window update (src/mps_gates.c, tensor/tsvd.c),
+ * each kept at its largest (buffers only grow): scripts/scaling-sim.py
+ * window_buffers, which tests/scaling_sim.t checks against the engine's
+ * ledger. */
+enum { BUF_BLOCK, BUF_SCRATCH, BUF_TRANSPOSE, BUF_GRAM, BUF_EIGEN, BUF_KEPT, BUF_VECTORS, BUF_PASSES, BUF_SVD_U,
+       BUF_SVD_VT, BUF_SVD_WORK, BUF_COUNT };
+#define PLAN_GRAM_MIN_DIM 96   /* tensor/tsvd.h TSVD_GRAM_MIN_DIM */
+
+/* Bytes of each buffer for a two-site window with bonds l, c (kept), r at
+ * bond limit chi: theta and its weighted copy (R x C, R = 2 l, C = 2 r), the
+ * transpose of a theta that is not square, the Gram matrix and the
+ * eigensolver's vectors and workspace (C^2 each), the kept eigenvectors
+ * (C x min(chi, C)), V^dagger where it does not fit the transpose's place,
+ * later Gram passes' factors (3 C x min(chi, C), counted always), and for a
+ * side under PLAN_GRAM_MIN_DIM the SVD's copy, U, V^dagger and workspace. */
+static void window_buffers(double l, double c, double r, double chi, double *out)
 {
-    double rows = 2 * l, cols = 2 * r, g = fmin(rows, cols), h = fmax(rows, cols);
-    return 16.0 * (3 * rows * cols + 2 * g * g + c * (g + 2 * h));
+    double rows = 2 * l, cols = 2 * r, small = fmin(rows, cols), big = fmax(rows, cols), limit = fmin(chi, cols);
+    int svd = small < PLAN_GRAM_MIN_DIM;
+    out[BUF_BLOCK] = out[BUF_SCRATCH] = 16 * rows * cols;
+    out[BUF_TRANSPOSE] = rows != cols || svd ? 16 * rows * cols : 0;
+    out[BUF_GRAM] = out[BUF_EIGEN] = 16 * cols * cols;
+    out[BUF_KEPT] = 16 * cols * limit;
+    out[BUF_VECTORS] = c > rows ? 16 * c * cols : 0;
+    out[BUF_PASSES] = svd ? 0 : 3 * 16 * limit * big;
+    out[BUF_SVD_U] = svd ? 16 * rows * small : 0;
+    out[BUF_SVD_VT] = svd ? 16 * small * cols : 0;
+    out[BUF_SVD_WORK] = svd ? 16 * (small * small + 2 * small + big) : 0;
 }
 
 /* Bonds, per-site work and per-cut window counts of circuit c in order site_of. */
@@ -305,23 +324,25 @@ static double segment_seconds(const plan_model *p, const plan_machine *m, const 
     return t;
 }
 
-/* Bytes a segment's leader holds: the segment, its largest window's buffers
- * (with a lent site at its right end), once per thread that runs its gates
- * of a layer (a team's leader keeps one), and its block of an eigensolve. */
-static double leader_bytes(const plan_model *p, const int *lo, int r, int threads, int team, double grid)
+/* Bytes a segment's leader holds: the segment, its windows' buffers (each
+ * at its largest), once per thread that runs its gates of a layer (a team's
+ * leader keeps one), a lent site across its right end, and its block of an
+ * eigensolve. */
+static double leader_bytes(const plan_model *p, const int *lo, int r, int threads, int team, double chi, double grid)
 {
     int n = p->n;
-    double bytes = PLAN_RANK_OVERHEAD_BYTES, window = 0;
+    double bytes = PLAN_RANK_OVERHEAD_BYTES, largest[BUF_COUNT] = {0}, one[BUF_COUNT], window = 0, lent = 0;
     for (int s = lo[r]; s < lo[r + 1]; s++) {
         bytes += site_bytes(p, s);
         if (s + 1 < n) {
-            double w = window_workspace(p->bond[s], p->bond[s + 1], p->bond[s + 2]);
-            if (s + 1 == lo[r + 1]) w += site_bytes(p, s + 1);
-            if (w > window) window = w;
+            window_buffers(p->bond[s], p->bond[s + 1], p->bond[s + 2], chi, one);
+            for (int b = 0; b < BUF_COUNT; b++) largest[b] = fmax(largest[b], one[b]);
+            if (s + 1 == lo[r + 1]) lent = site_bytes(p, s + 1);
         }
     }
+    for (int b = 0; b < BUF_COUNT; b++) window += largest[b];
     int busy = (lo[r + 1] - lo[r] + 1) / 2, sets = team > 1 ? 1 : threads;
-    return bytes + window * (busy < sets ? (busy > 0 ? busy : 1) : sets) + grid;
+    return bytes + window * (busy < sets ? (busy > 0 ? busy : 1) : sets) + lent + grid;
 }
 
 /* Predicts one layout: P = nodes * per_node ranks of threads each, in teams
@@ -346,7 +367,7 @@ static void predict(const plan_model *p, const plan_machine *m, long nodes, int 
         double rows = 0;
         for (int s = lo[r]; s < lo[r + 1]; s++) rows = fmax(rows, p->eigen_rows[s]);
         double grid = team > 1 && rows > 0 ? 16.0 * 7 * ceil(rows / team) * rows : 0;
-        double bytes = q % team ? PLAN_RANK_OVERHEAD_BYTES + grid : leader_bytes(p, lo, r, threads, team, grid);
+        double bytes = q % team ? PLAN_RANK_OVERHEAD_BYTES + grid : leader_bytes(p, lo, r, threads, team, p->chi, grid);
         if (q % team == 0) {
             double t = segment_seconds(p, m, lo, r, S, per_node, threads, team);
             if (t > worst_t) worst_t = t;
@@ -468,7 +489,7 @@ int plan_command(int argc, char **argv)
     CALL(originir_wants(a.circuit, NULL) ? originir_parse_file(a.circuit, &c) : qasm_parse_file(a.circuit, &c));
     int n = c->nqubits;
     size_t len = (size_t)n + 1;
-    plan_model p = {n, tn_calloc(len + 1, sizeof(double)), tn_calloc(len, sizeof(double)), tn_calloc(len, sizeof(double)),
+    plan_model p = {n, (double)a.chi, tn_calloc(len + 1, sizeof(double)), tn_calloc(len, sizeof(double)), tn_calloc(len, sizeof(double)),
                     tn_calloc(len, sizeof(double)), tn_calloc(len, sizeof(double)), tn_calloc(len, sizeof(double)),
                     tn_calloc(len, sizeof(double))};
     int *site_of = tn_malloc((size_t)n * sizeof(int) + 1);

@@ -181,6 +181,19 @@ static void conj_transpose(int m, int n, const double complex *a, double complex
         for (int i = 0; i < m; i++) out[j + (size_t)n * i] = conj(a[i + (size_t)m * j]);
 }
 
+/* The same for a square n x n matrix, in place (the same values). */
+static void conj_transpose_square(int n, double complex *a)
+{
+    for (int j = 0; j < n; j++) {
+        a[j + (size_t)n * j] = conj(a[j + (size_t)n * j]);
+        for (int i = j + 1; i < n; i++) {
+            double complex t = a[i + (size_t)n * j];
+            a[i + (size_t)n * j] = conj(a[j + (size_t)n * i]);
+            a[j + (size_t)n * i] = conj(t);
+        }
+    }
+}
+
 /* The SVD path: L = U (isometry) and R = S V^dagger, or L = U S and R = V^dagger. */
 static int split_by_svd(tsvd_work *w, int m, int n, double complex *a, const tsvd_trunc *trunc, int side,
                         tsvd_split_result *res)
@@ -382,10 +395,11 @@ static int split_by_gram(tsvd_work *w, int m, int n, const double complex *a, co
     if (!(total > 0)) return TN_OK;
     int limit = trunc->max_rank > 0 && trunc->max_rank < m ? trunc->max_rank : m;
     CALL(tn_buf_reserve(&w->left, (size_t)m * limit * sizeof(double complex)));
-    CALL(tn_buf_reserve(&w->right, (size_t)limit * n * sizeof(double complex)));
     CALL(tn_buf_reserve(&w->vals, (size_t)limit * sizeof(double)));
     CALL(tn_buf_reserve(&w->tau, (size_t)m * sizeof(double complex)));   /* also for the QR of later passes */
-    double complex *l = w->left.data, *r = w->right.data, one = 1, zero = 0;
+    /* R (limit x n) only when it is formed: a later pass, or form_right */
+    size_t right_bytes = (size_t)limit * n * sizeof(double complex);
+    double complex *l = w->left.data, *r = NULL, one = 1, zero = 0;
     double *vals = w->vals.data;
     const double complex *cur = a;   /* what this pass decomposes */
     int have = 0, k = 0, done = 0, r_rows = 0;   /* r holds L^H a for its first r_rows directions */
@@ -430,6 +444,8 @@ static int split_by_gram(tsvd_work *w, int m, int n, const double complex *a, co
         if (have == k) { done = 1; break; }
         /* truncation would keep directions still unresolved (or below the numerical rank):
          * measure what the resolved ones miss */
+        CALL(tn_buf_reserve(&w->right, right_bytes));
+        r = w->right.data;
         cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, have, n, m, &one, l, m, a, m, &zero, r, have);
         r_rows = have;
         CALL(residual2(w, m, n, have, a, l, r, &dropped));
@@ -450,6 +466,8 @@ static int split_by_gram(tsvd_work *w, int m, int n, const double complex *a, co
         }
         r = NULL;
     } else {
+        CALL(tn_buf_reserve(&w->right, right_bytes));   /* no-op if a later pass has it (r_rows rows kept) */
+        r = w->right.data;
         if (r_rows != k) cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, k, n, m, &one, l, m, a, m, &zero, r, k);
         if (dropped < 0 && cur != a)   /* ended by a later pass: what is dropped is small, measure it */
             CALL(residual2(w, m, n, k, a, l, r, &dropped));
@@ -489,21 +507,34 @@ int tsvd_split(tsvd_work *w, int m, int n, double complex *a, const tsvd_trunc *
         if (ok) return TN_OK;
         return split_by_svd(w, m, n, a, trunc, side, res);
     }
-    /* a right isometry: split a^dagger with a left isometry and transpose back */
-    size_t len = (size_t)m * n;
-    CALL(tn_buf_reserve(&w->a, len * sizeof(double complex)));
-    double complex *at = w->a.data;
-    conj_transpose(m, n, a, at);
+    /* a right isometry: split a^dagger with a left isometry and transpose back.
+     * A square a (a saturated window: the largest matrix of a run) becomes
+     * a^dagger in place; others are transposed into w->a. */
+    double complex *at = a;
+    if (m == n) {
+        conj_transpose_square(n, a);
+    } else {
+        CALL(tn_buf_reserve(&w->a, (size_t)m * n * sizeof(double complex)));
+        at = w->a.data;
+        conj_transpose(m, n, a, at);
+    }
     CALL(split_by_gram(w, n, m, at, trunc, side == TSVD_RIGHT_ISOMETRY, res, &ok));
-    if (!ok) return split_by_svd(w, m, n, a, trunc, side, res);
+    if (!ok) {
+        if (at == a) conj_transpose_square(n, a);   /* a again, for the SVD */
+        return split_by_svd(w, m, n, a, trunc, side, res);
+    }
     int k = res->rank;
-    if (side == TSVD_RIGHT_VECTORS) {   /* V_k^dagger and the singular values only */
-        CALL(tn_buf_reserve(&w->resid, (size_t)k * n * sizeof(double complex)));
+    if (side == TSVD_RIGHT_VECTORS) {   /* V_k^dagger (k x n) and the singular values */
         double *vals = w->vals.data;
-        conj_transpose(n, k, res->left, w->resid.data);
+        double complex *vt = at;   /* into a^dagger's place, which is no longer needed, when it fits: */
+        if (k > m) {               /* the Gram matrix of the long side can keep rounding directions */
+            CALL(tn_buf_reserve(&w->resid, (size_t)k * n * sizeof(double complex)));
+            vt = w->resid.data;
+        }
+        conj_transpose(n, k, res->left, vt);
         for (int i = 0; i < k; i++) vals[i] = sqrt(fmax(vals[i], 0));
         res->left = NULL;
-        res->right = w->resid.data;
+        res->right = vt;
         res->values = vals;
         return TN_OK;
     }   /* a^dagger = L' R' (L' n x k isometry) => a = R'^dagger L'^dagger */

@@ -122,7 +122,7 @@ typedef struct {
  * Gram matrix of the part of a the resolved directions miss (projected out
  * twice), up to TSVD_GRAM_PASSES; what is dropped unresolved is measured
  * (|a - L R|) and must stay below TSVD_RESIDUAL_TOL; otherwise the SVD path. The factors
- * point into w until the next call. */
+ * point into w until the next call (TSVD_RIGHT_VECTORS: right may point into a). */
 int tsvd_split(tsvd_work *w, int m, int n, double complex *a, const tsvd_trunc *trunc, int side,
                tsvd_split_result *res);
 

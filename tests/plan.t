@@ -24,8 +24,9 @@ sub run_plan {
 # The plan's memory per rank against a real run: a 20-qubit brickwork of
 # depth 20 saturates chi 128, so the plan's bonds are the run's; on 1 and 2
 # ranks of one thread the plan's bytes per rank, less its allowance for the
-# program and MPI (256 MiB), are within 15% of the largest rank's peak in
-# the engine's ledger (peak_tensor_bytes).
+# program and MPI (256 MiB), are from 10% under to 25% over the largest
+# rank's peak in the engine's ledger (peak_tensor_bytes; the plan counts
+# the buffers of later Gram passes, which this run's splits do not need).
 {
     mpi_as_root();
     local $ENV{OMP_NUM_THREADS} = 1;
@@ -37,7 +38,7 @@ sub run_plan {
         my ($largest) = sort { $b <=> $a } @ledger;
         my (undef, $pl) = run_plan($bw20, '--chi', 128, '--nodes', $p, '--memory-per-node', '8G', '--cores-per-node', 1);
         my $model = ($pl->{memory_per_rank_bytes} // 0) - 256 * 2**20;
-        ok($largest && abs($model / $largest - 1) <= 0.15,
+        ok($largest && $model >= 0.9 * $largest && $model <= 1.25 * $largest,
            sprintf('%d rank(s): the plan\'s memory per rank %.2f MiB (less 256 MiB) against the ledger\'s %.2f MiB',
                    $p, $model / 2**20, ($largest // 0) / 2**20));
     }
@@ -70,14 +71,15 @@ ok($p->{fits_on_nodes} && $p->{fits_on_nodes} * 16 * 2**30 >= $p->{state_bytes},
 my ($st2, $q) = run_plan($bw, '--chi', 4096, '--nodes', $p->{fits_on_nodes} // 1, '--memory-per-node', '16G');
 ok($q && $q->{fits}, 'which then fits');
 
-# A window's scratch buffers at chi 4096 (theta 8,192 x 8,192 and what its
-# split holds: src/plan.c window_workspace) come on top of any segment: no
-# layout needs less. Where every core's thread holding them does not fit,
-# fewer threads do.
-my $scratch = 16 * (3 * 8192**2 + 2 * 8192**2 + 4096 * (8192 + 2 * 8192));
+# A window's scratch buffers at chi 4096 (theta 8,192 x 8,192 and its
+# weighted copy, the Gram matrix and the eigensolver's, the kept vectors,
+# later passes: src/plan.c window_buffers, 6 GiB) come on top of any
+# segment: no layout needs less. Where every core's thread holding them
+# does not fit, fewer threads do, or teams.
+my $scratch = 16 * (4 * 8192**2 + 8192 * 4096 + 3 * 4096 * 8192);
 my ($st3, $r) = run_plan($bw, '--chi', 4096, '--nodes', 128, '--memory-per-node', '16G', '--cores-per-node', 8);
 my ($least) = sort { $a <=> $b } map { $_->{memory_per_rank_bytes} } @{ $r->{candidates} // [] };
-ok($st3 == 0 && $least >= $scratch, 'no layout at chi 4096 needs less than one window\'s scratch per rank (6.5 GiB)');
+ok($st3 == 0 && $least >= $scratch, 'no layout at chi 4096 needs less than one window\'s scratch per rank (6 GiB)');
 ok($r->{fits} && $r->{memory_per_node_needed_bytes} <= 16 * 2**30, '128 nodes of 16 GiB and 8 cores: it fits');
 my @alone = grep { $_->{team_size} == 1 && $_->{ranks_per_node} == 1 } @{ $r->{candidates} };
 ok(!grep({ $_->{threads_per_rank} == 8 && $_->{fits} } @alone),

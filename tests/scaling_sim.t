@@ -198,6 +198,9 @@ SKIP: {
 # windows of 256 rows, whose buffers (about 5 MiB) are most of it. One
 # rank, two, and a team of two (the leader holds its segment, its windows'
 # buffers and its block of each eigensolve; the member only its block).
+# The model counts the buffers of later Gram passes always (a split needs
+# them only for some spectra, and a plan must not say a run fits that does
+# not): at most 25% over, never more than 10% under.
 
 {
     my $bw20 = gen_circuit('bw20.qasm', 'brickwork', 20, 20, 1);
@@ -213,9 +216,9 @@ SKIP: {
             is($st, 0, "$name: the simulator replays it") or diag($err);
             my @model = @{ $res->{memory_per_rank_bytes} // [] };
             is(scalar(@model), $p, "$name: a prediction for each rank");
-            my @off = grep { !($ledger[$_] > 0) || abs($model[$_] / $ledger[$_] - 1) > 0.15 }
+            my @off = grep { !($ledger[$_] > 0) || $model[$_] < 0.9 * $ledger[$_] || $model[$_] > 1.25 * $ledger[$_] }
                       grep { $team > 1 || $ledger[$_] == (sort { $b <=> $a } @ledger)[0] } 0 .. $p - 1;
-            ok(!@off, "$name: predicted memory within 15% of the ledger's peak ("
+            ok(!@off, "$name: predicted memory from 10% under to 25% over the ledger's peak ("
                . join(', ', map { sprintf('%.2f/%.2f MiB', ($model[$_] // 0) / 2**20, ($ledger[$_] // 0) / 2**20) } 0 .. $p - 1)
                . ($team > 1 ? ', every rank of the team' : ', the largest rank') . ')');
         }

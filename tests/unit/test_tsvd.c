@@ -478,6 +478,66 @@ static void check_decay(void)
  * random one truncated to 100, split fresh and after a 512 x 512 split, on
  * both sides. LAPACK handed the larger split's workspace once rounded
  * differently (found as 1e-16 differences between 1 and 2 ranks). */
+/* TSVD_RIGHT_VECTORS on a wide matrix (m < n) whose spectrum falls to
+ * 1e-15 with no bond limit: the Gram matrix of the long side (n x n, rank m)
+ * can resolve rounding directions in later passes and keep more than m.
+ * V_k^dagger (k x n) must then not be written where a^dagger (n x m) was
+ * (it does not fit; AddressSanitizer sees it); its rows stay orthonormal and
+ * A V_k^H V_k is A. A square matrix (transposed in place) likewise. */
+static void check_vectors_wide(void)
+{
+    for (int square = 0; square < 2; square++) {
+        int m = 96, n = square ? 96 : 192;
+        rng_stream rs;
+        rng_init(&rs, 41 + square, 3);
+        double s[192];
+        for (int i = 0; i < m; i++) s[i] = pow(10.0, -15.0 * i / (m - 1));
+        size_t len = (size_t)m * n;
+        double complex *a = malloc(len * sizeof *a), *copy = malloc(len * sizeof *copy);
+        build(&rs, m, n, s, a);
+        memcpy(copy, a, len * sizeof *copy);
+        tsvd_work w;
+        memset(&w, 0, sizeof w);
+        tsvd_trunc none = {0, 0};
+        tsvd_split_result res;
+        int status = tsvd_split(&w, m, n, copy, &none, TSVD_RIGHT_VECTORS, &res);
+        double iso = INFINITY, err = INFINITY, norm = 0;
+        if (status == TN_OK) {
+            int k = res.rank;
+            const double complex *vt = res.right;
+            iso = 0;
+            for (int i = 0; i < k; i++)
+                for (int q = 0; q < k; q++) {
+                    double complex dot = 0;
+                    for (int j = 0; j < n; j++) dot += vt[i + (size_t)k * j] * conj(vt[q + (size_t)k * j]);
+                    iso = fmax(iso, cabs(dot - (i == q)));
+                }
+            err = 0;   /* |A - A V^H V| / |A| */
+            for (int r = 0; r < m; r++) {
+                double complex *av = calloc((size_t)k, sizeof *av);
+                for (int i = 0; i < k; i++)
+                    for (int j = 0; j < n; j++) av[i] += a[r + (size_t)m * j] * conj(vt[i + (size_t)k * j]);
+                for (int j = 0; j < n; j++) {
+                    double complex x = 0;
+                    for (int i = 0; i < k; i++) x += av[i] * vt[i + (size_t)k * j];
+                    double complex d = a[r + (size_t)m * j] - x;
+                    err += creal(d * conj(d));
+                    norm += creal(a[r + (size_t)m * j] * conj(a[r + (size_t)m * j]));
+                }
+                free(av);
+            }
+            err = sqrt(err / norm);
+        }
+        ok(status == TN_OK && res.rank >= 1 && iso < 1e-10 && err < 1e-11,
+           "right vectors, %s %dx%d, 1 .. 1e-15, no bond limit: rank %d (%s rows), orthonormal (%.1e), "
+           "|A - A V^H V| / |A| = %.1e", square ? "square" : "wide", m, n, status == TN_OK ? res.rank : -1,
+           status == TN_OK && res.rank > m ? "more than its" : "at most its", iso, err);
+        tsvd_work_free(&w);
+        free(a);
+        free(copy);
+    }
+}
+
 static void check_history(void)
 {
     enum { M = 256, BIG = 512 };
@@ -574,6 +634,7 @@ int main(void)
     for (int i = 0; i < M; i++) s[i] = pow(10.0, -9.0 * i / (M - 1));   /* 1 .. 1e-9: a second Gram pass */
     check_vectors("ill-conditioned (1 .. 1e-9), truncated to 100 beyond one Gram matrix", M, N, s, &to100, 100, 24);
 
+    check_vectors_wide();
     check_small_sizes();
     check_exact_states();
     check_decay();
