@@ -118,7 +118,7 @@ static int solve(tn_scalapack *s, int root, int m, double complex *g, double *w)
     int status = (work && rwork && iwork) ? TN_OK : TN_ERR_MEMORY;
     long long held = (long long)(2 * local * sizeof *a + (size_t)m * sizeof *eig + (size_t)lwork * sizeof *work +
                                  (size_t)lrwork * sizeof *rwork + (size_t)liwork * sizeof *iwork);
-    tn_mem_record(held);   /* in the ledger's peak (peak_tensor_bytes), never refused: a collective */
+    tn_mem_record(held);   /* in the ledger's peak (peak_tensor_bytes); never refused: a collective */
     if (status == TN_OK) {
         pzheevd_("V", "U", &m, a, &one, &one, desc, eig, z, &one, &one, desc_z, work, &lwork, rwork, &lrwork, iwork,
                  &liwork, &info);

@@ -57,7 +57,7 @@ REBALANCE_EVERY = 64
 REBALANCE_EVERY_VIDAL = 256
 REBALANCE_THRESHOLD_VIDAL = 1.05
 PART_TARGET_SLACK = 1e-9     # mpi/part.h
-SCALAPACK_MIN = 1024          # src/cli.c DEFAULT_SCALAPACK_MIN
+SCALAPACK_MIN = 1024          # src/options.h OPTIONS_DEFAULT_SCALAPACK_MIN
 
 DEFAULT_MACHINE = os.path.join(ROOT, "docs", "scaling", "machine-here.json")
 
@@ -317,9 +317,11 @@ def saturate(t, chi, gate_rank=2):
 # ---- memory ---------------------------------------------------------------------
 
 def eigen_rows(before):
-    """Rows of a window's Gram matrix: the side of theta the split works on."""
+    """Rows of a window's Gram matrix: the columns of theta, the side the
+    Vidal-form split works on (tensor/tsvd.c splits theta^dagger), which a
+    team solves on its grid from --scalapack-min rows on."""
     k = len(before) - 1
-    return min(2 * before[0], (1 << (k - 1)) * before[k])
+    return (1 << (k - 1)) * before[k]
 
 
 BUFFERS = ("block", "scratch", "transpose", "gram", "eigen", "kept", "vectors", "passes", "svd_u", "svd_vt",
@@ -355,11 +357,6 @@ def window_buffers(before, after, chi):
             "passes": 3 * 16 * limit * max(rows, cols) if not svd else 0,
             "svd_u": 16 * rows * r if svd else 0, "svd_vt": 16 * r * cols if svd else 0,
             "svd_work": 16 * (r * r + 2 * r + max(rows, cols)) if svd else 0}
-
-
-def window_workspace(before, after, chi=0):
-    """The sum of a window's buffers (one window alone)."""
-    return sum(window_buffers(before, after, chi).values())
 
 
 def grid_block_bytes(rows, team):
@@ -503,8 +500,7 @@ def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace",
     state = [0] * P
     peak_state = [0] * P
     peak_work = [0] * P
-    ws = [0] * P            # per segment: its scratch buffers (they only grow), per window-running thread
-    bufs = [dict.fromkeys(BUFFERS, 0) for _ in range(P)]   # each buffer's largest so far
+    bufs = [dict.fromkeys(BUFFERS, 0) for _ in range(P)]   # per segment: each buffer's largest so far
     chi_limit = int(t.header.get("chi") or 0)
     grid = [0] * P          # per segment: each team rank's block of the ScaLAPACK eigensolve
     workspaces = threads if layer_threads else 1   # layer threads: one set of buffers each
@@ -568,7 +564,7 @@ def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace",
         else:
             size = (flops / 170.7) ** (1.0 / 3)
             c = flops / machine.rate(size)
-        if team > 1 and 2 * max(before[0], before[-1]) >= SCALAPACK_MIN:
+        if team > 1 and eigen_rows(before) >= scalapack_min:
             frac = split / flops if flops > 0 else 0
             nb = 16.0 * (2 * before[0]) * (2 * before[-1])
             c = c * (1 - frac) + c * frac / (team * (machine.scal_eff if machine else 1.0)) \
@@ -702,7 +698,6 @@ def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace",
                     state[o] += new[j] - old[j]
             for name, nbytes in window_buffers(before, after, chi_limit).items():
                 bufs[w][name] = max(bufs[w][name], nbytes)
-            ws[w] = sum(bufs[w].values())
             if team > 1 and eigen_rows(before) >= scalapack_min:
                 grid[w] = max(grid[w], grid_block_bytes(eigen_rows(before), team))
             # the worker holds the lent sites while it works on them (src/mps.c recv_site)
@@ -710,7 +705,8 @@ def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace",
             for r in {w, *lenders}:
                 if state[r] > peak_state[r]:
                     peak_state[r] = state[r]
-                peak_work[r] = max(peak_work[r], state[r] + workspaces * ws[r] + grid[r] + (held if r == w else 0))
+                buffers = workspaces * sum(bufs[r].values())
+                peak_work[r] = max(peak_work[r], state[r] + buffers + grid[r] + (held if r == w else 0))
     for r in range(P):
         flush(r)
     total = max(clock + site_ready) if clock else 0.0   # mps_settle at the end of the gates

@@ -21,11 +21,11 @@
  *     on its threads, which scaling-sim.py --layer-threads models and this
  *     summary does not yet);
  *   - teams (--team-size T): T ranks own a segment; its eigensolves of at
- *     least PLAN_SCALAPACK_MIN rows run on the team's grid at the machine's
- *     scalapack_efficiency (assumed), the Gram matrix there and the vectors
- *     back; the leader holds the segment and its windows' buffers (one set:
- *     it runs one gate at a time), every rank of the team its block of the
- *     eigensolve.
+ *     least OPTIONS_DEFAULT_SCALAPACK_MIN rows (the default --scalapack-min)
+ *     run on the team's grid at the machine's scalapack_efficiency
+ *     (assumed), the Gram matrix there and the vectors back; the leader
+ *     holds the segment and its windows' buffers (one set: it runs one gate
+ *     at a time), every rank of the team its block of the eigensolve.
  * Machine rates: --machine FILE (scripts/scaling-machine.py), else the rates
  * measured on the development machine (docs/scaling/machine-here.json).
  * Not for: running anything; the event-level replay (scaling-sim.py). */
@@ -41,16 +41,17 @@
 #include "circuit.h"
 #include "cli.h"
 #include "error.h"
+#include "options.h"
 #include "order.h"
 #include "originir.h"
 #include "outfile.h"
 #include "part.h"
 #include "qasm.h"
+#include "tsvd.h"
 
 #define PLAN_MAX_RATES 32
 #define PLAN_RANK_OVERHEAD_BYTES (256.0 * 1048576)   /* MPI, binary, circuit: per rank */
 #define PLAN_MAX_TEAM 16
-#define PLAN_SCALAPACK_MIN 1024   /* src/cli.c DEFAULT_SCALAPACK_MIN: eigensolves on a team's grid */
 
 typedef struct {
     int cores;
@@ -211,7 +212,7 @@ typedef struct {
     double *work;       /* seconds of the windows computed on site s (one thread) */
     double *crossings;  /* windows across cut s (between sites s and s + 1) */
     double *cost;       /* the engine's balance cost chi_l chi_r (chi_l + chi_r) */
-    double *eigen;      /* of work: the eigensolves of at least PLAN_SCALAPACK_MIN rows */
+    double *eigen;      /* of work: the eigensolves of at least OPTIONS_DEFAULT_SCALAPACK_MIN rows */
     double *eigen_bytes;   /* their Gram matrices and vectors to a team's grid and back */
     double *eigen_rows;    /* the largest of them */
 } plan_model;
@@ -224,7 +225,6 @@ static double site_bytes(const plan_model *p, int s) { return 16.0 * 2 * p->bond
  * ledger. */
 enum { BUF_BLOCK, BUF_SCRATCH, BUF_TRANSPOSE, BUF_GRAM, BUF_EIGEN, BUF_KEPT, BUF_VECTORS, BUF_PASSES, BUF_SVD_U,
        BUF_SVD_VT, BUF_SVD_WORK, BUF_COUNT };
-#define PLAN_GRAM_MIN_DIM 96   /* tensor/tsvd.h TSVD_GRAM_MIN_DIM */
 
 /* Bytes of each buffer for a two-site window with bonds l, c (kept), r at
  * bond limit chi: theta and its weighted copy (R x C, R = 2 l, C = 2 r), the
@@ -232,11 +232,11 @@ enum { BUF_BLOCK, BUF_SCRATCH, BUF_TRANSPOSE, BUF_GRAM, BUF_EIGEN, BUF_KEPT, BUF
  * eigensolver's vectors and workspace (C^2 each), the kept eigenvectors
  * (C x min(chi, C)), V^dagger where it does not fit the transpose's place,
  * later Gram passes' factors (3 C x min(chi, C), counted always), and for a
- * side under PLAN_GRAM_MIN_DIM the SVD's copy, U, V^dagger and workspace. */
+ * side under TSVD_GRAM_MIN_DIM the SVD's copy, U, V^dagger and workspace. */
 static void window_buffers(double l, double c, double r, double chi, double *out)
 {
     double rows = 2 * l, cols = 2 * r, small = fmin(rows, cols), big = fmax(rows, cols), limit = fmin(chi, cols);
-    int svd = small < PLAN_GRAM_MIN_DIM;
+    int svd = small < TSVD_GRAM_MIN_DIM;
     out[BUF_BLOCK] = out[BUF_SCRATCH] = 16 * rows * cols;
     out[BUF_TRANSPOSE] = rows != cols || svd ? 16 * rows * cols : 0;
     out[BUF_GRAM] = out[BUF_EIGEN] = 16 * cols * cols;
@@ -283,10 +283,10 @@ static void build_model(const circuit *c, const int *site_of, const plan_args *a
             if (site_of[op->qubits[x]] > hi) hi = site_of[op->qubits[x]];
         }
         for (int s = lo; s < hi; s++) {   /* every cut the gate spans: one window (a swap or the gate) */
-            double eigen, rows = 2 * fmin(p->bond[s], p->bond[s + 2]);
+            double eigen, rows = 2 * p->bond[s + 2];   /* the Gram side: theta's columns (tensor/tsvd.c) */
             p->work[s] += window_seconds(m, p->bond[s], p->bond[s + 1], p->bond[s + 2], &eigen);
             p->crossings[s] += 1;
-            if (rows >= PLAN_SCALAPACK_MIN) {
+            if (rows >= OPTIONS_DEFAULT_SCALAPACK_MIN) {
                 p->eigen[s] += eigen;
                 p->eigen_bytes[s] += 2 * 16 * rows * rows;
                 p->eigen_rows[s] = fmax(p->eigen_rows[s], rows);
@@ -328,14 +328,14 @@ static double segment_seconds(const plan_model *p, const plan_machine *m, const 
  * at its largest), once per thread that runs its gates of a layer (a team's
  * leader keeps one), a lent site across its right end, and its block of an
  * eigensolve. */
-static double leader_bytes(const plan_model *p, const int *lo, int r, int threads, int team, double chi, double grid)
+static double leader_bytes(const plan_model *p, const int *lo, int r, int threads, int team, double grid)
 {
     int n = p->n;
     double bytes = PLAN_RANK_OVERHEAD_BYTES, largest[BUF_COUNT] = {0}, one[BUF_COUNT], window = 0, lent = 0;
     for (int s = lo[r]; s < lo[r + 1]; s++) {
         bytes += site_bytes(p, s);
         if (s + 1 < n) {
-            window_buffers(p->bond[s], p->bond[s + 1], p->bond[s + 2], chi, one);
+            window_buffers(p->bond[s], p->bond[s + 1], p->bond[s + 2], p->chi, one);
             for (int b = 0; b < BUF_COUNT; b++) largest[b] = fmax(largest[b], one[b]);
             if (s + 1 == lo[r + 1]) lent = site_bytes(p, s + 1);
         }
@@ -362,21 +362,19 @@ static void predict(const plan_model *p, const plan_machine *m, long nodes, int 
     part_balanced(n, S, p->cost, lo);
     out->imbalance = part_imbalance(n, S, p->cost, lo);
     double worst_t = 0, worst_node = 0, node = 0, worst_b = 0;
-    for (int q = 0; q < P; q++) {   /* rank q: the leader of segment q / team, or a member */
-        int r = q / team;
+    for (int r = 0; r < S; r++) {   /* segment r: ranks r * team (its leader) .. r * team + team - 1 */
         double rows = 0;
         for (int s = lo[r]; s < lo[r + 1]; s++) rows = fmax(rows, p->eigen_rows[s]);
-        double grid = team > 1 && rows > 0 ? 16.0 * 7 * ceil(rows / team) * rows : 0;
-        double bytes = q % team ? PLAN_RANK_OVERHEAD_BYTES + grid : leader_bytes(p, lo, r, threads, team, p->chi, grid);
-        if (q % team == 0) {
-            double t = segment_seconds(p, m, lo, r, S, per_node, threads, team);
-            if (t > worst_t) worst_t = t;
-        }
-        if (bytes > worst_b) worst_b = bytes;
-        node += bytes;
-        if ((q + 1) % per_node == 0 || q + 1 == P) {
-            if (node > worst_node) worst_node = node;
-            node = 0;
+        double grid = team > 1 && rows > 0 ? 16.0 * 7 * ceil(rows / team) * rows : 0;   /* each rank's block */
+        double leader = leader_bytes(p, lo, r, threads, team, grid), member = PLAN_RANK_OVERHEAD_BYTES + grid;
+        worst_t = fmax(worst_t, segment_seconds(p, m, lo, r, S, per_node, threads, team));
+        worst_b = fmax(worst_b, leader);
+        for (int q = r * team; q < (r + 1) * team; q++) {
+            node += q % team ? member : leader;
+            if ((q + 1) % per_node == 0 || q + 1 == P) {
+                worst_node = fmax(worst_node, node);
+                node = 0;
+            }
         }
     }
     out->seconds = worst_t;
@@ -453,7 +451,8 @@ static int report(const plan_args *a, const circuit *c, const plan_model *p, con
                              best.ranks && best.fits);
     if (best.ranks) {
         json_object_set_new(root, "layout", json_pack("{s:i, s:i, s:i, s:i}", "ranks", best.ranks, "ranks_per_node",
-                                                      best.per_node, "threads_per_rank", best.threads, "team_size", best.team));
+                                                      best.per_node, "threads_per_rank", best.threads, "team_size",
+                                                      best.team));
         json_object_set_new(root, "predicted_seconds", json_real(best.seconds));
         json_object_set_new(root, "memory_per_rank_bytes", json_integer((json_int_t)best.rank_bytes));
         json_object_set_new(root, "memory_per_node_needed_bytes", json_integer((json_int_t)best.node_bytes));
@@ -489,9 +488,9 @@ int plan_command(int argc, char **argv)
     CALL(originir_wants(a.circuit, NULL) ? originir_parse_file(a.circuit, &c) : qasm_parse_file(a.circuit, &c));
     int n = c->nqubits;
     size_t len = (size_t)n + 1;
-    plan_model p = {n, (double)a.chi, tn_calloc(len + 1, sizeof(double)), tn_calloc(len, sizeof(double)), tn_calloc(len, sizeof(double)),
+    plan_model p = {n, (double)a.chi, tn_calloc(len + 1, sizeof(double)), tn_calloc(len, sizeof(double)),
                     tn_calloc(len, sizeof(double)), tn_calloc(len, sizeof(double)), tn_calloc(len, sizeof(double)),
-                    tn_calloc(len, sizeof(double))};
+                    tn_calloc(len, sizeof(double)), tn_calloc(len, sizeof(double))};
     int *site_of = tn_malloc((size_t)n * sizeof(int) + 1);
     int status = p.bond && p.work && p.crossings && p.cost && p.eigen && p.eigen_bytes && p.eigen_rows && site_of
                      ? TN_OK : TN_ERR_MEMORY;

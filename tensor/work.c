@@ -29,14 +29,19 @@ void tn_mem_reset_peak(void)
     pthread_mutex_unlock(&mem_lock);
 }
 
+/* Adds delta to the ledger and its peak (mem_lock held). */
+static void ledger_add(long long delta)
+{
+    if (delta < 0) mem_in_use -= (size_t)-delta > mem_in_use ? mem_in_use : (size_t)-delta;
+    else mem_in_use += (size_t)delta;
+    if (mem_in_use > mem_peak) mem_peak = mem_in_use;
+}
 
 int tn_mem_charge_for(long long delta, const char *what)
 {
     pthread_mutex_lock(&mem_lock);
     int status = TN_OK;
-    if (delta < 0) {
-        mem_in_use -= (size_t)-delta > mem_in_use ? mem_in_use : (size_t)-delta;
-    } else if (mem_limit && mem_baseline + mem_in_use + (size_t)delta > mem_limit) {
+    if (delta > 0 && mem_limit && mem_baseline + mem_in_use + (size_t)delta > mem_limit) {
         if (what)
             status = tn_fail(TN_ERR_MEMORY, "option --max-memory: %zu bytes would be exceeded (%zu at start, %zu in "
                              "use, %lld more needed for %s); raise the limit", mem_limit, mem_baseline, mem_in_use,
@@ -46,8 +51,7 @@ int tn_mem_charge_for(long long delta, const char *what)
                              "the state and workspace, %lld more needed); raise the limit, lower --chi or use more "
                              "ranks", mem_limit, mem_baseline, mem_in_use, delta);
     } else {
-        mem_in_use += (size_t)delta;
-        if (mem_in_use > mem_peak) mem_peak = mem_in_use;
+        ledger_add(delta);
     }
     pthread_mutex_unlock(&mem_lock);
     return status;
@@ -58,9 +62,7 @@ int tn_mem_charge(long long delta) { return tn_mem_charge_for(delta, NULL); }
 void tn_mem_record(long long delta)
 {
     pthread_mutex_lock(&mem_lock);
-    if (delta < 0) mem_in_use -= (size_t)-delta > mem_in_use ? mem_in_use : (size_t)-delta;
-    else mem_in_use += (size_t)delta;
-    if (mem_in_use > mem_peak) mem_peak = mem_in_use;
+    ledger_add(delta);
     pthread_mutex_unlock(&mem_lock);
 }
 

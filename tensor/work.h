@@ -38,10 +38,10 @@ size_t tn_mem_in_use(void);
  * alone would leave the others waiting in it. */
 void tn_mem_record(long long delta);
 
-/* The most the ledger has held since the process began: the state and the
- * scratch buffers at their largest together (what a memory model of the
- * engine predicts; the resident size adds the program, MPI and the
- * allocator's own keeping). */
+/* The most the ledger has held since tn_mem_reset_peak (each run starts
+ * one): the state and the scratch buffers at their largest together (what a
+ * memory model of the engine predicts; the resident size adds the program,
+ * MPI and the allocator's own keeping). */
 size_t tn_mem_peak(void);
 
 /* Starts a new peak from what the ledger holds now (each run reports its own). */
