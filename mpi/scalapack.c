@@ -1,5 +1,5 @@
 /* scalapack.c - pzheevd over a group's process grid (see scalapack.h). */
-#include "scalapack.h"
+#include "scalapack_grid.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -7,35 +7,7 @@
 #include "error.h"
 #include "work.h"
 
-/* ScaLAPACK and BLACS ship no C headers on Debian: their Fortran/C entry points. */
-void Cblacs_get(int ctxt, int what, int *val);
-void Cblacs_gridmap(int *ctxt, int *usermap, int ldumap, int nprow, int npcol);
-void Cblacs_gridinfo(int ctxt, int *nprow, int *npcol, int *myrow, int *mycol);
-void Cblacs_gridexit(int ctxt);
-int Csys2blacs_handle(MPI_Comm comm);
-void Cfree_blacs_system_handle(int handle);
-int numroc_(const int *n, const int *nb, const int *iproc, const int *isrcproc, const int *nprocs);
-void descinit_(int *desc, const int *m, const int *n, const int *mb, const int *nb, const int *irsrc,
-               const int *icsrc, const int *ictxt, const int *lld, int *info);
-void pzheevd_(const char *jobz, const char *uplo, const int *n, double complex *a, const int *ia, const int *ja,
-              const int *desca, double *w, double complex *z, const int *iz, const int *jz, const int *descz,
-              double complex *work, const int *lwork, double *rwork, const int *lrwork, int *iwork,
-              const int *liwork, int *info);
-void pzgemr2d_(const int *m, const int *n, const double complex *a, const int *ia, const int *ja, const int *desca,
-               double complex *b, const int *ib, const int *jb, const int *descb, const int *ictxt);
-
-#define BLOCK 64          /* block-cyclic block size */
-#define TAG_ANNOUNCE 201
-#define TAG_READY 202
-
-struct tn_scalapack {
-    tn_group *g;
-    int handle;           /* BLACS system handle of the group communicator */
-    int grid;             /* the pr x pc grid over all ranks */
-    int pr, pc, myrow, mycol;
-    int *single;          /* single[r]: a 1 x 1 grid holding group rank r (-1 elsewhere) */
-    long solves;
-};
+#define BLOCK SCAL_BLOCK
 
 int scal_create(tn_group *g, tn_scalapack **out)
 {
@@ -69,6 +41,7 @@ void scal_destroy(tn_scalapack **ps)
 {
     if (!ps || !*ps) return;
     tn_scalapack *s = *ps;
+    scal_window_drop(s);
     if (s->single) {
         for (int r = 0; r < s->g->size; r++)
             if (s->single[r] >= 0 && r == s->g->rank) Cblacs_gridexit(s->single[r]);
@@ -81,32 +54,30 @@ void scal_destroy(tn_scalapack **ps)
 }
 
 long scal_solves(const tn_scalapack *s) { return s->solves; }
+long scal_windows(const tn_scalapack *s) { return s->windows; }
+long scal_windows_returned(const tn_scalapack *s) { return s->returned; }
+long scal_windows_svd(const tn_scalapack *s) { return s->svds; }
 int scal_ranks(const tn_scalapack *s) { return s->g->size; }
 
-/* The distributed eigensolve, called by every rank of the group. */
-static int solve(tn_scalapack *s, int root, int m, double complex *g, double *w)
+int scal_local(const tn_scalapack *s, int n, int p, int np)
 {
-    int zero = 0, one = 1, info = 0, nb = BLOCK;
-    int desc_root[9], desc[9], desc_z[9];
-    /* the root's whole matrix, in its 1 x 1 grid (other ranks: no such grid) */
-    if (s->g->rank == root) descinit_(desc_root, &m, &m, &m, &m, &zero, &zero, &s->single[root], &m, &info);
-    else { memset(desc_root, 0, sizeof desc_root); desc_root[1] = -1; }
-    int rows = numroc_(&m, &nb, &s->myrow, &zero, &s->pr), cols = numroc_(&m, &nb, &s->mycol, &zero, &s->pc);
-    int lld = rows > 1 ? rows : 1;
-    descinit_(desc, &m, &m, &nb, &nb, &zero, &zero, &s->grid, &lld, &info);
-    descinit_(desc_z, &m, &m, &nb, &nb, &zero, &zero, &s->grid, &lld, &info);
-    size_t local = (size_t)lld * (cols > 1 ? cols : 1);
-    double complex *a = tn_malloc(local * sizeof *a), *z = tn_malloc(local * sizeof *z);
-    double *eig = tn_malloc((size_t)m * sizeof *eig);
-    if (!a || !z || !eig) { free(a); free(z); free(eig); return TN_ERR_MEMORY; }
-    pzgemr2d_(&m, &m, g, &one, &one, desc_root, a, &one, &one, desc, &s->grid);
+    (void)s;
+    int zero = 0, nb = BLOCK;
+    return numroc_(&n, &nb, &p, &zero, &np);
+}
+
+int scal_pzheevd(tn_scalapack *s, int m, double complex *a, const int *desc, double complex *z, const int *desc_z,
+                 double *eig)
+{
+    int one = 1, info = 0, minus = -1;
     double complex qwork;
     double qrwork;
-    int qiwork, minus = -1;
+    int qiwork;
     pzheevd_("V", "U", &m, a, &one, &one, desc, eig, z, &one, &one, desc_z, &qwork, &minus, &qrwork, &minus, &qiwork,
              &minus, &info);
     /* the workspace query of pzheevd is known to come out short for rwork and
      * iwork (PDLASRT then rejects it): take at least the documented minima */
+    int lld = desc[8], cols = scal_local(s, m, s->mycol, s->pc);
     int lwork = (int)creal(qwork) + 1, lrwork = (int)qrwork + 1, liwork = qiwork + 1;
     int nq = cols > 1 ? cols : 1;
     int min_lrwork = 1 + 9 * m + 3 * lld * nq + lld * (BLOCK + nq) + 2 * m, min_liwork = 7 * m + 8 * s->pc + 2;
@@ -116,8 +87,8 @@ static int solve(tn_scalapack *s, int root, int m, double complex *g, double *w)
     double *rwork = tn_malloc((size_t)lrwork * sizeof *rwork);
     int *iwork = tn_malloc((size_t)liwork * sizeof *iwork);
     int status = (work && rwork && iwork) ? TN_OK : TN_ERR_MEMORY;
-    long long held = (long long)(2 * local * sizeof *a + (size_t)m * sizeof *eig + (size_t)lwork * sizeof *work +
-                                 (size_t)lrwork * sizeof *rwork + (size_t)liwork * sizeof *iwork);
+    long long held = (long long)((size_t)lwork * sizeof *work + (size_t)lrwork * sizeof *rwork +
+                                 (size_t)liwork * sizeof *iwork);
     tn_mem_record(held);   /* in the ledger's peak (peak_tensor_bytes); never refused: a collective */
     if (status == TN_OK) {
         pzheevd_("V", "U", &m, a, &one, &one, desc, eig, z, &one, &one, desc_z, work, &lwork, rwork, &lrwork, iwork,
@@ -125,51 +96,78 @@ static int solve(tn_scalapack *s, int root, int m, double complex *g, double *w)
         if (info < 0) status = tn_fail(TN_ERR_INTERNAL, "internal error: pzheevd argument %d is invalid", -info);
         else if (info > 0) status = tn_fail(TN_ERR_NUMERIC, "numerical failure: pzheevd of %d x %d (info %d)", m, m, info);
     }
+    tn_mem_record(-held);
+    free(work); free(rwork); free(iwork);
+    return status;
+}
+
+/* The distributed eigensolve of a matrix on the root, called by every rank of the group. */
+static int solve(tn_scalapack *s, int root, int m, double complex *g, double *w)
+{
+    int zero = 0, one = 1, info = 0, nb = BLOCK;
+    int desc_root[9], desc[9], desc_z[9];
+    /* the root's whole matrix, in its 1 x 1 grid (other ranks: no such grid) */
+    if (s->g->rank == root) descinit_(desc_root, &m, &m, &m, &m, &zero, &zero, &s->single[root], &m, &info);
+    else { memset(desc_root, 0, sizeof desc_root); desc_root[1] = -1; }
+    int rows = scal_local(s, m, s->myrow, s->pr), cols = scal_local(s, m, s->mycol, s->pc);
+    int lld = rows > 1 ? rows : 1;
+    descinit_(desc, &m, &m, &nb, &nb, &zero, &zero, &s->grid, &lld, &info);
+    descinit_(desc_z, &m, &m, &nb, &nb, &zero, &zero, &s->grid, &lld, &info);
+    size_t local = (size_t)lld * (cols > 1 ? cols : 1);
+    double complex *a = tn_malloc(local * sizeof *a), *z = tn_malloc(local * sizeof *z);
+    double *eig = tn_malloc((size_t)m * sizeof *eig);
+    if (!a || !z || !eig) { free(a); free(z); free(eig); return TN_ERR_MEMORY; }
+    long long held = (long long)(2 * local * sizeof *a + (size_t)m * sizeof *eig);
+    tn_mem_record(held);
+    pzgemr2d_(&m, &m, g, &one, &one, desc_root, a, &one, &one, desc, &s->grid);
+    int status = scal_pzheevd(s, m, a, desc, z, desc_z, eig);
     if (status == TN_OK) pzgemr2d_(&m, &m, z, &one, &one, desc_z, g, &one, &one, desc_root, &s->grid);
     if (status == TN_OK && s->g->rank == root) memcpy(w, eig, (size_t)m * sizeof *w);
     s->solves++;
     tn_mem_record(-held);
-    free(work); free(rwork); free(iwork); free(a); free(z); free(eig);
+    free(a); free(z); free(eig);
     return status;
 }
 
-/* Sends the announcement m to every other rank of the group. */
-static int announce(tn_scalapack *s, int m)
+int scal_announce(tn_scalapack *s, int code)
 {
     for (int r = 0; r < s->g->size; r++)
-        if (r != s->g->rank) CALL(group_send(s->g, r, TAG_ANNOUNCE, &m, sizeof m));
+        if (r != s->g->rank) CALL(group_send(s->g, r, SCAL_TAG_ANNOUNCE, &code, sizeof code));
     return TN_OK;
 }
 
-/* Waits until every other rank of the group has said it is in the solve.
- * A rank that left on another rank's abort note never says so; the note
- * was sent to this rank too, and the abortable wait returns it, where
+/* A rank that left on another rank's abort note never says it is ready; the
+ * note was sent to this rank too, and the abortable wait returns it, where
  * entering the solve (a collective) would wait for that rank for ever. */
-static int wait_ready(tn_scalapack *s)
+int scal_wait_ready(tn_scalapack *s)
 {
     for (int r = 0; r < s->g->size; r++) {
         int m;
-        if (r != s->g->rank) CALL(group_recv(s->g, r, TAG_READY, &m, sizeof m));
+        if (r != s->g->rank) CALL(group_recv(s->g, r, SCAL_TAG_READY, &m, sizeof m));
     }
     return TN_OK;
 }
 
 int scal_eigh_root(tn_scalapack *s, int m, double complex *g, double *w)
 {
-    CALL(announce(s, m));
-    CALL(wait_ready(s));
+    CALL(scal_announce(s, m));
+    CALL(scal_wait_ready(s));
     return solve(s, s->g->rank, m, g, w);
 }
 
-int scal_step_done(tn_scalapack *s) { return announce(s, 0); }
+int scal_step_done(tn_scalapack *s) { return scal_announce(s, SCAL_STEP_DONE); }
 
 int scal_serve(tn_scalapack *s, int root)
 {
     for (;;) {
         int m;
-        CALL(group_recv(s->g, root, TAG_ANNOUNCE, &m, sizeof m));
-        if (m == 0) return TN_OK;
-        CALL(group_send(s->g, root, TAG_READY, &m, sizeof m));
+        CALL(group_recv(s->g, root, SCAL_TAG_ANNOUNCE, &m, sizeof m));
+        if (m == SCAL_STEP_DONE) return TN_OK;
+        if (m == SCAL_WINDOW) {
+            CALL(scal_window_serve(s, root));
+            continue;
+        }
+        CALL(group_send(s->g, root, SCAL_TAG_READY, &m, sizeof m));
         CALL(solve(s, root, m, NULL, NULL));
     }
 }

@@ -359,6 +359,70 @@ def window_buffers(before, after, chi):
             "svd_work": 16 * (r * r + 2 * r + max(rows, cols)) if svd else 0}
 
 
+SCAL_BLOCK = 64               # mpi/scalapack_grid.h: the grid's block-cyclic block size
+
+
+def numroc(n, nprocs, iproc=0):
+    """ScaLAPACK's NUMROC: rows or columns of an n-long dimension in blocks of
+    SCAL_BLOCK on grid row or column iproc of nprocs (0 holds the most)."""
+    blocks = n // SCAL_BLOCK
+    num = (blocks // nprocs) * SCAL_BLOCK
+    extra = blocks % nprocs
+    if iproc < extra:
+        num += SCAL_BLOCK
+    elif iproc == extra:
+        num += n % SCAL_BLOCK
+    return num
+
+
+def team_grid(team):
+    """The team's grid, the squarest pr x pc = team (mpi/scalapack.c)."""
+    pr = max(d for d in range(1, team + 1) if d * d <= team and team % d == 0)
+    return pr, team // pr
+
+
+def team_window_bytes(before, after, team):
+    """Bytes one rank of a team holds while its grid splits a two-site Vidal
+    window whole (mpi/scal_window.c), at their largest: theta's two blocks
+    (chi_l x C each, C = 2 chi_r) and the eigenvectors (C x C) throughout; on
+    top, the sites spread over the grid while theta is formed, or the
+    weighted theta, the Gram matrix and pzheevd's workspaces, or (where one
+    Gram pass cannot resolve what is kept) the grid's SVD: the stacked
+    theta, V^dagger and pzgesvd's workspace (bounded), or the kept vectors,
+    their transpose and the new left part. Each matrix as the grid's rank 0
+    holds it (the most of any rank), allocated lld x local columns."""
+    pr, pc = team_grid(team)
+    chil, c, chir = before
+    k = after[1]
+    rows, C = 2 * chil, 2 * chir
+
+    def loc(m, n):
+        return max(1, numroc(m, pr)) * max(1, numroc(n, pc))
+    np_, nq = numroc(C, pr), numroc(C, pc)
+    lld = max(1, np_)
+    heevd = (16 * (C + (np_ + nq + SCAL_BLOCK) * SCAL_BLOCK + 1)
+             + 8 * ((2 + 9 * C + 3 * np_ * nq) + (1 + 9 * C + 3 * lld * max(1, nq) + lld * (SCAL_BLOCK + max(1, nq))
+                                                     + 2 * C))
+             + 4 * (7 * C + 8 * pc + 3))
+    small, big = min(rows, C), max(rows, C)
+    svd = (16 * (2 * loc(chil, C) + loc(rows, C) + loc(small, C) + loc(C, k)
+                 + 2 * big + small * (-(-C // pc) + 4 * SCAL_BLOCK)) + 8 * (1 + 4 * big))
+    always = 16 * (2 * loc(chil, C) + loc(C, C))
+    phases = (16 * (2 * loc(chil, c) + loc(c, C)),                       # forming theta
+              16 * (2 * loc(chil, C) + loc(C, C)) + heevd,                 # the Gram matrix and its eigensolve
+              svd,                                                         # or the grid's SVD
+              16 * (loc(C, k) + loc(k, C) + loc(chil, k)))                 # the new sites
+    return always + max(phases)
+
+
+def team_window_moved(before, after):
+    """Bytes a grid window moves between the leader and the grid: the two
+    sites spread over it and the two new ones back."""
+    chil, c, chir = before
+    k = after[1]
+    return 16 * (2 * chil * c + c * 2 * chir + k * 2 * chir + 2 * chil * k)
+
+
 def grid_block_bytes(rows, team):
     """Bytes of each team rank's part of a distributed eigensolve of rows x
     rows (mpi/scalapack.c: its blocks of the matrix and of the vectors, and
@@ -564,6 +628,9 @@ def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace",
         else:
             size = (flops / 170.7) ** (1.0 / 3)
             c = flops / machine.rate(size)
+        if team > 1 and len(before) == 3 and eigen_rows(before) >= scalapack_min:   # the whole window on the grid
+            return c / (team * (machine.scal_eff if machine else 1.0)) \
+                + (team_window_moved(before, after) / machine.bw_in if machine else 0)
         if team > 1 and eigen_rows(before) >= scalapack_min:
             frac = split / flops if flops > 0 else 0
             nb = 16.0 * (2 * before[0]) * (2 * before[-1])
@@ -696,10 +763,13 @@ def simulate(t, ranks, threads=1, team=1, machine=None, rpn=None, times="trace",
                 for j in range(k):
                     o = part_owner(lo, P, first + j)
                     state[o] += new[j] - old[j]
-            for name, nbytes in window_buffers(before, after, chi_limit).items():
-                bufs[w][name] = max(bufs[w][name], nbytes)
-            if team > 1 and eigen_rows(before) >= scalapack_min:
-                grid[w] = max(grid[w], grid_block_bytes(eigen_rows(before), team))
+            if team > 1 and k == 2 and eigen_rows(before) >= scalapack_min:   # split whole on the grid
+                grid[w] = max(grid[w], team_window_bytes(before, after, team))
+            else:
+                for name, nbytes in window_buffers(before, after, chi_limit).items():
+                    bufs[w][name] = max(bufs[w][name], nbytes)
+                if team > 1 and eigen_rows(before) >= scalapack_min:
+                    grid[w] = max(grid[w], grid_block_bytes(eigen_rows(before), team))
             # the worker holds the lent sites while it works on them (src/mps.c recv_site)
             held = sum(max(old[j], new[j]) for j in range(1, k) if part_owner(lo, P, first + j) != w)
             for r in {w, *lenders}:

@@ -275,8 +275,9 @@ int cli_choose_groups(const run_request *rq, const circuit *c, int ranks)
  * sent, peak resident and state memory, team, eigensolves joined on its
  * grid (by the group's or the team's grid, whichever the run used), threads
  * for a layer's gates and the gates run on them, sites lent without waiting,
- * and the most its tensors and scratch buffers held at once. */
-#define RANK_STATS 12
+ * the most its tensors and scratch buffers held at once, and the Vidal
+ * windows split whole on its team's grid, those it handed back, and those split by the grid's SVD. */
+#define RANK_STATS 15
 static void gather_rank_stats(MPI_Comm world, const engine_state *st, double *all)
 {
     const tn_group *g = st->grp, *t = st->team;
@@ -286,7 +287,9 @@ static void gather_rank_stats(MPI_Comm world, const engine_state *st, double *al
                                (double)result_peak_rss(), (double)st->res.peak_state_bytes,
                                t ? t->world_rank / t->size : (g ? g->world_rank : 0),
                                (double)st->res.scalapack_solves, st->res.layer_threads,
-                               (double)st->res.threaded_gates, (double)st->res.lazy_lends, (double)tn_mem_peak()};
+                               (double)st->res.threaded_gates, (double)st->res.lazy_lends, (double)tn_mem_peak(),
+                               (double)st->res.team_windows, (double)st->res.team_windows_returned,
+                               (double)st->res.team_windows_svd};
     MPI_Gather(mine, RANK_STATS, MPI_DOUBLE, all, RANK_STATS, MPI_DOUBLE, 0, world);
 }
 

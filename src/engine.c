@@ -62,7 +62,12 @@ int engine_run(MPI_Comm world, const circuit *c, run_request *rq, engine_state *
         rq->run.team_grid = st->team_grid;
         double t0 = run_now();
         status = st->grp ? lead(c, rq, st) : serve(c, rq, st);
-        if (st->team_grid) st->res.scalapack_solves = scal_solves(st->team_grid);
+        if (st->team_grid) {
+            st->res.scalapack_solves = scal_solves(st->team_grid);
+            st->res.team_windows = scal_windows(st->team_grid);
+            st->res.team_windows_returned = scal_windows_returned(st->team_grid);
+            st->res.team_windows_svd = scal_windows_svd(st->team_grid);
+        }
         st->t_run = run_now() - t0;
     }
     status = group_agree(world, status);

@@ -211,12 +211,66 @@ typedef struct {
     double *seconds;           /* NULL, or receives the time it took */
 } window_update;
 
+/* Vidal form in a team: the two-site window split on the team's grid
+ * (mpi/scal_window.c), when its Gram matrix (2 chi_r rows) is at least
+ * --scalapack-min; the same steps as contract_block, apply_to_block and
+ * split_block_vidal, but no rank holds theta or its Gram matrix whole.
+ * *done is 0 when the grid handed the window back (one Gram pass could not
+ * resolve what is kept): then nothing changed. The buffers the new sites
+ * need are reserved first, so that nothing here can fail between the
+ * grid's two phases. */
+static int split_on_team(mps *m, const window_update *w, int *done)
+{
+    *done = 0;
+    int first = w->first, s = first + 1, chil = m->chi[first], chir = m->chi[first + 2];
+    int rows = 2 * chil, cols = 2 * chir;
+    int keep = m->trunc.max_chi > 0 && m->trunc.max_chi < cols ? m->trunc.max_chi : cols;
+    if (keep > rows) keep = rows;   /* theta's rank */
+    CALL(mps_reserve_site(m, first, (size_t)rows * keep));
+    CALL(mps_reserve_site(m, s, (size_t)keep * cols));
+    CALL(mps_reserve_lambda(m, s, keep));
+    const double *lam = m->lambda[first];
+    scal_window sw = {chil, m->chi[s], chir, m->site[first], m->site[s], w->g, lam,
+                      m->trunc.max_chi, keep, m->trunc.cutoff};
+    scal_window_split sp;
+    CALL(scal_window_begin(m->team, &sw, &sp));
+    if (!sp.resolved) return TN_OK;
+    int kk = sp.rank;
+    double kept = 0;
+    for (int i = 0; i < kk; i++) kept += sp.values[i] * sp.values[i];
+    for (int i = 0; i < kk; i++) m->lambda[s][i] = sp.values[i] / sqrt(kept);
+    CALL(scal_window_finish(m->team, m->site[s], m->site[first]));
+    record_discard(m, sp.discarded);
+    if (!(kept > 0)) return tn_fail(TN_ERR_NUMERIC, "numerical failure: a gate left a bond with no weight");
+    m->chi[s] = kk;
+    CALL(normalise_weighted(m->site[first], chil, (size_t)rows * kk, lam));
+    *done = 1;
+    return TN_OK;
+}
+
+/* Whether this window goes to the team's grid whole (split_on_team). */
+static int window_on_team(const mps *m, const window_update *w)
+{
+    return m->vidal && m->team && w->k == 2 && 2 * m->chi[w->first + 2] >= m->scal_min;
+}
+
 static int compute_window_update(mps *m, const void *ctx)
 {
     const window_update *w = ctx;
     int before[CIRC_MAX_GATE_QUBITS + 1];
     memcpy(before, m->chi + w->first, (size_t)(w->k + 1) * sizeof(int));
     double t0 = run_clock();
+    if (window_on_team(m, w)) {
+        int done;
+        CALL(split_on_team(m, w, &done));
+        if (done) {
+            double t2 = run_clock();
+            m->t_split += t2 - t0;
+            if (w->seconds) *w->seconds = t2 - t0;
+            trace_window(m->trace, w->seq, w->first, w->k, before, m->chi + w->first, t2 - t0);
+            return TN_OK;
+        }
+    }
     CALL(contract_block(m, w->first, w->k));
     CALL(apply_to_block(m, m->chi[w->first], 1 << w->k, m->chi[w->first + w->k], w->g));
     double t1 = run_clock();

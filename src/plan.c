@@ -20,12 +20,14 @@
  *     (conservative: the engine now also runs a rank's own gates of a layer
  *     on its threads, which scaling-sim.py --layer-threads models and this
  *     summary does not yet);
- *   - teams (--team-size T): T ranks own a segment; its eigensolves of at
- *     least OPTIONS_DEFAULT_SCALAPACK_MIN rows (the default --scalapack-min)
- *     run on the team's grid at the machine's scalapack_efficiency
- *     (assumed), the Gram matrix there and the vectors back; the leader
- *     holds the segment and its windows' buffers (one set: it runs one gate
- *     at a time), every rank of the team its block of the eigensolve.
+ *   - teams (--team-size T): T ranks own a segment; its windows whose Gram
+ *     matrix has at least OPTIONS_DEFAULT_SCALAPACK_MIN rows (the default
+ *     --scalapack-min) are split whole on the team's grid (mpi/
+ *     scal_window.c) at the machine's scalapack_efficiency (assumed), the
+ *     two sites spread there and the new ones back; the leader holds the
+ *     segment, the buffers of its smaller windows (one set: it runs one gate
+ *     at a time) and its share of the grid's matrices, every other rank of
+ *     the team that share.
  * Machine rates: --machine FILE (scripts/scaling-machine.py), else the rates
  * measured on the development machine (docs/scaling/machine-here.json).
  * Not for: running anything; the event-level replay (scaling-sim.py). */
@@ -193,16 +195,13 @@ static double gate_rate(const plan_machine *m, double x)
 }
 
 /* Seconds of a two-site window with bonds l, c (inner), r: bench-gate's
- * count; *eigen: those of its eigensolve (the tridiagonal reduction and the
- * back-transformation of the kept vectors), which a team does on its grid. */
-static double window_seconds(const plan_machine *m, double l, double c, double r, double *eigen)
+ * count. */
+static double window_seconds(const plan_machine *m, double l, double c, double r)
 {
     double rows = 2 * l, cols = 2 * r, n = fmin(rows, cols), kept = c;
     double eig = 16.0 / 3 * n * n * n + 8 * n * n * kept;
     double flops = 32 * l * c * r + 128 * l * r + 4 * n * n * fmax(rows, cols) + eig + 8 * rows * kept * cols;
-    double rate = gate_rate(m, cbrt(flops / 170.7));
-    *eigen = eig / rate;
-    return flops / rate;
+    return flops / gate_rate(m, cbrt(flops / 170.7));
 }
 
 typedef struct {
@@ -212,9 +211,8 @@ typedef struct {
     double *work;       /* seconds of the windows computed on site s (one thread) */
     double *crossings;  /* windows across cut s (between sites s and s + 1) */
     double *cost;       /* the engine's balance cost chi_l chi_r (chi_l + chi_r) */
-    double *eigen;      /* of work: the eigensolves of at least OPTIONS_DEFAULT_SCALAPACK_MIN rows */
-    double *eigen_bytes;   /* their Gram matrices and vectors to a team's grid and back */
-    double *eigen_rows;    /* the largest of them */
+    double *grid_work;  /* of work: the windows of at least OPTIONS_DEFAULT_SCALAPACK_MIN Gram rows */
+    double *grid_bytes; /* their sites to a team's grid and the new ones back */
 } plan_model;
 
 static double site_bytes(const plan_model *p, int s) { return 16.0 * 2 * p->bond[s] * p->bond[s + 1] + 8 * p->bond[s]; }
@@ -248,6 +246,50 @@ static void window_buffers(double l, double c, double r, double chi, double *out
     out[BUF_SVD_WORK] = svd ? 16 * (small * small + 2 * small + big) : 0;
 }
 
+/* Whether the window on sites s, s + 1 goes to a team's grid whole: its Gram
+ * matrix (theta's columns, 2 chi_r) has at least --scalapack-min rows. */
+static int on_grid(const plan_model *p, int s)
+{
+    return s + 1 < p->n && 2 * p->bond[s + 2] >= OPTIONS_DEFAULT_SCALAPACK_MIN;
+}
+
+/* ScaLAPACK's NUMROC for grid row or column 0 of np (the most of any), in
+ * blocks of SCAL_BLOCK_SIZE (mpi/scalapack_grid.h's SCAL_BLOCK). */
+#define SCAL_BLOCK_SIZE 64
+static double numroc0(double n, int np)
+{
+    double blocks = floor(n / SCAL_BLOCK_SIZE), num = floor(blocks / np) * SCAL_BLOCK_SIZE;
+    double extra = blocks - floor(blocks / np) * np;
+    return num + (extra > 0 ? SCAL_BLOCK_SIZE : n - blocks * SCAL_BLOCK_SIZE);
+}
+
+/* Bytes one rank of a team holds while its grid splits a two-site window
+ * with bonds l, c, r whole (mpi/scal_window.c): scripts/scaling-sim.py
+ * team_window_bytes, which tests/scaling_sim.t checks against the ledger.
+ * Theta's two blocks and the eigenvectors throughout, and the largest of:
+ * the sites spread while theta is formed; the weighted theta, the Gram
+ * matrix and pzheevd's workspaces; the grid's SVD; the new sites. */
+static double team_window_bytes(double l, double c, double r, int team)
+{
+    int pr = 1;
+    for (int d = 1; d * d <= team; d++)
+        if (team % d == 0) pr = d;
+    int pc = team / pr;
+    double rows = 2 * l, cols = 2 * r, k = c, small = fmin(rows, cols), big = fmax(rows, cols);
+#define LOC(m, n) (fmax(1, numroc0((m), pr)) * fmax(1, numroc0((n), pc)))
+    double np = numroc0(cols, pr), nq = numroc0(cols, pc), lld = fmax(1, np), nq1 = fmax(1, nq);
+    double heevd = 16 * (cols + (np + nq + SCAL_BLOCK_SIZE) * SCAL_BLOCK_SIZE + 1)
+                 + 8 * ((2 + 9 * cols + 3 * np * nq) + (1 + 9 * cols + 3 * lld * nq1 + lld * (SCAL_BLOCK_SIZE + nq1) + 2 * cols))
+                 + 4 * (7 * cols + 8 * pc + 3);
+    double svd = 16 * (2 * LOC(l, cols) + LOC(rows, cols) + LOC(small, cols) + LOC(cols, k) + 2 * big
+                       + small * (ceil(cols / pc) + 4 * SCAL_BLOCK_SIZE)) + 8 * (1 + 4 * big);
+    double always = 16 * (2 * LOC(l, cols) + LOC(cols, cols));
+    double phase = fmax(fmax(16 * (2 * LOC(l, c) + LOC(c, cols)), 16 * (2 * LOC(l, cols) + LOC(cols, cols)) + heevd),
+                        fmax(svd, 16 * (LOC(cols, k) + LOC(k, cols) + LOC(l, k))));
+#undef LOC
+    return always + phase;
+}
+
 /* Bonds, per-site work and per-cut window counts of circuit c in order site_of. */
 static void build_model(const circuit *c, const int *site_of, const plan_args *a, const plan_machine *m,
                         plan_model *p)
@@ -271,7 +313,7 @@ static void build_model(const circuit *c, const int *site_of, const plan_args *a
     }
     p->bond[0] = p->bond[n] = 1;
     for (int s = 0; s < n; s++) {
-        p->work[s] = p->crossings[s] = p->eigen[s] = p->eigen_bytes[s] = p->eigen_rows[s] = 0;
+        p->work[s] = p->crossings[s] = p->grid_work[s] = p->grid_bytes[s] = 0;
         p->cost[s] = p->bond[s] * p->bond[s + 1] * (p->bond[s] + p->bond[s + 1]);
     }
     for (size_t i = 0; i < c->nops; i++) {   /* each gate: its swaps and its own window */
@@ -283,13 +325,12 @@ static void build_model(const circuit *c, const int *site_of, const plan_args *a
             if (site_of[op->qubits[x]] > hi) hi = site_of[op->qubits[x]];
         }
         for (int s = lo; s < hi; s++) {   /* every cut the gate spans: one window (a swap or the gate) */
-            double eigen, rows = 2 * p->bond[s + 2];   /* the Gram side: theta's columns (tensor/tsvd.c) */
-            p->work[s] += window_seconds(m, p->bond[s], p->bond[s + 1], p->bond[s + 2], &eigen);
+            double l = p->bond[s], c = p->bond[s + 1], r = p->bond[s + 2], seconds = window_seconds(m, l, c, r);
+            p->work[s] += seconds;
             p->crossings[s] += 1;
-            if (rows >= OPTIONS_DEFAULT_SCALAPACK_MIN) {
-                p->eigen[s] += eigen;
-                p->eigen_bytes[s] += 2 * 16 * rows * rows;
-                p->eigen_rows[s] = fmax(p->eigen_rows[s], rows);
+            if (on_grid(p, s)) {
+                p->grid_work[s] += seconds;
+                p->grid_bytes[s] += 16 * (2 * l * c + c * 2 * r + c * 2 * r + 2 * l * c);
             }
         }
     }
@@ -300,9 +341,9 @@ typedef struct {
     double seconds, rank_bytes, node_bytes, imbalance;
 } plan_layout;
 
-/* Seconds of segment lo..hi (sites) on its rank or team: its windows, the
- * eigensolves of a team on the team's grid (and the Gram matrix there and
- * the vectors back), and round trips of a site for windows across its ends. */
+/* Seconds of segment lo..hi (sites) on its rank or team: its windows (a
+ * team's larger ones on its grid, their sites there and back), and round
+ * trips of a site for windows across its ends. */
 static double segment_seconds(const plan_model *p, const plan_machine *m, const int *lo, int r, int segments,
                               int per_node, int threads, int team)
 {
@@ -310,7 +351,8 @@ static double segment_seconds(const plan_model *p, const plan_machine *m, const 
     double speed = 1 + (threads - 1) * m->blas_eff, t = 0;
     for (int s = lo[r]; s < lo[r + 1]; s++) {
         if (team > 1)
-            t += (p->work[s] - p->eigen[s] + p->eigen[s] / (team * m->scal_eff)) / speed + p->eigen_bytes[s] / m->bw_in;
+            t += (p->work[s] - p->grid_work[s]) / speed + p->grid_work[s] / (team * m->scal_eff)
+                 + p->grid_bytes[s] / m->bw_in;
         else
             t += p->work[s] / speed;
     }
@@ -325,19 +367,20 @@ static double segment_seconds(const plan_model *p, const plan_machine *m, const 
 }
 
 /* Bytes a segment's leader holds: the segment, its windows' buffers (each
- * at its largest), once per thread that runs its gates of a layer (a team's
- * leader keeps one), a lent site across its right end, and its block of an
- * eigensolve. */
+ * at its largest; in a team, those of the windows not split on the grid),
+ * once per thread that runs its gates of a layer (a team's leader keeps
+ * one), a lent site across its right end, and its share of the grid's
+ * matrices. */
 static double leader_bytes(const plan_model *p, const int *lo, int r, int threads, int team, double grid)
 {
     int n = p->n;
     double bytes = PLAN_RANK_OVERHEAD_BYTES, largest[BUF_COUNT] = {0}, one[BUF_COUNT], window = 0, lent = 0;
     for (int s = lo[r]; s < lo[r + 1]; s++) {
         bytes += site_bytes(p, s);
-        if (s + 1 < n) {
+        if (s + 1 == lo[r + 1] && s + 1 < n) lent = site_bytes(p, s + 1);
+        if (s + 1 < n && !(team > 1 && on_grid(p, s))) {
             window_buffers(p->bond[s], p->bond[s + 1], p->bond[s + 2], p->chi, one);
             for (int b = 0; b < BUF_COUNT; b++) largest[b] = fmax(largest[b], one[b]);
-            if (s + 1 == lo[r + 1]) lent = site_bytes(p, s + 1);
         }
     }
     for (int b = 0; b < BUF_COUNT; b++) window += largest[b];
@@ -363,9 +406,9 @@ static void predict(const plan_model *p, const plan_machine *m, long nodes, int 
     out->imbalance = part_imbalance(n, S, p->cost, lo);
     double worst_t = 0, worst_node = 0, node = 0, worst_b = 0;
     for (int r = 0; r < S; r++) {   /* segment r: ranks r * team (its leader) .. r * team + team - 1 */
-        double rows = 0;
-        for (int s = lo[r]; s < lo[r + 1]; s++) rows = fmax(rows, p->eigen_rows[s]);
-        double grid = team > 1 && rows > 0 ? 16.0 * 7 * ceil(rows / team) * rows : 0;   /* each rank's block */
+        double grid = 0;   /* each rank's share of the grid's matrices */
+        for (int s = lo[r]; s < lo[r + 1] && team > 1; s++)
+            if (on_grid(p, s)) grid = fmax(grid, team_window_bytes(p->bond[s], p->bond[s + 1], p->bond[s + 2], team));
         double leader = leader_bytes(p, lo, r, threads, team, grid), member = PLAN_RANK_OVERHEAD_BYTES + grid;
         worst_t = fmax(worst_t, segment_seconds(p, m, lo, r, S, per_node, threads, team));
         worst_b = fmax(worst_b, leader);
@@ -463,7 +506,7 @@ static int report(const plan_args *a, const circuit *c, const plan_model *p, con
     }
     json_object_set_new(root, "candidates", cands);
     json_object_set_new(root, "model", json_string("docs/scaling.md: saturated bonds, the engine's partition, "
-                                                   "measured gate rates; teams' eigensolves at the assumed "
+                                                   "measured gate rates; teams' windows on their grid at the assumed "
                                                    "ScaLAPACK efficiency"));
     char *text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(6));
     json_decref(root);
@@ -490,9 +533,9 @@ int plan_command(int argc, char **argv)
     size_t len = (size_t)n + 1;
     plan_model p = {n, (double)a.chi, tn_calloc(len + 1, sizeof(double)), tn_calloc(len, sizeof(double)),
                     tn_calloc(len, sizeof(double)), tn_calloc(len, sizeof(double)), tn_calloc(len, sizeof(double)),
-                    tn_calloc(len, sizeof(double)), tn_calloc(len, sizeof(double))};
+                    tn_calloc(len, sizeof(double))};
     int *site_of = tn_malloc((size_t)n * sizeof(int) + 1);
-    int status = p.bond && p.work && p.crossings && p.cost && p.eigen && p.eigen_bytes && p.eigen_rows && site_of
+    int status = p.bond && p.work && p.crossings && p.cost && p.grid_work && p.grid_bytes && site_of
                      ? TN_OK : TN_ERR_MEMORY;
     if (status == TN_OK) status = order_choose(c, a.order, site_of);
     if (status == TN_OK) {
@@ -501,7 +544,7 @@ int plan_command(int argc, char **argv)
     }
     free(site_of);
     free(p.bond); free(p.work); free(p.crossings); free(p.cost);
-    free(p.eigen); free(p.eigen_bytes); free(p.eigen_rows);
+    free(p.grid_work); free(p.grid_bytes);
     circ_destroy(&c);
     return status;
 }

@@ -141,6 +141,13 @@ static json_t *mpi_json(const result_context *ctx, const run_result *res)
             json_object_set_new(one, "lazy_lends", json_integer((json_int_t)v[10]));
         if (one && ctx->stats_per_rank >= 12)   /* the ledger's peak: site tensors and scratch buffers */
             json_object_set_new(one, "peak_tensor_bytes", json_integer((json_int_t)v[11]));
+        if (one && ctx->stats_per_rank >= 14) {   /* Vidal windows split whole on its team's grid, and those
+                                                   * one pass could not resolve (the leader split them) */
+            json_object_set_new(one, "team_windows", json_integer((json_int_t)v[12]));
+            json_object_set_new(one, "team_windows_returned", json_integer((json_int_t)v[13]));
+        }
+        if (one && ctx->stats_per_rank >= 15)   /* of its team's windows, those split by the grid's SVD */
+            json_object_set_new(one, "team_windows_svd", json_integer((json_int_t)v[14]));
         json_array_append_new(per, one);
     }
     json_object_set_new(mpi, "per_rank", per);

@@ -94,6 +94,9 @@ typedef struct {
     int leader;                 /* group rank 0: its share counts in the reductions */
     int rebalances;
     long scalapack_solves;      /* eigensolves this rank joined on the group grid */
+    long team_windows;          /* Vidal windows split whole on its team's grid */
+    long team_windows_svd;      /* of those, split by the grid's SVD (one Gram pass could not resolve them) */
+    long team_windows_returned; /* and those the grid handed back to the leader's own split */
     /* noise (noisy runs only) */
     int noisy;
     long trajectories;          /* trajectories averaged (dynamic: one per shot) */

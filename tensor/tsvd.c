@@ -138,6 +138,13 @@ static int choose_rank(const double *s, int r, const tsvd_trunc *t, double total
     return k;
 }
 
+int tsvd_choose_rank(const double *s, int r, const tsvd_trunc *trunc, double *dropped)
+{
+    double total = 0;
+    for (int i = 0; i < r; i++) total += s[i] * s[i];
+    return choose_rank(s, r, trunc, total, dropped);
+}
+
 int tsvd_truncated(tsvd_work *w, int m, int n, double complex *a, const tsvd_trunc *trunc,
                    tsvd_result *res)
 {
@@ -321,6 +328,35 @@ static int gram_eigen(tsvd_work *w, int m, int n, const double complex *a, const
     return TN_OK;
 }
 
+/* How many of this pass's largest eigenvalues (lambda, m, ascending) become
+ * directions when k are kept in all and have are resolved (vals): at most
+ * those well above rounding (TSVD_GRAM_GUARD of the largest) and above the
+ * numerical rank (like the SVD path, nothing below TSVD_RANK_RTOL of the
+ * largest value); *rank_limited when the latter cut it. */
+static int pass_take(const double *lambda, int m, const double *vals, int have, int k, int *rank_limited)
+{
+    double top = lambda[m - 1];
+    int clear = 0;                      /* eigenvalues well above rounding */
+    while (clear < m && lambda[m - 1 - clear] > TSVD_GRAM_GUARD * top) clear++;
+    int take = k - have < clear ? k - have : clear;
+    double rank_floor = TSVD_RANK_RTOL * TSVD_RANK_RTOL * (have > 0 ? vals[0] : top);
+    int above = 0;
+    while (above < take && lambda[m - 1 - above] > rank_floor) above++;
+    *rank_limited = above < take;
+    return above;
+}
+
+int tsvd_gram_first_pass(const double *lambda, int m, const tsvd_trunc *trunc, double total, int *take,
+                         int *rank_limited)
+{
+    *take = 0;
+    *rank_limited = 0;
+    if (m < 1 || !(lambda[m - 1] > 0)) return 0;
+    int k = choose_kept(NULL, 0, lambda, m, trunc, total);
+    *take = pass_take(lambda, m, NULL, 0, k, rank_limited);
+    return k;
+}
+
 /* The eigenvectors of the k largest eigenvalues, largest first, into l (m x k). */
 static int top_vectors(tsvd_work *w, int m, int k, int full, double complex *l)
 {
@@ -413,17 +449,9 @@ static int split_by_gram(tsvd_work *w, int m, int n, const double complex *a, co
         const double *lambda = w->s.data;   /* ascending */
         double top = lambda[m - 1];
         if (!(top > 0)) return TN_OK;
-        int clear = 0;                      /* eigenvalues well above rounding */
-        while (clear < m && lambda[m - 1 - clear] > TSVD_GRAM_GUARD * top) clear++;
         k = choose_kept(vals, have, lambda, m, trunc, total);
         if (k <= have) { done = 1; break; }
-        int take = k - have < clear ? k - have : clear;
-        /* the numerical rank: like the SVD path, nothing below TSVD_RANK_RTOL of the largest value */
-        double rank_floor = TSVD_RANK_RTOL * TSVD_RANK_RTOL * (have > 0 ? vals[0] : top);
-        int above = 0;
-        while (above < take && lambda[m - 1 - above] > rank_floor) above++;
-        int rank_limited = above < take;
-        take = above;
+        int rank_limited, take = pass_take(lambda, m, vals, have, k, &rank_limited);
         if (have > 0) {   /* a later pass: stop once what is left is below TSVD_RESIDUAL_TOL (tsvd.h) */
             int need = needed_directions(lambda, m, take, TSVD_RESIDUAL_TOL * TSVD_RESIDUAL_TOL * total);
             rank_limited |= need < take;

@@ -57,6 +57,11 @@ typedef struct {
 int tsvd_truncated(tsvd_work *w, int m, int n, double complex *a, const tsvd_trunc *trunc,
                    tsvd_result *res);
 
+/* The SVD path's truncation over r singular values s (descending) computed
+ * elsewhere (a team's grid): the rank kept, and in *dropped the sum of the
+ * squares of those dropped. */
+int tsvd_choose_rank(const double *s, int r, const tsvd_trunc *trunc, double *dropped);
+
 /* Which factor of a split must be an isometry (the other carries the norm).
  * TSVD_RIGHT_VECTORS: only the right isometry V_k^dagger and the kept
  * singular values (the Vidal-form update forms its left factor from another
@@ -125,6 +130,16 @@ typedef struct {
  * point into w until the next call (TSVD_RIGHT_VECTORS: right may point into a). */
 int tsvd_split(tsvd_work *w, int m, int n, double complex *a, const tsvd_trunc *trunc, int side,
                tsvd_split_result *res);
+
+/* The first Gram pass's decision, for a Gram matrix formed elsewhere (a
+ * team's grid, mpi/scal_window.c): over its m eigenvalues lambda
+ * (ascending) and the weight total (its trace, |a|^2), the directions
+ * truncation keeps (returned) and how many of them this pass resolves
+ * (*take; below the kept ones: later passes, or the measured remainder
+ * when *rank_limited). Returns 0 when the largest eigenvalue is not
+ * positive. */
+int tsvd_gram_first_pass(const double *lambda, int m, const tsvd_trunc *trunc, double total, int *take,
+                         int *rank_limited);
 
 /* Frees the workspace. */
 void tsvd_work_free(tsvd_work *w);

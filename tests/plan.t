@@ -73,13 +73,14 @@ ok($q && $q->{fits}, 'which then fits');
 
 # A window's scratch buffers at chi 4096 (theta 8,192 x 8,192 and its
 # weighted copy, the Gram matrix and the eigensolver's, the kept vectors,
-# later passes: src/plan.c window_buffers, 6 GiB) come on top of any
-# segment: no layout needs less. Where every core's thread holding them
-# does not fit, fewer threads do, or teams.
+# later passes: src/plan.c window_buffers, 6 GiB) come on top of a rank's
+# segment, unless its team splits the window on its grid (mpi/
+# scal_window.c): every layout without teams needs more. Where every
+# core's thread holding them does not fit, fewer threads do, or teams.
 my $scratch = 16 * (4 * 8192**2 + 8192 * 4096 + 3 * 4096 * 8192);
 my ($st3, $r) = run_plan($bw, '--chi', 4096, '--nodes', 128, '--memory-per-node', '16G', '--cores-per-node', 8);
-my ($least) = sort { $a <=> $b } map { $_->{memory_per_rank_bytes} } @{ $r->{candidates} // [] };
-ok($st3 == 0 && $least >= $scratch, 'no layout at chi 4096 needs less than one window\'s scratch per rank (6 GiB)');
+my ($least) = sort { $a <=> $b } map { $_->{memory_per_rank_bytes} } grep { $_->{team_size} == 1 } @{ $r->{candidates} // [] };
+ok($st3 == 0 && $least >= $scratch, 'no layout at chi 4096 without teams needs less than one window\'s scratch per rank (6 GiB)');
 ok($r->{fits} && $r->{memory_per_node_needed_bytes} <= 16 * 2**30, '128 nodes of 16 GiB and 8 cores: it fits');
 my @alone = grep { $_->{team_size} == 1 && $_->{ranks_per_node} == 1 } @{ $r->{candidates} };
 ok(!grep({ $_->{threads_per_rank} == 8 && $_->{fits} } @alone),
@@ -97,6 +98,18 @@ ok($t->{fits} && $t->{layout}{team_size} >= 2 && $t->{layout}{ranks} / $t->{layo
    . ($t->{layout}{team_size} // '?') . ')');
 my ($no_team) = grep { $_->{team_size} == 1 } @{ $t->{candidates} };
 ok(!$no_team, 'and none without (256 ranks, 156 sites)');
+
+# Nodes of 2 GiB for one rank each (the issue's "2 GiB per rank"): 156 teams
+# of 16 own one site each, and each team splits its windows on its 4 x 4
+# grid, so no rank holds a window whole (a leader: its site, a lent one and
+# its share of the grid's matrices, 1.9 GiB). Half as many teams of 8 ranks
+# hold twice the share each and do not fit.
+my (undef, $two) = run_plan($bw, '--chi', 4096, '--nodes', 2496, '--memory-per-node', '2G', '--cores-per-node', 1);
+ok($two && $two->{fits} && $two->{layout}{team_size} == 16 && $two->{memory_per_rank_bytes} <= 2 * 2**30
+   && $two->{predicted_seconds} > 0, 'chi 4096 on 2,496 ranks of 2 GiB: fits in teams of 16 ('
+   . sprintf('%.2f GiB per rank, %.0f s', ($two->{memory_per_rank_bytes} // 0) / 2**30, $two->{predicted_seconds} // 0) . ')');
+my (undef, $half) = run_plan($bw, '--chi', 4096, '--nodes', 1248, '--memory-per-node', '2G', '--cores-per-node', 1);
+ok($half && !$half->{fits}, 'and not on 1,248 (teams of 8: each rank\'s share of the grid is twice as large)');
 
 my (undef, $p8) = run_plan($bw, '--chi', 1024, '--nodes', 8, '--memory-per-node', '64G', '--cores-per-node', 8);
 my (undef, $p64) = run_plan($bw, '--chi', 1024, '--nodes', 64, '--memory-per-node', '64G', '--cores-per-node', 8);

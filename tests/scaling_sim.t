@@ -197,15 +197,18 @@ SKIP: {
 # the simulator predicts it from the trace's bonds. Chi 256 on 20 qubits:
 # windows of 512 rows, whose buffers (about 26 MiB) are most of it, and
 # splits that take later Gram passes. One rank, two, and teams of two on 2
-# and 4 ranks (the leader holds its segment, its windows' buffers and its
-# block of each eigensolve; the member only its block). The model counts
-# the buffers of later passes always and a generous block per team rank (a
-# plan must not say a run fits that does not): at most 25% over, never more
-# than 10% under (a lent site's copy, freed when delivered, is 2 MiB).
+# and 4 ranks and of four on 4 (a 2 x 2 grid): a team splits each window of
+# at least --scalapack-min Gram rows whole on its grid (mpi/scal_window.c),
+# so its leader holds its segment, the buffers of its smaller windows and
+# its share of the grid's matrices; a member only that share. The model
+# counts the buffers of later passes always and the larger of the grid's
+# Gram and SVD paths (a plan must not say a run fits that does not): at
+# most 25% over, never more than 10% under (a lent site's copy, freed when
+# delivered, is 2 MiB).
 
 {
     my $bw20 = gen_circuit('bw20.qasm', 'brickwork', 20, 20, 1);
-    for my $case ([1, 1], [2, 1], [2, 2], [4, 2]) {
+    for my $case ([1, 1], [2, 1], [2, 2], [4, 2], [4, 4]) {
         my ($p, $team) = @$case;
         my $name = "mem-p$p-t$team";
         my $t = traced($p, $bw20, $name, '--chi 256', ($team > 1 ? ('--team-size', $team, '--scalapack-min 256') : ()));

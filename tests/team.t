@@ -1,13 +1,18 @@
 #!/usr/bin/perl
 # team.t - tnemu run --team-size T: teams of T ranks own one segment, the
-# leader holding the sites and the team joining its eigensolves of at least
-# --scalapack-min rows on the team's ScaLAPACK grid. On 2 and 4 ranks with
-# teams of 1, 2 and 4 (a small --scalapack-min, so that the grid really runs
-# on small circuits), in the Vidal and the centre form and noisy: the
-# probabilities, amplitudes and expectation values agree with one rank to
-# 1e-10 (not bitwise: pzheevd rounds differently from zheevd), and an
-# untruncated run agrees with a numpy state vector; the result says the team
-# size, each rank's team and the eigensolves it joined (> 0 in a team).
+# leader holding the sites. In Vidal form a window whose Gram matrix has at
+# least --scalapack-min rows is split whole on the team's ScaLAPACK grid
+# (theta, its Gram matrix, the eigensolve and the new sites formed there:
+# mpi/scal_window.c); elsewhere the team joins the leader's eigensolves of
+# that size. On 2 and 4 ranks with teams of 1, 2 and 4 (a small
+# --scalapack-min, so that the grid really runs on small circuits), in the
+# Vidal and the centre form and noisy: the probabilities, amplitudes and
+# expectation values agree with one rank to 1e-10 (not bitwise: pzheevd
+# rounds differently from zheevd), and an untruncated run agrees with a
+# numpy state vector; the result says the team size, each rank's team and
+# the windows and eigensolves it joined (> 0 in a team). A window one Gram
+# pass cannot resolve is split by the grid's SVD; with its windows on the
+# grid, a leader holds far less than one rank alone, a member less still.
 # Bad values fail at once with exit 2; a failure injected on a leader or on
 # a member ends every rank promptly with exit 1.
 use strict;
@@ -68,11 +73,18 @@ sub check_teams {
     my @per = @{ $mpi->{per_rank} };
     is_deeply([map { $_->{team} } @per], [map { int($_ / $t) } 0 .. $p - 1], "$label: each rank's team");
     if ($t > 1) {
-        # every member joined exactly its leader's eigensolves, and some ran
-        my @bad = grep { $per[$_]{scalapack_solves} != $per[$_ - $_ % $t]{scalapack_solves} } 0 .. $p - 1;
-        my @none = grep { $per[$_]{scalapack_solves} <= 0 } 0 .. $p - 1;
-        ok(!@bad && !@none, "$label: every rank joined its team's eigensolves on the grid (> 0)")
-            or diag(join ' ', map { "rank $_->{rank}: $_->{scalapack_solves}" } @per);
+        # every member joined exactly its leader's eigensolves and windows, and some ran; in Vidal form
+        # the windows themselves (theta, its Gram matrix and the new sites formed on the grid)
+        # (a noisy two-qubit gate draws its Kraus operator from the leader's theta: the leader's split)
+        my $vidal = $mpi->{canonical_form} eq 'vidal' && !grep { $_ eq '--noise' } @args;
+        my @bad = grep { my $l = $_ - $_ % $t;
+                         $per[$_]{scalapack_solves} != $per[$l]{scalapack_solves}
+                         || $per[$_]{team_windows} != $per[$l]{team_windows} } 0 .. $p - 1;
+        my @none = grep { ($vidal ? $per[$_]{team_windows} : $per[$_]{scalapack_solves} + $per[$_]{team_windows}) <= 0 }
+                   0 .. $p - 1;
+        ok(!@bad && !@none, "$label: every rank joined its team's " . ($vidal ? 'windows' : 'eigensolves')
+           . ' on the grid (> 0)')
+            or diag(join ' ', map { "rank $_->{rank}: $_->{scalapack_solves} solves, $_->{team_windows} windows" } @per);
     }
     return $r;
 }
@@ -143,10 +155,50 @@ PY
         my ($s, $r, $e) = mpirun($p, "$dir/exact.$p.$t.json", $exact, '--scalapack-min', 16, @amps, '--probabilities',
                                  $t > 1 ? ('--team-size', $t) : ());
         my $d = $r ? max_diff($want->{amplitudes}, $r->{amplitudes}) + max_diff($want->{probabilities}, $r->{probabilities}) : 1e300;
-        ok($s == 0 && $d < 1e-10 && ($t == 1 || $r->{mpi}{per_rank}[0]{scalapack_solves} > 0),
+        ok($s == 0 && $d < 1e-10 && ($t == 1 || $r->{mpi}{per_rank}[0]{team_windows} > 0),
            "brickwork14 untruncated, $p ranks in teams of $t: amplitudes and probabilities of a state vector to 1e-10"
-           . ($t > 1 ? ', eigensolves on the grid' : '')) or diag("status $s, difference $d\n$e");
+           . ($t > 1 ? ', windows on the grid' : '')) or diag("status $s, difference $d\n$e");
     }
+}
+
+# a Schmidt value of 5e-7 next to 1 (a Gram eigenvalue of 2.5e-13, below what one Gram matrix
+# resolves): the grid splits that window by its SVD, exact like one rank's
+{
+    my $tiny = Tnemu::write_file("$dir/tiny.qasm", "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[4];\n"
+        . "u3(1e-6,0.3,0.2) q[1];\ncx q[1],q[2];\nh q[0];\ncx q[0],q[1];\nu3(0.4,0.1,0.2) q[3];\ncx q[2],q[3];\n");
+    my @args = ($tiny, '--scalapack-min', 2, '--probabilities', '--observable', 'Z1', '--observable', 'X2 X3',
+                '--expectation-method', 'state', map { ('--amplitude', $_) } qw(0000 0110 0111 1111));
+    my ($s1, $ref) = mpirun(1, "$dir/tiny.1.json", @args);
+    my ($s2, $r, $e) = mpirun(2, "$dir/tiny.2.json", @args, '--team-size', 2);
+    my $d = $ref && $r ? max_diff($ref->{amplitudes}, $r->{amplitudes}) + max_diff($ref->{probabilities}, $r->{probabilities})
+                         + max_diff($ref->{expectation_values}, $r->{expectation_values}) : 1e300;
+    my @per = $r ? @{ $r->{mpi}{per_rank} } : ();
+    ok($s1 == 0 && $s2 == 0 && $d < 1e-10, "a Schmidt value of 5e-7: teams of 2 agree with one rank to 1e-10 ($d)")
+        or diag($e);
+    ok(@per == 2 && !grep({ $_->{team_windows_svd} < 1 || $_->{team_windows_returned} != 0 } @per),
+       'the grid split the unresolved window by its SVD, on both ranks, and handed none back')
+        or diag(join ' ', map { "rank $_->{rank}: svd $_->{team_windows_svd}, returned $_->{team_windows_returned}" } @per);
+}
+
+# memory: chi 256 on 20 qubits (windows of 512 x 512), teams of 4 splitting every window of 256 Gram rows or more
+{
+    my $bw20 = gen_circuit('bw20.qasm', 'brickwork', 20, 20, 1);
+    my @args = ($bw20, '--chi', 256, '--scalapack-min', 256, '--observable', 'Z5', '--observable', 'X9 Z10',
+                '--expectation-method', 'state', '--amplitude', '0' x 20);
+    my ($s1, $one, $e1) = mpirun(1, "$dir/mem.1.json", @args);
+    my ($s4, $team, $e4) = mpirun(4, "$dir/mem.4.json", @args, '--team-size', 4);
+    my @per = $team ? @{ $team->{mpi}{per_rank} } : ();
+    my $alone = $one ? $one->{peak_tensor_bytes} : 0;
+    my $d = $one && $team ? max_diff($one->{amplitudes}, $team->{amplitudes})
+                            + max_diff($one->{expectation_values}, $team->{expectation_values}) : 1e300;
+    ok($s1 == 0 && $s4 == 0 && $d < 1e-10 && abs($one->{fidelity_estimate} - $team->{fidelity_estimate}) < 1e-10,
+       'chi 256 on 20 qubits, a team of 4: agrees with one rank to 1e-10') or diag("$e1\n$e4");
+    # one rank: 11 MiB of sites and 33 MiB of window buffers; the leader: the sites, its smaller windows'
+    # buffers and its quarter of the grid's matrices; a member only that quarter
+    ok(@per == 4 && $per[0]{team_windows} > 0 && $per[0]{peak_tensor_bytes} < 2 / 3 * $alone
+       && !grep({ $_->{peak_tensor_bytes} > 0.25 * $alone } @per[1 .. 3]),
+       sprintf('its leader holds under 2/3 of what one rank does, each member under a quarter (%.1f MiB alone; %s)',
+               $alone / 2**20, join(', ', map { sprintf '%.1f', ($_->{peak_tensor_bytes} // 0) / 2**20 } @per)));
 }
 
 # the trace of a team run: the leaders' windows, with the team size, replayable by scaling-sim.py
