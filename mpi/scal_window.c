@@ -269,12 +269,16 @@ static int split_by_grid_svd(tn_scalapack *s, struct scal_window_state *st, cons
             pzgesvd_("N", "V", &rows, &st->m, a.a, &one, &one, a.desc, sv, NULL, &one, &one, a.desc, vt.a, &one, &one,
                      vt.desc, work, &lwork, rwork, &info);
             tn_mem_record(-(long long)((size_t)lwork * sizeof *work));
+            /* the values and the verdict as the grid's first rank has them: every rank must decide alike */
+            double verdict = info;
             status = group_bcast(s->g, 0, sv, (size_t)r * sizeof *sv);
+            if (status == TN_OK) status = group_allreduce(s->g, &verdict, 1, 'M');
+            info = verdict != 0;
         }
     }
     dmat_free(&a);
     double total = 0;
-    for (int i = 0; i < r; i++) total += sv[i] * sv[i];
+    for (int i = 0; status == TN_OK && i < r; i++) total += sv[i] * sv[i];
     if (status == TN_OK && info == 0 && total > 0 && isfinite(total)) {
         tsvd_trunc tt = {h->max_rank, h->cutoff};
         double dropped = 0;

@@ -10,7 +10,11 @@ heavy-hex map (20 steps, --order auto; needs ../shared/data), the 100- and
 156-qubit brickwork (40 layers, so that chi 4,096 is reached), each at chi 256,
 1,024 and 4,096. Strong scaling: the same problem on P = 1 .. 256 ranks, one
 rank per node, one thread. Weak scaling: a brickwork of 25 qubits per rank.
-Writes OUTDIR/predictions.csv, OUTDIR/weak.csv, OUTDIR/strong.png, OUTDIR/weak.png.
+Memory-bound layouts: the 156-qubit brickwork at chi 4,096 on ranks of a few
+GiB, in teams that split their windows on their grids (mpi/scal_window.c),
+32 ranks per node, one thread each.
+Writes OUTDIR/predictions.csv, OUTDIR/weak.csv, OUTDIR/strong.png, OUTDIR/weak.png
+and OUTDIR/teams-chi4096.csv.
 """
 import argparse
 import csv
@@ -28,6 +32,8 @@ spec.loader.exec_module(sim)
 
 NODES = [1, 2, 4, 8, 16, 32, 64, 128, 256]
 CHIS = [256, 1024, 4096]
+# (team size, ranks): one or two sites per team, and without teams for comparison
+TEAM_LAYOUTS = [(1, 64), (1, 156), (4, 624), (8, 1248), (16, 1248), (16, 2496)]
 
 
 def gen(kind, *args):
@@ -61,9 +67,13 @@ def main(argv):
     ap.add_argument("--tnemu", default=os.path.join(ROOT, "build", "tnemu"))
     ap.add_argument("--quick", action="store_true", help="chi 256 only, fewer rank counts (a smoke test)")
     ap.add_argument("--weak-only", action="store_true", help="keep OUTDIR/predictions.csv, redo the weak scaling")
+    ap.add_argument("--teams-only", action="store_true", help="only OUTDIR/teams-chi4096.csv")
     a = ap.parse_args(argv)
     os.makedirs(a.outdir, exist_ok=True)
     machine = sim.read_machine(a.machine)
+    team_layouts(a.outdir, machine, a.tnemu)
+    if a.teams_only:
+        return 0
     chis = [256] if a.quick else CHIS
     nodes = [1, 2, 4] if a.quick else NODES
     problems = [("brickwork-100", gen("brickwork", 100, 40, 1), []), ("brickwork-156", gen("brickwork", 156, 40, 1), [])]
@@ -115,6 +125,30 @@ def main(argv):
         w.writerows(weak)
     plot(a.outdir, rows, weak)
     return 0
+
+
+def team_layouts(outdir, machine, tnemu):
+    """The 156-qubit brickwork (40 layers) at chi 4,096 in teams: predicted
+    time and the most any leader and any other member holds."""
+    circuit = gen("brickwork", 156, 40, 1)
+    t = sim.saturate(sim.structure_trace(circuit, [], tnemu), 4096)
+    os.unlink(circuit)
+    rows = []
+    for team, ranks in TEAM_LAYOUTS:
+        r = sim.simulate(t, ranks, 1, team, machine, 32, "model")
+        mem = r["memory_per_rank_bytes"]
+        leader = max(mem[0::team])
+        member = max([m for i, m in enumerate(mem) if i % team] or [0])
+        rows.append({"problem": "brickwork-156", "chi": 4096, "ranks": ranks, "team_size": team,
+                     "segments": r["segments"], "ranks_per_node": 32, "predicted_seconds": "%.4g" % r["predicted_seconds"],
+                     "leader_GiB": "%.3f" % (leader / 2 ** 30), "member_GiB": "%.3f" % (member / 2 ** 30),
+                     "fits_2GiB_per_rank": "yes" if max(leader, member) <= 2 ** 31 else "no"})
+        print("chi 4096 teams of %2d on %4d ranks: %8.0f s, leader %s GiB, member %s GiB" % (
+            team, ranks, r["predicted_seconds"], rows[-1]["leader_GiB"], rows[-1]["member_GiB"]))
+    with open(os.path.join(outdir, "teams-chi4096.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
 
 
 def plot(outdir, rows, weak):
