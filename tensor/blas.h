@@ -1,4 +1,5 @@
-/* blas.h - how many threads BLAS and LAPACK may use inside tnemu.
+/* blas.h - how many threads BLAS and LAPACK may use inside tnemu, and which
+ * of OpenBLAS's kernels.
  *
  * Multithreaded BLAS splits some reductions (matrix-vector products, the
  * Hermitian updates inside LAPACK's tridiagonal reduction) by thread, so the
@@ -8,6 +9,14 @@
  * arithmetic is the same whoever runs it. TNEMU_BLAS_THREADS=N (1..1024)
  * lets BLAS use N threads instead: faster for single large decompositions,
  * but then results depend on N in their last digits.
+ *
+ * OpenBLAS picks its kernels by the CPU's model; a model it does not know
+ * (many virtual machines report a generic "Intel Xeon Processor") gets its
+ * generic Prescott kernels, whose matrix products run at a fifth of the
+ * speed of the AVX-512 ones on the same CPU (ZGEMM 15 against 79 GFLOP/s
+ * on the development machine). tn_blas_better_core says which kernels the
+ * CPU's own features allow; the program restarts itself with them
+ * (src/main.c), which OpenBLAS only reads when it is loaded.
  * Not for: choosing the layer threads (src/run.c does that). */
 #ifndef TN_BLAS_H
 #define TN_BLAS_H
@@ -17,5 +26,12 @@
  * or 0 when TNEMU_BLAS_THREADS is set but not a whole number in [1, 1024]
  * (BLAS is then on one thread). */
 int tn_blas_threads_init(void);
+
+/* The OpenBLAS kernels (an OPENBLAS_CORETYPE name) this CPU supports that
+ * are faster than those OpenBLAS chose, or NULL: OpenBLAS's choice is as
+ * good, or OPENBLAS_CORETYPE is set, or TNEMU_BLAS_CORE=keep (which keeps
+ * OpenBLAS's choice, e.g. to compare bits with a library caller that did
+ * not set OPENBLAS_CORETYPE). */
+const char *tn_blas_better_core(void);
 
 #endif

@@ -47,12 +47,15 @@ static void write_text(const char *name, const char *text)
 }
 
 /* Runs the command in dir, writing its JSON to out (main does it before the
- * library brings MPI up in this process). */
+ * library brings MPI up in this process). With TNEMU_BLAS_CORE=keep: the
+ * command keeps the BLAS kernels OpenBLAS chose, as this process does, where
+ * it would otherwise take faster ones (tensor/blas.h) and round differently. */
 static void run_command(const char *args, const char *out)
 {
     char build[4096], cmd[8192];
     if (!realpath(getenv("TNEMU_BUILD") ? getenv("TNEMU_BUILD") : "build", build)) build[0] = '\0';
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s/tnemu' %s -q -o '%s' 2>'%s.err'", dir, build, args, out, out);
+    snprintf(cmd, sizeof cmd, "cd '%s' && TNEMU_BLAS_CORE=keep '%s/tnemu' %s -q -o '%s' 2>'%s.err'", dir, build, args,
+             out, out);
     if (system(cmd) != 0) diag("command failed: %s", cmd);
 }
 
