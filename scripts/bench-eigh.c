@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas.h"
 #include "group.h"
 #include "rng.h"
 #include "run.h"
@@ -37,6 +38,7 @@ static void fill(int m, double complex *g, uint64_t seed)
 
 int main(int argc, char **argv)
 {
+    tn_blas_use_fastest(argv);   /* the kernels tnemu itself runs (tensor/blas.h) */
     MPI_Init(&argc, &argv);
     tn_group *g;
     group_create(MPI_COMM_WORLD, 1, &g);

@@ -38,6 +38,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "blas.h"
 #include "error.h"
 #include "rng.h"
 #include "tsvd.h"
@@ -191,6 +192,7 @@ static double lapack_floor(int chi, const double complex *a, const double comple
 
 int main(int argc, char **argv)
 {
+    tn_blas_use_fastest(argv);   /* the kernels tnemu itself runs (tensor/blas.h) */
     int chis[16], nchi = 0;
     for (int i = 1; i < argc && nchi < 16; i++) chis[nchi++] = atoi(argv[i]);
     if (!nchi) {

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void openblas_set_num_threads(int num_threads);
 char *openblas_get_corename(void);
@@ -58,4 +59,12 @@ const char *tn_blas_better_core(void)
 #else
     return NULL;
 #endif
+}
+
+void tn_blas_use_fastest(char **argv)
+{
+    const char *core = tn_blas_better_core();
+    if (!core || setenv("OPENBLAS_CORETYPE", core, 1) != 0) return;
+    execv("/proc/self/exe", argv);
+    unsetenv("OPENBLAS_CORETYPE");   /* could not start again: OpenBLAS's choice stands */
 }

@@ -34,4 +34,11 @@ int tn_blas_threads_init(void);
  * not set OPENBLAS_CORETYPE). */
 const char *tn_blas_better_core(void);
 
+/* In a program's main, before anything else: where tn_blas_better_core names
+ * faster kernels, starts the program again (argv) with OPENBLAS_CORETYPE set
+ * to them (OpenBLAS reads it only when it is loaded; once set, it is not
+ * changed again). Returns only when nothing is to change or the program
+ * could not be started again (then OpenBLAS's choice stands). */
+void tn_blas_use_fastest(char **argv);
+
 #endif
