@@ -54,8 +54,10 @@ const char *tn_blas_better_core(void)
         want = "Haswell";
     else if (__builtin_cpu_supports("avx"))
         want = "Sandybridge";
+    /* only where OpenBLAS fell back to its pre-AVX kernels (it did not know the model); a
+     * model it knows keeps its own choice (Zen on an AMD CPU with AVX-512, say) */
     int now = kernel_rank(have);
-    return want && now >= 0 && kernel_rank(want) > now ? want : NULL;
+    return want && now >= 0 && now < kernel_rank("Sandybridge") ? want : NULL;
 #else
     return NULL;
 #endif

@@ -5,9 +5,14 @@
  * zgebrd/zlabrd call ZGEMV on the trailing matrix, so zgesdd and zgesvd
  * crash with SIGSEGV on many sizes (a random 300 x 300 zgesdd does, on the
  * AMD EPYC machines we run on). Defining zgemv_ here interposes it: OpenBLAS's
- * LAPACK calls this one through the dynamic linker. Unit-stride products go
- * to OpenBLAS's ZGEMM (an n = 1 matrix product: its kernels are correct and
- * fast); other strides to the plain loops below.
+ * LAPACK calls this one through the dynamic linker. Transposed products go
+ * to OpenBLAS's own zgemv_t kernels through cblas_zgemv (its kernel table, not
+ * zgemv_: no recursion; the reports are of the _n kernels only; LAPACK's
+ * Householder updates and tridiagonal reduction make most of their calls
+ * here, where a ZGEMM with one column packed the whole matrix each time:
+ * 9% of a bond-64 split); untransposed unit-stride products to OpenBLAS's
+ * ZGEMM (an n = 1 matrix product: its kernels are correct); other strides
+ * to the plain loops below.
  * Not for: anything else of BLAS; remove once the OpenBLAS we build on is fixed. */
 #include <cblas.h>
 #include <complex.h>
@@ -57,10 +62,13 @@ void tn_zgemv(char trans, int m, int n, double complex alpha, const double compl
             for (int k = 0; k < leny; k++) y[strided(k, leny, incy)] *= beta;
         return;
     }
-    if (incx == 1 && incy == 1) {   /* y = alpha op(A) x + beta y as a product with one column */
-        int rows = notrans ? m : n, inner = notrans ? n : m;
-        CBLAS_TRANSPOSE t = notrans ? CblasNoTrans : conjugate ? CblasConjTrans : CblasTrans;
-        cblas_zgemm(CblasColMajor, t, CblasNoTrans, rows, 1, inner, &alpha, a, lda, x, inner, &beta, y, rows);
+    if (!notrans) {   /* OpenBLAS's transposed kernels (see the top of the file) */
+        cblas_zgemv(CblasColMajor, conjugate ? CblasConjTrans : CblasTrans, m, n, &alpha, a, lda, x, incx, &beta, y,
+                    incy);
+        return;
+    }
+    if (incx == 1 && incy == 1) {   /* y = alpha A x + beta y as a product with one column */
+        cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, m, 1, n, &alpha, a, lda, x, n, &beta, y, m);
         return;
     }
     for (int k = 0; k < leny; k++) {
