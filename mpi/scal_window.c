@@ -107,6 +107,18 @@ static int agree(tn_scalapack *s, int status)
     return status;
 }
 
+/* Two blocks of rows x cols (pair) and one m x n matrix, agreed over the
+ * grid; on a failure anywhere, whatever was allocated is left for dmat_free. */
+static int alloc_pair_and_one(tn_scalapack *s, dmat *pair, int rows, int cols, dmat *one, int m, int n)
+{
+    memset(pair, 0, 2 * sizeof *pair);
+    memset(one, 0, sizeof *one);
+    int status = TN_OK;
+    for (int b = 0; b < 2 && status == TN_OK; b++) status = dmat_alloc(s, &pair[b], rows, cols);
+    if (status == TN_OK) status = dmat_alloc(s, one, m, n);
+    return agree(s, status);
+}
+
 /* The global index of local row or column i on grid row/column p of np. */
 static int global_index(int i, int p, int np)
 {
@@ -201,12 +213,7 @@ static int form_theta(tn_scalapack *s, int root, struct scal_window_state *st, c
 {
     const window_head *h = &st->h;
     dmat l[2], r;
-    memset(l, 0, sizeof l);
-    memset(&r, 0, sizeof r);
-    int status = TN_OK;
-    for (int b = 0; b < 2 && status == TN_OK; b++) status = dmat_alloc(s, &l[b], h->chil, h->chi);
-    if (status == TN_OK) status = dmat_alloc(s, &r, h->chi, st->m);
-    status = agree(s, status);
+    int status = alloc_pair_and_one(s, l, h->chil, h->chi, &r, h->chi, st->m);
     if (status == TN_OK) {
         int one = 1, desc_left[9], desc_right[9], two_chil = 2 * h->chil;
         double complex a1 = 1, a0 = 0;
@@ -307,12 +314,7 @@ static int decide(tn_scalapack *s, struct scal_window_state *st, const double *l
 {
     const window_head *h = &st->h;
     dmat w[2], g;
-    memset(w, 0, sizeof w);
-    memset(&g, 0, sizeof g);
-    int status = TN_OK;
-    for (int b = 0; b < 2 && status == TN_OK; b++) status = dmat_alloc(s, &w[b], h->chil, st->m);
-    if (status == TN_OK) status = dmat_alloc(s, &g, st->m, st->m);
-    status = agree(s, status);
+    int status = alloc_pair_and_one(s, w, h->chil, st->m, &g, st->m, st->m);
     double total = 0;
     if (status == TN_OK) {
         for (int b = 0; b < 2; b++) total += weigh(s, &st->theta[b], &w[b], lambda);
