@@ -140,7 +140,8 @@ def team_layouts(outdir, machine, tnemu):
         leader = max(mem[0::team])
         member = max([m for i, m in enumerate(mem) if i % team] or [0])
         rows.append({"problem": "brickwork-156", "chi": 4096, "ranks": ranks, "team_size": team,
-                     "segments": r["segments"], "ranks_per_node": 32, "predicted_seconds": "%.4g" % r["predicted_seconds"],
+                     "segments": r["segments"], "ranks_per_node": 32,
+                     "predicted_seconds": "%.4g" % r["predicted_seconds"],
                      "leader_GiB": "%.3f" % (leader / 2 ** 30), "member_GiB": "%.3f" % (member / 2 ** 30),
                      "fits_2GiB_per_rank": "yes" if max(leader, member) <= 2 ** 31 else "no"})
         print("chi 4096 teams of %2d on %4d ranks: %8.0f s, leader %s GiB, member %s GiB" % (

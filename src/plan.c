@@ -279,7 +279,8 @@ static double team_window_bytes(double l, double c, double r, int team)
 #define LOC(m, n) (fmax(1, numroc0((m), pr)) * fmax(1, numroc0((n), pc)))
     double np = numroc0(cols, pr), nq = numroc0(cols, pc), lld = fmax(1, np), nq1 = fmax(1, nq);
     double heevd = 16 * (cols + (np + nq + SCAL_BLOCK_SIZE) * SCAL_BLOCK_SIZE + 1)
-                 + 8 * ((2 + 9 * cols + 3 * np * nq) + (1 + 9 * cols + 3 * lld * nq1 + lld * (SCAL_BLOCK_SIZE + nq1) + 2 * cols))
+                 + 8 * ((2 + 9 * cols + 3 * np * nq)
+                        + (1 + 9 * cols + 3 * lld * nq1 + lld * (SCAL_BLOCK_SIZE + nq1) + 2 * cols))
                  + 4 * (7 * cols + 8 * pc + 3);
     double svd = 16 * (2 * LOC(l, cols) + LOC(rows, cols) + LOC(small, cols) + LOC(cols, k) + 2 * big
                        + small * (ceil(cols / pc) + 4 * SCAL_BLOCK_SIZE)) + 8 * (1 + 4 * big);

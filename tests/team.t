@@ -170,14 +170,16 @@ PY
                 '--expectation-method', 'state', map { ('--amplitude', $_) } qw(0000 0110 0111 1111));
     my ($s1, $ref) = mpirun(1, "$dir/tiny.1.json", @args);
     my ($s2, $r, $e) = mpirun(2, "$dir/tiny.2.json", @args, '--team-size', 2);
-    my $d = $ref && $r ? max_diff($ref->{amplitudes}, $r->{amplitudes}) + max_diff($ref->{probabilities}, $r->{probabilities})
+    my $d = $ref && $r ? max_diff($ref->{amplitudes}, $r->{amplitudes})
+                         + max_diff($ref->{probabilities}, $r->{probabilities})
                          + max_diff($ref->{expectation_values}, $r->{expectation_values}) : 1e300;
     my @per = $r ? @{ $r->{mpi}{per_rank} } : ();
     ok($s1 == 0 && $s2 == 0 && $d < 1e-10, "a Schmidt value of 5e-7: teams of 2 agree with one rank to 1e-10 ($d)")
         or diag($e);
     ok(@per == 2 && !grep({ $_->{team_windows_svd} < 1 || $_->{team_windows_returned} != 0 } @per),
        'the grid split the unresolved window by its SVD, on both ranks, and handed none back')
-        or diag(join ' ', map { "rank $_->{rank}: svd $_->{team_windows_svd}, returned $_->{team_windows_returned}" } @per);
+        or diag(join ' ', map { "rank $_->{rank}: svd $_->{team_windows_svd}, returned $_->{team_windows_returned}" }
+                          @per);
 }
 
 # memory: chi 256 on 20 qubits (windows of 512 x 512), teams of 4 splitting every window of 256 Gram rows or more
