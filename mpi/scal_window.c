@@ -62,8 +62,8 @@ struct scal_window_state {
 static int dmat_alloc(tn_scalapack *s, dmat *d, int m, int n)
 {
     int zero = 0, nb = SCAL_BLOCK, info = 0;
-    d->rows = scal_local(s, m, s->myrow, s->pr);
-    d->cols = scal_local(s, n, s->mycol, s->pc);
+    d->rows = scal_local(m, s->myrow, s->pr);
+    d->cols = scal_local(n, s->mycol, s->pc);
     int lld = d->rows > 1 ? d->rows : 1;
     descinit_(d->desc, &m, &n, &nb, &nb, &zero, &zero, &s->grid, &lld, &info);
     size_t len = (size_t)lld * (size_t)(d->cols > 1 ? d->cols : 1);
@@ -79,20 +79,6 @@ static void dmat_free(dmat *d)
     tn_mem_record(-(long long)((size_t)lld * (size_t)(d->cols > 1 ? d->cols : 1) * sizeof *d->a));
     free(d->a);
     d->a = NULL;
-}
-
-/* The descriptor of an m x n column-major matrix (leading dimension ld) held
- * whole by group rank root in its 1 x 1 grid; other ranks: no such grid. */
-static void root_desc(tn_scalapack *s, int root, int m, int n, int ld, int *desc)
-{
-    int zero = 0, info = 0;
-    if (s->g->rank == root) {
-        int mb = m > 1 ? m : 1, nb = n > 1 ? n : 1;
-        descinit_(desc, &m, &n, &mb, &nb, &zero, &zero, &s->single[root], &ld, &info);
-    } else {
-        memset(desc, 0, 9 * sizeof *desc);
-        desc[1] = -1;
-    }
 }
 
 /* Every rank's status agreed: the worst (a failure anywhere fails everywhere,
@@ -126,7 +112,7 @@ static int global_index(int i, int p, int np)
 }
 
 /* The gate on the two blocks of theta (see the top of the file). */
-static void apply_gate(tn_scalapack *s, dmat *t, const double complex *g)
+static void apply_gate(dmat *t, const double complex *g)
 {
     int lld = t[0].desc[8];
     for (int j = 0; j + 1 < t[0].cols; j += 2) {   /* pairs (2b, 2b + 1): an even block size keeps them here */
@@ -141,7 +127,6 @@ static void apply_gate(tn_scalapack *s, dmat *t, const double complex *g)
             c1[i + lld] = out[3];
         }
     }
-    (void)s;
 }
 
 /* W = Lambda theta (rows weighted by the Schmidt values of the left bond); returns |W|^2 of this rank. */
@@ -217,8 +202,8 @@ static int form_theta(tn_scalapack *s, int root, struct scal_window_state *st, c
     if (status == TN_OK) {
         int one = 1, desc_left[9], desc_right[9], two_chil = 2 * h->chil;
         double complex a1 = 1, a0 = 0;
-        root_desc(s, root, two_chil, h->chi, two_chil, desc_left);
-        root_desc(s, root, h->chi, st->m, h->chi, desc_right);
+        scal_root_desc(s, root, two_chil, h->chi, two_chil, desc_left);
+        scal_root_desc(s, root, h->chi, st->m, h->chi, desc_right);
         for (int b = 0; b < 2; b++) {
             int row = 1 + b * h->chil;
             pzgemr2d_(&h->chil, &h->chi, left, &row, &one, desc_left, l[b].a, &one, &one, l[b].desc, &s->grid);
@@ -227,7 +212,7 @@ static int form_theta(tn_scalapack *s, int root, struct scal_window_state *st, c
         for (int b = 0; b < 2; b++)
             pzgemm_("N", "N", &h->chil, &st->m, &h->chi, &a1, l[b].a, &one, &one, l[b].desc, r.a, &one, &one, r.desc,
                     &a0, st->theta[b].a, &one, &one, st->theta[b].desc);
-        apply_gate(s, st->theta, h->gate);
+        apply_gate(st->theta, h->gate);
     }
     dmat_free(&l[0]);
     dmat_free(&l[1]);
@@ -425,8 +410,8 @@ static int window_second(tn_scalapack *s, int root, double complex *right, doubl
     if (status == TN_OK) {
         double complex a1 = 1, a0 = 0;
         int desc_right[9], desc_left[9], two_chil = 2 * h->chil;
-        root_desc(s, root, k, st->m, k, desc_right);
-        root_desc(s, root, two_chil, k, two_chil, desc_left);
+        scal_root_desc(s, root, k, st->m, k, desc_right);
+        scal_root_desc(s, root, two_chil, k, two_chil, desc_left);
         pztranc_(&k, &st->m, &a1, v.a, &one, &one, v.desc, &a0, vh.a, &one, &one, vh.desc);
         pzgemr2d_(&k, &st->m, vh.a, &one, &one, vh.desc, right, &one, &one, desc_right, &s->grid);
         for (int b = 0; b < 2; b++) {

@@ -59,11 +59,22 @@ long scal_windows_returned(const tn_scalapack *s) { return s->returned; }
 long scal_windows_svd(const tn_scalapack *s) { return s->svds; }
 int scal_ranks(const tn_scalapack *s) { return s->g->size; }
 
-int scal_local(const tn_scalapack *s, int n, int p, int np)
+int scal_local(int n, int p, int np)
 {
-    (void)s;
     int zero = 0, nb = BLOCK;
     return numroc_(&n, &nb, &p, &zero, &np);
+}
+
+void scal_root_desc(const tn_scalapack *s, int root, int m, int n, int ld, int *desc)
+{
+    int zero = 0, info = 0;
+    if (s->g->rank == root) {
+        int mb = m > 1 ? m : 1, nb = n > 1 ? n : 1;
+        descinit_(desc, &m, &n, &mb, &nb, &zero, &zero, &s->single[root], &ld, &info);
+    } else {
+        memset(desc, 0, 9 * sizeof *desc);
+        desc[1] = -1;
+    }
 }
 
 int scal_pzheevd(tn_scalapack *s, int m, double complex *a, const int *desc, double complex *z, const int *desc_z,
@@ -77,7 +88,7 @@ int scal_pzheevd(tn_scalapack *s, int m, double complex *a, const int *desc, dou
              &minus, &info);
     /* the workspace query of pzheevd is known to come out short for rwork and
      * iwork (PDLASRT then rejects it): take at least the documented minima */
-    int lld = desc[8], cols = scal_local(s, m, s->mycol, s->pc);
+    int lld = desc[8], cols = scal_local(m, s->mycol, s->pc);
     int lwork = (int)creal(qwork) + 1, lrwork = (int)qrwork + 1, liwork = qiwork + 1;
     int nq = cols > 1 ? cols : 1;
     int min_lrwork = 1 + 9 * m + 3 * lld * nq + lld * (BLOCK + nq) + 2 * m, min_liwork = 7 * m + 8 * s->pc + 2;
@@ -106,10 +117,8 @@ static int solve(tn_scalapack *s, int root, int m, double complex *g, double *w)
 {
     int zero = 0, one = 1, info = 0, nb = BLOCK;
     int desc_root[9], desc[9], desc_z[9];
-    /* the root's whole matrix, in its 1 x 1 grid (other ranks: no such grid) */
-    if (s->g->rank == root) descinit_(desc_root, &m, &m, &m, &m, &zero, &zero, &s->single[root], &m, &info);
-    else { memset(desc_root, 0, sizeof desc_root); desc_root[1] = -1; }
-    int rows = scal_local(s, m, s->myrow, s->pr), cols = scal_local(s, m, s->mycol, s->pc);
+    scal_root_desc(s, root, m, m, m, desc_root);   /* the root's whole matrix */
+    int rows = scal_local(m, s->myrow, s->pr), cols = scal_local(m, s->mycol, s->pc);
     int lld = rows > 1 ? rows : 1;
     descinit_(desc, &m, &m, &nb, &nb, &zero, &zero, &s->grid, &lld, &info);
     descinit_(desc_z, &m, &m, &nb, &nb, &zero, &zero, &s->grid, &lld, &info);

@@ -77,7 +77,11 @@ int scal_pzheevd(tn_scalapack *s, int m, double complex *a, const int *desc, dou
 int scal_window_serve(tn_scalapack *s, int root);
 
 /* The local rows or columns of an n-long dimension on grid row/column p of np. */
-int scal_local(const tn_scalapack *s, int n, int p, int np);
+int scal_local(int n, int p, int np);
+
+/* The descriptor of an m x n column-major matrix (leading dimension ld) held
+ * whole by group rank root in its 1 x 1 grid; on other ranks: no such grid. */
+void scal_root_desc(const tn_scalapack *s, int root, int m, int n, int ld, int *desc);
 
 /* Frees a window's state (after a failure between its phases). */
 void scal_window_drop(tn_scalapack *s);

@@ -238,10 +238,11 @@ static int split_on_team(mps *m, const window_update *w, int *done)
     int kk = sp.rank;
     double kept = 0;
     for (int i = 0; i < kk; i++) kept += sp.values[i] * sp.values[i];
-    for (int i = 0; i < kk; i++) m->lambda[s][i] = sp.values[i] / sqrt(kept);
+    memcpy(m->lambda[s], sp.values, (size_t)kk * sizeof *sp.values);   /* the values live until the finish */
     CALL(scal_window_finish(m->team, m->site[s], m->site[first]));
     record_discard(m, sp.discarded);
     if (!(kept > 0)) return tn_fail(TN_ERR_NUMERIC, "numerical failure: a gate left a bond with no weight");
+    for (int i = 0; i < kk; i++) m->lambda[s][i] /= sqrt(kept);
     m->chi[s] = kk;
     CALL(normalise_weighted(m->site[first], chil, (size_t)rows * kk, lam));
     *done = 1;
